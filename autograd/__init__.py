@@ -1,0 +1,40 @@
+"""chainrule's engine: scalar reverse-mode automatic differentiation.
+
+A :class:`Value` wraps a float and records every operation applied to it into a graph;
+:meth:`Value.backward` (or :func:`grad`) walks that graph in reverse topological order
+applying the chain rule with the local derivatives stored on each node. Derivative
+rules live in one table (:mod:`autograd.rules`).
+
+>>> from autograd import Value
+>>> x = Value(0.5, label="x")
+>>> y = (x * 2.0).tanh()
+>>> y.backward()
+>>> round(y.data, 6), round(x.grad, 6)
+(0.761594, 0.839949)
+"""
+
+from autograd.engine import backward, grad, topological_order, zero_grad
+from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from autograd.rules import RULES, Rule
+from autograd.value import DomainError, Value, apply, define_op, dot, is_grad_enabled, no_grad, vsum
+
+__all__ = [
+    "RULES",
+    "DomainError",
+    "GradcheckError",
+    "Rule",
+    "Value",
+    "apply",
+    "backward",
+    "define_op",
+    "dot",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+    "vsum",
+    "zero_grad",
+]
+__version__ = "0.1.0"

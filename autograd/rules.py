@@ -1,0 +1,296 @@
+"""The one table of primitive operations and their derivative rules.
+
+Each primitive is a :class:`Rule`: a forward function on floats and a ``local``
+function that returns the local partial derivatives ``∂out/∂input_i``.  ``local`` is
+written with ordinary operators and the dispatching helpers below (:func:`exp`,
+:func:`log`, :func:`cos`, …), so the *same* rule evaluates on floats (when a node is
+recorded, giving the numbers stored on the node) and on :class:`~autograd.Value`
+objects (when ``grad(..., create_graph=True)`` builds the graph of the gradient).
+
+Adding an operation is adding one entry with :func:`register`; the parametrised
+gradcheck test in ``tests/`` walks :data:`RULES` and checks every entry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "cos",
+    "exp",
+    "log",
+    "register",
+    "sign",
+    "sin",
+    "step",
+]
+
+Number = Any  # a float, or a Value when the rule builds a graph (create_graph)
+
+
+# -- helpers that work on floats and on Values ------------------------------------------
+
+
+def exp(x: Number) -> Number:
+    """``e**x`` for a float or a Value."""
+    return math.exp(x) if type(x) is float else x.exp()
+
+
+def log(x: Number) -> Number:
+    """Natural log of a float or a Value."""
+    return math.log(x) if type(x) is float else x.log()
+
+
+def sin(x: Number) -> Number:
+    """Sine of a float or a Value."""
+    return math.sin(x) if type(x) is float else x.sin()
+
+
+def cos(x: Number) -> Number:
+    """Cosine of a float or a Value."""
+    return math.cos(x) if type(x) is float else x.cos()
+
+
+def _data(x: Number) -> float:
+    return x if type(x) is float else float(x.data)
+
+
+def step(x: Number) -> float:
+    """Heaviside step with the kink convention ``step(0) = 0`` (a constant: no graph)."""
+    return 1.0 if _data(x) > 0.0 else 0.0
+
+
+def sign(x: Number) -> float:
+    """Sign with the kink convention ``sign(0) = 0`` (a constant: no graph)."""
+    d = _data(x)
+    return 1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0
+
+
+# -- forward functions that need care ---------------------------------------------------
+
+
+def _sigmoid(x: float) -> float:
+    # Numerically stable on both sides: never exponentiates a large positive number.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+_MAX_EXP = math.log(1.7976931348623157e308)
+
+
+def _exp(x: float) -> float:
+    if x > _MAX_EXP:
+        raise OverflowError(f"overflows float64 (needs x <= {_MAX_EXP:.6f})")
+    return math.exp(x)
+
+
+def _pow(a: float, p: float) -> float:
+    if a < 0.0 and not p.is_integer():
+        raise ValueError("a negative base needs an integer exponent")
+    if a == 0.0 and p < 1.0 and p != 0.0:
+        raise ValueError("zero to a power below 1 has an infinite derivative (or value)")
+    return math.pow(a, p)
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError("division by zero")
+    return a / b
+
+
+def _sqrt(x: float) -> float:
+    if x <= 0.0:
+        # sqrt(0) is defined but its derivative is not; a recorded node needs both.
+        raise ValueError("needs x > 0 (the derivative 1/(2·sqrt(x)) is infinite at 0)")
+    return math.sqrt(x)
+
+
+def _log(x: float) -> float:
+    if x <= 0.0:
+        raise ValueError("needs x > 0")
+    return math.log(x)
+
+
+def _pow_value(a: float, b: float) -> float:
+    if a <= 0.0:
+        # ∂(a**b)/∂b = a**b · log(a) needs a > 0.
+        raise ValueError("a Value exponent needs a base > 0 (∂/∂exponent = out·log(base))")
+    return math.pow(a, b)
+
+
+def _rpow(b: float, c: float) -> float:
+    if c <= 0.0:
+        raise ValueError("number ** Value needs the number > 0 (∂/∂exponent = out·log(base))")
+    return math.pow(c, b)
+
+
+# -- the table ----------------------------------------------------------------------------
+
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One primitive: its forward function and its local derivatives.
+
+    Attributes:
+        name: The op name stored on nodes (``Value.op``) and shown in pictures.
+        arity: Number of Value inputs; ``-1`` means any number (n-ary, e.g. ``sum``).
+        forward: ``forward(*xs[, param]) -> float`` on floats.
+        local: ``local(out, *xs[, param]) -> tuple`` of ``∂out/∂x_i``, written with
+            ordinary operators so that it also runs on Values.
+        has_param: Whether the op takes a constant number parameter (``x ** 3``'s 3,
+            ``leaky_relu``'s slope). The parameter is passed last and never differentiated.
+        symbol: Short label for pictures (``"+"``, ``"×"`` …); defaults to ``name``.
+        sample: For tests: an interval per input where the op is smooth and safe.
+        kinks: Points where some input makes the op non-differentiable (or singular);
+            property tests keep a margin away from them.
+        param_sample: For tests: parameter values to try when ``has_param``.
+    """
+
+    name: str
+    arity: int
+    forward: Callable[..., float]
+    local: Callable[..., tuple[Any, ...]]
+    has_param: bool = False
+    symbol: str = ""
+    sample: tuple[Interval, ...] = ((-3.0, 3.0),)
+    kinks: tuple[float, ...] = ()
+    param_sample: tuple[float, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """What a picture writes in the op's node."""
+        return self.symbol or self.name
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    """Add ``rule`` to :data:`RULES` (a new name only) and return it.
+
+    Raises:
+        ValueError: if an op of that name exists or the arity is invalid.
+        TypeError: if ``forward`` or ``local`` is not callable.
+    """
+    if not isinstance(rule.name, str) or not rule.name.isidentifier():
+        raise ValueError(f"op name must be an identifier, got {rule.name!r}")
+    if rule.name in RULES:
+        raise ValueError(f"an op named {rule.name!r} is already registered")
+    if not (rule.arity == -1 or rule.arity >= 1):
+        raise ValueError(f"arity must be >= 1 or -1 (n-ary), got {rule.arity!r}")
+    if not callable(rule.forward) or not callable(rule.local):
+        raise TypeError(f"op {rule.name!r}: forward and local must be callable")
+    RULES[rule.name] = rule
+    return rule
+
+
+def _dot(*xs: float) -> float:
+    # dot(w0, x0, w1, x1, …[, b]) = Σ w_i·x_i (+ b), summed without rounding drift.
+    terms = [xs[i] * xs[i + 1] for i in range(0, len(xs) - 1, 2)]
+    if len(xs) % 2:
+        terms.append(xs[-1])
+    return math.fsum(terms)
+
+
+def _dot_local(xs: tuple[Number, ...]) -> tuple[Number, ...]:
+    # dot(w0, x0, w1, x1, …[, b]) = Σ w_i·x_i (+ b): ∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1.
+    out: list[Number] = []
+    for i in range(0, len(xs) - 1, 2):
+        out.append(xs[i + 1])
+        out.append(xs[i])
+    if len(xs) % 2:
+        out.append(1.0)
+    return tuple(out)
+
+
+_WIDE: Interval = (-3.0, 3.0)
+_POS: Interval = (0.05, 5.0)
+
+for _rule in (
+    Rule("add", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), symbol="+", sample=(_WIDE, _WIDE)),
+    Rule("sub", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), symbol="−", sample=(_WIDE, _WIDE)),
+    Rule("mul", 2, lambda a, b: a * b, lambda out, a, b: (b, a), symbol="×", sample=(_WIDE, _WIDE)),
+    Rule(
+        "div",
+        2,
+        _div,
+        lambda out, a, b: (1.0 / b, -out / b),
+        symbol="÷",
+        sample=(_WIDE, _WIDE),
+        kinks=(0.0,),
+    ),
+    Rule("neg", 1, lambda a: -a, lambda out, a: (-1.0,), symbol="−"),
+    Rule(
+        "pow",
+        1,
+        _pow,
+        lambda out, a, p: (0.0,) if p == 0.0 else (p * a ** (p - 1.0),),
+        has_param=True,
+        symbol="**",
+        sample=(_POS,),
+        param_sample=(2.0, 3.0, 0.5, -1.0, -2.5),
+    ),
+    Rule(
+        "powv",
+        2,
+        _pow_value,
+        lambda out, a, b: (b * a ** (b - 1.0), out * log(a)),
+        symbol="**",
+        sample=(_POS, _WIDE),
+    ),
+    Rule(
+        "rpow",
+        1,
+        _rpow,
+        lambda out, b, c: (out * math.log(c),),
+        has_param=True,
+        symbol="**",
+        param_sample=(2.0, 0.5, 10.0),
+    ),
+    Rule("exp", 1, _exp, lambda out, a: (out,)),
+    Rule("log", 1, _log, lambda out, a: (1.0 / a,), sample=(_POS,)),
+    Rule("sqrt", 1, _sqrt, lambda out, a: (0.5 / out,), sample=(_POS,)),
+    Rule("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,)),
+    Rule("sigmoid", 1, _sigmoid, lambda out, a: (out * (1.0 - out),), symbol="σ"),
+    Rule("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda out, a: (step(a),), kinks=(0.0,)),
+    Rule(
+        "leaky_relu",
+        1,
+        lambda a, s: a if a > 0.0 else s * a,
+        lambda out, a, s: (1.0 if _data(a) > 0.0 else s,),
+        has_param=True,
+        kinks=(0.0,),
+        param_sample=(0.01, 0.2),
+    ),
+    Rule("abs", 1, abs, lambda out, a: (sign(a),), kinks=(0.0,)),
+    Rule("sin", 1, math.sin, lambda out, a: (cos(a),)),
+    Rule("cos", 1, math.cos, lambda out, a: (-sin(a),)),
+    Rule(
+        "sum",
+        -1,
+        lambda *xs: math.fsum(xs),
+        lambda out, *xs: (1.0,) * len(xs),
+        symbol="Σ",
+        sample=(_WIDE, _WIDE, _WIDE),
+    ),
+    Rule(
+        "dot",
+        -1,
+        _dot,
+        lambda out, *xs: _dot_local(xs),
+        symbol="·",
+        sample=(_WIDE, _WIDE, _WIDE, _WIDE, _WIDE),
+    ),
+):
+    register(_rule)
+del _rule

@@ -1,0 +1,469 @@
+"""`Value`: a scalar node of a dynamically built computation graph.
+
+A node stores its parents as a tuple and its local derivatives ``∂self/∂parent`` as a
+tuple of floats, both computed from the one rule table in :mod:`autograd.rules` when
+the node is created.  There is no closure per node, so a graph holds no reference
+cycles and is freed by reference counting alone.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from autograd.rules import RULES, Rule
+
+__all__ = [
+    "DomainError",
+    "Value",
+    "apply",
+    "dot",
+    "is_grad_enabled",
+    "no_grad",
+    "vsum",
+]
+
+_recording: ContextVar[bool] = ContextVar("chainrule_recording", default=True)
+
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "powv": "**"}
+
+
+class DomainError(ValueError):
+    """An operation was applied where it (or its derivative) is undefined or overflows.
+
+    The message names the op and the offending value, e.g. ``log(-1.0)``.
+    """
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Context manager in which operations record no graph.
+
+    Results are plain leaf Values (no parents, no local derivatives). The flag lives
+    in a :mod:`contextvars` variable, so it is per thread and per asyncio task.
+
+    >>> x = Value(2.0)
+    >>> with no_grad():
+    ...     y = x * x
+    >>> y.parents
+    ()
+    """
+    token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations currently record a graph (False inside :func:`no_grad`)."""
+    return _recording.get()
+
+
+def _to_float(x: object, what: str) -> float:
+    if type(x) is float:
+        value = x
+    elif isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
+    else:
+        value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return value
+
+
+def _expr(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
+    """Human-readable form of an op application, for error messages."""
+    if rule.name in _SYMBOLS:
+        a, b = xs
+        return f"({a!r}) {_SYMBOLS[rule.name]} ({b!r})" if a < 0 else f"{a!r} {_SYMBOLS[rule.name]} {b!r}"
+    if rule.name == "pow":
+        return f"({xs[0]!r}) ** {param!r}" if xs[0] < 0 else f"{xs[0]!r} ** {param!r}"
+    if rule.name == "rpow" and param is not None:
+        return f"({param!r}) ** {xs[0]!r}" if param < 0 else f"{param!r} ** {xs[0]!r}"
+    args = ", ".join(repr(x) for x in xs)
+    if param is not None:
+        args += f", {param!r}"
+    return f"{rule.name}({args})"
+
+
+def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
+    """Evaluate ``rule`` on ``parents`` and return the new node (the one place nodes are made)."""
+    xs = tuple(p.data for p in parents)
+    try:
+        out = rule.forward(*xs) if param is None else rule.forward(*xs, param)
+        if not _recording.get():
+            local: tuple[float, ...] = ()
+            parents = ()
+        elif param is None:
+            local = rule.local(out, *xs)
+        else:
+            local = rule.local(out, *xs, param)
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, OverflowError) and reason in ("math range error", "(34, 'Numerical result out of range')"):
+            reason = "overflows float64"
+        raise DomainError(f"{_expr(rule, xs, param)} is undefined: {reason}") from None
+    if type(out) is not float or not math.isfinite(out):
+        raise DomainError(f"{_expr(rule, xs, param)} overflows float64 (got {out!r})")
+    for d in local:
+        if not math.isfinite(d):
+            raise DomainError(f"{_expr(rule, xs, param)}: local derivative is not finite ({d!r})")
+    node = Value.__new__(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._op = rule.name if parents else ""
+    node._parents = parents
+    node._local = local
+    node._param = param
+    return node
+
+
+def _lift(x: object) -> Value:
+    """A Value for ``x``: Values pass through, real numbers become constant leaves."""
+    if isinstance(x, Value):
+        return x
+    return Value(_to_float(x, "operand"))
+
+
+def apply(op: str, *args: Value | float, param: float | None = None) -> Value:
+    """Apply the registered op ``op`` to ``args`` (Values or numbers).
+
+    >>> apply("mul", Value(3.0), 4.0).data
+    12.0
+
+    Raises:
+        KeyError: if no op of that name is registered.
+        TypeError: for a wrong number of arguments, or a missing/unexpected ``param``.
+    """
+    rule = RULES.get(op)
+    if rule is None:
+        raise KeyError(f"no op named {op!r}; registered ops: {', '.join(sorted(RULES))}")
+    if rule.arity != -1 and len(args) != rule.arity:
+        raise TypeError(f"op {op!r} takes {rule.arity} argument(s), got {len(args)}")
+    if rule.has_param and param is None:
+        raise TypeError(f"op {op!r} needs a param")
+    if not rule.has_param and param is not None:
+        raise TypeError(f"op {op!r} takes no param")
+    p = None if param is None else _to_float(param, f"param of {op!r}")
+    return _record(rule, tuple(_lift(a) for a in args), p)
+
+
+class Value:
+    """A scalar that records the operations applied to it.
+
+    Args:
+        data: A real number (int, float, numpy scalar). ``bool``, strings, ``None``,
+            complex numbers and Values are rejected with ``TypeError``; nan and ±inf
+            with ``ValueError``.
+        label: Optional name, shown in pictures and error messages.
+
+    Operators ``+ - * / **`` accept a Value or a real number on either side. The
+    ordering comparisons ``< <= > >=`` compare ``.data`` and return a ``bool``;
+    ``==`` and ``!=`` keep Python's identity semantics so Values can be used in
+    sets and as dict keys (two distinct nodes are never "equal").
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + b ** 2
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad
+    (3.0, -3.0, -4.0)
+    """
+
+    __slots__ = ("_local", "_op", "_param", "_parents", "data", "grad", "label")
+
+    data: float
+    grad: float
+    label: str
+    _op: str
+    _parents: tuple[Value, ...]
+    _local: tuple[float, ...]
+    _param: float | None
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError("Value(data) needs a number, got a Value (use v.detach() for a copy)")
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.data = _to_float(data, "Value data")
+        self.grad = 0.0
+        self.label = label
+        self._op = ""
+        self._parents = ()
+        self._local = ()
+        self._param = None
+
+    # -- read-only views of the graph -------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """Name of the op that made this node (``""`` for a leaf)."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node, in argument order (repeats kept)."""
+        return self._parents
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """``∂self/∂parent`` for each parent, evaluated when the node was made."""
+        return self._local
+
+    @property
+    def param(self) -> float | None:
+        """The op's constant parameter (``x ** 3`` → 3.0), or None."""
+        return self._param
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node with no parents (an input, a parameter, or a constant)."""
+        return not self._parents
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- arithmetic ----------------------------------------------------------------
+
+    def __add__(self, other: Value | float) -> Value:
+        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
+            return NotImplemented
+        return _record(_ADD, (self, _lift(other)), None)
+
+    def __radd__(self, other: float) -> Value:
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _record(_ADD, (_lift(other), self), None)
+
+    def __sub__(self, other: Value | float) -> Value:
+        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
+            return NotImplemented
+        return _record(_SUB, (self, _lift(other)), None)
+
+    def __rsub__(self, other: float) -> Value:
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _record(_SUB, (_lift(other), self), None)
+
+    def __mul__(self, other: Value | float) -> Value:
+        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
+            return NotImplemented
+        return _record(_MUL, (self, _lift(other)), None)
+
+    def __rmul__(self, other: float) -> Value:
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _record(_MUL, (_lift(other), self), None)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
+            return NotImplemented
+        return _record(_DIV, (self, _lift(other)), None)
+
+    def __rtruediv__(self, other: float) -> Value:
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _record(_DIV, (_lift(other), self), None)
+
+    def __neg__(self) -> Value:
+        return _record(RULES["neg"], (self,), None)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return _record(RULES["powv"], (self, other), None)
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _record(RULES["pow"], (self,), _to_float(other, "exponent"))
+
+    def __rpow__(self, other: float) -> Value:
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _record(RULES["rpow"], (self,), _to_float(other, "base"))
+
+    def __abs__(self) -> Value:
+        return _record(RULES["abs"], (self,), None)
+
+    # -- comparisons (on .data) -------------------------------------------------------
+
+    def __lt__(self, other: Value | float) -> bool:
+        return self.data < _cmp(other)
+
+    def __le__(self, other: Value | float) -> bool:
+        return self.data <= _cmp(other)
+
+    def __gt__(self, other: Value | float) -> bool:
+        return self.data > _cmp(other)
+
+    def __ge__(self, other: Value | float) -> bool:
+        return self.data >= _cmp(other)
+
+    # -- functions -------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """``e**self``; raises :class:`DomainError` when it overflows float64."""
+        return _record(RULES["exp"], (self,), None)
+
+    def log(self) -> Value:
+        """Natural logarithm; needs ``self > 0``."""
+        return _record(RULES["log"], (self,), None)
+
+    def sqrt(self) -> Value:
+        """Square root; needs ``self > 0`` (its derivative is infinite at 0)."""
+        return _record(RULES["sqrt"], (self,), None)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _record(RULES["tanh"], (self,), None)
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid ``1/(1+e**-x)``, stable for any finite input."""
+        return _record(RULES["sigmoid"], (self,), None)
+
+    def relu(self) -> Value:
+        """``max(0, x)``; by convention its derivative at 0 is 0."""
+        return _record(RULES["relu"], (self,), None)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """``x`` if ``x > 0`` else ``slope·x``; derivative at 0 is ``slope``."""
+        return _record(RULES["leaky_relu"], (self,), _to_float(slope, "slope"))
+
+    def abs(self) -> Value:
+        """``|x|``; by convention its derivative at 0 is 0."""
+        return _record(RULES["abs"], (self,), None)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _record(RULES["sin"], (self,), None)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _record(RULES["cos"], (self,), None)
+
+    # -- gradients ---------------------------------------------------------------------
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Backpropagate from this node; see :func:`autograd.engine.backward`."""
+        from autograd.engine import backward
+
+        backward(self, grad)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut from the graph."""
+        return Value(self.data, self.label)
+
+    def zero_grad(self) -> None:
+        """Set this node's ``grad`` to 0.0."""
+        self.grad = 0.0
+
+
+def _cmp(other: object) -> float:
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, bool) or not isinstance(other, numbers.Real):
+        raise TypeError(f"cannot compare Value with {type(other).__name__}")
+    return float(other)
+
+
+_ADD = RULES["add"]
+_SUB = RULES["sub"]
+_MUL = RULES["mul"]
+_DIV = RULES["div"]
+
+
+def vsum(values: Iterable[Value | float]) -> Value:
+    """Sum many Values as one n-ary ``sum`` node (no ``0 +`` chain).
+
+    >>> xs = [Value(1.0), Value(2.0), 3.0]
+    >>> s = vsum(xs)
+    >>> s.data, s.op, len(s.parents)
+    (6.0, 'sum', 3)
+
+    An empty iterable gives a constant ``Value(0.0)``.
+    """
+    parents = tuple(_lift(v) for v in values)
+    if not parents:
+        return Value(0.0)
+    return _record(RULES["sum"], parents, None)
+
+
+def dot(weights: Iterable[Value | float], inputs: Iterable[Value | float], bias: Value | float | None = None) -> Value:
+    """``Σ w_i·x_i (+ bias)`` as one ``dot`` node whose parents are ``w0, x0, w1, x1, …[, bias]``.
+
+    >>> w = [Value(0.5), Value(0.2)]
+    >>> round(dot(w, [0.1, 0.3], Value(1.83)).data, 12)
+    1.94
+
+    Raises:
+        ValueError: if the two sequences differ in length or are empty.
+    """
+    ws = [_lift(w) for w in weights]
+    xs = [_lift(x) for x in inputs]
+    if len(ws) != len(xs):
+        raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
+    if not ws:
+        raise ValueError("dot needs at least one weight and input")
+    parents: list[Value] = []
+    for w, x in zip(ws, xs, strict=True):
+        parents.append(w)
+        parents.append(x)
+    if bias is not None:
+        parents.append(_lift(bias))
+    return _record(RULES["dot"], tuple(parents), None)
+
+
+def define_op(
+    name: str,
+    forward: Callable[..., float],
+    local: Callable[..., tuple[Any, ...]],
+    *,
+    arity: int = 1,
+    has_param: bool = False,
+    symbol: str = "",
+    sample: tuple[tuple[float, float], ...] | None = None,
+    kinks: tuple[float, ...] = (),
+) -> Callable[..., Value]:
+    """Register a new primitive and return a function that applies it.
+
+    ``local(out, *xs)`` returns ``∂out/∂x_i`` for each input; write it with ordinary
+    operators (and :mod:`autograd.rules` helpers such as ``exp``/``cos``) so it also
+    works on Values and second derivatives come for free.
+
+    >>> cube = define_op("cube_doc", lambda x: x**3, lambda out, x: (3 * x * x,))
+    >>> y = cube(Value(2.0))
+    >>> y.backward()
+    >>> y.data, y.parents[0].grad
+    (8.0, 12.0)
+    """
+    from autograd.rules import register
+
+    rule = register(
+        Rule(
+            name,
+            arity,
+            forward,
+            local,
+            has_param=has_param,
+            symbol=symbol,
+            sample=sample if sample is not None else ((-3.0, 3.0),) * max(arity, 1),
+            kinks=kinks,
+        )
+    )
+
+    def op(*args: Value | float, param: float | None = None) -> Value:
+        return apply(rule.name, *args, param=param)
+
+    op.__name__ = name
+    op.__doc__ = f"Apply the user-defined op {name!r}."
+    return op
