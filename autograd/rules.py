@@ -28,6 +28,7 @@ __all__ = [
     "sign",
     "sin",
     "step",
+    "unregister",
 ]
 
 Number = Any  # a float, or a Value when the rule builds a graph (create_graph)
@@ -213,6 +214,20 @@ def _dot_local(xs: tuple[Number, ...]) -> tuple[Number, ...]:
     return tuple(out)
 
 
+def unregister(name: str) -> Rule:
+    """Remove a user-registered op from :data:`RULES` and return it (built-in ops stay).
+
+    Raises:
+        KeyError: if no op of that name is registered.
+        ValueError: for a built-in op.
+    """
+    if name not in RULES:
+        raise KeyError(f"no op named {name!r}")
+    if name in _BUILTIN:
+        raise ValueError(f"{name!r} is a built-in op and cannot be removed")
+    return RULES.pop(name)
+
+
 _WIDE: Interval = (-3.0, 3.0)
 _POS: Interval = (0.05, 5.0)
 
@@ -294,3 +309,4 @@ for _rule in (
 ):
     register(_rule)
 del _rule
+_BUILTIN = frozenset(RULES)
