@@ -13,6 +13,17 @@ rules live in one table (:mod:`autograd.rules`).
 (0.761594, 0.839949)
 """
 
+from autograd.chains import (
+    Chain,
+    ChainEdge,
+    ChainSegment,
+    ChainSummary,
+    EdgeSummary,
+    TooManyPathsError,
+    chain_summary,
+    count_paths,
+    derivative_chains,
+)
 from autograd.engine import backward, grad, topological_order, zero_grad
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from autograd.rules import RULES, Rule
@@ -20,13 +31,22 @@ from autograd.value import DomainError, Value, apply, define_op, dot, is_grad_en
 
 __all__ = [
     "RULES",
+    "Chain",
+    "ChainEdge",
+    "ChainSegment",
+    "ChainSummary",
     "DomainError",
+    "EdgeSummary",
     "GradcheckError",
     "Rule",
+    "TooManyPathsError",
     "Value",
     "apply",
     "backward",
+    "chain_summary",
+    "count_paths",
     "define_op",
+    "derivative_chains",
     "dot",
     "grad",
     "gradcheck",

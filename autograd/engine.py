@@ -27,21 +27,20 @@ def topological_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     order: list[Value] = []
-    seen: set[int] = set()
+    seen: set[Value] = set()  # Values hash by identity
     stack: list[Any] = [root]
+    push, pop, visit, done = stack.append, stack.pop, seen.add, order.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is _EXIT:
-            order.append(stack.pop())
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append(node)
-        stack.append(_EXIT)
-        for parent in node._parents:
-            if id(parent) not in seen:
-                stack.append(parent)
+            done(pop())
+        elif node not in seen:
+            visit(node)
+            push(node)
+            push(_EXIT)
+            for parent in node._parents:
+                if parent not in seen:
+                    push(parent)
     return order
 
 
@@ -67,8 +66,9 @@ def backward(root: Value, grad: float = 1.0) -> None:
     root.grad += seed
     for node in reversed(order):
         g = node.grad
-        for parent, local in zip(node._parents, node._local, strict=True):
-            parent.grad += local * g
+        if g:
+            for parent, local in zip(node._parents, node._local, strict=False):  # same length by construction
+                parent.grad += local * g
 
 
 def zero_grad(values: Iterable[Value]) -> None:

@@ -155,6 +155,9 @@ class Rule:
         kinks: Points where some input makes the op non-differentiable (or singular);
             property tests keep a margin away from them.
         param_sample: For tests: parameter values to try when ``has_param``.
+        finite_local: A promise that the local derivatives are finite floats whenever
+            the inputs and the output are (true for ``+ − ×``, ``sum``, ``dot``, ``tanh``…),
+            so recording a node can skip checking them. Leave False when unsure.
     """
 
     name: str
@@ -166,6 +169,7 @@ class Rule:
     sample: tuple[Interval, ...] = ((-3.0, 3.0),)
     kinks: tuple[float, ...] = ()
     param_sample: tuple[float, ...] = ()
+    finite_local: bool = False
 
     @property
     def label(self) -> str:
@@ -232,9 +236,19 @@ _WIDE: Interval = (-3.0, 3.0)
 _POS: Interval = (0.05, 5.0)
 
 for _rule in (
-    Rule("add", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), symbol="+", sample=(_WIDE, _WIDE)),
-    Rule("sub", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), symbol="−", sample=(_WIDE, _WIDE)),
-    Rule("mul", 2, lambda a, b: a * b, lambda out, a, b: (b, a), symbol="×", sample=(_WIDE, _WIDE)),
+    Rule(
+        "add", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), symbol="+", sample=(_WIDE, _WIDE), finite_local=True
+    ),
+    Rule(
+        "sub",
+        2,
+        lambda a, b: a - b,
+        lambda out, a, b: (1.0, -1.0),
+        symbol="−",
+        sample=(_WIDE, _WIDE),
+        finite_local=True,
+    ),
+    Rule("mul", 2, lambda a, b: a * b, lambda out, a, b: (b, a), symbol="×", sample=(_WIDE, _WIDE), finite_local=True),
     Rule(
         "div",
         2,
@@ -244,7 +258,7 @@ for _rule in (
         sample=(_WIDE, _WIDE),
         kinks=(0.0,),
     ),
-    Rule("neg", 1, lambda a: -a, lambda out, a: (-1.0,), symbol="−"),
+    Rule("neg", 1, lambda a: -a, lambda out, a: (-1.0,), symbol="−", finite_local=True),
     Rule(
         "pow",
         1,
@@ -272,12 +286,12 @@ for _rule in (
         symbol="**",
         param_sample=(2.0, 0.5, 10.0),
     ),
-    Rule("exp", 1, _exp, lambda out, a: (out,)),
+    Rule("exp", 1, _exp, lambda out, a: (out,), finite_local=True),
     Rule("log", 1, _log, lambda out, a: (1.0 / a,), sample=(_POS,)),
     Rule("sqrt", 1, _sqrt, lambda out, a: (0.5 / out,), sample=(_POS,)),
-    Rule("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,)),
-    Rule("sigmoid", 1, _sigmoid, lambda out, a: (out * (1.0 - out),), symbol="σ"),
-    Rule("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda out, a: (step(a),), kinks=(0.0,)),
+    Rule("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,), finite_local=True),
+    Rule("sigmoid", 1, _sigmoid, lambda out, a: (out * (1.0 - out),), symbol="σ", finite_local=True),
+    Rule("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda out, a: (step(a),), kinks=(0.0,), finite_local=True),
     Rule(
         "leaky_relu",
         1,
@@ -286,10 +300,11 @@ for _rule in (
         has_param=True,
         kinks=(0.0,),
         param_sample=(0.01, 0.2),
+        finite_local=True,
     ),
-    Rule("abs", 1, abs, lambda out, a: (sign(a),), kinks=(0.0,)),
-    Rule("sin", 1, math.sin, lambda out, a: (cos(a),)),
-    Rule("cos", 1, math.cos, lambda out, a: (-sin(a),)),
+    Rule("abs", 1, abs, lambda out, a: (sign(a),), kinks=(0.0,), finite_local=True),
+    Rule("sin", 1, math.sin, lambda out, a: (cos(a),), finite_local=True),
+    Rule("cos", 1, math.cos, lambda out, a: (-sin(a),), finite_local=True),
     Rule(
         "sum",
         -1,
@@ -297,6 +312,7 @@ for _rule in (
         lambda out, *xs: (1.0,) * len(xs),
         symbol="Σ",
         sample=(_WIDE, _WIDE, _WIDE),
+        finite_local=True,
     ),
     Rule(
         "dot",
@@ -305,6 +321,7 @@ for _rule in (
         lambda out, *xs: _dot_local(xs),
         symbol="·",
         sample=(_WIDE, _WIDE, _WIDE, _WIDE, _WIDE),
+        finite_local=True,
     ),
 ):
     register(_rule)

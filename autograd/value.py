@@ -27,6 +27,8 @@ __all__ = [
     "vsum",
 ]
 
+_isfinite = math.isfinite
+_new = object.__new__
 _recording: ContextVar[bool] = ContextVar("chainrule_recording", default=True)
 
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "powv": "**"}
@@ -76,7 +78,7 @@ def _to_float(x: object, what: str) -> float:
     return value
 
 
-def _expr(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
+def _expr(rule: Rule, xs: list[float], param: float | None) -> str:
     """Human-readable form of an op application, for error messages."""
     if rule.name in _SYMBOLS:
         a, b = xs
@@ -85,42 +87,79 @@ def _expr(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
         return f"({xs[0]!r}) ** {param!r}" if xs[0] < 0 else f"{xs[0]!r} ** {param!r}"
     if rule.name == "rpow" and param is not None:
         return f"({param!r}) ** {xs[0]!r}" if param < 0 else f"{param!r} ** {xs[0]!r}"
-    args = ", ".join(repr(x) for x in xs)
+    shown = [repr(x) for x in xs[:6]]
+    if len(xs) > 6:
+        shown.append(f"… {len(xs)} arguments in all")
+    args = ", ".join(shown)
     if param is not None:
         args += f", {param!r}"
     return f"{rule.name}({args})"
 
 
+def _undefined(rule: Rule, xs: list[float], param: float | None, exc: Exception) -> DomainError:
+    reason = str(exc) or type(exc).__name__
+    if isinstance(exc, OverflowError) and reason in ("math range error", "(34, 'Numerical result out of range')"):
+        reason = "overflows float64"
+    return DomainError(f"{_expr(rule, xs, param)} is undefined: {reason}")
+
+
 def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
-    """Evaluate ``rule`` on ``parents`` and return the new node (the one place nodes are made)."""
-    xs = tuple(p.data for p in parents)
+    """Evaluate ``rule`` on ``parents`` and return the new node (the one place nodes are made).
+
+    The forward value and the local derivatives are computed from the rule table; a
+    value or derivative that is not a finite float raises :class:`DomainError` before
+    any node exists, so a failed op leaves no half-built graph behind.
+    """
+    xs = [p.data for p in parents]
+    recording = _recording.get()
     try:
-        out = rule.forward(*xs) if param is None else rule.forward(*xs, param)
-        if not _recording.get():
-            local: tuple[float, ...] = ()
-            parents = ()
-        elif param is None:
-            local = rule.local(out, *xs)
+        if param is None:
+            out = rule.forward(*xs)
+            local = rule.local(out, *xs) if recording else ()
         else:
-            local = rule.local(out, *xs, param)
+            out = rule.forward(*xs, param)
+            local = rule.local(out, *xs, param) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        reason = str(exc) or type(exc).__name__
-        if isinstance(exc, OverflowError) and reason in ("math range error", "(34, 'Numerical result out of range')"):
-            reason = "overflows float64"
-        raise DomainError(f"{_expr(rule, xs, param)} is undefined: {reason}") from None
-    if type(out) is not float or not math.isfinite(out):
+        raise _undefined(rule, xs, param, exc) from None
+    if type(out) is not float or not _isfinite(out):
         raise DomainError(f"{_expr(rule, xs, param)} overflows float64 (got {out!r})")
-    for d in local:
-        if not math.isfinite(d):
-            raise DomainError(f"{_expr(rule, xs, param)}: local derivative is not finite ({d!r})")
-    node = Value.__new__(Value)
+    if not rule.finite_local:
+        for d in local:
+            if type(d) is not float or not _isfinite(d):
+                raise DomainError(f"{_expr(rule, xs, param)}: local derivative is not a finite float ({d!r})")
+    node = _new(Value)
     node.data = out
     node.grad = 0.0
     node.label = ""
-    node._op = rule.name if parents else ""
-    node._parents = parents
-    node._local = local
     node._param = param
+    if recording:
+        node._op = rule.name
+        node._parents = parents
+        node._local = local
+    else:
+        node._op = ""
+        node._parents = ()
+        node._local = ()
+    return node
+
+
+def _is_number(x: object) -> bool:
+    """A real number that may meet a Value (bool is refused: it is almost always a bug)."""
+    return type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
+def _constant(x: Any) -> Value:
+    """A constant leaf for the number ``x`` (already checked with :func:`_is_number`)."""
+    node = _new(Value)
+    node.data = x if type(x) is float else float(x)
+    if not _isfinite(node.data):
+        raise ValueError(f"operand must be finite, got {node.data!r}")
+    node.grad = 0.0
+    node.label = ""
+    node._op = ""
+    node._parents = ()
+    node._local = ()
+    node._param = None
     return node
 
 
@@ -235,44 +274,52 @@ class Value:
     # -- arithmetic ----------------------------------------------------------------
 
     def __add__(self, other: Value | float) -> Value:
-        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
-            return NotImplemented
-        return _record(_ADD, (self, _lift(other)), None)
+        if type(other) is not Value:
+            if not _is_number(other):
+                return NotImplemented
+            other = _constant(other)
+        return _record(_ADD, (self, other), None)
 
     def __radd__(self, other: float) -> Value:
-        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+        if not _is_number(other):
             return NotImplemented
-        return _record(_ADD, (_lift(other), self), None)
+        return _record(_ADD, (_constant(other), self), None)
 
     def __sub__(self, other: Value | float) -> Value:
-        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
-            return NotImplemented
-        return _record(_SUB, (self, _lift(other)), None)
+        if type(other) is not Value:
+            if not _is_number(other):
+                return NotImplemented
+            other = _constant(other)
+        return _record(_SUB, (self, other), None)
 
     def __rsub__(self, other: float) -> Value:
-        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+        if not _is_number(other):
             return NotImplemented
-        return _record(_SUB, (_lift(other), self), None)
+        return _record(_SUB, (_constant(other), self), None)
 
     def __mul__(self, other: Value | float) -> Value:
-        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
-            return NotImplemented
-        return _record(_MUL, (self, _lift(other)), None)
+        if type(other) is not Value:
+            if not _is_number(other):
+                return NotImplemented
+            other = _constant(other)
+        return _record(_MUL, (self, other), None)
 
     def __rmul__(self, other: float) -> Value:
-        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+        if not _is_number(other):
             return NotImplemented
-        return _record(_MUL, (_lift(other), self), None)
+        return _record(_MUL, (_constant(other), self), None)
 
     def __truediv__(self, other: Value | float) -> Value:
-        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
-            return NotImplemented
-        return _record(_DIV, (self, _lift(other)), None)
+        if type(other) is not Value:
+            if not _is_number(other):
+                return NotImplemented
+            other = _constant(other)
+        return _record(_DIV, (self, other), None)
 
     def __rtruediv__(self, other: float) -> Value:
-        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+        if not _is_number(other):
             return NotImplemented
-        return _record(_DIV, (_lift(other), self), None)
+        return _record(_DIV, (_constant(other), self), None)
 
     def __neg__(self) -> Value:
         return _record(RULES["neg"], (self,), None)
@@ -380,6 +427,7 @@ _ADD = RULES["add"]
 _SUB = RULES["sub"]
 _MUL = RULES["mul"]
 _DIV = RULES["div"]
+_DOT = RULES["dot"]
 
 
 def vsum(values: Iterable[Value | float]) -> Value:
@@ -408,19 +456,18 @@ def dot(weights: Iterable[Value | float], inputs: Iterable[Value | float], bias:
     Raises:
         ValueError: if the two sequences differ in length or are empty.
     """
-    ws = [_lift(w) for w in weights]
-    xs = [_lift(x) for x in inputs]
+    ws = [w if type(w) is Value else _lift(w) for w in weights]
+    xs = [x if type(x) is Value else _lift(x) for x in inputs]
     if len(ws) != len(xs):
         raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
     if not ws:
         raise ValueError("dot needs at least one weight and input")
-    parents: list[Value] = []
-    for w, x in zip(ws, xs, strict=True):
-        parents.append(w)
-        parents.append(x)
+    parents = ws + xs  # the right length; now interleave w0, x0, w1, x1, …
+    parents[0::2] = ws
+    parents[1::2] = xs
     if bias is not None:
-        parents.append(_lift(bias))
-    return _record(RULES["dot"], tuple(parents), None)
+        parents.append(bias if type(bias) is Value else _lift(bias))
+    return _record(_DOT, tuple(parents), None)
 
 
 def define_op(
