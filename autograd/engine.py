@@ -26,21 +26,40 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
+    return _walk(root, with_leaves=True)
+
+
+def _walk(root: Value, *, with_leaves: bool) -> list[Value]:
+    """Iterative post-order DFS from ``root``; leaves are taken on sight, without a stack round trip.
+
+    With ``with_leaves=False`` only interior nodes are listed and their ``grad`` is reset
+    to 0.0 on the way (what :func:`backward` needs, in one pass).
+    """
     order: list[Value] = []
     seen: set[Value] = set()  # Values hash by identity
+    if not root._parents:
+        return [root] if with_leaves else []
     stack: list[Any] = [root]
     push, pop, visit, done = stack.append, stack.pop, seen.add, order.append
     while stack:
         node = pop()
         if node is _EXIT:
-            done(pop())
-        elif node not in seen:
+            node = pop()
+            if not with_leaves:
+                node.grad = 0.0
+            done(node)
+        elif node not in seen:  # an interior node (leaves never reach the stack)
             visit(node)
             push(node)
             push(_EXIT)
             for parent in node._parents:
                 if parent not in seen:
-                    push(parent)
+                    if parent._parents:
+                        push(parent)
+                    else:
+                        visit(parent)
+                        if with_leaves:
+                            done(parent)
     return order
 
 
@@ -59,10 +78,9 @@ def backward(root: Value, grad: float = 1.0) -> None:
     be inspected and drawn.
     """
     seed = _seed(grad)
-    order = topological_order(root)
-    for node in order:
-        if node._parents:
-            node.grad = 0.0
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value, got {type(root).__name__}")
+    order = _walk(root, with_leaves=False)  # interior nodes, grads reset
     root.grad += seed
     for node in reversed(order):
         g = node.grad

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 _isfinite = math.isfinite
+_data_of = operator.attrgetter("data")
 _new = object.__new__
 _recording: ContextVar[bool] = ContextVar("chainrule_recording", default=True)
 
@@ -78,7 +80,7 @@ def _to_float(x: object, what: str) -> float:
     return value
 
 
-def _expr(rule: Rule, xs: list[float], param: float | None) -> str:
+def _expr(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
     """Human-readable form of an op application, for error messages."""
     if rule.name in _SYMBOLS:
         a, b = xs
@@ -96,7 +98,7 @@ def _expr(rule: Rule, xs: list[float], param: float | None) -> str:
     return f"{rule.name}({args})"
 
 
-def _undefined(rule: Rule, xs: list[float], param: float | None, exc: Exception) -> DomainError:
+def _undefined(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exception) -> DomainError:
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, OverflowError) and reason in ("math range error", "(34, 'Numerical result out of range')"):
         reason = "overflows float64"
@@ -110,7 +112,7 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
     value or derivative that is not a finite float raises :class:`DomainError` before
     any node exists, so a failed op leaves no half-built graph behind.
     """
-    xs = [p.data for p in parents]
+    xs = tuple(map(_data_of, parents))
     recording = _recording.get()
     try:
         if param is None:

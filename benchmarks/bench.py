@@ -1,0 +1,445 @@
+"""chainrule's benchmark harness: speed, memory and depth, measured against the references in one run.
+
+Run with ``make bench`` (installs micrograd and torch into the venv first), or
+``python benchmarks/bench.py [--quick]``. Every ratio is computed from measurements made
+in this one process, alternating the engines and taking medians over repeats, so the
+machine's speed cancels out. Results go to the terminal and to ``build/bench.json``.
+
+Sections:
+1. moons training step, ours vs micrograd (default GC, and GC disabled), identical initial
+   weights, loss values asserted equal to 1e-9 at every step;
+2. a 100,000-node chain: build and backward separately;
+3. the same chain against PyTorch 0-dim float64 tensors (µs per op), when torch is installed;
+4. memory: bytes per node of the moons graph (tracemalloc), and the share of a graph freed
+   by reference counting alone;
+5. depth: the deepest chain backward handles at the default recursion limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograd import Value, topological_order
+
+ROOT = Path(__file__).resolve().parent.parent
+Result = dict[str, Any]
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``repeats`` calls of ``fn``."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# -- 1. moons ---------------------------------------------------------------------------------
+
+
+def moons_step(quick: bool) -> Result:
+    """The moons training step in both engines, from identical weights, losses compared each step."""
+    import random
+
+    from micrograd.engine import Value as MValue
+    from micrograd.nn import MLP as MICRO_MLP
+
+    from nn import MLP, moons
+
+    x, y = moons(100, noise=0.1, seed=0)
+    labels = [float(2 * v - 1) for v in y]  # {0, 1} → {−1, +1}, as micrograd's demo
+    rows = [[float(a) for a in row] for row in x]
+
+    random.seed(1337)
+    micro = MICRO_MLP(2, [16, 16, 1])
+    ours = MLP(2, [16, 16, 1], seed=0)
+    ours_params = ours.parameters()
+    micro_params = micro.parameters()
+    if len(ours_params) != len(micro_params):
+        raise RuntimeError(f"parameter counts differ: {len(ours_params)} vs {len(micro_params)}")
+    for p, q in zip(ours_params, micro_params, strict=True):  # same order: neuron weights then bias
+        p.data = float(q.data)
+
+    def micro_step(k: int) -> float:
+        inputs = [list(map(MValue, row)) for row in rows]
+        scores = list(map(micro, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in micro_params)
+        total = data_loss + reg_loss
+        micro.zero_grad()
+        total.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in micro_params:
+            p.data -= lr * p.grad
+        return float(total.data)
+
+    from autograd import vsum
+
+    def our_step(k: int) -> float:
+        scores = [ours(row) for row in rows]
+        losses = [(1.0 - yi * si).relu() for yi, si in zip(labels, scores, strict=True)]
+        total = vsum(losses) * (1.0 / len(losses)) + 1e-4 * vsum([p * p for p in ours_params])
+        ours.zero_grad()
+        total.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in ours_params:
+            p.data -= lr * p.grad
+        return total.data
+
+    steps = 6 if quick else 20
+    t_micro: list[float] = []
+    t_micro_nogc: list[float] = []
+    t_ours: list[float] = []
+    worst = 0.0
+    for k in range(steps):
+        # default GC: micrograd then ours, same step k
+        start = time.perf_counter()
+        a = micro_step(k)
+        t_micro.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        b = our_step(k)
+        t_ours.append(time.perf_counter() - start)
+        worst = max(worst, abs(a - b) / max(1.0, abs(a)))
+        if abs(a - b) > 1e-9 * max(1.0, abs(a)):
+            raise RuntimeError(f"step {k}: losses differ: micrograd {a!r}, chainrule {b!r}")
+    # micrograd's best case, GC off (reported separately; ours keeps default settings)
+    for k in range(steps, 2 * steps):
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            a = micro_step(k)
+            t_micro_nogc.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
+            gc.collect()
+        start = time.perf_counter()
+        b = our_step(k)
+        t_ours.append(time.perf_counter() - start)
+        worst = max(worst, abs(a - b) / max(1.0, abs(a)))
+        if abs(a - b) > 1e-9 * max(1.0, abs(a)):
+            raise RuntimeError(f"step {k}: losses differ: micrograd {a!r}, chainrule {b!r}")
+    ours_s = statistics.median(t_ours)
+    micro_s = statistics.median(t_micro)
+    micro_nogc_s = statistics.median(t_micro_nogc)
+    return {
+        "steps_compared": 2 * steps,
+        "max_relative_loss_difference": worst,
+        "micrograd_s": micro_s,
+        "micrograd_gc_off_s": micro_nogc_s,
+        "ours_s": ours_s,
+        "ratio_vs_micrograd": micro_s / ours_s,
+        "ratio_vs_micrograd_gc_off": micro_nogc_s / ours_s,
+    }
+
+
+# -- 2./3. the chain --------------------------------------------------------------------------
+
+
+def chain_ours(n_nodes: int) -> tuple[Value, Value, Value]:
+    """``y ← tanh(y·w + x)`` repeated: 3 nodes a step, ``n_nodes`` nodes in all."""
+    w, x = Value(0.999), Value(0.01)
+    y = Value(0.5)
+    for _ in range(n_nodes // 3):
+        y = (y * w + x).tanh()
+    return y, w, x
+
+
+def chain_section(n_nodes: int, repeats: int) -> Result:
+    """Build and backward of the chain: ours, alternating with PyTorch 0-dim float64 tensors when installed."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+
+    def chain_torch() -> Any:
+        tw = torch.tensor(0.999, dtype=torch.float64, requires_grad=True)
+        tx = torch.tensor(0.01, dtype=torch.float64, requires_grad=True)
+        ty = torch.tensor(0.5, dtype=torch.float64)
+        for _ in range(n_nodes // 3):
+            ty = torch.tanh(ty * tw + tx)
+        return ty, tw
+
+    times: dict[str, list[float]] = {"ours_build": [], "ours_backward": [], "torch_build": [], "torch_backward": []}
+    for _ in range(repeats):
+        start = time.perf_counter()
+        y, w, _x = chain_ours(n_nodes)
+        times["ours_build"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        y.backward()
+        times["ours_backward"].append(time.perf_counter() - start)
+        del y
+        if torch is None:
+            continue
+        start = time.perf_counter()
+        ty, tw = chain_torch()
+        times["torch_build"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        ty.backward()
+        times["torch_backward"].append(time.perf_counter() - start)
+        del ty
+        if abs(float(tw.grad) - w.grad) > 1e-9 * max(1.0, abs(w.grad)):
+            raise RuntimeError(f"chain gradients differ: torch {float(tw.grad)!r}, chainrule {w.grad!r}")
+    ops = 3 * (n_nodes // 3)
+    med = {key: statistics.median(values) for key, values in times.items() if values}
+    ours_total = med["ours_build"] + med["ours_backward"]
+    result: Result = {
+        "nodes": ops,
+        "ours_build_s": med["ours_build"],
+        "ours_backward_s": med["ours_backward"],
+        "ours_us_per_op": 1e6 * ours_total / ops,
+    }
+    if torch is None:
+        result["torch"] = "not installed (pip install 'chainrule[torch]')"
+        return result
+    torch_total = med["torch_build"] + med["torch_backward"]
+    result.update(
+        {
+            "torch_version": torch.__version__,
+            "torch_build_s": med["torch_build"],
+            "torch_backward_s": med["torch_backward"],
+            "torch_us_per_op": 1e6 * torch_total / ops,
+            "ratio_vs_torch": torch_total / ours_total,
+            "ratio_vs_torch_build": med["torch_build"] / med["ours_build"],
+            "ratio_vs_torch_backward": med["torch_backward"] / med["ours_backward"],
+        }
+    )
+    return result
+
+
+# -- 4. memory --------------------------------------------------------------------------------
+
+
+def _graph_bytes(build: Callable[[], Any]) -> tuple[int, Any]:
+    gc.collect()
+    tracemalloc.start()
+    root = build()
+    size, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return size, root
+
+
+def _freed_by_refcount(build: Callable[[], Any]) -> float:
+    """Share of a graph's memory returned when its last reference goes, with the cyclic GC off."""
+    gc.collect()
+    gc.disable()
+    try:
+        tracemalloc.start()
+        base, _ = tracemalloc.get_traced_memory()
+        root = build()
+        full, _ = tracemalloc.get_traced_memory()
+        del root
+        after, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    finally:
+        gc.enable()
+        gc.collect()
+    return (full - after) / (full - base)
+
+
+def memory_section() -> Result:
+    """Bytes per node of one moons forward graph (loss of 100 points), ours and micrograd's."""
+    import random
+
+    from micrograd.engine import Value as MValue
+    from micrograd.nn import MLP as MICRO_MLP
+
+    from autograd import vsum
+    from nn import MLP, moons
+
+    x, y = moons(100, noise=0.1, seed=0)
+    labels = [float(2 * v - 1) for v in y]
+    rows = [[float(a) for a in row] for row in x]
+    random.seed(1337)
+    micro = MICRO_MLP(2, [16, 16, 1])
+    ours = MLP(2, [16, 16, 1], seed=0)
+
+    def micro_graph() -> Any:
+        scores = [micro(list(map(MValue, row))) for row in rows]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores, strict=True)]
+        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in micro.parameters())
+
+    def our_graph() -> Value:
+        scores = [ours(row) for row in rows]
+        losses = [(1.0 - yi * si).relu() for yi, si in zip(labels, scores, strict=True)]
+        return vsum(losses) * (1.0 / len(losses)) + 1e-4 * vsum([p * p for p in ours.parameters()])
+
+    def micro_nodes(root: Any) -> int:
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            v = stack.pop()
+            if id(v) not in seen:
+                seen.add(id(v))
+                stack.extend(v._prev)
+        return len(seen)
+
+    micro_bytes, micro_root = _graph_bytes(micro_graph)
+    n_micro = micro_nodes(micro_root)
+    del micro_root
+    our_bytes, our_root = _graph_bytes(our_graph)
+    n_ours = len(topological_order(our_root))
+    del our_root
+    gc.collect()
+    return {
+        "micrograd_nodes": n_micro,
+        "micrograd_bytes": micro_bytes,
+        "micrograd_bytes_per_node": micro_bytes / n_micro,
+        "ours_nodes": n_ours,
+        "ours_bytes": our_bytes,
+        "ours_bytes_per_node": our_bytes / n_ours,
+        "bytes_per_node_ratio": (our_bytes / n_ours) / (micro_bytes / n_micro),
+        "graph_bytes_ratio": our_bytes / micro_bytes,
+        "ours_freed_by_refcount": _freed_by_refcount(our_graph),
+        "micrograd_freed_by_refcount": _freed_by_refcount(micro_graph),
+    }
+
+
+# -- 5. depth ---------------------------------------------------------------------------------
+
+_DEPTH_PROBE = """
+import sys
+depth = int(sys.argv[2])
+if sys.argv[1] == "ours":
+    from autograd import Value
+else:
+    from micrograd.engine import Value
+x = Value(0.5)
+y = x
+for _ in range(depth):
+    y = y + x
+y.backward()
+assert x.grad == depth + 1, x.grad
+print("ok", sys.getrecursionlimit())
+"""
+
+
+def _chain_ok(engine: str, depth: int) -> bool:
+    done = subprocess.run(
+        [sys.executable, "-c", _DEPTH_PROBE, engine, str(depth)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return done.returncode == 0 and done.stdout.startswith("ok")
+
+
+def depth_section(max_depth: int) -> Result:
+    """Deepest chain (powers of ten up to ``max_depth``, then bisection) backward handles, fresh process each."""
+    result: Result = {"default_recursion_limit": sys.getrecursionlimit()}
+    for engine in ("ours", "micrograd"):
+        good, bad = 0, None
+        depth = 10
+        while depth <= max_depth:
+            if _chain_ok(engine, depth):
+                good = depth
+                depth *= 10
+            else:
+                bad = depth
+                break
+        if bad is not None:
+            while bad - good > max(1, good // 50):
+                mid = (good + bad) // 2
+                if _chain_ok(engine, mid):
+                    good = mid
+                else:
+                    bad = mid
+        result[f"{engine}_max_depth"] = good
+        result[f"{engine}_max_depth_is_lower_bound"] = bad is None
+    return result
+
+
+# -- report -----------------------------------------------------------------------------------
+
+TARGETS = [
+    ("moons", "ratio_vs_micrograd", ">=", 15.0, "moons step: micrograd (default GC) ÷ ours"),
+    ("moons", "ratio_vs_micrograd_gc_off", ">=", 2.0, "moons step: micrograd (GC off) ÷ ours"),
+    ("chain", "ratio_vs_torch", ">=", 5.0, "scalar chain: PyTorch 0-dim ÷ ours (build + backward)"),
+    ("memory", "bytes_per_node_ratio", "<=", 0.4, "bytes per node: ours ÷ micrograd"),
+    ("memory", "ours_freed_by_refcount", ">=", 1.0, "share of our graph freed by refcounting"),
+    ("depth", "ours_max_depth", ">=", 1_000_000, "deepest chain at the default recursion limit"),
+]
+
+
+def machine() -> dict[str, str]:
+    """A description of the machine the figures came from."""
+    import os
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "system": platform.platform(),
+        "numpy": np.__version__,
+    }
+
+
+def report(results: dict[str, Result]) -> list[str]:
+    """Lines of the terminal table: each target, its measured value and whether it holds."""
+    lines = [f"{'target':58} {'measured':>14} {'goal':>12}  ok"]
+    for section, key, op, goal, text in TARGETS:
+        value = results.get(section, {}).get(key)
+        if not isinstance(value, int | float):
+            lines.append(f"{text:58} {'n/a':>14} {op + ' ' + format(goal, 'g'):>12}  -")
+            continue
+        ok = value >= goal if op == ">=" else value <= goal
+        shown = f"{value:,.0f}" if key.endswith("depth") else f"{value:.3g}"
+        lines.append(f"{text:58} {shown:>14} {op + ' ' + format(goal, 'g'):>12}  {'yes' if ok else 'NO'}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every section, print the table, write build/bench.json."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and a shallower depth probe")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else 7
+    results: dict[str, Result] = {"machine": machine()}
+    print("machine:", ", ".join(f"{k} {v}" for k, v in results["machine"].items()), flush=True)
+    print("1/5 moons training step …", flush=True)
+    results["moons"] = moons_step(args.quick)
+    print("2-3/5 100,000-node chain …", flush=True)
+    results["chain"] = chain_section(100_000, repeats)
+    print("4/5 memory …", flush=True)
+    results["memory"] = memory_section()
+    print("5/5 depth …", flush=True)
+    results["depth"] = depth_section(100_000 if args.quick else 1_000_000)
+    for section in ("moons", "chain", "memory", "depth"):
+        print(f"\n[{section}]")
+        for key, value in results[section].items():
+            print(f"  {key:36} {value:.6g}" if isinstance(value, float) else f"  {key:36} {value}")
+    print()
+    print("\n".join(report(results)))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
