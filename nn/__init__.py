@@ -1,0 +1,69 @@
+"""chainrule's neural networks, built from :mod:`autograd` Values (so every gradient is the engine's).
+
+Modules (:class:`Neuron`, :class:`Layer`, :class:`MLP`), losses, optimizers that are
+separate from backpropagation (:class:`SGD`, :class:`Adam`), a readable training loop
+(:func:`fit`), toy data sets, JSON files (:func:`save` / :func:`load`) and an export
+to PyTorch (:func:`to_torch`).
+
+>>> import nn
+>>> X, y = nn.moons(40, noise=0.1, seed=0)
+>>> model = nn.MLP(2, [8, 1], seed=0)          # ReLU hidden layer, linear output
+>>> history = nn.fit(model, X, 2 * y - 1, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+...                  epochs=30, seed=0, progress=False)
+>>> history.loss[-1] < history.loss[0]
+True
+"""
+
+from nn import quick
+from nn.data import circles, moons, spirals, xor
+from nn.interop import to_torch
+from nn.io import ModelFileError, from_config, load, save
+from nn.losses import (
+    LOSSES,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l2_penalty,
+    mse,
+    softmax,
+    squared_error,
+    sum_of_squares,
+)
+from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.optim import SGD, Adam, Optimizer
+from nn.train import History, fit, predict
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "MLP",
+    "SGD",
+    "Adam",
+    "History",
+    "Layer",
+    "ModelFileError",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "circles",
+    "cross_entropy",
+    "fit",
+    "from_config",
+    "hinge",
+    "l2_penalty",
+    "load",
+    "moons",
+    "mse",
+    "predict",
+    "quick",
+    "save",
+    "softmax",
+    "spirals",
+    "squared_error",
+    "sum_of_squares",
+    "to_torch",
+    "xor",
+]

@@ -1,0 +1,196 @@
+"""Save and load models as JSON: the architecture, the weights, and a format version.
+
+Writes are atomic (a temporary file in the same directory, then :func:`os.replace`),
+so a crash never leaves a half-written model file. Reading checks everything —
+JSON syntax, format and version, the architecture, every parameter name, size and
+number — before any weight is assigned, so on error the model in memory is unchanged.
+No pickle: a model file is data, never code.
+
+>>> import os, tempfile, nn
+>>> model = nn.MLP(2, [3, 1], seed=0)
+>>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+>>> nn.save(model, path)
+>>> copy = nn.load(path)
+>>> copy.state_dict() == model.state_dict(), copy
+(True, MLP(2, [3, 1], activation=['relu', 'linear']))
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
+
+__all__ = ["FORMAT", "VERSION", "ModelFileError", "from_config", "load", "save"]
+
+#: The ``"format"`` field of every model file.
+FORMAT = "chainrule.nn"
+#: The current format version (files of a newer version are refused).
+VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file could not be read: the message names the file and the problem."""
+
+
+def save(model: Module, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` (architecture and weights) to ``path`` as JSON, atomically.
+
+    Raises:
+        TypeError: if ``model`` cannot describe its architecture.
+        OSError: if the file cannot be written (an existing file is left as it was).
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"save expects an nn module, got {type(model).__name__}")
+    document = {"format": FORMAT, "version": VERSION, "model": model.config(), "state": model.state_dict()}
+    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def load(path: str | os.PathLike[str], model: Module | None = None) -> Module:
+    """Read a model written by :func:`save`.
+
+    Args:
+        path: The file.
+        model: If given, load the weights into this model (its architecture must match
+            the file's) and return it; otherwise build a new model.
+
+    Raises:
+        ModelFileError: naming the file and what is wrong (malformed JSON, another
+            format or a newer version, a missing key, an unknown architecture, wrong
+            sizes, a non-numeric or non-finite number, a different architecture than
+            ``model``). The model in memory is then unchanged.
+        OSError: if the file cannot be read.
+    """
+    where = str(path)
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except ValueError as exc:  # NaN / Infinity literals
+        raise ModelFileError(f"{where}: {exc}") from None
+    try:
+        config, state = _document(document)
+        fresh = from_config(config, parameters=len(state))
+        fresh.load_state_dict(state)  # checks every name and number
+        if model is None:
+            return fresh
+        if model.config() != fresh.config():
+            raise ValueError(f"the file holds {fresh!r} but the model is {model!r}")
+        model.load_state_dict(state)
+        return model
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{where}: {exc}") from None
+
+
+def _document(document: object) -> tuple[Mapping[str, Any], Mapping[str, object]]:
+    if not isinstance(document, dict):
+        raise ValueError(f"expected a JSON object at the top level, got {type(document).__name__}")
+    missing = [key for key in ("format", "version", "model", "state") if key not in document]
+    if missing:
+        raise ValueError(f"missing key(s) {', '.join(repr(k) for k in missing)}")
+    if document["format"] != FORMAT:
+        raise ValueError(f"format is {document['format']!r}, expected {FORMAT!r}")
+    version = document["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"version must be an integer, got {version!r}")
+    if version > VERSION or version < 1:
+        raise ValueError(f"format version {version} is not supported (this chainrule reads version {VERSION})")
+    config, state = document["model"], document["state"]
+    if not isinstance(config, dict):
+        raise ValueError(f"'model' must be an object describing the architecture, got {type(config).__name__}")
+    if not isinstance(state, dict):
+        raise ValueError(f"'state' must be an object of parameter names and numbers, got {type(state).__name__}")
+    return config, state
+
+
+def _field(config: Mapping[str, Any], key: str, kind: type) -> Any:
+    if key not in config:
+        raise ValueError(f"the {config.get('type')} architecture is missing {key!r}")
+    value = config[key]
+    if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
+        raise ValueError(f"architecture field {key!r} must be a {kind.__name__}, got {value!r}")
+    return value
+
+
+def _size(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+def _activation(value: object, what: str) -> str:
+    if not isinstance(value, str) or value not in ACTIVATIONS:
+        raise ValueError(f"{what} must be one of {', '.join(ACTIVATIONS)}, got {value!r}")
+    return value
+
+
+_KEYS = {
+    "Neuron": {"type", "nin", "activation", "bias"},
+    "Layer": {"type", "nin", "nout", "activation", "bias"},
+    "MLP": {"type", "nin", "sizes", "activations", "bias"},
+}
+
+
+def from_config(config: Mapping[str, Any], *, parameters: int | None = None) -> Module:
+    """Build a model (with fresh weights) from the architecture ``model.config()`` returns.
+
+    Args:
+        config: The architecture.
+        parameters: If given, the number of parameters the model must have; checked
+            before anything is built (a file cannot make us allocate a huge model).
+
+    Raises:
+        ValueError: naming the field that is missing, unexpected or invalid.
+    """
+    kind = config.get("type")
+    if kind not in _KEYS:
+        raise ValueError(f"unknown model type {kind!r}; expected one of {', '.join(_KEYS)}")
+    unexpected = sorted(set(config) - _KEYS[kind])
+    if unexpected:
+        raise ValueError(f"unexpected architecture field(s) {', '.join(repr(k) for k in unexpected)} for {kind}")
+    nin = _size(_field(config, "nin", int), "nin")
+    bias = _field(config, "bias", bool)
+    if kind == "Neuron":
+        activation = _activation(_field(config, "activation", str), "activation")
+        _check_count(kind, nin + bias, parameters)
+        return Neuron(nin, activation, bias=bias, seed=0)
+    if kind == "Layer":
+        nout = _size(_field(config, "nout", int), "nout")
+        activation = _activation(_field(config, "activation", str), "activation")
+        _check_count(kind, (nin + bias) * nout, parameters)
+        return Layer(nin, nout, activation, bias=bias, seed=0)
+    sizes = [_size(s, f"sizes[{i}]") for i, s in enumerate(_field(config, "sizes", list))]
+    activations = [_activation(a, f"activations[{i}]") for i, a in enumerate(_field(config, "activations", list))]
+    if not sizes or len(activations) != len(sizes):
+        raise ValueError(
+            f"an MLP needs one activation per layer: {len(sizes)} size(s), {len(activations)} activation(s)"
+        )
+    fan_in = [nin, *sizes[:-1]]
+    _check_count(kind, sum((i + bias) * o for i, o in zip(fan_in, sizes, strict=True)), parameters)
+    return MLP(nin, sizes, activations, bias=bias, seed=0)
+
+
+def _check_count(kind: str, count: int, expected: int | None) -> None:
+    if expected is not None and count != expected:
+        raise ValueError(f"the {kind} architecture has {count} parameters but the state lists {expected}")

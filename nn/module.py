@@ -1,0 +1,465 @@
+"""Modules: :class:`Neuron`, :class:`Layer` and :class:`MLP`, built from engine Values.
+
+Every module has the same small protocol (pictures in ``viz`` rely on exactly this,
+duck-typed): :meth:`Module.parameters`, :meth:`Module.named_parameters`,
+:meth:`Module.named_modules`, :meth:`Module.zero_grad`, :meth:`Module.state_dict` and
+:meth:`Module.load_state_dict`.
+
+A neuron computes its pre-activation as *one* ``dot`` node (``Σ wᵢ·xᵢ + b``) and its
+activation as one more node, so graphs stay small and pictures readable.
+
+>>> from nn import MLP
+>>> model = MLP(2, [3, 1], seed=0)
+>>> [name for name, _ in model.named_parameters()][:4]
+['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b', 'layers.0.neurons.1.w.0']
+>>> model.parameters()[0].label, model.parameters()[2].label
+('w0.0.0', 'b0.0')
+>>> y = model([0.5, -1.0])        # one output neuron: a single Value
+>>> y.op
+'dot'
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import Value, dot, zero_grad
+
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron", "make_rng"]
+
+#: Activation names and the one engine op each adds after the ``dot`` node (None: no node).
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "linear": None,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+}
+
+#: Weight initialisations (biases always start at 0).
+INITS = ("uniform", "normal", "xavier", "he")
+
+Seed = int | random.Random | None
+
+
+def make_rng(seed: Seed) -> random.Random:
+    """A :class:`random.Random` from a seed (an int), an existing generator, or None (unseeded).
+
+    Raises:
+        TypeError: for anything else (including ``bool``).
+    """
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random()
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}: {seed!r}")
+    return random.Random(seed)
+
+
+def _check_size(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
+    if int(value) < 1:
+        raise ValueError(f"{what} must be at least 1, got {value!r}")
+    return int(value)
+
+
+def _check_activation(activation: object) -> str:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return activation
+
+
+def _initial_weights(nin: int, nout: int, init: str, rng: random.Random) -> list[float]:
+    """``nin`` starting weights for one neuron of a layer ``nin → nout``."""
+    if init == "uniform":
+        return [rng.uniform(-1.0, 1.0) for _ in range(nin)]
+    if init == "normal":
+        return [rng.gauss(0.0, 1.0) for _ in range(nin)]
+    if init == "xavier":  # Glorot & Bengio (2010): U(±√(6/(nin+nout)))
+        limit = math.sqrt(6.0 / (nin + nout))
+        return [rng.uniform(-limit, limit) for _ in range(nin)]
+    if init == "he":  # He et al. (2015): N(0, 2/nin)
+        std = math.sqrt(2.0 / nin)
+        return [rng.gauss(0.0, std) for _ in range(nin)]
+    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+
+
+def _check_inputs(x: object, nin: int, who: str) -> Sequence[Value | float]:
+    if isinstance(x, np.ndarray):
+        if x.ndim != 1:
+            raise ValueError(f"{who} expects one sample of {nin} input(s), got an array of shape {x.shape}")
+        x = x.tolist()
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(f"{who} expects a sequence of {nin} numbers or Values, got {type(x).__name__}")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} input(s), got {len(x)}")
+    return x
+
+
+def _as_values(xs: Sequence[Value | float]) -> list[Value]:
+    """Lift inputs once (so every neuron of a layer shares the same input nodes)."""
+    return [x if isinstance(x, Value) else Value(x, f"x{i}") for i, x in enumerate(xs)]
+
+
+class Module:
+    """Base class: parameters, names, gradients and state of a model.
+
+    Subclasses list their own parameters in :meth:`_own_parameters` and their
+    sub-modules in :meth:`named_children`; everything else is derived from those two.
+    """
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """Direct sub-modules with their names (``"layers.0"``, ``"neurons.3"`` …)."""
+        return []
+
+    def _own_parameters(self) -> list[tuple[str, Value]]:
+        return []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, e.g. ``"layers.0.neurons.3.w.1"``.
+
+        The order is deterministic: layer by layer, neuron by neuron, each neuron's
+        weights in input order, then its bias.
+        """
+        named = list(self._own_parameters())
+        for prefix, child in self.named_children():
+            named.extend((f"{prefix}.{name}", p) for name, p in child.named_parameters())
+        return named
+
+    def parameters(self) -> list[Value]:
+        """Every parameter Value, in the order of :meth:`named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_modules(self) -> list[tuple[str, Module]]:
+        """This module as ``""``, then every sub-module (depth first) with its dotted name."""
+        out: list[tuple[str, Module]] = [("", self)]
+        for prefix, child in self.named_children():
+            out.extend((f"{prefix}.{name}" if name else prefix, m) for name, m in child.named_modules())
+        return out
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's ``grad`` to 0."""
+        zero_grad(self.parameters())
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameter values by name (a copy: changing it does not change the model)."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Set every parameter from ``state`` (as produced by :meth:`state_dict`).
+
+        Everything is checked before anything is assigned, so on error the model is
+        unchanged.
+
+        Raises:
+            TypeError: if ``state`` is not a mapping or a value is not a real number.
+            ValueError: naming missing or unexpected keys, or a non-finite value.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a mapping of parameter names to numbers, got {type(state).__name__}")
+        named = self.named_parameters()
+        expected = [name for name, _ in named]
+        missing = [name for name in expected if name not in state]
+        unexpected = sorted(str(k) for k in set(state) - set(expected))
+        if missing or unexpected:
+            parts = []
+            if missing:
+                parts.append(f"missing {_few(missing)}")
+            if unexpected:
+                parts.append(f"unexpected {_few(unexpected)}")
+            raise ValueError(f"state does not match the model's {len(expected)} parameters: {'; '.join(parts)}")
+        values: list[float] = []
+        for name in expected:
+            v = state[name]
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"state[{name!r}] must be a real number, got {type(v).__name__}: {v!r}")
+            if not math.isfinite(v):
+                raise ValueError(f"state[{name!r}] must be finite, got {v!r}")
+            values.append(float(v))
+        for (_, p), v in zip(named, values, strict=True):
+            p.data = v
+
+    def config(self) -> dict[str, Any]:
+        """The architecture as plain JSON data (what :func:`nn.save` writes besides the weights)."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe its architecture")
+
+    @property
+    def nin(self) -> int:
+        """Number of inputs."""
+        raise NotImplementedError
+
+    @property
+    def nout(self) -> int:
+        """Number of outputs."""
+        raise NotImplementedError
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        raise NotImplementedError
+
+
+def _few(names: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+class Neuron(Module):
+    """``activation(w·x + b)``: one ``dot`` node, then one activation node (none for linear).
+
+    Args:
+        nin: Number of inputs.
+        activation: ``"linear"`` (default), ``"relu"``, ``"leaky_relu"`` (slope 0.01),
+            ``"tanh"`` or ``"sigmoid"``.
+        bias: Whether the neuron has a bias (starts at 0).
+        init: Weight initialisation: ``"uniform"`` U(−1, 1) (default), ``"normal"``
+            N(0, 1), ``"xavier"`` U(±√(6/(nin+fan_out))) or ``"he"`` N(0, 2/nin).
+        seed: An int, a :class:`random.Random` (shared, so a model draws one stream)
+            or None (unseeded).
+        fan_out: Width of the layer the neuron belongs to (used by ``"xavier"``).
+
+    >>> n = Neuron(2, "sigmoid", seed=1)
+    >>> [p.label for p in n.parameters()]
+    ['w0', 'w1', 'b']
+    >>> out = n([0.1, 0.4])
+    >>> out.op, out.parents[0].op
+    ('sigmoid', 'dot')
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "linear",
+        *,
+        bias: bool = True,
+        init: str = "uniform",
+        seed: Seed = None,
+        fan_out: int = 1,
+    ) -> None:
+        self._nin = _check_size(nin, "nin")
+        self.activation = _check_activation(activation)
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be True or False, got {bias!r}")
+        weights = _initial_weights(self._nin, _check_size(fan_out, "fan_out"), init, make_rng(seed))
+        self.w = [Value(w, f"w{i}") for i, w in enumerate(weights)]
+        self.b: Value | None = Value(0.0, "b") if bias else None
+        self._act = ACTIVATIONS[self.activation]
+
+    @property
+    def nin(self) -> int:
+        """Number of inputs."""
+        return self._nin
+
+    @property
+    def nout(self) -> int:
+        """Always 1."""
+        return 1
+
+    def _own_parameters(self) -> list[tuple[str, Value]]:
+        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
+        if self.b is not None:
+            named.append(("b", self.b))
+        return named
+
+    def _relabel(self, prefix: str) -> None:
+        for i, w in enumerate(self.w):
+            w.label = f"w{prefix}.{i}"
+        if self.b is not None:
+            self.b.label = f"b{prefix}"
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        """The neuron's output for inputs ``x`` (numbers or Values)."""
+        xs = _check_inputs(x, self._nin, "Neuron")
+        z = dot(self.w, xs, self.b)
+        return z if self._act is None else self._act(z)
+
+    def config(self) -> dict[str, Any]:
+        """``{"type": "Neuron", "nin", "activation", "bias"}``."""
+        return {"type": "Neuron", "nin": self._nin, "activation": self.activation, "bias": self.b is not None}
+
+    def __repr__(self) -> str:
+        return f"Neuron({self._nin}, {self.activation!r}{'' if self.b is not None else ', bias=False'})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs. Calling it always returns a list (also for width 1).
+
+    Args:
+        nin: Number of inputs.
+        nout: Number of neurons.
+        activation: One activation name for every neuron of the layer (see :class:`Neuron`).
+        bias: Whether the neurons have biases.
+        init: Weight initialisation (see :class:`Neuron`).
+        seed: An int, a :class:`random.Random` or None.
+
+    >>> layer = Layer(3, 2, "tanh", seed=0)
+    >>> [name for name, _ in layer.named_modules()]
+    ['', 'neurons.0', 'neurons.1']
+    >>> len(layer([1.0, 2.0, 3.0]))
+    2
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "linear",
+        *,
+        bias: bool = True,
+        init: str = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        nin = _check_size(nin, "nin")
+        nout = _check_size(nout, "nout")
+        rng = make_rng(seed)
+        self.neurons = [Neuron(nin, activation, bias=bias, init=init, seed=rng, fan_out=nout) for _ in range(nout)]
+        self._relabel("")
+
+    @property
+    def nin(self) -> int:
+        """Number of inputs."""
+        return self.neurons[0].nin
+
+    @property
+    def nout(self) -> int:
+        """Number of neurons."""
+        return len(self.neurons)
+
+    @property
+    def activation(self) -> str:
+        """The layer's activation name."""
+        return self.neurons[0].activation
+
+    @property
+    def bias(self) -> bool:
+        """Whether the neurons have biases."""
+        return self.neurons[0].b is not None
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """``("neurons.j", neuron)`` for each neuron."""
+        return [(f"neurons.{j}", n) for j, n in enumerate(self.neurons)]
+
+    def _relabel(self, prefix: str) -> None:
+        for j, n in enumerate(self.neurons):
+            n._relabel(f"{prefix}{j}")
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        """Each neuron's output for inputs ``x``."""
+        xs = _as_values(_check_inputs(x, self.nin, "Layer"))
+        return [n(xs) for n in self.neurons]
+
+    def config(self) -> dict[str, Any]:
+        """``{"type": "Layer", "nin", "nout", "activation", "bias"}``."""
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation, "bias": self.bias}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, {self.activation!r}{'' if self.bias else ', bias=False'})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: fully connected layers, one after the other.
+
+    ``MLP(2, [16, 16, 1])`` has ReLU hidden layers and a linear output neuron. Calling
+    an MLP whose last layer has one neuron returns a single Value, otherwise a list.
+
+    Args:
+        nin: Number of inputs.
+        sizes: Width of each layer, the last one being the output layer.
+        activation: The hidden layers' activation, or a list with one activation per
+            layer (output layer included; then ``output_activation`` must be None).
+        output_activation: The output layer's activation (default ``"linear"``).
+        bias: Whether the neurons have biases.
+        init: Weight initialisation (see :class:`Neuron`).
+        seed: An int, a :class:`random.Random` or None. One generator draws every
+            weight, layer by layer, neuron by neuron, in input order.
+
+    >>> model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    >>> model
+    MLP(2, [4, 1], activation=['tanh', 'sigmoid'])
+    >>> len(model.parameters())
+    17
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "relu",
+        output_activation: str | None = None,
+        *,
+        bias: bool = True,
+        init: str = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        nin = _check_size(nin, "nin")
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+            raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
+        widths = [_check_size(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        if not widths:
+            raise ValueError("sizes must list at least one layer (the output layer)")
+        if isinstance(activation, str):
+            activations = [activation] * (len(widths) - 1) + [output_activation or "linear"]
+        else:
+            activations = list(activation)
+            if output_activation is not None:
+                raise ValueError("give output_activation only when activation is a single name")
+            if len(activations) != len(widths):
+                raise ValueError(f"activation lists {len(activations)} name(s) for {len(widths)} layer(s)")
+        rng = make_rng(seed)
+        fan_in = [nin, *widths[:-1]]
+        self.layers = [
+            Layer(i, o, a, bias=bias, init=init, seed=rng) for i, o, a in zip(fan_in, widths, activations, strict=True)
+        ]
+        for idx, layer in enumerate(self.layers):
+            layer._relabel(f"{idx}.")
+
+    @property
+    def nin(self) -> int:
+        """Number of inputs."""
+        return self.layers[0].nin
+
+    @property
+    def nout(self) -> int:
+        """Width of the output layer."""
+        return self.layers[-1].nout
+
+    @property
+    def sizes(self) -> list[int]:
+        """The layer widths."""
+        return [layer.nout for layer in self.layers]
+
+    @property
+    def activations(self) -> list[str]:
+        """One activation name per layer."""
+        return [layer.activation for layer in self.layers]
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """``("layers.l", layer)`` for each layer."""
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        """The network's output: a Value when the last layer has one neuron, else a list."""
+        out: list[Value] = list(_as_values(_check_inputs(x, self.nin, "MLP")))
+        for layer in self.layers:
+            out = layer(out)
+        return out[0] if len(out) == 1 else out
+
+    def config(self) -> dict[str, Any]:
+        """``{"type": "MLP", "nin", "sizes", "activations", "bias"}``."""
+        return {
+            "type": "MLP",
+            "nin": self.nin,
+            "sizes": self.sizes,
+            "activations": self.activations,
+            "bias": self.layers[0].bias,
+        }
+
+    def __repr__(self) -> str:
+        bias = "" if self.layers[0].bias else ", bias=False"
+        return f"MLP({self.nin}, {self.sizes}, activation={self.activations}{bias})"
