@@ -85,8 +85,17 @@ def backward(root: Value, grad: float = 1.0) -> None:
     for node in reversed(order):
         g = node.grad
         if g:
-            for parent, local in zip(node._parents, node._local, strict=False):  # same length by construction
-                parent.grad += local * g
+            parents = node._parents
+            n = len(parents)
+            if n == 2:
+                a, b = parents
+                a.grad += node._d0 * g
+                b.grad += node._d1 * g
+            elif n == 1:
+                parents[0].grad += node._d0 * g
+            else:
+                for parent, local in zip(parents, node._local, strict=False):  # same length by construction
+                    parent.grad += local * g
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -149,7 +158,7 @@ def grad(
         g = grads.get(id(node))
         if g is None or not node._parents:
             continue
-        locals_ = _local_as_values(node) if create_graph else node._local
+        locals_ = _local_as_values(node) if create_graph else node.local_grads
         for parent, local in zip(node._parents, locals_, strict=True):
             if type(local) is float and local == 0.0:
                 continue

@@ -105,12 +105,23 @@ def _undefined(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exce
     return DomainError(f"{_expr(rule, xs, param)} is undefined: {reason}")
 
 
+def _check(rule: Rule, xs: tuple[float, ...], param: float | None, out: object, local: tuple[Any, ...]) -> None:
+    """Raise :class:`DomainError` if the value or a local derivative is not a finite float."""
+    if type(out) is not float or not _isfinite(out):
+        raise DomainError(f"{_expr(rule, xs, param)} overflows float64 (got {out!r})")
+    if not rule.finite_local:
+        for d in local:
+            if type(d) is not float or not _isfinite(d):
+                raise DomainError(f"{_expr(rule, xs, param)}: local derivative is not a finite float ({d!r})")
+
+
 def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
-    """Evaluate ``rule`` on ``parents`` and return the new node (the one place nodes are made).
+    """Evaluate ``rule`` on ``parents`` and return the new node.
 
     The forward value and the local derivatives are computed from the rule table; a
     value or derivative that is not a finite float raises :class:`DomainError` before
     any node exists, so a failed op leaves no half-built graph behind.
+    :func:`_unary` and :func:`_binary` are the same steps, unrolled for the common arities.
     """
     xs = tuple(map(_data_of, parents))
     recording = _recording.get()
@@ -123,12 +134,8 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
             local = rule.local(out, *xs, param) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         raise _undefined(rule, xs, param, exc) from None
-    if type(out) is not float or not _isfinite(out):
-        raise DomainError(f"{_expr(rule, xs, param)} overflows float64 (got {out!r})")
-    if not rule.finite_local:
-        for d in local:
-            if type(d) is not float or not _isfinite(d):
-                raise DomainError(f"{_expr(rule, xs, param)}: local derivative is not a finite float ({d!r})")
+    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+        _check(rule, xs, param, out, local)
     node = _new(Value)
     node.data = out
     node.grad = 0.0
@@ -137,11 +144,65 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
     if recording:
         node._op = rule.name
         node._parents = parents
-        node._local = local
+        if len(local) == 1:
+            node._d0 = local[0]
+        elif len(local) == 2:
+            node._d0, node._d1 = local
+        else:
+            node._local = local
     else:
         node._op = ""
         node._parents = ()
-        node._local = ()
+    return node
+
+
+def _unary(rule: Rule, a: Value) -> Value:
+    """:func:`_record` for a one-input op without a parameter."""
+    x = a.data
+    try:
+        out = rule.forward(x)
+        local = rule.local(out, x)
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _undefined(rule, (x,), None, exc) from None
+    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+        _check(rule, (x,), None, out, local)
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = None
+    if _recording.get():
+        node._op = rule.name
+        node._parents = (a,)
+        (node._d0,) = local
+    else:
+        node._op = ""
+        node._parents = ()
+    return node
+
+
+def _binary(rule: Rule, a: Value, b: Value) -> Value:
+    """:func:`_record` for a two-input op without a parameter."""
+    x, y = a.data, b.data
+    try:
+        out = rule.forward(x, y)
+        local = rule.local(out, x, y)
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _undefined(rule, (x, y), None, exc) from None
+    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+        _check(rule, (x, y), None, out, local)
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = None
+    if _recording.get():
+        node._op = rule.name
+        node._parents = (a, b)
+        node._d0, node._d1 = local
+    else:
+        node._op = ""
+        node._parents = ()
     return node
 
 
@@ -160,7 +221,6 @@ def _constant(x: Any) -> Value:
     node.label = ""
     node._op = ""
     node._parents = ()
-    node._local = ()
     node._param = None
     return node
 
@@ -216,13 +276,17 @@ class Value:
     (3.0, -3.0, -4.0)
     """
 
-    __slots__ = ("_local", "_op", "_param", "_parents", "data", "grad", "label")
+    # The local derivatives ∂self/∂parent live in _d0/_d1 for one or two parents (floats in
+    # slots: no tuple per node for the cyclic GC to track) and in the _local tuple for more.
+    __slots__ = ("_d0", "_d1", "_local", "_op", "_param", "_parents", "data", "grad", "label")
 
     data: float
     grad: float
     label: str
     _op: str
     _parents: tuple[Value, ...]
+    _d0: float
+    _d1: float
     _local: tuple[float, ...]
     _param: float | None
 
@@ -236,7 +300,6 @@ class Value:
         self.label = label
         self._op = ""
         self._parents = ()
-        self._local = ()
         self._param = None
 
     # -- read-only views of the graph -------------------------------------------------
@@ -254,6 +317,13 @@ class Value:
     @property
     def local_grads(self) -> tuple[float, ...]:
         """``∂self/∂parent`` for each parent, evaluated when the node was made."""
+        n = len(self._parents)
+        if n == 0:
+            return ()
+        if n == 1:
+            return (self._d0,)
+        if n == 2:
+            return (self._d0, self._d1)
         return self._local
 
     @property
@@ -280,58 +350,58 @@ class Value:
             if not _is_number(other):
                 return NotImplemented
             other = _constant(other)
-        return _record(_ADD, (self, other), None)
+        return _binary(_ADD, self, other)
 
     def __radd__(self, other: float) -> Value:
         if not _is_number(other):
             return NotImplemented
-        return _record(_ADD, (_constant(other), self), None)
+        return _binary(_ADD, _constant(other), self)
 
     def __sub__(self, other: Value | float) -> Value:
         if type(other) is not Value:
             if not _is_number(other):
                 return NotImplemented
             other = _constant(other)
-        return _record(_SUB, (self, other), None)
+        return _binary(_SUB, self, other)
 
     def __rsub__(self, other: float) -> Value:
         if not _is_number(other):
             return NotImplemented
-        return _record(_SUB, (_constant(other), self), None)
+        return _binary(_SUB, _constant(other), self)
 
     def __mul__(self, other: Value | float) -> Value:
         if type(other) is not Value:
             if not _is_number(other):
                 return NotImplemented
             other = _constant(other)
-        return _record(_MUL, (self, other), None)
+        return _binary(_MUL, self, other)
 
     def __rmul__(self, other: float) -> Value:
         if not _is_number(other):
             return NotImplemented
-        return _record(_MUL, (_constant(other), self), None)
+        return _binary(_MUL, _constant(other), self)
 
     def __truediv__(self, other: Value | float) -> Value:
         if type(other) is not Value:
             if not _is_number(other):
                 return NotImplemented
             other = _constant(other)
-        return _record(_DIV, (self, other), None)
+        return _binary(_DIV, self, other)
 
     def __rtruediv__(self, other: float) -> Value:
         if not _is_number(other):
             return NotImplemented
-        return _record(_DIV, (_constant(other), self), None)
+        return _binary(_DIV, _constant(other), self)
 
     def __neg__(self) -> Value:
-        return _record(RULES["neg"], (self,), None)
+        return _unary(_NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __pow__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            return _record(RULES["powv"], (self, other), None)
+            return _binary(RULES["powv"], self, other)
         if not isinstance(other, numbers.Real) or isinstance(other, bool):
             return NotImplemented
         return _record(RULES["pow"], (self,), _to_float(other, "exponent"))
@@ -342,7 +412,7 @@ class Value:
         return _record(RULES["rpow"], (self,), _to_float(other, "base"))
 
     def __abs__(self) -> Value:
-        return _record(RULES["abs"], (self,), None)
+        return _unary(_ABS, self)
 
     # -- comparisons (on .data) -------------------------------------------------------
 
@@ -362,27 +432,27 @@ class Value:
 
     def exp(self) -> Value:
         """``e**self``; raises :class:`DomainError` when it overflows float64."""
-        return _record(RULES["exp"], (self,), None)
+        return _unary(_EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; needs ``self > 0``."""
-        return _record(RULES["log"], (self,), None)
+        return _unary(_LOG, self)
 
     def sqrt(self) -> Value:
         """Square root; needs ``self > 0`` (its derivative is infinite at 0)."""
-        return _record(RULES["sqrt"], (self,), None)
+        return _unary(_SQRT, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return _record(RULES["tanh"], (self,), None)
+        return _unary(_TANH, self)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid ``1/(1+e**-x)``, stable for any finite input."""
-        return _record(RULES["sigmoid"], (self,), None)
+        return _unary(_SIGMOID, self)
 
     def relu(self) -> Value:
         """``max(0, x)``; by convention its derivative at 0 is 0."""
-        return _record(RULES["relu"], (self,), None)
+        return _unary(_RELU, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """``x`` if ``x > 0`` else ``slope·x``; derivative at 0 is ``slope``."""
@@ -390,15 +460,15 @@ class Value:
 
     def abs(self) -> Value:
         """``|x|``; by convention its derivative at 0 is 0."""
-        return _record(RULES["abs"], (self,), None)
+        return _unary(_ABS, self)
 
     def sin(self) -> Value:
         """Sine."""
-        return _record(RULES["sin"], (self,), None)
+        return _unary(_SIN, self)
 
     def cos(self) -> Value:
         """Cosine."""
-        return _record(RULES["cos"], (self,), None)
+        return _unary(_COS, self)
 
     # -- gradients ---------------------------------------------------------------------
 
@@ -430,6 +500,16 @@ _SUB = RULES["sub"]
 _MUL = RULES["mul"]
 _DIV = RULES["div"]
 _DOT = RULES["dot"]
+_NEG = RULES["neg"]
+_ABS = RULES["abs"]
+_EXP = RULES["exp"]
+_LOG = RULES["log"]
+_SQRT = RULES["sqrt"]
+_TANH = RULES["tanh"]
+_SIGMOID = RULES["sigmoid"]
+_RELU = RULES["relu"]
+_SIN = RULES["sin"]
+_COS = RULES["cos"]
 
 
 def vsum(values: Iterable[Value | float]) -> Value:

@@ -38,14 +38,19 @@ ROOT = Path(__file__).resolve().parent.parent
 Result = dict[str, Any]
 
 
-def median_time(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls of ``fn``."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall time of one call of ``fn`` (and its result), starting from a clean heap.
+
+    The untimed ``gc.collect()`` first matters when two engines alternate in one process:
+    without it, one engine's step pays for collecting the other's cyclic garbage (micrograd
+    leaves a whole graph of reference cycles behind every step). With it, each engine pays
+    only for the collections its own allocations trigger — which flatters micrograd
+    slightly, since a real micrograd loop also pays, later, for its previous step's cycles.
+    """
+    gc.collect()
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
 
 
 # -- 1. moons ---------------------------------------------------------------------------------
@@ -108,17 +113,16 @@ def moons_step(quick: bool) -> Result:
     worst = 0.0
     for k in range(steps):
         # default GC: micrograd then ours, same step k
-        start = time.perf_counter()
-        a = micro_step(k)
-        t_micro.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        b = our_step(k)
-        t_ours.append(time.perf_counter() - start)
+        elapsed, a = timed(lambda k=k: micro_step(k))
+        t_micro.append(elapsed)
+        elapsed, b = timed(lambda k=k: our_step(k))
+        t_ours.append(elapsed)
         worst = max(worst, abs(a - b) / max(1.0, abs(a)))
         if abs(a - b) > 1e-9 * max(1.0, abs(a)):
             raise RuntimeError(f"step {k}: losses differ: micrograd {a!r}, chainrule {b!r}")
     # micrograd's best case, GC off (reported separately; ours keeps default settings)
     for k in range(steps, 2 * steps):
+        gc.collect()
         gc.disable()
         try:
             start = time.perf_counter()
@@ -126,10 +130,8 @@ def moons_step(quick: bool) -> Result:
             t_micro_nogc.append(time.perf_counter() - start)
         finally:
             gc.enable()
-            gc.collect()
-        start = time.perf_counter()
-        b = our_step(k)
-        t_ours.append(time.perf_counter() - start)
+        elapsed, b = timed(lambda k=k: our_step(k))
+        t_ours.append(elapsed)
         worst = max(worst, abs(a - b) / max(1.0, abs(a)))
         if abs(a - b) > 1e-9 * max(1.0, abs(a)):
             raise RuntimeError(f"step {k}: losses differ: micrograd {a!r}, chainrule {b!r}")
@@ -159,8 +161,21 @@ def chain_ours(n_nodes: int) -> tuple[Value, Value, Value]:
     return y, w, x
 
 
-def chain_section(n_nodes: int, repeats: int) -> Result:
-    """Build and backward of the chain: ours, alternating with PyTorch 0-dim float64 tensors when installed."""
+def chain_section(n_nodes: int, repeats: int, *, frozen_heap: bool = False) -> Result:
+    """Build and backward of the chain: ours, alternating with PyTorch 0-dim float64 tensors when installed.
+
+    With ``frozen_heap`` the objects alive before the run (numpy's, torch's, micrograd's…) are
+    moved out of the cyclic GC's reach with ``gc.freeze()`` for the duration (undone after),
+    for both engines alike: that shows the engines' own cost without the full collections
+    that traverse everything an import created.
+    """
+    if frozen_heap:
+        gc.collect()
+        gc.freeze()
+        try:
+            return chain_section(n_nodes, repeats)
+        finally:
+            gc.unfreeze()
     try:
         import torch
     except ImportError:
@@ -176,21 +191,15 @@ def chain_section(n_nodes: int, repeats: int) -> Result:
 
     times: dict[str, list[float]] = {"ours_build": [], "ours_backward": [], "torch_build": [], "torch_backward": []}
     for _ in range(repeats):
-        start = time.perf_counter()
-        y, w, _x = chain_ours(n_nodes)
-        times["ours_build"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        y.backward()
-        times["ours_backward"].append(time.perf_counter() - start)
-        del y
+        elapsed, (y, w, _x) = timed(lambda: chain_ours(n_nodes))
+        times["ours_build"].append(elapsed)
+        times["ours_backward"].append(timed(y.backward)[0])
+        del y, _x
         if torch is None:
             continue
-        start = time.perf_counter()
-        ty, tw = chain_torch()
-        times["torch_build"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        ty.backward()
-        times["torch_backward"].append(time.perf_counter() - start)
+        elapsed, (ty, tw) = timed(chain_torch)
+        times["torch_build"].append(elapsed)
+        times["torch_backward"].append(timed(ty.backward)[0])
         del ty
         if abs(float(tw.grad) - w.grad) > 1e-9 * max(1.0, abs(w.grad)):
             raise RuntimeError(f"chain gradients differ: torch {float(tw.grad)!r}, chainrule {w.grad!r}")
@@ -425,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     results["moons"] = moons_step(args.quick)
     print("2-3/5 100,000-node chain …", flush=True)
     results["chain"] = chain_section(100_000, repeats)
+    frozen = chain_section(100_000, repeats, frozen_heap=True)
+    results["chain"]["frozen_heap"] = {k: v for k, v in frozen.items() if k != "nodes"}
     print("4/5 memory …", flush=True)
     results["memory"] = memory_section()
     print("5/5 depth …", flush=True)
@@ -432,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     for section in ("moons", "chain", "memory", "depth"):
         print(f"\n[{section}]")
         for key, value in results[section].items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
             print(f"  {key:36} {value:.6g}" if isinstance(value, float) else f"  {key:36} {value}")
     print()
     print("\n".join(report(results)))
