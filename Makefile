@@ -42,5 +42,10 @@ pytest: $(STAMP) dot
 
 test: lint typecheck pytest
 
+# Speed, memory and depth against micrograd and PyTorch, measured in one run (see README).
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/bench.py
+
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
