@@ -1,0 +1,151 @@
+"""viz.draw_chain / chain_caption: the seed's caption, several paths, path explosion, highlighting."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pytest
+from viz_support import golden, needs_dot, seed_neuron, svg_texts
+
+import viz
+from autograd import Value, define_op, grad
+from autograd.rules import unregister
+
+
+def test_seed_caption_for_w1_is_reproduced() -> None:
+    """Seed 000: ∂E/∂W1 = ∂E/∂predicted × ∂predicted/∂s × ∂s/∂W1 = 0.844352 × 0.109860 × 0.1."""
+    e, w1, w2, b = seed_neuron()
+    d = viz.draw_chain(e, w1)
+    assert d.caption == "∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609"
+    assert viz.chain_caption(e, w1) == d.caption
+    assert viz.chain_caption(e, w2) == "∂E/∂W2 = 0.844352 × 0.109860 × 0.3 = 0.0278283"
+    # The article takes ∂s/∂b = 0; it is 1.
+    assert viz.chain_caption(e, b) == "∂E/∂b = 0.844352 × 0.109860 × 1 = 0.0927609"
+
+
+def test_seed_caption_every_edge() -> None:
+    """Without grouping at named nodes, every local derivative of E = 0.5·(0.03 − p)**2 shows (×1 of + left out)."""
+    e, w1, *_ = seed_neuron()
+    assert viz.chain_caption(e, w1, factors="edges") == (
+        "∂E/∂W1 = 0.5 × (-1.68870) × (-1) × 0.109860 × 0.1 = 0.00927609"
+    )
+    assert viz.chain_caption(e, w1, factors="edges", drop_ones=False) == (
+        "∂E/∂W1 = 0.5 × (-1.68870) × (-1) × 0.109860 × 1 × 1 × 0.1 = 0.00927609"
+    )
+
+
+def test_seed_caption_with_unlabelled_graph_and_a_squared_error_op() -> None:
+    """Auto mode falls back to every edge when no intermediate node is named; one op for ½(d − y)² gives 3 factors."""
+    w1 = Value(0.5, label="W1")
+    s = 0.1 * w1 + 0.3 * Value(0.2) + Value(1.83)
+    p = s.sigmoid()
+    e = 0.5 * (0.03 - p) ** 2
+    e.label = "E"
+    assert viz.chain_caption(e, w1) == "∂E/∂W1 = 0.5 × (-1.68870) × (-1) × 0.109860 × 0.1 = 0.00927609"
+    name = "half_sq_err_viz_test"
+    try:
+        half_sq = define_op(name, lambda y: 0.5 * (y - 0.03) ** 2, lambda out, y: (y - 0.03,))
+        e2 = half_sq(p)
+        e2.label = "E"
+        assert viz.chain_caption(e2, w1) == "∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609"
+    finally:
+        unregister(name)
+
+
+def test_seed_chain_drawing_golden() -> None:
+    e, w1, *_ = seed_neuron()
+    golden("seed_chain_w1.dot", viz.draw_chain(e, w1).source)
+
+
+def test_chain_edges_are_highlighted_and_labelled_and_others_grey() -> None:
+    e, w1, *_ = seed_neuron()
+    src = viz.draw_chain(e, w1).source
+    hot = re.findall(r"-> v\d+op \[label=<([^>]*)> color=\"#d62728\"", src)
+    assert hot == ["0.1000", "1.0000", "1.0000", "0.1099", "-1.0000", "-1.6887", "0.5000"]
+    assert src.count('color="#b0b0b0"') == 8  # 7 input edges off the path, and 0.3·W2's op→value edge
+    assert "label=<∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609>" in src
+
+
+def test_several_paths_are_listed_and_summed() -> None:
+    x = Value(0.5, label="x")
+    h = x * x
+    h.label = "h"
+    y = h.sin() + h
+    y.label = "y"
+    caption = viz.chain_caption(y, x)
+    c = math.cos(0.25)
+    lines = caption.splitlines()
+    assert lines == [
+        f"path 1: {viz.short(c)} × 0.5 = {viz.short(c * 0.5)}",
+        f"path 2: {viz.short(c)} × 0.5 = {viz.short(c * 0.5)}",
+        "path 3: 1 × 0.5 = 0.5",
+        "path 4: 1 × 0.5 = 0.5",
+        f"∂y/∂x = {viz.short(c * 0.5)} + {viz.short(c * 0.5)} + 0.5 + 0.5 = {viz.short(2 * 0.5 * (c + 1))}",
+    ]
+    (g,) = grad(y, [x])
+    assert viz.short(g) == viz.short(2 * 0.5 * (c + 1))
+
+
+def test_listing_stops_at_max_listed_but_sum_covers_all() -> None:
+    x = Value(0.3, label="x")
+    v = x
+    for _ in range(4):
+        v = v.sin() + v.cos()
+    v.label = "y"
+    caption = viz.chain_caption(v, x, max_listed=3)
+    lines = caption.splitlines()
+    assert len(lines) == 5
+    assert lines[3] == "… and 13 more paths"
+    (g,) = grad(v, [x])
+    assert lines[4] == f"∂y/∂x = the sum over 16 paths = {viz.short(g)}"
+
+
+def test_too_many_paths_still_draws_with_the_gradient() -> None:
+    x = Value(0.3, label="x")
+    v = x
+    for _ in range(30):
+        v = v.sin() + v.cos()
+    v.label = "y"
+    d = viz.draw_chain(v, x, max_nodes=1000)
+    (g,) = grad(v, [x])
+    assert d.caption.startswith(f"∂y/∂x = {viz.short(g)} (the sum over {2**30} paths, more than limit=1000 to list")
+    assert d.source.count('color="#d62728"') >= 90  # every edge lies on a path
+
+
+def test_no_path_and_trivial_path() -> None:
+    x, z = Value(1.0, label="x"), Value(2.0, label="z")
+    y = x * 3.0
+    y.label = "y"
+    assert viz.chain_caption(y, z) == "∂y/∂z = 0 (no path from y to z)"
+    assert viz.chain_caption(y, y) == "∂y/∂y = 1"
+    assert viz.chain_caption(y, x) == "∂y/∂x = 3"
+    assert "#d62728" not in viz.draw_chain(y, z).source  # nothing highlighted
+
+
+def test_unlabelled_nodes_are_named_by_their_id() -> None:
+    x = Value(2.0)
+    y = x.exp()
+    assert viz.chain_caption(y, x) == f"∂v1/∂v0 = {viz.short(math.exp(2.0))}"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"factors": "bogus"}, "factors must be 'auto', 'labels' or 'edges'"),
+        ({"digits": 0}, "digits must be an int from 1 to 17"),
+        ({"max_listed": 0}, "max_listed must be a positive int"),
+    ],
+)
+def test_bad_caption_arguments(kwargs: dict[str, Any], message: str) -> None:
+    x = Value(1.0)
+    with pytest.raises(ValueError, match=message):
+        viz.chain_caption(x * 2.0, x, **kwargs)
+
+
+@needs_dot
+def test_chain_renders_with_caption() -> None:
+    e, w1, *_ = seed_neuron()
+    texts = svg_texts(viz.draw_chain(e, w1).svg())
+    assert "∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609" in texts

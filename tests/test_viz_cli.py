@@ -1,0 +1,183 @@
+"""python -m viz: good expressions draw files by extension; bad ones get a clear message and exit status 2."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from viz_support import needs_dot, svg_texts
+
+from autograd import Value
+from viz import short
+from viz.cli import main
+from viz.expr import MAX_LENGTH, ExpressionError, build, parse
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse's own usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_issue_example_with_wrt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "graph.dot"
+    code, out, err = run(["tanh(x*w + b)", "--at", "x=0.5", "w=-1", "b=2", "--wrt", "w", "-o", str(out_file)], capsys)
+    assert (code, err) == (0, "")
+    y = math.tanh(0.5 * -1 + 2)
+    dy = 1 - y * y
+    assert out.splitlines() == [
+        f"f = {y!r}",
+        f"∂f/∂w = {short(dy)} × 0.5 = {short(dy * 0.5)}",
+        f"wrote {out_file} (dot)",
+    ]
+    src = out_file.read_text(encoding="utf-8")
+    assert "<B>w</B>" in src
+    assert 'color="#d62728"' in src
+
+
+def test_graph_without_wrt_shows_gradients(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "g.gv"
+    code, _, err = run(["x**2 + 3*x", "--at", "x=2", "--local-grads", "-o", str(out_file)], capsys)
+    assert (code, err) == (0, "")
+    src = out_file.read_text(encoding="utf-8")
+    assert "<B>x</B></TD><TD>data 2.0000</TD><TD>grad 7.0000</TD>" in src
+    assert "label=<**2>" in src  # a number exponent is the op's parameter
+
+
+@needs_dot
+@pytest.mark.parametrize(("ext", "magic"), [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF")])
+def test_rendered_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str], ext: str, magic: bytes) -> None:
+    out_file = tmp_path / f"graph.{ext}"
+    code, _, err = run(["sigmoid(a*b) - log(b)", "--at", "a=0.3", "b=1.5", "--wrt", "b", "-o", str(out_file)], capsys)
+    assert (code, err) == (0, "")
+    data = out_file.read_bytes()
+    assert data.startswith(magic)
+    if ext == "svg":
+        texts = svg_texts(data.decode("utf-8"))
+        sig = 1 / (1 + math.exp(-0.45))
+        d1, d2 = sig * (1 - sig) * 0.3, -1 / 1.5
+        assert f"path 1: {short(sig * (1 - sig))} × 0.3 = {short(d1)}" in texts
+        assert f"path 2: (-1) × {short(1 / 1.5)} = {short(d2)}" in texts
+        assert f"∂f/∂b = {short(d1)} + ({short(d2)}) = {short(d1 + d2)}" in texts
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    out_file = tmp_path / "g.dot"
+    ok = subprocess.run(
+        [sys.executable, "-m", "viz", "relu(x) + leaky_relu(-x, 0.2)", "--at", "x=1.5", "-o", str(out_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines()[0] == "f = 1.2"
+    bad = subprocess.run(
+        [sys.executable, "-m", "viz", "__import__('os').system('true')", "-o", str(tmp_path / "x.svg")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("python -m viz: error: ")
+    assert not (tmp_path / "x.svg").exists()
+
+
+@pytest.mark.parametrize(
+    ("expr", "at", "message"),
+    [
+        ("x.__class__", ["x=1"], "attribute access not allowed at column 1"),
+        ("__import__('os')", [], "unknown function '__import__'"),
+        ("eval('1')", [], "unknown function 'eval'"),
+        ("open(x)", ["x=1"], "unknown function 'open'"),
+        ("x[0]", ["x=1"], "subscripts not allowed"),
+        ("lambda: 1", [], "lambda not allowed"),
+        ("x if x else 1", ["x=1"], "'if' expressions not allowed"),
+        ("x < 1", ["x=1"], "comparisons not allowed"),
+        ("'text'", [], "only numbers are allowed as constants, got 'text'"),
+        ("True * x", ["x=1"], "only numbers are allowed as constants, got True"),
+        ("1j * x", ["x=1"], "only numbers are allowed as constants, got 1j"),
+        ("x // 2", ["x=1"], "the operator FloorDiv at column 1 is not allowed"),
+        ("x % 2", ["x=1"], "the operator Mod at column 1 is not allowed"),
+        ("~x", ["x=1"], "the operator Invert at column 1 is not allowed"),
+        ("tanh", [], "'tanh' at column 1 is a function: call it"),
+        ("tanh(x, 2)", ["x=1"], r"tanh\(\) takes 1 argument\(s\), got 2"),
+        ("leaky_relu(x, x)", ["x=1"], r"the last argument of leaky_relu\(\) at column 1 must be a number"),
+        ("tanh(x=1)", [], "keyword arguments are not allowed"),
+        ("_x * 2", [], "names may not start with '_'"),
+        ("x +", ["x=1"], "not a valid expression"),
+        ("", [], "the expression is empty"),
+        ("y * 2", ["x=1"], "unknown name 'y': give it a value, e.g. --at y=1.0"),
+        ("x", ["x=1", "z=2"], "--at z: 'z' does not appear in the expression"),
+        ("x", ["x=abc"], "--at 'x=abc': 'abc' is not a number"),
+        ("x", ["x=nan"], "the value must be finite"),
+        ("x", ["x"], "expected NAME=VALUE"),
+        ("x", ["x=1", "x=2"], "'x' is given twice"),
+        ("x", ["tanh=1"], "'tanh' is a function name"),
+        ("log(x)", ["x=-1"], r"cannot evaluate at these values: log\(-1.0\) is undefined"),
+        ("x / (x - 1)", ["x=1"], "cannot evaluate at these values"),
+        ("exp(x)", ["x=1000"], "cannot evaluate at these values: .*overflow"),
+        ("2 ** 99999999999999999999999999999999999", [], "more than 30 digits"),
+        ("1e999 * x", ["x=1"], "too large for a float"),
+        ("x ** 1e308", ["x=10"], "cannot evaluate at these values"),
+        ("(" * 60 + "x" + ")" * 60, ["x=1"], "nests parentheses 60 deep; the limit is 50"),
+        ("-" * 300 + "x", ["x=1"], "nested more than 200 levels deep"),
+        ("+".join(["*".join(["x"] * 20)] * 20), ["x=1"], "more than 400 parts"),  # 799 parts, 40 deep
+        ("x" + " " * MAX_LENGTH, ["x=1"], f"characters long; the limit is {MAX_LENGTH}"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(
+    expr: str, at: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "g.dot"
+    args = ["-o", str(out_file)]
+    if at:
+        args += ["--at", *at]
+    code, out, err = run([*args, "--", expr], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("python -m viz: error: ")
+    assert len(err.strip().splitlines()) == 1
+    assert re.search(message, err), err
+    assert not out_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x", "--at", "x=1", "-o", "g.txt"], "cannot tell the output format from 'g.txt'"),
+        (["x", "--at", "x=1", "--wrt", "q", "-o", "g.dot"], "--wrt q: 'q' does not appear in the expression"),
+        (["x", "--at", "x=1", "--precision", "40", "-o", "g.dot"], "--precision must be from 0 to 17"),
+        (["x", "--at", "x=1"], "the following arguments are required: -o/--output"),
+    ],
+)
+def test_bad_arguments_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(args, capsys)
+    assert code == 2
+    assert message in err
+
+
+def test_unwritable_output_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["x", "--at", "x=1", "-o", str(tmp_path / "missing" / "g.dot")], capsys)
+    assert code == 1
+    assert "cannot write" in err
+
+
+def test_expression_builder_directly() -> None:
+    env = {"x": Value(2.0, label="x")}
+    y = build("2 ** x - -x + sqrt(x) * 1.5", env)
+    assert y.data == pytest.approx(4.0 + 2.0 + math.sqrt(2.0) * 1.5, rel=1e-15)
+    assert build("3", {}).data == 3.0
+    assert build("-2 ** 2", {}).data == -4.0  # Python's precedence
+    with pytest.raises(ExpressionError, match="unknown name 'z'"):
+        build("z", env)
+    not_text: Any = 3
+    with pytest.raises(ExpressionError, match="must be a string"):
+        parse(not_text)

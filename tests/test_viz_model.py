@@ -1,0 +1,146 @@
+"""viz with models: clusters per module through the duck-typed Module protocol, collapsing, size warnings."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any
+
+import pytest
+from viz_support import MLP, golden, mlp_loss, needs_dot, svg_texts
+
+import viz
+from autograd import Value, topological_order
+
+
+def clusters(src: str) -> list[str]:
+    return re.findall(r"subgraph (cluster_m\d+) \{", src)
+
+
+def test_small_model_golden_and_clusters() -> None:
+    model, loss, _ = mlp_loss([2, 1])
+    src = viz.draw_graph(loss, model=model).source
+    golden("mlp_2_2_1.dot", src)
+    names = [name for name, _ in model.named_modules()]
+    assert names == ["", "layers.0", "layers.0.neurons.0", "layers.0.neurons.1", "layers.1", "layers.1.neurons.0"]
+    # Every module but the model itself is a cluster, nested as the names say.
+    assert sorted(clusters(src)) == ["cluster_m1", "cluster_m2", "cluster_m3", "cluster_m4", "cluster_m5"]
+    assert "label=<layers.0.neurons.1 (Neuron)>" in src
+    layer0 = src.split("subgraph cluster_m1 {")[1].split("subgraph cluster_m4")[0]
+    assert "subgraph cluster_m2 {" in layer0
+    assert "subgraph cluster_m3 {" in layer0
+
+
+def _cluster_body(src: str, name: str) -> str:
+    body = src.split(f"subgraph {name} {{")[1]
+    depth, out = 1, []
+    for line in body.splitlines():
+        depth += line.count("{") - line.count("}")
+        if depth <= 0:
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_node_assignment_rules() -> None:
+    """Parameters → innermost module; a node using a module's parameter → that module; unary → its input's module."""
+    model, loss, xs = mlp_loss([2, 1])
+    src = viz.draw_graph(loss, model=model).source
+    neuron = model.layers[0].neurons[1]
+    ids = {id(v): f"v{i}" for i, v in enumerate(topological_order(loss))}
+    body = _cluster_body(src, "cluster_m3")
+    nested = re.findall(r"\t(v\d+(?:op)?) \[", body)
+    z = next(v for v in topological_order(loss) if v.op == "dot" and v.parents[0] is neuron.w[0])
+    act = next(v for v in topological_order(loss) if v.op == "relu" and v.parents[0] is z)
+    expected = {ids[id(p)] for p in neuron.parameters()} | {
+        ids[id(z)],
+        ids[id(z)] + "op",
+        ids[id(act)],
+        ids[id(act)] + "op",
+    }
+    assert set(nested) == expected
+    # Inputs, the constant target, the loss's − and ** nodes belong to no module.
+    top = src.split("subgraph cluster_m")[0]
+    for v in (*xs, loss):
+        assert f"\t{ids[id(v)]} [" in top
+    # Parameters are named by their name inside their module.
+    assert "<B>w.0</B>" in body
+    assert "<B>b</B>" in body
+
+
+def test_collapse_neurons_and_layers() -> None:
+    model, loss, _ = mlp_loss([2, 1])
+    src = viz.draw_graph(loss, model=model, collapse="Neuron").source
+    assert re.findall(r"\t(m\d+) \[", src) == ["m2", "m3", "m5"]
+    assert "<B>neurons.0</B> (Neuron)" in src
+    assert "3 parameters, 5 values" in src
+    assert " -> m5" in src
+    assert "dot" not in re.sub(r"<[^>]*>", "", src)
+    golden("mlp_2_2_1_collapse_layer.dot", viz.draw_graph(loss, model=model, collapse="Layer").source)
+    by_name = viz.draw_graph(loss, model=model, collapse=["layers.1"]).source
+    assert re.findall(r"\t(m\d+) \[", by_name) == ["m4"]
+
+
+def test_box_shows_the_module_outputs() -> None:
+    model, loss, _ = mlp_loss([2, 1])
+    src = viz.draw_graph(loss, model=model, collapse="Layer").source
+    outs = model.layers[0]([Value(0.5), Value(-1.0)])  # the same numbers as the drawn forward pass
+    for o in outs:
+        assert f"out data {viz.fixed(o.data)}" in src
+
+
+def test_mlp_2_16_16_1_warns_without_collapse_and_is_readable_with_it() -> None:
+    model, loss, _ = mlp_loss([16, 16, 1])
+    with pytest.warns(viz.LargeGraphWarning, match=r"474 nodes .*collapse='Layer' or collapse='Neuron'"):
+        viz.draw_graph(loss, model=model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        by_layer = viz.draw_graph(loss, model=model, collapse="Layer").source
+        by_neuron = viz.draw_graph(loss, model=model, collapse="Neuron").source
+    # Layer boxes: 3 boxes, 2 inputs, the target constant, − and **: a short chain.
+    assert len(re.findall(r"^\t+(?:v\d+|m\d+)(?:op)? \[", by_layer, flags=re.MULTILINE)) == 3 + 2 + 1 + 4
+    # Neuron boxes: 33 boxes in 3 layer clusters; edges between boxes appear once per pair.
+    assert len(re.findall(r"^\t+m\d+ \[", by_neuron, flags=re.MULTILINE)) == 33
+    assert len(clusters(by_neuron)) == 3
+    edges = re.findall(r"^\t(\S+) -> (\S+)", by_neuron, flags=re.MULTILINE)
+    # x→layer 0, layer 0→layer 1, layer 1→output neuron, and the loss's 5 edges (box→−, 1→−, −→−, −→**, **→loss).
+    assert len(edges) == len(set(edges)) == 2 * 16 + 16 * 16 + 16 + 5
+
+
+@needs_dot
+def test_collapsed_model_renders() -> None:
+    model, loss, _ = mlp_loss([16, 16, 1])
+    texts = svg_texts(viz.draw_graph(loss, model=model, collapse="Layer").svg())
+    assert "layers.1" in texts
+
+
+def test_bad_model_and_collapse() -> None:
+    model, loss, _ = mlp_loss([2, 1])
+    with pytest.raises(ValueError, match=r"no module class or name \['Neurn'\].*\['Layer', 'Neuron'\]"):
+        viz.draw_graph(loss, model=model, collapse="Neurn")
+
+    class NoParams:
+        def named_modules(self) -> list[tuple[str, object]]:
+            return [("", self)]
+
+    not_a_module: Any = NoParams()
+    with pytest.raises(TypeError, match="has no named_parameters"):
+        viz.draw_graph(loss, model=not_a_module)
+
+    class BadPairs(MLP):
+        def named_parameters(self) -> list[tuple[str, Any]]:
+            return [("w", 1.0)]
+
+    with pytest.raises(TypeError, match=r"named_parameters\(\) must give \(str, Value\) pairs"):
+        viz.draw_graph(loss, model=BadPairs(2, [1]))
+
+
+def test_real_nn_module_if_available() -> None:
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    src = viz.draw_graph(loss, model=model).source
+    assert len(clusters(src)) == 2 + 3 + 1
+    boxes = viz.draw_graph(loss, model=model, collapse="Neuron").source
+    assert len(re.findall(r"^\t+m\d+ \[", boxes, flags=re.MULTILINE)) == 4

@@ -1,0 +1,255 @@
+"""`draw_chain`: the derivative chain from an output to one input, on the graph.
+
+The chain rule's picture from the seeds: every path from the output down to the input
+is highlighted, each of its edges labelled with its local derivative, and a caption
+multiplies the factors along each path and adds the paths up, e.g.::
+
+    ∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609
+
+How the factors are grouped (``factors=``):
+
+- ``"labels"``: the path is cut at every *labelled* intermediate node, and each factor
+  is the derivative between consecutive named nodes (the product of the local
+  derivatives in between). For the seed's neuron with ``s``, ``predicted`` and ``E``
+  labelled, the path E → ×0.5 → **2 → − → predicted → s → + → × → W1 gives
+  ``∂E/∂predicted × ∂predicted/∂s × ∂s/∂W1`` — the article's three factors.
+- ``"edges"``: one factor per edge (every local derivative), leaving out the exact
+  ``1`` factors of ``+``/``Σ`` edges unless ``drop_ones=False``.
+- ``"auto"`` (default): ``"labels"`` when some path passes a labelled intermediate
+  node, otherwise ``"edges"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Literal
+
+from autograd import Chain, Value, chain_summary, derivative_chains
+from autograd.chains import DEFAULT_PATH_LIMIT
+from viz.display import Drawing
+from viz.graph import DEFAULT_MAX_NODES, Color, ModuleLike, _emit, _fills, _Graph, _prepare, _Style
+from viz.numbers import fixed, short
+
+__all__ = ["Factors", "chain_caption", "draw_chain"]
+
+Factors = Literal["auto", "labels", "edges"]
+
+
+def _term(x: float, digits: int) -> str:
+    text = short(x, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _factor_texts(chain: Chain, mode: str, digits: int, drop_ones: bool) -> list[str]:
+    if mode == "labels":
+        values = [s.factor for s in chain.segments(lambda v: bool(v.label))]
+    else:
+        values = [e.local for e in chain.edges]
+        if drop_ones:
+            values = [x for x in values if x != 1.0] or [1.0]
+    return [_term(x, digits) for x in values] or ["1"]
+
+
+def _mode(chains: Sequence[Chain], factors: str) -> str:
+    if factors not in ("auto", "labels", "edges"):
+        raise ValueError(f"factors must be 'auto', 'labels' or 'edges', got {factors!r}")
+    if factors != "auto":
+        return factors
+    named = any(bool(v.label) for c in chains for v in c.nodes[1:-1])
+    return "labels" if named else "edges"
+
+
+def _caption(
+    output: Value,
+    wrt: Value,
+    name: Callable[[Value], str],
+    *,
+    digits: int,
+    factors: str,
+    drop_ones: bool,
+    limit: int,
+    max_listed: int,
+) -> str:
+    if isinstance(max_listed, bool) or not isinstance(max_listed, int) or max_listed < 1:
+        raise ValueError(f"max_listed must be a positive int, got {max_listed!r}")
+    head = f"∂{name(output)}/∂{name(wrt)}"
+    summary = chain_summary(output, wrt)
+    if summary.count == 0:
+        _mode([], factors)
+        return f"{head} = 0 (no path from {name(output)} to {name(wrt)})"
+    if summary.count > limit:
+        _mode([], factors)
+        return (
+            f"{head} = {short(summary.gradient, digits)} "
+            f"(the sum over {summary.count} paths, more than limit={limit} to list; "
+            "the highlighted edges carry them)"
+        )
+    chains = derivative_chains(output, wrt, limit=limit)
+    mode = _mode(chains, factors)
+    if len(chains) == 1:
+        texts = _factor_texts(chains[0], mode, digits, drop_ones)
+        product = short(chains[0].product, digits)
+        if len(texts) == 1 and texts[0].strip("()") == product:
+            return f"{head} = {product}"
+        return f"{head} = {' × '.join(texts)} = {product}"
+    lines = []
+    for k, chain in enumerate(chains[:max_listed], start=1):
+        texts = _factor_texts(chain, mode, digits, drop_ones)
+        product = short(chain.product, digits)
+        if len(texts) == 1 and texts[0].strip("()") == product:
+            lines.append(f"path {k}: {product}")
+        else:
+            lines.append(f"path {k}: {' × '.join(texts)} = {product}")
+    total = short(math.fsum(c.product for c in chains), digits)
+    if len(chains) <= max_listed:
+        lines.append(f"{head} = {' + '.join(_term(c.product, digits) for c in chains)} = {total}")
+    else:
+        lines.append(f"… and {len(chains) - max_listed} more paths")
+        lines.append(f"{head} = the sum over {len(chains)} paths = {total}")
+    return "\n".join(lines)
+
+
+def _check_values(output: object, wrt: object) -> None:
+    if not isinstance(output, Value):
+        raise TypeError(f"output must be a Value, got {type(output).__name__}")
+    if not isinstance(wrt, Value):
+        raise TypeError(f"wrt must be a Value, got {type(wrt).__name__}")
+
+
+def _namer(g: _Graph) -> Callable[[Value], str]:
+    def name(v: Value) -> str:
+        i = g.index.get(id(v))
+        if i is None:  # wrt outside the graph
+            return v.label or "wrt"
+        return g.name(i)
+
+    return name
+
+
+def chain_caption(
+    output: Value,
+    wrt: Value,
+    *,
+    digits: int = 6,
+    factors: Factors = "auto",
+    drop_ones: bool = True,
+    limit: int = DEFAULT_PATH_LIMIT,
+    max_listed: int = 10,
+) -> str:
+    """The derivative chain from ``output`` to ``wrt`` as text (the caption of :func:`draw_chain`).
+
+    One path gives one line, ``∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609``;
+    several paths give one line per path (``path k: factors = product``) and a last
+    line adding the products. Nodes are named by their label, else by their drawing
+    id (``v3``). Numbers with at most ``digits`` significant digits are shown exactly,
+    others rounded to ``digits`` significant digits.
+
+    Args:
+        output: The node differentiated.
+        wrt: The node differentiated with respect to.
+        digits: Significant digits of rounded numbers.
+        factors: How to group a path's local derivatives into factors; see
+            :mod:`viz.chain`.
+        drop_ones: In ``"edges"`` mode, leave out factors that are exactly 1.
+        limit: With more paths than this, give only the gradient and the path count.
+        max_listed: List at most this many paths (the sum still covers all).
+
+    >>> from autograd import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x
+    >>> y.label = "y"
+    >>> print(chain_caption(y, x))
+    path 1: 3
+    path 2: 3
+    ∂y/∂x = 3 + 3 = 6
+    """
+    _check_values(output, wrt)
+    short(0.0, digits)  # validates digits
+    g = _prepare([output])
+    return _caption(
+        output,
+        wrt,
+        _namer(g),
+        digits=digits,
+        factors=factors,
+        drop_ones=drop_ones,
+        limit=limit,
+        max_listed=max_listed,
+    )
+
+
+def draw_chain(
+    output: Value,
+    wrt: Value,
+    *,
+    precision: int = 4,
+    digits: int = 6,
+    factors: Factors = "auto",
+    drop_ones: bool = True,
+    limit: int = DEFAULT_PATH_LIMIT,
+    max_listed: int = 10,
+    color: Color = "role",
+    params: Iterable[Value] = (),
+    inputs: Iterable[Value] = (),
+    model: ModuleLike | None = None,
+    collapse: str | Collection[str] | None = None,
+    rankdir: str = "LR",
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> Drawing:
+    """Draw ``output``'s graph with every path to ``wrt`` highlighted and the chain as caption.
+
+    Each highlighted edge is labelled with its local derivative ``∂child/∂parent``
+    (``precision`` decimals); edges off the paths are grey. The caption (also in
+    ``.caption``) is :func:`chain_caption`'s text. With more than ``limit`` paths the
+    edges are still highlighted (found without listing the paths) and the caption
+    gives the gradient and the number of paths.
+
+    Args:
+        output: The node differentiated (e.g. the loss ``E``).
+        wrt: The node differentiated with respect to (e.g. the weight ``W1``).
+        precision: Decimals of the numbers in nodes and on edges.
+        digits: Significant digits of the caption's rounded numbers.
+        factors: ``"auto"``, ``"labels"`` or ``"edges"``; see :mod:`viz.chain`.
+        drop_ones: In ``"edges"`` mode, leave out factors that are exactly 1.
+        limit: The most paths listed in the caption.
+        max_listed: List at most this many paths (the sum still covers all).
+        color: Node fill, as in :func:`~viz.graph.draw_graph`.
+        params: Leaves to draw as parameters.
+        inputs: Leaves to draw as inputs.
+        model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
+        collapse: Modules to draw as one box each (needs ``model``).
+        rankdir: Graphviz layout direction.
+        max_nodes: Warn above this many drawn nodes.
+
+    Returns:
+        A :class:`~viz.display.Drawing`.
+    """
+    _check_values(output, wrt)
+    fixed(0.0, precision)
+    short(0.0, digits)
+    g = _prepare([output], params=params, inputs=inputs, model=model)
+    caption = _caption(
+        output,
+        wrt,
+        _namer(g),
+        digits=digits,
+        factors=factors,
+        drop_ones=drop_ones,
+        limit=limit,
+        max_listed=max_listed,
+    )
+    summary = chain_summary(output, wrt)
+    hot = {(g.idx(e.edge.child), e.edge.index) for e in summary.edges}
+    on_path = {i for i, _ in hot} | {g.idx(e.edge.parent) for e in summary.edges}
+    style = _Style(
+        data=[fixed(v.data, precision) for v in g.order],
+        grad=[fixed(v.grad, precision) for v in g.order],
+        fill=_fills(g, color, [v.grad for v in g.order]),
+        emphasis=on_path,
+        edge_labels={(i, k): fixed(g.order[i].local_grads[k], precision) for i, k in hot},
+        hot=hot,
+        dim_others=True,
+        caption=caption,
+    )
+    return _emit(g, style, precision=precision, rankdir=rankdir, collapse=collapse, max_nodes=max_nodes)

@@ -1,0 +1,148 @@
+"""The command line: ``python -m viz EXPR [--at NAME=VALUE ...] [--wrt NAME] -o FILE``.
+
+Draws the graph of an expression evaluated at the given values, with every node's
+value and gradient (the output is backpropagated); with ``--wrt`` it draws the
+derivative chain to that input and prints its caption. The output format follows
+the file extension: svg, png, pdf (need graphviz's ``dot``) or dot/gv (DOT text).
+
+Exit status: 0 on success, 2 for a bad expression or bad arguments, 1 when the file
+cannot be written (e.g. ``dot`` is missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import warnings
+from collections.abc import Sequence
+
+from autograd import Value
+from viz.chain import draw_chain
+from viz.display import FORMATS, DotNotFoundError, format_for
+from viz.expr import FUNCTIONS, ExpressionError, build, names, parse
+from viz.graph import LargeGraphWarning, draw_graph
+
+__all__ = ["main"]
+
+_EXAMPLE = 'python -m viz "tanh(x*w + b)" --at x=0.5 w=-1 b=2 --wrt w -o graph.svg'
+
+
+class _UsageError(Exception):
+    """A bad argument: reported on stderr with exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m viz",
+        description="Draw the computation graph (or, with --wrt, the derivative chain) of an expression.",
+        epilog=(
+            f"example: {_EXAMPLE}\n"
+            f"functions: {', '.join(sorted(FUNCTIONS))}\n"
+            "an expression starting with '-' goes last, after '--': python -m viz --at x=1 -o g.svg -- '-x*2'"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("expr", metavar="EXPR", help="the expression, e.g. 'tanh(x*w + b)'")
+    p.add_argument(
+        "--at",
+        metavar="NAME=VALUE",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="the value of each name in the expression",
+    )
+    p.add_argument("--wrt", metavar="NAME", help="draw the derivative chain to this input")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        required=True,
+        help=f"the file to write; its extension picks the format ({', '.join(sorted(FORMATS))})",
+    )
+    p.add_argument("--precision", type=int, default=4, help="decimals of the numbers in the picture (default 4)")
+    p.add_argument("--local-grads", action="store_true", help="write the local derivative on every edge")
+    p.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"], help="layout direction")
+    return p
+
+
+def _bindings(items: Sequence[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise _UsageError(f"--at {item!r}: expected NAME=VALUE, e.g. x=0.5")
+        if not name.isidentifier() or name.startswith("_"):
+            raise _UsageError(f"--at {item!r}: {name!r} is not a valid name")
+        if name in FUNCTIONS:
+            raise _UsageError(f"--at {item!r}: {name!r} is a function name")
+        if name in out:
+            raise _UsageError(f"--at: {name!r} is given twice")
+        if len(text) > 100:
+            raise _UsageError(f"--at {name}=…: the value is {len(text)} characters long")
+        try:
+            value = float(text)
+        except ValueError:
+            raise _UsageError(f"--at {item!r}: {text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise _UsageError(f"--at {item!r}: the value must be finite")
+        out[name] = value
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        fmt = format_for(args.output)
+        if not 0 <= args.precision <= 17:
+            raise _UsageError(f"--precision must be from 0 to 17, got {args.precision}")
+        tree = parse(args.expr)
+        used = names(tree)
+        values = _bindings(args.at)
+        missing = [n for n in used if n not in values]
+        if missing:
+            raise _UsageError(f"unknown name {missing[0]!r}: give it a value, e.g. --at {missing[0]}=1.0")
+        unused = [n for n in values if n not in used]
+        if unused:
+            raise _UsageError(f"--at {unused[0]}: {unused[0]!r} does not appear in the expression")
+        if args.wrt is not None and args.wrt not in used:
+            raise _UsageError(f"--wrt {args.wrt}: {args.wrt!r} does not appear in the expression")
+        env = {n: Value(v, label=n) for n, v in values.items()}
+        out = build(tree, env)
+    except (_UsageError, ExpressionError, ValueError) as exc:
+        print(f"python -m viz: error: {exc}", file=sys.stderr)
+        return 2
+    if not out.label:
+        out.label = "f" if "f" not in used else "output"
+    out.backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LargeGraphWarning)
+        if args.wrt is not None:
+            drawing = draw_chain(
+                out, env[args.wrt], precision=args.precision, rankdir=args.rankdir, inputs=list(env.values())
+            )
+        else:
+            drawing = draw_graph(
+                out,
+                precision=args.precision,
+                local_grads=args.local_grads,
+                rankdir=args.rankdir,
+                inputs=list(env.values()),
+            )
+    for w in caught:
+        print(f"python -m viz: warning: {w.message}", file=sys.stderr)
+    try:
+        drawing.save(args.output)
+    except DotNotFoundError as exc:
+        print(f"python -m viz: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"python -m viz: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{out.label} = {out.data!r}")
+    if drawing.caption:
+        print(drawing.caption)
+    print(f"wrote {args.output} ({fmt})")
+    return 0
