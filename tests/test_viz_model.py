@@ -118,6 +118,10 @@ def test_bad_model_and_collapse() -> None:
     model, loss, _ = mlp_loss([2, 1])
     with pytest.raises(ValueError, match=r"no module class or name \['Neurn'\].*\['Layer', 'Neuron'\]"):
         viz.draw_graph(loss, model=model, collapse="Neurn")
+    with pytest.raises(ValueError, match=r"no module class or name \['MLP'\]"):  # the whole model is the picture
+        viz.draw_graph(loss, model=model, collapse="MLP")
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        viz.draw_graph(loss, model=model, max_nodes=0)
 
     class NoParams:
         def named_modules(self) -> list[tuple[str, object]]:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Literal
 
 from autograd import Chain, Value, chain_summary, derivative_chains
-from autograd.chains import DEFAULT_PATH_LIMIT
+from autograd.chains import DEFAULT_PATH_LIMIT, ChainSummary
 from viz.display import Drawing
 from viz.graph import DEFAULT_MAX_NODES, Color, ModuleLike, _emit, _fills, _Graph, _prepare, _Style
 from viz.numbers import fixed, short
@@ -61,8 +61,7 @@ def _mode(chains: Sequence[Chain], factors: str) -> str:
 
 
 def _caption(
-    output: Value,
-    wrt: Value,
+    summary: ChainSummary,
     name: Callable[[Value], str],
     *,
     digits: int,
@@ -73,8 +72,8 @@ def _caption(
 ) -> str:
     if isinstance(max_listed, bool) or not isinstance(max_listed, int) or max_listed < 1:
         raise ValueError(f"max_listed must be a positive int, got {max_listed!r}")
+    output, wrt = summary.output, summary.wrt
     head = f"∂{name(output)}/∂{name(wrt)}"
-    summary = chain_summary(output, wrt)
     if summary.count == 0:
         _mode([], factors)
         return f"{head} = 0 (no path from {name(output)} to {name(wrt)})"
@@ -168,8 +167,7 @@ def chain_caption(
     short(0.0, digits)  # validates digits
     g = _prepare([output])
     return _caption(
-        output,
-        wrt,
+        chain_summary(output, wrt),
         _namer(g),
         digits=digits,
         factors=factors,
@@ -229,9 +227,9 @@ def draw_chain(
     fixed(0.0, precision)
     short(0.0, digits)
     g = _prepare([output], params=params, inputs=inputs, model=model)
+    summary = chain_summary(output, wrt)
     caption = _caption(
-        output,
-        wrt,
+        summary,
         _namer(g),
         digits=digits,
         factors=factors,
@@ -239,7 +237,6 @@ def draw_chain(
         limit=limit,
         max_listed=max_listed,
     )
-    summary = chain_summary(output, wrt)
     hot = {(g.idx(e.edge.child), e.edge.index) for e in summary.edges}
     on_path = {i for i, _ in hot} | {g.idx(e.edge.parent) for e in summary.edges}
     style = _Style(

@@ -333,7 +333,7 @@ def _collapsed(g: _Graph, collapse: str | Collection[str] | None) -> set[int]:
     if not g.modules:
         raise ValueError("collapse= needs model= (the modules to collapse come from the model)")
     chosen = {j for j, m in enumerate(g.modules) if m.name and (m.kind in wanted or m.name in wanted)}
-    unknown = wanted - {m.kind for m in g.modules} - {m.name for m in g.modules}
+    unknown = wanted - {m.kind for m in g.modules if m.name} - {m.name for m in g.modules if m.name}
     if unknown:
         kinds = sorted({m.kind for m in g.modules if m.name})
         raise ValueError(
@@ -390,6 +390,8 @@ def _emit(
     """Build the DOT for ``g`` with ``style``: value nodes, op nodes, module clusters, edges."""
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     box = _boxes(g, _collapsed(g, collapse))
     # Count what will be drawn before building anything.
     consumers_outside: set[int] = set(g.roots)
