@@ -20,17 +20,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from autograd import Value
+from autograd import TooManyPathsError, Value
+from autograd import derivative_chains as graph_paths
 from nn.losses import sum_of_squares
 from nn.module import MLP, Module, Seed
 from nn.optim import SGD
 from nn.train import History, fit
 from nn.train import predict as predict_rows
+
+if TYPE_CHECKING:
+    from autograd.chains import Chain as PathChain
 
 __all__ = ["Chain", "TrainedNetwork", "predict", "train"]
 
@@ -51,6 +55,9 @@ class Chain:
         upstream: ``∂E/∂a``, the gradient arriving at the neuron's output.
         activation: ``∂a/∂z``, the activation's local derivative (1 for linear).
         input: ``∂z/∂w``: the input the weight multiplies (1 for a bias).
+        paths: Every path from the error node down to the parameter, each an
+            :class:`autograd.chains.Chain` with its local derivatives; the sum of their
+            products is :attr:`grad`. None when there are more than ``max_paths``.
     """
 
     name: str
@@ -59,6 +66,7 @@ class Chain:
     upstream: float
     activation: float
     input: float
+    paths: tuple[PathChain, ...] | None = None
 
     @property
     def product(self) -> float:
@@ -162,8 +170,14 @@ def train(
     return TrainedNetwork(model, elapsed, history.epochs, chains, history.loss)
 
 
-def derivative_chains(model: MLP, x: list[float], target: Any) -> dict[str, Chain]:
+def derivative_chains(model: MLP, x: list[float], target: Any, *, max_paths: int = 1000) -> dict[str, Chain]:
     """The :class:`Chain` of every parameter for the error ``Σ (ŷ − y)²`` of one sample.
+
+    Args:
+        model: The network.
+        x: One sample's inputs.
+        target: Its target (a number, or a list for several outputs).
+        max_paths: List a parameter's individual paths only up to this many.
 
     Leaves ``model``'s gradients set to that sample's gradients.
     """
@@ -175,6 +189,13 @@ def derivative_chains(model: MLP, x: list[float], target: Any) -> dict[str, Chai
         outputs.append(acts)
     error = sum_of_squares(acts[0] if len(acts) == 1 else acts, target)
     error.backward()
+
+    def paths(p: Value) -> tuple[PathChain, ...] | None:
+        try:
+            return tuple(graph_paths(error, p, limit=max_paths))
+        except TooManyPathsError:
+            return None
+
     chains: dict[str, Chain] = {}
     for li, layer in enumerate(model.layers):
         for j, neuron in enumerate(layer.neurons):
@@ -183,12 +204,12 @@ def derivative_chains(model: MLP, x: list[float], target: Any) -> dict[str, Chai
             # z is the neuron's dot node: parents w0, x0, w1, x1, …, b; ∂z/∂wᵢ = xᵢ, ∂z/∂b = 1.
             prefix = f"layers.{li}.neurons.{j}"
             for i, w in enumerate(neuron.w):
-                chains[f"{prefix}.w.{i}"] = Chain(
-                    f"{prefix}.w.{i}", w.label, w.grad, a.grad, da_dz, z.local_grads[2 * i]
-                )
+                name = f"{prefix}.w.{i}"
+                chains[name] = Chain(name, w.label, w.grad, a.grad, da_dz, z.local_grads[2 * i], paths(w))
             if neuron.b is not None:
                 b = neuron.b
-                chains[f"{prefix}.b"] = Chain(f"{prefix}.b", b.label, b.grad, a.grad, da_dz, z.local_grads[-1])
+                name = f"{prefix}.b"
+                chains[name] = Chain(name, b.label, b.grad, a.grad, da_dz, z.local_grads[-1], paths(b))
     return chains
 
 

@@ -137,7 +137,7 @@ def _progress_bar(epochs: int, progress: bool | None) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=epochs, unit="epoch", leave=False)
+    return tqdm(total=epochs, unit="epoch")
 
 
 def fit(
@@ -172,8 +172,8 @@ def fit(
         optimizer: Updates the parameters, e.g. ``nn.SGD(model.parameters(), lr=0.1)``.
         epochs: Number of passes over the data.
         batch_size: Samples per update; None means the whole data set (full batch).
-        shuffle: Shuffle the samples at every epoch (only matters with mini-batches
-            or callbacks that look at the order).
+        shuffle: Shuffle the samples at every epoch (mini-batches only: a full batch is
+            always taken in order, so full-batch training is deterministic).
         seed: Seed (or :class:`random.Random`) of the shuffling.
         reduction: ``"mean"`` (default) or ``"sum"`` of the per-sample losses of a batch.
         l2: Adds ``l2 · Σ p²`` over all parameters to every batch loss.
@@ -211,7 +211,7 @@ def fit(
     order = list(range(n))
     try:
         for epoch in range(epochs):
-            if shuffle:
+            if shuffle and size < n:  # one full batch: the order would only change the rounding
                 rng.shuffle(order)
             epoch_loss, hits = 0.0, 0
             for start in range(0, n, size):
@@ -237,10 +237,10 @@ def fit(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{history.loss[-1]:.4g}", refresh=False)
+            stops = [cb(epoch, history) is True for cb in callbacks]  # every callback runs, every epoch
             if target_loss is not None and history.loss[-1] <= target_loss:
                 history.stopped_early = "target_loss"
                 break
-            stops = [cb(epoch, history) is True for cb in callbacks]  # every callback runs
             if any(stops):
                 history.stopped_early = "callback"
                 break

@@ -1,0 +1,214 @@
+"""nn.save / nn.load: exact round trips, atomic writes, and every kind of bad file rejected with the model untouched."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import nn
+from nn import MLP, Layer, ModelFileError, Neuron
+
+
+def _document(model: nn.Module) -> dict:
+    return {"format": "chainrule.nn", "version": 1, "model": model.config(), "state": model.state_dict()}
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MLP(2, [3, 1], seed=0),
+        MLP(3, [4, 4, 2], activation=["tanh", "leaky_relu", "sigmoid"], bias=False, seed=1),
+        Layer(2, 3, "tanh", seed=2),
+        Neuron(4, "sigmoid", bias=False, seed=3),
+    ],
+    ids=["mlp", "mlp-mixed-nobias", "layer", "neuron"],
+)
+def test_round_trip_is_exact(tmp_path: Path, model: nn.Module) -> None:
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    copy = nn.load(path)
+    assert type(copy) is type(model)
+    assert copy.config() == model.config()
+    assert copy.state_dict() == model.state_dict()  # floats written with repr: bit for bit
+    x = [0.3, -0.7, 1.1, 0.2][: model.nin]
+    assert nn.predict(copy, [x]).tolist() == nn.predict(model, [x]).tolist()
+
+
+def test_file_has_format_version_architecture_and_named_weights(tmp_path: Path) -> None:
+    model = MLP(2, [1], seed=0)
+    path = tmp_path / "m.json"
+    nn.save(model, str(path))
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "chainrule.nn"
+    assert doc["version"] == 1
+    assert doc["model"] == {"type": "MLP", "nin": 2, "sizes": [1], "activations": ["linear"], "bias": True}
+    assert list(doc["state"]) == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+
+
+def test_load_into_an_existing_model(tmp_path: Path) -> None:
+    saved, target = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=9)
+    path = tmp_path / "m.json"
+    nn.save(saved, path)
+    assert nn.load(path, target) is target
+    assert target.state_dict() == saved.state_dict()
+
+
+def test_load_into_a_different_architecture_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    nn.save(MLP(2, [3, 1], seed=0), path)
+    other = MLP(2, [4, 1], seed=1)
+    before = other.state_dict()
+    with pytest.raises(ModelFileError, match=r"holds MLP\(2, \[3, 1\].* but the model is MLP\(2, \[4, 1\]"):
+        nn.load(path, other)
+    assert other.state_dict() == before
+    same_shape = MLP(2, [3, 1], activation="tanh", seed=1)
+    with pytest.raises(ModelFileError, match="but the model is"):
+        nn.load(path, same_shape)
+
+
+def test_overwrite_is_atomic_and_leaves_no_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.json"
+    nn.save(MLP(2, [1], seed=0), path)
+    old = path.read_text()
+    nn.save(MLP(2, [1], seed=1), path)
+    assert path.read_text() != old
+    assert os.listdir(tmp_path) == ["m.json"]
+
+    # a failure at the last moment (the rename) leaves the previous file whole, and no temp file
+    current = path.read_text()
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk on fire"):
+        nn.save(MLP(2, [1], seed=2), path)
+    assert path.read_text() == current
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_save_refuses_non_modules_and_missing_directories(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="save expects an nn module"):
+        nn.save({"w": 1.0}, tmp_path / "m.json")
+    with pytest.raises(FileNotFoundError):
+        nn.save(MLP(2, [1], seed=0), tmp_path / "missing" / "m.json")
+
+
+def test_missing_file() -> None:
+    with pytest.raises(FileNotFoundError):
+        nn.load("/nonexistent/model.json")
+
+
+def _mutate(doc: dict, path: tuple, value: object) -> dict:
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return doc
+
+
+_DELETE = object()
+W = "layers.0.neurons.1.w.0"
+
+BAD_DOCUMENTS = [
+    # (what is changed, new value, message fragment)
+    (("format",), "pickle", "format is 'pickle', expected 'chainrule.nn'"),
+    (("format",), _DELETE, "missing key\\(s\\) 'format'"),
+    (("version",), _DELETE, "missing key\\(s\\) 'version'"),
+    (("model",), _DELETE, "missing key\\(s\\) 'model'"),
+    (("state",), _DELETE, "missing key\\(s\\) 'state'"),
+    (("version",), 2, "format version 2 is not supported"),
+    (("version",), 0, "format version 0 is not supported"),
+    (("version",), "1", "version must be an integer"),
+    (("version",), True, "version must be an integer"),
+    (("model",), [1, 2], "'model' must be an object"),
+    (("state",), [1.0, 2.0], "'state' must be an object"),
+    (("model", "type"), "CNN", "unknown model type 'CNN'"),
+    (("model", "nin"), _DELETE, "missing 'nin'"),
+    (("model", "nin"), 0, "nin must be a positive integer"),
+    (("model", "nin"), "2", "field 'nin' must be a int"),
+    (("model", "nin"), True, "field 'nin' must be a int"),
+    (("model", "bias"), 1, "field 'bias' must be a bool"),
+    (("model", "extra"), 1, "unexpected architecture field\\(s\\) 'extra'"),
+    (("model", "activations"), ["relu", "swish"], "activations\\[1\\] must be one of"),
+    (("model", "activations"), ["relu"], "one activation per layer: 2 size\\(s\\), 1 activation\\(s\\)"),
+    (("model", "sizes"), [3, 2], "has 17 parameters but the state lists 13"),  # wrong sizes
+    (("model", "sizes"), [10**9, 1], "parameters but the state lists 13"),  # refused before allocating
+    (("model", "sizes"), [3, -1], "sizes\\[1\\] must be a positive integer"),
+    (("state", W), _DELETE, "the state lists 12"),
+    (("state", W), "abc", f"state\\['{W}'\\] must be a real number, got str"),
+    (("state", W), None, f"state\\['{W}'\\] must be a real number, got NoneType"),
+    (("state", W), True, f"state\\['{W}'\\] must be a real number, got bool"),
+    (("state", W), [1.0], f"state\\['{W}'\\] must be a real number, got list"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "match"), BAD_DOCUMENTS)
+def test_bad_documents_are_rejected_and_the_model_is_unchanged(
+    tmp_path: Path, where: tuple, value: object, match: str
+) -> None:
+    saved = MLP(2, [3, 1], seed=0)
+    doc = _mutate(_document(saved), where, value)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    model = MLP(2, [3, 1], seed=5)
+    before = model.state_dict()
+    with pytest.raises(ModelFileError, match=match) as info:
+        nn.load(path, model)
+    assert str(path) in str(info.value)
+    assert model.state_dict() == before
+    with pytest.raises(ModelFileError, match=match):
+        nn.load(path)
+
+
+def test_renamed_parameter_is_named(tmp_path: Path) -> None:
+    doc = _document(MLP(2, [3, 1], seed=0))
+    doc["state"]["layers.0.neurons.9.w.0"] = doc["state"].pop(W)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match=f"missing '{W}'; unexpected 'layers.0.neurons.9.w.0'"):
+        nn.load(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('{"format": "chainrule.nn", "version": 1,', "not valid JSON .*line 1, column 41"),
+        ("", "not valid JSON"),
+        ("[1, 2, 3]", "expected a JSON object at the top level, got list"),
+        ("NaN", "NaN is not a number JSON allows"),
+    ],
+)
+def test_malformed_json(tmp_path: Path, text: str, match: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(ModelFileError, match=match):
+        nn.load(path)
+
+
+@pytest.mark.parametrize(
+    ("literal", "match"),
+    [("NaN", "NaN is not a number JSON allows"), ("Infinity", "Infinity is not"), ("1e999", "must be finite")],
+)
+def test_non_finite_numbers(tmp_path: Path, literal: str, match: str) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    text = json.dumps(_document(model)).replace(json.dumps(model.state_dict()[W]), literal, 1)
+    assert literal in text
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    target = MLP(2, [3, 1], seed=1)
+    before = target.state_dict()
+    with pytest.raises(ModelFileError, match=match):
+        nn.load(path, target)
+    assert target.state_dict() == before
+
+
+def test_from_config() -> None:
+    model = nn.from_config({"type": "Layer", "nin": 2, "nout": 3, "activation": "relu", "bias": False})
+    assert repr(model) == "Layer(2, 3, 'relu', bias=False)"
+    with pytest.raises(ValueError, match="missing 'nout'"):
+        nn.from_config({"type": "Layer", "nin": 2, "activation": "relu", "bias": False})
