@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, overload
 
 from autograd.rules import RULES
+from autograd.rules import _is_lanes as is_lanes
 from autograd.value import Value
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
@@ -26,19 +27,21 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
-    return _walk(root, with_leaves=True)
+    return _walk(root, with_leaves=True)[0]
 
 
-def _walk(root: Value, *, with_leaves: bool) -> list[Value]:
+def _walk(root: Value, *, with_leaves: bool) -> tuple[list[Value], bool]:
     """Iterative post-order DFS from ``root``; leaves are taken on sight, without a stack round trip.
 
     With ``with_leaves=False`` only interior nodes are listed and their ``grad`` is reset
-    to 0.0 on the way (what :func:`backward` needs, in one pass).
+    to 0.0 on the way (what :func:`backward` needs, in one pass). The flag returned says
+    whether any lanes are involved (lanes only ever come from leaves).
     """
     order: list[Value] = []
     seen: set[Value] = set()  # Values hash by identity
+    lanes = type(root.data) is not float
     if not root._parents:
-        return [root] if with_leaves else []
+        return ([root] if with_leaves else []), lanes
     stack: list[Any] = [root]
     push, pop, visit, done = stack.append, stack.pop, seen.add, order.append
     while stack:
@@ -58,29 +61,59 @@ def _walk(root: Value, *, with_leaves: bool) -> list[Value]:
                         push(parent)
                     else:
                         visit(parent)
+                        if type(parent.data) is not float:
+                            lanes = True
                         if with_leaves:
                             done(parent)
-    return order
+    return order, lanes
 
 
-def _seed(grad: object) -> float:
+def _seed(grad: object, root: Value) -> Any:
+    """The upstream gradient: 1.0 by default for a scalar output; lanes need it explicit."""
+    lanes = root.lanes
+    if grad is None:
+        if lanes is not None:
+            raise ValueError(
+                f"backward needs a scalar output, and this Value holds {lanes} lanes: reduce them with "
+                ".sum() or .mean() first, or pass an upstream gradient (a number or lanes)"
+            )
+        return 1.0
+    if is_lanes(grad):
+        g = Value(grad)  # validated: 1-D, real, finite
+        if lanes != g.lanes:
+            raise ValueError(f"upstream gradient has {g.lanes} lanes, the output {lanes or 'none'}")
+        return g.data
     if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
-        raise TypeError(f"upstream gradient must be a real number, got {type(grad).__name__}")
+        raise TypeError(f"upstream gradient must be a real number or lanes, got {type(grad).__name__}")
     return float(grad)
 
 
-def backward(root: Value, grad: float = 1.0) -> None:
+def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
+    """``total + contribution``, summing over the lanes where lanes meet a scalar parent."""
+    if type(contribution) is not float and type(parent.data) is float:
+        contribution = contribution.sum() if isinstance(contribution, Value) else float(contribution.sum())
+    return contribution if total is None else total + contribution
+
+
+def backward(root: Value, grad: float | Any = None) -> None:
     """Accumulate ``∂root/∂node · grad`` into ``node.grad`` for every node of the graph.
 
     Semantics (like PyTorch's): *leaves* (inputs, parameters, constants) accumulate
     across calls — call :func:`zero_grad` between steps. *Intermediate* nodes hold
     the gradient of the latest call only (they are reset at its start), so they can
     be inspected and drawn.
+
+    Lanes: a Value holding lanes gets a gradient with one entry per lane; a scalar
+    that fed lanes (a parameter) receives the sum over the lanes. The output must be
+    a scalar (reduce lanes with ``.sum()``/``.mean()``) unless ``grad`` is given.
     """
-    seed = _seed(grad)
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
-    order = _walk(root, with_leaves=False)  # interior nodes, grads reset
+    seed = _seed(grad, root)
+    order, lanes = _walk(root, with_leaves=False)  # interior nodes, grads reset
+    if lanes:
+        _backward_lanes(root, order, seed)
+        return
     root.grad += seed
     for node in reversed(order):
         g = node.grad
@@ -96,6 +129,17 @@ def backward(root: Value, grad: float = 1.0) -> None:
             else:
                 for parent, local in zip(parents, node._local, strict=False):  # same length by construction
                     parent.grad += local * g
+
+
+def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
+    """The backward loop when lanes are involved: numpy work, sums where lanes meet scalars."""
+    root.grad = _add_into(root, root.grad, seed)
+    for node in reversed(order):
+        g = node.grad
+        if type(g) is float and g == 0.0:
+            continue
+        for parent, local in zip(node._parents, node.local_grads, strict=True):
+            parent.grad = _add_into(parent, parent.grad, local * g)
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -115,13 +159,13 @@ def _local_as_values(node: Value) -> tuple[Any, ...]:
 
 
 @overload
-def grad(output: Value, inputs: Sequence[Value], grad_output: float = ..., *, create_graph: bool) -> list[Any]: ...
+def grad(output: Value, inputs: Sequence[Value], grad_output: Any = ..., *, create_graph: bool) -> list[Any]: ...
 @overload
-def grad(output: Value, inputs: Sequence[Value], grad_output: float = ...) -> list[float]: ...
+def grad(output: Value, inputs: Sequence[Value], grad_output: Any = ...) -> list[float]: ...
 def grad(
     output: Value,
     inputs: Sequence[Value],
-    grad_output: float = 1.0,
+    grad_output: Any = None,
     *,
     create_graph: bool = False,
 ) -> list[Any]:
@@ -131,12 +175,15 @@ def grad(
         output: The Value to differentiate.
         inputs: The Values to differentiate with respect to. One not in ``output``'s
             graph gets gradient 0.
-        grad_output: The upstream gradient ``∂L/∂output`` (default 1).
+        grad_output: The upstream gradient ``∂L/∂output`` (default 1 for a scalar
+            output; needed for an output holding lanes: a number or lanes).
         create_graph: If True, the gradients are Values whose own graph can be
             differentiated again (higher-order derivatives).
 
     Returns:
-        A list with one gradient per input: floats, or Values with ``create_graph``.
+        A list with one gradient per input: floats (lanes for an input holding lanes),
+        or Values with ``create_graph``. A scalar input that fed lanes gets the sum
+        over the lanes.
 
     >>> x = Value(3.0)
     >>> (dx,) = grad(x**3, [x], create_graph=True)
@@ -151,7 +198,7 @@ def grad(
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"inputs[{i}] must be a Value, got {type(x).__name__}")
-    seed = _seed(grad_output)
+    seed = _seed(grad_output, output)
     order = topological_order(output)
     grads: dict[int, Any] = {id(output): Value(seed) if create_graph else seed}
     for node in reversed(order):
@@ -163,7 +210,6 @@ def grad(
             if type(local) is float and local == 0.0:
                 continue
             contribution = g if (type(local) is float and local == 1.0) else local * g
-            previous = grads.get(id(parent))
-            grads[id(parent)] = contribution if previous is None else previous + contribution
+            grads[id(parent)] = _add_into(parent, grads.get(id(parent)), contribution)
     zero: Any = Value(0.0) if create_graph else 0.0
     return [grads.get(id(x), zero) for x in inputs]

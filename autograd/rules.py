@@ -24,52 +24,93 @@ __all__ = [
     "cos",
     "exp",
     "log",
+    "ones_like",
     "register",
     "sign",
     "sin",
     "step",
     "unregister",
+    "where_positive",
 ]
 
-Number = Any  # a float, or a Value when the rule builds a graph (create_graph)
+Number = Any  # a float, a lane array, or a Value when the rule builds a graph (create_graph)
 
 
-# -- helpers that work on floats and on Values ------------------------------------------
+# -- helpers that work on floats, on lanes (1-D numpy arrays) and on Values --------------
+#
+# Rules call these instead of ``math``: a float goes to ``math``, a lane array to numpy
+# (imported only once lanes appear), anything else is a Value and uses its own method,
+# so the same rule also builds the graph of a derivative.
+
+
+def _np() -> Any:
+    import numpy
+
+    return numpy
+
+
+def _is_lanes(x: object) -> bool:
+    return type(x) is not float and type(x).__name__ == "ndarray" and isinstance(x, _np().ndarray)
 
 
 def exp(x: Number) -> Number:
-    """``e**x`` for a float or a Value."""
-    return math.exp(x) if type(x) is float else x.exp()
+    """``e**x`` of a float, lanes or a Value."""
+    if type(x) is float:
+        return math.exp(x)
+    return _np().exp(x) if _is_lanes(x) else x.exp()
 
 
 def log(x: Number) -> Number:
-    """Natural log of a float or a Value."""
-    return math.log(x) if type(x) is float else x.log()
+    """Natural log of a float, lanes or a Value."""
+    if type(x) is float:
+        return math.log(x)
+    return _np().log(x) if _is_lanes(x) else x.log()
 
 
 def sin(x: Number) -> Number:
-    """Sine of a float or a Value."""
-    return math.sin(x) if type(x) is float else x.sin()
+    """Sine of a float, lanes or a Value."""
+    if type(x) is float:
+        return math.sin(x)
+    return _np().sin(x) if _is_lanes(x) else x.sin()
 
 
 def cos(x: Number) -> Number:
-    """Cosine of a float or a Value."""
-    return math.cos(x) if type(x) is float else x.cos()
+    """Cosine of a float, lanes or a Value."""
+    if type(x) is float:
+        return math.cos(x)
+    return _np().cos(x) if _is_lanes(x) else x.cos()
 
 
-def _data(x: Number) -> float:
-    return x if type(x) is float else float(x.data)
+def _data(x: Number) -> Any:
+    """The number(s) behind ``x``: a float or lanes as they are, a Value's ``data``."""
+    return x if type(x) is float or _is_lanes(x) else x.data
 
 
-def step(x: Number) -> float:
+def where_positive(x: Number, if_positive: float, otherwise: float) -> Any:
+    """``if_positive`` where ``x > 0``, else ``otherwise`` (a constant: no graph), lane-wise."""
+    d = _data(x)
+    if type(d) is float:
+        return if_positive if d > 0.0 else otherwise
+    return _np().where(d > 0.0, if_positive, otherwise)
+
+
+def step(x: Number) -> Any:
     """Heaviside step with the kink convention ``step(0) = 0`` (a constant: no graph)."""
-    return 1.0 if _data(x) > 0.0 else 0.0
+    return where_positive(x, 1.0, 0.0)
 
 
-def sign(x: Number) -> float:
+def sign(x: Number) -> Any:
     """Sign with the kink convention ``sign(0) = 0`` (a constant: no graph)."""
     d = _data(x)
-    return 1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0
+    if type(d) is float:
+        return 1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0
+    return _np().sign(d)
+
+
+def ones_like(x: Number, value: float = 1.0) -> Any:
+    """``value`` in every lane of ``x`` (or the float ``value`` for a scalar): a constant."""
+    d = _data(x)
+    return value if type(d) is float else _np().full(d.shape, value)
 
 
 # -- forward functions that need care ---------------------------------------------------
@@ -98,6 +139,39 @@ def _pow(a: float, p: float) -> float:
     if a == 0.0 and p < 1.0 and p != 0.0:
         raise ValueError("zero to a power below 1 has an infinite derivative (or value)")
     return math.pow(a, p)
+
+
+def _sigmoid_lanes(x: Any) -> Any:
+    np = _np()
+    z = np.exp(-np.abs(x))  # never overflows
+    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _sum_lanes(*xs: Any) -> Any:
+    total = xs[0]
+    for x in xs[1:]:
+        total = total + x
+    return total
+
+
+def _dot_lanes(*xs: Any) -> Any:
+    total = xs[0] * xs[1]
+    for i in range(2, len(xs) - 1, 2):
+        total = total + xs[i] * xs[i + 1]
+    return total + xs[-1] if len(xs) % 2 else total
+
+
+def _lane_count(x: Number) -> int:
+    d = _data(x)
+    return 1 if type(d) is float else len(d)
+
+
+def _lanesum(x: Any) -> float:
+    return x if type(x) is float else float(_np().sum(x))
+
+
+def _lanemean(x: Any) -> float:
+    return x if type(x) is float else float(_np().mean(x))
 
 
 def _div(a: float, b: float) -> float:
@@ -155,6 +229,10 @@ class Rule:
         kinks: Points where some input makes the op non-differentiable (or singular);
             property tests keep a margin away from them.
         param_sample: For tests: parameter values to try when ``has_param``.
+        lanes: The forward function on lanes (1-D numpy arrays), where ``forward``
+            only takes floats (it uses ``math``); None when ``forward`` is written with
+            ordinary operators and works on arrays as it is. Domain errors on lanes are
+            found from non-finite results, so it may return nan or inf freely.
         finite_local: A promise that the local derivatives are finite floats whenever
             the inputs and the output are (true for ``+ − ×``, ``sum``, ``dot``, ``tanh``…),
             so recording a node can skip checking them. Leave False when unsure.
@@ -170,6 +248,7 @@ class Rule:
     kinks: tuple[float, ...] = ()
     param_sample: tuple[float, ...] = ()
     finite_local: bool = False
+    lanes: Callable[..., Any] | None = None
 
     @property
     def label(self) -> str:
@@ -254,6 +333,7 @@ for _rule in (
         2,
         _div,
         lambda out, a, b: (1.0 / b, -out / b),
+        lanes=lambda a, b: a / b,
         symbol="÷",
         sample=(_WIDE, _WIDE),
         kinks=(0.0,),
@@ -264,6 +344,7 @@ for _rule in (
         1,
         _pow,
         lambda out, a, p: (0.0,) if p == 0.0 else (p * a ** (p - 1.0),),
+        lanes=lambda a, p: a**p,
         has_param=True,
         symbol="**",
         sample=(_POS,),
@@ -274,6 +355,7 @@ for _rule in (
         2,
         _pow_value,
         lambda out, a, b: (b * a ** (b - 1.0), out * log(a)),
+        lanes=lambda a, b: _np().where(a > 0.0, a, _np().nan) ** b,
         symbol="**",
         sample=(_POS, _WIDE),
     ),
@@ -282,29 +364,47 @@ for _rule in (
         1,
         _rpow,
         lambda out, b, c: (out * math.log(c),),
+        lanes=lambda b, c: c**b if c > 0.0 else _np().full(b.shape, _np().nan),
         has_param=True,
         symbol="**",
         param_sample=(2.0, 0.5, 10.0),
     ),
-    Rule("exp", 1, _exp, lambda out, a: (out,), finite_local=True),
-    Rule("log", 1, _log, lambda out, a: (1.0 / a,), sample=(_POS,)),
-    Rule("sqrt", 1, _sqrt, lambda out, a: (0.5 / out,), sample=(_POS,)),
-    Rule("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,), finite_local=True),
-    Rule("sigmoid", 1, _sigmoid, lambda out, a: (out * (1.0 - out),), symbol="σ", finite_local=True),
-    Rule("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda out, a: (step(a),), kinks=(0.0,), finite_local=True),
+    Rule("exp", 1, _exp, lambda out, a: (out,), finite_local=True, lanes=exp),
+    Rule("log", 1, _log, lambda out, a: (1.0 / a,), sample=(_POS,), lanes=log),
+    Rule("sqrt", 1, _sqrt, lambda out, a: (0.5 / out,), sample=(_POS,), lanes=lambda a: _np().sqrt(a)),
+    Rule("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,), finite_local=True, lanes=lambda a: _np().tanh(a)),
+    Rule(
+        "sigmoid",
+        1,
+        _sigmoid,
+        lambda out, a: (out * (1.0 - out),),
+        symbol="σ",
+        finite_local=True,
+        lanes=_sigmoid_lanes,
+    ),
+    Rule(
+        "relu",
+        1,
+        lambda a: a if a > 0.0 else 0.0,
+        lambda out, a: (step(a),),
+        kinks=(0.0,),
+        finite_local=True,
+        lanes=lambda a: _np().where(a > 0.0, a, 0.0),
+    ),
     Rule(
         "leaky_relu",
         1,
         lambda a, s: a if a > 0.0 else s * a,
-        lambda out, a, s: (1.0 if _data(a) > 0.0 else s,),
+        lambda out, a, s: (where_positive(a, 1.0, s),),
+        lanes=lambda a, s: _np().where(a > 0.0, a, s * a),
         has_param=True,
         kinks=(0.0,),
         param_sample=(0.01, 0.2),
         finite_local=True,
     ),
     Rule("abs", 1, abs, lambda out, a: (sign(a),), kinks=(0.0,), finite_local=True),
-    Rule("sin", 1, math.sin, lambda out, a: (cos(a),), finite_local=True),
-    Rule("cos", 1, math.cos, lambda out, a: (-sin(a),), finite_local=True),
+    Rule("sin", 1, math.sin, lambda out, a: (cos(a),), finite_local=True, lanes=sin),
+    Rule("cos", 1, math.cos, lambda out, a: (-sin(a),), finite_local=True, lanes=cos),
     Rule(
         "sum",
         -1,
@@ -313,6 +413,7 @@ for _rule in (
         symbol="Σ",
         sample=(_WIDE, _WIDE, _WIDE),
         finite_local=True,
+        lanes=_sum_lanes,
     ),
     Rule(
         "dot",
@@ -321,6 +422,24 @@ for _rule in (
         lambda out, *xs: _dot_local(xs),
         symbol="·",
         sample=(_WIDE, _WIDE, _WIDE, _WIDE, _WIDE),
+        finite_local=True,
+        lanes=_dot_lanes,
+    ),
+    # Reductions over lanes: a lane Value in, a scalar Value out (on a scalar: the identity).
+    Rule(
+        "lanesum",
+        1,
+        _lanesum,
+        lambda out, a: (ones_like(a),),
+        symbol="Σlanes",
+        finite_local=True,
+    ),
+    Rule(
+        "lanemean",
+        1,
+        _lanemean,
+        lambda out, a: (ones_like(a, 1.0 / _lane_count(a)),),
+        symbol="mean",
         finite_local=True,
     ),
 ):

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from autograd.rules import RULES, Rule
+from autograd.rules import RULES, Rule, _is_lanes, _np
 
 __all__ = [
     "DomainError",
@@ -80,6 +80,95 @@ def _to_float(x: object, what: str) -> float:
     return value
 
 
+def _to_data(x: object, what: str) -> Any:
+    """A float, or lanes: a 1-D float64 numpy array (copied), for a Value's ``data``."""
+    if type(x) is float or not _is_lanes(x):
+        return _to_float(x, what)
+    np = _np()
+    arr: Any = x
+    if arr.ndim != 1:
+        raise ValueError(f"{what}: lanes must be a 1-D array, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{what}: lanes must not be empty")
+    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"{what}: lanes must hold real numbers, got dtype {arr.dtype}")
+    lanes = np.array(arr, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(lanes))
+    if bad.size:
+        raise ValueError(f"{what} must be finite, got {lanes[bad[0]]!r} at lane {bad[0]}")
+    return lanes
+
+
+def _lane_count(xs: tuple[Any, ...]) -> int:
+    """The common length of the lanes among ``xs`` (floats broadcast); ValueError if they differ."""
+    lengths = {len(x) for x in xs if type(x) is not float}
+    if len(lengths) > 1:
+        raise ValueError(f"lanes of different lengths meet: {sorted(lengths)}")
+    return lengths.pop()
+
+
+def _first_bad_lane(values: Any) -> int | None:
+    """Index of the first lane that is not finite, or None (for a float: 0 if not finite)."""
+    if type(values) is float:
+        return None if _isfinite(values) else 0
+    bad = _np().flatnonzero(~_np().isfinite(values))
+    return int(bad[0]) if bad.size else None
+
+
+def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
+    return tuple(x if type(x) is float else float(x[i]) for x in xs)
+
+
+def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
+    """:func:`_record` when some input holds lanes: the rule applied lane-wise with numpy.
+
+    Domain errors are found from non-finite results and name the first bad lane.
+    """
+    np = _np()
+    xs = tuple(map(_data_of, parents))
+    _lane_count(xs)
+    forward = rule.lanes or rule.forward
+    recording = _recording.get()
+    extra = () if param is None else (param,)
+    with np.errstate(all="ignore"):
+        try:
+            out = forward(*xs, *extra)
+            local = rule.local(out, *xs, *extra) if recording else ()
+        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError) as exc:
+            raise _undefined(rule, xs, param, exc) from None
+    if type(out) is not float:
+        out = np.asarray(out, dtype=np.float64)
+        if out.ndim == 0:
+            out = float(out)
+    bad = _first_bad_lane(out)
+    if bad is not None:
+        at = _at_lane(xs, bad)
+        raise DomainError(f"{_expr(rule, at, param)} is undefined or overflows at lane {bad}")
+    for d in local:
+        bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
+        if bad is not None:
+            at = _at_lane(xs, bad)
+            raise DomainError(f"{_expr(rule, at, param)}: local derivative is not finite at lane {bad}")
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = param
+    if recording:
+        node._op = rule.name
+        node._parents = parents
+        if len(local) == 1:
+            node._d0 = local[0]
+        elif len(local) == 2:
+            node._d0, node._d1 = local
+        else:
+            node._local = tuple(local)
+    else:
+        node._op = ""
+        node._parents = ()
+    return node
+
+
 def _expr(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
     """Human-readable form of an op application, for error messages."""
     if rule.name in _SYMBOLS:
@@ -124,6 +213,8 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
     :func:`_unary` and :func:`_binary` are the same steps, unrolled for the common arities.
     """
     xs = tuple(map(_data_of, parents))
+    if type(xs[0]) is not float or len(set(map(type, xs))) > 1:
+        return _record_lanes(rule, parents, param)
     recording = _recording.get()
     try:
         if param is None:
@@ -159,6 +250,8 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
 def _unary(rule: Rule, a: Value) -> Value:
     """:func:`_record` for a one-input op without a parameter."""
     x = a.data
+    if type(x) is not float:
+        return _record_lanes(rule, (a,), None)
     try:
         out = rule.forward(x)
         local = rule.local(out, x)
@@ -184,6 +277,8 @@ def _unary(rule: Rule, a: Value) -> Value:
 def _binary(rule: Rule, a: Value, b: Value) -> Value:
     """:func:`_record` for a two-input op without a parameter."""
     x, y = a.data, b.data
+    if type(x) is not float or type(y) is not float:
+        return _record_lanes(rule, (a, b), None)
     try:
         out = rule.forward(x, y)
         local = rule.local(out, x, y)
@@ -207,16 +302,21 @@ def _binary(rule: Rule, a: Value, b: Value) -> Value:
 
 
 def _is_number(x: object) -> bool:
-    """A real number that may meet a Value (bool is refused: it is almost always a bug)."""
-    return type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+    """A real number or lanes that may meet a Value (bool is refused: it is almost always a bug)."""
+    return (
+        type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)) or _is_lanes(x)
+    )
 
 
 def _constant(x: Any) -> Value:
     """A constant leaf for the number ``x`` (already checked with :func:`_is_number`)."""
     node = _new(Value)
-    node.data = x if type(x) is float else float(x)
-    if not _isfinite(node.data):
-        raise ValueError(f"operand must be finite, got {node.data!r}")
+    if type(x) is float:
+        if not _isfinite(x):
+            raise ValueError(f"operand must be finite, got {x!r}")
+        node.data = x
+    else:
+        node.data = _to_data(x, "operand")
     node.grad = 0.0
     node.label = ""
     node._op = ""
@@ -229,7 +329,7 @@ def _lift(x: object) -> Value:
     """A Value for ``x``: Values pass through, real numbers become constant leaves."""
     if isinstance(x, Value):
         return x
-    return Value(_to_float(x, "operand"))
+    return Value(_to_data(x, "operand"))
 
 
 def apply(op: str, *args: Value | float, param: float | None = None) -> Value:
@@ -280,8 +380,8 @@ class Value:
     # slots: no tuple per node for the cyclic GC to track) and in the _local tuple for more.
     __slots__ = ("_d0", "_d1", "_local", "_op", "_param", "_parents", "data", "grad", "label")
 
-    data: float
-    grad: float
+    data: float  # or lanes: a 1-D float64 numpy array, one scalar per sample
+    grad: float  # lanes too, for a Value whose data holds lanes
     label: str
     _op: str
     _parents: tuple[Value, ...]
@@ -290,12 +390,15 @@ class Value:
     _local: tuple[float, ...]
     _param: float | None
 
-    def __init__(self, data: float, label: str = "") -> None:
+    # numpy must hand ``lanes * value`` to Value.__rmul__, not loop over the lanes itself.
+    __array_ufunc__ = None
+
+    def __init__(self, data: float | Any, label: str = "") -> None:
         if isinstance(data, Value):
             raise TypeError("Value(data) needs a number, got a Value (use v.detach() for a copy)")
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data = _to_float(data, "Value data")
+        self.data = _to_data(data, "Value data")
         self.grad = 0.0
         self.label = label
         self._op = ""
@@ -336,11 +439,21 @@ class Value:
         """True for a node with no parents (an input, a parameter, or a constant)."""
         return not self._parents
 
+    @property
+    def lanes(self) -> int | None:
+        """Number of lanes when ``data`` is a 1-D array (one scalar per sample), else None."""
+        data: Any = self.data
+        return None if type(data) is float else len(data)
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        if type(self.data) is float:
+            return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(lanes={self.lanes}, data={_short(self.data)}, grad={_short(self.grad)}{label})"
 
     def __float__(self) -> float:
+        if type(self.data) is not float:
+            raise TypeError(f"float() needs a scalar Value; this one holds {self.lanes} lanes")
         return self.data
 
     # -- arithmetic ----------------------------------------------------------------
@@ -417,16 +530,16 @@ class Value:
     # -- comparisons (on .data) -------------------------------------------------------
 
     def __lt__(self, other: Value | float) -> bool:
-        return self.data < _cmp(other)
+        return _scalar(self) < _cmp(other)
 
     def __le__(self, other: Value | float) -> bool:
-        return self.data <= _cmp(other)
+        return _scalar(self) <= _cmp(other)
 
     def __gt__(self, other: Value | float) -> bool:
-        return self.data > _cmp(other)
+        return _scalar(self) > _cmp(other)
 
     def __ge__(self, other: Value | float) -> bool:
-        return self.data >= _cmp(other)
+        return _scalar(self) >= _cmp(other)
 
     # -- functions -------------------------------------------------------------------
 
@@ -472,7 +585,15 @@ class Value:
 
     # -- gradients ---------------------------------------------------------------------
 
-    def backward(self, grad: float = 1.0) -> None:
+    def sum(self) -> Value:
+        """Sum over the lanes: a scalar Value (the identity on a scalar)."""
+        return _unary(_LANESUM, self)
+
+    def mean(self) -> Value:
+        """Mean over the lanes: a scalar Value (the identity on a scalar)."""
+        return _unary(_LANEMEAN, self)
+
+    def backward(self, grad: float | Any = None) -> None:
         """Backpropagate from this node; see :func:`autograd.engine.backward`."""
         from autograd.engine import backward
 
@@ -487,8 +608,23 @@ class Value:
         self.grad = 0.0
 
 
+def _scalar(v: Value) -> float:
+    if type(v.data) is not float:
+        raise TypeError("comparisons need scalar Values (this one holds lanes)")
+    return v.data
+
+
+def _short(x: Any) -> str:
+    if type(x) is float:
+        return repr(x)
+    head = ", ".join(f"{v:.6g}" for v in x[:3])
+    return f"[{head}{', …' if len(x) > 3 else ''}]"
+
+
 def _cmp(other: object) -> float:
     if isinstance(other, Value):
+        if type(other.data) is not float:
+            raise TypeError("comparisons need scalar Values (this one holds lanes)")
         return other.data
     if isinstance(other, bool) or not isinstance(other, numbers.Real):
         raise TypeError(f"cannot compare Value with {type(other).__name__}")
@@ -500,6 +636,8 @@ _SUB = RULES["sub"]
 _MUL = RULES["mul"]
 _DIV = RULES["div"]
 _DOT = RULES["dot"]
+_LANESUM = RULES["lanesum"]
+_LANEMEAN = RULES["lanemean"]
 _NEG = RULES["neg"]
 _ABS = RULES["abs"]
 _EXP = RULES["exp"]

@@ -1,0 +1,246 @@
+"""Lanes: a Value holding one scalar per sample, every rule applied lane-wise."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import RULES, DomainError, GradcheckError, Value, apply, grad, gradcheck, gradgradcheck, no_grad
+from autograd.testing import Expression, expressions, op_inputs
+
+REL = 1e-12
+
+
+def _close(a: float, b: float, scale: float = 1.0) -> bool:
+    return abs(a - b) <= REL * max(abs(a), abs(b), scale)
+
+
+# -- every rule, lane by lane ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(n for n in RULES if not n.startswith("lane")))
+@given(data=st.data())
+def test_every_rule_lanewise_equals_scalar(name, data):
+    rule = RULES[name]
+    samples = [data.draw(op_inputs(name)) for _ in range(4)]
+    param = samples[0][1]
+    columns = list(zip(*(xs for xs, _ in samples), strict=True))
+    # mix: the first argument always lanes, the others lanes or a scalar shared by all lanes
+    shared = [data.draw(st.booleans()) and i > 0 for i in range(len(columns))]
+    lane_args = [float(col[0]) if shared[i] else np.array(col) for i, col in enumerate(columns)]
+    node = apply(name, *lane_args, param=param)
+    assert node.lanes == 4
+    for j in range(4):
+        args = [float(col[0]) if shared[i] else col[j] for i, col in enumerate(columns)]
+        scalar = apply(name, *args, param=param)
+        assert _close(node.data[j], scalar.data), (rule.name, j)
+        for got, want in zip(node.local_grads, scalar.local_grads, strict=True):
+            got_j = got if np.ndim(got) == 0 else got[j]
+            assert _close(float(got_j), want), (rule.name, j)
+
+
+def test_kink_conventions_hold_lanewise():
+    x = Value(np.array([-1.0, 0.0, 2.0]))
+    assert list(x.relu().local_grads[0]) == [0.0, 0.0, 1.0]
+    assert list(x.abs().local_grads[0]) == [-1.0, 0.0, 1.0]
+    assert list(x.leaky_relu(0.1).local_grads[0]) == [0.1, 0.1, 1.0]
+
+
+# -- equality with the scalar path on random graphs ---------------------------------------------
+
+
+@given(expressions(n_inputs=(1, 3)), st.data())
+def test_random_graphs_lanes_equal_scalar_path(expr: Expression, data):
+    n = 5
+    k = len(expr.inputs)
+    is_lanes = [True] + [data.draw(st.booleans()) for _ in range(k - 1)]
+    columns = [
+        np.array([data.draw(st.floats(-2, 2, allow_nan=False, allow_subnormal=False)) for _ in range(n)])
+        if lanes
+        else expr.inputs[i]
+        for i, lanes in enumerate(is_lanes)
+    ]
+    # lanes: one graph for the batch
+    xs = [Value(c) for c in columns]
+    out = expr(*xs)
+    total = out.sum()
+    total.backward()
+    # scalar path: one graph per sample
+    expected_grads = [np.zeros(n) if lanes else 0.0 for lanes in is_lanes]
+    outputs = []
+    for j in range(n):
+        sample = [Value(float(c[j])) if lanes else Value(c) for c, lanes in zip(columns, is_lanes, strict=True)]
+        y = expr(*sample)
+        outputs.append(y.data)
+        for i, g in enumerate(grad(y, sample)):
+            if is_lanes[i]:
+                expected_grads[i][j] = g
+            elif out.lanes is not None or j == 0:  # a scalar output is one sample's, not a sum
+                expected_grads[i] += g
+    if out.lanes is None:  # the output does not depend on any lane input
+        assert all(_close(out.data, y) for y in outputs)
+        assert _close(total.data, out.data)
+    else:
+        assert all(_close(got, want) for got, want in zip(out.data, outputs, strict=True))
+        assert _close(total.data, sum(outputs), scale=sum(abs(v) for v in outputs))
+    for x, want, lanes in zip(xs, expected_grads, is_lanes, strict=True):
+        if lanes:
+            got = np.broadcast_to(x.grad, (n,))  # 0.0 when the output does not depend on x
+            assert all(_close(a, b) for a, b in zip(got, want, strict=True))
+        else:
+            assert type(x.grad) is float
+            assert abs(x.grad - want) <= 1e-11 * max(1.0, abs(want))
+
+
+# -- gradients ----------------------------------------------------------------------------------
+
+
+def test_scalar_parameter_fed_by_lanes_gets_the_sum():
+    x = Value(np.array([1.0, 2.0, 3.0]))
+    w = Value(0.5)
+    loss = (w * x).sum()
+    loss.backward()
+    assert w.grad == 6.0
+    assert list(x.grad) == [0.5, 0.5, 0.5]
+
+
+def test_mean_reduction():
+    x = Value(np.array([1.0, 2.0, 3.0, 4.0]))
+    m = (x * x).mean()
+    assert m.data == 7.5
+    m.backward()
+    assert list(x.grad) == [0.5, 1.0, 1.5, 2.0]
+
+
+def test_sum_and_mean_of_a_scalar_are_identities():
+    x = Value(2.0)
+    assert x.sum().data == 2.0
+    assert x.mean().data == 2.0
+    assert grad(x.mean(), [x]) == [1.0]
+
+
+def test_backward_needs_a_scalar_output_or_an_upstream_gradient():
+    x = Value(np.array([1.0, 2.0]))
+    y = x * x
+    with pytest.raises(ValueError, match=r"2 lanes.*\.sum\(\) or \.mean\(\)"):
+        y.backward()
+    y.backward(np.array([1.0, 0.5]))
+    assert list(x.grad) == [2.0, 2.0]
+    with pytest.raises(ValueError, match="upstream gradient has 3 lanes"):
+        y.backward(np.array([1.0, 1.0, 1.0]))
+
+
+def test_leaf_lanes_accumulate_across_calls():
+    x = Value(np.array([1.0, 2.0]))
+    loss = (x * 3.0).sum()
+    loss.backward()
+    loss.backward()
+    assert list(x.grad) == [6.0, 6.0]
+
+
+def test_second_derivative_with_lanes():
+    x = Value(np.array([0.5, 1.0, -2.0]))
+    (dx,) = grad((x**3).sum(), [x], create_graph=True)
+    assert isinstance(dx, Value)
+    assert list(dx.data) == [0.75, 3.0, 12.0]
+    (d2,) = grad(dx.sum(), [x])
+    assert list(d2) == [3.0, 6.0, -12.0]
+
+
+def test_gradcheck_with_lanes():
+    x = np.array([0.3, -0.8, 1.1])
+    assert gradcheck(lambda v, w: (v * w).tanh().sum() + (v.sin() * w).mean(), x, 0.7)
+    assert gradgradcheck(lambda v, w: (v * w).tanh().sum(), x, 0.7)
+
+
+def test_gradcheck_names_the_lane(monkeypatch):
+    from autograd import define_op
+    from autograd.rules import unregister
+
+    bad = define_op(
+        "bad_cube_lanes_test",
+        lambda x: x**3,
+        lambda out, x: (3.003 * x * x,),
+    )
+    try:
+        with pytest.raises(GradcheckError, match="argument 0 lane 0") as info:
+            gradcheck(lambda v: bad(v).sum(), np.array([0.5, 1.0]))
+        assert info.value.lane == 0
+    finally:
+        unregister("bad_cube_lanes_test")
+
+
+def test_gradcheck_needs_a_scalar_output():
+    with pytest.raises(ValueError, match="reduce its 2 lanes"):
+        gradcheck(lambda v: v * 2.0, np.array([1.0, 2.0]))
+
+
+def test_no_grad_with_lanes():
+    x = Value(np.array([1.0, 2.0]))
+    with no_grad():
+        y = x.exp()
+    assert y.is_leaf
+    assert y.lanes == 2
+    assert np.allclose(y.data, np.exp([1.0, 2.0]), rtol=1e-15)
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+def test_domain_error_names_lane_and_value():
+    with pytest.raises(DomainError, match=r"log\(-1\.0\).*lane 1"):
+        Value(np.array([1.0, -1.0, 2.0])).log()
+    with pytest.raises(DomainError, match=r"1\.0 / 0\.0.*lane 2"):
+        Value(1.0) / Value(np.array([1.0, 2.0, 0.0]))
+    with pytest.raises(DomainError, match=r"exp\(1000\.0\).*lane 0"):
+        Value(np.array([1000.0])).exp()
+    with pytest.raises(DomainError, match=r"sqrt\(0\.0\).*lane 1"):
+        Value(np.array([4.0, 0.0])).sqrt()
+
+
+def test_lanes_of_different_lengths_are_an_error():
+    with pytest.raises(ValueError, match=r"different lengths.*\[2, 3\]"):
+        Value(np.array([1.0, 2.0])) + Value(np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        (np.zeros((2, 2)), ValueError, "1-D"),
+        (np.array([]), ValueError, "empty"),
+        (np.array([True, False]), TypeError, "dtype bool"),
+        (np.array(["a"]), TypeError, "dtype"),
+        (np.array([1.0, math.nan]), ValueError, "lane 1"),
+    ],
+)
+def test_value_rejects_bad_lanes(bad, error, message):
+    with pytest.raises(error, match=message):
+        Value(bad)
+
+
+def test_lanes_are_copied_and_float64():
+    source = np.array([1, 2, 3])
+    x = Value(source)
+    assert x.data.dtype == np.float64
+    source[0] = 99
+    assert x.data[0] == 1.0
+
+
+def test_comparisons_and_float_need_scalars():
+    x = Value(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="lanes"):
+        _ = x < 1.0
+    with pytest.raises(TypeError, match="lanes"):
+        _ = Value(0.0) < x
+    with pytest.raises(TypeError, match="2 lanes"):
+        float(x)
+
+
+def test_numpy_array_on_the_left_builds_a_node():
+    x = Value(2.0)
+    y = np.array([1.0, 2.0]) * x
+    assert isinstance(y, Value)
+    assert list(y.data) == [2.0, 4.0]
+    assert "lanes=2" in repr(y)
