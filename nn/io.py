@@ -47,7 +47,11 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     """
     if not isinstance(model, Module):
         raise TypeError(f"save expects an nn module, got {type(model).__name__}")
-    document = {"format": FORMAT, "version": VERSION, "model": model.config(), "state": model.state_dict()}
+    try:
+        config = model.config()
+    except NotImplementedError as exc:
+        raise TypeError(f"cannot save a {type(model).__name__}: {exc}") from None
+    document = {"format": FORMAT, "version": VERSION, "model": config, "state": model.state_dict()}
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -82,7 +86,10 @@ def load(path: str | os.PathLike[str], model: Module | None = None) -> Module:
         OSError: if the file cannot be read.
     """
     where = str(path)
-    text = Path(path).read_text(encoding="utf-8")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(f"{where}: not UTF-8 text (byte {exc.start}); not a model file") from None
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -124,12 +131,15 @@ def _document(document: object) -> tuple[Mapping[str, Any], Mapping[str, object]
     return config, state
 
 
+_KINDS = {int: "an integer", bool: "true or false", str: "a string", list: "a list"}
+
+
 def _field(config: Mapping[str, Any], key: str, kind: type) -> Any:
     if key not in config:
         raise ValueError(f"the {config.get('type')} architecture is missing {key!r}")
     value = config[key]
     if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
-        raise ValueError(f"architecture field {key!r} must be a {kind.__name__}, got {value!r}")
+        raise ValueError(f"architecture field {key!r} must be {_KINDS[kind]}, got {value!r}")
     return value
 
 

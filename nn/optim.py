@@ -92,7 +92,13 @@ class Optimizer:
         zero_grad(self.params)
 
     def step(self) -> None:
-        """Update every parameter from its ``grad``."""
+        """Update every parameter from its ``grad``.
+
+        Raises:
+            FloatingPointError: if a parameter would become inf or nan (training
+                diverged); no parameter is changed then.
+            ValueError: if the learning-rate schedule gives a rate that is not > 0.
+        """
         lr = self.lr
         self._update(lr)
         self.steps += 1

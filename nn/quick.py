@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -112,7 +113,7 @@ def _as_2d(a: ArrayLike, what: str) -> NDArray[np.float64]:
 def train(
     x: ArrayLike,
     y: ArrayLike,
-    net_arch: list[int],
+    net_arch: Sequence[int],
     max_iter: int = 5000,
     learning_rate: float = 0.01,
     debug: bool = False,

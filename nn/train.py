@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from autograd import Value, no_grad, vsum
 from nn.losses import LOSSES, LossSpec, l2_penalty
-from nn.module import Module
+from nn.module import Module, make_rng
 from nn.optim import Optimizer
 
 __all__ = ["Callback", "History", "fit", "predict"]
@@ -129,8 +129,8 @@ def _targets(y: ArrayLike, n: int, nout: int, spec: LossSpec | None) -> list[Any
 
 def _progress_bar(epochs: int, progress: bool | None) -> Any:
     """A tqdm bar over the epochs when wanted and available, else None (train silently)."""
-    if progress is None:
-        progress = sys.stderr.isatty()
+    if progress is None:  # a terminal, or a Jupyter kernel (whose stderr is not a TTY)
+        progress = sys.stderr.isatty() or "ipykernel" in sys.modules
     if not progress:
         return None
     try:
@@ -183,8 +183,8 @@ def fit(
         accuracy: ``accuracy(output, target) -> bool`` for one sample. By default the
             classification losses know theirs (hinge: the sign; binary cross-entropy:
             the 0.5 threshold; cross-entropy: the arg max); regression has none.
-        progress: Show a tqdm progress bar (None: only when stderr is a terminal).
-            Without tqdm installed, training is silent.
+        progress: Show a tqdm progress bar (None: only when stderr is a terminal or in
+            Jupyter). Without tqdm installed, training is silent.
 
     Raises:
         ValueError, TypeError: naming the problem: wrong input width, labels of the
@@ -203,7 +203,7 @@ def fit(
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and l2 >= 0.0):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     correct = accuracy if accuracy is not None else (spec.correct if spec is not None else None)
-    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    rng = make_rng(seed)
     params = model.parameters()
 
     history = History()

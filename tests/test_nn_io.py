@@ -91,6 +91,9 @@ def test_overwrite_is_atomic_and_leaves_no_temporary_files(tmp_path: Path, monke
 def test_save_refuses_non_modules_and_missing_directories(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="save expects an nn module"):
         nn.save({"w": 1.0}, tmp_path / "m.json")
+    with pytest.raises(TypeError, match="cannot save a Module: Module does not describe its architecture"):
+        nn.save(nn.Module(), tmp_path / "m.json")
+    assert os.listdir(tmp_path) == []
     with pytest.raises(FileNotFoundError):
         nn.save(MLP(2, [1], seed=0), tmp_path / "missing" / "m.json")
 
@@ -98,6 +101,13 @@ def test_save_refuses_non_modules_and_missing_directories(tmp_path: Path) -> Non
 def test_missing_file() -> None:
     with pytest.raises(FileNotFoundError):
         nn.load("/nonexistent/model.json")
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "model.pkl"
+    path.write_bytes(b"\x80\x04\x95\x00")  # a pickle header: never unpickled, refused as text
+    with pytest.raises(ModelFileError, match="not UTF-8 text"):
+        nn.load(path)
 
 
 def _mutate(doc: dict, path: tuple, value: object) -> dict:
@@ -130,9 +140,11 @@ BAD_DOCUMENTS = [
     (("model", "type"), "CNN", "unknown model type 'CNN'"),
     (("model", "nin"), _DELETE, "missing 'nin'"),
     (("model", "nin"), 0, "nin must be a positive integer"),
-    (("model", "nin"), "2", "field 'nin' must be a int"),
-    (("model", "nin"), True, "field 'nin' must be a int"),
-    (("model", "bias"), 1, "field 'bias' must be a bool"),
+    (("model", "nin"), "2", "field 'nin' must be an integer, got '2'"),
+    (("model", "nin"), True, "field 'nin' must be an integer, got True"),
+    (("model", "bias"), 1, "field 'bias' must be true or false, got 1"),
+    (("model", "sizes"), "3", "field 'sizes' must be a list"),
+    (("model", "activations"), _DELETE, "the MLP architecture is missing 'activations'"),
     (("model", "extra"), 1, "unexpected architecture field\\(s\\) 'extra'"),
     (("model", "activations"), ["relu", "swish"], "activations\\[1\\] must be one of"),
     (("model", "activations"), ["relu"], "one activation per layer: 2 size\\(s\\), 1 activation\\(s\\)"),

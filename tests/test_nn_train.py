@@ -189,6 +189,15 @@ def test_progress_bar_uses_tqdm(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err == ""
 
 
+def test_progress_bar_by_default_in_jupyter(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ipykernel", sys)  # any module object: "running in a kernel"
+    model = MLP(2, [2, 1], seed=0)
+    fit(model, X4, Y4, optimizer=SGD(model.parameters(), lr=0.1), epochs=2)
+    assert "2/2" in capsys.readouterr().err
+
+
 def test_without_tqdm_training_is_silent(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "tqdm", None)  # makes `import tqdm…` raise ImportError
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
@@ -242,6 +251,7 @@ def _fit(**overrides):
         ({"batch_size": 0}, ValueError, "batch_size must be at least 1"),
         ({"reduction": "max"}, ValueError, "reduction must be 'mean' or 'sum'"),
         ({"l2": -1.0}, ValueError, "l2 must be a finite number >= 0"),
+        ({"seed": "1"}, TypeError, "seed must be an int, a random.Random or None"),
     ],
 )
 def test_bad_input(overrides, error, match) -> None:
