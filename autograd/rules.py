@@ -53,32 +53,21 @@ def _is_lanes(x: object) -> bool:
     return type(x) is not float and type(x).__name__ == "ndarray" and isinstance(x, _np().ndarray)
 
 
-def exp(x: Number) -> Number:
-    """``e**x`` of a float, lanes or a Value."""
-    if type(x) is float:
-        return math.exp(x)
-    return _np().exp(x) if _is_lanes(x) else x.exp()
+def _dispatching(name: str, scalar: Callable[[float], float]) -> Callable[[Number], Number]:
+    def function(x: Number) -> Number:
+        if type(x) is float:
+            return scalar(x)
+        return getattr(_np(), name)(x) if _is_lanes(x) else getattr(x, name)()
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``{name}`` of a float (math), lanes (numpy) or a Value (its method)."
+    return function
 
 
-def log(x: Number) -> Number:
-    """Natural log of a float, lanes or a Value."""
-    if type(x) is float:
-        return math.log(x)
-    return _np().log(x) if _is_lanes(x) else x.log()
-
-
-def sin(x: Number) -> Number:
-    """Sine of a float, lanes or a Value."""
-    if type(x) is float:
-        return math.sin(x)
-    return _np().sin(x) if _is_lanes(x) else x.sin()
-
-
-def cos(x: Number) -> Number:
-    """Cosine of a float, lanes or a Value."""
-    if type(x) is float:
-        return math.cos(x)
-    return _np().cos(x) if _is_lanes(x) else x.cos()
+exp = _dispatching("exp", math.exp)
+log = _dispatching("log", math.log)
+sin = _dispatching("sin", math.sin)
+cos = _dispatching("cos", math.cos)
 
 
 def _data(x: Number) -> Any:

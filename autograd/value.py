@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from autograd.rules import RULES, Rule, _is_lanes, _np
 
@@ -355,6 +355,34 @@ def apply(op: str, *args: Value | float, param: float | None = None) -> Value:
     return _record(rule, tuple(_lift(a) for a in args), p)
 
 
+def _operator(rule: Rule, *, reflected: bool = False) -> Callable[[Value, Value | float], Value]:
+    """The method for a binary operator (``__add__``, or ``__radd__`` when ``reflected``).
+
+    The other operand may be a Value, a real number or lanes (which become a constant
+    leaf); anything else returns ``NotImplemented`` so Python raises its ``TypeError``
+    naming both types.
+    """
+    if reflected:
+
+        def method(self: Value, other: Value | float) -> Value:
+            if not _is_number(other):
+                return cast(Value, NotImplemented)  # Python then raises TypeError
+            return _binary(rule, _constant(other), self)
+
+    else:
+
+        def method(self: Value, other: Value | float) -> Value:
+            if type(other) is not Value:
+                if not _is_number(other):
+                    return cast(Value, NotImplemented)  # Python then raises TypeError
+                other = _constant(other)
+            return _binary(rule, self, other)
+
+    method.__name__ = f"__{'r' if reflected else ''}{rule.name if rule.name != 'div' else 'truediv'}__"
+    method.__doc__ = f"``{'other ' + rule.label + ' self' if reflected else 'self ' + rule.label + ' other'}``."
+    return method
+
+
 class Value:
     """A scalar that records the operations applied to it.
 
@@ -458,53 +486,14 @@ class Value:
 
     # -- arithmetic ----------------------------------------------------------------
 
-    def __add__(self, other: Value | float) -> Value:
-        if type(other) is not Value:
-            if not _is_number(other):
-                return NotImplemented
-            other = _constant(other)
-        return _binary(_ADD, self, other)
-
-    def __radd__(self, other: float) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _binary(_ADD, _constant(other), self)
-
-    def __sub__(self, other: Value | float) -> Value:
-        if type(other) is not Value:
-            if not _is_number(other):
-                return NotImplemented
-            other = _constant(other)
-        return _binary(_SUB, self, other)
-
-    def __rsub__(self, other: float) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _binary(_SUB, _constant(other), self)
-
-    def __mul__(self, other: Value | float) -> Value:
-        if type(other) is not Value:
-            if not _is_number(other):
-                return NotImplemented
-            other = _constant(other)
-        return _binary(_MUL, self, other)
-
-    def __rmul__(self, other: float) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _binary(_MUL, _constant(other), self)
-
-    def __truediv__(self, other: Value | float) -> Value:
-        if type(other) is not Value:
-            if not _is_number(other):
-                return NotImplemented
-            other = _constant(other)
-        return _binary(_DIV, self, other)
-
-    def __rtruediv__(self, other: float) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _binary(_DIV, _constant(other), self)
+    __add__ = _operator(RULES["add"])
+    __radd__ = _operator(RULES["add"], reflected=True)
+    __sub__ = _operator(RULES["sub"])
+    __rsub__ = _operator(RULES["sub"], reflected=True)
+    __mul__ = _operator(RULES["mul"])
+    __rmul__ = _operator(RULES["mul"], reflected=True)
+    __truediv__ = _operator(RULES["div"])
+    __rtruediv__ = _operator(RULES["div"], reflected=True)
 
     def __neg__(self) -> Value:
         return _unary(_NEG, self)
