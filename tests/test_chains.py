@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ from autograd import (
     grad,
     vsum,
 )
-from autograd.testing import Expression, expressions
+from autograd.testing import Expression, expressions, safe_floats
 
 
 def _close(total: float, exact: float, scale: float) -> bool:
@@ -221,3 +222,178 @@ def test_chain_is_a_plain_value_object() -> None:
     assert isinstance(c, Chain)
     assert c == Chain(y, x, c.edges)
     assert c.factors == (2.0,)
+
+
+# -- lanes ------------------------------------------------------------------------------------
+
+LANES = 4
+
+
+def _lane_graph(expr: Expression, data: st.DataObject, *, scalars: bool = False) -> tuple[list[Value], Value]:
+    """The expression on a mix of lane and scalar inputs (input 0 always lanes), as tests/test_lanes.py builds them.
+
+    With ``scalars`` every other input is a scalar and the expression's value is multiplied by
+    input 0, so every path from the output to a scalar input passes through lanes. The output is
+    reduced to a scalar by ``sum`` or ``mean``, after an optional lane reduction used lane-wise
+    again (``y * tanh(mean(y))``: paths that sum over the lanes in the middle), or left as lanes
+    (its chains are those of the sum of its lanes).
+    """
+    is_lanes = [True] + [not scalars and data.draw(st.booleans()) for _ in range(len(expr.inputs) - 1)]
+    xs = [
+        Value(np.array([data.draw(safe_floats(-2.0, 2.0)) for _ in range(LANES)]), label=f"x{i}")
+        if lanes
+        else Value(v, label=f"x{i}")
+        for i, (v, lanes) in enumerate(zip(expr.inputs, is_lanes, strict=True))
+    ]
+    y = expr(*xs)
+    if scalars:
+        y = y * xs[0]
+    if y.lanes is not None and data.draw(st.booleans()):
+        y = y * y.mean().tanh()
+    reduce = data.draw(st.sampled_from(["sum", "mean", "none"]))
+    out = y.sum() if reduce == "sum" else y.mean() if reduce == "mean" else y
+    return xs, out
+
+
+def _as_lanes(x: Any, n: int) -> Any:
+    return np.broadcast_to(np.asarray(x, dtype=np.float64), (n,))
+
+
+def _check_lane_chains(out: Value, wrt: Value) -> int:
+    """Σ over paths of the lane-wise products = the gradient (lane by lane, or summed over lanes for a scalar wrt)."""
+    n = count_paths(out, wrt)
+    chains = derivative_chains(out, wrt, limit=2000)
+    assert len(chains) == n
+    seed = None if out.lanes is None else np.ones(out.lanes)
+    (g,) = grad(out, [wrt], seed)
+    s = chain_summary(out, wrt)
+    assert s.count == n
+    products = [c.product for c in chains]
+    for c, p in zip(chains, products, strict=True):
+        # A path that touches lanes has one product per lane; a path of scalars has a float.
+        assert (np.ndim(p) == 1 and len(p) == LANES) if c.lanes is not None else isinstance(p, float)
+    if wrt.lanes is not None:
+        total = sum((_as_lanes(p, LANES) for p in products), np.zeros(LANES))
+        scale = sum((np.abs(_as_lanes(p, LANES)) for p in products), np.zeros(LANES))
+        want = _as_lanes(g, LANES)  # 0.0 when nothing flowed
+        assert np.all(np.abs(total - want) <= 1e-9 * scale), (total, want)
+        assert np.all(np.abs(_as_lanes(s.gradient, LANES) - want) <= 1e-9 * scale)
+        cut_in = sum((e.contribution for e in s.edges if e.edge.parent is wrt), np.zeros(LANES))
+        cut_out = sum((e.contribution for e in s.edges if e.edge.child is out), np.zeros(LANES))
+        for cut in (cut_in, cut_out) if n else ():
+            assert np.all(np.abs(cut - want) <= 1e-9 * scale)
+    else:
+        # A scalar that fed lanes: the gradient is the sum over the lanes of the summed path products.
+        shares = [float(np.sum(p)) for p in products]
+        scale = math.fsum(float(np.sum(np.abs(p))) for p in products)
+        assert isinstance(g, float)
+        assert _close(math.fsum(shares), g, scale), (math.fsum(shares), g)
+        assert isinstance(s.gradient, float)
+        assert _close(s.gradient, g, scale)
+        if n:
+            assert _close(math.fsum(e.contribution for e in s.edges if e.edge.parent is wrt), g, scale)
+            assert _close(math.fsum(e.contribution for e in s.edges if e.edge.child is out), g, scale)
+    if not n:
+        assert s.edges == ()
+    return n
+
+
+@given(expressions(n_inputs=(1, 4)), st.data())
+def test_lanes_sum_over_paths_of_lanewise_products_is_the_gradient(expr: Expression, data: st.DataObject) -> None:
+    """Random graphs on lane and scalar inputs, with lane reductions in the middle, reduced or not at the end."""
+    xs, out = _lane_graph(expr, data)
+    wrt = xs[data.draw(st.integers(0, len(xs) - 1))]
+    assume(count_paths(out, wrt) <= 2000)
+    _check_lane_chains(out, wrt)
+
+
+@given(expressions(n_inputs=(2, 4)), st.data())
+def test_lanes_scalar_input_gets_the_sum_over_lanes_of_the_path_products(expr: Expression, data: st.DataObject) -> None:
+    """Scalars (parameters) whose every path runs through lanes: products are per-lane shares summing to the grad."""
+    xs, out = _lane_graph(expr, data, scalars=True)
+    wrt = xs[data.draw(st.integers(1, len(xs) - 1))]
+    assume(0 < count_paths(out, wrt) <= 2000)
+    assert _check_lane_chains(out, wrt) > 0
+    assert all(c.lanes == LANES for c in derivative_chains(out, wrt, limit=2000))
+
+
+@given(expressions(), st.data())
+def test_lanes_product_at_a_lane_is_the_product_of_the_factors_there(expr: Expression, data: st.DataObject) -> None:
+    """Unless a path sums over lanes in the middle, its product at lane i is the product of its factors at lane i."""
+    xs, out = _lane_graph(expr, data)
+    wrt = xs[0]
+    assume(count_paths(out, wrt) <= 500)
+    for c in derivative_chains(out, wrt, limit=500):
+        p = c.product
+        for i in range(LANES):
+            at_i = math.prod(float(_as_lanes(f, LANES)[i]) for f in c.factors)
+            if c.mixes_lanes:
+                continue
+            assert abs(float(_as_lanes(p, LANES)[i]) - at_i) <= 1e-12 * max(1.0, abs(at_i))
+        segs = c.segments(lambda v: bool(v.label))
+        if not c.mixes_lanes and segs:
+            seg_product = math.prod(float(_as_lanes(s.factor, LANES)[0]) for s in segs)
+            assert abs(seg_product - float(_as_lanes(p, LANES)[0])) <= 1e-12 * max(1.0, abs(seg_product))
+
+
+def test_lanes_parameter_gets_each_lanes_share() -> None:
+    w = Value(0.5, label="w")
+    x = Value(np.array([1.0, 2.0, 3.0]), label="x")
+    y = (w * x).tanh()
+    loss = y.mean()
+    (c,) = derivative_chains(loss, w)
+    assert c.lanes == 3
+    assert not c.mixes_lanes
+    t = np.tanh(0.5 * np.array([1.0, 2.0, 3.0]))
+    share = (1.0 / 3.0) * (1.0 - t * t) * np.array([1.0, 2.0, 3.0])
+    assert np.allclose(c.product, share, rtol=1e-15, atol=0.0)
+    loss.backward()
+    assert math.isclose(float(np.sum(c.product)), w.grad, rel_tol=1e-14)
+    assert [type(f).__name__ for f in c.factors] == ["ndarray", "ndarray", "ndarray"]
+    s = chain_summary(loss, w)
+    assert s.gradient == pytest.approx(w.grad, rel=1e-14)
+    (cx,) = derivative_chains(loss, x)
+    assert np.allclose(cx.product, x.grad, rtol=1e-15, atol=0.0)
+
+
+def test_lanes_a_reduction_used_lanewise_sums_the_shares_in_the_middle() -> None:
+    """out = Σ_i x_i · Σ_k x_k: the path through the sum node adds up every lane's share before going down again."""
+    x = Value(np.array([1.0, 2.0, 4.0]), label="x")
+    total = x.sum()
+    out = (x * total).sum()
+    chains = derivative_chains(out, x)
+    assert [c.mixes_lanes for c in chains] == [False, True]
+    direct, through_sum = (c.product for c in chains)
+    assert direct.tolist() == [7.0, 7.0, 7.0]  # ∂/∂x_j of x_j · (Σx held fixed)
+    assert through_sum.tolist() == [7.0, 7.0, 7.0]  # Σ_i x_i · ∂(Σx)/∂x_j
+    (g,) = grad(out, [x])
+    assert (direct + through_sum).tolist() == g.tolist() == [14.0, 14.0, 14.0]
+    s = chain_summary(out, x)
+    assert s.gradient.tolist() == [14.0, 14.0, 14.0]
+    # Below the edge out·→total, total depends on every lane of x: a row of ∂total/∂x_j.
+    (into_total,) = [e for e in s.edges if e.edge.parent is total]
+    assert into_total.downstream.tolist() == [1.0, 1.0, 1.0]
+    assert into_total.contribution.tolist() == [7.0, 7.0, 7.0]
+
+
+def test_lanes_a_lane_output_is_differentiated_as_the_sum_of_its_lanes() -> None:
+    x = Value(np.array([1.0, 2.0]), label="x")
+    w = Value(3.0, label="w")
+    y = w * x * x
+    (cw,) = derivative_chains(y, w)
+    assert cw.product.tolist() == [1.0, 4.0]  # ∂y_i/∂w, lane by lane
+    assert chain_summary(y, w).gradient == 5.0
+    assert sum(c.product for c in derivative_chains(y, x)).tolist() == [6.0, 12.0]
+    (empty,) = derivative_chains(y, y)
+    assert empty.product.tolist() == [1.0, 1.0]
+    assert chain_summary(y, y).gradient.tolist() == [1.0, 1.0]
+
+
+def test_lanes_scalar_paths_stay_floats() -> None:
+    x = Value(np.array([1.0, 2.0]), label="x")
+    w = Value(0.5, label="w")
+    loss = (w * x).sum() + w * w
+    products = [c.product for c in derivative_chains(loss, w)]
+    assert [type(p).__name__ for p in products] == ["ndarray", "float", "float"]
+    loss.backward()
+    assert math.fsum(float(np.sum(p)) for p in products) == pytest.approx(w.grad, rel=1e-15)

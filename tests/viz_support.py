@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograd import Value, dot
@@ -125,6 +126,19 @@ def mlp_loss(sizes: Sequence[int], seed: int = 0) -> tuple[MLP, Value, list[Valu
     model = MLP(2, sizes, seed)
     xs = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
     loss = (model(xs) - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    return model, loss, xs
+
+
+def mlp_lanes_loss(sizes: Sequence[int], seed: int = 0, n: int = 5) -> tuple[MLP, Value, list[Value]]:
+    """One forward pass of MLP(2, sizes) on a batch of ``n`` points held as lanes, mean squared error, backpropagated.
+
+    The batch is x0 = linspace(-1, 1, n), x1 = linspace(1, -0.5, n), target 1 for every point.
+    """
+    model = MLP(2, sizes, seed)
+    xs = [Value(np.linspace(-1.0, 1.0, n), label="x0"), Value(np.linspace(1.0, -0.5, n), label="x1")]
+    loss = ((model(xs) - 1.0) ** 2).mean()
     loss.label = "loss"
     loss.backward()
     return model, loss, xs

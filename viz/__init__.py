@@ -8,6 +8,10 @@
 - :func:`steps` — the forward then backward pass as frames (a slider in Jupyter).
 - ``python -m viz EXPR --at x=… -o graph.svg`` — the same from the command line.
 
+draw_graph, draw_chain and steps take Values holding lanes (one scalar per sample, a whole
+batch in one graph): a lane Value shows its first values, its lane count and mean/min/max,
+and the derivative chain is shown at one lane and summed over all of them.
+
 Drawings are :class:`graphviz.Digraph` objects with deterministic DOT text; they show
 inline in Jupyter as SVG, or as DOT text with an install hint when graphviz's ``dot``
 program is missing.
@@ -16,7 +20,7 @@ program is missing.
 from viz.chain import chain_caption, draw_chain
 from viz.display import INSTALL_HINT, DotNotFoundError, Drawing
 from viz.graph import ROLE_COLORS, LargeGraphWarning, ModuleLike, draw_graph
-from viz.numbers import fixed, short
+from viz.numbers import fixed, fixed_lanes, short, short_lanes
 from viz.steps import Frame, Steps, steps
 
 __all__ = [
@@ -32,6 +36,8 @@ __all__ = [
     "draw_chain",
     "draw_graph",
     "fixed",
+    "fixed_lanes",
     "short",
+    "short_lanes",
     "steps",
 ]

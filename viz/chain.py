@@ -17,19 +17,36 @@ How the factors are grouped (``factors=``):
   ``1`` factors of ``+``/``Σ`` edges unless ``drop_ones=False``.
 - ``"auto"`` (default): ``"labels"`` when some path passes a labelled intermediate
   node, otherwise ``"edges"``.
+
+Lanes. When the paths run through Values holding lanes (one scalar per sample), each
+path's product is lane-wise (see :mod:`autograd.chains`) and the caption shows:
+
+- the chain **at one lane** (``lane=``, default 0): each path's factors and product at
+  that lane — one sample's chain, the seeds' picture — and their sum at that lane;
+- then **all lanes**: for an input holding lanes, its gradient, lane by lane
+  (``∂L/∂x = [0.0983060, 0.0525134, 0.0226138, … 4 lanes]``); for a scalar input that
+  fed the lanes (a parameter), the sum over the lanes of the per-lane sums, which is
+  its gradient (``∂L/∂w = sum over the 4 lanes of [0.196612, …] = 0.612799``).
+
+A path made of scalars only (e.g. a weight-decay term ``w * w``) is the same in every
+lane and is added once, after the sum over the lanes. A path that adds up the lanes at
+a scalar node and goes on into lanes (a lane reduction used lane-wise) shows only its
+product at the lane, since its factors do not multiply lane by lane. ``lane=None``
+shows each path's lane-wise product summarised (``[a, b, c, … n lanes]``) instead of
+the factors at one lane.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from autograd import Chain, Value, chain_summary, derivative_chains
 from autograd.chains import DEFAULT_PATH_LIMIT, ChainSummary
 from viz.display import Drawing
 from viz.graph import DEFAULT_MAX_NODES, Color, ModuleLike, _emit, _fills, _Graph, _prepare, _Style
-from viz.numbers import fixed, short
+from viz.numbers import DEFAULT_SHOWN, fixed_lanes, is_lanes, short, short_lanes
 
 __all__ = ["Factors", "chain_caption", "draw_chain"]
 
@@ -41,14 +58,87 @@ def _term(x: float, digits: int) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _factor_texts(chain: Chain, mode: str, digits: int, drop_ones: bool) -> list[str]:
+def _at(x: Any, lane: int) -> float:
+    """The value of ``x`` at ``lane`` (a float is the same in every lane)."""
+    return float(x[lane]) if is_lanes(x) else float(x)
+
+
+def _factor_texts(chain: Chain, mode: str, digits: int, drop_ones: bool, lane: int = 0) -> list[str]:
     if mode == "labels":
-        values = [s.factor for s in chain.segments(lambda v: bool(v.label))]
+        values = [_at(s.factor, lane) for s in chain.segments(lambda v: bool(v.label))]
     else:
-        values = [e.local for e in chain.edges]
+        values = [_at(e.local, lane) for e in chain.edges]
         if drop_ones:
             values = [x for x in values if x != 1.0] or [1.0]
     return [_term(x, digits) for x in values] or ["1"]
+
+
+def _path_text(texts: list[str], product: str) -> str:
+    """``factors = product``, or the product alone when it is the only factor."""
+    if len(texts) == 1 and texts[0].strip("()") == product:
+        return product
+    return f"{' × '.join(texts)} = {product}"
+
+
+def _check_lane(lane: int | None, n: int | None) -> None:
+    if lane is None:
+        return
+    if isinstance(lane, bool) or not isinstance(lane, int) or lane < 0:
+        raise ValueError(f"lane must be None or a non-negative int, got {lane!r}")
+    if n is not None and lane >= n:
+        raise ValueError(f"lane must be from 0 to {n - 1} (the paths hold {n} lanes), got {lane}")
+
+
+def _lanes_caption(
+    chains: Sequence[Chain],
+    head: str,
+    scalar_wrt: bool,
+    n: int,
+    *,
+    mode: str,
+    digits: int,
+    drop_ones: bool,
+    max_listed: int,
+    lane: int | None,
+    shown: int,
+) -> str:
+    """The caption when the paths hold ``n`` lanes (see the module docstring)."""
+    products = [c.product for c in chains]
+    once = [p for c, p in zip(chains, products, strict=True) if c.lanes is None]  # scalar paths: added once
+    per_lane = [p for c, p in zip(chains, products, strict=True) if c.lanes is not None]
+    sums = sum(per_lane[1:], per_lane[0])
+
+    def path(c: Chain, p: Any) -> str:
+        if c.lanes is None:
+            return f"{_path_text(_factor_texts(c, mode, digits, drop_ones), short(p, digits))} (no lanes: counted once)"
+        if lane is None:
+            return short_lanes(p, digits, shown)
+        at = short(_at(p, lane), digits)
+        if c.mixes_lanes:
+            return f"{at} (this path adds up the lanes at a scalar node, so its factors do not multiply lane by lane)"
+        return _path_text(_factor_texts(c, mode, digits, drop_ones, lane), at)
+
+    if scalar_wrt:
+        total = math.fsum([*(float(x) for x in sums), *once])
+        added = "".join(f" + {_term(p, digits)}" for p in once)
+        last = f"{head} = sum over the {n} lanes of {short_lanes(sums, digits, shown)}{added} = {short(total, digits)}"
+    else:
+        last = f"{head} = {short_lanes(sums, digits, shown)}"
+    if len(chains) == 1:
+        return last if lane is None else f"lane {lane}: {head} = {path(chains[0], products[0])}\n{last}"
+    lines = [] if lane is None else [f"lane {lane} of {n}:"]
+    lines += [f"path {k}: {path(c, p)}" for k, (c, p) in enumerate(zip(chains, products, strict=True), 1)][:max_listed]
+    if len(chains) > max_listed:
+        lines.append(f"… and {len(chains) - max_listed} more paths")
+    if lane is not None:
+        at = short(_at(sums, lane), digits)
+        if len(chains) <= max_listed and len(per_lane) > 1:
+            terms = " + ".join(_term(_at(p, lane), digits) for p in per_lane)
+            lines.append(f"lane {lane}: {head} = {terms} = {at}")
+        elif len(per_lane) > 1:
+            lines.append(f"lane {lane}: {head} = the sum over {len(per_lane)} paths through the lanes = {at}")
+    lines.append(last)
+    return "\n".join(lines)
 
 
 def _mode(chains: Sequence[Chain], factors: str) -> str:
@@ -69,9 +159,12 @@ def _caption(
     drop_ones: bool,
     limit: int,
     max_listed: int,
+    lane: int | None = 0,
+    shown: int = DEFAULT_SHOWN,
 ) -> str:
     if isinstance(max_listed, bool) or not isinstance(max_listed, int) or max_listed < 1:
         raise ValueError(f"max_listed must be a positive int, got {max_listed!r}")
+    _check_lane(lane, None)
     output, wrt = summary.output, summary.wrt
     head = f"∂{name(output)}/∂{name(wrt)}"
     if summary.count == 0:
@@ -80,12 +173,27 @@ def _caption(
     if summary.count > limit:
         _mode([], factors)
         return (
-            f"{head} = {short(summary.gradient, digits)} "
+            f"{head} = {short_lanes(summary.gradient, digits, shown)} "
             f"(the sum over {summary.count} paths, more than limit={limit} to list; "
             "the highlighted edges carry them)"
         )
     chains = derivative_chains(output, wrt, limit=limit)
     mode = _mode(chains, factors)
+    n = next((c.lanes for c in chains if c.lanes is not None), None)
+    if n is not None:
+        _check_lane(lane, n)
+        return _lanes_caption(
+            chains,
+            head,
+            wrt.lanes is None,
+            n,
+            mode=mode,
+            digits=digits,
+            drop_ones=drop_ones,
+            max_listed=max_listed,
+            lane=lane,
+            shown=shown,
+        )
     if len(chains) == 1:
         texts = _factor_texts(chains[0], mode, digits, drop_ones)
         product = short(chains[0].product, digits)
@@ -135,6 +243,8 @@ def chain_caption(
     drop_ones: bool = True,
     limit: int = DEFAULT_PATH_LIMIT,
     max_listed: int = 10,
+    lane: int | None = 0,
+    lanes_shown: int = DEFAULT_SHOWN,
 ) -> str:
     """The derivative chain from ``output`` to ``wrt`` as text (the caption of :func:`draw_chain`).
 
@@ -153,6 +263,12 @@ def chain_caption(
         drop_ones: In ``"edges"`` mode, leave out factors that are exactly 1.
         limit: With more paths than this, give only the gradient and the path count.
         max_listed: List at most this many paths (the sum still covers all).
+        lane: With lanes, the lane (from 0) whose factors and products are shown,
+            or None for each path's products over all lanes; see :mod:`viz.chain`.
+        lanes_shown: With lanes, how many values of a lane-wise number are listed.
+
+    Raises:
+        ValueError: for a bad argument, e.g. a ``lane`` beyond the lanes of the paths.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -162,9 +278,20 @@ def chain_caption(
     path 1: 3
     path 2: 3
     ∂y/∂x = 3 + 3 = 6
+
+    With lanes, the chain at one lane, then over all lanes:
+
+    >>> import numpy as np
+    >>> w = Value(0.5, label="w")
+    >>> x = Value(np.array([1.0, 2.0, 3.0, 4.0]), label="x")
+    >>> loss = (w * x).sum()
+    >>> loss.label = "L"
+    >>> print(chain_caption(loss, w, lane=1))
+    lane 1: ∂L/∂w = 2
+    ∂L/∂w = sum over the 4 lanes of [1, 2, 3, … 4 lanes] = 10
     """
     _check_values(output, wrt)
-    short(0.0, digits)  # validates digits
+    short_lanes(0.0, digits, lanes_shown)  # validates digits and lanes_shown
     g = _prepare([output])
     return _caption(
         chain_summary(output, wrt),
@@ -174,6 +301,8 @@ def chain_caption(
         drop_ones=drop_ones,
         limit=limit,
         max_listed=max_listed,
+        lane=lane,
+        shown=lanes_shown,
     )
 
 
@@ -194,6 +323,8 @@ def draw_chain(
     collapse: str | Collection[str] | None = None,
     rankdir: str = "LR",
     max_nodes: int = DEFAULT_MAX_NODES,
+    lane: int | None = 0,
+    lanes_shown: int = DEFAULT_SHOWN,
 ) -> Drawing:
     """Draw ``output``'s graph with every path to ``wrt`` highlighted and the chain as caption.
 
@@ -219,12 +350,16 @@ def draw_chain(
         collapse: Modules to draw as one box each (needs ``model``).
         rankdir: Graphviz layout direction.
         max_nodes: Warn above this many drawn nodes.
+        lane: With lanes, the lane (from 0) whose chain the caption shows, or None
+            for the paths' products over all lanes; see :mod:`viz.chain`.
+        lanes_shown: How many values of a lane Value (or lane-wise local
+            derivative) are listed, as in :func:`~viz.graph.draw_graph`.
 
     Returns:
         A :class:`~viz.display.Drawing`.
     """
     _check_values(output, wrt)
-    fixed(0.0, precision)
+    fixed_lanes(0.0, precision, lanes_shown)
     short(0.0, digits)
     g = _prepare([output], params=params, inputs=inputs, model=model)
     summary = chain_summary(output, wrt)
@@ -236,17 +371,27 @@ def draw_chain(
         drop_ones=drop_ones,
         limit=limit,
         max_listed=max_listed,
+        lane=lane,
+        shown=lanes_shown,
     )
     hot = {(g.idx(e.edge.child), e.edge.index) for e in summary.edges}
     on_path = {i for i, _ in hot} | {g.idx(e.edge.parent) for e in summary.edges}
     style = _Style(
-        data=[fixed(v.data, precision) for v in g.order],
-        grad=[fixed(v.grad, precision) for v in g.order],
+        data=[fixed_lanes(v.data, precision, lanes_shown) for v in g.order],
+        grad=[fixed_lanes(v.grad, precision, lanes_shown) for v in g.order],
         fill=_fills(g, color, [v.grad for v in g.order]),
         emphasis=on_path,
-        edge_labels={(i, k): fixed(g.order[i].local_grads[k], precision) for i, k in hot},
+        edge_labels={(i, k): fixed_lanes(g.order[i].local_grads[k], precision, lanes_shown) for i, k in hot},
         hot=hot,
         dim_others=True,
         caption=caption,
     )
-    return _emit(g, style, precision=precision, rankdir=rankdir, collapse=collapse, max_nodes=max_nodes)
+    return _emit(
+        g,
+        style,
+        precision=precision,
+        rankdir=rankdir,
+        collapse=collapse,
+        max_nodes=max_nodes,
+        lanes_shown=lanes_shown,
+    )

@@ -10,11 +10,21 @@ Labels are HTML tables in which every user string is escaped.
 Models (anything with the ``named_modules()``/``named_parameters()`` protocol of
 ``nn.Module``; this package never imports ``nn``) are drawn with the Values of each
 module in a labelled cluster, and modules can be collapsed into one box each.
+
+Lanes: a Value holding lanes (one scalar per sample) shows its first few values and
+their count, ``data [0.5000, 1.0000, 1.5000, … 8 lanes]``, and when some are not listed
+a line ``mean …, min …, max …``; its gradient and any local derivative that differs
+from lane to lane are shown the same way (:func:`viz.numbers.fixed_lanes`). Coloured by
+gradient, a lane Value takes the colour of the **sum of its gradient over the lanes**:
+the gradient of the output with respect to one shift added to every lane, which is
+what a scalar in its place (a parameter) would receive, so lane and scalar nodes share
+one scale.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +32,7 @@ from typing import Any, Literal, Protocol
 
 from autograd import RULES, Value, topological_order
 from viz.display import Drawing
-from viz.numbers import fixed, short
+from viz.numbers import DEFAULT_SHOWN, fixed, fixed_lanes, is_lanes, short
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -268,8 +278,13 @@ class _Style:
     caption: str = ""
 
 
+def _lines(text: str) -> str:
+    """``text`` escaped for an HTML label, its lines (several for lanes) separated by ``<BR/>``."""
+    return "<BR/>".join(html.escape(line) for line in text.split("\n"))
+
+
 def _cell(text: str, *, bold: bool = False) -> str:
-    body = html.escape(text)
+    body = _lines(text)
     return f"<TD><B>{body}</B></TD>" if bold else f"<TD>{body}</TD>"
 
 
@@ -300,7 +315,7 @@ def _op_text(v: Value) -> str:
 
 
 def _html(text: str) -> str:
-    return f"<{html.escape(text)}>"
+    return f"<{_lines(text)}>"
 
 
 def _diverging(g: float, scale: float) -> str:
@@ -312,12 +327,18 @@ def _diverging(g: float, scale: float) -> str:
     return f"#{r:02x}{gr:02x}{b:02x}"
 
 
-def _fills(g: _Graph, color: Color, grads: Sequence[float]) -> list[str]:
+def _colour_value(grad: Any) -> float:
+    """The number a gradient is coloured by: itself, or for lanes their sum (see the module docstring)."""
+    return math.fsum(float(x) for x in grad) if is_lanes(grad) else float(grad)
+
+
+def _fills(g: _Graph, color: Color, grads: Sequence[Any]) -> list[str]:
     if color == "none":
         return ["#ffffff"] * len(g.order)
     if color == "grad":
-        scale = max((abs(x) for x in grads), default=0.0)
-        return [_diverging(x, scale) for x in grads]
+        values = [_colour_value(x) for x in grads]
+        scale = max((abs(x) for x in values), default=0.0)
+        return [_diverging(x, scale) for x in values]
     if color == "role":
         return [ROLE_COLORS[r] for r in g.roles]
     raise ValueError(f"color must be 'role', 'grad' or 'none', got {color!r}")
@@ -355,7 +376,7 @@ def _boxes(g: _Graph, collapsed: set[int]) -> list[int | None]:
     return out
 
 
-def _box_label(g: _Graph, j: int, members: list[int], outputs: list[int], precision: int) -> str:
+def _box_label(g: _Graph, j: int, members: list[int], outputs: list[int], precision: int, lanes_shown: int) -> str:
     m = g.modules[j]
     name = m.name
     parent = g.modules[m.parent] if m.parent is not None else None
@@ -368,7 +389,9 @@ def _box_label(g: _Graph, j: int, members: list[int], outputs: list[int], precis
     ]
     for i in outputs[:4]:
         v = g.order[i]
-        rows.append(f"<TR><TD>out data {fixed(v.data, precision)} grad {fixed(v.grad, precision)}</TD></TR>")
+        data, grad = fixed_lanes(v.data, precision, lanes_shown), fixed_lanes(v.grad, precision, lanes_shown)
+        sep = "\n" if is_lanes(v.data) or is_lanes(v.grad) else " "  # lanes: grad on a line of its own
+        rows.append(f"<TR><TD>{_lines(f'out data {data}{sep}grad {grad}')}</TD></TR>")
     if len(outputs) > 4:
         rows.append(f"<TR><TD>… and {len(outputs) - 4} more outputs</TD></TR>")
     return (
@@ -386,6 +409,7 @@ def _emit(
     collapse: str | Collection[str] | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     stacklevel: int = 3,
+    lanes_shown: int = DEFAULT_SHOWN,
 ) -> Drawing:
     """Build the DOT for ``g`` with ``style``: value nodes, op nodes, module clusters, edges."""
     if rankdir not in ("LR", "RL", "TB", "BT"):
@@ -453,7 +477,7 @@ def _emit(
         outputs = [i for i in members[b] if i in consumers_outside]
         parent = g.modules[b].parent
         container(owner_container(parent)).node(
-            f"m{b}", label=_box_label(g, b, members[b], outputs, precision), shape="plain"
+            f"m{b}", label=_box_label(g, b, members[b], outputs, precision, lanes_shown), shape="plain"
         )
     # Enclosing modules get a cluster even without nodes of their own (a layer of neurons).
     for j in list(clusters):
@@ -513,6 +537,7 @@ def draw_graph(
     collapse: str | Collection[str] | None = None,
     rankdir: str = "LR",
     max_nodes: int = DEFAULT_MAX_NODES,
+    lanes_shown: int = DEFAULT_SHOWN,
 ) -> Drawing:
     """Draw the graph that ``root`` was computed from, with each node's data and grad.
 
@@ -523,7 +548,8 @@ def draw_graph(
         local_grads: Write the local derivative ``∂child/∂parent`` on every edge.
         color: ``"role"`` fills nodes by role (input, parameter, constant,
             intermediate, output; see :data:`ROLE_COLORS`), ``"grad"`` by a diverging
-            blue–white–red scale of the gradient's sign and magnitude, ``"none"`` white.
+            blue–white–red scale of the gradient's sign and magnitude (a lane
+            Value's by the sum of its gradient over the lanes), ``"none"`` white.
         params: Leaves to draw as parameters (a model's parameters are included).
         inputs: Leaves to draw as inputs (a labelled leaf that is not a parameter is
             an input too; an unlabelled one is a constant).
@@ -536,6 +562,9 @@ def draw_graph(
         rankdir: Graphviz layout direction (``"LR"`` left to right, ``"TB"`` …).
         max_nodes: Above this many drawn nodes a :class:`LargeGraphWarning` suggests
             collapsing.
+        lanes_shown: How many values of a Value holding lanes (and of a lane-wise
+            local derivative) are listed; with more lanes, their count and a line with
+            their mean, min and max are shown too.
 
     Returns:
         A :class:`~viz.display.Drawing` (a ``graphviz.Digraph``): shown inline in
@@ -548,14 +577,25 @@ def draw_graph(
     (2, 1)
     """
     _check_precision(precision)
+    fixed_lanes(0.0, precision, lanes_shown)  # validates lanes_shown
     g = _prepare(_roots(root), params=params, inputs=inputs, model=model)
     style = _Style(
-        data=[fixed(v.data, precision) for v in g.order],
-        grad=[fixed(v.grad, precision) for v in g.order],
+        data=[fixed_lanes(v.data, precision, lanes_shown) for v in g.order],
+        grad=[fixed_lanes(v.grad, precision, lanes_shown) for v in g.order],
         fill=_fills(g, color, [v.grad for v in g.order]),
     )
     if local_grads:
         style.edge_labels = {
-            (i, k): fixed(d, precision) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)
+            (i, k): fixed_lanes(d, precision, lanes_shown)
+            for i, v in enumerate(g.order)
+            for k, d in enumerate(v.local_grads)
         }
-    return _emit(g, style, precision=precision, rankdir=rankdir, collapse=collapse, max_nodes=max_nodes)
+    return _emit(
+        g,
+        style,
+        precision=precision,
+        rankdir=rankdir,
+        collapse=collapse,
+        max_nodes=max_nodes,
+        lanes_shown=lanes_shown,
+    )

@@ -1,11 +1,26 @@
-"""Deterministic number formatting for pictures and captions."""
+"""Deterministic number formatting for pictures and captions.
+
+Numbers are floats, or lanes (a 1-D array, one scalar per sample) which are shown by
+their first few values and their count, e.g. ``[0.5000, 1.0000, 1.5000, … 8 lanes]``,
+plus, in pictures, a line of summary statistics ``mean 1.2500, min 0.5000, max 2.0000``.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
-__all__ = ["fixed", "short"]
+__all__ = ["DEFAULT_SHOWN", "fixed", "fixed_lanes", "is_lanes", "short", "short_lanes"]
+
+#: How many of a lane Value's values a picture or caption shows.
+DEFAULT_SHOWN = 3
+
+
+def _one_number(x: object, what: str) -> None:
+    if is_lanes(x):
+        raise TypeError(f"{what}() formats one number, got lanes; use {what}_lanes() for a Value holding lanes")
 
 
 def fixed(x: float, precision: int = 4) -> str:
@@ -18,6 +33,7 @@ def fixed(x: float, precision: int = 4) -> str:
     """
     if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17:
         raise ValueError(f"precision must be an int from 0 to 17, got {precision!r}")
+    _one_number(x, "fixed")
     x = float(x)
     if not math.isfinite(x):
         return repr(x)
@@ -39,6 +55,7 @@ def short(x: float, digits: int = 6) -> str:
     """
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
+    _one_number(x, "short")
     x = float(x)
     if not math.isfinite(x):
         return repr(x)
@@ -50,3 +67,66 @@ def short(x: float, digits: int = 6) -> str:
             return str(int(x))
         return repr(x)
     return f"{x:#.{digits}g}"
+
+
+def is_lanes(x: object) -> bool:
+    """True for lanes (a 1-D array), False for a number."""
+    return not isinstance(x, int | float) and getattr(x, "ndim", None) == 1
+
+
+def _check_shown(shown: int) -> None:
+    if isinstance(shown, bool) or not isinstance(shown, int) or shown < 0:
+        raise ValueError(f"shown must be a non-negative int, got {shown!r}")
+
+
+def _listing(values: list[float], number: Callable[[float], str], shown: int) -> str:
+    if len(values) <= shown:
+        return f"[{', '.join(number(v) for v in values)}]"
+    head = "".join(f"{number(v)}, " for v in values[:shown])
+    return f"[{head}… {len(values)} lanes]"
+
+
+def _stats(values: list[float], number: Callable[[float], str]) -> str:
+    mean = math.fsum(values) / len(values)
+    return f"mean {number(mean)}, min {number(min(values))}, max {number(max(values))}"
+
+
+def fixed_lanes(x: Any, precision: int = 4, shown: int = DEFAULT_SHOWN) -> str:
+    """A float as :func:`fixed`; lanes as their first ``shown`` values and their count.
+
+    When some lanes are not listed a second line gives their mean, min and max (all
+    with ``precision`` decimals), so a picture shows every lane Value's size, a few of
+    its values and where the rest lie.
+
+    >>> import numpy as np
+    >>> fixed_lanes(0.5), fixed_lanes(np.array([0.5, -1.0]))
+    ('0.5000', '[0.5000, -1.0000]')
+    >>> print(fixed_lanes(np.array([0.5, 1.0, 1.5, 2.0]), 2))
+    [0.50, 1.00, 1.50, … 4 lanes]
+    mean 1.25, min 0.50, max 2.00
+    """
+    fixed(0.0, precision)  # validates
+    _check_shown(shown)
+    if not is_lanes(x):
+        return fixed(x, precision)
+    values = [float(v) for v in x]
+
+    def number(v: float) -> str:
+        return fixed(v, precision)
+
+    text = _listing(values, number, shown)
+    return text if len(values) <= shown else f"{text}\n{_stats(values, number)}"
+
+
+def short_lanes(x: Any, digits: int = 6, shown: int = DEFAULT_SHOWN) -> str:
+    """A float as :func:`short`; lanes as their first ``shown`` values and their count, on one line.
+
+    >>> import numpy as np
+    >>> short_lanes(0.25), short_lanes(np.array([0.25, 1.0])), short_lanes(np.array([1.0, 2.0, 3.0, 4.0]), shown=2)
+    ('0.25', '[0.25, 1]', '[1, 2, … 4 lanes]')
+    """
+    short(0.0, digits)  # validates
+    _check_shown(shown)
+    if not is_lanes(x):
+        return short(x, digits)
+    return _listing([float(v) for v in x], lambda v: short(v, digits), shown)

@@ -6,6 +6,12 @@ order: one frame per edge, the edge being applied highlighted and the caption sh
 ``parent.grad += local × node.grad`` with the running sum. The gradients are computed
 for the frames (the Values' own ``.grad`` are not touched), starting from zero.
 
+Lanes: values, gradients and local derivatives that hold lanes are shown as in
+:func:`~viz.graph.draw_graph` (a few values, the count, mean/min/max). An output
+holding lanes is seeded with 1 in every lane (the gradient of the sum of its lanes),
+and where lanes meet a scalar parent (a parameter) its gradient receives the sum over
+the lanes, as in the engine; the caption says so.
+
 In Jupyter a :class:`Steps` displays as a slider (with a play button) when ipywidgets
 is installed, and as the static sequence of pictures otherwise; :meth:`Steps.save`
 writes the frames to a folder.
@@ -23,7 +29,7 @@ from typing import Any, Literal, overload
 from autograd import Value
 from viz.display import INSTALL_HINT, DotNotFoundError, Drawing, format_for
 from viz.graph import DEFAULT_MAX_NODES, ROLE_COLORS, ModuleLike, _emit, _Graph, _op_text, _prepare, _roots, _Style
-from viz.numbers import fixed, short
+from viz.numbers import DEFAULT_SHOWN, fixed_lanes, is_lanes, short, short_lanes
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
@@ -44,8 +50,8 @@ class Frame:
         node: Index (``v<node>``) of the node the step is about.
         edge: For a backward step, ``(child, slot, parent)`` node indices of the edge
             being applied; None otherwise.
-        data: The data shown per node (None: not computed yet).
-        grads: The gradient shown per node (None: not reached yet).
+        data: The data shown per node (None: not computed yet): a float, or lanes.
+        grads: The gradient shown per node (None: not reached yet): a float, or lanes.
     """
 
     index: int
@@ -53,8 +59,8 @@ class Frame:
     caption: str
     node: int
     edge: tuple[int, int, int] | None
-    data: tuple[float | None, ...]
-    grads: tuple[float | None, ...]
+    data: tuple[Any, ...]
+    grads: tuple[Any, ...]
 
 
 class Steps(Sequence[Frame]):
@@ -69,10 +75,12 @@ class Steps(Sequence[Frame]):
         rankdir: str,
         collapse: str | Collection[str] | None,
         max_nodes: int,
+        lanes_shown: int = DEFAULT_SHOWN,
     ) -> None:
         self._g = g
         self._frames = frames
         self._precision = precision
+        self._lanes_shown = lanes_shown
         self._rankdir = rankdir
         self._collapse = collapse
         self._max_nodes = max_nodes
@@ -103,9 +111,13 @@ class Steps(Sequence[Frame]):
                 fill.append("#ffffff")
             else:
                 fill.append(ROLE_COLORS[role])
+        shown = self._lanes_shown
         style = _Style(
-            data=[None if x is None else fixed(x, self._precision) for x in f.data],
-            grad=[("" if f.phase == "forward" else None) if x is None else fixed(x, self._precision) for x in f.grads],
+            data=[None if x is None else fixed_lanes(x, self._precision, shown) for x in f.data],
+            grad=[
+                ("" if f.phase == "forward" else None) if x is None else fixed_lanes(x, self._precision, shown)
+                for x in f.grads
+            ],
             fill=fill,
             emphasis={f.node},
             caption=f"step {f.index + 1}/{len(self)} ({f.phase}): {f.caption}",
@@ -113,7 +125,7 @@ class Steps(Sequence[Frame]):
         if f.edge is not None:
             child, slot, _ = f.edge
             style.hot = {(child, slot)}
-            style.edge_labels = {(child, slot): fixed(g.order[child].local_grads[slot], self._precision)}
+            style.edge_labels = {(child, slot): fixed_lanes(g.order[child].local_grads[slot], self._precision, shown)}
         return _emit(
             g,
             style,
@@ -122,6 +134,7 @@ class Steps(Sequence[Frame]):
             collapse=self._collapse,
             max_nodes=self._max_nodes,
             stacklevel=4,
+            lanes_shown=shown,
         )
 
     def svg(self, i: int) -> str:
@@ -207,8 +220,8 @@ class Steps(Sequence[Frame]):
         return f"Steps({len(self)} frames: {n_fwd} forward, {len(self) - n_fwd} backward)"
 
 
-def _term(x: float) -> str:
-    text = short(x)
+def _term(x: Any) -> str:
+    text = short_lanes(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -225,7 +238,7 @@ def _call(g: _Graph, i: int) -> str:
         expr = f"{_term(v.param)}**{args[0]}"
     else:
         expr = f"{v.op if v.op in ('sum', 'dot') else op}({', '.join(args)})"
-    return f"{g.name(i)} = {expr} = {short(v.data)}"
+    return f"{g.name(i)} = {expr} = {short_lanes(v.data)}"
 
 
 _INFIX = ("add", "sub", "mul", "div", "powv")
@@ -242,6 +255,7 @@ def steps(
     rankdir: str = "LR",
     max_nodes: int = DEFAULT_MAX_NODES,
     max_frames: int = DEFAULT_MAX_FRAMES,
+    lanes_shown: int = DEFAULT_SHOWN,
 ) -> Steps:
     """The forward pass, then the backward pass, of ``root``'s graph as frames.
 
@@ -256,6 +270,7 @@ def steps(
         max_nodes: Warn above this many drawn nodes.
         max_frames: Refuse graphs needing more frames than this (one per node, one
             seed frame, one per edge).
+        lanes_shown: How many values of a lane Value are listed in the pictures.
 
     Returns:
         A :class:`Steps` sequence of :class:`Frame`.
@@ -271,7 +286,7 @@ def steps(
     >>> print(s[-1].caption)
     v1.grad += ∂v2/∂v1 × v2.grad = 2 × 1 = 2; running sum 0 + 2 = 2
     """
-    fixed(0.0, precision)
+    fixed_lanes(0.0, precision, lanes_shown)  # validates precision and lanes_shown
     (r,) = _roots(root)
     g = _prepare([r], params=params, inputs=inputs, model=model)
     n = len(g.order)
@@ -282,8 +297,8 @@ def steps(
             "step through a smaller graph or raise max_frames"
         )
     frames: list[Frame] = []
-    data: list[float | None] = [None] * n
-    grads: list[float | None] = [None] * n
+    data: list[Any] = [None] * n
+    grads: list[Any] = [None] * n
 
     def add(phase: Literal["forward", "backward"], caption: str, node: int, edge: tuple[int, int, int] | None) -> None:
         frames.append(Frame(len(frames), phase, caption, node, edge, tuple(data), tuple(grads)))
@@ -291,26 +306,46 @@ def steps(
     for i, v in enumerate(g.order):
         data[i] = v.data
         if v.is_leaf:
-            add("forward", f"{g.name(i)} = {short(v.data)} ({g.roles[i]})", i, None)
+            add("forward", f"{g.name(i)} = {short_lanes(v.data)} ({g.roles[i]})", i, None)
         else:
             add("forward", _call(g, i), i, None)
     root_i = g.idx(r)
-    grads[root_i] = 1.0
-    add("backward", f"{g.name(root_i)}.grad = ∂{g.name(root_i)}/∂{g.name(root_i)} = 1 (the seed)", root_i, None)
+    name = g.name(root_i)
+    if r.lanes is None:
+        grads[root_i] = 1.0
+        add("backward", f"{name}.grad = ∂{name}/∂{name} = 1 (the seed)", root_i, None)
+    else:
+        import numpy as np
+
+        grads[root_i] = np.ones(r.lanes)
+        seed = f"1 in each of its {r.lanes} lanes (the seed, as for {name}.sum())"
+        add("backward", f"{name}.grad = ∂{name}/∂{name} = {seed}", root_i, None)
     for i in reversed(range(n)):
         v = g.order[i]
-        gi = grads[i]
+        gi = 0.0 if grads[i] is None else grads[i]
         for k, (p, d) in enumerate(zip(v.parents, v.local_grads, strict=True)):
             pi = g.idx(p)
-            before = grads[pi] or 0.0
-            contribution = d * (gi or 0.0)
-            grads[pi] = before + contribution
+            before = 0.0 if grads[pi] is None else grads[pi]
+            product: Any = d * gi
+            applied = f"{_term(d)} × {_term(gi)} = {short_lanes(product)}"
+            if p.lanes is None and is_lanes(product):  # lanes meet a scalar: it receives their sum
+                product = float(product.sum())  # as the engine sums
+                applied += f", summed over the lanes = {short(product)}"
+            grads[pi] = before + product
+            sep = "\n" if is_lanes(d) or is_lanes(gi) else "; "  # lanes make long lines: the running sum on its own
             add(
                 "backward",
-                f"{g.name(pi)}.grad += ∂{g.name(i)}/∂{g.name(pi)} × {g.name(i)}.grad = "
-                f"{_term(d)} × {_term(gi or 0.0)} = {short(contribution)}; "
-                f"running sum {short(before)} + {_term(contribution)} = {short(before + contribution)}",
+                f"{g.name(pi)}.grad += ∂{g.name(i)}/∂{g.name(pi)} × {g.name(i)}.grad = {applied}{sep}"
+                f"running sum {short_lanes(before)} + {_term(product)} = {short_lanes(grads[pi])}",
                 pi,
                 (i, k, pi),
             )
-    return Steps(g, frames, precision=precision, rankdir=rankdir, collapse=collapse, max_nodes=max_nodes)
+    return Steps(
+        g,
+        frames,
+        precision=precision,
+        rankdir=rankdir,
+        collapse=collapse,
+        max_nodes=max_nodes,
+        lanes_shown=lanes_shown,
+    )
