@@ -26,7 +26,7 @@ from autograd.chains import (
 )
 from autograd.engine import backward, grad, topological_order, zero_grad
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from autograd.rules import RULES, Rule
+from autograd.rules import RULES, Rule, is_lanes
 from autograd.value import DomainError, Value, apply, define_op, dot, is_grad_enabled, no_grad, vsum
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "is_lanes",
     "no_grad",
     "topological_order",
     "vsum",

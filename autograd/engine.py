@@ -10,8 +10,7 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, overload
 
-from autograd.rules import RULES
-from autograd.rules import _is_lanes as is_lanes
+from autograd.rules import RULES, is_lanes
 from autograd.value import Value
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]

@@ -23,6 +23,7 @@ __all__ = [
     "Rule",
     "cos",
     "exp",
+    "is_lanes",
     "log",
     "ones_like",
     "register",
@@ -49,8 +50,12 @@ def _np() -> Any:
     return numpy
 
 
-def _is_lanes(x: object) -> bool:
+def is_lanes(x: object) -> bool:
+    """True for lanes (a numpy array, as a Value's ``data`` or ``grad`` may be), False for a float."""
     return type(x) is not float and type(x).__name__ == "ndarray" and isinstance(x, _np().ndarray)
+
+
+_is_lanes = is_lanes
 
 
 def _dispatching(name: str, scalar: Callable[[float], float]) -> Callable[[Number], Number]:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from autograd import is_lanes
+
 __all__ = ["DEFAULT_SHOWN", "fixed", "fixed_lanes", "is_lanes", "short", "short_lanes"]
 
 #: How many of a lane Value's values a picture or caption shows.
@@ -67,11 +69,6 @@ def short(x: float, digits: int = 6) -> str:
             return str(int(x))
         return repr(x)
     return f"{x:#.{digits}g}"
-
-
-def is_lanes(x: object) -> bool:
-    """True for lanes (a 1-D array), False for a number."""
-    return not isinstance(x, int | float) and getattr(x, "ndim", None) == 1
 
 
 def _check_shown(shown: int) -> None:
