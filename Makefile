@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,notebooks,torch
 # The import packages (mypy --strict runs on each one that exists).
 PACKAGES := $(wildcard autograd nn viz)
+# The notebooks run on this venv's Python, registered inside the venv as the kernel "chainrule".
+KERNEL := $(VENV)/share/jupyter/kernels/chainrule/kernel.json
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
 .PHONY: demo test lint typecheck pytest dot bench lab clean
 
@@ -15,6 +18,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $@
+
+$(KERNEL): $(STAMP)
+	$(PY) -m ipykernel install --sys-prefix --name chainrule --display-name "Python 3 (chainrule)"
 
 # The `dot` binary comes from Debian's graphviz package. Install it when missing and
 # we are root; otherwise say how, and carry on (pictures fall back to DOT text).
@@ -27,8 +33,17 @@ dot:
 		echo "note: graphviz's 'dot' is missing; install it with: sudo apt-get install graphviz (continuing with DOT text)"; \
 	fi
 
-demo: $(STAMP) dot
+# The worked example in the terminal, then every notebook executed and written as HTML,
+# and notebook 1's derivative chain as a picture.
+demo: $(STAMP) $(KERNEL) dot
 	$(PY) -m autograd.examples
+	@echo; echo "Executing the notebooks and writing them as HTML (under a minute)"
+	$(VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.kernel_name=chainrule \
+		--output-dir build/notebooks $(NOTEBOOKS)
+	$(PY) scripts/chain_picture.py build
+	@echo; echo "Done. The notebooks, executed: build/notebooks/*.html ($(words $(NOTEBOOKS)) files);"
+	@echo "the derivative chain of notebook 1: build/chain.svg (build/chain.dot without graphviz's dot);"
+	@echo "the notebooks themselves, to run and change: make lab (JupyterLab on notebooks/)."
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -37,8 +52,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy $(PACKAGES)
 
-pytest: $(STAMP) dot
+pytest: $(STAMP) $(KERNEL) dot
 	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --nbmake --nbmake-kernel=chainrule notebooks
 
 test: lint typecheck pytest
 
@@ -46,6 +62,10 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/bench.py
+
+# JupyterLab on the notebooks, with the project's kernel.
+lab: $(STAMP) $(KERNEL)
+	$(VENV)/bin/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
