@@ -5,6 +5,12 @@ separate from backpropagation (:class:`SGD`, :class:`Adam`), a readable training
 (:func:`fit`), toy data sets, JSON files (:func:`save` / :func:`load`) and an export
 to PyTorch (:func:`to_torch`).
 
+A whole batch runs as one graph with lanes (every node holds one value per sample):
+``model.batch(X)`` or ``model(nn.to_lanes(X))``; losses then return one loss per
+sample, reduced with ``.mean()`` or ``.sum()``, and :func:`fit` trains this way by
+default once batches hold :data:`LANES_FROM` samples or more (``lanes=False``: one
+graph per sample).
+
 >>> import nn
 >>> X, y = nn.moons(40, noise=0.1, seed=0)
 >>> model = nn.MLP(2, [8, 1], seed=0)          # ReLU hidden layer, linear output
@@ -12,6 +18,10 @@ to PyTorch (:func:`to_torch`).
 ...                  epochs=30, seed=0, progress=False)
 >>> history.loss[-1] < history.loss[0]
 True
+>>> scores = model.batch(X)          # the whole batch as one graph: one lane per sample
+>>> loss = nn.hinge(scores, 2 * y - 1).mean() + nn.l2_penalty(model.parameters(), 1e-4)
+>>> scores.lanes, loss.lanes
+(40, None)
 """
 
 from nn import quick
@@ -30,12 +40,13 @@ from nn.losses import (
     squared_error,
     sum_of_squares,
 )
-from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron, to_lanes
 from nn.optim import SGD, Adam, Optimizer
-from nn.train import History, fit, predict
+from nn.train import LANES_FROM, History, fit, predict
 
 __all__ = [
     "ACTIVATIONS",
+    "LANES_FROM",
     "LOSSES",
     "MLP",
     "SGD",
@@ -64,6 +75,7 @@ __all__ = [
     "spirals",
     "squared_error",
     "sum_of_squares",
+    "to_lanes",
     "to_torch",
     "xor",
 ]

@@ -8,6 +8,10 @@ duck-typed): :meth:`Module.parameters`, :meth:`Module.named_parameters`,
 A neuron computes its pre-activation as *one* ``dot`` node (``Σ wᵢ·xᵢ + b``) and its
 activation as one more node, so graphs stay small and pictures readable.
 
+A batch runs as *one* graph with lanes: ``model.batch(X)`` (or ``model([column0,
+column1])`` with 1-D arrays) gives outputs holding one value per sample, and the graph
+is the graph of a single sample.
+
 >>> from nn import MLP
 >>> model = MLP(2, [3, 1], seed=0)
 >>> [name for name, _ in model.named_parameters()][:4]
@@ -28,10 +32,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from autograd import Value, dot, zero_grad
 
-__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron", "make_rng"]
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron", "make_rng", "to_lanes"]
 
 #: Activation names and the one engine op each adds after the ``dot`` node (None: no node).
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -92,21 +97,94 @@ def _initial_weights(nin: int, nout: int, init: str, rng: random.Random) -> list
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
 
-def _check_inputs(x: object, nin: int, who: str) -> Sequence[Value | float]:
+def _check_inputs(x: object, nin: int, who: str) -> list[Value]:
+    """Validate one model input and lift it to Values, once (every neuron then shares the input nodes).
+
+    ``x`` holds ``nin`` items, each a number, a Value, or lanes (a 1-D array with one
+    value per sample). Lanes must all have the same length.
+    """
     if isinstance(x, np.ndarray):
         if x.ndim != 1:
-            raise ValueError(f"{who} expects one sample of {nin} input(s), got an array of shape {x.shape}")
+            hint = " (for a batch of samples use model.batch(X))" if x.ndim == 2 else ""
+            raise ValueError(f"{who} expects one sample of {nin} input(s), got an array of shape {x.shape}{hint}")
         x = x.tolist()
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
         raise TypeError(f"{who} expects a sequence of {nin} numbers or Values, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} input(s), got {len(x)}")
-    return x
+    xs: list[Value] = []
+    for i, item in enumerate(x):
+        if isinstance(item, Value):
+            xs.append(item)
+            continue
+        if isinstance(item, (list, tuple)):
+            raise TypeError(
+                f"{who} input {i} is a {type(item).__name__}: give a number, a Value, "
+                "or a 1-D numpy array of per-sample values (lanes)"
+            )
+        try:
+            xs.append(Value(item, f"x{i}"))
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{who} input {i}: {exc}") from None
+    lengths = [(i, v.lanes) for i, v in enumerate(xs) if v.lanes is not None]
+    if len({n for _, n in lengths}) > 1:
+        shown = ", ".join(f"x{i} has {n}" for i, n in lengths)
+        raise ValueError(f"{who} inputs hold lanes of different lengths ({shown}): one lane per sample, same samples")
+    return xs
 
 
-def _as_values(xs: Sequence[Value | float]) -> list[Value]:
-    """Lift inputs once (so every neuron of a layer shares the same input nodes)."""
-    return [x if isinstance(x, Value) else Value(x, f"x{i}") for i, x in enumerate(xs)]
+def to_lanes(X: ArrayLike, nin: int | None = None) -> list[Value]:  # noqa: N803 (X: a data matrix)
+    """The columns of a data matrix as lanes: one Value per input, one lane per sample.
+
+    ``model(to_lanes(X))`` (or ``model.batch(X)``) runs the model once for the whole
+    batch: every node of the graph holds the values of all the samples, so the graph
+    is that of one sample, and each output holds one lane per sample.
+
+    Args:
+        X: Shape ``(n, d)``: ``n`` samples of ``d`` inputs (``(n,)`` when ``nin`` is 1).
+        nin: The number of inputs expected (``d``), or None to accept any.
+
+    Returns:
+        ``d`` leaf Values labelled ``x0``, ``x1`` …, each holding ``n`` lanes.
+
+    Raises:
+        TypeError: if ``X`` does not hold real numbers.
+        ValueError: for a wrong shape, no samples, or nan/inf (naming the sample and input).
+
+    >>> import numpy as np
+    >>> x0, x1 = to_lanes(np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]))
+    >>> x0.label, x0.lanes, x1.data.tolist()
+    ('x0', 3, [1.0, 3.0, 5.0])
+    """
+    arr = _matrix(X, nin, "X")
+    return [Value(arr[:, j], f"x{j}") for j in range(arr.shape[1])]
+
+
+def _matrix(X: ArrayLike, nin: int | None, what: str) -> NDArray[np.float64]:  # noqa: N803
+    """``X`` as a finite float64 array of shape (samples, inputs), with errors naming the problem."""
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged rows
+        raise TypeError(f"{what} must be a 2-D array of numbers (samples × inputs): {exc}") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{what} must be a 2-D array of numbers (samples × inputs), got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    inputs = "inputs" if nin is None else f"{nin} inputs"
+    if arr.ndim == 1 and nin == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise ValueError(f"{what} must be 2-D (samples × {inputs}), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{what} is empty: no samples")
+    if nin is not None and arr.shape[1] != nin:
+        raise ValueError(f"the model takes {nin} input(s) per sample but {what} has {arr.shape[1]} column(s)")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{what} has no columns (inputs)")
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        i, j = bad[0]
+        raise ValueError(f"{what} contains nan or infinite values (first: sample {i}, input {j}: {float(arr[i, j])!r})")
+    return arr
 
 
 class Module:
@@ -201,8 +279,32 @@ class Module:
         """Number of outputs."""
         raise NotImplementedError
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+    def __call__(self, x: Sequence[Value | float | NDArray[Any]]) -> Value | list[Value]:
         raise NotImplementedError
+
+    def batch(self, X: ArrayLike) -> Value | list[Value]:  # noqa: N803 (X: a data matrix)
+        """The outputs for a whole batch at once, as lanes: one graph, one lane per sample.
+
+        ``model.batch(X)`` is ``model(to_lanes(X, model.nin))``: each output Value holds
+        ``n`` lanes, lane ``i`` being sample ``i``'s output, with the same values (to
+        rounding) and, after a reduction such as ``.mean()``, the same gradients as
+        running the samples one by one.
+
+        Args:
+            X: Shape ``(n, nin)`` (``(n,)`` for a model with one input).
+
+        Returns:
+            What calling the module returns, with lanes: a Value for one output, a list
+            of Values for several.
+
+        >>> import numpy as np
+        >>> from nn import MLP
+        >>> model = MLP(2, [3, 1], seed=0)
+        >>> scores = model.batch(np.array([[0.5, -1.0], [0.1, 0.2], [2.0, 0.0]]))
+        >>> scores.lanes, bool(abs(scores.data[1] - model([0.1, 0.2]).data) < 1e-12)
+        (3, True)
+        """
+        return self(to_lanes(X, self.nin))
 
 
 def _few(names: Sequence[str], limit: int = 3) -> str:
@@ -273,9 +375,16 @@ class Neuron(Module):
         if self.b is not None:
             self.b.label = f"b{prefix}"
 
-    def __call__(self, x: Sequence[Value | float]) -> Value:
-        """The neuron's output for inputs ``x`` (numbers or Values)."""
-        xs = _check_inputs(x, self._nin, "Neuron")
+    def parameters(self) -> list[Value]:
+        """The weights in input order, then the bias."""
+        return [*self.w, self.b] if self.b is not None else list(self.w)
+
+    def __call__(self, x: Sequence[Value | float | NDArray[Any]]) -> Value:
+        """The neuron's output for inputs ``x`` (numbers, Values or lanes)."""
+        return self._forward(_check_inputs(x, self._nin, "Neuron"))
+
+    def _forward(self, xs: list[Value]) -> Value:
+        """The output for inputs already checked and lifted (no validation: the hot path)."""
         z = dot(self.w, xs, self.b)
         return z if self._act is None else self._act(z)
 
@@ -349,10 +458,17 @@ class Layer(Module):
         for j, n in enumerate(self.neurons):
             n._relabel(f"{prefix}{j}")
 
-    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        """Each neuron's output for inputs ``x``."""
-        xs = _as_values(_check_inputs(x, self.nin, "Layer"))
-        return [n(xs) for n in self.neurons]
+    def parameters(self) -> list[Value]:
+        """Every neuron's parameters, neuron by neuron."""
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __call__(self, x: Sequence[Value | float | NDArray[Any]]) -> list[Value]:
+        """Each neuron's output for inputs ``x`` (numbers, Values or lanes)."""
+        return self._forward(_check_inputs(x, self.nin, "Layer"))
+
+    def _forward(self, xs: list[Value]) -> list[Value]:
+        """The outputs for inputs already checked and lifted (no validation: the hot path)."""
+        return [n._forward(xs) for n in self.neurons]
 
     def config(self) -> dict[str, Any]:
         """``{"type": "Layer", "nin", "nout", "activation", "bias"}``."""
@@ -443,11 +559,19 @@ class MLP(Module):
         """``("layers.l", layer)`` for each layer."""
         return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        """The network's output: a Value when the last layer has one neuron, else a list."""
-        out: list[Value] = list(_as_values(_check_inputs(x, self.nin, "MLP")))
+    def parameters(self) -> list[Value]:
+        """Every layer's parameters, layer by layer."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __call__(self, x: Sequence[Value | float | NDArray[Any]]) -> Value | list[Value]:
+        """The network's output: a Value when the last layer has one neuron, else a list.
+
+        ``x`` holds one item per input: numbers or Values for one sample, or lanes
+        (1-D arrays, one value per sample) for a batch; see :meth:`Module.batch`.
+        """
+        out = _check_inputs(x, self.nin, "MLP")
         for layer in self.layers:
-            out = layer(out)
+            out = layer._forward(out)
         return out[0] if len(out) == 1 else out
 
     def config(self) -> dict[str, Any]:

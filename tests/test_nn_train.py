@@ -210,9 +210,10 @@ def test_without_tqdm_training_is_silent(monkeypatch: pytest.MonkeyPatch, capsys
 
 def test_predict() -> None:
     model = MLP(2, [3, 1], activation="tanh", seed=0)
-    out = predict(model, X4)
+    out = predict(model, X4)  # 4 rows: below LANES_FROM, one row at a time
     assert out.shape == (4,)
     assert out.tolist() == [model(x.tolist()).data for x in X4]
+    assert predict(model, X4, lanes=False).tolist() == out.tolist()
     one_input = MLP(1, [2, 1], seed=0)
     assert predict(one_input, [0.5, 1.0]).shape == (2,)
 
