@@ -40,7 +40,7 @@ demo: $(STAMP) $(KERNEL) dot
 	@echo; echo "Executing the notebooks and writing them as HTML (under a minute)"
 	$(VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.kernel_name=chainrule \
 		--output-dir build/notebooks $(NOTEBOOKS)
-	$(PY) scripts/chain_picture.py build
+	$(PY) -m viz.demo build
 	@echo; echo "Done. The notebooks, executed: build/notebooks/*.html ($(words $(NOTEBOOKS)) files);"
 	@echo "the derivative chain of notebook 1: build/chain.svg (build/chain.dot without graphviz's dot);"
 	@echo "the notebooks themselves, to run and change: make lab (JupyterLab on notebooks/)."

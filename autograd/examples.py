@@ -11,11 +11,12 @@ E = ½(desired − predicted)².
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from autograd.engine import grad
 from autograd.value import Value
 
-__all__ = ["SINGLE_NEURON", "SingleNeuronResult", "single_neuron"]
+__all__ = ["SINGLE_NEURON", "SingleNeuronGraph", "SingleNeuronResult", "single_neuron", "single_neuron_graph"]
 
 #: The inputs of the single-neuron worked example.
 SINGLE_NEURON = {"x1": 0.1, "x2": 0.3, "target": 0.03, "w1": 0.5, "w2": 0.2, "b": 1.83, "lr": 0.01}
@@ -44,7 +45,36 @@ class SingleNeuronResult:
     article_error_new: float
 
 
-def _forward(x1: float, x2: float, target: float, w1: Value, w2: Value, b: Value) -> tuple[Value, Value, Value]:
+class SingleNeuronGraph(NamedTuple):
+    """The single-neuron example's graph, its nodes labelled as in the article."""
+
+    error: Value
+    predicted: Value
+    s: Value
+    x1: Value
+    x2: Value
+    w1: Value
+    w2: Value
+    b: Value
+
+
+def single_neuron_graph() -> SingleNeuronGraph:
+    """Build the example's forward graph (inputs and parameters as labelled leaves).
+
+    >>> g = single_neuron_graph()
+    >>> g.error.label, round(g.error.data, 9)
+    ('E', 0.356465271)
+    """
+    p = SINGLE_NEURON
+    x1, x2 = Value(p["x1"], "X1"), Value(p["x2"], "X2")
+    w1, w2, b = Value(p["w1"], "W1"), Value(p["w2"], "W2"), Value(p["b"], "b")
+    s, predicted, error = _forward(x1, x2, p["target"], w1, w2, b)
+    return SingleNeuronGraph(error, predicted, s, x1, x2, w1, w2, b)
+
+
+def _forward(
+    x1: float | Value, x2: float | Value, target: float, w1: Value, w2: Value, b: Value
+) -> tuple[Value, Value, Value]:
     s = x1 * w1 + x2 * w2 + b
     s.label = "s"
     predicted = s.sigmoid()

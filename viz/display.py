@@ -57,6 +57,16 @@ def format_for(path: str | os.PathLike[str]) -> str:
     return FORMATS[ext]
 
 
+def _file_mode(target: Path) -> int:
+    """The existing file's permissions, or what ``open()`` would give a new one (0666 less the umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename (no half-written file)."""
     target = Path(path)
@@ -64,6 +74,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; a picture is for sharing
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
