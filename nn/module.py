@@ -103,10 +103,13 @@ def _check_inputs(x: object, nin: int, who: str) -> list[Value]:
     ``x`` holds ``nin`` items, each a number, a Value, or lanes (a 1-D array with one
     value per sample). Lanes must all have the same length.
     """
+    batch_hint = " (for a batch of samples use model.batch(X))"
     if isinstance(x, np.ndarray):
         if x.ndim != 1:
-            hint = " (for a batch of samples use model.batch(X))" if x.ndim == 2 else ""
+            hint = batch_hint if x.ndim == 2 else ""
             raise ValueError(f"{who} expects one sample of {nin} input(s), got an array of shape {x.shape}{hint}")
+        if len(x) != nin:
+            raise ValueError(f"{who} expects {nin} input(s), got an array of {len(x)}{batch_hint}")
         x = x.tolist()
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
         raise TypeError(f"{who} expects a sequence of {nin} numbers or Values, got {type(x).__name__}")

@@ -136,6 +136,7 @@ def test_parameters_in_named_order() -> None:
     [
         (lambda m: m([np.zeros(3), np.zeros(4)]), ValueError, r"lanes of different lengths \(x0 has 3, x1 has 4\)"),
         (lambda m: m(np.zeros((5, 2))), ValueError, r"shape \(5, 2\) \(for a batch of samples use model\.batch\(X\)\)"),
+        (lambda m: MLP(1, [1], seed=0)(np.zeros(5)), ValueError, r"an array of 5 \(for a batch .*model\.batch\(X\)"),
         (lambda m: m([[1.0, 2.0], [3.0, 4.0]]), TypeError, "MLP input 0 is a list: .*1-D numpy array"),
         (lambda m: m([np.zeros((2, 2)), np.zeros(2)]), ValueError, "MLP input 0: .*1-D"),
         (lambda m: m([np.array([1.0, np.nan]), np.zeros(2)]), ValueError, "MLP input 0: .*lane 1"),
@@ -506,7 +507,7 @@ class Spy(Module):
     ("loss", "batch_size", "lanes", "expected"),
     [
         ("hinge", None, None, [40]),  # built-in loss, 40 samples: lanes
-        ("hinge", LANES_FROM, None, [LANES_FROM] * (40 // LANES_FROM)),
+        ("hinge", LANES_FROM, None, [min(LANES_FROM, 40 - start) for start in range(0, 40, LANES_FROM)]),
         ("hinge", LANES_FROM - 1, None, [None] * 40),  # small batches: one graph per sample
         ("hinge", 4, True, [4] * 10),
         ("hinge", None, False, [None] * 40),
