@@ -8,11 +8,13 @@ machine's speed cancels out. Results go to the terminal and to ``build/bench.jso
 Sections:
 1. moons training step, ours vs micrograd (default GC, and GC disabled), identical initial
    weights, loss values asserted equal to 1e-9 at every step;
-2. a 100,000-node chain: build and backward separately;
-3. the same chain against PyTorch 0-dim float64 tensors (µs per op), when torch is installed;
-4. memory: bytes per node of the moons graph (tracemalloc), and the share of a graph freed
+2. the same moons step with lanes (one graph for the whole batch, each node holding one
+   value per sample) vs micrograd, same protocol;
+3. a 100,000-node chain: build and backward separately;
+4. the same chain against PyTorch 0-dim float64 tensors (µs per op), when torch is installed;
+5. memory: bytes per node of the moons graph (tracemalloc), and the share of a graph freed
    by reference counting alone;
-5. depth: the deepest chain backward handles at the default recursion limit.
+6. depth: the deepest chain backward handles at the default recursion limit.
 """
 
 from __future__ import annotations
@@ -56,8 +58,14 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 # -- 1. moons ---------------------------------------------------------------------------------
 
 
-def moons_step(quick: bool) -> Result:
-    """The moons training step in both engines, from identical weights, losses compared each step."""
+def _moons_setup() -> tuple[Any, Any, Any, Callable[[int], float]]:
+    """The moons data, micrograd's MLP (random.seed(1337)), our MLP with its weights copied, micrograd's step.
+
+    Returns ``(x, y, ours, micro_step)``: ``x`` the (100, 2) points, ``y`` the labels in
+    {−1, +1}, ``ours`` an :class:`nn.MLP` with micrograd's initial weights, and
+    ``micro_step(k)`` micrograd's demo step ``k`` (forward, hinge + 1e-4·L2, backward,
+    SGD with lr ``1 − 0.9·k/100``) returning its loss.
+    """
     import random
 
     from micrograd.engine import Value as MValue
@@ -93,43 +101,32 @@ def moons_step(quick: bool) -> Result:
             p.data -= lr * p.grad
         return float(total.data)
 
-    from autograd import vsum
+    return x, np.array(labels), ours, micro_step
 
-    def our_step(k: int) -> float:
-        scores = [ours(row) for row in rows]
-        losses = [(1.0 - yi * si).relu() for yi, si in zip(labels, scores, strict=True)]
-        total = vsum(losses) * (1.0 / len(losses)) + 1e-4 * vsum([p * p for p in ours_params])
-        ours.zero_grad()
-        total.backward()
-        lr = 1.0 - 0.9 * k / 100
-        for p in ours_params:
-            p.data -= lr * p.grad
-        return total.data
 
-    steps = 6 if quick else 20
+def _race(micro_step: Callable[[int], float], our_step: Callable[[int], float], steps: int) -> Result:
+    """Alternate the two steps (same k), losses asserted equal to 1e-9 at every step; medians of the times.
+
+    First ``steps`` steps with the default GC for both, then ``steps`` more with the GC
+    disabled around micrograd's step only (its best case; ours keeps default settings).
+    """
     t_micro: list[float] = []
     t_micro_nogc: list[float] = []
     t_ours: list[float] = []
     worst = 0.0
-    for k in range(steps):
-        # default GC: micrograd then ours, same step k
-        elapsed, a = timed(lambda k=k: micro_step(k))
-        t_micro.append(elapsed)
-        elapsed, b = timed(lambda k=k: our_step(k))
-        t_ours.append(elapsed)
-        worst = max(worst, abs(a - b) / max(1.0, abs(a)))
-        if abs(a - b) > 1e-9 * max(1.0, abs(a)):
-            raise RuntimeError(f"step {k}: losses differ: micrograd {a!r}, chainrule {b!r}")
-    # micrograd's best case, GC off (reported separately; ours keeps default settings)
-    for k in range(steps, 2 * steps):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            a = micro_step(k)
-            t_micro_nogc.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
+    for k in range(2 * steps):
+        if k < steps:  # default GC: micrograd then ours, same step k
+            elapsed, a = timed(lambda k=k: micro_step(k))
+            t_micro.append(elapsed)
+        else:
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                a = micro_step(k)
+                t_micro_nogc.append(time.perf_counter() - start)
+            finally:
+                gc.enable()
         elapsed, b = timed(lambda k=k: our_step(k))
         t_ours.append(elapsed)
         worst = max(worst, abs(a - b) / max(1.0, abs(a)))
@@ -149,7 +146,64 @@ def moons_step(quick: bool) -> Result:
     }
 
 
-# -- 2./3. the chain --------------------------------------------------------------------------
+def moons_step(quick: bool) -> Result:
+    """The moons training step in both engines, from identical weights, losses compared each step.
+
+    Ours runs one small graph per sample, as micrograd does.
+    """
+    from autograd import vsum
+
+    x, labels, ours, micro_step = _moons_setup()
+    rows = x.tolist()
+    ys = labels.tolist()
+    ours_params = ours.parameters()
+
+    def our_step(k: int) -> float:
+        scores = [ours(row) for row in rows]
+        losses = [(1.0 - yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
+        total = vsum(losses) * (1.0 / len(losses)) + 1e-4 * vsum([p * p for p in ours_params])
+        ours.zero_grad()
+        total.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in ours_params:
+            p.data -= lr * p.grad
+        return total.data
+
+    return _race(micro_step, our_step, 6 if quick else 20)
+
+
+def moons_lanes_step(quick: bool) -> Result:
+    """The same moons step with lanes: one graph for the 100 points, every node holding 100 values.
+
+    Written as a user would: ``model.batch(X)``, ``hinge(...).mean()``, ``l2_penalty``.
+    Same protocol as :func:`moons_step` (identical initial weights, losses equal to 1e-9
+    at every step, alternating, medians).
+    """
+    from autograd import topological_order
+    from nn import hinge, l2_penalty
+
+    x, labels, ours, micro_step = _moons_setup()
+    ours_params = ours.parameters()
+
+    def loss() -> Value:
+        return hinge(ours.batch(x), labels).mean() + l2_penalty(ours_params, 1e-4)
+
+    def our_step(k: int) -> float:
+        total = loss()
+        ours.zero_grad()
+        total.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in ours_params:
+            p.data -= lr * p.grad
+        return total.data
+
+    nodes = len(topological_order(loss()))
+    result = _race(micro_step, our_step, 6 if quick else 20)
+    result["ours_graph_nodes"] = nodes
+    return result
+
+
+# -- 3./4. the chain --------------------------------------------------------------------------
 
 
 def chain_ours(n_nodes: int) -> tuple[Value, Value, Value]:
@@ -230,7 +284,7 @@ def chain_section(n_nodes: int, repeats: int, *, frozen_heap: bool = False) -> R
     return result
 
 
-# -- 4. memory --------------------------------------------------------------------------------
+# -- 5. memory --------------------------------------------------------------------------------
 
 
 def _graph_bytes(build: Callable[[], Any]) -> tuple[int, Any]:
@@ -355,7 +409,7 @@ def memory_section() -> Result:
     }
 
 
-# -- 5. depth ---------------------------------------------------------------------------------
+# -- 6. depth ---------------------------------------------------------------------------------
 
 _DEPTH_PROBE = """
 import sys
@@ -415,6 +469,7 @@ def depth_section(max_depth: int) -> Result:
 TARGETS = [
     ("moons", "ratio_vs_micrograd", ">=", 15.0, "moons step: micrograd (default GC) ÷ ours"),
     ("moons", "ratio_vs_micrograd_gc_off", ">=", 2.0, "moons step: micrograd (GC off) ÷ ours"),
+    ("moons_lanes", "ratio_vs_micrograd", ">=", 200.0, "moons step with lanes: micrograd (default GC) ÷ ours"),
     ("chain", "ratio_vs_torch", ">=", 5.0, "scalar chain: PyTorch 0-dim ÷ ours (build + backward)"),
     ("memory", "bytes_per_node_ratio", "<=", 0.4, "bytes per node, same graph: ours ÷ micrograd"),
     ("memory", "graph_bytes_ratio", "<=", 0.4, "bytes of the moons graph (ours fused): ours ÷ micrograd"),
@@ -468,17 +523,19 @@ def main(argv: list[str] | None = None) -> int:
     repeats = 3 if args.quick else 7
     results: dict[str, Result] = {"machine": machine()}
     print("machine:", ", ".join(f"{k} {v}" for k, v in results["machine"].items()), flush=True)
-    print("1/5 moons training step …", flush=True)
+    print("1/6 moons training step …", flush=True)
     results["moons"] = moons_step(args.quick)
-    print("2-3/5 100,000-node chain …", flush=True)
+    print("2/6 moons training step with lanes …", flush=True)
+    results["moons_lanes"] = moons_lanes_step(args.quick)
+    print("3-4/6 100,000-node chain …", flush=True)
     results["chain"] = chain_section(100_000, repeats)
     frozen = chain_section(100_000, repeats, frozen_heap=True)
     results["chain"]["frozen_heap"] = {k: v for k, v in frozen.items() if k != "nodes"}
-    print("4/5 memory …", flush=True)
+    print("5/6 memory …", flush=True)
     results["memory"] = memory_section()
-    print("5/5 depth …", flush=True)
+    print("6/6 depth …", flush=True)
     results["depth"] = depth_section(100_000 if args.quick else 1_000_000)
-    for section in ("moons", "chain", "memory", "depth"):
+    for section in ("moons", "moons_lanes", "chain", "memory", "depth"):
         print(f"\n[{section}]")
         for key, value in results[section].items():
             if isinstance(value, dict):
