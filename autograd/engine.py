@@ -131,14 +131,20 @@ def backward(root: Value, grad: float | Any = None) -> None:
 
 
 def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
-    """The backward loop when lanes are involved: numpy work, sums where lanes meet scalars."""
+    """The backward loop when lanes are involved: numpy work, sums where lanes meet scalars.
+
+    Not in place (``grad = grad + c``): a gradient array may be shared with a caller.
+    """
     root.grad = _add_into(root, root.grad, seed)
     for node in reversed(order):
         g = node.grad
         if type(g) is float and g == 0.0:
             continue
         for parent, local in zip(node._parents, node.local_grads, strict=True):
-            parent.grad = _add_into(parent, parent.grad, local * g)
+            c: Any = local * g
+            if type(c) is not float and type(parent.data) is float:
+                c = float(c.sum())  # a scalar that fed lanes gets the sum over the lanes
+            parent.grad = parent.grad + c
 
 
 def zero_grad(values: Iterable[Value]) -> None:

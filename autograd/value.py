@@ -111,8 +111,10 @@ def _first_bad_lane(values: Any) -> int | None:
     """Index of the first lane that is not finite, or None (for a float: 0 if not finite)."""
     if type(values) is float:
         return None if _isfinite(values) else 0
-    bad = _np().flatnonzero(~_np().isfinite(values))
-    return int(bad[0]) if bad.size else None
+    finite = _np().isfinite(values)
+    if finite.all():
+        return None
+    return int(_np().flatnonzero(~finite)[0])
 
 
 def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
@@ -144,7 +146,7 @@ def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -
     if bad is not None:
         at = _at_lane(xs, bad)
         raise DomainError(f"{_expr(rule, at, param)} is undefined or overflows at lane {bad}")
-    for d in local:
+    for d in () if rule.finite_local else local:
         bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
         if bad is not None:
             at = _at_lane(xs, bad)
