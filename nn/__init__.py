@@ -42,7 +42,7 @@ from nn.losses import (
 )
 from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron, to_lanes
 from nn.optim import SGD, Adam, Optimizer
-from nn.train import LANES_FROM, History, fit, predict
+from nn.train import LANES_FROM, Callback, History, fit, predict
 
 __all__ = [
     "ACTIVATIONS",
@@ -51,6 +51,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "Callback",
     "History",
     "Layer",
     "ModelFileError",

@@ -1,8 +1,9 @@
 """Save and load models as JSON: the architecture, the weights, and a format version.
 
 Writes are atomic (a temporary file in the same directory, then :func:`os.replace`),
-so a crash never leaves a half-written model file. Reading checks everything —
-JSON syntax, format and version, the architecture, every parameter name, size and
+so a crash never leaves a half-written model file; the file keeps the permissions of the
+file it replaces, or gets those of any new file (0o666 less the umask). Reading checks
+everything — JSON syntax, format and version, the architecture, every parameter name, size and
 number — before any weight is assigned, so on error the model in memory is unchanged.
 No pickle: a model file is data, never code.
 
@@ -41,6 +42,9 @@ class ModelFileError(ValueError):
 def save(model: Module, path: str | os.PathLike[str]) -> None:
     """Write ``model`` (architecture and weights) to ``path`` as JSON, atomically.
 
+    An existing file is replaced whole and keeps its permissions; a new file gets
+    ``0o666`` less the process umask, as :func:`open` would give it.
+
     Raises:
         TypeError: if ``model`` cannot describe its architecture.
         OSError: if the file cannot be written (an existing file is left as it was).
@@ -60,10 +64,21 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; a model file is as shareable as any other
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _file_mode(target: Path) -> int:
+    """The permissions ``target`` keeps: its own if it exists, else what ``open()`` gives a new file (0o666 − umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)  # reading the umask means setting it: put it straight back
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _reject_constant(name: str) -> NoReturn:

@@ -37,7 +37,7 @@ from nn.train import predict as predict_rows
 if TYPE_CHECKING:
     from autograd.chains import Chain as PathChain
 
-__all__ = ["Chain", "TrainedNetwork", "predict", "train"]
+__all__ = ["Chain", "TrainedNetwork", "derivative_chains", "predict", "train"]
 
 
 @dataclass(frozen=True)
@@ -171,17 +171,35 @@ def train(
     return TrainedNetwork(model, elapsed, history.epochs, chains, history.loss)
 
 
-def derivative_chains(model: MLP, x: list[float], target: Any, *, max_paths: int = 1000) -> dict[str, Chain]:
+def derivative_chains(model: MLP, x: Sequence[float], target: Any, *, max_paths: int = 1000) -> dict[str, Chain]:
     """The :class:`Chain` of every parameter for the error ``Σ (ŷ − y)²`` of one sample.
+
+    :func:`train` returns these for its last sample; call this for any :class:`~nn.MLP`
+    and sample. Leaves ``model``'s gradients set to that sample's gradients.
 
     Args:
         model: The network.
-        x: One sample's inputs.
+        x: One sample's inputs (``model.nin`` numbers).
         target: Its target (a number, or a list for several outputs).
-        max_paths: List a parameter's individual paths only up to this many.
+        max_paths: List a parameter's individual paths only up to this many (a
+            parameter with more gets ``paths=None``; its chain is still given).
 
-    Leaves ``model``'s gradients set to that sample's gradients.
+    Returns:
+        Every parameter's :class:`Chain`, keyed by its dotted name, in
+        ``model.named_parameters()`` order.
+
+    Raises:
+        TypeError: if ``model`` is not an :class:`~nn.MLP`.
+        ValueError, TypeError: for an input or target of the wrong size or type.
+
+    >>> from nn import MLP
+    >>> chains = derivative_chains(MLP(2, [2, 1], activation="tanh", seed=0), [0.5, -1.0], 0.3)
+    >>> chain = chains["layers.1.neurons.0.w.1"]
+    >>> chain.grad == chain.product, len(chain.paths)
+    (True, 1)
     """
+    if not isinstance(model, MLP):
+        raise TypeError(f"derivative_chains needs an nn.MLP, got {type(model).__name__}")
     model.zero_grad()
     outputs: list[list[Value]] = []
     acts: list[Value] = [Value(v, f"x{i}") for i, v in enumerate(x)]

@@ -2,6 +2,8 @@
 
 import json
 import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,37 @@ def test_overwrite_is_atomic_and_leaves_no_temporary_files(tmp_path: Path, monke
         nn.save(MLP(2, [1], seed=2), path)
     assert path.read_text() == current
     assert os.listdir(tmp_path) == ["m.json"]
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """Run the test under umask 0o022 (the usual default), restoring the process's umask after."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_a_new_file_gets_the_usual_permissions_not_mkstemps_0600(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    nn.save(MLP(2, [1], seed=0), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # 0o666 less the umask, as open() gives
+    os.umask(0o077)
+    private = tmp_path / "private.json"
+    nn.save(MLP(2, [1], seed=0), private)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_an_overwritten_file_keeps_its_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    nn.save(MLP(2, [1], seed=0), path)
+    os.chmod(path, 0o640)
+    nn.save(MLP(2, [1], seed=1), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert nn.load(path).state_dict() == MLP(2, [1], seed=1).state_dict()  # the new file, not the old one
 
 
 def test_save_refuses_non_modules_and_missing_directories(tmp_path: Path) -> None:

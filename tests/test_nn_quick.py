@@ -153,3 +153,27 @@ def test_bad_input(kwargs, error, match) -> None:
 
 def test_exported() -> None:
     assert nn.quick is quick
+    assert set(quick.__all__) == {"Chain", "TrainedNetwork", "derivative_chains", "predict", "train"}
+    assert all(hasattr(quick, name) for name in quick.__all__)
+
+
+def test_derivative_chains_of_any_mlp_and_sample() -> None:
+    model = nn.MLP(2, [3, 2], activation="tanh", seed=1)
+    chains = quick.derivative_chains(model, [0.5, -1.5], [0.2, -0.4])
+    assert list(chains) == [name for name, _ in model.named_parameters()]
+    for name, p in model.named_parameters():  # the model holds this sample's gradients
+        assert chains[name].grad == p.grad
+        assert chains[name].product == pytest.approx(p.grad, rel=1e-15, abs=1e-300)
+
+
+@pytest.mark.parametrize(
+    ("model", "x", "target", "error", "match"),
+    [
+        (nn.Layer(2, 1), [0.5, 0.5], 0.2, TypeError, "derivative_chains needs an nn.MLP, got Layer"),
+        (nn.MLP(2, [1], seed=0), [0.5], 0.2, ValueError, r"expects 2 input\(s\), got 1"),
+        (nn.MLP(2, [1], seed=0), [0.5, 0.5], [0.2, 0.3], ValueError, r"1 output\(s\) but 2 target\(s\)"),
+    ],
+)
+def test_derivative_chains_bad_input(model: nn.Module, x: list[float], target: object, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        quick.derivative_chains(model, x, target)  # type: ignore[arg-type]  # a Layer on purpose
