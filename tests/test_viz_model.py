@@ -10,7 +10,7 @@ import pytest
 from viz_support import MLP, golden, mlp_loss, needs_dot, svg_texts
 
 import viz
-from autograd import Value, topological_order
+from autograd import Value, dot, topological_order, vsum
 
 
 def clusters(src: str) -> list[str]:
@@ -66,6 +66,24 @@ def test_node_assignment_rules() -> None:
     # Parameters are named by their name inside their module.
     assert "<B>w.0</B>" in body
     assert "<B>b</B>" in body
+
+
+def test_a_node_using_several_modules_parameters_goes_to_their_common_module() -> None:
+    """An L2 penalty over every weight is the model's, not the first layer's or neuron's."""
+    model, loss, _ = mlp_loss([2, 2, 1])
+    params = model.parameters()
+    penalty = dot(params, params)  # one node whose parents are every parameter (as nn.l2_penalty)
+    squares = vsum([p * p for p in params])
+    total = loss + 1e-4 * penalty + squares
+    src = viz.draw_graph(total, model=model).source
+    ids = {id(v): f"v{i}" for i, v in enumerate(topological_order(total))}
+    top = src.split("subgraph cluster_m")[0]
+    assert f"\t{ids[id(penalty)]} [" in top
+    # each square p*p uses one neuron's parameter: it stays in that neuron's box
+    neuron = model.layers[0].neurons[0]
+    square = next(v for v in topological_order(total) if v.op == "mul" and v.parents == (neuron.w[0], neuron.w[0]))
+    body = _cluster_body(src, "cluster_m2")
+    assert f"\t{ids[id(square)]} [" in body
 
 
 def test_collapse_neurons_and_layers() -> None:

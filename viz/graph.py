@@ -239,8 +239,9 @@ def _assign(g: _Graph, owned: Mapping[int, tuple[int, str]]) -> list[int | None]
     """Innermost module of each node.
 
     A parameter belongs to its innermost module; a non-leaf node to the innermost module
-    owning one of its parents that is a parameter; a unary node whose parent belongs
-    to a module, to that module; anything else to no module.
+    that owns all of its parents that are parameters (a neuron's ``dot`` node to the
+    neuron; an L2 penalty over every weight to the model itself, so to no box); a unary
+    node whose parent belongs to a module, to that module; anything else to no module.
     """
     owner: list[int | None] = [None] * len(g.order)
     if not g.modules:
@@ -249,16 +250,26 @@ def _assign(g: _Graph, owned: Mapping[int, tuple[int, str]]) -> list[int | None]
         if v.is_leaf:
             owner[i] = owned[id(v)][0] if id(v) in owned else None
             continue
-        best: int | None = None
-        for p in v.parents:
-            if id(p) in owned:
-                j = owned[id(p)][0]
-                if best is None or g.modules[j].depth > g.modules[best].depth:
-                    best = j
+        holders = {owned[id(p)][0] for p in v.parents if id(p) in owned}
+        best = _common_module(g, holders) if holders else None
         if best is None and len(v.parents) == 1:
             best = owner[g.idx(v.parents[0])]
         owner[i] = best
     return owner
+
+
+def _common_module(g: _Graph, holders: set[int]) -> int | None:
+    """The innermost module containing all of ``holders`` (by dotted name), or None."""
+    paths = [g.modules[j].name.split(".") if g.modules[j].name else [] for j in holders]
+    prefix: list[str] = []
+    for parts in zip(*paths, strict=False):
+        if len(set(parts)) != 1:
+            break
+        prefix.append(parts[0])
+    by_name = {m.name: j for j, m in enumerate(g.modules)}
+    while prefix and ".".join(prefix) not in by_name:
+        prefix.pop()
+    return by_name.get(".".join(prefix))
 
 
 # -- styling and emission -------------------------------------------------------------
