@@ -8,7 +8,7 @@ Use them in your own tests::
 
     @given(expressions())
     def test_my_graphs(expr):
-        assert gradcheck(expr, *expr.inputs)
+        gradcheck(expr, *expr.inputs)  # raises GradcheckError on a wrong gradient
 
 Floats are drawn with ``allow_nan=False, allow_infinity=False, allow_subnormal=False``;
 points near a rule's kinks or poles are filtered out with a margin, never dodged by

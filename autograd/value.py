@@ -121,6 +121,32 @@ def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
     return tuple(x if type(x) is float else float(x[i]) for x in xs)
 
 
+def _node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any, ...], param: float | None) -> Value:
+    """A new node (a leaf when ``parents`` is empty: nothing recorded), its local derivatives stored.
+
+    One or two derivatives go in the float slots ``_d0``/``_d1`` (no tuple per node for the
+    cyclic GC to track), more in the ``_local`` tuple. :func:`_unary` and :func:`_binary`
+    do the same inline, as they are the hot path.
+    """
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = param
+    node._parents = parents
+    if not parents:
+        node._op = ""
+        return node
+    node._op = rule.name
+    if len(local) == 1:
+        node._d0 = local[0]
+    elif len(local) == 2:
+        node._d0, node._d1 = local
+    else:
+        node._local = local
+    return node
+
+
 def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
     """:func:`_record` when some input holds lanes: the rule applied lane-wise with numpy.
 
@@ -151,24 +177,7 @@ def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -
         if bad is not None:
             at = _at_lane(xs, bad)
             raise DomainError(f"{_expr(rule, at, param)}: local derivative is not finite at lane {bad}")
-    node = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node._param = param
-    if recording:
-        node._op = rule.name
-        node._parents = parents
-        if len(local) == 1:
-            node._d0 = local[0]
-        elif len(local) == 2:
-            node._d0, node._d1 = local
-        else:
-            node._local = tuple(local)
-    else:
-        node._op = ""
-        node._parents = ()
-    return node
+    return _node(rule, out, parents if recording else (), tuple(local), param)
 
 
 def _expr(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
@@ -229,24 +238,7 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
         raise _undefined(rule, xs, param, exc) from None
     if type(out) is not float or not (rule.finite_local and _isfinite(out)):
         _check(rule, xs, param, out, local)
-    node = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node._param = param
-    if recording:
-        node._op = rule.name
-        node._parents = parents
-        if len(local) == 1:
-            node._d0 = local[0]
-        elif len(local) == 2:
-            node._d0, node._d1 = local
-        else:
-            node._local = local
-    else:
-        node._op = ""
-        node._parents = ()
-    return node
+    return _node(rule, out, parents if recording else (), local, param)
 
 
 def _unary(rule: Rule, a: Value) -> Value:
