@@ -99,6 +99,18 @@ def test_frame_drawing_golden() -> None:
     assert "grad ?" in s.draw(3).source
 
 
+def test_unlabelled_nodes_cited_by_a_caption_are_named_in_the_picture() -> None:
+    x = Value(0.5, label="x")
+    y = (x * x).tanh()
+    y.label = "y"
+    s = viz.steps(y)
+    last = s.draw(len(s) - 1)
+    assert "v1" in last.caption  # the unlabelled x*x node
+    assert "<B>v1</B>" in last.source
+    # draw_graph keeps unlabelled nodes anonymous: its pictures cite no ids
+    assert "<B>v1</B>" not in viz.draw_graph(y).source
+
+
 def test_too_many_frames_is_refused() -> None:
     x = Value(0.1)
     y = x

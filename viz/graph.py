@@ -287,6 +287,7 @@ class _Style:
     hot: set[tuple[int, int]] = field(default_factory=set)  # highlighted (child, slot) edges
     dim_others: bool = False  # grey every edge not in `hot`
     caption: str = ""
+    show_ids: bool = False  # name unlabelled nodes by their id (v4), as captions that cite them do
 
 
 def _lines(text: str) -> str:
@@ -480,7 +481,8 @@ def _emit(
             continue
         c = container(owner_container(g.owner[i]))
         vid = g.vid(i)
-        label = _value_label(g.names[i], style.data[i], style.grad[i], style.fill[i], i in style.emphasis)
+        name = g.names[i] or (g.vid(i) if style.show_ids else "")
+        label = _value_label(name, style.data[i], style.grad[i], style.fill[i], i in style.emphasis)
         c.node(vid, label=label, shape="plain")
         if not v.is_leaf:
             c.node(f"{vid}op", label=_html(_op_text(v)), shape="ellipse", margin="0.02,0.01", height="0.3")

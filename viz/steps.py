@@ -121,6 +121,7 @@ class Steps(Sequence[Frame]):
             fill=fill,
             emphasis={f.node},
             caption=f"step {f.index + 1}/{len(self)} ({f.phase}): {f.caption}",
+            show_ids=True,  # the captions cite unlabelled nodes as v0, v1, …
         )
         if f.edge is not None:
             child, slot, _ = f.edge
