@@ -21,34 +21,47 @@ _EXIT = object()  # stack marker: "all parents of the node below me are done"
 def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, parents before children, ``root`` last.
 
-    Each node appears once, however many paths lead to it. Iterative depth-first
-    search, so a 1,000,000-deep chain is fine.
+    Each node appears once, however many paths lead to it. Depth-first in argument
+    order, so the numbering reads like the expression (``a * b + c``: a, b, a*b, c, +).
+    Iterative, so a 1,000,000-deep chain is fine.
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
-    return _walk(root, with_leaves=True)[0]
+    order: list[Value] = []
+    seen: set[Value] = set()  # Values hash by identity
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if node is _EXIT:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            if node._parents:
+                stack.append(node)
+                stack.append(_EXIT)
+                stack.extend(p for p in reversed(node._parents) if p not in seen)
+            else:
+                order.append(node)
+    return order
 
 
-def _walk(root: Value, *, with_leaves: bool) -> tuple[list[Value], bool]:
-    """Iterative post-order DFS from ``root``; leaves are taken on sight, without a stack round trip.
-
-    With ``with_leaves=False`` only interior nodes are listed and their ``grad`` is reset
-    to 0.0 on the way (what :func:`backward` needs, in one pass). The flag returned says
-    whether any lanes are involved (lanes only ever come from leaves).
+def _interior_order(root: Value) -> tuple[list[Value], bool]:
+    """What :func:`backward` needs, in one pass: the interior nodes in topological order,
+    their ``grad`` reset to 0.0, and whether any lanes are involved (lanes only ever
+    come from leaves). Leaves are taken on sight, without a stack round trip.
     """
     order: list[Value] = []
     seen: set[Value] = set()  # Values hash by identity
     lanes = type(root.data) is not float
     if not root._parents:
-        return ([root] if with_leaves else []), lanes
+        return order, lanes
     stack: list[Any] = [root]
     push, pop, visit, done = stack.append, stack.pop, seen.add, order.append
     while stack:
         node = pop()
         if node is _EXIT:
             node = pop()
-            if not with_leaves:
-                node.grad = 0.0
+            node.grad = 0.0
             done(node)
         elif node not in seen:  # an interior node (leaves never reach the stack)
             visit(node)
@@ -62,8 +75,6 @@ def _walk(root: Value, *, with_leaves: bool) -> tuple[list[Value], bool]:
                         visit(parent)
                         if type(parent.data) is not float:
                             lanes = True
-                        if with_leaves:
-                            done(parent)
     return order, lanes
 
 
@@ -109,7 +120,7 @@ def backward(root: Value, grad: float | Any = None) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     seed = _seed(grad, root)
-    order, lanes = _walk(root, with_leaves=False)  # interior nodes, grads reset
+    order, lanes = _interior_order(root)  # interior nodes, grads reset
     if lanes:
         _backward_lanes(root, order, seed)
         return

@@ -135,7 +135,7 @@ def test_save_svg_frames(tmp_path: Path) -> None:
     paths = s.save(tmp_path)
     assert len(paths) == len(s) == 30
     texts = svg_texts(paths[-1].read_text(encoding="utf-8"))
-    assert any(t.startswith("step 30/30 (backward): W2.grad +=") for t in texts)
+    assert any(t.startswith("step 30/30 (backward): W1.grad +=") for t in texts)
 
 
 def test_static_sequence_when_ipywidgets_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
