@@ -61,6 +61,8 @@ test: lint typecheck pytest
 # Speed, memory and depth against micrograd and PyTorch, measured in one run (see README).
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet -e '.[torch]' \
+		|| echo "note: PyTorch is not installed; the benchmark skips the PyTorch comparison"
 	$(PY) benchmarks/bench.py
 
 # JupyterLab on the notebooks, with the project's kernel.
