@@ -246,9 +246,10 @@ def _unary(rule: Rule, a: Value) -> Value:
     x = a.data
     if type(x) is not float:
         return _record_lanes(rule, (a,), None)
+    recording = _recording.get()
     try:
         out = rule.forward(x)
-        local = rule.local(out, x)
+        local = rule.local(out, x) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         raise _undefined(rule, (x,), None, exc) from None
     if type(out) is not float or not (rule.finite_local and _isfinite(out)):
@@ -258,7 +259,7 @@ def _unary(rule: Rule, a: Value) -> Value:
     node.grad = 0.0
     node.label = ""
     node._param = None
-    if _recording.get():
+    if recording:
         node._op = rule.name
         node._parents = (a,)
         (node._d0,) = local
@@ -273,9 +274,10 @@ def _binary(rule: Rule, a: Value, b: Value) -> Value:
     x, y = a.data, b.data
     if type(x) is not float or type(y) is not float:
         return _record_lanes(rule, (a, b), None)
+    recording = _recording.get()
     try:
         out = rule.forward(x, y)
-        local = rule.local(out, x, y)
+        local = rule.local(out, x, y) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         raise _undefined(rule, (x, y), None, exc) from None
     if type(out) is not float or not (rule.finite_local and _isfinite(out)):
@@ -285,7 +287,7 @@ def _binary(rule: Rule, a: Value, b: Value) -> Value:
     node.grad = 0.0
     node.label = ""
     node._param = None
-    if _recording.get():
+    if recording:
         node._op = rule.name
         node._parents = (a, b)
         node._d0, node._d1 = local
