@@ -146,6 +146,16 @@ def _race(micro_step: Callable[[int], float], our_step: Callable[[int], float], 
     }
 
 
+def _sgd_step(model: Any, params: list[Value], total: Value, k: int) -> float:
+    """Backward and the demo's SGD update (learning rate 1 − 0.9·k/100); returns the loss."""
+    model.zero_grad()
+    total.backward()
+    lr = 1.0 - 0.9 * k / 100
+    for p in params:
+        p.data -= lr * p.grad
+    return total.data
+
+
 def moons_step(quick: bool) -> Result:
     """The moons training step in both engines, from identical weights, losses compared each step.
 
@@ -162,12 +172,7 @@ def moons_step(quick: bool) -> Result:
         scores = [ours(row) for row in rows]
         losses = [(1.0 - yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
         total = vsum(losses) * (1.0 / len(losses)) + 1e-4 * vsum([p * p for p in ours_params])
-        ours.zero_grad()
-        total.backward()
-        lr = 1.0 - 0.9 * k / 100
-        for p in ours_params:
-            p.data -= lr * p.grad
-        return total.data
+        return _sgd_step(ours, ours_params, total, k)
 
     return _race(micro_step, our_step, 6 if quick else 20)
 
@@ -189,13 +194,7 @@ def moons_lanes_step(quick: bool) -> Result:
         return hinge(ours.batch(x), labels).mean() + l2_penalty(ours_params, 1e-4)
 
     def our_step(k: int) -> float:
-        total = loss()
-        ours.zero_grad()
-        total.backward()
-        lr = 1.0 - 0.9 * k / 100
-        for p in ours_params:
-            p.data -= lr * p.grad
-        return total.data
+        return _sgd_step(ours, ours_params, loss(), k)
 
     nodes = len(topological_order(loss()))
     result = _race(micro_step, our_step, 6 if quick else 20)
