@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import warnings
 from typing import Any
 
@@ -166,3 +167,23 @@ def test_real_nn_module_if_available() -> None:
     assert len(clusters(src)) == 2 + 3 + 1
     boxes = viz.draw_graph(loss, model=model, collapse="Neuron").source
     assert len(re.findall(r"^\t+m\d+ \[", boxes, flags=re.MULTILINE)) == 4
+
+
+def _box_order(source: str) -> list[list[int]]:
+    """The neuron numbers in each layer's cluster, top to bottom, as dot lays them out."""
+    plain = subprocess.run(["dot", "-Tplain"], input=source, capture_output=True, text=True, check=True).stdout
+    y = {f[1]: float(f[3]) for f in (line.split() for line in plain.splitlines()) if f[0] == "node"}
+    layers = []
+    for body in re.findall(r"subgraph cluster_m\d+ \{(.*?)\n\t\}", source, flags=re.DOTALL):
+        boxes = re.findall(r"\t\t(m\d+) \[label=<.*?<B>neurons\.(\d+)</B>", body)
+        layers.append([int(n) for name, n in sorted(boxes, key=lambda box: -y[box[0]])])
+    return layers
+
+
+@needs_dot
+@pytest.mark.parametrize("sizes", [[16, 16, 1], [8, 3, 1], [5, 1]])
+def test_collapsed_neurons_are_laid_out_in_order(sizes: list[int]) -> None:
+    """Without a budget on crossing minimisation dot put neurons 8–15 above 0–7 (MLP(2, [16, 16, 1]))."""
+    model, loss, _ = mlp_loss(sizes)
+    layers = _box_order(viz.draw_graph(loss, model=model, collapse="Neuron").source)
+    assert layers == [list(range(n)) for n in sizes]
