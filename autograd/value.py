@@ -5,18 +5,22 @@ floats, both computed from the one rule table in :mod:`autograd.rules` when the 
 created.  There is no closure per node, so a graph holds no reference cycles and is
 freed by reference counting alone.
 
-Ops and the cyclic garbage collector: a graph can't hold a cycle, so the collector has
-nothing to find in it; yet in CPython every node is a GC-tracked object, every 700 tracked
-allocations start a collection of the young objects, and about every 70,000 (once the
-survivors have grown the heap by a quarter) a full one that walks the whole heap: in a
-process that has imported torch, 166,000 objects, 40–70 ms each. There a 100,000-node
-chain took 235 ms to build, 180 of them in collections. So each op pauses automatic
-collection while it runs (a few hundred ns) and restores the previous state, also when
-the op raises: an op never *starts* a collection. The next tracked allocation outside an
-op starts it as usual, and ``gc.collect()`` works as always; if the GC is disabled, it
-stays disabled. The pause is process-wide for its duration: another thread that
-allocates meanwhile doesn't start a collection either, and a ``gc.disable()`` made by
-another thread during an op's pause is undone by that op's restore.
+Scalar ops and the cyclic garbage collector: a graph can't hold a cycle, so the collector
+has nothing to find in it; yet in CPython every node is a GC-tracked object, and in 3.11
+every 700 tracked allocations start a collection of the young objects and about every
+70,000 (once the survivors have grown the heap by a quarter) a full one that walks the
+whole heap: in a process that has imported torch, 166,000 objects, 40–70 ms each. There a
+100,000-node chain took 235 ms to build, 180 of them in collections. So the scalar ops
+of the built-in table (the operators, methods such as ``tanh``, powers) pause automatic
+collection while they run — table arithmetic and one node, no user code, no numpy —
+and restore the previous state, also when they raise. A loop of such ops starts no
+collection; the next tracked allocation outside them starts it as usual, and
+``gc.collect()`` works as always. If the GC is disabled, it stays disabled. Lanes ops
+(numpy may release the GIL), ``vsum``, ``dot``, :func:`apply` and user-defined ops run
+unpaused. The pause is process-wide while it lasts: another thread that allocates at that
+moment starts no collection, and a ``gc.disable()`` it makes then is undone by the op's
+restore; a child forked during a pause gets its GC back. Quitting a debugger while it is
+stopped inside an op can leave the GC disabled.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import gc
 import math
 import numbers
 import operator
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -45,8 +50,24 @@ __all__ = [
 _isfinite = math.isfinite
 _data_of = operator.attrgetter("data")
 _new = object.__new__
-# Each op pauses automatic garbage collection while it runs (see the module docstring).
+# Scalar ops pause automatic garbage collection while they run (see the module docstring).
 _gc_isenabled, _gc_disable, _gc_enable = gc.isenabled, gc.disable, gc.enable
+_op_pause = False  # True while an op has the GC paused
+
+
+def _resume_gc_after_fork() -> None:
+    """In a child forked while an op (in another thread) had the GC paused: undo the pause.
+
+    The op that would have restored it does not exist in the child.
+    """
+    global _op_pause
+    if _op_pause:
+        _op_pause = False
+        gc.enable()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_resume_gc_after_fork)
 _recording: ContextVar[bool] = ContextVar("chainrule_recording", default=True)
 
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "powv": "**"}
@@ -87,6 +108,8 @@ def is_grad_enabled() -> bool:
 def _to_float(x: object, what: str) -> float:
     if type(x) is float:
         value = x
+    elif type(x) is int:
+        value = float(x)
     elif isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
     else:
@@ -236,57 +259,57 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
 
     The forward value and the local derivatives are computed from the rule table; a
     value or derivative that is not a finite float raises :class:`DomainError` before
-    any node exists, so a failed op leaves no half-built graph behind. Automatic garbage
-    collection is paused meanwhile (see the module docstring).
-    :func:`_unary` and :func:`_binary` are the same steps, unrolled for the common arities.
+    any node exists, so a failed op leaves no half-built graph behind.
+    :func:`_unary` and :func:`_binary` are the same steps, unrolled for the common arities
+    (and pausing automatic garbage collection: see the module docstring).
     """
-    collecting = _gc_isenabled()
+    xs = tuple(map(_data_of, parents))
+    if type(xs[0]) is not float or len(set(map(type, xs))) > 1:
+        return _record_lanes(rule, parents, param)
+    recording = _recording.get()
     try:
-        if collecting:
-            _gc_disable()
-        xs = tuple(map(_data_of, parents))
-        if type(xs[0]) is not float or len(set(map(type, xs))) > 1:
-            return _record_lanes(rule, parents, param)
+        if param is None:
+            out = rule.forward(*xs)
+            local = rule.local(out, *xs) if recording else ()
+        else:
+            out = rule.forward(*xs, param)
+            local = rule.local(out, *xs, param) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _undefined(rule, xs, param, exc) from None
+    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+        _check(rule, xs, param, out, local)
+    return _node(rule, out, parents if recording else (), local, param)
+
+
+def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
+    """:func:`_record` for a one-input op of the built-in table, on the scalar path with
+    automatic garbage collection paused (see the module docstring); lanes go unpaused."""
+    global _op_pause
+    x = a.data
+    if type(x) is not float:
+        return _record_lanes(rule, (a,), param)
+    collecting = _gc_isenabled()
+    if collecting:
+        _op_pause = True
+        _gc_disable()
+    try:
         recording = _recording.get()
         try:
             if param is None:
-                out = rule.forward(*xs)
-                local = rule.local(out, *xs) if recording else ()
+                out = rule.forward(x)
+                local = rule.local(out, x) if recording else ()
             else:
-                out = rule.forward(*xs, param)
-                local = rule.local(out, *xs, param) if recording else ()
+                out = rule.forward(x, param)
+                local = rule.local(out, x, param) if recording else ()
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise _undefined(rule, xs, param, exc) from None
+            raise _undefined(rule, (x,), param, exc) from None
         if type(out) is not float or not (rule.finite_local and _isfinite(out)):
-            _check(rule, xs, param, out, local)
-        return _node(rule, out, parents if recording else (), local, param)
-    finally:
-        if collecting:
-            _gc_enable()
-
-
-def _unary(rule: Rule, a: Value) -> Value:
-    """:func:`_record` for a one-input op without a parameter (automatic GC paused: see the module docstring)."""
-    collecting = _gc_isenabled()
-    try:
-        if collecting:
-            _gc_disable()
-        x = a.data
-        if type(x) is not float:
-            return _record_lanes(rule, (a,), None)
-        recording = _recording.get()
-        try:
-            out = rule.forward(x)
-            local = rule.local(out, x) if recording else ()
-        except (ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise _undefined(rule, (x,), None, exc) from None
-        if type(out) is not float or not (rule.finite_local and _isfinite(out)):
-            _check(rule, (x,), None, out, local)
+            _check(rule, (x,), param, out, local)
         node = _new(Value)
         node.data = out
         node.grad = 0.0
         node.label = ""
-        node._param = None
+        node._param = param
         if recording:
             node._op = rule.name
             node._parents = (a,)
@@ -298,49 +321,58 @@ def _unary(rule: Rule, a: Value) -> Value:
     finally:
         if collecting:
             _gc_enable()
+            _op_pause = False
 
 
 def _binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
-    """:func:`_record` for a two-input op without a parameter (automatic GC paused: see the module docstring).
+    """:func:`_record` for a two-input op of the built-in table, on the scalar path with
+    automatic garbage collection paused (see the module docstring); lanes go unpaused.
 
     ``a`` or ``b`` may be a number already checked with :func:`_is_number`: it becomes a
     constant leaf here, inside the pause.
     """
+    global _op_pause
     collecting = _gc_isenabled()
+    if collecting:
+        _op_pause = True
+        _gc_disable()
     try:
-        if collecting:
-            _gc_disable()
         if type(a) is not Value:
             a = _constant(a)
         if type(b) is not Value:
             b = _constant(b)
         x, y = a.data, b.data
-        if type(x) is not float or type(y) is not float:
-            return _record_lanes(rule, (a, b), None)
-        recording = _recording.get()
-        try:
-            out = rule.forward(x, y)
-            local = rule.local(out, x, y) if recording else ()
-        except (ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise _undefined(rule, (x, y), None, exc) from None
-        if type(out) is not float or not (rule.finite_local and _isfinite(out)):
-            _check(rule, (x, y), None, out, local)
-        node = _new(Value)
-        node.data = out
-        node.grad = 0.0
-        node.label = ""
-        node._param = None
-        if recording:
-            node._op = rule.name
-            node._parents = (a, b)
-            node._d0, node._d1 = local
-        else:
-            node._op = ""
-            node._parents = ()
-        return node
+        if type(x) is float and type(y) is float:
+            recording = _recording.get()
+            try:
+                out = rule.forward(x, y)
+                local = rule.local(out, x, y) if recording else ()
+            except (ValueError, ZeroDivisionError, OverflowError) as exc:
+                raise _undefined(rule, (x, y), None, exc) from None
+            if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+                _check(rule, (x, y), None, out, local)
+            node = _new(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._param = None
+            if recording:
+                node._op = rule.name
+                node._parents = (a, b)
+                node._d0, node._d1 = local
+            else:
+                node._op = ""
+                node._parents = ()
+            return node
     finally:
         if collecting:
             _gc_enable()
+            _op_pause = False
+    return _record_lanes(rule, (a, b), None)
+
+
+def _is_real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def _is_number(x: object) -> bool:
@@ -543,15 +575,17 @@ class Value:
 
     def __pow__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            return _binary(RULES["powv"], self, other)
-        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return _binary(_POWV, self, other)
+        # float and int first: they need no ABC check (which may allocate, starting a collection)
+        if type(other) is not float and type(other) is not int and not _is_real(other):
             return NotImplemented
-        return _record(RULES["pow"], (self,), _to_float(other, "exponent"))
+        return _unary(_POW, self, _to_float(other, "exponent"))
 
     def __rpow__(self, other: float) -> Value:
-        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+        # float and int first: they need no ABC check (which may allocate, starting a collection)
+        if type(other) is not float and type(other) is not int and not _is_real(other):
             return NotImplemented
-        return _record(RULES["rpow"], (self,), _to_float(other, "base"))
+        return _unary(_RPOW, self, _to_float(other, "base"))
 
     def __abs__(self) -> Value:
         return _unary(_ABS, self)
@@ -598,7 +632,7 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """``x`` if ``x > 0`` else ``slope·x``; derivative at 0 is ``slope``."""
-        return _record(RULES["leaky_relu"], (self,), _to_float(slope, "slope"))
+        return _unary(_LEAKY_RELU, self, _to_float(slope, "slope"))
 
     def abs(self) -> Value:
         """``|x|``; by convention its derivative at 0 is 0."""
@@ -675,6 +709,10 @@ _SQRT = RULES["sqrt"]
 _TANH = RULES["tanh"]
 _SIGMOID = RULES["sigmoid"]
 _RELU = RULES["relu"]
+_LEAKY_RELU = RULES["leaky_relu"]
+_POW = RULES["pow"]
+_POWV = RULES["powv"]
+_RPOW = RULES["rpow"]
 _SIN = RULES["sin"]
 _COS = RULES["cos"]
 
