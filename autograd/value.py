@@ -289,10 +289,10 @@ def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
     if type(x) is not float:
         return _record_lanes(rule, (a,), param)
     collecting = _gc_isenabled()
-    if collecting:
-        _op_pause = True
-        _gc_disable()
-    try:
+    try:  # the pause starts inside the try: an interrupt right after it still ends it
+        if collecting:
+            _op_pause = True
+            _gc_disable()
         recording = _recording.get()
         try:
             if param is None:
@@ -333,10 +333,10 @@ def _binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
     """
     global _op_pause
     collecting = _gc_isenabled()
-    if collecting:
-        _op_pause = True
-        _gc_disable()
-    try:
+    try:  # the pause starts inside the try: an interrupt right after it still ends it
+        if collecting:
+            _op_pause = True
+            _gc_disable()
         if type(a) is not Value:
             a = _constant(a)
         if type(b) is not Value:
