@@ -187,6 +187,12 @@ def _log(x: float) -> float:
     return math.log(x)
 
 
+def _log1p(x: float) -> float:
+    if x <= -1.0:
+        raise ValueError("needs x > -1")
+    return math.log1p(x)
+
+
 def _pow_value(a: float, b: float) -> float:
     if a <= 0.0:
         # ∂(a**b)/∂b = a**b · log(a) needs a > 0.
@@ -365,6 +371,18 @@ for _rule in (
     ),
     Rule("exp", 1, _exp, lambda out, a: (out,), finite_local=True, lanes=exp),
     Rule("log", 1, _log, lambda out, a: (1.0 / a,), sample=(_POS,), lanes=log),
+    # log(1 + x), exact where 1 + x would round (x = 1e-18 gives 1e-18, not 0). 1/(1 + x) is
+    # finite for every float x > -1: the float next to -1 leaves 1 + x ≥ 2**-53.
+    Rule(
+        "log1p",
+        1,
+        _log1p,
+        lambda out, a: (1.0 / (1.0 + a),),
+        sample=((-0.9, 3.0),),
+        kinks=(-1.0,),
+        finite_local=True,
+        lanes=lambda a: _np().log1p(a),
+    ),
     Rule("sqrt", 1, _sqrt, lambda out, a: (0.5 / out,), sample=(_POS,), lanes=lambda a: _np().sqrt(a)),
     Rule("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,), finite_local=True, lanes=lambda a: _np().tanh(a)),
     Rule(

@@ -614,6 +614,14 @@ class Value:
         """Natural logarithm; needs ``self > 0``."""
         return _unary(_LOG, self)
 
+    def log1p(self) -> Value:
+        """``log(1 + self)``, exact also where ``1 + self`` would round; needs ``self > -1``.
+
+        >>> Value(1e-18).log1p().data
+        1e-18
+        """
+        return _unary(_LOG1P, self)
+
     def sqrt(self) -> Value:
         """Square root; needs ``self > 0`` (its derivative is infinite at 0)."""
         return _unary(_SQRT, self)
@@ -705,6 +713,7 @@ _NEG = RULES["neg"]
 _ABS = RULES["abs"]
 _EXP = RULES["exp"]
 _LOG = RULES["log"]
+_LOG1P = RULES["log1p"]
 _SQRT = RULES["sqrt"]
 _TANH = RULES["tanh"]
 _SIGMOID = RULES["sigmoid"]

@@ -238,10 +238,11 @@ def binary_cross_entropy_with_logits(z: Value, target: Target) -> Value:
     """Binary cross-entropy of ``sigmoid(z)``, computed stably from the logit ``z``.
 
     ``BCE = log(1 + e^z) − t·z``, evaluated on the side of 0 where nothing overflows:
-    ``z − t·z + log(1 + e^−z)`` for ``z ≥ 0`` and ``−t·z + log(1 + e^z)`` for ``z < 0``.
+    ``z − t·z + log1p(e^−z)`` for ``z ≥ 0`` and ``−t·z + log1p(e^z)`` for ``z < 0`` (log1p keeps
+    the tiny losses of confident right answers: 4.25e-18 at z = 40, t = 1, not 0).
     Each branch is the same smooth function, so the gradient is ``sigmoid(z) − t``
     everywhere (also at 0), for any finite ``z``. With lanes, each lane takes its own
-    side: ``(s − t)·z + log(1 + e^−(σ·z))`` with ``s = 1, σ = 1`` where ``z ≥ 0`` and
+    side: ``(s − t)·z + log1p(e^−(σ·z))`` with ``s = 1, σ = 1`` where ``z ≥ 0`` and
     ``s = 0, σ = −1`` elsewhere — the same numbers as the scalar branches.
     """
     who = "binary_cross_entropy_with_logits"
@@ -249,10 +250,10 @@ def binary_cross_entropy_with_logits(z: Value, target: Target) -> Value:
     _check_probability_target(t, who)
     zd: Any = z.data
     if type(zd) is float:
-        loss: Value = (1.0 - t) * z + (1.0 + (-z).exp()).log() if zd >= 0.0 else (1.0 + z.exp()).log() - t * z
+        loss: Value = (1.0 - t) * z + (-z).exp().log1p() if zd >= 0.0 else z.exp().log1p() - t * z
         return loss
     side: Any = np.where(zd >= 0.0, 1.0, 0.0)
-    lanes_loss: Value = (side - t) * z + (1.0 + (-(z * (2.0 * side - 1.0))).exp()).log()
+    lanes_loss: Value = (side - t) * z + (-(z * (2.0 * side - 1.0))).exp().log1p()
     return lanes_loss
 
 

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -84,6 +85,16 @@ def test_bce_with_logits_value_and_gradient(z: float, t: float) -> None:
 @given(z=safe_floats(-6, 6), t=st.sampled_from([0.0, 1.0, 0.6]))
 def test_bce_with_logits_gradcheck(z: float, t: float) -> None:
     assert gradcheck(lambda x: binary_cross_entropy_with_logits(x, t), z)
+
+
+@given(z=safe_floats(20, 700))
+def test_bce_with_logits_keeps_the_tiny_loss_of_a_confident_right_answer(z: float) -> None:
+    """log1p: ``log(1 + e^-40)`` is 4.25e-18, which ``log(1.0 + 4.25e-18)`` would round to 0."""
+    expected = math.log1p(math.exp(-z))
+    assert binary_cross_entropy_with_logits(Value(z), 1.0).data == pytest.approx(expected, rel=1e-12, abs=0.0)
+    assert binary_cross_entropy_with_logits(Value(-z), 0.0).data == pytest.approx(expected, rel=1e-12, abs=0.0)
+    lanes = binary_cross_entropy_with_logits(Value(np.array([z, -z])), np.array([1.0, 0.0]))
+    assert lanes.data == pytest.approx([expected, expected], rel=1e-12, abs=0.0)
 
 
 def test_bce_with_logits_at_zero_and_far_out() -> None:

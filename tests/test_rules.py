@@ -2,11 +2,12 @@
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import RULES, Value, apply, gradcheck, gradgradcheck
+from autograd import RULES, DomainError, Value, apply, gradcheck, gradgradcheck
 from autograd.testing import op_inputs
 
 
@@ -26,6 +27,7 @@ CLOSED_FORM = {
     "rpow": lambda xs, p: (p ** xs[0] * math.log(p),),
     "exp": lambda xs, p: (math.exp(xs[0]),),
     "log": lambda xs, p: (1.0 / xs[0],),
+    "log1p": lambda xs, p: (1.0 / (1.0 + xs[0]),),
     "sqrt": lambda xs, p: (0.5 / math.sqrt(xs[0]),),
     "tanh": lambda xs, p: (1.0 / math.cosh(xs[0]) ** 2,),
     "sigmoid": lambda xs, p: (_sig(xs[0]) * (1 - _sig(xs[0])),),
@@ -94,3 +96,18 @@ def test_sigmoid_is_stable_at_extremes(x):
     assert 0.0 <= y.data <= 1.0
     assert math.isfinite(y.local_grads[0])
     assert y.data == pytest.approx(_sig(x) if abs(x) < 700 else float(x > 0))
+
+
+@pytest.mark.parametrize("x", [-1.0, -2.0])
+def test_log1p_refuses_x_at_or_below_minus_one(x: float) -> None:
+    with pytest.raises(DomainError, match=rf"log1p\({x!r}\) is undefined"):
+        Value(x).log1p()
+    with pytest.raises(DomainError, match="lane 1"):
+        Value(np.array([0.5, x])).log1p()
+
+
+def test_log1p_is_exact_where_one_plus_x_rounds() -> None:
+    y = Value(1e-18).log1p()
+    y.backward()
+    assert y.data == 1e-18
+    assert y.parents[0].grad == 1.0
