@@ -269,7 +269,8 @@ def register(rule: Rule) -> Rule:
     if not isinstance(rule.name, str) or not rule.name.isidentifier():
         raise ValueError(f"op name must be an identifier, got {rule.name!r}")
     if rule.name in RULES:
-        raise ValueError(f"an op named {rule.name!r} is already registered")
+        hint = "a built-in op" if rule.name in _BUILTIN else "define_op(..., replace=True) redefines an op of yours"
+        raise ValueError(f"an op named {rule.name!r} is already registered ({hint})")
     if not (rule.arity == -1 or rule.arity >= 1):
         raise ValueError(f"arity must be >= 1 or -1 (n-ary), got {rule.arity!r}")
     if not callable(rule.forward) or not callable(rule.local):

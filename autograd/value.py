@@ -203,6 +203,11 @@ def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -
             local = rule.local(out, *xs, *extra) if recording else ()
         except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError) as exc:
             raise _undefined(rule, xs, param, exc) from None
+        except TypeError as exc:
+            raise TypeError(
+                f"op {rule.name!r} on lanes: {exc} (its forward and local get numpy arrays here; "
+                "define_op(..., lanes=...) takes a separate forward for arrays)"
+            ) from exc
     if type(out) is not float:
         out = np.asarray(out, dtype=np.float64)
         if out.ndim == 0:
@@ -245,13 +250,20 @@ def _undefined(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exce
 
 
 def _check(rule: Rule, xs: tuple[float, ...], param: float | None, out: object, local: tuple[Any, ...]) -> None:
-    """Raise :class:`DomainError` if the value or a local derivative is not a finite float."""
-    if type(out) is not float or not _isfinite(out):
-        raise DomainError(f"{_expr(rule, xs, param)} overflows float64 (got {out!r})")
-    if not rule.finite_local:
-        for d in local:
-            if type(d) is not float or not _isfinite(d):
-                raise DomainError(f"{_expr(rule, xs, param)}: local derivative is not a finite float ({d!r})")
+    """Raise if the value or a local derivative is not a finite float.
+
+    TypeError for something that is not a number at all, :class:`DomainError` for nan
+    (undefined) or ±inf (overflow).
+    """
+    for what, x in (("value", out), *((f"local derivative {i}", d) for i, d in enumerate(local))):
+        if type(x) is float and _isfinite(x):
+            continue
+        if what != "value" and rule.finite_local:
+            continue  # promised finite; only the value needs the check
+        if type(x) is not float:
+            raise TypeError(f"op {rule.name!r}: its {what} must be a float, got {type(x).__name__}: {x!r}")
+        problem = "is undefined" if math.isnan(x) else "overflows float64"
+        raise DomainError(f"{_expr(rule, xs, param)} {problem} ({what} {x!r})")
 
 
 def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
@@ -269,16 +281,36 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
     recording = _recording.get()
     try:
         if param is None:
-            out = rule.forward(*xs)
+            out = _as_float(rule.forward(*xs))
             local = rule.local(out, *xs) if recording else ()
         else:
-            out = rule.forward(*xs, param)
+            out = _as_float(rule.forward(*xs, param))
             local = rule.local(out, *xs, param) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         raise _undefined(rule, xs, param, exc) from None
+    if recording and (type(local) is not tuple or len(local) != len(parents)):
+        local = _derivatives(rule, local, len(parents))
     if type(out) is not float or not (rule.finite_local and _isfinite(out)):
         _check(rule, xs, param, out, local)
     return _node(rule, out, parents if recording else (), local, param)
+
+
+def _as_float(x: object) -> Any:
+    """A user op's number as a float (numpy scalars are numbers too); other types pass to :func:`_check`."""
+    if type(x) is float or isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return x
+    return float(x)
+
+
+def _derivatives(rule: Rule, local: object, n: int) -> tuple[Any, ...]:
+    """A user op's local derivatives as a tuple of ``n`` numbers, or a TypeError saying what is wrong."""
+    if not isinstance(local, tuple | list):
+        raise TypeError(
+            f"op {rule.name!r}: local must return a tuple with one derivative per input, got {type(local).__name__}"
+        )
+    if len(local) != n:
+        raise TypeError(f"op {rule.name!r}: local returned {len(local)} derivative(s) for {n} input(s)")
+    return tuple(_as_float(d) for d in local)
 
 
 def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
@@ -552,9 +584,20 @@ class Value:
         return f"Value(lanes={self.lanes}, data={_short(self.data)}, grad={_short(self.grad)}{label})"
 
     def __float__(self) -> float:
+        # Refused, as math.exp(v), math.log(v), float(v)… all come here: they would take the
+        # number and drop the graph, so the gradient through them would silently be 0.
+        raise TypeError(
+            "a Value does not turn into a float implicitly (math.exp(v) would drop it from the graph and "
+            "its gradient with it): use v.exp(), v.log(), v.tanh()… to stay in the graph, or v.data for the number"
+        )
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats ``v.data`` (a scalar Value); without a spec it is ``str(v)``."""
+        if not spec:
+            return str(self)
         if type(self.data) is not float:
-            raise TypeError(f"float() needs a scalar Value; this one holds {self.lanes} lanes")
-        return self.data
+            raise TypeError(f"a format spec needs a scalar Value; this one holds {self.lanes} lanes")
+        return format(self.data, spec)
 
     # -- arithmetic ----------------------------------------------------------------
 
@@ -776,12 +819,17 @@ def define_op(
     symbol: str = "",
     sample: tuple[tuple[float, float], ...] | None = None,
     kinks: tuple[float, ...] = (),
+    lanes: Callable[..., Any] | None = None,
+    replace: bool = False,
 ) -> Callable[..., Value]:
     """Register a new primitive and return a function that applies it.
 
     ``local(out, *xs)`` returns ``∂out/∂x_i`` for each input; write it with ordinary
     operators (and :mod:`autograd.rules` helpers such as ``exp``/``cos``) so it also
-    works on Values and second derivatives come for free.
+    works on Values and second derivatives come for free. ``forward`` may return a
+    Python float or a numpy scalar. For inputs holding lanes, ``forward`` must take numpy
+    arrays, or give ``lanes``: the forward on arrays. ``replace=True`` redefines an op you
+    defined before (re-running a notebook cell); built-in ops can't be replaced.
 
     >>> cube = define_op("cube_doc", lambda x: x**3, lambda out, x: (3 * x * x,))
     >>> y = cube(Value(2.0))
@@ -789,8 +837,10 @@ def define_op(
     >>> y.data, y.parents[0].grad
     (8.0, 12.0)
     """
-    from autograd.rules import register
+    from autograd.rules import _BUILTIN, register, unregister
 
+    if replace and name in RULES and name not in _BUILTIN:
+        unregister(name)
     rule = register(
         Rule(
             name,
@@ -801,6 +851,7 @@ def define_op(
             symbol=symbol,
             sample=sample if sample is not None else ((-3.0, 3.0),) * max(arity, 1),
             kinks=kinks,
+            lanes=lanes,
         )
     )
 

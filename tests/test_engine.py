@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given
 
 from autograd import (
+    RULES,
     DomainError,
     Value,
     backward,
+    define_op,
     dot,
     grad,
     gradcheck,
@@ -22,6 +24,8 @@ from autograd import (
     zero_grad,
 )
 from autograd.examples import single_neuron
+from autograd.rules import exp as rules_exp
+from autograd.rules import unregister
 from autograd.testing import Expression, expressions
 
 # -- structure ---------------------------------------------------------------------------
@@ -439,3 +443,93 @@ def test_seed_000_single_neuron_to_nine_digits():
     assert r.ds_db == 1.0
     assert round(r.de_db, 9) == 0.092760926
     assert r.error_new < r.error
+
+
+# -- a Value never silently becomes a number -----------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", [math.exp, math.log, math.tanh, float, math.isfinite], ids=lambda f: f.__name__)
+def test_math_functions_and_float_refuse_a_value_instead_of_dropping_its_gradient(fn):
+    """math.exp(y) * y would otherwise give ∂/∂y = e instead of 2e: math.exp's result is a constant."""
+    y = Value(1.0)
+    with pytest.raises(TypeError, match=r"use v\.exp\(\).*v\.data for the number"):
+        fn(y)
+
+
+def test_format_spec_formats_the_data():
+    v = Value(1.25, label="v")
+    assert f"{v:.1f}" == "1.2"
+    assert f"{v:+.3e}" == "+1.250e+00"
+    assert f"{v}" == str(v) == repr(v)
+
+
+# -- user-defined ops: what define_op accepts and how it says what is wrong ----------------------
+
+
+@pytest.fixture
+def user_ops():
+    made: list[str] = []
+
+    def make(name, forward, local, **kwargs):
+        made.append(name)
+        return define_op(name, forward, local, **kwargs)
+
+    yield make
+    for name in made:
+        if name in RULES:
+            unregister(name)
+
+
+def test_a_numpy_forward_works_on_floats_and_lanes(user_ops):
+    softplus = user_ops("np_softplus", lambda x: np.log1p(np.exp(x)), lambda out, x: (1.0 / (1.0 + rules_exp(-x)),))
+    x = Value(0.0)
+    y = softplus(x)
+    y.backward()
+    assert type(y.data) is float
+    assert y.data == math.log(2.0)
+    assert x.grad == 0.5
+    assert gradcheck(softplus, 0.7)
+    lanes = softplus(Value(np.array([0.0, 1.0])))
+    assert lanes.data == pytest.approx([math.log(2.0), math.log1p(math.e)], rel=1e-15)
+
+
+def test_a_math_forward_on_lanes_names_the_op_and_the_way_out(user_ops):
+    op = user_ops("math_softplus", lambda x: math.log1p(math.exp(x)), lambda out, x: (1.0 / (1.0 + rules_exp(-x)),))
+    with pytest.raises(TypeError, match=r"op 'math_softplus' on lanes: .*lanes=\.\.\."):
+        op(Value(np.array([0.0, 1.0])))
+    both = user_ops(
+        "math_softplus_lanes",
+        lambda x: math.log1p(math.exp(x)),
+        lambda out, x: (1.0 / (1.0 + rules_exp(-x)),),
+        lanes=lambda x: np.log1p(np.exp(x)),
+    )
+    assert both(Value(np.array([0.0, 1.0]))).data == pytest.approx([both(Value(v)).data for v in (0.0, 1.0)])
+
+
+@pytest.mark.parametrize(
+    ("forward", "local", "error", "message"),
+    [
+        (lambda x: math.nan, lambda out, x: (1.0,), DomainError, r"bad_op\(1\.0\) is undefined \(value nan\)"),
+        (lambda x: math.inf, lambda out, x: (1.0,), DomainError, r"bad_op\(1\.0\) overflows float64 \(value inf\)"),
+        (lambda x: x, lambda out, x: (math.nan,), DomainError, r"is undefined \(local derivative 0 nan\)"),
+        (lambda x: "1.0", lambda out, x: (1.0,), TypeError, r"its value must be a float, got str"),
+        (lambda x: x, lambda out, x: (1.0, 2.0), TypeError, r"local returned 2 derivative\(s\) for 1 input\(s\)"),
+        (lambda x: x, lambda out, x: 1.0, TypeError, r"local must return a tuple .* got float"),
+    ],
+    ids=["nan value", "inf value", "nan derivative", "not a number", "too many derivatives", "not a tuple"],
+)
+def test_a_broken_user_op_says_what_is_wrong(user_ops, forward, local, error, message):
+    op = user_ops("bad_op", forward, local)
+    with pytest.raises(error, match=message):
+        op(Value(1.0))
+
+
+def test_redefining_an_op_needs_replace_and_never_touches_built_ins(user_ops):
+    user_ops("twice", lambda x: 2.0 * x, lambda out, x: (2.0,))
+    with pytest.raises(ValueError, match=r"'twice' is already registered \(define_op\(\.\.\., replace=True\)"):
+        define_op("twice", lambda x: 3.0 * x, lambda out, x: (3.0,))
+    thrice = user_ops("twice", lambda x: 3.0 * x, lambda out, x: (3.0,), replace=True)
+    assert thrice(Value(1.0)).data == 3.0
+    with pytest.raises(ValueError, match=r"'tanh' is already registered \(a built-in op\)"):
+        define_op("tanh", lambda x: x, lambda out, x: (1.0,), replace=True)
+    assert RULES["tanh"].forward is math.tanh

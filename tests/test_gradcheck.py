@@ -78,8 +78,8 @@ def test_user_defined_op_passes_gradcheck_and_gradgradcheck(ops):
 
 
 def test_gradgradcheck_catches_wrong_second_derivative(ops):
-    # first derivative right, but written with a float constant: its own derivative is lost
-    frozen = ops("frozen_square_test", lambda x: x * x, lambda out, x: (2.0 * float(x),))
+    # first derivative right, but written with the number instead of the Value: its own derivative is lost
+    frozen = ops("frozen_square_test", lambda x: x * x, lambda out, x: (2.0 * getattr(x, "data", x),))
     assert gradcheck(frozen, 0.6)
     with pytest.raises(GradcheckError, match="mismatch"):
         gradgradcheck(frozen, 0.6)
