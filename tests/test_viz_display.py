@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from viz_support import seed_neuron
+from viz_support import needs_dot, seed_neuron
 
 import viz
 from autograd import Value
@@ -102,3 +102,16 @@ def test_cli_without_dot(tmp_path: Path) -> None:
     dot = subprocess.run([*args, "-o", str(tmp_path / "g.dot")], env=env, capture_output=True, text=True, check=False)
     assert dot.returncode == 0, dot.stderr
     assert (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph chainrule {")
+
+
+@needs_dot
+def test_graphviz_render_still_works_beside_save_by_extension(tmp_path: Path) -> None:
+    """Drawing.save(path) picks the format by extension, yet Digraph.render() (which calls save) works."""
+    x = Value(2.0, label="x")
+    y = x * x
+    y.backward()
+    drawing = viz.draw_graph(y)
+    rendered = drawing.render(tmp_path / "by_render", format="svg")
+    assert Path(rendered).read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
+    assert (tmp_path / "by_render").read_text(encoding="utf-8") == drawing.source  # the DOT source, as graphviz does
+    assert drawing.save(tmp_path / "by_extension.png").read_bytes().startswith(b"\x89PNG")

@@ -103,8 +103,18 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
             raise DotNotFoundError(_WRITE_HINT.format(fmt="svg")) from None
         return out
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def save(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        skip_existing: bool | None = False,
+    ) -> Path:
         """Write the drawing to ``path``; the extension picks the format (svg, png, pdf, dot/gv).
+
+        Called the way graphviz calls it (``render()`` and ``view()`` do: with a
+        ``directory``, ``skip_existing`` or no path), it is ``Digraph.save``: the DOT source
+        to ``path`` or to the drawing's own filename.
 
         Returns:
             The path written.
@@ -113,6 +123,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
             ValueError: for an unknown extension.
             DotNotFoundError: for a rendered format when ``dot`` is missing.
         """
+        if path is None or directory is not None or skip_existing is not False:
+            return Path(super().save(path, directory=directory, skip_existing=skip_existing))
         fmt = format_for(path)
         if fmt == "dot":
             data = self.source.encode("utf-8")
