@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from autograd import Value, no_grad, vsum
+from autograd import DomainError, Value, no_grad, vsum
 from nn.losses import LOSSES, LossSpec, l2_penalty
 from nn.module import Module, _matrix, make_rng
 from nn.optim import Optimizer
@@ -69,6 +69,16 @@ class History:
     def epochs(self) -> int:
         """Number of epochs run."""
         return len(self.loss)
+
+    def __repr__(self) -> str:
+        """A summary, first → last value, not every epoch: ``History(epochs=200, loss 0.693 → 0.0123)``."""
+        parts = [f"epochs={self.epochs}"]
+        for name, values in (("loss", self.loss), ("accuracy", self.accuracy)):
+            if values:
+                parts.append(f"{name} {values[0]:.4g} → {values[-1]:.4g}")
+        if self.stopped_early:
+            parts.append(f"stopped_early={self.stopped_early!r}")
+        return f"History({', '.join(parts)})"
 
 
 #: ``callback(epoch, history)`` runs after every epoch; returning True stops training.
@@ -199,7 +209,11 @@ def fit(
 
     Raises:
         ValueError, TypeError: naming the problem: wrong input width, labels of the
-            wrong shape or type, empty data, unknown loss, bad epochs or batch size.
+            wrong shape or type, empty data, unknown loss, bad epochs or batch size, an
+            optimizer that updates none of the model's parameters.
+        DomainError: when the forward pass overflows or leaves an op's domain, with the
+            epoch and a hint (a diverging run: lower the learning rate).
+        FloatingPointError: from the optimizer, when a step would make a parameter non-finite.
     """
     loss_fn, spec = _resolve_loss(loss)
     if not isinstance(optimizer, Optimizer):
@@ -218,6 +232,12 @@ def fit(
     correct = accuracy if accuracy is not None else (spec.correct if spec is not None else None)
     rng = make_rng(seed)
     params = model.parameters()
+    mine = set(params)  # Values hash by identity
+    if not any(p in mine for p in optimizer.params):
+        raise ValueError(
+            f"the optimizer updates none of the model's {len(params)} parameters: make it from this model, "
+            "e.g. nn.SGD(model.parameters(), lr=0.1)"
+        )
     if lanes if lanes is not None else (spec is not None and size >= LANES_FROM):
         forward = _lane_forward(model, inputs, labels, loss_fn, reduction, spec, accuracy, auto=lanes is None)
     else:
@@ -234,7 +254,10 @@ def fit(
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 # 1.-2. forward and the batch loss (correct counts the batch's correct samples)
-                batch_loss, batch_hits = forward(batch)
+                try:
+                    batch_loss, batch_hits = forward(batch)
+                except DomainError as exc:
+                    raise _diverged(exc, epoch, params) from exc
                 if l2:
                     batch_loss = batch_loss + l2_penalty(params, l2)
                 # 3. backward
@@ -261,6 +284,13 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _diverged(exc: DomainError, epoch: int, params: list[Value]) -> DomainError:
+    """The forward pass failed (an overflow, a log of a negative…): say where, and the likely cause."""
+    largest = max((abs(p.data) for p in params), default=0.0)
+    hint = "training has probably diverged: lower the learning rate" if largest > 1e6 else "check the data and the loss"
+    return DomainError(f"epoch {epoch + 1}: {exc}; the largest parameter is {largest:.3g}, so {hint}")
 
 
 #: ``forward(batch) -> (batch loss, number of correctly classified samples)``: one step's steps 1 and 2.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value, vsum
+from autograd import DomainError, Value, vsum
 from nn import MLP, SGD, Adam, fit, predict
 
 X4 = np.array([[0.1, 0.2], [-0.3, 0.8], [0.5, -0.5], [0.9, 0.4]])
@@ -247,6 +247,11 @@ def _fit(**overrides):
         ({"loss": "nope"}, ValueError, "unknown loss 'nope'"),
         ({"loss": 3}, TypeError, "loss must be a name or a function"),
         ({"optimizer": "sgd"}, TypeError, "optimizer must be an nn optimizer"),
+        (
+            {"optimizer": SGD(MLP(2, [3, 1], seed=0).parameters(), lr=0.1)},
+            ValueError,
+            r"the optimizer updates none of the model's 13 parameters: make it from this model",
+        ),
         ({"epochs": -1}, ValueError, "epochs must be at least 0"),
         ({"epochs": 2.5}, TypeError, "epochs must be an int"),
         ({"batch_size": 0}, ValueError, "batch_size must be at least 1"),
@@ -272,3 +277,16 @@ def test_learning_rate_must_be_positive() -> None:
     model = MLP(2, [3, 1], seed=0)
     with pytest.raises(ValueError, match=r"learning rate must be a finite number > 0, got -0\.1"):
         _fit(model=model, optimizer=SGD(model.parameters(), lr=-0.1))
+
+
+def test_a_diverging_run_names_the_epoch_and_the_likely_cause() -> None:
+    model = MLP(2, [1], seed=0)
+    expected = r"^epoch 77: .* overflows float64; the largest parameter is .*e\+155, so training has probably diverged"
+    with pytest.raises(DomainError, match=expected + ": lower the learning rate"):
+        fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=50.0), epochs=500)
+
+
+def test_history_repr_summarises() -> None:
+    history = nn.History(loss=[0.5 - 0.001 * k for k in range(300)], accuracy=[0.5, 1.0], stopped_early="target_loss")
+    assert repr(history) == "History(epochs=300, loss 0.5 → 0.201, accuracy 0.5 → 1, stopped_early='target_loss')"
+    assert repr(nn.History()) == "History(epochs=0)"
