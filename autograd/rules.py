@@ -175,7 +175,9 @@ def _div(a: float, b: float) -> float:
 
 
 def _sqrt(x: float) -> float:
-    if x <= 0.0:
+    if x < 0.0:
+        raise ValueError("needs x > 0")
+    if x == 0.0:
         # sqrt(0) is defined but its derivative is not; a recorded node needs both.
         raise ValueError("needs x > 0 (the derivative 1/(2·sqrt(x)) is infinite at 0)")
     return math.sqrt(x)

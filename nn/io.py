@@ -58,6 +58,8 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     document = {"format": FORMAT, "version": VERSION, "model": config, "state": model.state_dict()}
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
     target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {str(target)!r}: the folder {str(target.parent)!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -257,3 +257,9 @@ def test_from_config() -> None:
     assert repr(model) == "Layer(2, 3, 'relu', bias=False)"
     with pytest.raises(ValueError, match="missing 'nout'"):
         nn.from_config({"type": "Layer", "nin": 2, "activation": "relu", "bias": False})
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(FileNotFoundError, match=r"cannot write .*model\.json.*the folder .*such' does not exist"):
+        nn.save(MLP(2, [1], seed=0), missing / "model.json")

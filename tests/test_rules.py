@@ -111,3 +111,10 @@ def test_log1p_is_exact_where_one_plus_x_rounds() -> None:
     y.backward()
     assert y.data == 1e-18
     assert y.parents[0].grad == 1.0
+
+
+def test_sqrt_blames_the_derivative_only_at_zero() -> None:
+    with pytest.raises(DomainError, match=r"^sqrt\(-4\.0\) is undefined: needs x > 0$"):
+        Value(-4.0).sqrt()
+    with pytest.raises(DomainError, match=r"^sqrt\(0\.0\) is undefined: needs x > 0 \(the derivative .* at 0\)$"):
+        Value(0.0).sqrt()

@@ -115,3 +115,9 @@ def test_graphviz_render_still_works_beside_save_by_extension(tmp_path: Path) ->
     assert Path(rendered).read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
     assert (tmp_path / "by_render").read_text(encoding="utf-8") == drawing.source  # the DOT source, as graphviz does
     assert drawing.save(tmp_path / "by_extension.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
+    x = Value(2.0)
+    with pytest.raises(FileNotFoundError, match=r"cannot write .*a\.dot.*the folder .*such' does not exist"):
+        viz.draw_graph(x * x).save(tmp_path / "no" / "such" / "a.dot")
