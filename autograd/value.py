@@ -280,12 +280,11 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
         return _record_lanes(rule, parents, param)
     recording = _recording.get()
     try:
-        if param is None:
-            out = _as_float(rule.forward(*xs))
-            local = rule.local(out, *xs) if recording else ()
-        else:
-            out = _as_float(rule.forward(*xs, param))
-            local = rule.local(out, *xs, param) if recording else ()
+        args = xs if param is None else (*xs, param)
+        out = rule.forward(*args)
+        if type(out) is not float:
+            out = _as_float(out)  # a user op's numpy scalar
+        local = rule.local(out, *args) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         raise _undefined(rule, xs, param, exc) from None
     if recording and (type(local) is not tuple or len(local) != len(parents)):
