@@ -281,7 +281,7 @@ def test_learning_rate_must_be_positive() -> None:
 
 def test_a_diverging_run_names_the_epoch_and_the_likely_cause() -> None:
     model = MLP(2, [1], seed=0)
-    expected = r"^epoch 77: .* overflows float64; the largest parameter is .*e\+155, so training has probably diverged"
+    expected = r"^epoch \d+: .* overflows float64; the largest parameter is .*e\+\d+, so training has probably diverged"
     with pytest.raises(DomainError, match=expected + ": lower the learning rate"):
         fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=50.0), epochs=500)
 
