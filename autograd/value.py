@@ -255,11 +255,19 @@ def _check(rule: Rule, xs: tuple[float, ...], param: float | None, out: object, 
     TypeError for something that is not a number at all, :class:`DomainError` for nan
     (undefined) or ±inf (overflow).
     """
-    for what, x in (("value", out), *((f"local derivative {i}", d) for i, d in enumerate(local))):
+    if type(out) is float and _isfinite(out):  # the common case: every op of a rule without finite_local
+        if rule.finite_local:
+            return  # promised finite derivatives: only the value needs the check
+        for d in local:
+            if type(d) is not float or not _isfinite(d):
+                break
+        else:
+            return
+    checked = (out,) if rule.finite_local else (out, *local)
+    for i, x in enumerate(checked):
         if type(x) is float and _isfinite(x):
             continue
-        if what != "value" and rule.finite_local:
-            continue  # promised finite; only the value needs the check
+        what = "value" if i == 0 else f"local derivative {i - 1}"
         if type(x) is not float:
             raise TypeError(f"op {rule.name!r}: its {what} must be a float, got {type(x).__name__}: {x!r}")
         problem = "is undefined" if math.isnan(x) else "overflows float64"
