@@ -208,6 +208,8 @@ def _signature_names(f: Function, n: int) -> list[str]:
         )
     if n > len(names) and var is None:
         raise TypeError(f"the checked function takes {len(names)} argument(s) ({', '.join(names)}), the point has {n}")
+    if var == "args" and not names:  # a generic *args (a define_op op): no names to show
+        return ["x"] if n == 1 else [f"x{i}" for i in range(n)]
     return (names + [f"{var}[{i}]" for i in range(len(names), n)])[:n]
 
 
