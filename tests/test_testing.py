@@ -218,7 +218,7 @@ def test_assume_away_from_an_intermediate_value(y: float, s: float) -> None:
 
 
 @given(st.just(None))  # assume belongs inside a property test
-def test_assume_helpers_reject_close_points(_: None) -> None:
+def test_assume_helpers_reject_close_points(nothing: None) -> None:
     from hypothesis.errors import UnsatisfiedAssumption
 
     with pytest.raises(UnsatisfiedAssumption):
