@@ -672,15 +672,16 @@ def _mismatch_error(problem: _Problem, entries: list[tuple[int, GradcheckEntry]]
     if kinks:
         head = (
             f"kink at {point.long_name(k0)} = {point.flat[k0]!r}: the one-sided derivatives of {e0.output} "
-            f"converge to different values (left {e0.left:.9g}, right {e0.right:.9g}) as the step shrinks; "
-            f"the function is not differentiable there, so the analytic value {e0.analytic:.9g} cannot be checked"
+            f"converge to different values (left {e0.left:.9g}, right {e0.right:.9g})\n"
+            f"as the step shrinks: f is not differentiable there, so the analytic value {e0.analytic:.9g} "
+            "cannot be checked"
         )
     else:
         head = (
             f"{problem.what} mismatch for {point.long_name(k0)} = {point.flat[k0]!r} (output {e0.output}): "
-            f"analytic {e0.analytic:.12g}, numeric {e0.numeric:.12g}, absolute error {e0.abs_error:.3g}, "
-            f"relative error {e0.rel_error:.3g} (allowed: atol {atol:g} + rtol {rtol:g}·|numeric|; the "
-            "discrepancy stays as the step shrinks)"
+            f"analytic {e0.analytic:.12g}, numeric {e0.numeric:.12g}\n"
+            f"absolute error {e0.abs_error:.3g}, relative error {e0.rel_error:.3g} "
+            f"(allowed: atol {atol:g} + rtol {rtol:g}·|numeric|), and it stays as the step shrinks"
         )
     lines = [
         head,
