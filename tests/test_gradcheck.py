@@ -471,3 +471,28 @@ def test_raise_exception_false_returns_a_result(bad_sin):
     assert bad.message == str(bad.error)
     kink = gradgradcheck(lambda x: x.relu() ** 2, 0.0, raise_exception=False)
     assert kink.kind == "kink"
+
+
+def test_a_sum_in_changing_order_is_not_called_nondeterministic():
+    import random
+
+    rng = random.Random(0)  # advances on every call: the terms are added in a new order each time
+
+    def f(x):
+        terms = [x * c for c in (0.1, 0.2, 0.3, 0.7, 1.1, 1e-3, 13.0)] + [x * x * 0.3]
+        rng.shuffle(terms)
+        return sum(terms[1:], terms[0])
+
+    assert len({f(Value(1.0)).data for _ in range(10)}) > 1  # the sums differ in the last bits
+    assert gradcheck(f, 1.0)
+
+
+def test_a_users_error_at_a_probe_keeps_its_type_and_says_where():
+    def f(x):
+        if x.data < 0.0:
+            raise ValueError("x must be >= 0")
+        return x * x
+
+    with pytest.raises(ValueError, match=r"x must be >= 0 — while probing at x − h = ") as info:
+        gradcheck(f, 5e-7)
+    assert not isinstance(info.value, GradcheckError)
