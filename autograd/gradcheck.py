@@ -5,8 +5,10 @@ True
 
 How a check decides (float64 throughout):
 
-1. The function is evaluated at the point three times; different results mean it is
-   not deterministic (a random dropout mask, a counter) and that is the error reported.
+1. The function and its analytic derivatives are evaluated twice at the point (the
+   function once more): outputs that differ beyond rounding mean it is not deterministic
+   (a random dropout mask, a counter) and that is the error reported (``nondeterministic``);
+   derivatives that differ are a ``reentrancy`` failure.
 2. The analytic Jacobian (one backward pass per output) is compared with central
    differences at the step ``h = eps·max(1, |x|)``. An entry passes when
    ``|analytic − numeric| ≤ atol + rtol·|numeric|``.
@@ -17,9 +19,11 @@ How a check decides (float64 throughout):
    analytic value (plain or Richardson-extrapolated differences). One that stays while
    the differences themselves have converged is a ``mismatch``. One-sided differences
    that converge to two different values are a ``kink``. Steps stop where rounding
-   error would dominate.
-4. Structural checks: the gradient is the same when computed twice (reentrancy), and
-   linear in the upstream gradient (zero upstream → zero gradient).
+   error would dominate; an entry still undecided then is a ``kink`` if its one-sided
+   differences disagree, else a ``mismatch``. Before a failure is reported, the probes
+   are repeated to rule out nondeterminism.
+4. The analytic derivatives are linear in the upstream gradient (zero upstream → zero
+   gradient): ``linearity``.
 
 ``fast_mode=True`` checks one seeded random projection ``uᵀJv`` instead of the whole
 Jacobian (O(1) backward passes, like PyTorch's); a failure is then re-checked entry by
@@ -496,12 +500,11 @@ def _diagnose(
     open_ = [i for i, v in enumerate(verdicts) if v is None]
     if not open_:
         return [v for v in verdicts if v is not None]
-    # Per open output: histories of central C, one-sided L/R, and the extrapolated C2, L2, R2.
+    # Per open output: histories of central C, one-sided L/R, and the extrapolated C2 (O(h²) error
+    # removed), C1 (O(h) removed), L2 and R2. Each halving of h adds one of each.
     hist: dict[int, dict[str, list[float]]] = {
         i: {"C": [central[i]], "L": [(f0[i] - minus[i]) / h0], "R": [(plus[i] - f0[i]) / h0]} for i in open_
     }
-    last_h: dict[int, float] = dict.fromkeys(open_, h0)
-    h = h0
     for k in range(1, _MAX_HALVINGS + 1):
         h = h0 * 2.0**-k
         plus, minus = phi(h), phi(-h)
@@ -511,10 +514,9 @@ def _diagnose(
             noise = 4.0 * _EPS64 * size / h  # rounding error of a one-sided difference
             c = (plus[i] - minus[i]) / (2.0 * h)
             if noise > 0.5 * _tol(atol, rtol, c):
-                verdicts[i] = _final(est, a, atol, rtol)
+                verdicts[i] = _final(est, atol, rtol)
                 open_.remove(i)
                 continue
-            last_h[i] = h
             est["C"].append(c)
             est["L"].append((f0[i] - minus[i]) / h)
             est["R"].append((plus[i] - f0[i]) / h)
@@ -529,7 +531,7 @@ def _diagnose(
         if not open_:
             break
     for i in open_:
-        verdicts[i] = _final(hist[i], analytic[i], atol, rtol)
+        verdicts[i] = _final(hist[i], atol, rtol)
     return [v for v in verdicts if v is not None]
 
 
@@ -572,7 +574,7 @@ def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> 
     return None
 
 
-def _final(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> _Verdict:
+def _final(est: dict[str, list[float]], atol: float, rtol: float) -> _Verdict:
     """The verdict when rounding error stops the steps before the differences settled."""
     c = est["C"]
     left = est["L2"][-1] if "L2" in est else est["L"][-1]
