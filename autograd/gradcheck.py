@@ -375,10 +375,25 @@ class _Problem:
         return rows, _output_names(outs, self.output_base), _flat_values(outs)
 
     def vjp(self, u: Sequence[float], upstreams: Sequence[float] = (1.0,)) -> tuple[list[list[float]], list[float]]:
-        """``c·uᵀJ`` for each ``c`` in ``upstreams`` (one graph, one backward pass each), and ``F`` at the point."""
+        """``c·uᵀJ`` for each ``c`` in ``upstreams``, and ``F`` at the point.
+
+        One graph; one backward pass per output Value (one in all for a scalar or lanes
+        output), with ``u`` passed as the upstream gradient, so the check adds no nodes.
+        """
+        import numpy as np
+
         inputs, outs = self.build()
-        s = _combine(outs, u)
-        return [self.point.flatten(grad(s, inputs, c)) for c in upstreams], _flat_values(outs)
+        results: list[list[float]] = []
+        for c in upstreams:
+            total = [0.0] * len(self.point.flat)
+            k = 0
+            for o in outs:
+                upstream: Any = c * u[k] if o.lanes is None else c * np.array(u[k : k + o.lanes])
+                k += o.lanes or 1
+                g = self.point.flatten(grad(o, inputs, upstream))
+                total = [a + b for a, b in zip(total, g, strict=True)]
+            results.append(total)
+        return results, _flat_values(outs)
 
 
 class _FunctionProblem(_Problem):
@@ -771,15 +786,19 @@ def _run(
     bad: list[tuple[int, GradcheckEntry]] = []
     first_direction: list[float] | None = None
     if fast_mode:
-        analytic = math.fsum(a * b for a, b in zip(rows[0], v, strict=True))
-        scale = max(1.0, max(abs(c) for c in x))
-        along = _probe(problem, v, "x + t·v (v: a random direction)")
+        # The direction, scaled like the steps of the full check: no coordinate moves more than
+        # eps·max(1, |x_j|) at the first step. The absolute tolerance is the bound on uᵀEd for
+        # an error matrix E whose entries are each within atol (as PyTorch's fast mode scales it).
+        largest = max(abs(c) for c in v)
+        d = [c / largest * max(1.0, abs(xj)) for c, xj in zip(v, x, strict=True)]
+        analytic = math.fsum(a * b for a, b in zip(rows[0], d, strict=True))
+        along = _probe(problem, d, "x + t·v (v: a random direction)")
         verdict = _diagnose(
             lambda t: [math.fsum(a * b for a, b in zip(u, along(t), strict=True))],
-            eps * scale,
+            eps,
             [analytic],
             [math.fsum(a * b for a, b in zip(u, f0, strict=True))],
-            atol,
+            atol * math.fsum(abs(c) for c in u) * math.fsum(abs(c) for c in d),
             rtol,
         )[0]
         if verdict.kind != "ok":
