@@ -41,7 +41,7 @@ from typing import Any, Literal, overload
 
 from autograd.engine import grad
 from autograd.rules import is_lanes
-from autograd.value import DomainError, Value, vsum
+from autograd.value import DomainError, Value, dot, vsum
 
 __all__ = ["GradcheckEntry", "GradcheckError", "GradcheckResult", "gradcheck", "gradcheck_params", "gradgradcheck"]
 
@@ -377,12 +377,20 @@ class _Problem:
     def vjp(self, u: Sequence[float], upstreams: Sequence[float] = (1.0,)) -> tuple[list[list[float]], list[float]]:
         """``c·uᵀJ`` for each ``c`` in ``upstreams``, and ``F`` at the point.
 
-        One graph; one backward pass per output Value (one in all for a scalar or lanes
-        output), with ``u`` passed as the upstream gradient, so the check adds no nodes.
+        One graph and one backward pass per ``c``: ``u`` is the upstream gradient of a single
+        output (a scalar or lanes), or the weights of one ``dot`` node over scalar outputs.
+        (Outputs mixing lanes and scalars take one backward pass each.)
         """
         import numpy as np
 
         inputs, outs = self.build()
+        if len(outs) == 1:
+            o = outs[0]
+            seed: Any = u[0] if o.lanes is None else np.array(u, dtype=np.float64)
+            return [self.point.flatten(grad(o, inputs, c * seed)) for c in upstreams], _flat_values(outs)
+        if all(o.lanes is None for o in outs):
+            s = dot(list(u), outs)
+            return [self.point.flatten(grad(s, inputs, c)) for c in upstreams], _flat_values(outs)
         results: list[list[float]] = []
         for c in upstreams:
             total = [0.0] * len(self.point.flat)

@@ -253,50 +253,17 @@ class Expression:
     def text(self) -> str:
         """The expression as one line of Python text, shared subexpressions written out."""
         texts: list[tuple[str, bool]] = [(f"x{i}", True) for i in range(len(self.inputs))]  # (text, atomic)
-
-        def wrap(i: int) -> str:
-            t, atomic = texts[i]
-            return t if atomic else f"({t})"
-
         for step in self.steps:
-            op, args = step[0], step[1]
-            param: Any = step[2] if len(step) > 2 else None
-            if op in _INFIX:
-                texts.append((f"{wrap(args[0])} {_INFIX[op]} {wrap(args[1])}", False))
-            elif op == "neg":
-                texts.append((f"-{wrap(args[0])}", False))
-            elif op == "pow":
-                texts.append((f"{wrap(args[0])} ** {param!r}", False))
-            elif op == "into":
-                lo, hi = param
-                texts.append((f"{lo!r} + {hi - lo!r} * sigmoid({texts[args[0]][0]})", False))
-            elif op == "sum":
-                texts.append((f"vsum([{', '.join(texts[i][0] for i in args)}])", True))
-            elif op == "dot":
-                ws = ", ".join(texts[args[j]][0] for j in range(0, len(args) - 1, 2))
-                xs = ", ".join(texts[args[j]][0] for j in range(1, len(args), 2))
-                bias = f", {texts[args[-1]][0]}" if len(args) % 2 else ""
-                texts.append((f"dot([{ws}], [{xs}]{bias})", True))
-            else:
-                call = ", ".join(texts[i][0] for i in args)
-                if param is not None:
-                    call += f", param={param!r}"
-                texts.append((f"{op}({call})", True))
+            texts.append(_render(step, texts))
         return texts[-1][0]
 
     def program(self) -> str:
         """The expression as Python statements, one per step (``t1 = tanh(x0)`` …)."""
-        names = [f"x{i}" for i in range(len(self.inputs))]
+        names: list[tuple[str, bool]] = [(f"x{i}", True) for i in range(len(self.inputs))]
         lines = []
         for step in self.steps:
-            sub = Expression(tuple(names), ((step[0], tuple(range(len(step[1]))), *step[2:]),))
-            line = sub.text()
-            for j in reversed(range(len(step[1]))):  # longest names first: x10 before x1
-                line = line.replace(f"x{j}", f"\0{j}\0")
-            for j, i in enumerate(step[1]):
-                line = line.replace(f"\0{j}\0", names[i])
-            names.append(f"t{len(names)}")
-            lines.append(f"{names[-1]} = {line}")
+            lines.append(f"t{len(names)} = {_render(step, names)[0]}")
+            names.append((f"t{len(names)}", True))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -310,6 +277,37 @@ class Expression:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """How hypothesis (and IPython) print a falsifying example: the text, not the fields."""
         printer.text(repr(self))
+
+
+def _render(step: Step, texts: Sequence[tuple[str, bool]]) -> tuple[str, bool]:
+    """One step as Python text from its arguments' texts; and whether it is atomic (needs no parentheses)."""
+    op, args = step[0], step[1]
+    param: Any = step[2] if len(step) > 2 else None
+
+    def wrap(i: int) -> str:
+        t, atomic = texts[i]
+        return t if atomic else f"({t})"
+
+    if op in _INFIX:
+        return f"{wrap(args[0])} {_INFIX[op]} {wrap(args[1])}", False
+    if op == "neg":
+        return f"-{wrap(args[0])}", False
+    if op == "pow":
+        return f"{wrap(args[0])} ** {param!r}", False
+    if op == "into":
+        lo, hi = param
+        return f"{lo!r} + {hi - lo!r} * sigmoid({texts[args[0]][0]})", False
+    if op == "sum":
+        return f"vsum([{', '.join(texts[i][0] for i in args)}])", True
+    if op == "dot":
+        ws = ", ".join(texts[args[j]][0] for j in range(0, len(args) - 1, 2))
+        xs = ", ".join(texts[args[j]][0] for j in range(1, len(args), 2))
+        bias = f", {texts[args[-1]][0]}" if len(args) % 2 else ""
+        return f"dot([{ws}], [{xs}]{bias})", True
+    call = ", ".join(texts[i][0] for i in args)
+    if param is not None:
+        call += f", param={param!r}"
+    return f"{op}({call})", True
 
 
 def _show(x: Any) -> str:
