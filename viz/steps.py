@@ -422,7 +422,9 @@ class Steps(Sequence[Frame]):
                 padded = image.new("RGB", size, "white")
                 padded.paste(im, (0, 0))
                 im = padded
-            canvas.append(im)
+            # A drawing has few colours: an adaptive palette without dithering keeps edges crisp
+            # and the file small.
+            canvas.append(im.quantize(colors=128, dither=image.Dither.NONE))
         ms = round(1000 / fps)
         buf = io.BytesIO()
         canvas[0].save(
