@@ -16,7 +16,7 @@ NOTEBOOK = ROOT / "notebooks" / "04_stepping_through_backprop.ipynb"
 
 # The visible frame of the first player: its status, caption, and each node's box on screen.
 _STATE = """(root) => {
-  const frame = [...root.querySelectorAll('.crp-frame')].find(f => !f.hidden);
+  const frame = root.querySelector('.crp-frame');
   const nodes = {};
   for (const g of frame.querySelectorAll('g.node')) {
     const r = g.querySelector('polygon, ellipse').getBoundingClientRect();
@@ -27,7 +27,7 @@ _STATE = """(root) => {
     g => g.querySelector('title').textContent === frame.dataset.focus).getBoundingClientRect();
   const bar = root.querySelector('.crp-bar').getBoundingClientRect();
   return {
-    visible: root.querySelectorAll('.crp-frame:not([hidden])').length,
+    visible: root.querySelectorAll('.crp-frame svg').length,
     status: root.querySelector('.crp-status').textContent,
     caption: root.querySelector('.crp-caption').textContent,
     slider: root.querySelector('.crp-slider').value,
@@ -85,6 +85,7 @@ def test_notebook_4_player_in_the_exported_html(tmp_path: Path) -> None:
     (page_path,) = export_notebooks_offline([NOTEBOOK], tmp_path)
     html = page_path.read_text(encoding="utf-8")
     assert html.count('class="chainrule-player"') == 1
+    assert html.count("<svg") > 1  # the player's first frame is in the page, and the pictures
     with open_page(page_path, viewport=(1280, 800)) as (page, log):
         _check_player(page, "steps_notebook4")
         gif = page.locator("img[src^='data:image/gif']")

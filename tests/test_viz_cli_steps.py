@@ -16,7 +16,9 @@ ARGS = ["tanh(x*w + b)", "--at", "x=0.5", "w=-1", "b=2", "--steps"]
 def test_steps_to_a_player_and_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*ARGS, "-o", str(tmp_path / "steps.html")]) == 0
     page = (tmp_path / "steps.html").read_text(encoding="utf-8")
-    assert page.count('class="crp-frame"') == 12
+    assert page.count('class="chainrule-player"') == 1
+    assert '"n":' in page  # the frames' data
+    assert 'max="12"' in page
     assert "wrote 12 steps to" in capsys.readouterr().out
     assert main([*ARGS, "-o", str(tmp_path / "frames")]) == 0
     assert len(list((tmp_path / "frames").glob("frame_*.svg"))) == 12

@@ -23,7 +23,7 @@ css = files.joinpath("player.css").read_text(encoding="utf-8")
 assert "chainrule-player" in js and "chainrule-player" in css
 x = Value(0.5, label="x")
 page = viz.steps(x.tanh()).to_html()
-assert js in page and css in page and page.count('class="crp-frame"') == 4
+assert js in page and css in page and page.count('class="chainrule-player"') == 1
 print("player ok", len(page))
 """
 

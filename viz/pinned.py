@@ -27,7 +27,7 @@ import graphviz
 
 from viz.display import DotNotFoundError
 
-__all__ = ["Layout", "caption_box", "layout", "measure", "pin", "render"]
+__all__ = ["Layout", "caption_box", "layout", "measure", "pin", "render", "render_svgs"]
 
 _GAP = 10  # points between the caption and the graph
 _MARGIN = 8  # points around the graph
@@ -206,3 +206,20 @@ def render(source: str, fmt: str) -> bytes:
         DotNotFoundError: if graphviz's programs are missing.
     """
     return _pipe(source, fmt, pinned=True)
+
+
+def render_svgs(sources: list[str], *, batch: int = 100) -> list[str]:
+    """Several pinned graphs rendered as SVG with one ``neato -n2`` run per ``batch`` of them.
+
+    Raises:
+        DotNotFoundError: if graphviz's programs are missing.
+    """
+    out: list[str] = []
+    for k in range(0, len(sources), batch):
+        chunk = sources[k : k + batch]
+        text = _pipe("\n".join(chunk), "svg", pinned=True).decode("utf-8")
+        svgs = ["<?xml" + part for part in text.split("<?xml")[1:]]
+        if len(svgs) != len(chunk):
+            raise RuntimeError(f"graphviz returned {len(svgs)} pictures for {len(chunk)} graphs")
+        out += svgs
+    return out

@@ -6,8 +6,12 @@
 
   function setup(root) {
     root.setAttribute("data-ready", "1");
-    var frames = root.querySelectorAll(".crp-frame");
+    var data = JSON.parse(root.querySelector(".crp-data").textContent);
+    var frames = data.frames;
     var n = frames.length;
+    var frame = root.querySelector(".crp-frame");
+    var slots = [];      /* the part shown in each slot of the SVG, for frame `built` */
+    var built = -1;
     var slider = root.querySelector(".crp-slider");
     var status = root.querySelector(".crp-status");
     var caption = root.querySelector(".crp-caption");
@@ -18,7 +22,21 @@
     var current = 0;
     var timer = null;
 
-    function focusNode(frame) {
+    function build(k) {
+      /* Frame k's SVG: frame 0's slots, then each later frame's changes, up to k. */
+      if (k < built) { slots = []; built = -1; }
+      for (var i = built + 1; i <= k; i++) {
+        var c = frames[i].c;
+        for (var j = 0; j < c.length; j += 2) { slots[c[j]] = c[j + 1]; }
+        slots.length = frames[i].n;
+      }
+      built = k;
+      var out = new Array(slots.length);
+      for (var s = 0; s < slots.length; s++) { out[s] = data.parts[slots[s]]; }
+      return out.join("");
+    }
+
+    function focusNode() {
       var name = frame.getAttribute("data-focus");
       var nodes = frame.querySelectorAll("g.node");
       for (var k = 0; k < nodes.length; k++) {
@@ -28,9 +46,9 @@
       return null;
     }
 
-    function reveal(frame) {
+    function reveal() {
       /* Scroll the picture (never the page) so the node this step is about is in view. */
-      var node = focusNode(frame);
+      var node = focusNode();
       if (!node || view.clientWidth === 0) { return; }
       var v = view.getBoundingClientRect();
       var r = node.getBoundingClientRect();
@@ -44,13 +62,13 @@
 
     function show(k) {
       k = Math.max(0, Math.min(n - 1, k));
-      frames[current].hidden = true;
-      frames[k].hidden = false;
+      frame.innerHTML = build(k);
+      frame.setAttribute("data-focus", frames[k].focus);
       current = k;
       slider.value = String(k + 1);
-      status.textContent = "step " + (k + 1) + "/" + n + " (" + frames[k].getAttribute("data-phase") + ")";
-      caption.textContent = frames[k].getAttribute("data-caption");
-      reveal(frames[k]);
+      status.textContent = "step " + (k + 1) + "/" + n + " (" + frames[k].phase + ")";
+      caption.textContent = frames[k].caption;
+      reveal();
     }
 
     function stop() {
@@ -65,7 +83,7 @@
       timer = setInterval(function () {
         if (current >= n - 1) { stop(); } else { show(current + 1); }
       }, Number(speed.value));
-      play.textContent = "\u23F8 pause";
+      play.textContent = "\u25A0 pause";
       play.setAttribute("aria-pressed", "true");
     }
 
@@ -75,7 +93,7 @@
       root.classList.toggle("crp-fitted", on);
       fit.textContent = on ? "actual size" : "fit width";
       fit.setAttribute("aria-pressed", on ? "true" : "false");
-      reveal(frames[current]);
+      reveal();
     }
 
     root.querySelector(".crp-prev").addEventListener("click", function () { stop(); show(current - 1); });
@@ -104,7 +122,7 @@
     root.querySelector(".crp-bar").hidden = false;
     /* Fit the picture to the column (and 70 % of the window's height) unless that makes
        its text too small to read; then show it at actual size, scrolled to each step's node. */
-    var svg = frames[0].querySelector("svg");
+    var svg = frame.querySelector("svg");
     var box = svg ? svg.getBoundingClientRect() : null;
     var scale = box && box.width > 0 && view.clientWidth > 0
       ? Math.min(view.clientWidth / box.width, 0.7 * window.innerHeight / box.height) : 1;

@@ -28,6 +28,7 @@ import importlib
 import io
 import os
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,16 +53,19 @@ from viz.graph import (
     _Style,
 )
 from viz.numbers import DEFAULT_SHOWN, fixed_lanes, is_lanes, short, short_lanes
-from viz.pinned import Layout, caption_box, layout, measure, pin, render
+from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
-#: :func:`steps` refuses graphs that would need more frames than this.
-DEFAULT_MAX_FRAMES = 2000
+#: :func:`steps` refuses graphs that would need more frames than this: stepping through more
+#: is no lesson, and the player of MLP(2, [8, 8, 1]) (356 frames) already takes half a minute
+#: of graphviz and 1.7 MB.
+DEFAULT_MAX_FRAMES = 400
 
 _FOCUS = "#f9e79f"  # fill of the node a frame is about
 _BOX = _MODULE_COLOR
+_GIF_COLORS = 48  # colours of an animated GIF's palette
 
 
 @dataclass(frozen=True)
@@ -416,23 +420,40 @@ class Steps(Sequence[Frame]):
         image = _need("PIL.Image", "Pillow", "a GIF")
         frames = [image.open(io.BytesIO(self.render(i, "png", dpi=dpi))).convert("RGB") for i in range(len(self))]
         size = (max(im.width for im in frames), max(im.height for im in frames))
-        canvas = []
+        padded = []
         for im in frames:  # equal sizes by construction; pad defensively so no frame is rescaled
             if im.size != size:
-                padded = image.new("RGB", size, "white")
-                padded.paste(im, (0, 0))
-                im = padded
-            # A drawing has few colours: an adaptive palette without dithering keeps edges crisp
-            # and the file small.
-            canvas.append(im.quantize(colors=128, dither=image.Dither.NONE))
+                canvas = image.new("RGB", size, "white")
+                canvas.paste(im, (0, 0))
+                im = canvas
+            padded.append(im)
+        # One palette for every frame: the drawing's most frequent colours exactly (white stays
+        # white, fills stay themselves), anti-aliased pixels mapped to the nearest of them without
+        # dithering, so edges stay crisp and Pillow stores each frame as its change from the last.
+        counts: Counter[tuple[int, int, int]] = Counter()
+        for im in padded:
+            for n, rgb in im.getcolors(maxcolors=size[0] * size[1]) or []:
+                counts[rgb] += n
+        top: list[tuple[int, int, int]] = []
+        buckets = set()  # Pillow maps colours to a palette through 6-bit buckets: one colour per bucket
+        for rgb, _ in counts.most_common():
+            bucket = tuple(c >> 2 for c in rgb)
+            if bucket not in buckets:
+                buckets.add(bucket)
+                top.append(rgb)
+                if len(top) == _GIF_COLORS:
+                    break
+        palette = image.new("P", (1, 1))
+        palette.putpalette([c for rgb in top for c in rgb] + [255, 255, 255] * (256 - len(top)))
+        canvas_frames = [im.quantize(palette=palette, dither=image.Dither.NONE) for im in padded]
         ms = round(1000 / fps)
         buf = io.BytesIO()
-        canvas[0].save(
+        canvas_frames[0].save(
             buf,
             format="GIF",
             save_all=True,
-            append_images=canvas[1:],
-            duration=[ms] * (len(canvas) - 1) + [3 * ms],
+            append_images=canvas_frames[1:],
+            duration=[ms] * (len(canvas_frames) - 1) + [3 * ms],
             loop=0,
         )
         return buf.getvalue()
@@ -458,6 +479,12 @@ class Steps(Sequence[Frame]):
         Raises:
             DotNotFoundError: if graphviz's ``dot`` program is missing.
         """
+        missing = [i for i in range(len(self)) if (i, False) not in self._svg]
+        if missing:
+            for i, svg in zip(
+                missing, render_svgs([self.pinned_source(i, caption=False) for i in missing]), strict=True
+            ):
+                self._svg[(i, False)] = svg
         frames = [
             PlayerFrame(
                 svg=self.svg(i, caption=False),
@@ -654,10 +681,14 @@ def steps(
     g = _prepare([r], params=params, inputs=inputs, model=model)
     n = len(g.order)
     n_frames = n + 1 + sum(len(v.parents) for v in g.order)
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or n_frames > max_frames:
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"max_frames must be a positive int, got {max_frames!r}")
+    if n_frames > max_frames:
         raise ValueError(
             f"this graph needs {n_frames} frames ({n} nodes and their edges), more than max_frames={max_frames}; "
-            "step through a smaller graph or raise max_frames"
+            "step through a smaller graph (one neuron, or a model with fewer units: every value and every edge "
+            "is a frame), draw the whole graph at once with viz.draw_graph(..., collapse=...), "
+            "or raise max_frames"
         )
     frames: list[Frame] = []
     data: list[Any] = [None] * n
