@@ -160,6 +160,7 @@ def player_html(frames: list[PlayerFrame]) -> str:
     first = frames[0]
     parts = [
         f'<div class="chainrule-player" tabindex="0" role="group" aria-label="step-through, {n} frames" '
+        'data-lm-suppress-shortcuts="true" '
         f'data-min-scale="{MIN_SCALE}">',
         f"<style>{_asset('player.css')}</style>",
         '<div class="crp-bar" hidden>'
