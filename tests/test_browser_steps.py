@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from browser_support import ROOT, export_notebooks_offline, needs_browser, open_page, screenshot
-from viz_support import needs_dot
+from viz_support import mlp_loss, needs_dot
 
 import viz
 from autograd import Value
@@ -116,4 +116,33 @@ def test_two_players_on_one_page_do_not_interfere(tmp_path: Path) -> None:
         assert first["status"] != "step 1/7 (forward)"
         assert _state(page, 1)["status"] == "step 3/7 (forward)"
         screenshot(page, "steps_two_players")
+    assert log.clean(), log.problems()
+
+
+@needs_dot
+@needs_browser
+def test_a_wide_graph_scrolls_to_each_steps_node(tmp_path: Path) -> None:
+    model, loss, _ = mlp_loss([3, 1])
+    s = viz.steps(loss, model=model, collapse="Neuron", rankdir="LR")
+    s.save(tmp_path / "wide.html")
+    with open_page(tmp_path / "wide.html", viewport=(800, 600)) as (page, log):
+        root = page.locator(".chainrule-player")
+        fitted = root.evaluate("r => r.classList.contains('crp-fitted')")
+        root.focus()
+        seen_left, seen_right = False, False
+        for k in range(len(s)):
+            state = _state(page)
+            assert state["status"].startswith(f"step {k + 1}/{len(s)} ")
+            assert state["focusInView"], f"step {k + 1}: the node it is about is out of view"
+            assert state["barVisible"]
+            scroll = root.evaluate("r => r.querySelector('.crp-view').scrollLeft")
+            seen_left |= scroll == 0
+            seen_right |= scroll > 200
+            if k == 5:
+                screenshot(page, "steps_wide_collapsed_step06", full_page=False)
+            page.keyboard.press("ArrowRight")
+        screenshot(page, "steps_wide_collapsed_last", full_page=False)
+    assert not fitted  # too wide to fit legibly: shown at actual size ...
+    assert seen_left  # ... and scrolled to each step's node
+    assert seen_right
     assert log.clean(), log.problems()
