@@ -463,6 +463,7 @@ class Steps(Sequence[Frame]):
         writer = pypdf.PdfWriter()
         for i in range(len(self)):
             writer.append(pypdf.PdfReader(io.BytesIO(self.render(i, "pdf"))))
+        writer.compress_identical_objects()  # the pages' fonts are the same: keep one copy
         buf = io.BytesIO()
         writer.write(buf)
         return buf.getvalue()
