@@ -452,3 +452,24 @@ def test_bad_export_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot tell the output format"):
         s.save(tmp_path / "frames", format="jpg")
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+def test_a_single_leaf_and_hostile_labels_play() -> None:
+    solo = viz.steps(Value(1.0, label="solo"))
+    assert [f["caption"] for f in _player_frames(solo.to_html())] == [
+        "solo = 1 (output)",
+        "solo.grad = ∂solo/∂solo = 1 (the seed)",
+    ]
+    a = Value(2.0, label='<b>&"x</script>')
+    y = (a * a).exp()
+    y.label = "ÿ </script><!--"
+    s = viz.steps(y)
+    page = s.to_html()
+    assert page.count("</script>") == 2  # the labels cannot end the player's scripts
+    frames = _player_frames(page)
+    assert frames[1]["caption"] == 'v1 = <b>&"x</script> × <b>&"x</script> = 4'
+    assert '<b>&"x</script>' in svg_texts(frames[0]["svg"])
+    assert_pinned(s, caption=True)
+    with pytest.raises(ValueError, match="format must be 'svg', 'png' or 'pdf'"):
+        s.render(0, "jpg")

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
 
+import graphviz
+
 from autograd import Value
 from viz.display import INSTALL_HINT, DotNotFoundError, Drawing, format_for, write_atomic
 from viz.graph import (
@@ -343,8 +345,11 @@ class Steps(Sequence[Frame]):
         Raises:
             DotNotFoundError: if graphviz's ``dot`` program is missing.
         """
+        if format not in ("svg", "png", "pdf"):
+            raise ValueError(f"format must be 'svg', 'png' or 'pdf', got {format!r}")
         source = self.pinned_source(i, caption=caption)
         if dpi is not None:
+            _check_dpi(dpi)
             source = source.replace("{", f"{{\n\tdpi={dpi:g}", 1)
         return render(source, format)
 
@@ -529,6 +534,9 @@ class Steps(Sequence[Frame]):
             body = self.to_html()
         except DotNotFoundError:
             body = self.static_html()
+        except graphviz.CalledProcessError as exc:
+            reason = f"graphviz failed on this graph ({exc}); here is the DOT text of the first frame"
+            body = f"<p>{html.escape(reason)}</p><pre>{html.escape(self.draw(0).source)}</pre>"
         return {"text/html": body, "text/plain": repr(self)}
 
     def __repr__(self) -> str:
