@@ -120,12 +120,12 @@
     var nojs = root.querySelector(".crp-nojs");
     if (nojs) { nojs.parentNode.removeChild(nojs); }
     root.querySelector(".crp-bar").hidden = false;
-    /* Fit the picture to the column (and 70 % of the window's height) unless that makes
+    /* Fit the picture to the column (and 80 % of the window's height) unless that makes
        its text too small to read; then show it at actual size, scrolled to each step's node. */
     var svg = frame.querySelector("svg");
     var box = svg ? svg.getBoundingClientRect() : null;
     var scale = box && box.width > 0 && view.clientWidth > 0
-      ? Math.min(view.clientWidth / box.width, 0.7 * window.innerHeight / box.height) : 1;
+      ? Math.min(view.clientWidth / box.width, 0.8 * window.innerHeight / box.height) : 1;
     setFit(scale >= Number(root.getAttribute("data-min-scale")));
     show(0);
   }
