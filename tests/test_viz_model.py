@@ -105,13 +105,19 @@ def test_box_shows_the_module_outputs() -> None:
     src = viz.draw_graph(loss, model=model, collapse="Layer").source
     outs = model.layers[0]([Value(0.5), Value(-1.0)])  # the same numbers as the drawn forward pass
     for o in outs:
-        assert f"out data {viz.fixed(o.data)}" in src
+        assert f"out data {viz.format_number(o.data)}" in src
 
 
-def test_mlp_2_16_16_1_warns_without_collapse_and_is_readable_with_it() -> None:
+def test_mlp_2_16_16_1_is_refused_without_collapse_and_is_readable_with_it() -> None:
     model, loss, _ = mlp_loss([16, 16, 1])
-    with pytest.warns(viz.LargeGraphWarning, match=r"474 nodes .*collapse='Layer' or collapse='Neuron'"):
+    with pytest.raises(
+        viz.GraphTooLargeError,
+        match=r"474 nodes, more than max_nodes=200 .*collapse='Layer' or collapse='Neuron'.*max_nodes=474",
+    ):
         viz.draw_graph(loss, model=model)
+    with pytest.raises(viz.GraphTooLargeError, match="474 nodes"):
+        viz.draw_chain(loss, model.parameters()[0], model=model)
+    assert viz.draw_graph(loss, model=model, max_nodes=474).node_count == 474  # raised explicitly: drawn
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         by_layer = viz.draw_graph(loss, model=model, collapse="Layer").source
@@ -121,9 +127,14 @@ def test_mlp_2_16_16_1_warns_without_collapse_and_is_readable_with_it() -> None:
     # Neuron boxes: 33 boxes in 3 layer clusters; edges between boxes appear once per pair.
     assert len(re.findall(r"^\t+m\d+ \[", by_neuron, flags=re.MULTILINE)) == 33
     assert len(clusters(by_neuron)) == 3
-    edges = re.findall(r"^\t(\S+) -> (\S+)", by_neuron, flags=re.MULTILINE)
-    # x→layer 0, layer 0→layer 1, layer 1→output neuron, and the loss's 5 edges (box→−, 1→−, −→−, −→**, **→loss).
-    assert len(edges) == len(set(edges)) == 2 * 16 + 16 * 16 + 16 + 5
+    edges = re.findall(r"^\t(\S+) -> (\S+) ?(.*)", by_neuron, flags=re.MULTILINE)
+    # Edges between groups of boxes are one labelled edge each: x0→layer 0, x1→layer 0, layer 0→layer 1,
+    # layer 1→output neuron; then the loss's 5 edges (box→−, 1→−, −→−, −→**, **→loss).
+    assert len(edges) == len({e[:2] for e in edges}) == 4 + 5
+    labels = [re.search(r"label=<(\d+ edges)>", attrs) for _, _, attrs in edges]
+    assert [m.group(1) for m in labels if m] == ["16 edges", "16 edges", "256 edges", "16 edges"]
+    assert by_neuron.count("lhead=cluster_m") == 4
+    assert by_neuron.count("ltail=cluster_m") == 2
 
 
 @needs_dot
