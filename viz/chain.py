@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
 
@@ -113,6 +114,7 @@ _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "η": "eta", "θ": "theta",
     "λ": "lambda", "μ": "mu", "σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega", "Σ": "Sigma",
 }  # fmt: skip
+_ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0307": "dot"}
 _SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁱⁿ", "0123456789+-()in", strict=True))
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₒₓᵢⱼₖₙ", "0123456789+-()aeoxijkn", strict=True))
 _LATEX_SPECIAL = {c: f"\\{c}" for c in "#$%&_{}"} | {"\\": "\\backslash ", "^": "\\hat{}", "~": "\\sim "}
@@ -137,10 +139,14 @@ def latex_name(name: str) -> str:
         return name
     out, sup, sub = "", "", ""
     for c in name:
+        decomposed = unicodedata.normalize("NFD", c)
+        base, marks = decomposed[0], decomposed[1:]
         if c in _SUP:
             sup += _SUP[c]
         elif c in _SUB:
             sub += _SUB[c]
+        elif len(marks) == 1 and marks[0] in _ACCENTS and base.isalpha():
+            out += f"\\{_ACCENTS[marks[0]]}{{{base}}}"  # ŷ → \hat{y}
         else:
             out += f"\\{_GREEK[c]} " if c in _GREEK else c
     m = re.fullmatch(r"([A-Za-z]+)(\d+)", out)
@@ -149,7 +155,7 @@ def latex_name(name: str) -> str:
     out = out.strip()
     if re.fullmatch(r"[A-Za-z][A-Za-z0-9.]+", out):
         out = r"\mathrm{" + out + "}"
-    elif not re.fullmatch(r"[A-Za-z]|\\[a-zA-Z]+", out):
+    elif not re.fullmatch(r"[A-Za-z]|\\[a-zA-Z]+|\\[a-z]+\{[A-Za-z]\}", out):
         out = r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in out) + "}"
     return out + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub else "")
 

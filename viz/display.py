@@ -225,6 +225,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
     dpi: float | None = None
     #: How many nodes the picture draws (for messages), None when unknown.
     node_count: int | None = None
+    #: The nodes plus the hidden points dot lays out for edges that span several ranks.
+    layout_cells: int | None = None
 
     def render_bytes(self, fmt: str) -> bytes:
         """The picture in ``fmt`` (``svg``, ``png``, ``pdf`` …), through :func:`render`."""

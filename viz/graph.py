@@ -43,6 +43,7 @@ from viz.styles import STYLES, Style, get_style
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "LAYOUT_CELLS_PER_NODE",
     "MAX_LABEL",
     "ROLE_COLORS",
     "GraphTooLargeError",
@@ -54,6 +55,11 @@ __all__ = [
 
 #: Above this many drawn nodes the drawing functions refuse (unless ``max_nodes=`` is raised).
 DEFAULT_MAX_NODES = 200
+
+#: dot lays out the nodes plus a point per rank crossed by each long edge; its time grows fast
+#: with their number (a 20-level ``tanh(y*w + b)`` chain: 3,700 cells, 25 s). Pictures needing
+#: more than this many cells per allowed node (3,000 for ``max_nodes=200``) are refused.
+LAYOUT_CELLS_PER_NODE = 15
 
 #: Names longer than this many characters are cut, visibly (``…`` and the full length).
 MAX_LABEL = 200
@@ -818,10 +824,21 @@ def _emit(
         if not v.is_leaf:
             w, h = _text_size([_op_text(v)], font)
             sizes[f"{g.vid(i)}op"] = stacked_sizes[f"{g.vid(i)}op"] = (w + 20, max(h + 8, 22))
+    estimate = [
+        (e.src, e.dst, _text_size(e.label_text.split("\n"), edge_font) if e.label_text else None) for e in edges
+    ]
+    rank = _ranks(sizes, estimate)
+    spans = sum(max(0, rank[d] - rank[s] - 1) for s, d, _ in estimate if s in rank and d in rank)
+    top.layout_cells = n_drawn + spans
+    if top.layout_cells > LAYOUT_CELLS_PER_NODE * max_nodes:
+        needed = -(-top.layout_cells // LAYOUT_CELLS_PER_NODE)
+        raise GraphTooLargeError(
+            f"the picture's layout would need {top.layout_cells} cells ({n_drawn} nodes, and points along edges that "
+            "span many levels, as from a Value used at many depths), more than "
+            f"{LAYOUT_CELLS_PER_NODE} × max_nodes = {LAYOUT_CELLS_PER_NODE * max_nodes}: dot could take minutes. "
+            f"Draw a part of the graph, or pass max_nodes={needed} to draw it anyway"
+        )
     if rankdir == "auto":
-        estimate = [
-            (e.src, e.dst, _text_size(e.label_text.split("\n"), edge_font) if e.label_text else None) for e in edges
-        ]
         rankdir = user_graph.get("rankdir") or _auto_rankdir(sizes, estimate, caption_size, theme, stacked_sizes)
     top.graph_attr["rankdir"] = user_graph.get("rankdir", rankdir)
     stacked = top.graph_attr["rankdir"] in ("LR", "RL")
