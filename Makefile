@@ -11,7 +11,7 @@ PACKAGES := $(wildcard autograd nn viz)
 KERNEL := $(VENV)/share/jupyter/kernels/chainrule/kernel.json
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: demo test lint typecheck pytest dot bench lab clean
+.PHONY: demo test lint typecheck pytest dot browser bench lab clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,13 +33,23 @@ dot:
 		echo "note: graphviz's 'dot' is missing; install it with: sudo apt-get install graphviz (continuing with DOT text)"; \
 	fi
 
+# Debian's chromium, for the browser tests (Playwright drives it; no browser is downloaded).
+# Installed when missing and we are root; otherwise those tests are skipped with a visible reason.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (for the browser tests) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "note: chromium is missing; install it with: sudo apt-get install chromium (the browser tests will be skipped)"; \
+	fi
+
 # The worked example in the terminal, then every notebook executed and written as HTML,
 # and notebook 1's derivative chain as a picture.
 demo: $(STAMP) $(KERNEL) dot
 	$(PY) -m autograd.examples
 	@echo; echo "Executing the notebooks and writing them as HTML (under a minute)"
-	$(VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.kernel_name=chainrule \
-		--output-dir build/notebooks $(NOTEBOOKS)
+	$(PY) tools/offline_html.py --execute build/notebooks $(NOTEBOOKS)
 	$(PY) -m viz.demo build
 	@echo; echo "Done. The notebooks, executed: build/notebooks/*.html ($(words $(NOTEBOOKS)) files);"
 	@echo "the derivative chain of notebook 1: build/chain.svg (build/chain.dot without graphviz's dot);"
@@ -52,7 +62,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy $(PACKAGES)
 
-pytest: $(STAMP) $(KERNEL) dot
+pytest: $(STAMP) $(KERNEL) dot browser
 	$(VENV)/bin/pytest
 	$(VENV)/bin/pytest --nbmake --nbmake-kernel=chainrule notebooks
 
