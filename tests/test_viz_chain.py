@@ -64,7 +64,7 @@ def test_seed_chain_drawing_golden() -> None:
 
 def test_chain_edges_are_highlighted_and_labelled_and_others_grey() -> None:
     e, w1, *_ = seed_neuron()
-    src = viz.draw_chain(e, w1).source
+    src = viz.draw_chain(e, w1, ops="nodes").source
     hot = re.findall(r"-> v\d+op \[label=<([^>]*)> color=\"#d62728\"", src)
     assert hot == ["0.1", "1", "1", "0.1099", "-1", "-1.689", "0.5"]
     assert src.count('color="#b0b0b0"') == 8  # 7 input edges off the path, and 0.3·W2's op→value edge

@@ -133,12 +133,14 @@ def test_slide_png_has_the_slide_resolution(tmp_path: Path) -> None:
 def test_fit_svg_scales_down_never_up_and_offers_full_size() -> None:
     wide = '<?xml version="1.0"?>\n<svg width="2400pt" height="300pt" viewBox="0 0 2400 300"><text>x</text></svg>'
     html = fit_svg(wide)
-    assert html.startswith('<div class="chainrule-drawing" style="max-width:100%;overflow:hidden"><svg')
-    assert 'width="3200px" height="400px" style="max-width:100%;height:auto;display:block"' in html
-    assert "<?xml" not in html.split("<details")[0]
-    assert "full size (3200 × 400 px" in html
+    assert html.startswith('<div class="chainrule-drawing" style="max-width:100%;overflow-x:auto"><svg')
+    assert 'width="3200px" height="400px" style="max-width:100%;height:auto;display:block;cursor:zoom-in"' in html
+    assert "onclick=" in html
+    assert "<?xml" not in html
+    assert "3200 × 400 px, scaled to fit: click the picture to see it at full size" in html
     narrow = fit_svg('<svg width="300pt" height="100pt" viewBox="0 0 300 100"></svg>')
-    assert "<details" not in narrow
+    assert "onclick" not in narrow
+    assert "click" not in narrow
 
 
 @needs_dot
@@ -186,10 +188,13 @@ def test_model_inputs_first_and_parameters_in_named_order() -> None:
 
 def test_ops_have_visible_distinct_symbols() -> None:
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    src = viz.draw_graph([-a, a - b, dot([a], [b])]).source
+    src = viz.draw_graph([-a, a - b, dot([a], [b])], ops="nodes").source
     assert "label=<negate>" in src
     assert "label=<−>" in src
     assert "label=<Σ w·x>" in src
+    inline = viz.draw_graph([-a, a - b, dot([a], [b])]).source  # the op in the first cell of its result
+    for symbol in ("negate", "−", "Σ w·x"):
+        assert f'<TD BGCOLOR="#f0f0f0">{symbol}</TD>' in inline
 
 
 # -- names and LaTeX -------------------------------------------------------------------------------
@@ -248,13 +253,14 @@ def _tanh_chain(levels: int) -> tuple[Value, Value]:
 def test_large_graphs_are_refused_with_what_to_do() -> None:
     y, w = _tanh_chain(50)
     with pytest.raises(viz.GraphTooLargeError, match=r"303 nodes, more than max_nodes=200 .*max_nodes=303"):
-        viz.draw_graph(y)
+        viz.draw_graph(y, ops="nodes")
     with pytest.raises(viz.GraphTooLargeError, match="303 nodes"):
-        viz.draw_chain(y, w)
-    y20, w20 = _tanh_chain(20)  # 123 nodes, but w and b feed every level: a layout dot takes ~25 s over
-    with pytest.raises(viz.GraphTooLargeError, match=r"3703 cells .*max_nodes=247"):
-        viz.draw_chain(y20, w20)
-    assert viz.draw_chain(y20, w20, max_nodes=247).layout_cells == 3703
+        viz.draw_chain(y, w, ops="nodes")
+    # 93 nodes, but w and b feed every level: the edges cross many levels, and dot takes seconds to minutes.
+    y30, w30 = _tanh_chain(30)
+    with pytest.raises(viz.GraphTooLargeError, match=r"5432 cells \(93 nodes.*max_nodes=363"):
+        viz.draw_chain(y30, w30)
+    assert viz.draw_chain(y30, w30, max_nodes=363).layout_cells == 5432
 
 
 def _fake_dot(tmp_path: Path, body: str) -> str:
@@ -271,7 +277,7 @@ def test_a_crash_of_dot_becomes_our_error(tmp_path: Path, monkeypatch: pytest.Mo
         "PATH", _fake_dot(tmp_path, "import os, signal, sys; sys.stdin.read(); os.kill(os.getpid(), signal.SIGSEGV)")
     )
     d = viz.draw_graph(Value(1.0, label="a") * 2.0)
-    with pytest.raises(DotError, match=r"crashed \(SIGSEGV\) on this picture of 4 nodes.*collapse="):
+    with pytest.raises(DotError, match=r"crashed \(SIGSEGV\) on this picture of 3 nodes.*collapse="):
         d.save(tmp_path / "g.svg")
     assert not (tmp_path / "g.svg").exists()
     bundle = d._repr_mimebundle_()  # the notebook shows the message, not a traceback
@@ -283,14 +289,14 @@ def test_a_failing_dot_becomes_our_error(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv(
         "PATH", _fake_dot(tmp_path, "import sys; sys.stdin.read(); sys.stderr.write('Error: syntax\\n'); sys.exit(1)")
     )
-    with pytest.raises(DotError, match=r"failed \(exit status 1\) on this picture of 4 nodes: Error: syntax"):
+    with pytest.raises(DotError, match=r"failed \(exit status 1\) on this picture of 3 nodes: Error: syntax"):
         viz.draw_graph(Value(1.0, label="a") * 2.0).svg()
 
 
 def test_dot_has_a_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", _fake_dot(tmp_path, "import time; time.sleep(30)"))
     d = viz.draw_graph(Value(1.0, label="a") * 2.0, timeout=0.5)
-    with pytest.raises(DotTimeoutError, match=r"did not finish this picture of 4 nodes within timeout=0.5 s"):
+    with pytest.raises(DotTimeoutError, match=r"did not finish this picture of 3 nodes within timeout=0.5 s"):
         d.svg()
     assert "within timeout=0.5 s" in d._repr_mimebundle_()["text/plain"]
     with pytest.raises(ValueError, match="timeout must be a positive number"):
@@ -305,7 +311,7 @@ def test_cli_refuses_large_pictures_and_reports_dot_errors(
         expr = f"tanh({expr}*w+b)"
     assert len(expr) == 501
     assert main([expr, "--at", "x=0.5", "w=0.9", "b=0.1", "-o", str(tmp_path / "g.svg")]) == 2
-    assert "303 nodes, more than max_nodes=200" in capsys.readouterr().err
+    assert "more than 15 × max_nodes = 3000" in capsys.readouterr().err
     monkeypatch.setenv("PATH", _fake_dot(tmp_path, "import time; time.sleep(30)"))
     assert main(["x*2", "--at", "x=1", "--timeout", "0.5", "-o", str(tmp_path / "g.svg")]) == 1
     assert "within timeout=0.5 s" in capsys.readouterr().err

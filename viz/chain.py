@@ -500,6 +500,7 @@ def draw_chain(
     model: ModuleLike | None = None,
     collapse: str | Collection[str] | None = None,
     rankdir: str = "auto",
+    ops: Literal["inline", "nodes"] = "inline",
     max_nodes: int = DEFAULT_MAX_NODES,
     lane: int | None = 0,
     lanes_shown: int = DEFAULT_SHOWN,
@@ -538,6 +539,8 @@ def draw_chain(
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
         collapse: Modules to draw as one box each (needs ``model``).
         rankdir: ``"auto"`` (fits the style's display), or graphviz's ``"LR"``, ``"TB"`` ….
+        ops: ``"inline"`` (the op in its result's node) or ``"nodes"``, as in
+            :func:`~viz.graph.draw_graph`.
         max_nodes: Refuse pictures with more drawn nodes than this.
         lane: With lanes, the lane (from 0) whose chain the caption shows, or None
             for the paths' products over all lanes; see :mod:`viz.chain`.
@@ -613,5 +616,6 @@ def draw_chain(
         dpi=dpi,
         timeout=timeout,
         cls=ChainDrawing,
+        ops=ops,
     )
     return cast(ChainDrawing, drawing)  # _emit made it with cls

@@ -15,7 +15,6 @@ picture's node count and what to do.
 
 from __future__ import annotations
 
-import base64
 import html
 import os
 import re
@@ -140,8 +139,8 @@ _SVG_SIZE = re.compile(r'\swidth="([\d.]+)(pt|px)?"\s+height="([\d.]+)(pt|px)?"'
 def fit_svg(svg: str) -> str:
     """HTML showing ``svg`` no wider than its container (scaled down, never up).
 
-    A picture wider than ~800 CSS px also gets a "full size" view (closed at first) that
-    scrolls sideways, so nothing is lost to the scaling.
+    A picture wider than ~800 CSS px can be clicked to see it at full size (its box then
+    scrolls sideways; a second click fits it again), so nothing is lost to the scaling.
     """
     start = svg.find("<svg")
     body = svg[start:] if start >= 0 else svg
@@ -152,23 +151,29 @@ def fit_svg(svg: str) -> str:
     unit = 4 / 3 if size.group(2) in (None, "pt") else 1.0
     width, height = float(size.group(1)) * unit, float(size.group(3)) * unit
     tag = head.group(0)
+    style = "max-width:100%;height:auto;display:block"
+    extra = ""
+    if width > _FULL_SIZE_FROM:
+        style += ";cursor:zoom-in"
+        extra = (
+            " onclick=\"this.style.maxWidth = this.style.maxWidth ? '' : 'none'\""
+            f' aria-label="a picture {width:.0f} px wide: click to see it at full size, again to fit it"'
+        )
     new_tag = (
         tag[: size.start()]
-        + f' width="{width:.0f}px" height="{height:.0f}px" style="max-width:100%;height:auto;display:block"'
+        + f' width="{width:.0f}px" height="{height:.0f}px" style="{style}"{extra}'
         + tag[size.end() :]
     )
-    fitted = new_tag + body[head.end() :]
-    out = f'<div class="chainrule-drawing" style="max-width:100%;overflow:hidden">{fitted}</div>'
-    if width > _FULL_SIZE_FROM:
-        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        out += (
-            '<details class="chainrule-full-size"><summary style="cursor:pointer;font-size:small">'
-            f"full size ({width:.0f} × {height:.0f} px; scroll sideways)</summary>"
-            f'<div style="max-width:100%;overflow-x:auto"><img alt="the picture at full size" '
-            f'width="{width:.0f}" height="{height:.0f}" style="max-width:none" '
-            f'src="data:image/svg+xml;base64,{data}"></div></details>'
-        )
-    return out
+    hint = (
+        f'<div style="font-size:small;opacity:0.7">{width:.0f} × {height:.0f} px, scaled to fit: '
+        "click the picture to see it at full size</div>"
+        if width > _FULL_SIZE_FROM
+        else ""
+    )
+    return (
+        f'<div class="chainrule-drawing" style="max-width:100%;overflow-x:auto">{new_tag}{body[head.end() :]}</div>'
+        f"{hint}"
+    )
 
 
 def format_for(path: str | os.PathLike[str]) -> str:

@@ -389,8 +389,9 @@ def _cell(text: str, *, bold: bool = False) -> str:
     return f"<TD><B>{body}</B></TD>" if bold else f"<TD>{body}</TD>"
 
 
-def _value_cells(name: str, data: str | None, grad: str | None) -> list[str]:
-    texts = [name] if name else []
+def _value_cells(name: str, data: str | None, grad: str | None, op: str = "") -> list[str]:
+    texts = [op] if op else []
+    texts += [name] if name else []
     texts.append(f"data {data if data is not None else '?'}")
     if grad != "":
         texts.append(f"grad {grad if grad is not None else '?'}")
@@ -398,14 +399,23 @@ def _value_cells(name: str, data: str | None, grad: str | None) -> list[str]:
 
 
 def _value_label(
-    name: str, data: str | None, grad: str | None, fill: str, emphasis: bool, look: Style, *, stacked: bool = False
+    name: str,
+    data: str | None,
+    grad: str | None,
+    fill: str,
+    emphasis: bool,
+    look: Style,
+    *,
+    stacked: bool = False,
+    op: str = "",
 ) -> str:
-    """A value node's table: name, data and grad side by side, or ``stacked`` one above the other.
+    """A value node's table: (the op that made it,) name, data and grad side by side, or ``stacked``.
 
     Left-to-right layouts stack the cells, so nodes are narrow where ranks sit side by side.
     """
-    texts = _value_cells(name, data, grad)
-    cells = [_cell(t, bold=bool(name) and k == 0) for k, t in enumerate(texts)]
+    cells = [f'<TD BGCOLOR="{look.op_fill}">{_lines(op)}</TD>'] if op else []
+    cells += [_cell(name, bold=True)] if name else []
+    cells += [_cell(t) for t in _value_cells("", data, grad)]
     border = f' COLOR="{look.hot}" BORDER="2"' if emphasis else ' BORDER="0"'
     rows = "".join(f"<TR>{c}</TR>" for c in cells) if stacked else f"<TR>{''.join(cells)}</TR>"
     return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">{rows}</TABLE>>'
@@ -586,7 +596,8 @@ def _text_size(lines: Sequence[str], size: float) -> tuple[float, float]:
 def _ranks(
     sizes: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str, tuple[float, float] | None]]
 ) -> dict[str, int]:
-    """dot's ranks, roughly: the longest path from a source (a labelled edge spans two ranks)."""
+    """dot's ranks, roughly: the longest path from a source (a labelled edge spans two ranks), then
+    each source moved down next to its first consumer, as dot's shortest-edges ranking does."""
     out_edges: dict[str, list[tuple[str, int]]] = {n: [] for n in sizes}
     waiting = dict.fromkeys(sizes, 0)
     for src, dst, label in edges:
@@ -595,6 +606,7 @@ def _ranks(
             waiting[dst] += 1
     rank = dict.fromkeys(sizes, 0)
     ready = [n for n, k in waiting.items() if k == 0]
+    sources = set(ready)
     while ready:
         n = ready.pop()
         for dst, span in out_edges[n]:
@@ -602,6 +614,9 @@ def _ranks(
             waiting[dst] -= 1
             if waiting[dst] == 0:
                 ready.append(dst)
+    for n, outs in out_edges.items():
+        if outs and n in sources:
+            rank[n] = max(0, min(rank[d] - span for d, span in outs))
     return rank
 
 
@@ -707,6 +722,7 @@ def _emit(
     dpi: float | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     cls: type[Drawing] = Drawing,
+    ops: str = "nodes",
 ) -> Drawing:
     """Build the DOT for ``g`` with ``style``: value nodes, op nodes, module clusters, edges.
 
@@ -737,7 +753,11 @@ def _emit(
             if box[pi] is not None and box[pi] != box[i]:
                 consumers_outside.add(pi)
     boxes_used = sorted({b for b in box if b is not None})
-    n_drawn = len(boxes_used) + sum(1 if v.is_leaf else 2 for i, v in enumerate(g.order) if box[i] is None)
+    if ops not in ("nodes", "inline"):
+        raise ValueError(f"ops must be 'inline' or 'nodes', got {ops!r}")
+    inline = ops == "inline"
+    per_op = 1 if inline else 2
+    n_drawn = len(boxes_used) + sum(1 if v.is_leaf else per_op for i, v in enumerate(g.order) if box[i] is None)
     if n_drawn > max_nodes:
         raise _too_large(g, n_drawn, max_nodes)
 
@@ -803,7 +823,7 @@ def _emit(
         if box[i] is not None:
             members[box[i]].append(i)  # type: ignore[index]
     emit_order = [*g.first, *(i for i in range(len(g.order)) if i not in set(g.first))]
-    edges = _edges(g, style, box, owner_container, theme)
+    edges = _edges(g, style, box, owner_container, theme, inline=inline)
 
     # What each node shows, and its rough size side by side (top to bottom) or stacked (left to right).
     box_rows: dict[int, list[str]] = {}
@@ -818,10 +838,10 @@ def _emit(
                 sizes[f"m{b}"] = stacked_sizes[f"m{b}"] = _box_size(box_rows[b], font)
             continue
         name = g.names[i] or (g.vid(i) if style.show_ids else "")
-        texts = _value_cells(name, style.data[i], style.grad[i])
+        texts = _value_cells(name, style.data[i], style.grad[i], _op_text(v) if inline and not v.is_leaf else "")
         sizes[g.vid(i)] = _cells_size(texts, font)
         stacked_sizes[g.vid(i)] = _box_size(texts, font)
-        if not v.is_leaf:
+        if not v.is_leaf and not inline:
             w, h = _text_size([_op_text(v)], font)
             sizes[f"{g.vid(i)}op"] = stacked_sizes[f"{g.vid(i)}op"] = (w + 20, max(h + 8, 22))
     estimate = [
@@ -863,13 +883,20 @@ def _emit(
         c.node(
             vid,
             label=_value_label(
-                name, style.data[i], style.grad[i], style.fill[i], i in style.emphasis, theme, stacked=stacked
+                name,
+                style.data[i],
+                style.grad[i],
+                style.fill[i],
+                i in style.emphasis,
+                theme,
+                stacked=stacked,
+                op=_op_text(v) if inline and not v.is_leaf else "",
             ),
             shape="plain",
         )
         if holder is not None:
             first_in.setdefault(holder, vid)
-        if not v.is_leaf:
+        if not v.is_leaf and not inline:
             c.node(
                 f"{vid}op",
                 label=_html(_op_text(v)),
@@ -985,15 +1012,20 @@ def _edges(
     box: Sequence[int | None],
     owner_container: Callable[[int | None], int | None],
     theme: Style,
+    *,
+    inline: bool = False,
 ) -> list[_Edge]:
-    """Every drawn edge, in order; edges between collapsed boxes merged per pair of boxes (with a count)."""
+    """Every drawn edge, in order; edges between collapsed boxes merged per pair of boxes (with a count).
+
+    With ``inline`` ops the edges go from each input straight to the node (whose first cell is the op).
+    """
     out: list[_Edge] = []
     merged: dict[tuple[str, str], _Edge] = {}
     counts: dict[tuple[str, str], int] = {}
     for i, v in enumerate(g.order):
         if v.is_leaf:
             continue
-        dst = f"m{box[i]}" if box[i] is not None else f"{g.vid(i)}op"
+        dst = f"m{box[i]}" if box[i] is not None else g.vid(i) if inline else f"{g.vid(i)}op"
         for k, p in enumerate(v.parents):
             pi = g.idx(p)
             src = f"m{box[pi]}" if box[pi] is not None else g.vid(pi)
@@ -1026,7 +1058,7 @@ def _edges(
             elif style.dim_others:
                 attrs.update(color=theme.dim)
             out.append(_Edge(src, dst, attrs, text, hot))
-        if box[i] is None:
+        if box[i] is None and not inline:
             attrs = {}
             if any((i, k) in style.hot for k in range(len(v.parents))):
                 attrs.update(color=theme.hot, penwidth="2.5")
@@ -1099,6 +1131,7 @@ def draw_graph(
     model: ModuleLike | None = None,
     collapse: str | Collection[str] | None = None,
     rankdir: str = "auto",
+    ops: Literal["inline", "nodes"] = "inline",
     max_nodes: int = DEFAULT_MAX_NODES,
     lanes_shown: int = DEFAULT_SHOWN,
     graph_attr: Mapping[str, Any] | None = None,
@@ -1137,6 +1170,9 @@ def draw_graph(
             groups of boxes are drawn as one edge labelled with their count.
         rankdir: ``"auto"`` picks top-to-bottom or left-to-right, whichever shows the
             text larger in the style's display; or graphviz's ``"LR"``, ``"TB"`` ….
+        ops: ``"inline"`` writes the op that made a Value in the first cell of its node
+            (compact: half the levels); ``"nodes"`` draws every op as a small node of its
+            own between its inputs and its result.
         max_nodes: Refuse pictures with more drawn nodes than this
             (:class:`GraphTooLargeError` says how to collapse); raise it explicitly to
             draw a larger graph.
@@ -1160,6 +1196,9 @@ def draw_graph(
     >>> from autograd import Value
     >>> a = Value(2.0, label="a")
     >>> dot = draw_graph(a + a).source      # a + a: two edges into the "+" node
+    >>> dot.count("v0 -> v1")
+    2
+    >>> dot = draw_graph(a + a, ops="nodes").source
     >>> dot.count("v0 -> v1op"), dot.count("v1op -> v1")
     (2, 1)
     """
@@ -1195,6 +1234,7 @@ def draw_graph(
         edge_attr=edge_attr,
         dpi=dpi,
         timeout=timeout,
+        ops=ops,
     )
 
 

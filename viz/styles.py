@@ -54,7 +54,7 @@ class Style:
         ink: Text and border colour.
         edge: Colour of ordinary edges.
         roles: Fill colour per node role.
-        op_fill: Fill of op nodes.
+        op_fill: Fill of op nodes (or of the op's cell, with ops inline).
         module: Fill of collapsed module boxes.
         cluster: Border of module clusters.
         hot: Highlighted paths and nodes.
@@ -132,7 +132,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
             ink="#1a1a1a",
             edge="#404040",
             roles=_LIGHT_ROLES,
-            op_fill="#ffffff",
+            op_fill="#f0f0f0",
             module="#e8daef",
             cluster="#7d3c98",
             hot="#d62728",
@@ -154,7 +154,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
             ink="#000000",
             edge="#303030",
             roles=_LIGHT_ROLES,
-            op_fill="#ffffff",
+            op_fill="#f0f0f0",
             module="#e8daef",
             cluster="#7d3c98",
             hot="#d62728",
@@ -177,7 +177,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
             ink="#000000",
             edge="#000000",
             roles=_roles("#e0e0e0", "#f2f2f2", "#f8f8f8", "#ffffff", "#d0d0d0"),
-            op_fill="#ffffff",
+            op_fill="#f0f0f0",
             module="#eeeeee",
             cluster="#555555",
             hot="#000000",
@@ -199,7 +199,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
             ink="#e8e8e8",
             edge="#a8a8a8",
             roles=_roles("#1f4e79", "#7a4a12", "#3a3a3a", "#262626", "#1e6b3a"),
-            op_fill="#262626",
+            op_fill="#383838",
             module="#4a2d5e",
             cluster="#c39bd3",
             hot="#ff6b6b",
