@@ -296,7 +296,7 @@ def test_steps_on_a_lane_graph() -> None:
     golden("lanes_steps_w_frame.dot", s.draw(w_frame.index).source)
     src = s.draw(len(s) - 1).source
     assert "grad [0.0983, 0.0525, 0.0226, … 4 lanes]<BR/>mean 0.0456, min 0.0088, max 0.0983" in src
-    assert "running sum" in src.split("label=<step 10/10")[1].split("<BR/>")[1]
+    assert "<BR/>running sum" in src.split("label=<step 10/10")[1]
     for i in range(len(s)):
         assert s.draw(i).source.startswith("digraph")
 

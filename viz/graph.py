@@ -593,6 +593,24 @@ def _text_size(lines: Sequence[str], size: float) -> tuple[float, float]:
     return width, len(lines) * size * _LINE
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """``text``'s lines, each longer one broken before a ``×``, ``+`` or after a comma to fit ``width``.
+
+    Continuation lines are indented, so a wrapped chain still reads as one equation.
+    """
+    out: list[str] = []
+    for line in text.splitlines():
+        while len(line) > width:
+            cut = max(line.rfind(sep, 0, width) for sep in (" × ", " + ", " = ", ", "))
+            if cut <= width // 3:
+                break
+            cut += 1 if line[cut] == "," else 0
+            out.append(line[:cut])
+            line = "    " + line[cut:].lstrip()
+        out.append(line)
+    return out
+
+
 def _ranks(
     sizes: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str, tuple[float, float] | None]]
 ) -> dict[str, int]:
@@ -780,8 +798,9 @@ def _emit(
         # (8–15 above 0–7 in MLP(2, [16, 16, 1])), where every order has the same crossings.
         top.graph_attr.setdefault("mclimit", "0.1")
     caption_size = (0.0, 0.0)
+    width = max(40, int(theme.fit[0] / (caption_font * _CHAR)))  # characters the display shows on a line
     if style.caption and not style.legend:
-        lines = style.caption.splitlines()
+        lines = _wrap(style.caption, width)
         top.graph_attr.setdefault("label", f"<{'<BR/>'.join(html.escape(line) for line in lines)}>")
         top.graph_attr.setdefault("labelloc", "t")
         top.graph_attr.setdefault("labeljust", "l")
@@ -789,7 +808,7 @@ def _emit(
     elif style.legend:
         rows = []
         if style.caption:
-            lines = style.caption.splitlines()
+            lines = _wrap(style.caption, width)
             body = "".join(f'{html.escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
             rows.append(f'<TR><TD ALIGN="LEFT">{body}</TD></TR>')
             caption_size = _text_size(lines, caption_font)

@@ -124,7 +124,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
         "notebook": Style(
             name="notebook",
             fontsize=11,
-            edge_fontsize=10,
+            edge_fontsize=11,
             caption_fontsize=12,
             dpi=96,
             fit=(750.0, None),
@@ -191,7 +191,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
         "dark": Style(
             name="dark",
             fontsize=11,
-            edge_fontsize=10,
+            edge_fontsize=11,
             caption_fontsize=12,
             dpi=96,
             fit=(750.0, None),
