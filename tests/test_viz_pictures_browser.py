@@ -47,13 +47,14 @@ def _check(pages: dict[str, Path], *, dark: bool = False) -> dict[str, list[str]
 
 
 @pytest.fixture(scope="module")
-def notebook_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def notebook_pages() -> dict[str, Path]:
     """The notebooks as they are in the tree, executed (a failing cell does not stop the rest: the
     notebooks' own checks are nbmake's job; this test is about their pictures) and exported offline."""
     import nbformat
     from nbconvert.preprocessors import ExecutePreprocessor
 
-    out = tmp_path_factory.mktemp("notebooks_html")
+    out = ROOT / "build" / "pictures_pages"  # kept, for a person to open
+    out.mkdir(parents=True, exist_ok=True)
     executed, failing = [], []
     for source in NOTEBOOKS:
         nb = nbformat.read(source, as_version=4)
