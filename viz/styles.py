@@ -141,6 +141,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
             negative=(0x43, 0x93, 0xC3),
             positive=(0xD6, 0x60, 0x4D),
             zero=(0xFF, 0xFF, 0xFF),
+            extra_graph=MappingProxyType({"nodesep": "0.18", "ranksep": "0.35"}),
         ),
         # A 1280×720 slide (960×540 pt): text of 18 pt and more, 150 dpi rasters.
         "slide": Style(
@@ -208,6 +209,7 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
             negative=(0x3A, 0x7C, 0xC4),
             positive=(0xC8, 0x4B, 0x3C),
             zero=(0x26, 0x26, 0x26),
+            extra_graph=MappingProxyType({"nodesep": "0.18", "ranksep": "0.35"}),
         ),
     }
 )
