@@ -880,7 +880,9 @@ def _emit(
     if rankdir == "auto":
         rankdir = user_graph.get("rankdir") or _auto_rankdir(sizes, estimate, caption_size, theme, stacked_sizes)
     top.graph_attr["rankdir"] = user_graph.get("rankdir", rankdir)
-    stacked = top.graph_attr["rankdir"] in ("LR", "RL")
+    # Cells are stacked where that makes ranks narrower: left to right always, and top to bottom too
+    # when the display scrolls (a notebook), where a picture's height costs less than its width.
+    stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL")
     first_in: dict[int, str] = {}  # cluster → a node inside it (for edges to the whole cluster)
     emitted_boxes: set[int] = set()
     for i in emit_order:
