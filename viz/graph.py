@@ -1,9 +1,12 @@
 """`draw_graph`: a computation graph with every node's value and gradient.
 
-Every :class:`~autograd.Value` is a node showing its label (if any), ``data`` and
-``grad``; every op is a small node of its own between its inputs and its result, so
-``a + a`` shows two edges. Node ids are topological (``v0``, ``v1`` … parents before
-children; an op node is its result's id plus ``op``) and numbers have a fixed
+Every :class:`~autograd.Value` is a node showing the op that made it (first cell, grey),
+its label (if any), ``data`` and ``grad``; each input is an edge into it, so ``a + a``
+shows two edges. With ``ops="nodes"`` every op is a small node of its own between its
+inputs and its result instead (twice the levels). Node ids are topological (``v0``,
+``v1`` … parents before children; an op node is its result's id plus ``op``). A node's
+cells sit side by side, or stacked where that keeps ranks narrow (left-to-right layouts,
+and any layout in a display that scrolls, like a notebook). Numbers have a fixed
 number of significant digits (:func:`viz.numbers.format_number`), so the DOT text is
 deterministic and can be compared with a golden file. Labels are HTML tables in which
 every user string is escaped.
