@@ -15,24 +15,27 @@ from autograd.rules import unregister
 
 
 def test_seed_caption_for_w1_is_reproduced() -> None:
-    """Seed 000: ∂E/∂W1 = ∂E/∂predicted × ∂predicted/∂s × ∂s/∂W1 = 0.844352 × 0.109860 × 0.1."""
+    """Seed 000: ∂E/∂W1 = ∂E/∂predicted × ∂predicted/∂s × ∂s/∂W1 = 0.8444 × 0.1099 × 0.1 (4 significant digits)."""
     e, w1, w2, b = seed_neuron()
     d = viz.draw_chain(e, w1)
-    assert d.caption == "∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609"
+    assert d.caption == "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276"
     assert viz.chain_caption(e, w1) == d.caption
-    assert viz.chain_caption(e, w2) == "∂E/∂W2 = 0.844352 × 0.109860 × 0.3 = 0.0278283"
+    assert viz.chain_caption(e, w2) == "∂E/∂W2 = 0.8444 × 0.1099 × 0.3 = 0.02783"
     # The article takes ∂s/∂b = 0; it is 1.
-    assert viz.chain_caption(e, b) == "∂E/∂b = 0.844352 × 0.109860 × 1 = 0.0927609"
+    assert viz.chain_caption(e, b) == "∂E/∂b = 0.8444 × 0.1099 × 1 = 0.09276"
+    # digits= sets every number, in the caption and on the picture alike.
+    six = viz.draw_chain(e, w1, digits=6)
+    assert six.caption == "∂E/∂W1 = 0.844352 × 0.10986 × 0.1 = 0.00927609"
+    assert "label=<0.10986>" in six.source
+    assert "grad 0.00927609" in six.source
 
 
 def test_seed_caption_every_edge() -> None:
     """Without grouping at named nodes, every local derivative of E = 0.5·(0.03 − p)**2 shows (×1 of + left out)."""
     e, w1, *_ = seed_neuron()
-    assert viz.chain_caption(e, w1, factors="edges") == (
-        "∂E/∂W1 = 0.5 × (-1.68870) × (-1) × 0.109860 × 0.1 = 0.00927609"
-    )
+    assert viz.chain_caption(e, w1, factors="edges") == ("∂E/∂W1 = 0.5 × (-1.689) × (-1) × 0.1099 × 0.1 = 0.009276")
     assert viz.chain_caption(e, w1, factors="edges", drop_ones=False) == (
-        "∂E/∂W1 = 0.5 × (-1.68870) × (-1) × 0.109860 × 1 × 1 × 0.1 = 0.00927609"
+        "∂E/∂W1 = 0.5 × (-1.689) × (-1) × 0.1099 × 1 × 1 × 0.1 = 0.009276"
     )
 
 
@@ -43,13 +46,13 @@ def test_seed_caption_with_unlabelled_graph_and_a_squared_error_op() -> None:
     p = s.sigmoid()
     e = 0.5 * (0.03 - p) ** 2
     e.label = "E"
-    assert viz.chain_caption(e, w1) == "∂E/∂W1 = 0.5 × (-1.68870) × (-1) × 0.109860 × 0.1 = 0.00927609"
+    assert viz.chain_caption(e, w1) == "∂E/∂W1 = 0.5 × (-1.689) × (-1) × 0.1099 × 0.1 = 0.009276"
     name = "half_sq_err_viz_test"
     try:
         half_sq = define_op(name, lambda y: 0.5 * (y - 0.03) ** 2, lambda out, y: (y - 0.03,))
         e2 = half_sq(p)
         e2.label = "E"
-        assert viz.chain_caption(e2, w1) == "∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609"
+        assert viz.chain_caption(e2, w1) == "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276"
     finally:
         unregister(name)
 
@@ -61,11 +64,11 @@ def test_seed_chain_drawing_golden() -> None:
 
 def test_chain_edges_are_highlighted_and_labelled_and_others_grey() -> None:
     e, w1, *_ = seed_neuron()
-    src = viz.draw_chain(e, w1).source
+    src = viz.draw_chain(e, w1, ops="nodes").source
     hot = re.findall(r"-> v\d+op \[label=<([^>]*)> color=\"#d62728\"", src)
-    assert hot == ["0.1000", "1.0000", "1.0000", "0.1099", "-1.0000", "-1.6887", "0.5000"]
+    assert hot == ["0.1", "1", "1", "0.1099", "-1", "-1.689", "0.5"]
     assert src.count('color="#b0b0b0"') == 8  # 7 input edges off the path, and 0.3·W2's op→value edge
-    assert "label=<∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609>" in src
+    assert "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276<BR" in src
 
 
 def test_several_paths_are_listed_and_summed() -> None:
@@ -76,16 +79,17 @@ def test_several_paths_are_listed_and_summed() -> None:
     y.label = "y"
     caption = viz.chain_caption(y, x)
     c = math.cos(0.25)
+    half = viz.format_number(c * 0.5)
     lines = caption.splitlines()
     assert lines == [
-        f"path 1: {viz.short(c)} × 0.5 = {viz.short(c * 0.5)}",
-        f"path 2: {viz.short(c)} × 0.5 = {viz.short(c * 0.5)}",
+        f"path 1: {viz.format_number(c)} × 0.5 = {viz.format_number(c * 0.5)}",
+        f"path 2: {viz.format_number(c)} × 0.5 = {viz.format_number(c * 0.5)}",
         "path 3: 1 × 0.5 = 0.5",
         "path 4: 1 × 0.5 = 0.5",
-        f"∂y/∂x = {viz.short(c * 0.5)} + {viz.short(c * 0.5)} + 0.5 + 0.5 = {viz.short(2 * 0.5 * (c + 1))}",
+        f"∂y/∂x = {half} + {half} + 0.5 + 0.5 = {viz.format_number(2 * 0.5 * (c + 1))}",
     ]
     (g,) = grad(y, [x])
-    assert viz.short(g) == viz.short(2 * 0.5 * (c + 1))
+    assert viz.format_number(g) == viz.format_number(2 * 0.5 * (c + 1))
 
 
 def test_listing_stops_at_max_listed_but_sum_covers_all() -> None:
@@ -99,7 +103,7 @@ def test_listing_stops_at_max_listed_but_sum_covers_all() -> None:
     assert len(lines) == 5
     assert lines[3] == "… and 13 more paths"
     (g,) = grad(v, [x])
-    assert lines[4] == f"∂y/∂x = the sum over 16 paths = {viz.short(g)}"
+    assert lines[4] == f"∂y/∂x = the sum over 16 paths = {viz.format_number(g)}"
 
 
 def test_too_many_paths_still_draws_with_the_gradient() -> None:
@@ -110,7 +114,9 @@ def test_too_many_paths_still_draws_with_the_gradient() -> None:
     v.label = "y"
     d = viz.draw_chain(v, x, max_nodes=1000)
     (g,) = grad(v, [x])
-    assert d.caption.startswith(f"∂y/∂x = {viz.short(g)} (the sum over {2**30} paths, more than limit=1000 to list")
+    assert d.caption.startswith(
+        f"∂y/∂x = {viz.format_number(g)} (the sum over {2**30} paths, more than limit=1000 to list"
+    )
     assert d.source.count('color="#d62728"') >= 90  # every edge lies on a path
 
 
@@ -127,7 +133,7 @@ def test_no_path_and_trivial_path() -> None:
 def test_unlabelled_nodes_are_named_by_their_id() -> None:
     x = Value(2.0)
     y = x.exp()
-    assert viz.chain_caption(y, x) == f"∂v1/∂v0 = {viz.short(math.exp(2.0))}"
+    assert viz.chain_caption(y, x) == f"∂v1/∂v0 = {viz.format_number(math.exp(2.0))}"
 
 
 @pytest.mark.parametrize(
@@ -148,4 +154,4 @@ def test_bad_caption_arguments(kwargs: dict[str, Any], message: str) -> None:
 def test_chain_renders_with_caption() -> None:
     e, w1, *_ = seed_neuron()
     texts = svg_texts(viz.draw_chain(e, w1).svg())
-    assert "∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609" in texts
+    assert "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276" in texts

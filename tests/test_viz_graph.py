@@ -11,7 +11,7 @@ from viz_support import golden, needs_dot, seed_neuron, svg_texts
 
 import viz
 from autograd import Value, dot, topological_order
-from viz.numbers import fixed, short
+from viz.numbers import fixed, format_number, short
 
 
 def test_a_plus_a_golden() -> None:
@@ -19,13 +19,14 @@ def test_a_plus_a_golden() -> None:
     b = a + a
     b.backward()
     src = viz.draw_graph(b).source
-    assert src.count("v0 -> v1op") == 2
+    assert src.count("v0 -> v1\n") == 2  # the op in the result's node: two edges into it
+    assert viz.draw_graph(b, ops="nodes").source.count("v0 -> v1op") == 2
     golden("add_self.dot", src)
 
 
 def test_seed_neuron_golden_with_local_grads_and_parameters() -> None:
     e, w1, w2, b = seed_neuron()
-    golden("seed_neuron.dot", viz.draw_graph(e, local_grads=True, params=[w1, w2, b]).source)
+    golden("seed_neuron.dot", viz.draw_graph(e, local_grads=True, params=[w1, w2, b], ops="nodes").source)
 
 
 def test_gradient_colouring_golden() -> None:
@@ -97,14 +98,14 @@ def test_precision_is_fixed_and_configurable() -> None:
 def test_local_grads_on_every_edge() -> None:
     x = Value(0.5, label="x")
     y = (x * x).tanh()
-    src = viz.draw_graph(y, local_grads=True).source
-    assert src.count("v0 -> v1op [label=<0.5000>]") == 2
-    assert f"v1 -> v2op [label=<{fixed(1 - y.data**2)}>]" in src
+    src = viz.draw_graph(y, local_grads=True, ops="nodes").source
+    assert src.count("v0 -> v1op [label=<0.5>]") == 2
+    assert f"v1 -> v2op [label=<{format_number(1 - y.data**2)}>]" in src
 
 
 def test_op_nodes_show_symbol_and_parameter() -> None:
     x = Value(2.0)
-    src = viz.draw_graph(vsum_like(x)).source
+    src = viz.draw_graph(vsum_like(x), ops="nodes").source
     for text in ("<**3>", "<2**>", "<leaky_relu(0.1)>", "<σ>", "<÷>"):
         assert f"label={text}" in src
 
@@ -115,7 +116,7 @@ def vsum_like(x: Value) -> Value:
 
 def test_several_outputs() -> None:
     x = Value(1.0, label="x")
-    src = viz.draw_graph([x * 2.0, x + 1.0]).source
+    src = viz.draw_graph([x * 2.0, x + 1.0], legend=False).source
     assert src.count(viz.ROLE_COLORS["output"]) == 2
 
 
@@ -125,9 +126,16 @@ def test_several_outputs() -> None:
         ({"root": "x"}, TypeError, "root must be a Value or a sequence of Values, got str"),
         ({"root": []}, ValueError, "empty sequence"),
         ({"root": [Value(1.0), 2.0]}, TypeError, r"root\[1\] must be a Value, got float"),
-        ({"precision": -1}, ValueError, "precision must be an int from 0 to 17"),
+        ({"precision": -1}, ValueError, "digits must be an int from 1 to 17"),
+        ({"digits": 0}, ValueError, "digits must be an int from 1 to 17"),
+        ({"digits": 3, "precision": 4}, ValueError, "not both"),
+        ({"style": "neon"}, ValueError, "style must be one of 'notebook', 'slide', 'print', 'dark'"),
+        ({"names": 3}, TypeError, "names must be a mapping or a function"),
+        ({"legend": "yes"}, TypeError, "legend must be True, False or None"),
+        ({"vmax": -1.0, "color": "grad"}, ValueError, "vmax must be a positive finite number"),
+        ({"node_attr": ["fontsize"]}, TypeError, "node_attr must be a mapping"),
         ({"color": "rainbow"}, ValueError, "color must be 'role', 'grad' or 'none'"),
-        ({"rankdir": "XY"}, ValueError, "rankdir must be one of"),
+        ({"rankdir": "XY"}, ValueError, "rankdir must be 'auto' or one of LR, RL, TB, BT"),
         ({"params": [1.0]}, TypeError, "params must contain Values, got float"),
         ({"collapse": "Neuron"}, ValueError, "collapse= needs model="),
         ({"model": object()}, TypeError, "model must provide named_modules"),
@@ -147,8 +155,9 @@ def test_real_svg_render_and_files(tmp_path: Path) -> None:
     assert "data 0.3565" in texts
     assert "E" in texts
     bundle = d._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
+    assert sorted(bundle) == ["image/svg+xml", "text/html", "text/plain"]
     assert d._repr_svg_() == bundle["image/svg+xml"]
+    assert 'style="max-width:100%;height:auto;display:block' in bundle["text/html"]
     for ext, magic in ((".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF"), (".dot", b"digraph")):
         path = d.save(tmp_path / f"graph{ext}")
         assert path.read_bytes().startswith(magic)
@@ -186,6 +195,6 @@ def test_dot_is_used_for_weights_and_inputs_in_one_node() -> None:
     ws = [Value(0.5, label="w0"), Value(-0.5, label="w1")]
     xs = [Value(1.0, label="x0"), Value(2.0, label="x1")]
     z = dot(ws, xs, Value(0.1, label="b"))
-    src = viz.draw_graph(z, local_grads=True).source
-    assert src.count("label=<·>") == 1
+    src = viz.draw_graph(z, local_grads=True, ops="nodes").source
+    assert src.count("label=<Σ w·x>") == 1
     assert src.count(" -> v5op") == 5  # w0, x0, w1, x1, b

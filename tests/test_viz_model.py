@@ -46,7 +46,7 @@ def _cluster_body(src: str, name: str) -> str:
 def test_node_assignment_rules() -> None:
     """Parameters → innermost module; a node using a module's parameter → that module; unary → its input's module."""
     model, loss, xs = mlp_loss([2, 1])
-    src = viz.draw_graph(loss, model=model).source
+    src = viz.draw_graph(loss, model=model, ops="nodes").source
     neuron = model.layers[0].neurons[1]
     ids = {id(v): f"v{i}" for i, v in enumerate(topological_order(loss))}
     body = _cluster_body(src, "cluster_m3")
@@ -105,25 +105,36 @@ def test_box_shows_the_module_outputs() -> None:
     src = viz.draw_graph(loss, model=model, collapse="Layer").source
     outs = model.layers[0]([Value(0.5), Value(-1.0)])  # the same numbers as the drawn forward pass
     for o in outs:
-        assert f"out data {viz.fixed(o.data)}" in src
+        assert f"out data {viz.format_number(o.data)}" in src
 
 
-def test_mlp_2_16_16_1_warns_without_collapse_and_is_readable_with_it() -> None:
+def test_mlp_2_16_16_1_is_refused_without_collapse_and_is_readable_with_it() -> None:
     model, loss, _ = mlp_loss([16, 16, 1])
-    with pytest.warns(viz.LargeGraphWarning, match=r"474 nodes .*collapse='Layer' or collapse='Neuron'"):
+    with pytest.raises(
+        viz.GraphTooLargeError,
+        match=r"407 nodes, more than max_nodes=200 .*collapse='Layer' or collapse='Neuron'.*max_nodes=407",
+    ):
         viz.draw_graph(loss, model=model)
+    with pytest.raises(viz.GraphTooLargeError, match="474 nodes"):  # ops as nodes of their own: more
+        viz.draw_chain(loss, model.parameters()[0], model=model, ops="nodes")
+    assert viz.draw_graph(loss, model=model, max_nodes=407).node_count == 407  # raised explicitly: drawn
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         by_layer = viz.draw_graph(loss, model=model, collapse="Layer").source
         by_neuron = viz.draw_graph(loss, model=model, collapse="Neuron").source
-    # Layer boxes: 3 boxes, 2 inputs, the target constant, − and **: a short chain.
-    assert len(re.findall(r"^\t+(?:v\d+|m\d+)(?:op)? \[", by_layer, flags=re.MULTILINE)) == 3 + 2 + 1 + 4
+    # Layer boxes: 3 boxes, 2 inputs, the target constant, − and ** (each op in its result's node): a short chain.
+    assert len(re.findall(r"^\t+(?:v\d+|m\d+)(?:op)? \[", by_layer, flags=re.MULTILINE)) == 3 + 2 + 1 + 2
     # Neuron boxes: 33 boxes in 3 layer clusters; edges between boxes appear once per pair.
     assert len(re.findall(r"^\t+m\d+ \[", by_neuron, flags=re.MULTILINE)) == 33
     assert len(clusters(by_neuron)) == 3
-    edges = re.findall(r"^\t(\S+) -> (\S+)", by_neuron, flags=re.MULTILINE)
-    # x→layer 0, layer 0→layer 1, layer 1→output neuron, and the loss's 5 edges (box→−, 1→−, −→−, −→**, **→loss).
-    assert len(edges) == len(set(edges)) == 2 * 16 + 16 * 16 + 16 + 5
+    edges = re.findall(r"^\t(\S+) -> (\S+) ?(.*)", by_neuron, flags=re.MULTILINE)
+    # Edges between groups of boxes are one labelled edge each: x0→layer 0, x1→layer 0, layer 0→layer 1,
+    # layer 1→output neuron; then the loss's 3 edges (box→−, 1→−, −→**; each op in its result's node).
+    assert len(edges) == len({e[:2] for e in edges}) == 4 + 3
+    labels = [re.search(r"label=<(\d+ edges)>", attrs) for _, _, attrs in edges]
+    assert [m.group(1) for m in labels if m] == ["16 edges", "16 edges", "256 edges", "16 edges"]
+    assert by_neuron.count("lhead=cluster_m") == 4
+    assert by_neuron.count("ltail=cluster_m") == 2
 
 
 @needs_dot

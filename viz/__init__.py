@@ -4,7 +4,7 @@
   optional local derivative on each edge, colour by role or by gradient, models
   grouped (or collapsed) by module.
 - :func:`draw_chain` — every path from an output to an input highlighted, with the
-  chain-rule caption ``∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609``.
+  chain-rule caption ``∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276`` (also as LaTeX).
 - :func:`steps` — the forward then backward pass as frames: a self-contained player (slider,
   buttons, keys; no kernel, no network) in Jupyter and in HTML files, GIF and PDF exports.
 - ``python -m viz EXPR --at x=… -o graph.svg`` — the same from the command line.
@@ -13,31 +13,46 @@ draw_graph, draw_chain and steps take Values holding lanes (one scalar per sampl
 batch in one graph): a lane Value shows its first values, its lane count and mean/min/max,
 and the derivative chain is shown at one lane and summed over all of them.
 
+Every number is written by :func:`format_number` (4 significant digits unless
+``digits=`` says otherwise). ``style="notebook" | "slide" | "print" | "dark"`` picks the
+look (:mod:`viz.styles`); ``names=`` gives Values and parameters display names.
+
 Drawings are :class:`graphviz.Digraph` objects with deterministic DOT text; they show
-inline in Jupyter as SVG, or as DOT text with an install hint when graphviz's ``dot``
-program is missing.
+inline in Jupyter as SVG scaled to the column, or as DOT text with an install hint
+when graphviz's ``dot`` program is missing. ``dot`` always runs with a timeout.
 """
 
-from viz.chain import chain_caption, draw_chain
-from viz.display import INSTALL_HINT, DotNotFoundError, Drawing
-from viz.graph import ROLE_COLORS, LargeGraphWarning, ModuleLike, draw_graph
-from viz.numbers import fixed, fixed_lanes, short, short_lanes
+from viz.chain import Caption, ChainDrawing, chain_caption, draw_chain
+from viz.display import DEFAULT_TIMEOUT, INSTALL_HINT, DotError, DotNotFoundError, DotTimeoutError, Drawing
+from viz.graph import ROLE_COLORS, GraphTooLargeError, LargeGraphWarning, ModuleLike, draw_graph
+from viz.numbers import fixed, fixed_lanes, format_lanes, format_number, short, short_lanes
 from viz.steps import Frame, Steps, steps
+from viz.styles import STYLES, Style
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "INSTALL_HINT",
     "ROLE_COLORS",
+    "STYLES",
+    "Caption",
+    "ChainDrawing",
+    "DotError",
     "DotNotFoundError",
+    "DotTimeoutError",
     "Drawing",
     "Frame",
+    "GraphTooLargeError",
     "LargeGraphWarning",
     "ModuleLike",
     "Steps",
+    "Style",
     "chain_caption",
     "draw_chain",
     "draw_graph",
     "fixed",
     "fixed_lanes",
+    "format_lanes",
+    "format_number",
     "short",
     "short_lanes",
     "steps",

@@ -4,7 +4,16 @@ The chain rule's picture from the seeds: every path from the output down to the 
 is highlighted, each of its edges labelled with its local derivative, and a caption
 multiplies the factors along each path and adds the paths up, e.g.::
 
-    ∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609
+    ∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276
+
+The caption is a :class:`Caption`: a ``str`` whose :meth:`~Caption.latex` gives the chain
+rule with symbols and numbers, as a teacher writes it (and Jupyter shows it so)::
+
+    \\frac{\\partial E}{\\partial W_{1}} = \\frac{\\partial E}{\\partial \\mathrm{predicted}} ·
+    … = 0.8444 \\times 0.1099 \\times 0.1 = 0.009276
+
+Numbers have ``digits`` significant digits (:func:`viz.numbers.format_number`), the same
+in the caption as on the picture's nodes and edges.
 
 How the factors are grouped (``factors=``):
 
@@ -39,22 +48,136 @@ the factors at one lane.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any, Literal
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Literal, cast
 
 from autograd import Chain, Value, chain_summary, derivative_chains
 from autograd.chains import DEFAULT_PATH_LIMIT, ChainSummary
-from viz.display import Drawing
-from viz.graph import DEFAULT_MAX_NODES, Color, ModuleLike, _emit, _fills, _Graph, _prepare, _Style
-from viz.numbers import DEFAULT_SHOWN, fixed_lanes, is_lanes, short, short_lanes
+from viz.display import DEFAULT_TIMEOUT, Drawing
+from viz.graph import (
+    DEFAULT_MAX_NODES,
+    Color,
+    ModuleLike,
+    Names,
+    _checked_name,
+    _default_rankdir,
+    _emit,
+    _fills,
+    _Graph,
+    _legend,
+    _legend_flag,
+    _prepare,
+    _resolve_digits,
+    _Style,
+)
+from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes, format_number, is_lanes
+from viz.styles import Style, get_style
 
-__all__ = ["Factors", "chain_caption", "draw_chain"]
+__all__ = ["Caption", "ChainDrawing", "Factors", "chain_caption", "draw_chain", "latex_name", "latex_number"]
 
 Factors = Literal["auto", "labels", "edges"]
 
 
+class Caption(str):
+    """A chain caption: the text, plus :meth:`latex` (Jupyter shows the LaTeX)."""
+
+    _latex: str
+
+    def __new__(cls, text: str, latex: str = "") -> Caption:
+        obj = super().__new__(cls, text)
+        obj._latex = latex
+        return obj
+
+    def latex(self) -> str:
+        """The chain rule with symbols and numbers, as LaTeX math (without ``$``)."""
+        return self._latex
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self._latex}$"
+
+
+class ChainDrawing(Drawing):
+    """The :class:`~viz.display.Drawing` of :func:`draw_chain`, whose caption also gives LaTeX."""
+
+    def latex(self) -> str:
+        """The caption's chain rule as LaTeX math (see :class:`Caption`)."""
+        caption = self.caption
+        return caption.latex() if isinstance(caption, Caption) else latex_text(caption)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.latex()}$"
+
+
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "η": "eta", "θ": "theta",
+    "λ": "lambda", "μ": "mu", "σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega", "Σ": "Sigma",
+}  # fmt: skip
+_ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0307": "dot"}
+_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁱⁿ", "0123456789+-()in", strict=True))
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₒₓᵢⱼₖₙ", "0123456789+-()aeoxijkn", strict=True))
+_LATEX_SPECIAL = {c: f"\\{c}" for c in "#$%&_{}"} | {"\\": "\\backslash ", "^": "\\hat{}", "~": "\\sim "}
+
+
+def latex_text(text: str) -> str:
+    """``text`` as LaTeX ``\\text{…}`` lines (for captions that are not one chain)."""
+    lines = [r"\text{" + "".join(_LATEX_SPECIAL.get(c, c) for c in line) + "}" for line in text.splitlines()]
+    return r"\begin{array}{l}" + r" \\ ".join(lines) + r"\end{array}" if len(lines) > 1 else "".join(lines)
+
+
+def latex_name(name: str) -> str:
+    """A display name as LaTeX: ``W1`` → ``W_{1}``, ``w¹₂₁`` → ``w^{1}_{21}``, ``σ`` → ``\\sigma``.
+
+    A name already written in LaTeX (with ``\\``, ``_``, ``^`` or ``{``) is used as it is;
+    a word longer than one letter is set upright (``\\mathrm{predicted}``).
+
+    >>> latex_name("W1"), latex_name("w¹₂₁"), latex_name("w_{21}^{(1)}"), latex_name("predicted")
+    ('W_{1}', 'w^{1}_{21}', 'w_{21}^{(1)}', '\\\\mathrm{predicted}')
+    """
+    if any(c in name for c in "\\_^{"):
+        return name
+    out, sup, sub = "", "", ""
+    for c in name:
+        decomposed = unicodedata.normalize("NFD", c)
+        base, marks = decomposed[0], decomposed[1:]
+        if c in _SUP:
+            sup += _SUP[c]
+        elif c in _SUB:
+            sub += _SUB[c]
+        elif len(marks) == 1 and marks[0] in _ACCENTS and base.isalpha():
+            out += f"\\{_ACCENTS[marks[0]]}{{{base}}}"  # ŷ → \hat{y}
+        else:
+            out += f"\\{_GREEK[c]} " if c in _GREEK else c
+    m = re.fullmatch(r"([A-Za-z]+)(\d+)", out)
+    if m and not sub:
+        out, sub = m.group(1), m.group(2)
+    out = out.strip()
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9.]+", out):
+        out = r"\mathrm{" + out + "}"
+    elif not re.fullmatch(r"[A-Za-z]|\\[a-zA-Z]+|\\[a-z]+\{[A-Za-z]\}", out):
+        out = r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in out) + "}"
+    return out + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub else "")
+
+
+def latex_number(text: str) -> str:
+    """A formatted number as LaTeX: ``1.234e-05`` → ``1.234 \\times 10^{-5}``."""
+    mantissa, e, exp = text.partition("e")
+    if not e:
+        return text
+    return f"{mantissa} \\times 10^{{{int(exp)}}}"
+
+
+def _partial(top: str, bottom: str) -> str:
+    return f"\\frac{{\\partial {latex_name(top)}}}{{\\partial {latex_name(bottom)}}}"
+
+
+def _latex_term(text: str) -> str:
+    return f"\\left({latex_number(text[1:-1])}\\right)" if text.startswith("(") else latex_number(text)
+
+
 def _term(x: float, digits: int) -> str:
-    text = short(x, digits)
+    text = format_number(x, digits)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -63,14 +186,42 @@ def _at(x: Any, lane: int) -> float:
     return float(x[lane]) if is_lanes(x) else float(x)
 
 
-def _factor_texts(chain: Chain, mode: str, digits: int, drop_ones: bool, lane: int = 0) -> list[str]:
+def _factors(
+    chain: Chain, mode: str, digits: int, drop_ones: bool, names: _Naming, lane: int = 0
+) -> tuple[list[str], list[str]]:
+    """Each factor of ``chain`` as text, and as a LaTeX partial derivative ``∂start/∂end``."""
     if mode == "labels":
-        values = [_at(s.factor, lane) for s in chain.segments(lambda v: bool(v.label))]
+        pairs = [(_at(s.factor, lane), (s.start, s.end)) for s in chain.segments(names.named)]
     else:
-        values = [_at(e.local, lane) for e in chain.edges]
+        pairs = [(_at(e.local, lane), (e.child, e.parent)) for e in chain.edges]
         if drop_ones:
-            values = [x for x in values if x != 1.0] or [1.0]
-    return [_term(x, digits) for x in values] or ["1"]
+            pairs = [p for p in pairs if p[0] != 1.0] or [(1.0, (chain.output, chain.wrt))]
+    if not pairs:
+        return ["1"], []
+    texts = [_term(x, digits) for x, _ in pairs]
+    return texts, [_partial(names(a), names(b)) for _, (a, b) in pairs]
+
+
+def _factor_texts(chain: Chain, mode: str, digits: int, drop_ones: bool, names: _Naming, lane: int = 0) -> list[str]:
+    return _factors(chain, mode, digits, drop_ones, names, lane)[0]
+
+
+class _Naming:
+    """Names of nodes for captions: display names, else the drawing id (``v3``)."""
+
+    def __init__(self, g: _Graph) -> None:
+        self._g = g
+
+    def __call__(self, v: Value) -> str:
+        i = self._g.index.get(id(v))
+        if i is None:  # wrt outside the graph
+            return _checked_name(v.label, "the label") or "wrt"
+        return self._g.name(i)
+
+    def named(self, v: Value) -> bool:
+        """Whether ``v`` has a display name (a label, a parameter name or one from ``names=``)."""
+        i = self._g.index.get(id(v))
+        return bool(self._g.names[i]) if i is not None else bool(v.label)
 
 
 def _path_text(texts: list[str], product: str) -> str:
@@ -101,6 +252,7 @@ def _lanes_caption(
     max_listed: int,
     lane: int | None,
     shown: int,
+    names: _Naming,
 ) -> str:
     """The caption when the paths hold ``n`` lanes (see the module docstring)."""
     products = [c.product for c in chains]
@@ -110,20 +262,23 @@ def _lanes_caption(
 
     def path(c: Chain, p: Any) -> str:
         if c.lanes is None:
-            return f"{_path_text(_factor_texts(c, mode, digits, drop_ones), short(p, digits))} (no lanes: counted once)"
+            texts = _factor_texts(c, mode, digits, drop_ones, names)
+            return f"{_path_text(texts, format_number(p, digits))} (no lanes: counted once)"
         if lane is None:
-            return short_lanes(p, digits, shown)
-        at = short(_at(p, lane), digits)
+            return _listed(p, digits, shown)
+        at = format_number(_at(p, lane), digits)
         if c.mixes_lanes:
             return f"{at} (this path adds up the lanes at a scalar node, so its factors do not multiply lane by lane)"
-        return _path_text(_factor_texts(c, mode, digits, drop_ones, lane), at)
+        return _path_text(_factor_texts(c, mode, digits, drop_ones, names, lane), at)
 
     if scalar_wrt:
         total = math.fsum([*(float(x) for x in sums), *once])
         added = "".join(f" + {_term(p, digits)}" for p in once)
-        last = f"{head} = sum over the {n} lanes of {short_lanes(sums, digits, shown)}{added} = {short(total, digits)}"
+        last = (
+            f"{head} = sum over the {n} lanes of {_listed(sums, digits, shown)}{added} = {format_number(total, digits)}"
+        )
     else:
-        last = f"{head} = {short_lanes(sums, digits, shown)}"
+        last = f"{head} = {_listed(sums, digits, shown)}"
     if len(chains) == 1:
         return last if lane is None else f"lane {lane}: {head} = {path(chains[0], products[0])}\n{last}"
     lines = [] if lane is None else [f"lane {lane} of {n}:"]
@@ -131,7 +286,7 @@ def _lanes_caption(
     if len(chains) > max_listed:
         lines.append(f"… and {len(chains) - max_listed} more paths")
     if lane is not None:
-        at = short(_at(sums, lane), digits)
+        at = format_number(_at(sums, lane), digits)
         if len(chains) <= max_listed and len(per_lane) > 1:
             terms = " + ".join(_term(_at(p, lane), digits) for p in per_lane)
             lines.append(f"lane {lane}: {head} = {terms} = {at}")
@@ -141,18 +296,21 @@ def _lanes_caption(
     return "\n".join(lines)
 
 
-def _mode(chains: Sequence[Chain], factors: str) -> str:
+def _listed(x: Any, digits: int, shown: int = DEFAULT_SHOWN) -> str:
+    return format_lanes(x, digits, shown, stats=False)
+
+
+def _mode(chains: Sequence[Chain], factors: str, named: Callable[[Value], bool] = lambda v: bool(v.label)) -> str:
     if factors not in ("auto", "labels", "edges"):
         raise ValueError(f"factors must be 'auto', 'labels' or 'edges', got {factors!r}")
     if factors != "auto":
         return factors
-    named = any(bool(v.label) for c in chains for v in c.nodes[1:-1])
-    return "labels" if named else "edges"
+    return "labels" if any(named(v) for c in chains for v in c.nodes[1:-1]) else "edges"
 
 
 def _caption(
     summary: ChainSummary,
-    name: Callable[[Value], str],
+    names: _Naming,
     *,
     digits: int,
     factors: str,
@@ -161,28 +319,30 @@ def _caption(
     max_listed: int,
     lane: int | None = 0,
     shown: int = DEFAULT_SHOWN,
-) -> str:
+) -> Caption:
     if isinstance(max_listed, bool) or not isinstance(max_listed, int) or max_listed < 1:
         raise ValueError(f"max_listed must be a positive int, got {max_listed!r}")
     _check_lane(lane, None)
     output, wrt = summary.output, summary.wrt
-    head = f"∂{name(output)}/∂{name(wrt)}"
+    head = f"∂{names(output)}/∂{names(wrt)}"
+    head_tex = _partial(names(output), names(wrt))
     if summary.count == 0:
         _mode([], factors)
-        return f"{head} = 0 (no path from {name(output)} to {name(wrt)})"
+        return Caption(f"{head} = 0 (no path from {names(output)} to {names(wrt)})", f"{head_tex} = 0")
     if summary.count > limit:
         _mode([], factors)
-        return (
-            f"{head} = {short_lanes(summary.gradient, digits, shown)} "
+        text = (
+            f"{head} = {_listed(summary.gradient, digits, shown)} "
             f"(the sum over {summary.count} paths, more than limit={limit} to list; "
             "the highlighted edges carry them)"
         )
+        return Caption(text, latex_text(text))
     chains = derivative_chains(output, wrt, limit=limit)
-    mode = _mode(chains, factors)
+    mode = _mode(chains, factors, names.named)
     n = next((c.lanes for c in chains if c.lanes is not None), None)
     if n is not None:
         _check_lane(lane, n)
-        return _lanes_caption(
+        text = _lanes_caption(
             chains,
             head,
             wrt.lanes is None,
@@ -193,28 +353,39 @@ def _caption(
             max_listed=max_listed,
             lane=lane,
             shown=shown,
+            names=names,
         )
+        return Caption(text, latex_text(text))
+
+    def one(chain: Chain) -> tuple[str, str, str]:
+        """The path's text ``a × b = p``, its LaTeX with symbols, and the product."""
+        texts, symbols = _factors(chain, mode, digits, drop_ones, names)
+        product = format_number(chain.product, digits)
+        numbers = r" \times ".join(_latex_term(t) for t in texts)
+        if len(texts) == 1 and texts[0].strip("()") == product:
+            return product, latex_number(product), product
+        symbolic = r" \cdot ".join(symbols) + " = " if symbols else ""
+        return f"{' × '.join(texts)} = {product}", f"{symbolic}{numbers} = {latex_number(product)}", product
+
     if len(chains) == 1:
-        texts = _factor_texts(chains[0], mode, digits, drop_ones)
-        product = short(chains[0].product, digits)
-        if len(texts) == 1 and texts[0].strip("()") == product:
-            return f"{head} = {product}"
-        return f"{head} = {' × '.join(texts)} = {product}"
-    lines = []
+        text, tex, _ = one(chains[0])
+        return Caption(f"{head} = {text}", f"{head_tex} = {tex}")
+    lines, tex_lines = [], []
     for k, chain in enumerate(chains[:max_listed], start=1):
-        texts = _factor_texts(chain, mode, digits, drop_ones)
-        product = short(chain.product, digits)
-        if len(texts) == 1 and texts[0].strip("()") == product:
-            lines.append(f"path {k}: {product}")
-        else:
-            lines.append(f"path {k}: {' × '.join(texts)} = {product}")
-    total = short(math.fsum(c.product for c in chains), digits)
+        text, tex, _ = one(chain)
+        lines.append(f"path {k}: {text}")
+        tex_lines.append(rf"\text{{path {k}:}}\quad & {tex}")
+    total = format_number(math.fsum(c.product for c in chains), digits)
     if len(chains) <= max_listed:
-        lines.append(f"{head} = {' + '.join(_term(c.product, digits) for c in chains)} = {total}")
+        terms = [_term(c.product, digits) for c in chains]
+        lines.append(f"{head} = {' + '.join(terms)} = {total}")
+        tex_lines.append(f"{head_tex} & = {' + '.join(_latex_term(t) for t in terms)} = {latex_number(total)}")
     else:
         lines.append(f"… and {len(chains) - max_listed} more paths")
         lines.append(f"{head} = the sum over {len(chains)} paths = {total}")
-    return "\n".join(lines)
+        tex_lines.append(rf"& \text{{… and {len(chains) - max_listed} more paths}}")
+        tex_lines.append(rf"{head_tex} & = \text{{the sum over {len(chains)} paths}} = {latex_number(total)}")
+    return Caption("\n".join(lines), r"\begin{aligned}" + r" \\ ".join(tex_lines) + r"\end{aligned}")
 
 
 def _check_values(output: object, wrt: object) -> None:
@@ -224,40 +395,32 @@ def _check_values(output: object, wrt: object) -> None:
         raise TypeError(f"wrt must be a Value, got {type(wrt).__name__}")
 
 
-def _namer(g: _Graph) -> Callable[[Value], str]:
-    def name(v: Value) -> str:
-        i = g.index.get(id(v))
-        if i is None:  # wrt outside the graph
-            return v.label or "wrt"
-        return g.name(i)
-
-    return name
-
-
 def chain_caption(
     output: Value,
     wrt: Value,
     *,
-    digits: int = 6,
+    digits: int = DEFAULT_DIGITS,
+    names: Names | None = None,
     factors: Factors = "auto",
     drop_ones: bool = True,
     limit: int = DEFAULT_PATH_LIMIT,
     max_listed: int = 10,
     lane: int | None = 0,
     lanes_shown: int = DEFAULT_SHOWN,
-) -> str:
+) -> Caption:
     """The derivative chain from ``output`` to ``wrt`` as text (the caption of :func:`draw_chain`).
 
-    One path gives one line, ``∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609``;
-    several paths give one line per path (``path k: factors = product``) and a last
-    line adding the products. Nodes are named by their label, else by their drawing
-    id (``v3``). Numbers with at most ``digits`` significant digits are shown exactly,
-    others rounded to ``digits`` significant digits.
+    One path gives one line, ``∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276``; several
+    paths give one line per path (``path k: factors = product``) and a last line adding
+    the products. Nodes are named by their display name (``names=``, else the label),
+    else by their drawing id (``v3``). The result is a :class:`Caption`, a ``str`` with
+    :meth:`~Caption.latex`.
 
     Args:
         output: The node differentiated.
         wrt: The node differentiated with respect to.
-        digits: Significant digits of rounded numbers.
+        digits: Significant digits of every number (:func:`viz.numbers.format_number`).
+        names: Display names, as in :func:`~viz.graph.draw_graph` (e.g. ``{w: "w¹₂₁"}``).
         factors: How to group a path's local derivatives into factors; see
             :mod:`viz.chain`.
         drop_ones: In ``"edges"`` mode, leave out factors that are exactly 1.
@@ -278,6 +441,17 @@ def chain_caption(
     path 1: 3
     path 2: 3
     ∂y/∂x = 3 + 3 = 6
+    >>> w = Value(0.5, label="w1")
+    >>> out = (w * 0.2).tanh()
+    >>> out.label = "out"
+    >>> caption = chain_caption(out, w, names={w: "w¹₂₁"})
+    >>> print(caption)
+    ∂out/∂w¹₂₁ = 0.9901 × 0.2 = 0.198
+    >>> print(caption.latex().replace(" = ", "\\n= "))
+    \\frac{\\partial \\mathrm{out}}{\\partial w^{1}_{21}}
+    = \\frac{\\partial \\mathrm{out}}{\\partial v_{2}} \\cdot \\frac{\\partial v_{2}}{\\partial w^{1}_{21}}
+    = 0.9901 \\times 0.2
+    = 0.198
 
     With lanes, the chain at one lane, then over all lanes:
 
@@ -291,11 +465,12 @@ def chain_caption(
     ∂L/∂w = sum over the 4 lanes of [1, 2, 3, … 4 lanes] = 10
     """
     _check_values(output, wrt)
-    short_lanes(0.0, digits, lanes_shown)  # validates digits and lanes_shown
-    g = _prepare([output])
+    check_digits(digits)
+    format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
+    g = _prepare([output], names_=names)
     return _caption(
         chain_summary(output, wrt),
-        _namer(g),
+        _Naming(g),
         digits=digits,
         factors=factors,
         drop_ones=drop_ones,
@@ -310,62 +485,90 @@ def draw_chain(
     output: Value,
     wrt: Value,
     *,
-    precision: int = 4,
-    digits: int = 6,
+    digits: int | None = None,
+    style: str | Style = "notebook",
+    names: Names | None = None,
     factors: Factors = "auto",
     drop_ones: bool = True,
     limit: int = DEFAULT_PATH_LIMIT,
     max_listed: int = 10,
     color: Color = "role",
+    legend: bool | None = None,
+    vmax: float | None = None,
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
     collapse: str | Collection[str] | None = None,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
+    ops: Literal["inline", "nodes"] = "inline",
     max_nodes: int = DEFAULT_MAX_NODES,
     lane: int | None = 0,
     lanes_shown: int = DEFAULT_SHOWN,
-) -> Drawing:
+    graph_attr: Mapping[str, Any] | None = None,
+    node_attr: Mapping[str, Any] | None = None,
+    edge_attr: Mapping[str, Any] | None = None,
+    dpi: float | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    precision: int | None = None,
+) -> ChainDrawing:
     """Draw ``output``'s graph with every path to ``wrt`` highlighted and the chain as caption.
 
-    Each highlighted edge is labelled with its local derivative ``∂child/∂parent``
-    (``precision`` decimals); edges off the paths are grey. The caption (also in
-    ``.caption``) is :func:`chain_caption`'s text. With more than ``limit`` paths the
+    Each highlighted edge is labelled with its local derivative ``∂child/∂parent``;
+    edges off the paths are grey. The caption (also in ``.caption``, a
+    :class:`Caption`) is :func:`chain_caption`'s text, with the same ``digits`` as the
+    nodes and edges; ``.latex()`` gives it as LaTeX. With more than ``limit`` paths the
     edges are still highlighted (found without listing the paths) and the caption
     gives the gradient and the number of paths.
 
     Args:
         output: The node differentiated (e.g. the loss ``E``).
         wrt: The node differentiated with respect to (e.g. the weight ``W1``).
-        precision: Decimals of the numbers in nodes and on edges.
-        digits: Significant digits of the caption's rounded numbers.
+        digits: Significant digits of every number (default 4).
+        style: ``"notebook"``, ``"slide"``, ``"print"`` or ``"dark"``.
+        names: Display names for the picture and the caption; see
+            :func:`~viz.graph.draw_graph`.
         factors: ``"auto"``, ``"labels"`` or ``"edges"``; see :mod:`viz.chain`.
         drop_ones: In ``"edges"`` mode, leave out factors that are exactly 1.
         limit: The most paths listed in the caption.
         max_listed: List at most this many paths (the sum still covers all).
         color: Node fill, as in :func:`~viz.graph.draw_graph`.
+        legend: Show what the colours mean (default yes); ``False`` hides it.
+        vmax: With ``color="grad"``, the |gradient| in full colour.
         params: Leaves to draw as parameters.
-        inputs: Leaves to draw as inputs.
+        inputs: Leaves to draw as inputs, first and in this order.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
         collapse: Modules to draw as one box each (needs ``model``).
-        rankdir: Graphviz layout direction.
-        max_nodes: Warn above this many drawn nodes.
+        rankdir: ``"auto"`` (fits the style's display), or graphviz's ``"LR"``, ``"TB"`` ….
+        ops: ``"inline"`` (the op in its result's node) or ``"nodes"``, as in
+            :func:`~viz.graph.draw_graph`.
+        max_nodes: Refuse pictures with more drawn nodes than this.
         lane: With lanes, the lane (from 0) whose chain the caption shows, or None
             for the paths' products over all lanes; see :mod:`viz.chain`.
         lanes_shown: How many values of a lane Value (or lane-wise local
             derivative) are listed, as in :func:`~viz.graph.draw_graph`.
+        graph_attr: Graphviz graph attributes; they win over the style's.
+        node_attr: Graphviz node attributes; they win over the style's.
+        edge_attr: Graphviz edge attributes; they win over the style's.
+        dpi: Resolution of PNG output (default: the style's).
+        timeout: Seconds graphviz's ``dot`` may take (None: no limit).
+        precision: Older name of ``digits``.
 
     Returns:
-        A :class:`~viz.display.Drawing`.
+        A :class:`ChainDrawing` (a :class:`~viz.display.Drawing` with ``.latex()``).
+
+    Raises:
+        GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
     """
     _check_values(output, wrt)
-    fixed_lanes(0.0, precision, lanes_shown)
-    short(0.0, digits)
-    g = _prepare([output], params=params, inputs=inputs, model=model)
+    digits = _resolve_digits(digits, precision)
+    look = get_style(style)
+    format_lanes(0.0, digits, lanes_shown)
+    g = _prepare([output], params=params, inputs=inputs, model=model, names_=names)
+    naming = _Naming(g)
     summary = chain_summary(output, wrt)
     caption = _caption(
         summary,
-        _namer(g),
+        naming,
         digits=digits,
         factors=factors,
         drop_ones=drop_ones,
@@ -376,22 +579,43 @@ def draw_chain(
     )
     hot = {(g.idx(e.edge.child), e.edge.index) for e in summary.edges}
     on_path = {i for i, _ in hot} | {g.idx(e.edge.parent) for e in summary.edges}
-    style = _Style(
-        data=[fixed_lanes(v.data, precision, lanes_shown) for v in g.order],
-        grad=[fixed_lanes(v.grad, precision, lanes_shown) for v in g.order],
-        fill=_fills(g, color, [v.grad for v in g.order]),
+    grads = [v.grad for v in g.order]
+    drawn = _Style(
+        data=[format_lanes(v.data, digits, lanes_shown) for v in g.order],
+        grad=[format_lanes(x, digits, lanes_shown) for x in grads],
+        fill=_fills(g, color, grads, look, vmax),
         emphasis=on_path,
-        edge_labels={(i, k): fixed_lanes(g.order[i].local_grads[k], precision, lanes_shown) for i, k in hot},
+        edge_labels={(i, k): format_lanes(g.order[i].local_grads[k], digits, lanes_shown) for i, k in hot},
         hot=hot,
         dim_others=True,
         caption=caption,
     )
-    return _emit(
+    if _legend_flag(legend):
+        drawn.legend = _legend(
+            g,
+            color,
+            grads,
+            look,
+            digits=digits,
+            vmax=vmax,
+            hot=f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else "",
+            collapse=collapse,
+        )
+    drawing = _emit(
         g,
-        style,
-        precision=precision,
-        rankdir=rankdir,
+        drawn,
+        digits=digits,
+        look=look,
+        rankdir=_default_rankdir(rankdir, look),
         collapse=collapse,
         max_nodes=max_nodes,
         lanes_shown=lanes_shown,
+        graph_attr=graph_attr,
+        node_attr=node_attr,
+        edge_attr=edge_attr,
+        dpi=dpi,
+        timeout=timeout,
+        cls=ChainDrawing,
+        ops=ops,
     )
+    return cast(ChainDrawing, drawing)  # _emit made it with cls

@@ -7,8 +7,14 @@ forward and backward passes step by step (``.html`` player, ``.gif``, ``.pdf`` o
 of SVG frames). The output format follows
 the file extension: svg, png, pdf (need graphviz's ``dot``) or dot/gv (DOT text).
 
-Exit status: 0 on success, 2 for a bad expression or bad arguments, 1 when the file
-cannot be written (e.g. ``dot`` is missing).
+``--style slide`` makes a picture for a 1280×720 slide (18 pt text, top to bottom,
+150 dpi PNG); ``--digits`` sets the significant digits of every number, ``--dpi`` the
+PNG resolution, ``--rankdir`` the layout direction (``auto`` fits the style's display).
+Graphs whose picture would have more than ``--max-nodes`` nodes are refused before
+graphviz runs, and graphviz gets ``--timeout`` seconds.
+
+Exit status: 0 on success, 2 for a bad expression, bad arguments or a graph too large
+to draw, 1 when the file cannot be written (e.g. ``dot`` is missing, fails or times out).
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ from pathlib import Path
 
 from autograd import Value
 from viz.chain import draw_chain
-from viz.display import FORMATS, DotNotFoundError, format_for
+from viz.display import DEFAULT_TIMEOUT, FORMATS, DotError, DotNotFoundError, format_for
 from viz.expr import FUNCTIONS, ExpressionError, build, names, parse
-from viz.graph import LargeGraphWarning, draw_graph
+from viz.graph import DEFAULT_MAX_NODES, GraphTooLargeError, LargeGraphWarning, draw_graph
+from viz.numbers import DEFAULT_DIGITS
 from viz.steps import steps
+from viz.styles import STYLES
 
 __all__ = ["main"]
 
@@ -64,13 +72,38 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help=f"the file to write; its extension picks the format ({', '.join(sorted(FORMATS))})",
     )
-    p.add_argument("--precision", type=int, default=4, help="decimals of the numbers in the picture (default 4)")
+    p.add_argument(
+        "--digits",
+        type=int,
+        default=None,
+        help=f"significant digits of every number in the picture and caption (default {DEFAULT_DIGITS})",
+    )
+    p.add_argument("--precision", type=int, default=None, help=argparse.SUPPRESS)  # the older name of --digits
+    p.add_argument(
+        "--style",
+        default="notebook",
+        choices=list(STYLES),
+        help="the look: notebook (default), slide (1280x720, 18 pt text, 150 dpi), print, dark",
+    )
+    p.add_argument("--dpi", type=float, default=None, help="resolution of PNG output (default: the style's)")
     p.add_argument("--local-grads", action="store_true", help="write the local derivative on every edge")
     p.add_argument(
         "--rankdir",
-        default=None,
-        choices=["LR", "TB", "RL", "BT"],
-        help="layout direction (default LR; TB with --steps)",
+        default="auto",
+        choices=["auto", "LR", "TB", "RL", "BT"],
+        help="layout direction (default auto: whichever fits the style's display; slides read top to bottom)",
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=int,
+        default=DEFAULT_MAX_NODES,
+        help=f"refuse pictures with more nodes than this (default {DEFAULT_MAX_NODES})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds graphviz's dot may take (default {DEFAULT_TIMEOUT:g})",
     )
     p.add_argument(
         "--steps",
@@ -79,15 +112,15 @@ def _parser() -> argparse.ArgumentParser:
         "FILE.pdf (a page per step) or a folder of SVG frames",
     )
     p.add_argument("--fps", type=float, default=1.0, help="with --steps and a .gif: frames per second (default 1)")
-    p.add_argument("--dpi", type=float, default=96.0, help="with --steps and a .gif: resolution (default 96)")
     return p
 
 
-def _write_steps(args: argparse.Namespace, out: Value, inputs: list[Value]) -> int:
+def _write_steps(args: argparse.Namespace, out: Value, inputs: list[Value], digits: int) -> int:
     """``--steps``: the step-through written as a player, a GIF, a PDF or a folder of SVG frames."""
     try:
-        frames = steps(out, precision=args.precision, rankdir=args.rankdir or "TB", inputs=inputs)
-        paths = frames.save(args.output, fps=args.fps, dpi=args.dpi)
+        rankdir = "TB" if args.rankdir == "auto" else args.rankdir
+        frames = steps(out, precision=digits, rankdir=rankdir, inputs=inputs)
+        paths = frames.save(args.output, fps=args.fps, dpi=96.0 if args.dpi is None else args.dpi)
     except ValueError as exc:
         print(f"python -m viz: error: {exc}", file=sys.stderr)
         return 2
@@ -137,8 +170,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         fmt = "" if args.steps else format_for(args.output)
         if args.steps and args.wrt is not None:
             raise _UsageError("--steps and --wrt do not go together: --steps shows every gradient")
-        if not 0 <= args.precision <= 17:
-            raise _UsageError(f"--precision must be from 0 to 17, got {args.precision}")
+        if args.digits is not None and args.precision is not None and args.digits != args.precision:
+            raise _UsageError("give --digits (--precision is its older name), not both")
+        digits = args.digits if args.digits is not None else args.precision
+        digits = DEFAULT_DIGITS if digits is None else digits
+        if not 1 <= digits <= 17:
+            raise _UsageError(f"--digits must be from 1 to 17, got {digits}")
+        if args.dpi is not None and not (math.isfinite(args.dpi) and 0 < args.dpi <= 2400):
+            raise _UsageError(f"--dpi must be from 1 to 2400, got {args.dpi:g}")
+        if args.max_nodes < 1:
+            raise _UsageError(f"--max-nodes must be positive, got {args.max_nodes}")
+        if not (math.isfinite(args.timeout) and args.timeout > 0):
+            raise _UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
         tree = parse(args.expr)
         used = names(tree)
         values = _bindings(args.at)
@@ -158,27 +201,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not out.label:
         out.label = "f" if "f" not in used else "output"
     if args.steps:
-        return _write_steps(args, out, list(env.values()))
+        return _write_steps(args, out, list(env.values()), digits)
     out.backward()
+    common = {
+        "digits": digits,
+        "style": args.style,
+        "rankdir": args.rankdir,
+        "inputs": list(env.values()),
+        "max_nodes": args.max_nodes,
+        "dpi": args.dpi,
+        "timeout": args.timeout,
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LargeGraphWarning)
-        if args.wrt is not None:
-            drawing = draw_chain(
-                out, env[args.wrt], precision=args.precision, rankdir=args.rankdir or "LR", inputs=list(env.values())
-            )
-        else:
-            drawing = draw_graph(
-                out,
-                precision=args.precision,
-                local_grads=args.local_grads,
-                rankdir=args.rankdir or "LR",
-                inputs=list(env.values()),
-            )
+        try:
+            if args.wrt is not None:
+                drawing = draw_chain(out, env[args.wrt], **common)
+            else:
+                drawing = draw_graph(out, local_grads=args.local_grads, **common)
+        except GraphTooLargeError as exc:
+            print(f"python -m viz: error: {exc} (on the command line: --max-nodes)", file=sys.stderr)
+            return 2
     for w in caught:
         print(f"python -m viz: warning: {w.message}", file=sys.stderr)
     try:
         drawing.save(args.output)
-    except DotNotFoundError as exc:
+    except (DotNotFoundError, DotError) as exc:
         print(f"python -m viz: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -1,15 +1,25 @@
 """`Drawing`: a `graphviz.Digraph` that always displays, and writes files by extension.
 
-Jupyter shows a :class:`Drawing` inline as SVG. When graphviz's ``dot`` binary is
-missing, display falls back to the DOT text plus a one-line install hint instead of
-an error cell; writing a rendered file (svg, png, pdf) raises :class:`DotNotFoundError`
-with the same hint, while ``.dot``/``.gv`` files need no binary at all.
+Jupyter shows a :class:`Drawing` inline as SVG scaled to the width of the notebook's
+column (never wider), with a "full size" view to open when it was scaled down. When
+graphviz's ``dot`` binary is missing, display falls back to the DOT text plus a
+one-line install hint instead of an error cell; writing a rendered file (svg, png,
+pdf) raises :class:`DotNotFoundError` with the same hint, while ``.dot``/``.gv`` files
+need no binary at all.
+
+Every run of ``dot`` goes through :func:`render`: it has a timeout (a drawing's
+``timeout``, default :data:`DEFAULT_TIMEOUT` seconds) and turns a failure or a crash of
+``dot`` into :class:`DotError` (:class:`DotTimeoutError` for the timeout) naming the
+picture's node count and what to do.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import re
+import signal
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,13 +27,24 @@ from typing import Any
 import graphviz
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "FORMATS",
     "INSTALL_HINT",
+    "DotError",
     "DotNotFoundError",
+    "DotTimeoutError",
     "Drawing",
+    "fit_svg",
     "format_for",
+    "render",
     "write_atomic",
 ]
+
+#: Seconds ``dot`` may run for one picture before :func:`render` stops it.
+DEFAULT_TIMEOUT = 30.0
+
+#: Above this natural width (CSS px) the notebook display offers a full-size view.
+_FULL_SIZE_FROM = 800
 
 #: One line telling how to get the ``dot`` binary.
 INSTALL_HINT = (
@@ -42,6 +63,117 @@ FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "d
 
 class DotNotFoundError(RuntimeError):
     """Rendering needs graphviz's ``dot`` program and it is not on ``PATH``."""
+
+
+class DotError(RuntimeError):
+    """graphviz's ``dot`` failed, crashed or ran out of time on a picture."""
+
+
+class DotTimeoutError(DotError):
+    """graphviz's ``dot`` did not finish within the timeout."""
+
+
+_ADVICE = (
+    "draw fewer nodes (collapse= modules of a model, or viz.draw_chain to one input), "
+    "raise timeout= if you can wait, or save a .dot file and run dot on it outside Python"
+)
+
+
+def _size(nodes: int | None) -> str:
+    return "this picture" if nodes is None else f"this picture of {nodes} nodes"
+
+
+def render(
+    source: str,
+    fmt: str,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    nodes: int | None = None,
+    dpi: float | None = None,
+) -> bytes:
+    """Run graphviz's ``dot`` on ``source`` and return the ``fmt`` output (svg, png, pdf …).
+
+    Args:
+        source: DOT text.
+        fmt: A ``dot -T`` output format.
+        timeout: Seconds before ``dot`` is stopped (None: no limit).
+        nodes: The picture's node count, for the messages.
+        dpi: Resolution of raster formats (ignored for svg and pdf).
+
+    Raises:
+        DotNotFoundError: if ``dot`` is not installed.
+        DotTimeoutError: if ``dot`` ran longer than ``timeout``.
+        DotError: if ``dot`` failed or crashed.
+    """
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    cmd = ["dot", f"-T{fmt}"]
+    if dpi is not None and fmt not in ("svg", "pdf", "ps", "eps", "dot", "json"):
+        cmd.append(f"-Gdpi={dpi:g}")
+    try:
+        done = subprocess.run(cmd, input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise DotNotFoundError(_WRITE_HINT.format(fmt=fmt)) from None
+    except subprocess.TimeoutExpired:
+        raise DotTimeoutError(
+            f"graphviz's dot did not finish {_size(nodes)} within timeout={timeout:g} s and was stopped; {_ADVICE}"
+        ) from None
+    if done.returncode != 0:
+        if done.returncode < 0:
+            try:
+                how = f"crashed ({signal.Signals(-done.returncode).name})"
+            except ValueError:
+                how = f"was killed by signal {-done.returncode}"
+        else:
+            how = f"failed (exit status {done.returncode})"
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = f": {said[-1][:300]}" if said else ""
+        raise DotError(f"graphviz's dot {how} on {_size(nodes)}{detail}; {_ADVICE}")
+    return done.stdout
+
+
+_SVG_START = re.compile(r"<svg\b[^>]*>")
+_SVG_SIZE = re.compile(r'\swidth="([\d.]+)(pt|px)?"\s+height="([\d.]+)(pt|px)?"')
+
+
+def fit_svg(svg: str) -> str:
+    """HTML showing ``svg`` no wider than its container (scaled down, never up).
+
+    A picture wider than ~800 CSS px can be clicked to see it at full size (its box then
+    scrolls sideways; a second click fits it again), so nothing is lost to the scaling.
+    """
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else svg
+    head = _SVG_START.match(body)
+    size = _SVG_SIZE.search(head.group(0)) if head else None
+    if head is None or size is None:
+        return f'<div style="max-width:100%;overflow-x:auto">{body}</div>'
+    unit = 4 / 3 if size.group(2) in (None, "pt") else 1.0
+    width, height = float(size.group(1)) * unit, float(size.group(3)) * unit
+    tag = head.group(0)
+    style = "max-width:100%;height:auto;display:block"
+    extra = ""
+    if width > _FULL_SIZE_FROM:
+        style += ";cursor:zoom-in"
+        extra = (
+            " onclick=\"this.style.maxWidth = this.style.maxWidth ? '' : 'none'\""
+            f' aria-label="a picture {width:.0f} px wide: click to see it at full size, again to fit it"'
+        )
+    new_tag = (
+        tag[: size.start()]
+        + f' width="{width:.0f}px" height="{height:.0f}px" style="{style}"{extra}'
+        + tag[size.end() :]
+    )
+    hint = (
+        f'<div style="font-size:small;opacity:0.7">{width:.0f} × {height:.0f} px, scaled to fit: '
+        "click the picture to see it at full size</div>"
+        if width > _FULL_SIZE_FROM
+        else ""
+    )
+    return (
+        f'<div class="chainrule-drawing" style="max-width:100%;overflow-x:auto">{new_tag}{body[head.end() :]}</div>'
+        f"{hint}"
+    )
 
 
 def format_for(path: str | os.PathLike[str]) -> str:
@@ -92,18 +224,27 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
     """
 
     caption: str = ""
+    #: Seconds ``dot`` may take for this picture (None: no limit).
+    timeout: float | None = DEFAULT_TIMEOUT
+    #: Resolution of PNG output.
+    dpi: float | None = None
+    #: How many nodes the picture draws (for messages), None when unknown.
+    node_count: int | None = None
+    #: The nodes plus the hidden points dot lays out for edges that span several ranks.
+    layout_cells: int | None = None
+
+    def render_bytes(self, fmt: str) -> bytes:
+        """The picture in ``fmt`` (``svg``, ``png``, ``pdf`` …), through :func:`render`."""
+        return render(self.source, fmt, timeout=self.timeout, nodes=self.node_count, dpi=self.dpi)
 
     def svg(self) -> str:
         """The picture as SVG text.
 
         Raises:
             DotNotFoundError: if graphviz's ``dot`` program is missing.
+            DotError: if ``dot`` fails or runs out of time.
         """
-        try:
-            out: str = self.pipe(format="svg", encoding="utf-8")
-        except graphviz.ExecutableNotFound:
-            raise DotNotFoundError(_WRITE_HINT.format(fmt="svg")) from None
-        return out
+        return self.render_bytes("svg").decode("utf-8")
 
     def save(
         self,
@@ -124,39 +265,38 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         Raises:
             ValueError: for an unknown extension.
             DotNotFoundError: for a rendered format when ``dot`` is missing.
+            DotError: if ``dot`` fails or runs out of time.
         """
         if path is None or directory is not None or skip_existing is not False:
             return Path(super().save(path, directory=directory, skip_existing=skip_existing))
         fmt = format_for(path)
-        if fmt == "dot":
-            data = self.source.encode("utf-8")
-        else:
-            try:
-                data = self.pipe(format=fmt)
-            except graphviz.ExecutableNotFound:
-                raise DotNotFoundError(_WRITE_HINT.format(fmt=fmt)) from None
+        data = self.source.encode("utf-8") if fmt == "dot" else self.render_bytes(fmt)
         write_atomic(path, data)
         return Path(path)
 
-    def _fallback(self, reason: str) -> dict[str, Any]:
-        text = f"{reason}\n{self.source}"
-        return {
-            "text/plain": text,
-            "text/html": f"<p>{html.escape(reason)}</p><pre>{html.escape(self.source)}</pre>",
-        }
+    def _fallback(self, reason: str, *, source: bool = True) -> dict[str, Any]:
+        shown = self.source if len(self.source) <= 20_000 else self.source[:20_000] + "\n…"
+        text = f"{reason}\n{shown}" if source else reason
+        body = f"<pre>{html.escape(shown)}</pre>" if source else ""
+        return {"text/plain": text, "text/html": f"<p>{html.escape(reason)}</p>{body}"}
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
-        """Jupyter display: SVG, or the DOT text with an install hint when ``dot`` is missing."""
+        """Jupyter display: the SVG fitted to the column, or a message instead of a hang or a traceback.
+
+        Without ``dot``: the DOT text with an install hint. When ``dot`` fails or runs out
+        of time: what happened and what to do.
+        """
         try:
-            return {"image/svg+xml": self.pipe(format="svg", encoding="utf-8")}
-        except graphviz.ExecutableNotFound:
+            svg = self.svg()
+        except DotNotFoundError:
             return self._fallback(INSTALL_HINT)
-        except graphviz.CalledProcessError as exc:
-            return self._fallback(f"graphviz's dot failed on this graph ({exc}); here is the DOT text")
+        except DotError as exc:
+            return self._fallback(str(exc), source=False)
+        return {"image/svg+xml": svg, "text/html": fit_svg(svg), "text/plain": self.caption or "<chainrule drawing>"}
 
     def _repr_svg_(self) -> str | None:
         """SVG for IPython, or None (so another representation is used) when ``dot`` is missing."""
         try:
             return self.svg()
-        except DotNotFoundError:
+        except (DotNotFoundError, DotError):
             return None

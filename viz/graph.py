@@ -1,11 +1,21 @@
 """`draw_graph`: a computation graph with every node's value and gradient.
 
-Every :class:`~autograd.Value` is a node showing its label (if any), ``data`` and
-``grad``; every op is a small node of its own between its inputs and its result, so
-``a + a`` shows two edges. Node ids are topological (``v0``, ``v1`` … parents before
-children; an op node is its result's id plus ``op``) and numbers have a fixed
-precision, so the DOT text is deterministic and can be compared with a golden file.
-Labels are HTML tables in which every user string is escaped.
+Every :class:`~autograd.Value` is a node showing the op that made it (first cell, grey),
+its label (if any), ``data`` and ``grad``; each input is an edge into it, so ``a + a``
+shows two edges. With ``ops="nodes"`` every op is a small node of its own between its
+inputs and its result instead (twice the levels). Node ids are topological (``v0``,
+``v1`` … parents before children; an op node is its result's id plus ``op``). A node's
+cells sit side by side, or stacked where that keeps ranks narrow (left-to-right layouts,
+and any layout in a display that scrolls, like a notebook). Numbers have a fixed
+number of significant digits (:func:`viz.numbers.format_number`), so the DOT text is
+deterministic and can be compared with a golden file. Labels are HTML tables in which
+every user string is escaped.
+
+Pictures fit where they are shown: ``rankdir="auto"`` (the default) estimates the
+size of the left-to-right and the top-to-bottom layout and takes the one whose text
+is shown largest in the style's display (a ~1000 px notebook column, a 1280×720
+slide, a page); ``style=`` picks the look (:mod:`viz.styles`); graphs with more than
+``max_nodes`` drawn nodes are refused with a message saying how to collapse them.
 
 Models (anything with the ``named_modules()``/``named_parameters()`` protocol of
 ``nn.Module``; this package never imports ``nn``) are drawn with the Values of each
@@ -25,45 +35,66 @@ from __future__ import annotations
 
 import html
 import math
-import warnings
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from autograd import RULES, Value, topological_order
-from viz.display import Drawing
-from viz.numbers import DEFAULT_SHOWN, fixed, fixed_lanes, is_lanes, short
+from viz.display import DEFAULT_TIMEOUT, Drawing
+from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes, format_number, is_lanes
+from viz.styles import STYLES, Style, get_style
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "LAYOUT_CELLS_PER_NODE",
+    "MAX_LABEL",
     "ROLE_COLORS",
+    "GraphTooLargeError",
     "LargeGraphWarning",
     "ModuleLike",
+    "Names",
     "draw_graph",
 ]
 
-#: Above this many drawn nodes, :func:`draw_graph` warns and suggests collapsing.
+#: Above this many drawn nodes the drawing functions refuse (unless ``max_nodes=`` is raised).
 DEFAULT_MAX_NODES = 200
 
-#: Fill colour of each node role (colour-blind-safe pastels).
-ROLE_COLORS = {
-    "input": "#d6eaf8",
-    "parameter": "#fdebd0",
-    "constant": "#eeeeee",
-    "intermediate": "#ffffff",
-    "output": "#d5f5e3",
-}
-_MODULE_COLOR = "#e8daef"
-_HOT = "#d62728"  # highlighted edges and nodes
-_DIM = "#b0b0b0"  # edges off the highlighted paths
-_NEGATIVE = (0x43, 0x93, 0xC3)  # diverging gradient scale: blue for < 0 ...
-_POSITIVE = (0xD6, 0x60, 0x4D)  # ... red for > 0, white at 0
+#: dot lays out the nodes plus a point per rank crossed by each long edge; its time grows fast
+#: with their number (a 20-level ``tanh(y*w + b)`` chain: 3,700 cells, 25 s). Pictures needing
+#: more than this many cells per allowed node (3,000 for ``max_nodes=200``) are refused.
+LAYOUT_CELLS_PER_NODE = 15
+
+#: Names longer than this many characters are cut, visibly (``…`` and the full length).
+MAX_LABEL = 200
+
+#: Fill colour of each node role in the notebook style (colour-blind-safe pastels).
+ROLE_COLORS = dict(STYLES["notebook"].roles)
 
 Color = Literal["role", "grad", "none"]
 
+#: Display names: a mapping from a Value (or a parameter's dotted name, or a label) to the
+#: name a picture and its caption show, or a function of the Value (returning None: no change).
+Names = Mapping[Any, str] | Callable[[Value], "str | None"]
+
+# What an op node shows, where the rule's own symbol would be ambiguous or invisible.
+_OP_SYMBOLS = {"neg": "negate", "dot": "Σ w·x", "sub": "−"}
+
 
 class LargeGraphWarning(UserWarning):
-    """The graph has more nodes than a picture can show legibly."""
+    """Kept for compatibility: large graphs are now refused with :class:`GraphTooLargeError`."""
+
+
+class GraphTooLargeError(ValueError):
+    """The picture would have more nodes than ``max_nodes``; the message says how to draw it."""
+
+
+def _checked_name(text: str, what: str) -> str:
+    """``text`` for a label: a NUL is refused, a name longer than :data:`MAX_LABEL` is cut visibly."""
+    if "\x00" in text:
+        raise ValueError(f"{what} {text[:40]!r}… contains a NUL character, which graphviz cannot draw")
+    if len(text) > MAX_LABEL:
+        return f"{text[: MAX_LABEL - 1]}… ({len(text)} characters)"
+    return text
 
 
 class ModuleLike(Protocol):
@@ -110,6 +141,7 @@ class _Graph:
     names: list[str]  # what the node's label shows ("" for none)
     modules: list[_Module] = field(default_factory=list)
     owner: list[int | None] = field(default_factory=list)  # innermost module of each node
+    first: list[int] = field(default_factory=list)  # emitted before the rest: inputs, then parameters
 
     def vid(self, i: int) -> str:
         return f"v{i}"
@@ -199,6 +231,7 @@ def _prepare(
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
+    names_: Names | None = None,
 ) -> _Graph:
     order: list[Value] = []
     index: dict[int, int] = {}
@@ -207,13 +240,23 @@ def _prepare(
             if id(v) not in index:
                 index[id(v)] = len(order)
                 order.append(v)
+    if isinstance(params, Value):
+        params = [params]
+    if isinstance(inputs, Value):
+        inputs = [inputs]
+    params, inputs = list(params), list(inputs)
     param_ids = _value_set(params, "params")
     input_ids = _value_set(inputs, "inputs")
     modules: list[_Module] = []
     owned: dict[int, tuple[int, str]] = {}
+    dotted: dict[int, str] = {}
     if model is not None:
         modules, owned = _modules_of(model)
         param_ids |= set(owned)
+        for full, p in _named_params(model, "model"):
+            dotted.setdefault(id(p), full)
+            if id(p) in index and all(id(q) != id(p) for q in params):
+                params.append(p)  # the model's named order
     root_ids = {id(r) for r in roots}
     roles: list[str] = []
     names: list[str] = []
@@ -230,9 +273,57 @@ def _prepare(
             role = "constant"
         roles.append(role)
         names.append(v.label or (owned[id(v)][1] if id(v) in owned else ""))
-    g = _Graph(order, index, [index[id(r)] for r in roots], roles, names, modules)
+    shown = [_checked_name(n, "the label") for n in _display_names(order, names, dotted, names_arg=names_)]
+    g = _Graph(order, index, [index[id(r)] for r in roots], roles, shown, modules)
     g.owner = _assign(g, owned)
+    first: list[int] = []
+    for v in [*inputs, *params]:  # inputs first and in the order given, then parameters in theirs
+        i = index.get(id(v))
+        if i is not None and i not in first and order[i].is_leaf:
+            first.append(i)
+    g.first = first
     return g
+
+
+def _display_names(
+    order: Sequence[Value], base: Sequence[str], dotted: Mapping[int, str], *, names_arg: Names | None
+) -> list[str]:
+    """Each node's shown name: from ``names=`` when it has one, else the label or parameter name."""
+    if names_arg is None:
+        return list(base)
+    if callable(names_arg) and not isinstance(names_arg, Mapping):
+        out = []
+        for v, b in zip(order, base, strict=True):
+            got = names_arg(v)
+            if got is not None and not isinstance(got, str):
+                raise TypeError(f"names= function must return a str or None, got {type(got).__name__}")
+            out.append(b if got is None else got)
+        return out
+    if not isinstance(names_arg, Mapping):
+        raise TypeError(f"names must be a mapping or a function, got {type(names_arg).__name__}")
+    by_id: dict[int, str] = {}
+    by_text: dict[str, str] = {}
+    for key, shown in names_arg.items():
+        if not isinstance(shown, str):
+            raise TypeError(f"names[{key!r}] must be a str, got {type(shown).__name__}")
+        if isinstance(key, Value):
+            by_id[id(key)] = shown
+        elif isinstance(key, str):
+            by_text[key] = shown
+        else:
+            raise TypeError(f"names= keys must be Values or names (str), got {type(key).__name__}")
+    out = []
+    for v, b in zip(order, base, strict=True):
+        full = dotted.get(id(v), "")
+        if id(v) in by_id:
+            out.append(by_id[id(v)])
+        elif full and full in by_text:
+            out.append(by_text[full])
+        elif v.label and v.label in by_text:
+            out.append(by_text[v.label])
+        else:
+            out.append(b)
+    return out
 
 
 def _assign(g: _Graph, owned: Mapping[int, tuple[int, str]]) -> list[int | None]:
@@ -288,6 +379,7 @@ class _Style:
     dim_others: bool = False  # grey every edge not in `hot`
     caption: str = ""
     show_ids: bool = False  # name unlabelled nodes by their id (v4), as captions that cite them do
+    legend: str = ""  # an HTML table shown under the caption ("" for none)
 
 
 def _lines(text: str) -> str:
@@ -300,43 +392,65 @@ def _cell(text: str, *, bold: bool = False) -> str:
     return f"<TD><B>{body}</B></TD>" if bold else f"<TD>{body}</TD>"
 
 
-def _value_label(name: str, data: str | None, grad: str | None, fill: str, emphasis: bool) -> str:
-    cells = []
-    if name:
-        cells.append(_cell(name, bold=True))
-    cells.append(_cell(f"data {data if data is not None else '?'}"))
+def _value_cells(name: str, data: str | None, grad: str | None, op: str = "") -> list[str]:
+    texts = [op] if op else []
+    texts += [name] if name else []
+    texts.append(f"data {data if data is not None else '?'}")
     if grad != "":
-        cells.append(_cell(f"grad {grad if grad is not None else '?'}"))
-    border = ' COLOR="' + _HOT + '" BORDER="2"' if emphasis else ' BORDER="0"'
-    return (
-        f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">'
-        f"<TR>{''.join(cells)}</TR></TABLE>>"
-    )
+        texts.append(f"grad {grad if grad is not None else '?'}")
+    return texts
+
+
+def _value_label(
+    name: str,
+    data: str | None,
+    grad: str | None,
+    fill: str,
+    emphasis: bool,
+    look: Style,
+    *,
+    stacked: bool = False,
+    op: str = "",
+) -> str:
+    """A value node's table: (the op that made it,) name, data and grad side by side, or ``stacked``.
+
+    Left-to-right layouts stack the cells, so nodes are narrow where ranks sit side by side.
+    """
+    cells = [f'<TD BGCOLOR="{look.op_fill}">{_lines(op)}</TD>'] if op else []
+    cells += [_cell(name, bold=True)] if name else []
+    cells += [_cell(t) for t in _value_cells("", data, grad)]
+    border = f' COLOR="{look.hot}" BORDER="2"' if emphasis else ' BORDER="0"'
+    rows = "".join(f"<TR>{c}</TR>" for c in cells) if stacked else f"<TR>{''.join(cells)}</TR>"
+    return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">{rows}</TABLE>>'
 
 
 def _op_text(v: Value) -> str:
     rule = RULES.get(v.op)
-    symbol = rule.label if rule is not None else v.op
+    symbol = _OP_SYMBOLS.get(v.op) or (rule.label if rule is not None else v.op)
     if v.param is None:
         return symbol
     if v.op == "pow":
-        return f"{symbol}{short(v.param)}"
+        return f"{symbol}{format_number(v.param)}"
     if v.op == "rpow":
-        return f"{short(v.param)}{symbol}"
-    return f"{symbol}({short(v.param)})"
+        return f"{format_number(v.param)}{symbol}"
+    return f"{symbol}({format_number(v.param)})"
 
 
 def _html(text: str) -> str:
     return f"<{_lines(text)}>"
 
 
-def _diverging(g: float, scale: float) -> str:
+def _mix(c: tuple[int, int, int], zero: tuple[int, int, int], t: float) -> str:
+    r, g, b = (round(z + (x - z) * t) for x, z in zip(c, zero, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _diverging(g: float, scale: float, look: Style | None = None) -> str:
+    look = look or STYLES["notebook"]
     if scale == 0.0 or g == 0.0:
-        return "#ffffff"
+        return _mix(look.zero, look.zero, 0.0)
     t = min(1.0, abs(g) / scale)
-    target = _POSITIVE if g > 0 else _NEGATIVE
-    r, gr, b = (round(255 + (c - 255) * t) for c in target)
-    return f"#{r:02x}{gr:02x}{b:02x}"
+    return _mix(look.positive if g > 0 else look.negative, look.zero, t)
 
 
 def _colour_value(grad: Any) -> float:
@@ -344,16 +458,70 @@ def _colour_value(grad: Any) -> float:
     return math.fsum(float(x) for x in grad) if is_lanes(grad) else float(grad)
 
 
-def _fills(g: _Graph, color: Color, grads: Sequence[Any]) -> list[str]:
+def _grad_scale(g: _Graph, grads: Sequence[Any], vmax: float | None) -> float:
+    """The gradient colour scale's end: ``vmax``, else the largest |gradient| of a node that is not an output."""
+    if vmax is not None:
+        if isinstance(vmax, bool) or not isinstance(vmax, int | float) or not math.isfinite(vmax) or vmax <= 0:
+            raise ValueError(f"vmax must be a positive finite number, got {vmax!r}")
+        return float(vmax)
+    roots = set(g.roots)
+    values = [abs(_colour_value(x)) for i, x in enumerate(grads) if i not in roots]
+    return max((x for x in values if math.isfinite(x)), default=0.0)
+
+
+def _fills(
+    g: _Graph, color: Color, grads: Sequence[Any], look: Style | None = None, vmax: float | None = None
+) -> list[str]:
+    look = look or STYLES["notebook"]
     if color == "none":
-        return ["#ffffff"] * len(g.order)
+        return [look.roles["intermediate"]] * len(g.order)
     if color == "grad":
-        values = [_colour_value(x) for x in grads]
-        scale = max((abs(x) for x in values), default=0.0)
-        return [_diverging(x, scale) for x in values]
+        scale = _grad_scale(g, grads, vmax)
+        return [_diverging(_colour_value(x), scale, look) for x in grads]
     if color == "role":
-        return [ROLE_COLORS[r] for r in g.roles]
+        return [look.roles[r] for r in g.roles]
     raise ValueError(f"color must be 'role', 'grad' or 'none', got {color!r}")
+
+
+_ROLE_ORDER = ("input", "parameter", "constant", "intermediate", "output")
+
+
+def _legend(
+    g: _Graph,
+    color: Color,
+    grads: Sequence[Any],
+    look: Style,
+    *,
+    digits: int,
+    vmax: float | None = None,
+    hot: str = "",
+    collapse: str | Collection[str] | None = None,
+) -> str:
+    """An HTML table saying what the colours mean ("" when they mean nothing): the roles drawn
+    (not those hidden in collapsed boxes), or the gradient scale with its range."""
+    cells: list[str] = []
+    box = _boxes(g, _collapsed(g, collapse))
+    if color == "role":
+        present = {r for r, b in zip(g.roles, box, strict=True) if b is None}
+        for role in _ROLE_ORDER:
+            if role in present:
+                cells.append(f'<TD BGCOLOR="{look.roles[role]}" BORDER="1">{role}</TD>')
+        if any(b is not None for b in box):
+            cells.append(f'<TD BGCOLOR="{look.module}" BORDER="1">module (collapsed)</TD>')
+    elif color == "grad":
+        scale = _grad_scale(g, grads, vmax)
+        if scale > 0:
+            cells.append("<TD>gradient</TD>")
+            for t in (-1.0, -0.5, 0.0, 0.5, 1.0):
+                x = t * scale
+                cells.append(f'<TD BGCOLOR="{_diverging(x, scale, look)}" BORDER="1">{format_number(x, digits)}</TD>')
+            more = "≥" if vmax is not None else ""
+            cells.append(f"<TD>(outputs not counted{'; ' + more + ' vmax in full colour' if more else ''})</TD>")
+    if hot:
+        cells.append(f'<TD><FONT COLOR="{look.hot}">{html.escape(hot)}</FONT></TD>')
+    if not cells:
+        return ""
+    return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3"><TR>{"".join(cells)}</TR></TABLE>'
 
 
 def _collapsed(g: _Graph, collapse: str | Collection[str] | None) -> set[int]:
@@ -388,46 +556,215 @@ def _boxes(g: _Graph, collapsed: set[int]) -> list[int | None]:
     return out
 
 
-def _box_label(g: _Graph, j: int, members: list[int], outputs: list[int], precision: int, lanes_shown: int) -> str:
+def _box_rows(g: _Graph, j: int, members: list[int], outputs: list[int], digits: int, lanes_shown: int) -> list[str]:
     m = g.modules[j]
     name = m.name
     parent = g.modules[m.parent] if m.parent is not None else None
     if parent is not None and parent.name and name.startswith(parent.name + "."):
         name = name[len(parent.name) + 1 :]  # the enclosing cluster's label says the rest
     n_params = len(m.params)
-    rows = [
-        f"<TR><TD><B>{html.escape(name)}</B> ({html.escape(m.kind)})</TD></TR>",
-        f"<TR><TD>{n_params} parameter{'s' if n_params != 1 else ''}, {len(members)} values</TD></TR>",
-    ]
+    rows = [f"{name} ({m.kind})", f"{n_params} parameter{'s' if n_params != 1 else ''}, {len(members)} values"]
     for i in outputs[:4]:
         v = g.order[i]
-        data, grad = fixed_lanes(v.data, precision, lanes_shown), fixed_lanes(v.grad, precision, lanes_shown)
+        data, grad = format_lanes(v.data, digits, lanes_shown), format_lanes(v.grad, digits, lanes_shown)
         sep = "\n" if is_lanes(v.data) or is_lanes(v.grad) else " "  # lanes: grad on a line of its own
-        rows.append(f"<TR><TD>{_lines(f'out data {data}{sep}grad {grad}')}</TD></TR>")
+        rows.append(f"out data {data}{sep}grad {grad}")
     if len(outputs) > 4:
-        rows.append(f"<TR><TD>… and {len(outputs) - 4} more outputs</TD></TR>")
+        rows.append(f"… and {len(outputs) - 4} more outputs")
+    return rows
+
+
+def _box_label(rows: list[str], look: Style) -> str:
+    name, _, kind = rows[0].rpartition(" (")
+    title = f"<B>{html.escape(name)}</B> ({html.escape(kind)}"
+    cells = [f"<TR><TD>{title}</TD></TR>"] + [f"<TR><TD>{_lines(r)}</TD></TR>" for r in rows[1:]]
     return (
-        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{_MODULE_COLOR}">'
-        f"{''.join(rows)}</TABLE>>"
+        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{look.module}">'
+        f"{''.join(cells)}</TABLE>>"
     )
+
+
+# -- choosing the orientation -----------------------------------------------------------
+
+_CHAR = 0.56  # average glyph width of the sans font, in ems
+_LINE = 1.25  # line height, in ems
+
+
+def _text_size(lines: Sequence[str], size: float) -> tuple[float, float]:
+    """Rough (width, height) in points of ``lines`` at ``size`` points."""
+    width = max((len(t) for t in lines), default=0) * size * _CHAR
+    return width, len(lines) * size * _LINE
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text``'s lines, each longer one broken before a ``×``, ``+`` or after a comma to fit ``width``.
+
+    Continuation lines are indented, so a wrapped chain still reads as one equation.
+    """
+    out: list[str] = []
+    for line in text.splitlines():
+        while len(line) > width:
+            cut = max(line.rfind(sep, 0, width) for sep in (" × ", " + ", " = ", ", "))
+            if cut <= width // 3:
+                break
+            cut += 1 if line[cut] == "," else 0
+            out.append(line[:cut])
+            line = "    " + line[cut:].lstrip()
+        out.append(line)
+    return out
+
+
+def _ranks(
+    sizes: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str, tuple[float, float] | None]]
+) -> dict[str, int]:
+    """dot's ranks, roughly: the longest path from a source (a labelled edge spans two ranks), then
+    each source moved down next to its first consumer, as dot's shortest-edges ranking does."""
+    out_edges: dict[str, list[tuple[str, int]]] = {n: [] for n in sizes}
+    waiting = dict.fromkeys(sizes, 0)
+    for src, dst, label in edges:
+        if src in sizes and dst in sizes:
+            out_edges[src].append((dst, 2 if label is not None else 1))
+            waiting[dst] += 1
+    rank = dict.fromkeys(sizes, 0)
+    ready = [n for n, k in waiting.items() if k == 0]
+    sources = set(ready)
+    while ready:
+        n = ready.pop()
+        for dst, span in out_edges[n]:
+            rank[dst] = max(rank[dst], rank[n] + span)
+            waiting[dst] -= 1
+            if waiting[dst] == 0:
+                ready.append(dst)
+    for n, outs in out_edges.items():
+        if outs and n in sources:
+            rank[n] = max(0, min(rank[d] - span for d, span in outs))
+    return rank
+
+
+def _auto_rankdir(
+    sizes: Mapping[str, tuple[float, float]],
+    edges: Sequence[tuple[str, str, tuple[float, float] | None]],
+    caption: tuple[float, float],
+    look: Style,
+    stacked: Mapping[str, tuple[float, float]] | None = None,
+) -> str:
+    """``"LR"`` or ``"TB"``: the layout whose text ``look``'s display shows larger.
+
+    The size of each layout is estimated from the ranks dot would give (longest path from
+    a source) and the estimated sizes of the labels: left to right, ranks sit side by
+    side; top to bottom, they stack. Equal scales go to the shorter picture.
+    """
+    rank = _ranks(sizes, edges)
+
+    def ranks(of: Mapping[str, tuple[float, float]]) -> list[list[tuple[float, float]]]:
+        by_rank: dict[int, list[tuple[float, float]]] = {}
+        for n, r in rank.items():
+            by_rank.setdefault(r, []).append(of[n])
+        for src, _dst, label in edges:
+            if label is not None and src in rank:
+                by_rank.setdefault(rank[src] + 1, []).append(label)
+        return list(by_rank.values())
+
+    nodesep, ranksep = 18.0, 36.0
+    tb, lr = ranks(sizes), ranks(stacked if stacked is not None else sizes)
+    gaps = max(0, len(tb) - 1)
+    # Top to bottom: a rank's nodes side by side, the ranks stacked.
+    tb_w = max((sum(w for w, _ in ns) + nodesep * (len(ns) - 1) for ns in tb), default=0.0)
+    tb_h = sum(max(h for _, h in ns) for ns in tb) + ranksep * gaps / 2
+    # Left to right: a rank's nodes stacked, the ranks side by side.
+    lr_w = sum(max(w for w, _ in ns) for ns in lr) + ranksep * gaps / 2
+    lr_h = max((sum(h for _, h in ns) + nodesep * (len(ns) - 1) for ns in lr), default=0.0)
+    fit_w, fit_h = look.fit
+
+    def scale(w: float, h: float) -> float:
+        w, h = max(w, caption[0]) + 16, h + caption[1] + 16
+        s = min(1.0, fit_w / w)
+        return min(s, fit_h / h) if fit_h is not None else s
+
+    s_lr, s_tb = scale(lr_w, lr_h), scale(tb_w, tb_h)
+    if abs(s_lr - s_tb) < 1e-9:
+        return "LR" if lr_h <= tb_h else "TB"
+    return "LR" if s_lr > s_tb else "TB"
+
+
+# -- the DOT ---------------------------------------------------------------------------------
+
+
+def _too_large(g: _Graph, n_drawn: int, max_nodes: int) -> GraphTooLargeError:
+    kinds = sorted({m.kind for m in g.modules if m.name})
+    if kinds:
+        how = "pass " + " or ".join(f"collapse={k!r}" for k in kinds[:3]) + " to draw each such module as one box"
+    else:
+        how = "draw a smaller graph, or the derivative chain to one input (viz.draw_chain)"
+    return GraphTooLargeError(
+        f"the picture would have {n_drawn} nodes, more than max_nodes={max_nodes} (too many to read, and dot may "
+        f"take minutes): {how}, or pass max_nodes={n_drawn} to draw it anyway"
+    )
+
+
+def _check_rankdir(rankdir: str) -> None:
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'auto' or one of LR, RL, TB, BT, got {rankdir!r}")
+
+
+def _check_max_nodes(max_nodes: int) -> None:
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+
+
+def _attrs(what: str, given: Mapping[str, Any] | None) -> dict[str, str]:
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise TypeError(f"{what} must be a mapping of graphviz attributes, got {type(given).__name__}")
+    out = {}
+    for k, v in given.items():
+        if not isinstance(k, str):
+            raise TypeError(f"{what} keys must be str, got {k!r}")
+        out[k] = str(v)
+    return out
 
 
 def _emit(
     g: _Graph,
     style: _Style,
     *,
-    precision: int,
-    rankdir: str,
+    rankdir: str = "auto",
     collapse: str | Collection[str] | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     stacklevel: int = 3,
     lanes_shown: int = DEFAULT_SHOWN,
+    digits: int | None = None,
+    precision: int | None = None,
+    look: str | Style = "notebook",
+    graph_attr: Mapping[str, Any] | None = None,
+    node_attr: Mapping[str, Any] | None = None,
+    edge_attr: Mapping[str, Any] | None = None,
+    dpi: float | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    cls: type[Drawing] = Drawing,
+    ops: str = "nodes",
 ) -> Drawing:
-    """Build the DOT for ``g`` with ``style``: value nodes, op nodes, module clusters, edges."""
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    """Build the DOT for ``g`` with ``style``: value nodes, op nodes, module clusters, edges.
+
+    ``precision`` is the older name of ``digits`` (the numbers of collapsed boxes);
+    ``stacklevel`` is accepted for callers written for the warning this used to give.
+
+    Raises:
+        GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
+    """
+    del stacklevel
+    _check_rankdir(rankdir)
+    _check_max_nodes(max_nodes)
+    theme = get_style(look)
+    digits = check_digits(digits if digits is not None else precision if precision is not None else DEFAULT_DIGITS)
+    user_graph, user_node, user_edge = (
+        _attrs("graph_attr", graph_attr),
+        _attrs("node_attr", node_attr),
+        _attrs("edge_attr", edge_attr),
+    )
+    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 0 < dpi <= 2400):
+        raise ValueError(f"dpi must be a number from 1 to 2400, got {dpi!r}")
     box = _boxes(g, _collapsed(g, collapse))
     # Count what will be drawn before building anything.
     consumers_outside: set[int] = set(g.roots)
@@ -437,31 +774,55 @@ def _emit(
             if box[pi] is not None and box[pi] != box[i]:
                 consumers_outside.add(pi)
     boxes_used = sorted({b for b in box if b is not None})
-    n_drawn = len(boxes_used) + sum(1 if v.is_leaf else 2 for i, v in enumerate(g.order) if box[i] is None)
+    if ops not in ("nodes", "inline"):
+        raise ValueError(f"ops must be 'inline' or 'nodes', got {ops!r}")
+    inline = ops == "inline"
+    per_op = 1 if inline else 2
+    n_drawn = len(boxes_used) + sum(1 if v.is_leaf else per_op for i, v in enumerate(g.order) if box[i] is None)
     if n_drawn > max_nodes:
-        kinds = sorted({m.kind for m in g.modules if m.name})
-        if kinds:
-            hint = "pass " + " or ".join(f"collapse={k!r}" for k in kinds[:3]) + " to draw each such module as one box"
-        else:
-            hint = "draw a smaller graph, or the derivative chain to one input (viz.draw_chain)"
-        warnings.warn(
-            LargeGraphWarning(f"the picture has {n_drawn} nodes (more than max_nodes={max_nodes}); {hint}"),
-            stacklevel=stacklevel,
-        )
+        raise _too_large(g, n_drawn, max_nodes)
 
-    graph_attr = {"rankdir": rankdir}
+    top = cls(
+        name="chainrule",
+        graph_attr={**theme.graph_attr(), **user_graph},
+        node_attr={**theme.node_attr(), **user_node},
+        edge_attr={**theme.edge_attr(), **user_edge},
+    )
+    top.caption = style.caption
+    top.node_count = n_drawn
+    top.timeout = timeout
+    top.dpi = dpi if dpi is not None else theme.dpi
+    font = float(top.node_attr.get("fontsize", theme.fontsize))
+    edge_font = float(top.edge_attr.get("fontsize", theme.edge_fontsize))
+    caption_font = float(top.graph_attr.get("fontsize", theme.caption_fontsize))
     if boxes_used:
         # Keep module boxes in the order they are emitted (neurons.0, neurons.1, …): with its
         # full crossing-minimisation budget, dot rotates the boxes of fully connected layers
         # (8–15 above 0–7 in MLP(2, [16, 16, 1])), where every order has the same crossings.
-        graph_attr["mclimit"] = "0.1"
-    top = Drawing(name="chainrule", graph_attr=graph_attr)
-    top.attr("node", fontname="Helvetica", fontsize="11")
-    top.attr("edge", fontname="Helvetica", fontsize="10")
-    if style.caption:
-        lines = "<BR/>".join(html.escape(line) for line in style.caption.splitlines())
-        top.attr(label=f"<{lines}>", labelloc="t", labeljust="l")
-    top.caption = style.caption
+        top.graph_attr.setdefault("mclimit", "0.1")
+    caption_size = (0.0, 0.0)
+    width = max(40, int(theme.fit[0] / (caption_font * _CHAR)))  # characters the display shows on a line
+    if style.caption and not style.legend:
+        lines = _wrap(style.caption, width)
+        top.graph_attr.setdefault("label", f"<{'<BR/>'.join(html.escape(line) for line in lines)}>")
+        top.graph_attr.setdefault("labelloc", "t")
+        top.graph_attr.setdefault("labeljust", "l")
+        caption_size = _text_size(lines, caption_font)
+    elif style.legend:
+        rows = []
+        if style.caption:
+            lines = _wrap(style.caption, width)
+            body = "".join(f'{html.escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
+            rows.append(f'<TR><TD ALIGN="LEFT">{body}</TD></TR>')
+            caption_size = _text_size(lines, caption_font)
+        if style.legend:
+            rows.append(f'<TR><TD ALIGN="LEFT">{style.legend}</TD></TR>')
+            caption_size = (max(caption_size[0], 420.0), caption_size[1] + caption_font * 2)
+        top.graph_attr.setdefault(
+            "label", f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
+        )
+        top.graph_attr.setdefault("labelloc", "t")
+        top.graph_attr.setdefault("labeljust", "l")
 
     clusters: dict[int, Drawing] = {}
 
@@ -471,7 +832,7 @@ def _emit(
         if j not in clusters:
             m = g.modules[j]
             c = Drawing(name=f"cluster_m{j}")
-            c.attr(label=_html(f"{m.name} ({m.kind})"), style="rounded", color="#7d3c98")
+            c.attr(label=_html(f"{m.name} ({m.kind})"), style="rounded", color=theme.cluster, labeljust="l")
             clusters[j] = c
         return clusters[j]
 
@@ -480,141 +841,428 @@ def _emit(
         return None if j is None or not g.modules[j].name else j
 
     members: dict[int, list[int]] = {b: [] for b in boxes_used}
+    for i in range(len(g.order)):
+        if box[i] is not None:
+            members[box[i]].append(i)  # type: ignore[index]
+    emit_order = [*g.first, *(i for i in range(len(g.order)) if i not in set(g.first))]
+    edges = _edges(g, style, box, owner_container, theme, inline=inline)
+
+    # What each node shows, and its rough size side by side (top to bottom) or stacked (left to right).
+    box_rows: dict[int, list[str]] = {}
+    sizes: dict[str, tuple[float, float]] = {}
+    stacked_sizes: dict[str, tuple[float, float]] = {}
     for i, v in enumerate(g.order):
         b = box[i]
         if b is not None:
-            members[b].append(i)
+            if b not in box_rows:
+                outputs = [k for k in members[b] if k in consumers_outside]
+                box_rows[b] = _box_rows(g, b, members[b], outputs, digits, lanes_shown)
+                sizes[f"m{b}"] = stacked_sizes[f"m{b}"] = _box_size(box_rows[b], font)
             continue
-        c = container(owner_container(g.owner[i]))
+        name = g.names[i] or (g.vid(i) if style.show_ids else "")
+        texts = _value_cells(name, style.data[i], style.grad[i], _op_text(v) if inline and not v.is_leaf else "")
+        sizes[g.vid(i)] = _cells_size(texts, font)
+        stacked_sizes[g.vid(i)] = _box_size(texts, font)
+        if not v.is_leaf and not inline:
+            w, h = _text_size([_op_text(v)], font)
+            sizes[f"{g.vid(i)}op"] = stacked_sizes[f"{g.vid(i)}op"] = (w + 20, max(h + 8, 22))
+    estimate = [
+        (e.src, e.dst, _text_size(e.label_text.split("\n"), edge_font) if e.label_text else None) for e in edges
+    ]
+    rank = _ranks(sizes, estimate)
+    spans = sum(max(0, rank[d] - rank[s] - 1) for s, d, _ in estimate if s in rank and d in rank)
+    top.layout_cells = n_drawn + spans
+    if top.layout_cells > LAYOUT_CELLS_PER_NODE * max_nodes:
+        needed = -(-top.layout_cells // LAYOUT_CELLS_PER_NODE)
+        raise GraphTooLargeError(
+            f"the picture's layout would need {top.layout_cells} cells ({n_drawn} nodes, and points along edges that "
+            "span many levels, as from a Value used at many depths), more than "
+            f"{LAYOUT_CELLS_PER_NODE} × max_nodes = {LAYOUT_CELLS_PER_NODE * max_nodes}: dot could take minutes. "
+            f"Draw a part of the graph, or pass max_nodes={needed} to draw it anyway"
+        )
+    if rankdir == "auto":
+        rankdir = user_graph.get("rankdir") or _auto_rankdir(sizes, estimate, caption_size, theme, stacked_sizes)
+    top.graph_attr["rankdir"] = user_graph.get("rankdir", rankdir)
+    # Cells are stacked where that makes ranks narrower: left to right always, and top to bottom too
+    # when the display scrolls (a notebook), where a picture's height costs less than its width.
+    stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL")
+    first_in: dict[int, str] = {}  # cluster → a node inside it (for edges to the whole cluster)
+    emitted_boxes: set[int] = set()
+    for i in emit_order:
+        v = g.order[i]
+        b = box[i]
+        if b is not None:
+            if b in emitted_boxes:
+                continue
+            emitted_boxes.add(b)
+            holder = owner_container(g.modules[b].parent)
+            container(holder).node(f"m{b}", label=_box_label(box_rows[b], theme), shape="plain")
+            if holder is not None:
+                first_in.setdefault(holder, f"m{b}")
+            continue
+        holder = owner_container(g.owner[i])
+        c = container(holder)
         vid = g.vid(i)
         name = g.names[i] or (g.vid(i) if style.show_ids else "")
-        label = _value_label(name, style.data[i], style.grad[i], style.fill[i], i in style.emphasis)
-        c.node(vid, label=label, shape="plain")
-        if not v.is_leaf:
-            c.node(f"{vid}op", label=_html(_op_text(v)), shape="ellipse", margin="0.02,0.01", height="0.3")
-    for b in boxes_used:
-        outputs = [i for i in members[b] if i in consumers_outside]
-        parent = g.modules[b].parent
-        container(owner_container(parent)).node(
-            f"m{b}", label=_box_label(g, b, members[b], outputs, precision, lanes_shown), shape="plain"
+        c.node(
+            vid,
+            label=_value_label(
+                name,
+                style.data[i],
+                style.grad[i],
+                style.fill[i],
+                i in style.emphasis,
+                theme,
+                stacked=stacked,
+                op=_op_text(v) if inline and not v.is_leaf else "",
+            ),
+            shape="plain",
         )
+        if holder is not None:
+            first_in.setdefault(holder, vid)
+        if not v.is_leaf and not inline:
+            c.node(
+                f"{vid}op",
+                label=_html(_op_text(v)),
+                shape="ellipse",
+                margin="0.02,0.01",
+                height="0.3",
+                style="filled",
+                fillcolor=theme.op_fill,
+            )
     # Enclosing modules get a cluster even without nodes of their own (a layer of neurons).
     for j in list(clusters):
         parent = owner_container(g.modules[j].parent)
         while parent is not None:
             container(parent)
             parent = owner_container(g.modules[parent].parent)
+    for j in sorted(clusters, key=lambda j: -g.modules[j].depth):  # a node for edges to a cluster
+        parent = owner_container(g.modules[j].parent)
+        if j in first_in and parent is not None:
+            first_in.setdefault(parent, first_in[j])
+    bundles = _bundles(edges, box, g, owner_container)
+    # The boxes a bundle reaches (a layer's neurons) share a rank (only one of them gets the
+    # bundle's edge); listed in the model's order, with no invisible edges that dot would
+    # untangle by rotating them.
+    ordered: set[tuple[str, ...]] = set()
+    for group in bundles.values():
+        heads = tuple(sorted({d for _, d in group.pairs}, key=_node_order))
+        holders = {owner_container(g.modules[int(h[1:])].parent) for h in heads if h.startswith("m")}
+        if len(heads) < 2 or heads in ordered or len(holders) != 1 or not all(h.startswith("m") for h in heads):
+            continue
+        holder = holders.pop()
+        if holder is None:
+            continue
+        ordered.add(heads)
+        with clusters[holder].subgraph() as same:
+            same.attr(rank="same")
+            for head in heads:
+                same.node(head)
     # Attach clusters innermost first, so each is complete when its parent takes it.
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
 
-    seen: set[tuple[str, str]] = set()
+    if bundles:
+        top.graph_attr.setdefault("compound", "true")
+    drawn_bundles: set[tuple[str, str]] = set()
+    for e in edges:
+        key = e.bundle
+        if key is not None and key in bundles:
+            if key in drawn_bundles:
+                continue
+            drawn_bundles.add(key)
+            group = bundles[key]
+            src, dst = _bundle_ends(key, first_in)
+            attrs = {"label": _html(f"{group.count} edges"), "penwidth": "2"}
+            if key[0].startswith("cluster_"):
+                attrs["ltail"] = key[0]
+            if key[1].startswith("cluster_"):
+                attrs["lhead"] = key[1]
+            if group.hot:
+                attrs.update(color=theme.hot, penwidth="2.5", fontcolor=theme.hot)
+            elif style.dim_others:
+                attrs.update(color=theme.dim)
+            top.edge(src, dst, **attrs)
+            continue
+        top.edge(e.src, e.dst, **e.attrs)
+    return top
+
+
+def _node_order(name: str) -> tuple[str, int]:
+    """Sort key of node names: ``m2`` before ``m10``."""
+    head = name.rstrip("0123456789")
+    tail = name[len(head) :]
+    return head, int(tail) if tail else -1
+
+
+def _cells_size(texts: Sequence[str], size: float) -> tuple[float, float]:
+    w = h = 0.0
+    for t in texts:
+        tw, th = _text_size(t.split("\n"), size)
+        w += tw + 9
+        h = max(h, th + 9)
+    return w, h
+
+
+def _box_size(rows: Sequence[str], size: float) -> tuple[float, float]:
+    w = h = 0.0
+    for r in rows:
+        tw, th = _text_size(r.split("\n"), size)
+        w = max(w, tw + 9)
+        h += th + 9
+    return w, h
+
+
+@dataclass
+class _Edge:
+    src: str
+    dst: str
+    attrs: dict[str, str]
+    label_text: str = ""
+    hot: bool = False
+    bundle: tuple[str, str] | None = None  # (group of the tail, group of the head) between collapsed boxes
+
+
+@dataclass
+class _Bundle:
+    count: int = 0  # Value edges carried
+    pairs: set[tuple[str, str]] = field(default_factory=set)
+    hot: bool = False
+
+
+def _edges(
+    g: _Graph,
+    style: _Style,
+    box: Sequence[int | None],
+    owner_container: Callable[[int | None], int | None],
+    theme: Style,
+    *,
+    inline: bool = False,
+) -> list[_Edge]:
+    """Every drawn edge, in order; edges between collapsed boxes merged per pair of boxes (with a count).
+
+    With ``inline`` ops the edges go from each input straight to the node (whose first cell is the op).
+    """
+    out: list[_Edge] = []
+    merged: dict[tuple[str, str], _Edge] = {}
+    counts: dict[tuple[str, str], int] = {}
     for i, v in enumerate(g.order):
         if v.is_leaf:
             continue
-        dst = f"m{box[i]}" if box[i] is not None else f"{g.vid(i)}op"
+        dst = f"m{box[i]}" if box[i] is not None else g.vid(i) if inline else f"{g.vid(i)}op"
         for k, p in enumerate(v.parents):
             pi = g.idx(p)
             src = f"m{box[pi]}" if box[pi] is not None else g.vid(pi)
             if src == dst:
                 continue
-            attrs: dict[str, str] = {}
+            hot = (i, k) in style.hot
             if box[pi] is not None or box[i] is not None:
-                if (src, dst) in seen:
+                counts[(src, dst)] = counts.get((src, dst), 0) + 1
+                if (src, dst) in merged:
+                    merged[(src, dst)].hot |= hot
                     continue
-                seen.add((src, dst))
-            elif (i, k) in style.edge_labels:
-                attrs["label"] = _html(style.edge_labels[(i, k)])
-            if (i, k) in style.hot:
-                attrs.update(color=_HOT, penwidth="2.5", fontcolor=_HOT)
+
+                def group(node: str, b: int | None) -> str:
+                    if b is None:
+                        return node
+                    holder = owner_container(g.modules[b].parent)
+                    return node if holder is None else f"cluster_m{holder}"
+
+                e = _Edge(src, dst, {}, hot=hot, bundle=(group(src, box[pi]), group(dst, box[i])))
+                merged[(src, dst)] = e
+                out.append(e)
+                continue
+            attrs: dict[str, str] = {}
+            text = ""
+            if (i, k) in style.edge_labels:
+                text = style.edge_labels[(i, k)]
+                attrs["label"] = _html(text)
+            if hot:
+                attrs.update(color=theme.hot, penwidth="2.5", fontcolor=theme.hot)
             elif style.dim_others:
-                attrs.update(color=_DIM)
-            top.edge(src, dst, **attrs)
-        if box[i] is None:
+                attrs.update(color=theme.dim)
+            out.append(_Edge(src, dst, attrs, text, hot))
+        if box[i] is None and not inline:
             attrs = {}
             if any((i, k) in style.hot for k in range(len(v.parents))):
-                attrs.update(color=_HOT, penwidth="2.5")
+                attrs.update(color=theme.hot, penwidth="2.5")
             elif style.dim_others:
-                attrs["color"] = _DIM
-            top.edge(f"{g.vid(i)}op", g.vid(i), **attrs)
-    return top
+                attrs["color"] = theme.dim
+            out.append(_Edge(f"{g.vid(i)}op", g.vid(i), attrs))
+    for e in out:
+        if e.bundle is None:
+            continue
+        n = counts[(e.src, e.dst)]
+        if n > 1:
+            e.attrs["label"] = _html(f"{n} edges")
+            e.label_text = f"{n} edges"
+        if e.hot:
+            e.attrs.update(color=theme.hot, penwidth="2.5", fontcolor=theme.hot)
+        elif style.dim_others:
+            e.attrs.update(color=theme.dim)
+    return out
 
 
-def _check_precision(precision: int) -> None:
-    fixed(0.0, precision)  # validates
+def _bundles(
+    edges: Sequence[_Edge], box: Sequence[int | None], g: _Graph, owner_container: Callable[[int | None], int | None]
+) -> dict[tuple[str, str], _Bundle]:
+    """Groups of box edges drawn as one edge: between two clusters (layers), or a node and a cluster."""
+    groups: dict[tuple[str, str], _Bundle] = {}
+    for e in edges:
+        if e.bundle is None or e.bundle[0] == e.bundle[1]:
+            continue
+        if not (e.bundle[0].startswith("cluster_") or e.bundle[1].startswith("cluster_")):
+            continue
+        b = groups.setdefault(e.bundle, _Bundle())
+        b.pairs.add((e.src, e.dst))
+        label = e.label_text
+        b.count += int(label.split()[0]) if label else 1
+        b.hot |= e.hot
+    return {k: b for k, b in groups.items() if len(b.pairs) > 1}
+
+
+def _bundle_ends(key: tuple[str, str], first_in: Mapping[int, str]) -> tuple[str, str]:
+    def end(name: str) -> str:
+        return first_in[int(name[len("cluster_m") :])] if name.startswith("cluster_") else name
+
+    return end(key[0]), end(key[1])
+
+
+def _resolve_digits(digits: int | None, precision: int | None) -> int:
+    if digits is not None and precision is not None and digits != precision:
+        raise ValueError("give digits= (significant digits); precision= is its older name, not both")
+    return check_digits(digits if digits is not None else precision if precision is not None else DEFAULT_DIGITS)
+
+
+def _legend_flag(legend: bool | None) -> bool:
+    if legend is not None and not isinstance(legend, bool):
+        raise TypeError(f"legend must be True, False or None, got {type(legend).__name__}")
+    return legend is not False
 
 
 def draw_graph(
     root: Value | Sequence[Value],
     *,
-    precision: int = 4,
+    digits: int | None = None,
+    style: str | Style = "notebook",
     local_grads: bool = False,
     color: Color = "role",
+    legend: bool | None = None,
+    vmax: float | None = None,
+    names: Names | None = None,
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
     collapse: str | Collection[str] | None = None,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
+    ops: Literal["inline", "nodes"] = "inline",
     max_nodes: int = DEFAULT_MAX_NODES,
     lanes_shown: int = DEFAULT_SHOWN,
+    graph_attr: Mapping[str, Any] | None = None,
+    node_attr: Mapping[str, Any] | None = None,
+    edge_attr: Mapping[str, Any] | None = None,
+    dpi: float | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    precision: int | None = None,
 ) -> Drawing:
     """Draw the graph that ``root`` was computed from, with each node's data and grad.
 
     Args:
         root: The output Value (or several outputs).
-        precision: Decimals shown for every number (scientific notation outside
-            ``[10**-precision, 1e6)``), so the DOT text is deterministic.
+        digits: Significant digits of every number (default 4:
+            :func:`viz.numbers.format_number`), so the DOT text is deterministic.
+        style: ``"notebook"``, ``"slide"``, ``"print"`` or ``"dark"`` (:mod:`viz.styles`).
         local_grads: Write the local derivative ``∂child/∂parent`` on every edge.
         color: ``"role"`` fills nodes by role (input, parameter, constant,
-            intermediate, output; see :data:`ROLE_COLORS`), ``"grad"`` by a diverging
-            blue–white–red scale of the gradient's sign and magnitude (a lane
-            Value's by the sum of its gradient over the lanes), ``"none"`` white.
+            intermediate, output), ``"grad"`` by a diverging blue–white–red scale of the
+            gradient's sign and magnitude (a lane Value's by the sum of its gradient
+            over the lanes), ``"none"`` plain.
+        legend: Show what the colours mean under the caption (default: whenever colour
+            carries information); ``False`` hides it.
+        vmax: With ``color="grad"``, the |gradient| shown in full colour (default: the
+            largest |gradient| of a node that is not an output).
+        names: Display names for pictures and captions: a mapping from a Value, a
+            parameter's dotted name or a label to the name shown (e.g. ``"w¹₂₁"``), or a
+            function of the Value returning the name (or None to keep it).
         params: Leaves to draw as parameters (a model's parameters are included).
-        inputs: Leaves to draw as inputs (a labelled leaf that is not a parameter is
-            an input too; an unlabelled one is a constant).
+        inputs: Leaves to draw as inputs, first and in this order (a labelled leaf that
+            is not a parameter is an input too; an unlabelled one is a constant).
         model: A model with ``named_modules()``/``named_parameters()``: its modules'
-            Values are grouped in labelled clusters. A parameter belongs to its
-            innermost module, a node using a module's parameter to that module, a
-            unary node to the module of its input.
+            Values are grouped in labelled clusters, parameters in the model's order.
         collapse: Module class names (``"Neuron"``, ``"Layer"``) or dotted module
-            names to draw as one box each (needs ``model``).
-        rankdir: Graphviz layout direction (``"LR"`` left to right, ``"TB"`` …).
-        max_nodes: Above this many drawn nodes a :class:`LargeGraphWarning` suggests
-            collapsing.
+            names to draw as one box each (needs ``model``); the edges between two
+            groups of boxes are drawn as one edge labelled with their count.
+        rankdir: ``"auto"`` picks top-to-bottom or left-to-right, whichever shows the
+            text larger in the style's display; or graphviz's ``"LR"``, ``"TB"`` ….
+        ops: ``"inline"`` writes the op that made a Value in the first cell of its node
+            (compact: half the levels); ``"nodes"`` draws every op as a small node of its
+            own between its inputs and its result.
+        max_nodes: Refuse pictures with more drawn nodes than this
+            (:class:`GraphTooLargeError` says how to collapse); raise it explicitly to
+            draw a larger graph.
         lanes_shown: How many values of a Value holding lanes (and of a lane-wise
             local derivative) are listed; with more lanes, their count and a line with
             their mean, min and max are shown too.
+        graph_attr: Graphviz graph attributes; they win over the style's.
+        node_attr: Graphviz node attributes (e.g. ``{"fontsize": "14"}``); they win.
+        edge_attr: Graphviz edge attributes; they win.
+        dpi: Resolution of PNG output (default: the style's, 150 for slides).
+        timeout: Seconds graphviz's ``dot`` may take (None: no limit).
+        precision: Older name of ``digits``.
 
     Returns:
         A :class:`~viz.display.Drawing` (a ``graphviz.Digraph``): shown inline in
         Jupyter, ``.source`` is the DOT text, ``.save("g.svg")`` writes a file.
 
+    Raises:
+        GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
+
     >>> from autograd import Value
     >>> a = Value(2.0, label="a")
     >>> dot = draw_graph(a + a).source      # a + a: two edges into the "+" node
+    >>> dot.count("v0 -> v1")
+    2
+    >>> dot = draw_graph(a + a, ops="nodes").source
     >>> dot.count("v0 -> v1op"), dot.count("v1op -> v1")
     (2, 1)
     """
-    _check_precision(precision)
-    fixed_lanes(0.0, precision, lanes_shown)  # validates lanes_shown
-    g = _prepare(_roots(root), params=params, inputs=inputs, model=model)
-    style = _Style(
-        data=[fixed_lanes(v.data, precision, lanes_shown) for v in g.order],
-        grad=[fixed_lanes(v.grad, precision, lanes_shown) for v in g.order],
-        fill=_fills(g, color, [v.grad for v in g.order]),
+    digits = _resolve_digits(digits, precision)
+    look = get_style(style)
+    format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
+    g = _prepare(_roots(root), params=params, inputs=inputs, model=model, names_=names)
+    grads = [v.grad for v in g.order]
+    drawn = _Style(
+        data=[format_lanes(v.data, digits, lanes_shown) for v in g.order],
+        grad=[format_lanes(x, digits, lanes_shown) for x in grads],
+        fill=_fills(g, color, grads, look, vmax),
     )
+    if _legend_flag(legend):
+        drawn.legend = _legend(g, color, grads, look, digits=digits, vmax=vmax, collapse=collapse)
     if local_grads:
-        style.edge_labels = {
-            (i, k): fixed_lanes(d, precision, lanes_shown)
+        drawn.edge_labels = {
+            (i, k): format_lanes(d, digits, lanes_shown)
             for i, v in enumerate(g.order)
             for k, d in enumerate(v.local_grads)
         }
     return _emit(
         g,
-        style,
-        precision=precision,
-        rankdir=rankdir,
+        drawn,
+        digits=digits,
+        look=look,
+        rankdir=_default_rankdir(rankdir, look),
         collapse=collapse,
         max_nodes=max_nodes,
         lanes_shown=lanes_shown,
+        graph_attr=graph_attr,
+        node_attr=node_attr,
+        edge_attr=edge_attr,
+        dpi=dpi,
+        timeout=timeout,
+        ops=ops,
     )
+
+
+def _default_rankdir(rankdir: str, look: Style) -> str:
+    """Slides read top to bottom; other styles pick the orientation that fits."""
+    _check_rankdir(rankdir)
+    return "TB" if rankdir == "auto" and look.name == "slide" else rankdir

@@ -14,10 +14,106 @@ from typing import Any
 
 from autograd import is_lanes
 
-__all__ = ["DEFAULT_SHOWN", "fixed", "fixed_lanes", "is_lanes", "short", "short_lanes"]
+__all__ = [
+    "DEFAULT_DIGITS",
+    "DEFAULT_SHOWN",
+    "check_digits",
+    "fixed",
+    "fixed_lanes",
+    "format_lanes",
+    "format_number",
+    "is_lanes",
+    "short",
+    "short_lanes",
+]
 
 #: How many of a lane Value's values a picture or caption shows.
 DEFAULT_SHOWN = 3
+
+#: Significant digits of every number a picture or caption shows, unless ``digits=`` says otherwise.
+DEFAULT_DIGITS = 4
+
+# Outside [_SMALL, _LARGE) numbers are written in scientific notation.
+_SMALL = 1e-4
+_LARGE = 1e6
+
+
+def check_digits(digits: int) -> int:
+    """``digits`` when it is an int from 1 to 17, else a ValueError naming it."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise ValueError(f"digits must be an int from 1 to 17 (significant digits), got {digits!r}")
+    return digits
+
+
+def _strip_zeros(mantissa: str) -> str:
+    return mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+
+
+def format_number(x: float, digits: int = DEFAULT_DIGITS) -> str:
+    """``x`` rounded to ``digits`` significant digits, without trailing zeros.
+
+    Every picture and caption writes its numbers with this function, so one number
+    reads the same everywhere. Scientific notation is used only outside
+    ``[1e-4, 1e6)``; an integer part longer than ``digits`` is kept whole (``123457``,
+    not ``1.235e+05``). Negative zero prints as ``0``.
+
+    >>> [format_number(x) for x in (0.009276093, 0.109860473, -1.68899, 1.2341e-05, 0.5, 1.0)]
+    ['0.009276', '0.1099', '-1.689', '1.234e-05', '0.5', '1']
+    >>> format_number(0.000123), format_number(123456.7), format_number(2.5e7), format_number(-0.0)
+    ('0.000123', '123457', '2.5e+07', '0')
+    >>> format_number(0.844352, digits=6), format_number(float("nan"))
+    ('0.844352', 'nan')
+    """
+    check_digits(digits)
+    _one_number(x, "format_number")
+    x = float(x)
+    if not math.isfinite(x):
+        return repr(x)
+    if x == 0.0:
+        return "0"
+    ax = abs(x)
+    if _SMALL <= ax < _LARGE:
+        text = f"{x:.{digits}g}"
+        if "e" in text:  # more integer digits than `digits`: keep them all
+            text = f"{x:.0f}"
+        else:
+            # .g rounds to `digits` significant digits; .f with as many decimals keeps
+            # the zeros of 0.0009276 that .g would otherwise turn into 9.276e-04.
+            exponent = math.floor(math.log10(ax))
+            text = _strip_zeros(f"{x:.{max(0, digits - 1 - exponent)}f}")
+    else:
+        mantissa, _, exp = f"{x:.{digits - 1}e}".partition("e")
+        text = f"{_strip_zeros(mantissa)}e{exp}"
+    if text.startswith("-") and float(text) == 0.0:
+        text = text[1:]
+    return text
+
+
+def format_lanes(x: Any, digits: int = DEFAULT_DIGITS, shown: int = DEFAULT_SHOWN, *, stats: bool = True) -> str:
+    """A float as :func:`format_number`; lanes as their first ``shown`` values and their count.
+
+    When some lanes are not listed (and ``stats``), a second line gives their mean, min
+    and max, so a picture shows every lane Value's size, a few of its values and where
+    the rest lie.
+
+    >>> import numpy as np
+    >>> format_lanes(0.5), format_lanes(np.array([0.5, -1.0]))
+    ('0.5', '[0.5, -1]')
+    >>> print(format_lanes(np.array([0.5, 1.0, 1.5, 2.25]), 3))
+    [0.5, 1, 1.5, … 4 lanes]
+    mean 1.31, min 0.5, max 2.25
+    """
+    check_digits(digits)
+    _check_shown(shown)
+    if not is_lanes(x):
+        return format_number(x, digits)
+    values = [float(v) for v in x]
+
+    def number(v: float) -> str:
+        return format_number(v, digits)
+
+    text = _listing(values, number, shown)
+    return text if len(values) <= shown or not stats else f"{text}\n{_stats(values, number)}"
 
 
 def _one_number(x: object, what: str) -> None:

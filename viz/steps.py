@@ -39,8 +39,6 @@ import graphviz
 from autograd import Value
 from viz.display import INSTALL_HINT, DotNotFoundError, Drawing, format_for, write_atomic
 from viz.graph import (
-    _HOT,
-    _MODULE_COLOR,
     DEFAULT_MAX_NODES,
     ROLE_COLORS,
     ModuleLike,
@@ -57,6 +55,7 @@ from viz.graph import (
 from viz.numbers import DEFAULT_SHOWN, fixed_lanes, is_lanes, short, short_lanes
 from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
+from viz.styles import get_style
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
@@ -66,7 +65,8 @@ __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 DEFAULT_MAX_FRAMES = 400
 
 _FOCUS = "#f9e79f"  # fill of the node a frame is about
-_BOX = _MODULE_COLOR
+_BOX = get_style("notebook").module
+_HOT = get_style("notebook").hot
 _GIF_COLORS = 48  # colours of an animated GIF's palette
 
 
