@@ -4,14 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-EXTRAS := dev,notebooks,torch
+EXTRAS := dev,notebooks,docs,torch
 # The import packages (mypy --strict runs on each one that exists).
 PACKAGES := $(wildcard autograd nn viz)
 # The notebooks run on this venv's Python, registered inside the venv as the kernel "chainrule".
 KERNEL := $(VENV)/share/jupyter/kernels/chainrule/kernel.json
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: demo test lint typecheck pytest dot bench lab clean
+.PHONY: demo docs mathjax test lint typecheck pytest dot bench lab clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ dot:
 
 # The worked example in the terminal, then every notebook executed and written as HTML,
 # and notebook 1's derivative chain as a picture.
-demo: $(STAMP) $(KERNEL) dot
+demo: $(STAMP) $(KERNEL) dot docs
 	$(PY) -m autograd.examples
 	@echo; echo "Executing the notebooks and writing them as HTML (under a minute)"
 	$(VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.kernel_name=chainrule \
@@ -43,7 +43,32 @@ demo: $(STAMP) $(KERNEL) dot
 	$(PY) -m viz.demo build
 	@echo; echo "Done. The notebooks, executed: build/notebooks/*.html ($(words $(NOTEBOOKS)) files);"
 	@echo "the derivative chain of notebook 1: build/chain.svg (build/chain.dot without graphviz's dot);"
+	@echo "the course and documentation site: build/site/index.html;"
 	@echo "the notebooks themselves, to run and change: make lab (JupyterLab on notebooks/)."
+
+# MathJax for the site, served from the site itself: the npm package, unpacked into build/mathjax/
+# (tex-chtml-full.js: every TeX extension built in, so nothing is fetched on demand).
+# npm comes from Debian's npm package (installed when missing and we are root).
+MATHJAX_VERSION := 3.2.2
+MATHJAX := build/mathjax/tex-chtml-full.js
+$(MATHJAX):
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& echo "installing npm with apt-get" && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } \
+		|| { echo "npm is needed to fetch MathJax for the site: sudo apt-get install npm"; exit 1; }
+	rm -rf build/npm build/mathjax && mkdir -p build/npm build/mathjax
+	cd build/npm && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar -xzf mathjax-$(MATHJAX_VERSION).tgz
+	cp build/npm/package/es5/tex-chtml-full.js build/mathjax/
+	mkdir -p build/mathjax/output/chtml/fonts && cp -r build/npm/package/es5/output/chtml/fonts/woff-v2 build/mathjax/output/chtml/fonts/
+	cp build/npm/package/LICENSE build/mathjax/MATHJAX-LICENSE
+
+mathjax: $(MATHJAX)
+
+# The course and documentation site: the lessons executed, the README's guide, the API
+# reference from the docstrings, search; every asset local. Open build/site/index.html.
+docs: $(STAMP) $(KERNEL) dot $(MATHJAX)
+	$(VENV)/bin/sphinx-build -q -j auto -b html docs build/site
+	@echo "The site: build/site/index.html (open it in a browser; it needs no network)."
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,58 @@
+"""Sphinx configuration of chainrule's course and documentation site (``make docs`` → build/site/).
+
+Sphinx + MyST-NB + Furo: the notebooks are executed while the site builds (a failing
+check fails the build), cell tags hide the checks and the solutions, autodoc writes the
+API reference from the docstrings, and Sphinx's search runs in the browser. Every asset
+is served from the site itself: MathJax comes from the npm package that ``make mathjax``
+unpacks into build/mathjax/, and no widget or require.js script is loaded from a CDN.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+MATHJAX = ROOT / "build" / "mathjax"
+sys.path.insert(0, str(ROOT))  # autodoc imports the packages of this checkout
+
+if not (MATHJAX / "tex-chtml-full.js").is_file():
+    raise RuntimeError(f"MathJax is missing from {MATHJAX}: run `make mathjax` (it unpacks the npm package there)")
+
+project = "chainrule"
+author = "chainrule developers"
+copyright = "chainrule developers"  # noqa: A001 (Sphinx's name)
+
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "lessons/exercises.py", "lessons/__pycache__"]
+suppress_warnings = ["myst.xref_missing"]  # the README links to files of the repository, not to pages
+
+# Lessons: executed on every build, top to bottom, in their own folder (so `import exercises` works);
+# an exception in any cell — a check that no longer holds — fails the build.
+nb_execution_mode = "force"
+nb_execution_timeout = 900
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+# Progress bars are ipywidgets in a kernel; the site keeps their text form and loads no widget script.
+nb_ipywidgets_js: dict[str, dict[str, str]] = {}
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# Math from the site itself (MathJax 3, CommonHTML output, its fonts next to it).
+html_static_path = ["_static", str(MATHJAX)]
+mathjax_path = "tex-chtml-full.js"
+
+# API reference from the docstrings (Google style).
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+
+html_theme = "furo"
+html_title = "chainrule — backpropagation, step by step"
+html_css_files = ["chainrule.css"]
+html_show_sourcelink = False
+html_copy_source = False
