@@ -11,7 +11,7 @@ PACKAGES := $(wildcard autograd nn viz)
 KERNEL := $(VENV)/share/jupyter/kernels/chainrule/kernel.json
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: demo docs mathjax test lint typecheck pytest dot bench lab clean
+.PHONY: demo docs test lint typecheck pytest dot browser bench lab clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,40 +33,32 @@ dot:
 		echo "note: graphviz's 'dot' is missing; install it with: sudo apt-get install graphviz (continuing with DOT text)"; \
 	fi
 
+# Debian's chromium, for the browser tests (Playwright drives it; no browser is downloaded).
+# Installed when missing and we are root; otherwise those tests are skipped with a visible reason.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (for the browser tests) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "note: chromium is missing; install it with: sudo apt-get install chromium (the browser tests will be skipped)"; \
+	fi
+
 # The worked example in the terminal, then every notebook executed and written as HTML,
 # and notebook 1's derivative chain as a picture.
 demo: $(STAMP) $(KERNEL) dot docs
 	$(PY) -m autograd.examples
 	@echo; echo "Executing the notebooks and writing them as HTML (under a minute)"
-	$(VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.kernel_name=chainrule \
-		--output-dir build/notebooks $(NOTEBOOKS)
+	$(PY) tools/offline_html.py --execute build/notebooks $(NOTEBOOKS)
 	$(PY) -m viz.demo build
 	@echo; echo "Done. The notebooks, executed: build/notebooks/*.html ($(words $(NOTEBOOKS)) files);"
 	@echo "the derivative chain of notebook 1: build/chain.svg (build/chain.dot without graphviz's dot);"
 	@echo "the course and documentation site: build/site/index.html;"
 	@echo "the notebooks themselves, to run and change: make lab (JupyterLab on notebooks/)."
 
-# MathJax for the site, served from the site itself: the npm package, unpacked into build/mathjax/
-# (tex-chtml-full.js: every TeX extension built in, so nothing is fetched on demand).
-# npm comes from Debian's npm package (installed when missing and we are root).
-MATHJAX_VERSION := 3.2.2
-MATHJAX := build/mathjax/tex-chtml-full.js
-$(MATHJAX):
-	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-		&& echo "installing npm with apt-get" && apt-get update -qq \
-		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } \
-		|| { echo "npm is needed to fetch MathJax for the site: sudo apt-get install npm"; exit 1; }
-	rm -rf build/npm build/mathjax && mkdir -p build/npm build/mathjax
-	cd build/npm && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar -xzf mathjax-$(MATHJAX_VERSION).tgz
-	cp build/npm/package/es5/tex-chtml-full.js build/mathjax/
-	mkdir -p build/mathjax/output/chtml/fonts && cp -r build/npm/package/es5/output/chtml/fonts/woff-v2 build/mathjax/output/chtml/fonts/
-	cp build/npm/package/LICENSE build/mathjax/MATHJAX-LICENSE
-
-mathjax: $(MATHJAX)
-
 # The course and documentation site: the lessons executed, the README's guide, the API
 # reference from the docstrings, search; every asset local. Open build/site/index.html.
-docs: $(STAMP) $(KERNEL) dot $(MATHJAX)
+docs: $(STAMP) $(KERNEL) dot
 	$(VENV)/bin/sphinx-build -q -j auto -b html docs build/site
 	@echo "The site: build/site/index.html (open it in a browser; it needs no network)."
 
@@ -77,7 +69,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy $(PACKAGES)
 
-pytest: $(STAMP) $(KERNEL) dot
+pytest: $(STAMP) $(KERNEL) dot browser
 	$(VENV)/bin/pytest
 	$(VENV)/bin/pytest --nbmake --nbmake-kernel=chainrule notebooks
 

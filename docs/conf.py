@@ -3,22 +3,28 @@
 Sphinx + MyST-NB + Furo: the notebooks are executed while the site builds (a failing
 check fails the build), cell tags hide the checks and the solutions, autodoc writes the
 API reference from the docstrings, and Sphinx's search runs in the browser. Every asset
-is served from the site itself: MathJax comes from the npm package that ``make mathjax``
-unpacks into build/mathjax/, and no widget or require.js script is loaded from a CDN.
+is served from the site itself: MathJax 3 (one file, SVG output, every TeX extension built in)
+comes from the ``django-static-mathjax`` package, and no widget or require.js script is
+loaded from a CDN.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
-MATHJAX = ROOT / "build" / "mathjax"
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # autodoc imports the packages of this checkout
 
-if not (MATHJAX / "tex-chtml-full.js").is_file():
-    raise RuntimeError(f"MathJax is missing from {MATHJAX}: run `make mathjax` (it unpacks the npm package there)")
+
+def _mathjax() -> Path:
+    """MathJax 3's one-file build with SVG output, from the ``django-static-mathjax`` package."""
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("MathJax is missing: pip install -e '.[docs]' (the django-static-mathjax package)")
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax" / "es5" / "tex-svg-full.js"
+
 
 project = "chainrule"
 author = "chainrule developers"
@@ -40,9 +46,9 @@ nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 
-# Math from the site itself (MathJax 3, CommonHTML output, its fonts next to it).
-html_static_path = ["_static", str(MATHJAX)]
-mathjax_path = "tex-chtml-full.js"
+# Math from the site itself: the MathJax file is copied into _static/.
+html_static_path = ["_static", str(_mathjax())]
+mathjax_path = "tex-svg-full.js"
 
 # API reference from the docstrings (Google style).
 autodoc_member_order = "bysource"
