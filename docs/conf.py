@@ -62,3 +62,6 @@ html_title = "chainrule — backpropagation, step by step"
 html_css_files = ["chainrule.css"]
 html_show_sourcelink = False
 html_copy_source = False
+# Search runs in the browser from searchindex.js. Its summaries would fetch() each result page,
+# which browsers refuse for a site opened from disk (file://): list the matching pages without them.
+html_show_search_summary = False
