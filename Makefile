@@ -59,7 +59,7 @@ demo: $(STAMP) $(KERNEL) dot docs
 # The course and documentation site: the lessons executed, the README's guide, the API
 # reference from the docstrings, search; every asset local. Open build/site/index.html.
 docs: $(STAMP) $(KERNEL) dot
-	$(VENV)/bin/sphinx-build -q -j auto -b html docs build/site
+	$(VENV)/bin/sphinx-build -q -j auto -b html -d build/doctrees docs build/site
 	@echo "The site: build/site/index.html (open it in a browser; it needs no network)."
 
 lint: $(STAMP)

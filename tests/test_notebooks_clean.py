@@ -116,6 +116,11 @@ def test_a_lesson_has_exercises_with_hidden_solutions(path: Path) -> None:
         assert _tags(cell) & HIDDEN, f"{path.name}: a solution cell is not hidden on the site"
         assert cell["metadata"].get("jupyter", {}).get("source_hidden"), f"{path.name}: a solution shows in Jupyter"
     assert any("from exercises import" in _source(c) or "import exercises" in _source(c) for c in code)
+    for cell in asks:
+        assert len(_source(cell).splitlines()) <= 3, f"{path.name}: an exercise cell shows more than the answer line"
+    for cell in code:
+        if "exercise-checker" in _tags(cell):
+            assert "remove-cell" in _tags(cell), f"{path.name}: an exercise's checker (and its hints) shows on the site"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda path: path.name)

@@ -15,7 +15,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,18 +54,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    out = tmp_path_factory.mktemp("site")
+    out, doctrees = tmp_path_factory.mktemp("site"), tmp_path_factory.mktemp("doctrees")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "sphinx", "-q", "-j", "2", "-b", "html", "-d", str(doctrees)]
     run = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-j", "2", "-b", "html", str(ROOT / "docs"), str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
+        [*command, str(ROOT / "docs"), str(out)], capture_output=True, text=True, env=env, cwd=ROOT, check=False
     )
     assert run.returncode == 0, f"sphinx-build failed:\n{run.stdout[-3000:]}\n{run.stderr[-6000:]}"
-    shutil.rmtree(out / ".doctrees", ignore_errors=True)
     return out
 
 
