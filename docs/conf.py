@@ -28,7 +28,7 @@ def _mathjax() -> Path:
 
 project = "chainrule"
 author = "chainrule developers"
-copyright = "chainrule developers"  # noqa: A001 (Sphinx's name)
+copyright = "chainrule developers"
 
 extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "lessons/exercises.py", "lessons/__pycache__"]
@@ -40,9 +40,9 @@ nb_execution_mode = "force"
 nb_execution_timeout = 900
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
-# Progress bars are ipywidgets in a kernel; the site keeps their text form and loads no widget script.
+# Progress bars are ipywidgets in a kernel. The page keeps the widgets' final state, and
+# _static/chainrule-widgets.js draws the bars from it: no widget library, no require.js, no CDN.
 nb_ipywidgets_js: dict[str, dict[str, str]] = {}
-nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 
@@ -60,6 +60,7 @@ napoleon_numpy_docstring = False
 html_theme = "furo"
 html_title = "chainrule — backpropagation, step by step"
 html_css_files = ["chainrule.css"]
+html_js_files = ["chainrule-widgets.js"]
 html_show_sourcelink = False
 html_copy_source = False
 # Search runs in the browser from searchindex.js. Its summaries would fetch() each result page,

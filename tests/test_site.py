@@ -162,6 +162,10 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
                 src: i.getAttribute('src'), width: i.getBoundingClientRect().width,
                 loaded: i.complete && i.naturalWidth > 0}))"""
         )
+        bars = page.evaluate(
+            """() => [...document.querySelectorAll('progress.chainrule-widget-progress')].map(
+                p => ({value: p.value, max: p.max, text: p.parentElement.textContent}))"""
+        )
         screenshot(page, f"site_{stem}", full_page=False)
         first = page.query_selector(".cell_output img, .cell_output svg")
         if first is not None:
@@ -171,6 +175,10 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
     assert math["errors"] == 0, f"{page_name}: MathJax reports {math['errors']} errors"
     if notebook is not None and _uses_math(notebook):
         assert math["typeset"] > 0, f"{page_name}: no math was typeset"
+    if stem == "06_moons":  # nn.fit's progress bar, drawn offline from the saved widget state
+        assert bars, f"{page_name}: the training cell's progress bar is missing"
+        assert bars[0]["value"] == bars[0]["max"] == 100, bars
+        assert "100/100" in bars[0]["text"], bars
     not_loaded = [i["src"] for i in images if not i["loaded"]]
     assert not not_loaded, f"{page_name}: pictures that did not load: {not_loaded}"
     if notebook is not None and _draws(notebook):
