@@ -45,6 +45,8 @@ nb_execution_show_tb = True
 nb_ipywidgets_js: dict[str, dict[str, str]] = {}
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
+# Tables that a cell displays as Markdown (display(Markdown(...))) are rendered as tables.
+nb_render_markdown_format = "gfm"
 
 # Math from the site itself: the MathJax file is copied into _static/.
 html_static_path = ["_static", str(_mathjax())]
