@@ -114,7 +114,9 @@ def test_a_lesson_has_exercises_with_hidden_solutions(path: Path) -> None:
     assert len(solutions) >= len(asks), f"{path.name}: {len(asks)} exercises, {len(solutions)} solutions"
     for cell in solutions:
         assert _tags(cell) & HIDDEN, f"{path.name}: a solution cell is not hidden on the site"
-        assert cell["metadata"].get("jupyter", {}).get("source_hidden"), f"{path.name}: a solution shows in Jupyter"
+        folded = cell["metadata"].get("jupyter", {})
+        assert folded.get("source_hidden"), f"{path.name}: a solution's code shows in Jupyter"
+        assert folded.get("outputs_hidden"), f"{path.name}: a solution's feedback shows in Jupyter after Run All"
     assert any("from exercises import" in _source(c) or "import exercises" in _source(c) for c in code)
     for cell in asks:
         assert len(_source(cell).splitlines()) <= 3, f"{path.name}: an exercise cell shows more than the answer line"
