@@ -162,6 +162,14 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
                 src: i.getAttribute('src'), width: i.getBoundingClientRect().width,
                 loaded: i.complete && i.naturalWidth > 0}))"""
         )
+        players = page.evaluate(
+            """() => [...document.querySelectorAll('.chainrule-player')].map(p => {
+                const r = p.getBoundingClientRect(), c = p.closest('article').getBoundingClientRect();
+                return {width: r.width, height: r.height, overflow: Math.max(r.right - c.right, c.left - r.left, 0),
+                        svgs: p.querySelectorAll('svg').length};
+            })"""
+        )
+        inline_svgs = page.evaluate("() => document.querySelectorAll('.cell_output svg').length")
         bars = page.evaluate(
             """() => [...document.querySelectorAll('progress.chainrule-widget-progress')].map(
                 p => ({value: p.value, max: p.max, text: p.parentElement.textContent}))"""
@@ -182,7 +190,12 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
     not_loaded = [i["src"] for i in images if not i["loaded"]]
     assert not not_loaded, f"{page_name}: pictures that did not load: {not_loaded}"
     if notebook is not None and _draws(notebook):
-        assert any(i["src"].endswith(".svg") for i in images), f"{page_name}: no drawing"
+        drawn = any(i["src"].endswith(".svg") for i in images) or inline_svgs > 0
+        assert drawn, f"{page_name}: no drawing"
+    for player in players:  # the step-through players (viz.steps): shown, with a frame, inside the column
+        assert player["height"] > 50, f"{page_name}: a step-through player is not shown: {player}"
+        assert player["svgs"] > 0, f"{page_name}: a step-through player shows no frame: {player}"
+        assert player["overflow"] <= 1, f"{page_name}: a step-through player is wider than the column: {player}"
     too_wide = [p for p in pictures if not p.fits]
     assert not too_wide, f"{page_name}: pictures wider than the column: {too_wide}"
     smallest = [
@@ -191,4 +204,5 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
         if i["src"].endswith(".svg")
     ]
     text = [s for s in smallest if s is not None]
-    print(f"{page_name}: {len(images)} pictures, smallest SVG text {min(text) if text else None} px")
+    smallest_text = f"{min(text):.1f}" if text else None
+    print(f"{page_name}: {len(images)} pictures, {len(players)} players, smallest SVG text {smallest_text} px")
