@@ -156,7 +156,10 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
                         errors: document.querySelectorAll('mjx-merror, [data-mjx-error]').length};
             }"""
         )
-        pictures = [p for p in picture_report(page, column="article") if p.width > 60]
+        # Pictures as shown: not the ones folded in a closed <details> (e.g. a drawing's "full size" view),
+        # which Chromium still lays out.
+        shown = "svg:not(details:not([open]) *), img:not(details:not([open]) *)"
+        pictures = [p for p in picture_report(page, pictures=shown, column="article") if p.width > 60]
         images = page.evaluate(
             """() => [...document.querySelectorAll('.cell_output img')].map(i => ({
                 src: i.getAttribute('src'), width: i.getBoundingClientRect().width,
@@ -205,4 +208,9 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
     ]
     text = [s for s in smallest if s is not None]
     smallest_text = f"{min(text):.1f}" if text else None
-    print(f"{page_name}: {len(images)} pictures, {len(players)} players, smallest SVG text {smallest_text} px")
+    inline = [p.min_text_px for p in pictures if p.tag == "svg" and p.min_text_px]
+    smallest_inline = f"{min(inline):.1f}" if inline else None
+    print(
+        f"{page_name}: {len(images)} pictures as files, {inline_svgs} inline, {len(players)} players; "
+        f"smallest text {smallest_text} px (files), {smallest_inline} px (inline)"
+    )
