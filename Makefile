@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-EXTRAS := dev,notebooks,docs,torch
+EXTRAS := dev,notebooks,docs,torch,export
 # The import packages (mypy --strict runs on each one that exists).
 PACKAGES := $(wildcard autograd nn viz)
 # The notebooks run on this venv's Python, registered inside the venv as the kernel "chainrule".

@@ -25,7 +25,14 @@ from autograd.chains import (
     derivative_chains,
 )
 from autograd.engine import backward, grad, topological_order, zero_grad
-from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from autograd.gradcheck import (
+    GradcheckEntry,
+    GradcheckError,
+    GradcheckResult,
+    gradcheck,
+    gradcheck_params,
+    gradgradcheck,
+)
 from autograd.rules import RULES, Rule, is_lanes
 from autograd.value import DomainError, Value, apply, define_op, dot, is_grad_enabled, no_grad, vsum
 
@@ -37,7 +44,9 @@ __all__ = [
     "ChainSummary",
     "DomainError",
     "EdgeSummary",
+    "GradcheckEntry",
     "GradcheckError",
+    "GradcheckResult",
     "Rule",
     "TooManyPathsError",
     "Value",
@@ -50,6 +59,7 @@ __all__ = [
     "dot",
     "grad",
     "gradcheck",
+    "gradcheck_params",
     "gradgradcheck",
     "is_grad_enabled",
     "is_lanes",

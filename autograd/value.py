@@ -828,6 +828,7 @@ def define_op(
     kinks: tuple[float, ...] = (),
     lanes: Callable[..., Any] | None = None,
     replace: bool = False,
+    param_sample: tuple[float, ...] = (),
 ) -> Callable[..., Value]:
     """Register a new primitive and return a function that applies it.
 
@@ -837,6 +838,8 @@ def define_op(
     Python float or a numpy scalar. For inputs holding lanes, ``forward`` must take numpy
     arrays, or give ``lanes``: the forward on arrays. ``replace=True`` redefines an op you
     defined before (re-running a notebook cell); built-in ops can't be replaced.
+    ``sample``, ``kinks`` and (for an op with ``has_param``) ``param_sample`` tell the
+    strategies in :mod:`autograd.testing` where to draw the op's arguments and parameter.
 
     >>> cube = define_op("cube_doc", lambda x: x**3, lambda out, x: (3 * x * x,))
     >>> y = cube(Value(2.0))
@@ -859,6 +862,7 @@ def define_op(
             sample=sample if sample is not None else ((-3.0, 3.0),) * max(arity, 1),
             kinks=kinks,
             lanes=lanes,
+            param_sample=tuple(param_sample),
         )
     )
 

@@ -5,7 +5,8 @@
   grouped (or collapsed) by module.
 - :func:`draw_chain` — every path from an output to an input highlighted, with the
   chain-rule caption ``∂E/∂W1 = 0.844352 × 0.109860 × 0.1 = 0.00927609``.
-- :func:`steps` — the forward then backward pass as frames (a slider in Jupyter).
+- :func:`steps` — the forward then backward pass as frames: a self-contained player (slider,
+  buttons, keys; no kernel, no network) in Jupyter and in HTML files, GIF and PDF exports.
 - ``python -m viz EXPR --at x=… -o graph.svg`` — the same from the command line.
 
 draw_graph, draw_chain and steps take Values holding lanes (one scalar per sample, a whole

@@ -1,8 +1,10 @@
-"""The command line: ``python -m viz EXPR [--at NAME=VALUE ...] [--wrt NAME] -o FILE``.
+"""The command line: ``python -m viz EXPR [--at NAME=VALUE ...] [--wrt NAME | --steps] -o FILE``.
 
 Draws the graph of an expression evaluated at the given values, with every node's
 value and gradient (the output is backpropagated); with ``--wrt`` it draws the
-derivative chain to that input and prints its caption. The output format follows
+derivative chain to that input and prints its caption; with ``--steps`` it writes the
+forward and backward passes step by step (``.html`` player, ``.gif``, ``.pdf`` or a folder
+of SVG frames). The output format follows
 the file extension: svg, png, pdf (need graphviz's ``dot``) or dot/gv (DOT text).
 
 Exit status: 0 on success, 2 for a bad expression or bad arguments, 1 when the file
@@ -16,12 +18,14 @@ import math
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from autograd import Value
 from viz.chain import draw_chain
 from viz.display import FORMATS, DotNotFoundError, format_for
 from viz.expr import FUNCTIONS, ExpressionError, build, names, parse
 from viz.graph import LargeGraphWarning, draw_graph
+from viz.steps import steps
 
 __all__ = ["main"]
 
@@ -62,8 +66,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--precision", type=int, default=4, help="decimals of the numbers in the picture (default 4)")
     p.add_argument("--local-grads", action="store_true", help="write the local derivative on every edge")
-    p.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"], help="layout direction")
+    p.add_argument(
+        "--rankdir",
+        default=None,
+        choices=["LR", "TB", "RL", "BT"],
+        help="layout direction (default LR; TB with --steps)",
+    )
+    p.add_argument(
+        "--steps",
+        action="store_true",
+        help="write the forward and backward passes step by step: FILE.html (a player), FILE.gif, "
+        "FILE.pdf (a page per step) or a folder of SVG frames",
+    )
+    p.add_argument("--fps", type=float, default=1.0, help="with --steps and a .gif: frames per second (default 1)")
+    p.add_argument("--dpi", type=float, default=96.0, help="with --steps and a .gif: resolution (default 96)")
     return p
+
+
+def _write_steps(args: argparse.Namespace, out: Value, inputs: list[Value]) -> int:
+    """``--steps``: the step-through written as a player, a GIF, a PDF or a folder of SVG frames."""
+    try:
+        frames = steps(out, precision=args.precision, rankdir=args.rankdir or "TB", inputs=inputs)
+        paths = frames.save(args.output, fps=args.fps, dpi=args.dpi)
+    except ValueError as exc:
+        print(f"python -m viz: error: {exc}", file=sys.stderr)
+        return 2
+    except (DotNotFoundError, ImportError) as exc:
+        print(f"python -m viz: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"python -m viz: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{out.label} = {out.data!r}")
+    if paths == [Path(args.output)]:
+        print(f"wrote {len(frames)} steps to {args.output}")
+    else:
+        print(f"wrote {len(frames)} frames (SVG) into the folder {args.output}")
+    return 0
 
 
 def _bindings(items: Sequence[str]) -> dict[str, float]:
@@ -95,7 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        fmt = format_for(args.output)
+        fmt = "" if args.steps else format_for(args.output)
+        if args.steps and args.wrt is not None:
+            raise _UsageError("--steps and --wrt do not go together: --steps shows every gradient")
         if not 0 <= args.precision <= 17:
             raise _UsageError(f"--precision must be from 0 to 17, got {args.precision}")
         tree = parse(args.expr)
@@ -116,19 +157,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not out.label:
         out.label = "f" if "f" not in used else "output"
+    if args.steps:
+        return _write_steps(args, out, list(env.values()))
     out.backward()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LargeGraphWarning)
         if args.wrt is not None:
             drawing = draw_chain(
-                out, env[args.wrt], precision=args.precision, rankdir=args.rankdir, inputs=list(env.values())
+                out, env[args.wrt], precision=args.precision, rankdir=args.rankdir or "LR", inputs=list(env.values())
             )
         else:
             drawing = draw_graph(
                 out,
                 precision=args.precision,
                 local_grads=args.local_grads,
-                rankdir=args.rankdir,
+                rankdir=args.rankdir or "LR",
                 inputs=list(env.values()),
             )
     for w in caught:

@@ -12,31 +12,62 @@ holding lanes is seeded with 1 in every lane (the gradient of the sum of its lan
 and where lanes meet a scalar parent (a parameter) its gradient receives the sum over
 the lanes, as in the engine; the caption says so.
 
-In Jupyter a :class:`Steps` displays as a slider (with a play button) when ipywidgets
-is installed, and as the static sequence of pictures otherwise; :meth:`Steps.save`
-writes the frames to a folder.
+In Jupyter a :class:`Steps` displays as a self-contained player (:mod:`viz.player`: every
+frame's SVG inline, a slider, buttons and a small script; no kernel, no network), also
+written by ``save("steps.html")``. Every frame is drawn at one pinned layout
+(:mod:`viz.pinned`), so nodes never move. ``save`` also writes an animated GIF, a PDF with
+one page per frame, or a folder of frames. A forward frame shows only the values computed
+so far and no gradient; a collapsed module's box shows ``?`` until its outputs are known,
+and is highlighted when the node a frame is about is inside it.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
+import io
 import os
-from collections.abc import Collection, Iterator, Sequence
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
 
+import graphviz
+
 from autograd import Value
-from viz.display import INSTALL_HINT, DotNotFoundError, Drawing, format_for
-from viz.graph import DEFAULT_MAX_NODES, ROLE_COLORS, ModuleLike, _emit, _Graph, _op_text, _prepare, _roots, _Style
+from viz.display import INSTALL_HINT, DotNotFoundError, Drawing, format_for, write_atomic
+from viz.graph import (
+    _HOT,
+    _MODULE_COLOR,
+    DEFAULT_MAX_NODES,
+    ROLE_COLORS,
+    ModuleLike,
+    _boxes,
+    _collapsed,
+    _emit,
+    _Graph,
+    _lines,
+    _op_text,
+    _prepare,
+    _roots,
+    _Style,
+)
 from viz.numbers import DEFAULT_SHOWN, fixed_lanes, is_lanes, short, short_lanes
+from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
+from viz.player import PlayerFrame, player_html, player_page
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
-#: :func:`steps` refuses graphs that would need more frames than this.
-DEFAULT_MAX_FRAMES = 2000
+#: :func:`steps` refuses graphs that would need more frames than this: stepping through more
+#: is no lesson, and the player of MLP(2, [8, 8, 1]) (356 frames) already takes half a minute
+#: of graphviz and 1.7 MB.
+DEFAULT_MAX_FRAMES = 400
 
 _FOCUS = "#f9e79f"  # fill of the node a frame is about
+_BOX = _MODULE_COLOR
+_GIF_COLORS = 48  # colours of an animated GIF's palette
 
 
 @dataclass(frozen=True)
@@ -64,7 +95,7 @@ class Frame:
 
 
 class Steps(Sequence[Frame]):
-    """The frames of a forward and backward pass; index it, iterate it, draw or save it."""
+    """The frames of a forward and backward pass; index it, iterate it, draw, play or save it."""
 
     def __init__(
         self,
@@ -84,7 +115,10 @@ class Steps(Sequence[Frame]):
         self._rankdir = rankdir
         self._collapse = collapse
         self._max_nodes = max_nodes
-        self._svg: dict[int, str] = {}
+        self._box = _boxes(g, _collapsed(g, collapse))
+        self._layout: tuple[Layout, _Sizes] | None = None
+        self._caption_size: tuple[int, int] | None = None
+        self._svg: dict[tuple[int, bool], str] = {}
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -99,8 +133,17 @@ class Steps(Sequence[Frame]):
     def __iter__(self) -> Iterator[Frame]:
         return iter(self._frames)
 
-    def draw(self, i: int) -> Drawing:
-        """The picture of frame ``i``."""
+    # -- one frame's picture ----------------------------------------------------------------
+
+    def caption(self, i: int) -> str:
+        """Frame ``i``'s caption as the pictures show it: ``step k/n (phase): …`` (k counts from 1)."""
+        f = self._frames[i]
+        return f"step {f.index + 1}/{len(self)} ({f.phase}): {f.caption}"
+
+    def _text(self, x: Any) -> str:
+        return fixed_lanes(x, self._precision, self._lanes_shown)
+
+    def _style(self, i: int, *, caption: bool) -> _Style:
         f = self._frames[i]
         g = self._g
         fill = []
@@ -111,68 +154,361 @@ class Steps(Sequence[Frame]):
                 fill.append("#ffffff")
             else:
                 fill.append(ROLE_COLORS[role])
-        shown = self._lanes_shown
         style = _Style(
-            data=[None if x is None else fixed_lanes(x, self._precision, shown) for x in f.data],
-            grad=[
-                ("" if f.phase == "forward" else None) if x is None else fixed_lanes(x, self._precision, shown)
-                for x in f.grads
-            ],
+            data=[None if x is None else self._text(x) for x in f.data],
+            grad=[("" if f.phase == "forward" else None) if x is None else self._text(x) for x in f.grads],
             fill=fill,
             emphasis={f.node},
-            caption=f"step {f.index + 1}/{len(self)} ({f.phase}): {f.caption}",
+            caption=self.caption(i) if caption else "",
             show_ids=True,  # the captions cite unlabelled nodes as v0, v1, …
         )
         if f.edge is not None:
             child, slot, _ = f.edge
             style.hot = {(child, slot)}
-            style.edge_labels = {(child, slot): fixed_lanes(g.order[child].local_grads[slot], self._precision, shown)}
-        return _emit(
-            g,
+            style.edge_labels = {(child, slot): self._text(g.order[child].local_grads[slot])}
+        return style
+
+    def _grad_history(self) -> list[list[Any]]:
+        """Every gradient each node shows in some frame (its running sums)."""
+        seen: list[list[Any]] = [[] for _ in self._g.order]
+        for f in self._frames:
+            if f.phase == "backward":
+                seen[f.node].append(f.grads[f.node])
+        return seen
+
+    def _box_outputs(self) -> dict[int, tuple[int, list[int]]]:
+        """Each collapsed box: (how many values it holds, its outputs: the nodes used outside it)."""
+        g, box = self._g, self._box
+        members: dict[int, list[int]] = {}
+        outside: set[int] = set(g.roots)
+        for j, v in enumerate(g.order):
+            b = box[j]
+            if b is not None:
+                members.setdefault(b, []).append(j)
+            for p in v.parents:
+                pj = g.idx(p)
+                if box[pj] is not None and box[pj] != b:
+                    outside.add(pj)
+        return {b: (len(inside), [j for j in inside if j in outside]) for b, inside in members.items()}
+
+    def _box_rows(self, i: int | None, *, variants: bool = False) -> dict[int, list[list[str]]]:
+        """The text rows of each box in frame ``i``, showing only what is known by then.
+
+        With ``i`` None, every text each row shows in some frame (``variants``) or the last
+        frame's; each row is a list of its texts.
+        """
+        g = self._g
+        history = self._grad_history() if variants else []
+        f = self._frames[len(self) - 1 if i is None else i]
+        out = {}
+        for b, (n_values, outputs) in self._box_outputs().items():
+            m = g.modules[b]
+            name = m.name
+            parent = g.modules[m.parent] if m.parent is not None else None
+            if parent is not None and parent.name and name.startswith(parent.name + "."):
+                name = name[len(parent.name) + 1 :]  # the enclosing cluster's label says the rest
+            n_params = len(m.params)
+            counts = f"{n_params} parameter{'s' if n_params != 1 else ''}, {n_values} values"
+            rows = [[f"\0{name}\0 ({m.kind})"], [counts]]
+            for j in outputs[:4]:
+                if variants:
+                    data = self._text(g.order[j].data)
+                    texts = ["out data ?", f"out data {data}"]
+                    for grad in ["?", *(self._text(x) for x in history[j])]:
+                        sep = "\n" if "\n" in data or "\n" in grad else " "
+                        texts.append(f"out data {data}{sep}grad {grad}")
+                    rows.append(texts)
+                    continue
+                data = "?" if f.data[j] is None else self._text(f.data[j])
+                grad = "" if f.phase == "forward" else "?" if f.grads[j] is None else self._text(f.grads[j])
+                sep = "\n" if "\n" in data or "\n" in grad else " "
+                rows.append([f"out data {data}" + (f"{sep}grad {grad}" if grad else "")])
+            if len(outputs) > 4:
+                rows.append([f"… and {len(outputs) - 4} more outputs"])
+            out[b] = rows
+        return out
+
+    def _drawing(self, style: _Style, i: int | None, *, sizes: _Sizes | None = None) -> Drawing:
+        """Frame ``i``'s drawing (None: the widest labels); with ``sizes``, every label at its pinned size."""
+        d = _emit(
+            self._g,
             style,
             precision=self._precision,
             rankdir=self._rankdir,
             collapse=self._collapse,
             max_nodes=self._max_nodes,
-            stacklevel=4,
-            lanes_shown=shown,
+            stacklevel=5,
+            lanes_shown=self._lanes_shown,
         )
+        # Relabel: boxes show only what is known in this frame, and pinned pictures give every
+        # cell the size it has in every frame.
+        f = None if i is None else self._frames[i]
+        labels = {}
+        for b, rows in self._box_rows(i).items():
+            focus = f is None or self._box[f.node] == b
+            fill = _FOCUS if focus and f is not None else _BOX
+            texts = [row[0] for row in rows]
+            labels[f"m{b}"] = _box_label(texts, fill, focus, None if sizes is None else sizes.boxes[b])
+        if sizes is not None:
+            g = self._g
+            for j in range(len(g.order)):
+                if self._box[j] is None:
+                    name = g.names[j] or g.vid(j)
+                    labels[g.vid(j)] = _pinned_value_label(
+                        name, style.data[j], style.grad[j], style.fill[j], j in style.emphasis, sizes.values[j]
+                    )
+        if labels:
+            d.body[:] = [_relabel(line, labels) for line in d.body]
+        return d
 
-    def svg(self, i: int) -> str:
-        """Frame ``i`` as SVG text (cached).
+    def draw(self, i: int) -> Drawing:
+        """The picture of frame ``i`` as its own graphviz drawing (laid out on its own; DOT text needs no graphviz)."""
+        return self._drawing(self._style(i, caption=True), i)
+
+    # -- the pinned pictures: every frame at the same positions -------------------------------
+
+    def _measure(self) -> _Sizes:
+        """Each cell's size: the largest over every text it shows in any frame (one ``dot`` run)."""
+        g = self._g
+        history = self._grad_history()
+        slots: list[tuple[Any, ...]] = []
+        cells: list[str] = []
+
+        def add(slot: tuple[Any, ...], texts: Iterable[str], *, bold: bool = False) -> None:
+            for t in dict.fromkeys(texts):  # distinct, in order
+                slots.append(slot)
+                cells.append(f"<B>{_lines(t)}</B>" if bold else _row_html(t))
+
+        for j, v in enumerate(g.order):
+            if self._box[j] is not None:
+                continue
+            add((j, "name"), [g.names[j] or g.vid(j)], bold=True)
+            add((j, "data"), ["data ?", f"data {self._text(v.data)}"])
+            add((j, "grad"), ["grad ?", *(f"grad {self._text(x)}" for x in history[j])])
+        for b, rows in self._box_rows(None, variants=True).items():
+            for k, variants in enumerate(rows):
+                add((b, k), variants)
+        widths: dict[tuple[Any, ...], int] = {}
+        heights: dict[tuple[Any, ...], int] = {}
+        for slot, (w, h) in zip(slots, measure(cells), strict=True):
+            widths[slot], heights[slot] = max(w, widths.get(slot, 0)), max(h, heights.get(slot, 0))
+        values = [
+            (0, 0, 0, 0)
+            if self._box[j] is not None
+            else (
+                widths[(j, "name")],
+                widths[(j, "data")],
+                widths[(j, "grad")],
+                max(heights[(j, "name")], heights[(j, "data")], heights[(j, "grad")]),
+            )
+            for j in range(len(g.order))
+        ]
+        boxes = {
+            b: (max(widths[(b, k)] for k in range(len(rows))), [heights[(b, k)] for k in range(len(rows))])
+            for b, rows in self._box_rows(None, variants=True).items()
+        }
+        return _Sizes(values, boxes)
+
+    def _widest_style(self) -> _Style:
+        """The last frame with every edge labelled: what the layout is made for (cells have their pinned sizes)."""
+        g = self._g
+        style = self._style(len(self) - 1, caption=False)
+        style.edge_labels = {(i, k): self._text(d) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)}
+        return style
+
+    def _pinned_layout(self) -> tuple[Layout, _Sizes]:
+        if self._layout is None:
+            sizes = self._measure()
+            self._layout = (layout(self._drawing(self._widest_style(), None, sizes=sizes).source), sizes)
+        return self._layout
+
+    def pinned_source(self, i: int, *, caption: bool = True) -> str:
+        """Frame ``i`` as DOT with every node, edge and box pinned where it is in every other frame.
+
+        Render it with ``neato -n2`` (graphviz). With ``caption``, the caption is drawn above
+        the graph in a box as large as the largest caption, so the graph never moves.
+
+        Raises:
+            DotNotFoundError: if graphviz's ``dot`` program is missing (the layout needs it).
+        """
+        at, sizes = self._pinned_layout()
+        source = self._drawing(self._style(i, caption=False), i, sizes=sizes).source
+        if not caption:
+            return pin(source, at)
+        if self._caption_size is None:
+            self._caption_size = caption_box([self.caption(k) for k in range(len(self))])
+        return pin(source, at, caption=self.caption(i), caption_size=self._caption_size)
+
+    def render(self, i: int, format: str = "svg", *, caption: bool = True, dpi: float | None = None) -> bytes:
+        """Frame ``i`` rendered at the pinned positions, as ``svg``, ``png`` or ``pdf`` bytes.
 
         Raises:
             DotNotFoundError: if graphviz's ``dot`` program is missing.
         """
-        if i not in self._svg:
-            self._svg[i] = self.draw(i).svg()
-        return self._svg[i]
+        if format not in ("svg", "png", "pdf"):
+            raise ValueError(f"format must be 'svg', 'png' or 'pdf', got {format!r}")
+        source = self.pinned_source(i, caption=caption)
+        if dpi is not None:
+            _check_dpi(dpi)
+            source = source.replace("{", f"{{\n\tdpi={dpi:g}", 1)
+        return render(source, format)
 
-    def save(self, folder: str | os.PathLike[str], format: str = "svg") -> list[Path]:
-        """Write every frame to ``folder`` as ``frame_000.svg``, ``frame_001.svg`` … (created if needed).
-
-        Args:
-            folder: The directory to write to.
-            format: ``"svg"``, ``"png"``, ``"pdf"`` or ``"dot"``.
-
-        Returns:
-            The paths written, in frame order.
+    def svg(self, i: int, *, caption: bool = True) -> str:
+        """Frame ``i`` as SVG text at the pinned positions (cached).
 
         Raises:
-            ValueError: for an unknown format.
-            DotNotFoundError: for a rendered format when ``dot`` is missing.
+            DotNotFoundError: if graphviz's ``dot`` program is missing.
         """
+        key = (i, caption)
+        if key not in self._svg:
+            self._svg[key] = self.render(i, "svg", caption=caption).decode("utf-8")
+        return self._svg[key]
+
+    # -- files --------------------------------------------------------------------------------
+
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        format: str = "svg",
+        *,
+        fps: float = 1.0,
+        dpi: float = 96.0,
+    ) -> list[Path]:
+        """Write the step-through: one file by its extension, or a folder of frames.
+
+        - ``steps.html``: the player (:meth:`to_html`), one self-contained file.
+        - ``steps.gif``: an animated GIF, ``fps`` frames per second (the last one held
+          three times as long), frames rasterised by graphviz at ``dpi`` and assembled
+          with Pillow.
+        - ``steps.pdf``: one page per frame (for slides), merged with pypdf.
+        - anything else is a folder: ``frame_000.svg``, ``frame_001.svg`` … in ``format``
+          (``"svg"``, ``"png"``, ``"pdf"`` or ``"dot"``; created if needed).
+
+        Every picture is drawn at the pinned layout, so nodes never move from frame to frame.
+
+        Returns:
+            The paths written (the one file, or the frames in order).
+
+        Raises:
+            ValueError: for an unknown format, or fps/dpi not positive.
+            DotNotFoundError: for a rendered format when ``dot`` is missing.
+            ImportError: for a GIF without Pillow or a PDF without pypdf (``pip install chainrule[export]``).
+        """
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix in (".html", ".htm"):
+            write_atomic(target, self.to_html(title=target.stem).encode("utf-8"))
+            return [target]
+        if suffix == ".gif":
+            write_atomic(target, self._gif(fps=fps, dpi=dpi))
+            return [target]
+        if suffix == ".pdf":
+            write_atomic(target, self._pdf())
+            return [target]
         fmt = format_for(f"x.{format}")
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)
         width = max(3, len(str(len(self) - 1)))
         paths = []
         for i in range(len(self)):
-            paths.append(self.draw(i).save(out / f"frame_{i:0{width}d}.{'dot' if fmt == 'dot' else format}"))
+            out = target / f"frame_{i:0{width}d}.{'dot' if fmt == 'dot' else format}"
+            if fmt == "dot":
+                self.draw(i).save(out)
+            else:
+                write_atomic(out, self.render(i, fmt, dpi=dpi if fmt == "png" else None))
+            paths.append(out)
         return paths
 
+    def _gif(self, *, fps: float, dpi: float) -> bytes:
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 50:
+            raise ValueError(f"fps must be a number of frames per second in (0, 50], got {fps!r}")
+        _check_dpi(dpi)
+        image = _need("PIL.Image", "Pillow", "a GIF")
+        frames = [image.open(io.BytesIO(self.render(i, "png", dpi=dpi))).convert("RGB") for i in range(len(self))]
+        size = (max(im.width for im in frames), max(im.height for im in frames))
+        padded = []
+        for im in frames:  # equal sizes by construction; pad defensively so no frame is rescaled
+            if im.size != size:
+                canvas = image.new("RGB", size, "white")
+                canvas.paste(im, (0, 0))
+                im = canvas
+            padded.append(im)
+        # One palette for every frame: the drawing's most frequent colours exactly (white stays
+        # white, fills stay themselves), anti-aliased pixels mapped to the nearest of them without
+        # dithering, so edges stay crisp and Pillow stores each frame as its change from the last.
+        counts: Counter[tuple[int, int, int]] = Counter()
+        for im in padded:
+            for n, rgb in im.getcolors(maxcolors=size[0] * size[1]) or []:
+                counts[rgb] += n
+        top: list[tuple[int, int, int]] = []
+        buckets = set()  # Pillow maps colours to a palette through 6-bit buckets: one colour per bucket
+        for rgb, _ in counts.most_common():
+            bucket = tuple(c >> 2 for c in rgb)
+            if bucket not in buckets:
+                buckets.add(bucket)
+                top.append(rgb)
+                if len(top) == _GIF_COLORS:
+                    break
+        palette = image.new("P", (1, 1))
+        palette.putpalette([c for rgb in top for c in rgb] + [255, 255, 255] * (256 - len(top)))
+        canvas_frames = [im.quantize(palette=palette, dither=image.Dither.NONE) for im in padded]
+        ms = round(1000 / fps)
+        buf = io.BytesIO()
+        canvas_frames[0].save(
+            buf,
+            format="GIF",
+            save_all=True,
+            append_images=canvas_frames[1:],
+            duration=[ms] * (len(canvas_frames) - 1) + [3 * ms],
+            loop=0,
+        )
+        return buf.getvalue()
+
+    def _pdf(self) -> bytes:
+        pypdf = _need("pypdf", "pypdf", "a PDF")
+        writer = pypdf.PdfWriter()
+        for i in range(len(self)):
+            writer.append(pypdf.PdfReader(io.BytesIO(self.render(i, "pdf"))))
+        writer.compress_identical_objects()  # the pages' fonts are the same: keep one copy
+        buf = io.BytesIO()
+        writer.write(buf)
+        return buf.getvalue()
+
+    # -- display ------------------------------------------------------------------------------
+
+    def to_html(self, *, title: str | None = None) -> str:
+        """The player: every frame's SVG inline, a slider, buttons and a small script; no network, no kernel.
+
+        With ``title`` the result is a whole HTML document (what :meth:`save` writes), else a
+        fragment for a notebook output. Keys when the player has focus: ← → (previous,
+        next), Home/End, space (play/pause).
+
+        Raises:
+            DotNotFoundError: if graphviz's ``dot`` program is missing.
+        """
+        missing = [i for i in range(len(self)) if (i, False) not in self._svg]
+        if missing:
+            for i, svg in zip(
+                missing, render_svgs([self.pinned_source(i, caption=False) for i in missing]), strict=True
+            ):
+                self._svg[(i, False)] = svg
+        frames = [
+            PlayerFrame(
+                svg=self.svg(i, caption=False),
+                caption=f.caption,
+                phase=f.phase,
+                focus=self._focus_name(f),
+            )
+            for i, f in enumerate(self._frames)
+        ]
+        fragment = player_html(frames)
+        return fragment if title is None else player_page(fragment, title)
+
+    def _focus_name(self, f: Frame) -> str:
+        b = self._box[f.node]
+        return f"m{b}" if b is not None else self._g.vid(f.node)
+
     def _frame_html(self, i: int) -> str:
-        caption = html.escape(self.draw(i).caption)
+        caption = html.escape(self.caption(i))
         try:
             body = self.svg(i)
         except DotNotFoundError:
@@ -181,44 +517,106 @@ class Steps(Sequence[Frame]):
 
     def static_html(self) -> str:
         """Every frame one below the other (SVG, or DOT text when ``dot`` is missing), as HTML."""
-        parts = [self._frame_html(i) for i in range(len(self))]
         try:
             self.svg(0)
         except DotNotFoundError:
-            parts.insert(0, f"<p>{html.escape(INSTALL_HINT)}</p>")
-        return "\n".join(parts)
-
-    def widget(self) -> Any:
-        """A slider with a play button over the frames (needs ipywidgets).
-
-        Raises:
-            ImportError: if ipywidgets is not installed.
-        """
-        import ipywidgets
-
-        slider = ipywidgets.IntSlider(value=0, min=0, max=len(self) - 1, description="step")
-        play = ipywidgets.Play(value=0, min=0, max=len(self) - 1, interval=700)
-        ipywidgets.jslink((play, "value"), (slider, "value"))
-        view = ipywidgets.HTML(value=self._frame_html(0))
-
-        def show(change: dict[str, Any]) -> None:
-            view.value = self._frame_html(int(change["new"]))
-
-        slider.observe(show, names="value")
-        return ipywidgets.VBox([ipywidgets.HBox([play, slider]), view])
+            parts = [f"<p>{html.escape(INSTALL_HINT)}</p>"]
+            parts += [
+                f"<div><p>{html.escape(self.caption(i))}</p><pre>{html.escape(self.draw(i).source)}</pre></div>"
+                for i in range(len(self))
+            ]
+            return "\n".join(parts)
+        return "\n".join(self._frame_html(i) for i in range(len(self)))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
-        """Jupyter display: the slider when ipywidgets is available, else the static sequence."""
+        """Jupyter display: the player; without graphviz's ``dot``, every frame's DOT text."""
         try:
-            w = self.widget()
-        except ImportError:
-            return {"text/html": self.static_html(), "text/plain": repr(self)}
-        bundle: dict[str, Any] = w._repr_mimebundle_(include=include, exclude=exclude)
-        return bundle
+            body = self.to_html()
+        except DotNotFoundError:
+            body = self.static_html()
+        except graphviz.CalledProcessError as exc:
+            reason = f"graphviz failed on this graph ({exc}); here is the DOT text of the first frame"
+            body = f"<p>{html.escape(reason)}</p><pre>{html.escape(self.draw(0).source)}</pre>"
+        return {"text/html": body, "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         n_fwd = sum(1 for f in self._frames if f.phase == "forward")
         return f"Steps({len(self)} frames: {n_fwd} forward, {len(self) - n_fwd} backward)"
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    """Pinned label sizes in points.
+
+    Per value node its name, data and grad cell widths and its row height; per box its
+    width and the height of each row.
+    """
+
+    values: list[tuple[int, int, int, int]]
+    boxes: dict[int, tuple[int, list[int]]]
+
+
+_LABELLED = re.compile(r"^(\t+)(v\d+|m\d+) \[label=<.*> shape=plain\]\n?$")
+
+
+def _relabel(line: str, labels: dict[str, str]) -> str:
+    """``line`` with a new label when it declares one of the nodes in ``labels``."""
+    m = _LABELLED.match(line)
+    if m is None or m.group(2) not in labels:
+        return line
+    return f"{m.group(1)}{m.group(2)} [label={labels[m.group(2)]} shape=plain]\n"
+
+
+def _row_html(row: str) -> str:
+    """A box row: ``\0name\0 rest`` has its name in bold."""
+    if row.startswith("\0"):
+        _, name, rest = row.split("\0", 2)
+        return f"<B>{_lines(name)}</B>{_lines(rest)}"
+    return _lines(row)
+
+
+def _box_label(rows: list[str], fill: str, focus: bool, size: tuple[int, list[int]] | None) -> str:
+    """A collapsed module's label; with ``size``, every row at its pinned size."""
+    cells = []
+    for k, row in enumerate(rows):
+        dims = "" if size is None else f' COLOR="black" BGCOLOR="{fill}" WIDTH="{size[0]}" HEIGHT="{size[1][k]}"'
+        cells.append(f"<TR><TD{dims}>{_row_html(row)}</TD></TR>")
+    if size is not None:  # pinned: the border is always there (transparent off focus), so the box keeps its size
+        return (
+            f'<<TABLE COLOR="{_HOT if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
+            f'CELLPADDING="4">{"".join(cells)}</TABLE>>'
+        )
+    border = f' COLOR="{_HOT}" BORDER="2"' if focus else ' BORDER="0"'
+    return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">{"".join(cells)}</TABLE>>'
+
+
+def _pinned_value_label(
+    name: str, data: str | None, grad: str | None, fill: str, focus: bool, size: tuple[int, int, int, int]
+) -> str:
+    """A value node's label with every cell at its pinned size (an empty grad cell while going forward)."""
+    nw, dw, gw, h = size
+    data_text = _lines(f"data {data if data is not None else '?'}")
+    grad_text = "" if grad == "" else _lines(f"grad {grad if grad is not None else '?'}")
+    cell = f'<TD COLOR="black" BGCOLOR="{fill}" HEIGHT="{h}" WIDTH='
+    cells = f'{cell}"{nw}"><B>{_lines(name)}</B></TD>{cell}"{dw}">{data_text}</TD>{cell}"{gw}">{grad_text}</TD>'
+    return (
+        f'<<TABLE COLOR="{_HOT if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
+        f'CELLPADDING="4"><TR>{cells}</TR></TABLE>>'
+    )
+
+
+def _check_dpi(dpi: float) -> None:
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
+        raise ValueError(f"dpi must be a number from 10 to 600, got {dpi!r}")
+
+
+def _need(module: str, package: str, what: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(
+            f"writing {what} needs {package}: pip install 'chainrule[export]' (or pip install {package})"
+        ) from None
 
 
 def _term(x: Any) -> str:
@@ -253,7 +651,7 @@ def steps(
     inputs: Sequence[Value] = (),
     model: ModuleLike | None = None,
     collapse: str | Collection[str] | None = None,
-    rankdir: str = "LR",
+    rankdir: str = "TB",
     max_nodes: int = DEFAULT_MAX_NODES,
     max_frames: int = DEFAULT_MAX_FRAMES,
     lanes_shown: int = DEFAULT_SHOWN,
@@ -267,7 +665,7 @@ def steps(
         inputs: Leaves to draw as inputs.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
         collapse: Modules to draw as one box each (needs ``model``).
-        rankdir: Graphviz layout direction.
+        rankdir: Graphviz layout direction (top to bottom fits a notebook column or a slide).
         max_nodes: Warn above this many drawn nodes.
         max_frames: Refuse graphs needing more frames than this (one per node, one
             seed frame, one per edge).
@@ -292,10 +690,14 @@ def steps(
     g = _prepare([r], params=params, inputs=inputs, model=model)
     n = len(g.order)
     n_frames = n + 1 + sum(len(v.parents) for v in g.order)
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or n_frames > max_frames:
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"max_frames must be a positive int, got {max_frames!r}")
+    if n_frames > max_frames:
         raise ValueError(
             f"this graph needs {n_frames} frames ({n} nodes and their edges), more than max_frames={max_frames}; "
-            "step through a smaller graph or raise max_frames"
+            "step through a smaller graph (one neuron, or a model with fewer units: every value and every edge "
+            "is a frame), draw the whole graph at once with viz.draw_graph(..., collapse=...), "
+            "or raise max_frames"
         )
     frames: list[Frame] = []
     data: list[Any] = [None] * n

@@ -1,0 +1,225 @@
+"""Pictures that hold still: lay a graph out once, then draw any number of variants at the same positions.
+
+The frames of a step-through differ only in their labels' text, colours and borders. Laid
+out one by one, graphviz would move the nodes as labels change width (``grad ?`` becomes
+``grad 1.0000``). Here every label cell is given the size of the largest text it will ever
+show (:func:`measure`, one ``dot`` run), the graph is laid out once by ``dot``
+(:func:`layout`), and every frame is drawn by ``neato -n2`` at those coordinates
+(:func:`pin`, :func:`render`): node positions, edge splines, cluster boxes and the
+picture's size are pinned.
+
+A frame's caption, when drawn into the picture (GIF, PDF, a folder of SVGs), is a pinned
+node above the graph whose size is that of the largest caption, so the graph does not
+move either when captions change length.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import graphviz
+
+from viz.display import DotNotFoundError
+
+__all__ = ["Layout", "caption_box", "layout", "measure", "pin", "render", "render_svgs"]
+
+_GAP = 10  # points between the caption and the graph
+_MARGIN = 8  # points around the graph
+_FONT = 'fontname="Helvetica" fontsize="12"'
+
+_NODE = re.compile(r"^(\t+)(v\d+op|v\d+|m\d+) \[", re.MULTILINE)
+_EDGE = re.compile(r"^\t([\w]+) -> ([\w]+)(?: \[(.*)\])?$")
+_CLUSTER = re.compile(r"^(\t+)subgraph (cluster_\w+) \{$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything is: computed once, shared by every frame.
+
+    Attributes:
+        nodes: Node name → its ``pos`` (points, graphviz's ``"x,y"``).
+        edges: ``(tail, head)`` → the pinned ``(pos, lp)`` of each parallel edge, in order.
+        clusters: Cluster name → ``(bb, lp)``.
+        bb: The graph's bounding box ``"llx,lly,urx,ury"`` in points.
+    """
+
+    nodes: dict[str, str]
+    edges: dict[tuple[str, str], list[tuple[str, str | None]]]
+    clusters: dict[str, tuple[str, str | None]]
+    bb: str
+
+    @property
+    def width(self) -> float:
+        """Width of the graph in points."""
+        x0, _, x1, _ = (float(t) for t in self.bb.split(","))
+        return x1 - x0
+
+    @property
+    def height(self) -> float:
+        """Height of the graph in points."""
+        _, y0, _, y1 = (float(t) for t in self.bb.split(","))
+        return y1 - y0
+
+
+def _pipe(source: str, fmt: str, *, pinned: bool) -> bytes:
+    try:
+        out: bytes = graphviz.pipe(
+            "neato" if pinned else "dot", fmt, source.encode("utf-8"), neato_no_op=2 if pinned else None
+        )
+    except graphviz.ExecutableNotFound:
+        raise DotNotFoundError(
+            f"graphviz's 'dot' program is not installed, so no {fmt} can be rendered; "
+            "install it with `sudo apt-get install graphviz` (or `brew install graphviz`)"
+        ) from None
+    return out
+
+
+def _json(source: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(_pipe(source, "json", pinned=False))
+    return out
+
+
+def measure(cells: list[str], *, font: str = 'fontname="Helvetica" fontsize="11"') -> list[tuple[int, int]]:
+    """The size (points, rounded up) of each HTML table cell content in ``cells``, in one ``dot`` run.
+
+    Each is measured as a one-cell table with the cell style of the pictures' labels
+    (padding 4, border 1), so a ``<TD WIDTH=… HEIGHT=…>`` of that size holds it.
+    """
+    table = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+    body = "".join(f"c{k} [label=<{table}<TR><TD>{c}</TD></TR></TABLE>>]\n" for k, c in enumerate(cells))
+    measured = _json(f"digraph {{ node [shape=plain {font}]\n{body}}}")
+    sizes = {obj["name"]: obj for obj in measured.get("objects", [])}
+    return [
+        (math.ceil(float(sizes[f"c{k}"]["width"]) * 72), math.ceil(float(sizes[f"c{k}"]["height"]) * 72))
+        for k in range(len(cells))
+    ]
+
+
+def layout(source: str) -> Layout:
+    """Lay ``source`` out once with ``dot``: the positions every frame is drawn at.
+
+    Every label must already have the size it has in every frame (fixed cell sizes).
+
+    Raises:
+        DotNotFoundError: if graphviz's ``dot`` program is missing.
+    """
+    laid = _json(source)
+    objects = laid.get("objects", [])
+    nodes: dict[str, str] = {}
+    clusters: dict[str, tuple[str, str | None]] = {}
+    names: dict[int, str] = {}
+    for obj in objects:
+        if "nodes" in obj or "bb" in obj:  # a subgraph
+            if str(obj["name"]).startswith("cluster"):
+                clusters[obj["name"]] = (obj["bb"], obj.get("lp"))
+            continue
+        names[obj["_gvid"]] = obj["name"]
+        nodes[obj["name"]] = obj["pos"]
+    edges: dict[tuple[str, str], list[tuple[str, str | None]]] = defaultdict(list)
+    for e in sorted(laid.get("edges", []), key=lambda e: e["_gvid"]):
+        edges[(names[e["tail"]], names[e["head"]])].append((e["pos"], e.get("lp")))
+    return Layout(nodes, dict(edges), clusters, str(laid["bb"]))
+
+
+def caption_box(captions: list[str]) -> tuple[int, int]:
+    """The size (points) of the largest of ``captions`` drawn as :func:`pin` draws them."""
+    body = "".join(f"c{k} [label={_caption_label(c)}]\n" for k, c in enumerate(captions))
+    measured = _json(f"digraph {{ node [shape=plain {_FONT}]\n{body}}}")
+    w = h = 0.0
+    for obj in measured.get("objects", []):
+        w, h = max(w, float(obj["width"]) * 72), max(h, float(obj["height"]) * 72)
+    return math.ceil(w), math.ceil(h)
+
+
+def _caption_label(caption: str, size: tuple[int, int] | None = None) -> str:
+    lines = "".join(f'{html.escape(line)}<BR ALIGN="LEFT"/>' for line in caption.splitlines())
+    dims = f' WIDTH="{size[0]}" HEIGHT="{size[1]}"' if size else ""
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="0"{dims}>'
+        f'<TR><TD ALIGN="LEFT" VALIGN="TOP" BALIGN="LEFT">{lines}</TD></TR></TABLE>>'
+    )
+
+
+def pin(source: str, at: Layout, *, caption: str = "", caption_size: tuple[int, int] = (0, 0)) -> str:
+    """``source`` (one frame's DOT, laid out like the widest) with every position pinned to ``at``.
+
+    With a ``caption``, it is drawn top left above the graph in a box of ``caption_size``
+    (the largest caption's, see :func:`caption_box`), so the graph stays where it is.
+    """
+
+    def node_pos(m: re.Match[str]) -> str:
+        return f'{m.group(0)}pos="{at.nodes[m.group(2)]}" '
+
+    out = _NODE.sub(node_pos, source)
+
+    def cluster_box(m: re.Match[str]) -> str:
+        bb, lp = at.clusters[m.group(2)]
+        extra = f' lp="{lp}"' if lp else ""
+        return f'{m.group(0)}\n{m.group(1)}\tbb="{bb}"{extra}'
+
+    out = _CLUSTER.sub(cluster_box, out)
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    lines = out.split("\n")
+    for k, line in enumerate(lines):
+        m = _EDGE.match(line)
+        if m is None:
+            continue
+        key = (m.group(1), m.group(2))
+        pos, lp = at.edges[key][seen[key]]
+        seen[key] += 1
+        attrs = m.group(3) or ""
+        pinned = f'pos="{pos}"' + (f' lp="{lp}"' if lp and "label=" in attrs else "")
+        lines[k] = f"\t{key[0]} -> {key[1]} [{pinned}{' ' + attrs if attrs else ''}]"
+    out = "\n".join(lines)
+    x0, y0, x1, y1 = (float(t) for t in at.bb.split(","))
+    # A margin, so that neato never grows the box to fit a label it measures a little wider.
+    x0, y0, x1, y1 = x0 - _MARGIN, y0 - _MARGIN, x1 + _MARGIN, y1 + _MARGIN
+    extra = ""
+    if caption:
+        cw, ch = caption_size
+        top = y1 + _GAP + ch
+        extra = (
+            f'\tcaption [shape=plain {_FONT} pos="{x0 + cw / 2:.2f},{y1 + _GAP + ch / 2:.2f}" '
+            f"label={_caption_label(caption, caption_size)}]\n"
+        )
+        x1, y1 = max(x1, x0 + cw), top
+    # neato -n2 sizes the picture to what it draws: two invisible corner points make it the
+    # same in every frame, whichever edge label is shown.
+    corners = "".join(
+        f'\tcorner{k} [shape=point style=invis width=0 height=0 label="" pos="{x:g},{y:g}"]\n'
+        for k, (x, y) in enumerate([(x0, y0), (x1, y1)])
+    )
+    closing = out.rstrip().rfind("}")
+    return f"{out[:closing]}{corners}{extra}}}\n"
+
+
+def render(source: str, fmt: str) -> bytes:
+    """Render pinned DOT (from :func:`pin`) with ``neato -n2``.
+
+    Raises:
+        DotNotFoundError: if graphviz's programs are missing.
+    """
+    return _pipe(source, fmt, pinned=True)
+
+
+def render_svgs(sources: list[str], *, batch: int = 100) -> list[str]:
+    """Several pinned graphs rendered as SVG with one ``neato -n2`` run per ``batch`` of them.
+
+    Raises:
+        DotNotFoundError: if graphviz's programs are missing.
+    """
+    out: list[str] = []
+    for k in range(0, len(sources), batch):
+        chunk = sources[k : k + batch]
+        text = _pipe("\n".join(chunk), "svg", pinned=True).decode("utf-8")
+        svgs = ["<?xml" + part for part in text.split("<?xml")[1:]]
+        if len(svgs) != len(chunk):
+            raise RuntimeError(f"graphviz returned {len(svgs)} pictures for {len(chunk)} graphs")
+        out += svgs
+    return out
