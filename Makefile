@@ -4,14 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-EXTRAS := dev,notebooks,torch,export
+EXTRAS := dev,notebooks,docs,torch,export
 # The import packages (mypy --strict runs on each one that exists).
 PACKAGES := $(wildcard autograd nn viz)
 # The notebooks run on this venv's Python, registered inside the venv as the kernel "chainrule".
 KERNEL := $(VENV)/share/jupyter/kernels/chainrule/kernel.json
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: demo test lint typecheck pytest dot browser bench lab clean
+.PHONY: demo docs test lint typecheck pytest dot browser bench lab clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,14 +46,21 @@ browser:
 
 # The worked example in the terminal, then every notebook executed and written as HTML,
 # and notebook 1's derivative chain as a picture.
-demo: $(STAMP) $(KERNEL) dot
+demo: $(STAMP) $(KERNEL) dot docs
 	$(PY) -m autograd.examples
 	@echo; echo "Executing the notebooks and writing them as HTML (under a minute)"
 	$(PY) tools/offline_html.py --execute build/notebooks $(NOTEBOOKS)
 	$(PY) -m viz.demo build
 	@echo; echo "Done. The notebooks, executed: build/notebooks/*.html ($(words $(NOTEBOOKS)) files);"
 	@echo "the derivative chain of notebook 1: build/chain.svg (build/chain.dot without graphviz's dot);"
+	@echo "the course and documentation site: build/site/index.html;"
 	@echo "the notebooks themselves, to run and change: make lab (JupyterLab on notebooks/)."
+
+# The course and documentation site: the lessons executed, the README's guide, the API
+# reference from the docstrings, search; every asset local. Open build/site/index.html.
+docs: $(STAMP) $(KERNEL) dot
+	$(VENV)/bin/sphinx-build -q -j auto -b html -d build/doctrees docs build/site
+	@echo "The site: build/site/index.html (open it in a browser; it needs no network)."
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
