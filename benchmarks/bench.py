@@ -316,6 +316,24 @@ def chain_section(n_nodes: int, repeats: int, *, gc_off: bool = False) -> Result
     return result
 
 
+def _grad_row(n: int) -> dict[str, float]:
+    y, w, _x = chain_ours(n)
+    t_backward = timed(y.backward)[0]
+    t_grad, (dw,) = timed(lambda: grad(y, [w]))
+    if abs(dw - w.grad) > 1e-9 * max(1.0, abs(w.grad)):
+        raise RuntimeError(f"grad and backward differ: {dw!r} vs {w.grad!r}")
+    t_create, (dw_value,) = timed(lambda: grad(y, [w], create_graph=True))
+    if abs(dw_value.data - w.grad) > 1e-9 * max(1.0, abs(w.grad)):
+        raise RuntimeError(f"grad(create_graph=True) and backward differ: {dw_value.data!r} vs {w.grad!r}")
+    return {
+        "backward_s": t_backward,
+        "grad_s": t_grad,
+        "create_graph_s": t_create,
+        "grad_vs_backward": t_grad / t_backward,
+        "create_graph_vs_backward": t_create / t_backward,
+    }
+
+
 def grad_section(sizes: list[int]) -> Result:
     """``grad()`` and ``grad(create_graph=True)`` against ``backward()`` on the same chain, at each size.
 
@@ -323,24 +341,7 @@ def grad_section(sizes: list[int]) -> Result:
     the GC at its default settings throughout), the first derivative checked equal. The
     ratios should stay flat as the size grows (linear time).
     """
-    result: Result = {}
-    for n in sizes:
-        y, w, x = chain_ours(n)
-        t_backward = timed(y.backward)[0]
-        t_grad, (dw,) = timed(lambda: grad(y, [w]))
-        if abs(dw - w.grad) > 1e-9 * max(1.0, abs(w.grad)):
-            raise RuntimeError(f"grad and backward differ: {dw!r} vs {w.grad!r}")
-        t_create, (dw_value,) = timed(lambda: grad(y, [w], create_graph=True))
-        if abs(dw_value.data - w.grad) > 1e-9 * max(1.0, abs(w.grad)):
-            raise RuntimeError(f"grad(create_graph=True) and backward differ: {dw_value.data!r} vs {w.grad!r}")
-        del dw_value, y, w, x
-        result[f"{n:.0e}_nodes"] = {
-            "backward_s": t_backward,
-            "grad_s": t_grad,
-            "create_graph_s": t_create,
-            "grad_vs_backward": t_grad / t_backward,
-            "create_graph_vs_backward": t_create / t_backward,
-        }
+    result: Result = {f"{n:.0e}_nodes": _grad_row(n) for n in sizes}
     worst = [v for v in result.values() if isinstance(v, dict)]
     result["worst_grad_vs_backward"] = max(v["grad_vs_backward"] for v in worst)
     result["worst_create_graph_vs_backward"] = max(v["create_graph_vs_backward"] for v in worst)

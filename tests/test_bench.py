@@ -8,7 +8,6 @@ from types import ModuleType
 
 import pytest
 
-
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -62,7 +63,7 @@ def chain(n: int) -> Value:
 class Watched(float):
     """A real number whose conversion to float records whether the GC was enabled (like sympy's __float__)."""
 
-    seen: list[bool] = []
+    seen: ClassVar[list[bool]] = []
 
     def __float__(self) -> float:
         Watched.seen.append(gc.isenabled())
@@ -105,7 +106,7 @@ def test_user_code_and_numpy_operands_run_with_the_gc_as_the_user_left_it() -> N
     """Finding 2: a numbers.Real's __float__, a user op and numpy work ran inside a process-wide pause."""
     Watched.seen.clear()
     Value(1.0) * Watched(2.0)  # the operand is converted inside the op
-    seen: list[bool] = []
+    seen: ClassVar[list[bool]] = []
 
     def forward(x: float) -> float:
         seen.append(gc.isenabled())
