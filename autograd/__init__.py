@@ -27,7 +27,17 @@ from autograd.chains import (
 from autograd.engine import backward, grad, topological_order, zero_grad
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from autograd.rules import RULES, Rule, is_lanes
-from autograd.value import DomainError, Value, apply, define_op, dot, is_grad_enabled, no_grad, vsum
+from autograd.value import (
+    DomainError,
+    Value,
+    apply,
+    define_op,
+    dot,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    vsum,
+)
 
 __all__ = [
     "RULES",
@@ -48,6 +58,7 @@ __all__ = [
     "define_op",
     "derivative_chains",
     "dot",
+    "enable_grad",
     "grad",
     "gradcheck",
     "gradgradcheck",
