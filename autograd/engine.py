@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
 from autograd.rules import RULES, _np, is_lanes
-from autograd.value import DomainError, Value
+from autograd.value import DomainError, Value, _to_data, vsum
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
 
@@ -99,7 +99,7 @@ def _seed(grad: object, root: Value) -> Any:
         return 1.0
     if isinstance(grad, bool) or not (isinstance(grad, numbers.Real) or is_lanes(grad)):
         raise TypeError(f"upstream gradient must be a real number or lanes, got {type(grad).__name__}")
-    g: Any = Value(grad).data  # validated: finite; lanes 1-D and real; a 0-d array is a number
+    g: Any = _to_data(grad, "upstream gradient")  # finite; lanes 1-D and real; a 0-d array is a number
     glanes = None if type(g) is float else len(g)
     if glanes is not None and lanes != glanes:
         raise ValueError(f"upstream gradient has {glanes} lanes, the output {lanes or 'none'}")
@@ -108,8 +108,10 @@ def _seed(grad: object, root: Value) -> Any:
 
 def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
     """``total + contribution``, summing over the lanes where lanes meet a scalar parent."""
-    if type(contribution) is not float and type(parent._data) is float:
-        contribution = contribution.sum() if isinstance(contribution, Value) else float(contribution.sum())
+    if type(parent._data) is float:
+        data = contribution._data if type(contribution) is Value else contribution
+        if type(data) is not float:
+            contribution = contribution.sum() if type(contribution) is Value else float(contribution.sum())
     return contribution if total is None else total + contribution
 
 
@@ -121,8 +123,8 @@ def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) ->
     """The error for a gradient that is not finite, naming the node where it first became so.
 
     The first node in backward's order (the root's side first) whose gradient is not
-    finite: its own gradient is the sum of finite contributions that overflowed, or of a
-    finite upstream gradient times a local derivative that did.
+    finite: its gradient is the sum, over its children, of local derivative × the child's
+    gradient — finite numbers whose product or sum overflowed.
     """
     order = topological_order(root)
     for i in range(len(order) - 1, -1, -1):
@@ -130,15 +132,16 @@ def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) ->
         g = gradient_of(node)
         if g is None or _finite(g):
             continue
-        name = f"{node.label!r} (v{i})" if node.label else f"v{i}"
-        kind = "a leaf" if node.is_leaf else f"the {node.op!r} node"
-        children = [c for c in order[i + 1 :] if any(p is node for p in c.parents)]
-        shown = ", ".join(f"v{order.index(c)} {c.op!r} (∂/∂ = {_num(_local_to(c, node))})" for c in children[:3])
-        more = f" and {len(children) - 3} more" if len(children) > 3 else ""
-        via = f"; it is the sum over its children {shown}{more} of local derivative × their gradient" if shown else ""
+        name = f"leaf {node.label or f'v{i}'!r}" if node.is_leaf else f"node v{i} ({node.op!r})"
+        terms = [
+            f"v{j} ({child.op!r}): {_num(_local_to(child, node))} × {_num(gradient_of(child))}"
+            for j, child in enumerate(order[i + 1 :], start=i + 1)
+            if any(p is node for p in child.parents)
+        ]
+        shown = "; ".join(terms[:3]) + (f"; and {len(terms) - 3} more" if len(terms) > 3 else "")
         return DomainError(
-            f"{where}: the gradient is not finite ({_num(g)}) at {kind} {name}, numbered as in topological_order, "
-            f"with data {_num(node.data)}{via}: it overflows float64 there. {_HINT}"
+            f"{where}: the gradient of {name} (v{i} in topological_order, data {_num(node.data)}) is {_num(g)}: "
+            f"it overflows float64 in the sum over its children of local derivative × gradient ({shown}). {_HINT}"
         )
     return DomainError(f"{where}: a gradient is not finite. {_HINT}")  # pragma: no cover - located above
 
@@ -189,7 +192,8 @@ def backward(root: Value, grad: float | Any = None) -> None:
     seed = _seed(grad, root)
     order, leaves, lanes = _interior_order(root, reset=True)  # interior nodes, grads reset
     if lanes:
-        _backward_lanes(root, order, seed)
+        with _np().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
+            _backward_lanes(root, order, seed)
     else:
         root.grad += seed
         for node in reversed(order):
@@ -323,7 +327,8 @@ def grad(
     if create_graph:
         grads = _gradients_as_values(output, order, Value(seed))
     elif lanes:
-        grads = _gradients_general(order, {output: seed})
+        with _np().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
+            grads = _gradients_general(order, {output: seed})
     else:
         grads = _gradients(order, {output: seed})
     zero: Any = Value(0.0) if create_graph else 0.0
@@ -371,17 +376,42 @@ def _gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Valu
 
 
 def _gradients_as_values(output: Value, order: list[Value], seed: Value) -> dict[Value, Any]:
-    """Every node's gradient as a Value whose own graph can be differentiated again."""
-    grads: dict[Value, Any] = {output: seed}
+    """Every node's gradient as a Value whose own graph can be differentiated again.
+
+    Each node's rule is evaluated again on Values (so its derivatives are differentiable)
+    and checked against the numbers stored when the node was built (:func:`_check_fresh`).
+    The contributions to a node's gradient are collected and summed once, as one ``sum``
+    node (:func:`~autograd.vsum`), when the node is reached: no chain of ``+`` nodes.
+    """
+    terms: dict[Value, Any] = {output: seed}  # a node's contributions so far: one Value, or a list of them
+    grads: dict[Value, Any] = {}
     for node in reversed(order):
-        g = grads.get(node)
-        if g is None:
+        t = terms.pop(node, None)
+        if t is None:
             continue
-        locals_ = _local_as_values(node)
-        _check_fresh(node, locals_, output)
-        for parent, local in zip(node.parents, locals_, strict=True):
-            if type(local) is float and local == 0.0:
-                continue
-            contribution = g if (type(local) is float and local == 1.0) else local * g
-            grads[parent] = _add_into(parent, grads.get(parent), contribution)
+        g = vsum(t) if type(t) is list else t
+        grads[node] = g
+        local = _local_as_values(node)
+        for now, then in zip(local, node.local_grads, strict=True):
+            now = now._data if type(now) is Value else now
+            if not (type(now) is float and now == then):  # equal, the common case; else look closer
+                _check_fresh(node, local, output)
+        for parent, d in zip(node.parents, local, strict=True):
+            if type(d) is float:
+                if d == 0.0:
+                    continue
+                c = g if d == 1.0 else d * g
+            else:
+                c = d * g
+            if type(parent._data) is float and type(c._data) is not float:
+                c = c.sum()  # a scalar that fed lanes gets the sum over the lanes
+            previous = terms.get(parent)
+            if previous is None:
+                terms[parent] = c
+            elif type(previous) is list:
+                previous.append(c)
+            else:
+                terms[parent] = [previous, c]
+    for leaf, t in terms.items():
+        grads[leaf] = vsum(t) if type(t) is list else t
     return grads
