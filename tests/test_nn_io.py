@@ -367,10 +367,10 @@ def test_a_symlink_is_followed_and_its_target_replaced(tmp_path: Path) -> None:
 def test_non_regular_files_are_never_replaced(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    with pytest.raises(OSError, match="refusing to replace .*a FIFO"):
+    with pytest.raises(OSError, match=r"refusing to replace .*a FIFO"):
         nn.save(MLP(2, [1], seed=0), fifo)
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
-    with pytest.raises(OSError, match="refusing to replace .*a directory"):
+    with pytest.raises(OSError, match=r"refusing to replace .*a directory"):
         nn.save(MLP(2, [1], seed=0), tmp_path)
     if os.path.exists("/dev/null"):
         before = os.stat("/dev/null")
