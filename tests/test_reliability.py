@@ -1,6 +1,7 @@
 """Reliability findings 5, 6, 9 and 10: no silent infinities, `.data` assignments, edge inputs, path counts."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -182,3 +183,29 @@ def test_path_counts_beyond_any_printable_number_are_too_many_paths() -> None:
     with pytest.raises(TooManyPathsError, match=r"about 10\^4515 paths") as info:
         derivative_chains(y, x)
     assert info.value.count == 2**15_000
+
+
+# -- finding 8: pictures are written by the same helper as models ----------------------------
+
+
+def test_drawings_are_saved_by_the_shared_helper(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from viz import draw_graph
+
+    x = Value(2.0, label="x")
+    drawing = draw_graph(x * x)
+    fifo = tmp_path / "picture.dot"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"refusing to replace .*a FIFO"):
+        drawing.save(fifo)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    target = tmp_path / "real.dot"
+    (tmp_path / "link.dot").symlink_to(target.name)
+    drawing.save(tmp_path / "link.dot")
+    assert target.read_text().startswith("digraph")
+    target.chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        drawing.save(target)
+    assert sorted(os.listdir(tmp_path)) == ["link.dot", "picture.dot", "real.dot"]
