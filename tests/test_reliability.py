@@ -209,3 +209,41 @@ def test_drawings_are_saved_by_the_shared_helper(tmp_path: Path) -> None:
     with pytest.raises(PermissionError, match="read-only"):
         drawing.save(target)
     assert sorted(os.listdir(tmp_path)) == ["link.dot", "picture.dot", "real.dot"]
+
+
+# -- finding 10: grad(create_graph=True) builds a graph linear in the graph's size ------------
+
+
+def _tanh_chain(steps: int) -> tuple[Value, Value]:
+    w, y = Value(0.999), Value(0.5)
+    for _ in range(steps):
+        y = (y * w + 0.001).tanh()
+    return y, w
+
+
+def test_the_gradient_graph_grows_linearly() -> None:
+    """Node counts, not times: the derivative of a chain twice as long has a graph twice as large."""
+    from autograd import topological_order
+
+    sizes = []
+    for steps in (500, 1_000, 2_000):
+        y, w = _tanh_chain(steps)
+        (dw,) = grad(y, [w], create_graph=True)
+        assert dw.data == pytest.approx(grad(y, [w])[0], rel=1e-12)
+        sizes.append(len(topological_order(dw)))
+    per_step = (sizes[1] - sizes[0]) // 500
+    assert sizes[2] - sizes[1] == per_step * 1_000  # exactly linear: the same nodes for every step
+    assert per_step <= 8  # a few nodes per step of three nodes
+
+
+def test_many_contributions_are_summed_by_one_node() -> None:
+    """A leaf used 3,000 times gets one n-ary sum, not a chain of 2,999 additions."""
+    w = Value(0.5)
+    y = vsum([(w * float(k)).tanh() for k in range(3_000)])
+    (dw,) = grad(y, [w], create_graph=True)
+    assert dw.op == "sum"
+    assert len(dw.parents) == 3_000
+    (d2w,) = grad(dw, [w])
+    assert d2w == pytest.approx(
+        sum(-2 * k * k * math.tanh(0.5 * k) * (1 - math.tanh(0.5 * k) ** 2) for k in range(3_000))
+    )
