@@ -233,7 +233,7 @@ def test_the_gradient_graph_grows_linearly() -> None:
         sizes.append(len(topological_order(dw)))
     per_step = (sizes[1] - sizes[0]) // 500
     assert sizes[2] - sizes[1] == per_step * 1_000  # exactly linear: the same nodes for every step
-    assert per_step <= 8  # a few nodes per step of three nodes
+    assert per_step <= 12  # a few nodes per step (four nodes: mul, add, tanh and the constant)
 
 
 def test_many_contributions_are_summed_by_one_node() -> None:
