@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
 from autograd.rules import RULES, _np, is_lanes
-from autograd.value import DomainError, Value, _to_data, vsum
+from autograd.value import _MUL, DomainError, Value, _binary, _to_data, vsum
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
 
@@ -385,6 +385,7 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value) -> dict
     """
     terms: dict[Value, Any] = {output: seed}  # a node's contributions so far: one Value, or a list of them
     grads: dict[Value, Any] = {}
+    get = terms.get
     for node in reversed(order):
         t = terms.pop(node, None)
         if t is None:
@@ -392,20 +393,19 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value) -> dict
         g = vsum(t) if type(t) is list else t
         grads[node] = g
         local = _local_as_values(node)
-        for now, then in zip(local, node.local_grads, strict=True):
-            now = now._data if type(now) is Value else now
-            if not (type(now) is float and now == then):  # equal, the common case; else look closer
+        for parent, d, then in zip(node.parents, local, node.local_grads, strict=True):
+            now = d._data if type(d) is Value else d
+            if type(now) is not float or type(then) is not float or now != then:  # lanes, or changed: look closer
                 _check_fresh(node, local, output)
-        for parent, d in zip(node.parents, local, strict=True):
             if type(d) is float:
                 if d == 0.0:
                     continue
-                c = g if d == 1.0 else d * g
+                c = g if d == 1.0 else _binary(_MUL, d, g)
             else:
-                c = d * g
+                c = _binary(_MUL, d, g)
             if type(parent._data) is float and type(c._data) is not float:
                 c = c.sum()  # a scalar that fed lanes gets the sum over the lanes
-            previous = terms.get(parent)
+            previous = get(parent)
             if previous is None:
                 terms[parent] = c
             elif type(previous) is list:

@@ -103,7 +103,7 @@ def test_ops_leave_the_gc_setting_alone(op: str, enabled: bool) -> None:
 
 
 def test_user_code_and_numpy_operands_run_with_the_gc_as_the_user_left_it() -> None:
-    """Finding 2: a numbers.Real's __float__, a user op and numpy work ran inside a process-wide pause."""
+    """Finding 2: a numbers.Real's __float__ and a user op ran inside a process-wide pause."""
     Watched.seen.clear()
     Value(1.0) * Watched(2.0)  # the operand is converted inside the op
     seen: ClassVar[list[bool]] = []
