@@ -55,10 +55,12 @@ class DomainError(ValueError):
 # -- recording on or off: no_grad / enable_grad ----------------------------------------------
 #
 # Each entered block is a _Mode on a linked stack held in a context variable (per thread and
-# per asyncio task). Leaving the block on top of the current stack pops it; leaving one from
-# anywhere else — a generator finalised inside its caller's newer block, or closed by another
-# thread — only marks it left (``on = None``), and whoever reads the stack skips it. So
-# restoring never raises and never leaves a thread recording nothing for good.
+# per asyncio task). Leaving a block first marks it left (``on = None``, one atomic step), so
+# whoever reads any stack holding it skips it from then on; then, if it is on top of the
+# current stack, it is popped. So leaving from anywhere — a generator finalised inside its
+# caller's newer block, or closed by another thread — never raises and never leaves a thread
+# recording nothing for good. A task started inside a block sees it while it lasts, as with
+# PyTorch's per-thread state.
 
 
 class _Mode:
@@ -104,17 +106,22 @@ class _GradMode:
     def __enter__(self) -> None:
         m = _Mode(self._enabled, _mode_get())
         self._entered.append(m)
-        _mode.set(m)
+        try:
+            _mode.set(m)
+        except BaseException:  # a signal's exception landing just after the set: as if never entered
+            m.on = None
+            self._entered.pop()
+            raise
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        m = self._entered.pop()
-        if _mode_get() is m:  # the usual case: this block is on top of this context's stack
+        m = self._entered[-1]
+        m.on = None  # left, in one step: from now on every reader skips it, wherever it is
+        self._entered.pop()
+        if _mode_get() is m:  # the usual case, on top of this context's stack: pop it and any left below
             below = cast(_Mode, m.below)
             while below.on is None:
                 below = cast(_Mode, below.below)
             _mode.set(below)
-        else:  # left out of order or from another thread or task: skipped from now on, wherever it is
-            m.on = None
 
     def __call__(self, func: F) -> F:
         """Decorate ``func`` so that it runs inside the block; a generator function is
@@ -177,7 +184,9 @@ def no_grad(func: F | None = None) -> _GradMode | F:
     handles generator functions, entering the block around each step only. A ``with
     no_grad():`` written *inside* a generator holds while the generator is suspended there
     (its caller records nothing meanwhile), as in PyTorch; leaving it later, from anywhere,
-    restores the right state.
+    restores the right state. An exception from a signal handler (Ctrl-C) is handled
+    wherever it lands in entering or leaving a block, except at the very first instruction
+    of leaving it, as for any context manager written in Python.
 
     >>> x = Value(2.0)
     >>> with no_grad():

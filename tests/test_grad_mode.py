@@ -178,3 +178,41 @@ def test_async_generator_functions_are_refused_as_decorated() -> None:
 
     with pytest.raises(TypeError, match="async generator"):
         no_grad(agen)
+
+
+class Interrupt(Exception):  # noqa: N818 - stands for a signal handler's exception
+    pass
+
+
+class InterruptingStack(list):  # type: ignore[type-arg]
+    """A block's list of entries whose pop raises, as a signal handler's exception would right there."""
+
+    def pop(self, *args: object) -> object:
+        super().pop(*args)
+        raise Interrupt
+
+
+def test_an_interrupt_while_a_block_is_left_still_leaves_it() -> None:
+    block = no_grad()
+    block._entered = InterruptingStack()
+    with pytest.raises(Interrupt), block:
+        assert not records()
+    assert records()
+
+
+def test_an_interrupt_as_a_block_is_entered_leaves_no_block_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd.value as value
+
+    class InterruptingVar:
+        def __init__(self, var: object) -> None:
+            self.var = var
+
+        def set(self, m: object) -> None:
+            self.var.set(m)  # type: ignore[attr-defined]
+            raise Interrupt  # the handler runs right after the set returns
+
+    monkeypatch.setattr(value, "_mode", InterruptingVar(value._mode))
+    with pytest.raises(Interrupt), no_grad():
+        pytest.fail("never entered")  # pragma: no cover
+    monkeypatch.undo()
+    assert records()
