@@ -11,6 +11,7 @@ import gc
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -159,9 +160,11 @@ def test_a_users_gc_disable_section_stays_disabled_while_other_threads_run_ops()
     worker.start()
     observed: list[bool] = []
     try:
-        with gc_state(False):
-            for _ in range(20_000):
-                observed.append(gc.isenabled())
+        for _section in range(30):
+            with gc_state(False):
+                for _ in range(5):
+                    observed.append(gc.isenabled())
+                    time.sleep(0)  # lets the op thread run in the middle of the section
     finally:
         stop.set()
         worker.join(timeout=60)
