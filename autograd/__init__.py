@@ -34,7 +34,17 @@ from autograd.gradcheck import (
     gradgradcheck,
 )
 from autograd.rules import RULES, Rule, is_lanes
-from autograd.value import DomainError, Value, apply, define_op, dot, is_grad_enabled, no_grad, vsum
+from autograd.value import (
+    DomainError,
+    Value,
+    apply,
+    define_op,
+    dot,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    vsum,
+)
 
 __all__ = [
     "RULES",
@@ -57,6 +67,7 @@ __all__ = [
     "define_op",
     "derivative_chains",
     "dot",
+    "enable_grad",
     "grad",
     "gradcheck",
     "gradcheck_params",

@@ -95,9 +95,17 @@ class TooManyPathsError(ValueError):
         self.count = count
         self.limit = limit
         super().__init__(
-            f"{count} paths lead from the output to the input, more than the limit of {limit}; "
+            f"{_how_many(count)} paths lead from the output to the input, more than the limit of {_how_many(limit)}; "
             "pass a larger limit= to list them all, or use chain_summary(output, wrt) for a per-edge summary"
         )
+
+
+def _how_many(count: int) -> str:
+    """``count`` in digits, or as a power of ten when it has too many digits to print (Python refuses
+    to turn an int of more than 4,300 digits into text)."""
+    if count.bit_length() <= 1_000:  # up to about 300 digits
+        return str(count)
+    return f"about 10^{int((count.bit_length() - 1) * 0.30102999566398120)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,16 +6,18 @@ default recursion limit.
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
-from autograd.rules import RULES, is_lanes
-from autograd.value import Value
+from autograd.rules import RULES, _np, is_lanes
+from autograd.value import _MUL, DomainError, Value, _binary, _to_data, vsum
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
 
 _EXIT = object()  # stack marker: "all parents of the node below me are done"
+_isfinite = math.isfinite
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -36,46 +38,53 @@ def topological_order(root: Value) -> list[Value]:
             order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            if node._parents:
+            if node._n:
                 stack.append(node)
                 stack.append(_EXIT)
-                stack.extend(p for p in reversed(node._parents) if p not in seen)
+                stack.extend(p for p in reversed(node.parents) if p not in seen)
             else:
                 order.append(node)
     return order
 
 
-def _interior_order(root: Value) -> tuple[list[Value], bool]:
-    """What :func:`backward` needs, in one pass: the interior nodes in topological order,
-    their ``grad`` reset to 0.0, and whether any lanes are involved (lanes only ever
-    come from leaves). Leaves are taken on sight, without a stack round trip.
+def _interior_order(root: Value, reset: bool) -> tuple[list[Value], list[Value], bool]:
+    """What :func:`backward` and :func:`grad` need, in one pass: the interior nodes in
+    topological order (their ``grad`` reset to 0.0 when ``reset``), the leaves, and whether
+    any lanes are involved (lanes only ever come from leaves). Leaves are taken on sight,
+    without a stack round trip.
     """
     order: list[Value] = []
+    leaves: list[Value] = []
     seen: set[Value] = set()  # Values hash by identity
-    lanes = type(root.data) is not float
-    if not root._parents:
-        return order, lanes
+    lanes = type(root._data) is not float
+    if not root._n:
+        leaves.append(root)
+        return order, leaves, lanes
     stack: list[Any] = [root]
-    push, pop, visit, done = stack.append, stack.pop, seen.add, order.append
+    push, pop, visit, done, leaf = stack.append, stack.pop, seen.add, order.append, leaves.append
     while stack:
         node = pop()
         if node is _EXIT:
             node = pop()
-            node.grad = 0.0
+            if reset:
+                node.grad = 0.0
             done(node)
         elif node not in seen:  # an interior node (leaves never reach the stack)
             visit(node)
             push(node)
             push(_EXIT)
-            for parent in node._parents:
+            n = node._n
+            # one and two parents live in slots (see autograd/value.py); the tuple is built here only
+            for parent in (node._p0, node._p1) if n == 2 else (node._p0,) if n == 1 else node._parents:
                 if parent not in seen:
-                    if parent._parents:
+                    if parent._n:
                         push(parent)
                     else:
                         visit(parent)
-                        if type(parent.data) is not float:
+                        leaf(parent)
+                        if type(parent._data) is not float:
                             lanes = True
-    return order, lanes
+    return order, leaves, lanes
 
 
 def _seed(grad: object, root: Value) -> Any:
@@ -88,21 +97,72 @@ def _seed(grad: object, root: Value) -> Any:
                 ".sum() or .mean() first, or pass an upstream gradient (a number or lanes)"
             )
         return 1.0
-    if is_lanes(grad):
-        g = Value(grad)  # validated: 1-D, real, finite
-        if lanes != g.lanes:
-            raise ValueError(f"upstream gradient has {g.lanes} lanes, the output {lanes or 'none'}")
-        return g.data
-    if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
+    if isinstance(grad, bool) or not (isinstance(grad, numbers.Real) or is_lanes(grad)):
         raise TypeError(f"upstream gradient must be a real number or lanes, got {type(grad).__name__}")
-    return float(grad)
+    g: Any = _to_data(grad, "upstream gradient")  # finite; lanes 1-D and real; a 0-d array is a number
+    glanes = None if type(g) is float else len(g)
+    if glanes is not None and lanes != glanes:
+        raise ValueError(f"upstream gradient has {glanes} lanes, the output {lanes or 'none'}")
+    return g
 
 
 def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
     """``total + contribution``, summing over the lanes where lanes meet a scalar parent."""
-    if type(contribution) is not float and type(parent.data) is float:
-        contribution = contribution.sum() if isinstance(contribution, Value) else float(contribution.sum())
+    if type(parent._data) is float:
+        data = contribution._data if type(contribution) is Value else contribution
+        if type(data) is not float:
+            contribution = contribution.sum() if type(contribution) is Value else float(contribution.sum())
     return contribution if total is None else total + contribution
+
+
+def _finite(g: Any) -> bool:
+    return _isfinite(g) if type(g) is float else bool(_np().isfinite(g).all())
+
+
+def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) -> DomainError:
+    """The error for a gradient that is not finite, naming the node where it first became so.
+
+    The first node in backward's order (the root's side first) whose gradient is not
+    finite: its gradient is the sum, over its children, of local derivative × the child's
+    gradient — finite numbers whose product or sum overflowed.
+    """
+    order = topological_order(root)
+    for i in range(len(order) - 1, -1, -1):
+        node = order[i]
+        g = gradient_of(node)
+        if g is None or _finite(g):
+            continue
+        name = f"leaf {node.label or f'v{i}'!r}" if node.is_leaf else f"node v{i} ({node.op!r})"
+        terms = [
+            f"v{j} ({child.op!r}): {_num(_local_to(child, node))} × {_num(gradient_of(child))}"
+            for j, child in enumerate(order[i + 1 :], start=i + 1)
+            if any(p is node for p in child.parents)
+        ]
+        shown = "; ".join(terms[:3]) + (f"; and {len(terms) - 3} more" if len(terms) > 3 else "")
+        return DomainError(
+            f"{where}: the gradient of {name} (v{i} in topological_order, data {_num(node.data)}) is {_num(g)}: "
+            f"it overflows float64 in the sum over its children of local derivative × gradient ({shown}). {_HINT}"
+        )
+    return DomainError(f"{where}: a gradient is not finite. {_HINT}")  # pragma: no cover - located above
+
+
+_HINT = "Rescale the computation (smaller constants or inputs), or check the inputs for extreme values."
+
+
+def _num(x: Any) -> str:
+    if type(x) is float:
+        return repr(x)
+    bad = _np().flatnonzero(~_np().isfinite(x))
+    return f"lanes, first not finite at lane {bad[0]}: {x[bad[0]]!r}" if bad.size else f"lanes {x[:3]!r}…"
+
+
+def _local_to(child: Value, parent: Value) -> Any:
+    """The (summed) local derivative of ``child`` with respect to ``parent``."""
+    total: Any = 0.0
+    for p, d in zip(child.parents, child.local_grads, strict=True):
+        if p is parent:
+            total = total + d
+    return total
 
 
 def backward(root: Value, grad: float | Any = None) -> None:
@@ -116,29 +176,46 @@ def backward(root: Value, grad: float | Any = None) -> None:
     Lanes: a Value holding lanes gets a gradient with one entry per lane; a scalar
     that fed lanes (a parameter) receives the sum over the lanes. The output must be
     a scalar (reduce lanes with ``.sum()``/``.mean()``) unless ``grad`` is given.
+
+    The local derivatives are those stored when each node was built (see
+    :attr:`Value.data` on assigning it afterwards).
+
+    Raises:
+        DomainError: if a gradient is not finite (it overflowed float64), naming the node
+            where it first became so. The gradients are then left as computed, for
+            inspection. Every finite gradient meets only finite numbers, and a non-finite
+            one reaches some leaf, so this is checked on the leaves, once, at the end.
+        ValueError: for an upstream gradient that is nan or ±inf.
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     seed = _seed(grad, root)
-    order, lanes = _interior_order(root)  # interior nodes, grads reset
+    order, leaves, lanes = _interior_order(root, reset=True)  # interior nodes, grads reset
     if lanes:
-        _backward_lanes(root, order, seed)
-        return
-    root.grad += seed
-    for node in reversed(order):
-        g = node.grad
-        if g:
-            parents = node._parents
-            n = len(parents)
-            if n == 2:
-                a, b = parents
-                a.grad += node._d0 * g
-                b.grad += node._d1 * g
-            elif n == 1:
-                parents[0].grad += node._d0 * g
-            else:
-                for parent, local in zip(parents, node._local, strict=False):  # same length by construction
-                    parent.grad += local * g
+        with _np().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
+            _backward_lanes(root, order, seed)
+    else:
+        root.grad += seed
+        for node in reversed(order):
+            g = node.grad
+            if g:
+                n = node._n
+                if n == 2:  # the fast cases: one or two parents, in slots
+                    node._p0.grad += node._d0 * g
+                    node._p1.grad += node._d1 * g
+                elif n == 1:
+                    node._p0.grad += node._d0 * g
+                else:
+                    for parent, local in zip(node._parents, node._local, strict=False):  # same length by construction
+                        parent.grad += local * g
+    for leaf in leaves:
+        g = leaf.grad
+        if not (_isfinite(g) if type(g) is float else _finite(g)):
+            raise _not_finite(root, _grad_attr, "backward")
+
+
+def _grad_attr(node: Value) -> Any:
+    return node.grad
 
 
 def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
@@ -151,9 +228,9 @@ def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
         g = node.grad
         if type(g) is float and g == 0.0:
             continue
-        for parent, local in zip(node._parents, node.local_grads, strict=True):
+        for parent, local in zip(node.parents, node.local_grads, strict=True):
             c: Any = local * g
-            if type(c) is not float and type(parent.data) is float:
+            if type(c) is not float and type(parent._data) is float:
                 c = float(c.sum())  # a scalar that fed lanes gets the sum over the lanes
             parent.grad = parent.grad + c
 
@@ -169,9 +246,33 @@ def zero_grad(values: Iterable[Value]) -> None:
 def _local_as_values(node: Value) -> tuple[Any, ...]:
     """Re-evaluate the node's rule on Values, so its local derivatives are differentiable."""
     rule = RULES[node._op]
-    if node._param is None:
-        return rule.local(node, *node._parents)
-    return rule.local(node, *node._parents, node._param)
+    parents = node.parents
+    return tuple(rule.local(node, *parents) if node._param is None else rule.local(node, *parents, node._param))
+
+
+def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
+    """Raise if ``local`` (re-evaluated now) differs from the derivatives stored when ``node`` was built.
+
+    They differ only if a ``.data`` was assigned since (see :attr:`Value.data`); then
+    ``backward`` and ``grad(create_graph=True)`` would disagree, so this refuses.
+    """
+    for i, (now, then) in enumerate(zip(local, node.local_grads, strict=True)):
+        now = now.data if isinstance(now, Value) else now
+        if not _same(now, then):
+            where = f"v{topological_order(output).index(node)}"
+            raise ValueError(
+                f"grad(create_graph=True): node {where} ({node.op!r}) was built when its inputs held other data "
+                f"(local derivative {i}: {_num(then)} then, {_num(now)} now): a .data was assigned after the "
+                "graph was built. backward() and grad() use the derivatives stored at build time; build the "
+                "graph again to differentiate at the new data"
+            )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal up to rounding (the same rule evaluated on floats and on Values)."""
+    if type(a) is float and type(b) is float:
+        return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+    return bool(_np().allclose(a, b, rtol=1e-12, atol=0.0))
 
 
 @overload
@@ -201,6 +302,13 @@ def grad(
         or Values with ``create_graph``. A scalar input that fed lanes gets the sum
         over the lanes.
 
+    Raises:
+        DomainError: if the gradient of an input is not finite (it overflowed float64),
+            naming the node where it first became so (with ``create_graph``, the op that
+            overflows raises it as any op does).
+        ValueError: with ``create_graph``, if a ``.data`` in the graph was assigned after
+            the graph was built (see :attr:`Value.data`).
+
     >>> x = Value(3.0)
     >>> (dx,) = grad(x**3, [x], create_graph=True)
     >>> (d2x,) = grad(dx, [x])
@@ -215,17 +323,95 @@ def grad(
         if not isinstance(x, Value):
             raise TypeError(f"inputs[{i}] must be a Value, got {type(x).__name__}")
     seed = _seed(grad_output, output)
-    order = topological_order(output)
-    grads: dict[int, Any] = {id(output): Value(seed) if create_graph else seed}
+    order, _leaves, lanes = _interior_order(output, reset=False)
+    if create_graph:
+        grads = _gradients_as_values(output, order, Value(seed))
+    elif lanes:
+        with _np().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
+            grads = _gradients_general(order, {output: seed})
+    else:
+        grads = _gradients(order, {output: seed})
+    zero: Any = Value(0.0) if create_graph else 0.0
+    result = [grads.get(x, zero) for x in inputs]
+    if not create_graph:
+        for g in result:
+            if not (_isfinite(g) if type(g) is float else _finite(g)):
+                raise _not_finite(output, grads.get, "grad")
+    return result
+
+
+def _gradients(order: list[Value], grads: dict[Value, Any]) -> dict[Value, Any]:
+    """Every node's gradient, floats only: backward's loop with a dict in place of ``.grad``."""
+    get = grads.get
     for node in reversed(order):
-        g = grads.get(id(node))
-        if g is None or not node._parents:
+        g = get(node)
+        if not g:  # None (no path from the output) or 0.0
             continue
-        locals_ = _local_as_values(node) if create_graph else node.local_grads
-        for parent, local in zip(node._parents, locals_, strict=True):
+        n = node._n
+        if n == 2:  # the fast cases: one or two parents, in slots
+            a, b = node._p0, node._p1
+            grads[a] = get(a, 0.0) + node._d0 * g
+            grads[b] = get(b, 0.0) + node._d1 * g
+        elif n == 1:
+            a = node._p0
+            grads[a] = get(a, 0.0) + node._d0 * g
+        else:
+            for parent, local in zip(node._parents, node._local, strict=False):  # same length by construction
+                grads[parent] = get(parent, 0.0) + local * g
+    return grads
+
+
+def _gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Value, Any]:
+    """:func:`_gradients` when lanes are involved: sums where lanes meet a scalar."""
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None:
+            continue
+        for parent, local in zip(node.parents, node.local_grads, strict=True):
             if type(local) is float and local == 0.0:
                 continue
             contribution = g if (type(local) is float and local == 1.0) else local * g
-            grads[id(parent)] = _add_into(parent, grads.get(id(parent)), contribution)
-    zero: Any = Value(0.0) if create_graph else 0.0
-    return [grads.get(id(x), zero) for x in inputs]
+            grads[parent] = _add_into(parent, grads.get(parent), contribution)
+    return grads
+
+
+def _gradients_as_values(output: Value, order: list[Value], seed: Value) -> dict[Value, Any]:
+    """Every node's gradient as a Value whose own graph can be differentiated again.
+
+    Each node's rule is evaluated again on Values (so its derivatives are differentiable)
+    and checked against the numbers stored when the node was built (:func:`_check_fresh`).
+    The contributions to a node's gradient are collected and summed once, as one ``sum``
+    node (:func:`~autograd.vsum`), when the node is reached: no chain of ``+`` nodes.
+    """
+    terms: dict[Value, Any] = {output: seed}  # a node's contributions so far: one Value, or a list of them
+    grads: dict[Value, Any] = {}
+    get = terms.get
+    for node in reversed(order):
+        t = terms.pop(node, None)
+        if t is None:
+            continue
+        g = vsum(t) if type(t) is list else t
+        grads[node] = g
+        local = _local_as_values(node)
+        for parent, d, then in zip(node.parents, local, node.local_grads, strict=True):
+            now = d._data if type(d) is Value else d
+            if type(now) is not float or type(then) is not float or now != then:  # lanes, or changed: look closer
+                _check_fresh(node, local, output)
+            if type(d) is float:
+                if d == 0.0:
+                    continue
+                c = g if d == 1.0 else _binary(_MUL, d, g)
+            else:
+                c = _binary(_MUL, d, g)
+            if type(parent._data) is float and type(c._data) is not float:
+                c = c.sum()  # a scalar that fed lanes gets the sum over the lanes
+            previous = get(parent)
+            if previous is None:
+                terms[parent] = c
+            elif type(previous) is list:
+                previous.append(c)
+            else:
+                terms[parent] = [previous, c]
+    for leaf, t in terms.items():
+        grads[leaf] = vsum(t) if type(t) is list else t
+    return grads

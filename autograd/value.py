@@ -1,39 +1,30 @@
 """`Value`: a scalar node of a dynamically built computation graph.
 
-A node stores its parents as a tuple and its local derivatives ``∂self/∂parent`` as
-floats, both computed from the one rule table in :mod:`autograd.rules` when the node is
-created.  There is no closure per node, so a graph holds no reference cycles and is
-freed by reference counting alone.
+A node stores its parents and its local derivatives ``∂self/∂parent``, both from the one
+rule table in :mod:`autograd.rules`, computed when the node is created. There is no
+closure per node, so a graph holds no reference cycles and is freed by reference
+counting alone.
 
-Scalar ops and the cyclic garbage collector: a graph can't hold a cycle, so the collector
-has nothing to find in it; yet in CPython every node is a GC-tracked object, and in 3.11
-every 700 tracked allocations start a collection of the young objects and about every
-70,000 (once the survivors have grown the heap by a quarter) a full one that walks the
-whole heap: in a process that has imported torch, 166,000 objects, 40–70 ms each. There a
-100,000-node chain took 235 ms to build, 180 of them in collections. So the scalar ops
-of the built-in table (the operators, methods such as ``tanh``, powers) pause automatic
-collection while they run — table arithmetic and one node, no user code, no numpy —
-and restore the previous state, also when they raise. A loop of such ops starts no
-collection; the next tracked allocation outside them starts it as usual, and
-``gc.collect()`` works as always. If the GC is disabled, it stays disabled. Lanes ops
-(numpy may release the GIL), ``vsum``, ``dot``, :func:`apply` and user-defined ops run
-unpaused. The pause is process-wide while it lasts: another thread that allocates at that
-moment starts no collection, and a ``gc.disable()`` it makes then is undone by the op's
-restore; a child forked during a pause gets its GC back. Quitting a debugger while it is
-stopped inside an op can leave the GC disabled.
+One GC-tracked allocation per node: in CPython every object that can refer to others is
+tracked by the cyclic garbage collector, and each tracked allocation counts towards its
+next collection. So a node of one or two parents keeps them in the slots ``_p0``/``_p1``
+and their derivatives in ``_d0``/``_d1`` (floats are not tracked), with no tuple beside it;
+only n-ary nodes (``vsum``, ``dot``, user ops of three inputs or more) keep tuples.
+:attr:`Value.parents` builds the tuple when asked. The library never changes the
+interpreter's GC settings: automatic collection runs as usual while graphs are built.
 """
 
 from __future__ import annotations
 
-import gc
+import functools
+import inspect
 import math
 import numbers
 import operator
-import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from typing import Any, cast
+from types import TracebackType
+from typing import Any, TypeVar, cast, overload
 
 from autograd.rules import RULES, Rule, _is_lanes, _np
 
@@ -42,34 +33,15 @@ __all__ = [
     "Value",
     "apply",
     "dot",
+    "enable_grad",
     "is_grad_enabled",
     "no_grad",
     "vsum",
 ]
 
 _isfinite = math.isfinite
-_data_of = operator.attrgetter("data")
+_data_of = operator.attrgetter("_data")
 _new = object.__new__
-# Scalar ops pause automatic garbage collection while they run (see the module docstring).
-_gc_isenabled, _gc_disable, _gc_enable = gc.isenabled, gc.disable, gc.enable
-_op_pause = False  # True while an op has the GC paused
-
-
-def _resume_gc_after_fork() -> None:
-    """In a child forked while an op (in another thread) had the GC paused: undo the pause.
-
-    The op that would have restored it does not exist in the child.
-    """
-    global _op_pause
-    if _op_pause:
-        _op_pause = False
-        gc.enable()
-
-
-if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_resume_gc_after_fork)
-_recording: ContextVar[bool] = ContextVar("chainrule_recording", default=True)
-
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "powv": "**"}
 
 
@@ -80,12 +52,141 @@ class DomainError(ValueError):
     """
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Context manager in which operations record no graph.
+# -- recording on or off: no_grad / enable_grad ----------------------------------------------
+#
+# Each entered block is a _Mode on a linked stack held in a context variable (per thread and
+# per asyncio task). Leaving a block first marks it left (``on = None``, one atomic step), so
+# whoever reads any stack holding it skips it from then on; then, if it is on top of the
+# current stack, it is popped. So leaving from anywhere — a generator finalised inside its
+# caller's newer block, or closed by another thread — never raises and never leaves a thread
+# recording nothing for good. A task started inside a block sees it while it lasts, as with
+# PyTorch's per-thread state.
 
-    Results are plain leaf Values (no parents, no local derivatives). The flag lives
-    in a :mod:`contextvars` variable, so it is per thread and per asyncio task.
+
+class _Mode:
+    """One entered block: ``on`` is whether it records, None once the block was left out of order."""
+
+    __slots__ = ("below", "on")
+
+    def __init__(self, on: bool | None, below: _Mode | None) -> None:
+        self.on = on
+        self.below = below
+
+
+_ROOT = _Mode(True, None)  # the bottom of every stack: recording on
+_mode: ContextVar[_Mode] = ContextVar("chainrule_grad_mode", default=_ROOT)
+_mode_get = _mode.get
+
+
+def _resolve() -> bool:
+    """The recording flag when the top block was left out of order: the first block still open below it."""
+    m = _mode_get()
+    while m.on is None:
+        m = cast(_Mode, m.below)  # the root is never left
+    _mode.set(m)
+    return m.on
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations currently record a graph (False inside :func:`no_grad`)."""
+    on = _mode_get().on
+    return _resolve() if on is None else on
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode:
+    """The context manager (and decorator) :func:`no_grad` and :func:`enable_grad` return."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._entered: list[_Mode] = []  # one per nested entry of this very object
+
+    def __enter__(self) -> None:
+        m = _Mode(self._enabled, _mode_get())
+        self._entered.append(m)
+        try:
+            _mode.set(m)
+        except BaseException:  # a signal's exception landing just after the set: as if never entered
+            m.on = None
+            self._entered.pop()
+            raise
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        m = self._entered[-1]
+        m.on = None  # left, in one step: from now on every reader skips it, wherever it is
+        self._entered.pop()
+        if _mode_get() is m:  # the usual case, on top of this context's stack: pop it and any left below
+            below = cast(_Mode, m.below)
+            while below.on is None:
+                below = cast(_Mode, below.below)
+            _mode.set(below)
+
+    def __call__(self, func: F) -> F:
+        """Decorate ``func`` so that it runs inside the block; a generator function is
+        wrapped step by step (the block is entered around each resumption, as PyTorch does),
+        so its caller never sees the block while the generator is suspended."""
+        enabled = self._enabled
+        if inspect.isasyncgenfunction(func):
+            raise TypeError(f"{func.__qualname__} is an async generator function; use the block inside it instead")
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                gen = func(*args, **kwargs)
+                try:
+                    with _GradMode(enabled):
+                        response = gen.send(None)
+                    while True:
+                        try:
+                            request = yield response
+                        except GeneratorExit:
+                            with _GradMode(enabled):
+                                gen.close()
+                            raise
+                        except BaseException as exc:  # thrown in by the caller: hand it on
+                            with _GradMode(enabled):
+                                response = gen.throw(exc)
+                        else:
+                            with _GradMode(enabled):
+                                response = gen.send(request)
+                except StopIteration as stop:
+                    return stop.value
+
+            return cast(F, generator)
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def coroutine(*args: Any, **kwargs: Any) -> Any:
+                with _GradMode(enabled):  # a task has its own context: other tasks never see it
+                    return await func(*args, **kwargs)
+
+            return cast(F, coroutine)
+
+        @functools.wraps(func)
+        def plain(*args: Any, **kwargs: Any) -> Any:
+            with _GradMode(enabled):
+                return func(*args, **kwargs)
+
+        return cast(F, plain)
+
+
+@overload
+def no_grad() -> _GradMode: ...
+@overload
+def no_grad(func: F) -> F: ...
+def no_grad(func: F | None = None) -> _GradMode | F:
+    """A block (or a decorated function) in which operations record no graph.
+
+    Results are plain leaf Values (no parents, no local derivatives). The state is per
+    thread and per asyncio task. As a decorator (``@no_grad()`` or ``@no_grad``) it also
+    handles generator functions, entering the block around each step only. A ``with
+    no_grad():`` written *inside* a generator holds while the generator is suspended there
+    (its caller records nothing meanwhile), as in PyTorch; leaving it later, from anywhere,
+    restores the right state. An exception from a signal handler (Ctrl-C) is handled
+    wherever it lands in entering or leaving a block, except at the very first instruction
+    of leaving it, as for any context manager written in Python.
 
     >>> x = Value(2.0)
     >>> with no_grad():
@@ -93,30 +194,57 @@ def no_grad() -> Iterator[None]:
     >>> y.parents
     ()
     """
-    token = _recording.set(False)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
+    mode = _GradMode(False)
+    return mode if func is None else mode(func)
 
 
-def is_grad_enabled() -> bool:
-    """Whether operations currently record a graph (False inside :func:`no_grad`)."""
-    return _recording.get()
+@overload
+def enable_grad() -> _GradMode: ...
+@overload
+def enable_grad(func: F) -> F: ...
+def enable_grad(func: F | None = None) -> _GradMode | F:
+    """A block (or a decorated function) that records a graph even inside :func:`no_grad`.
+
+    >>> x = Value(2.0)
+    >>> with no_grad(), enable_grad():
+    ...     y = x * x
+    >>> y.op
+    'mul'
+    """
+    mode = _GradMode(True)
+    return mode if func is None else mode(func)
 
 
 def _to_float(x: object, what: str) -> float:
     if type(x) is float:
         value = x
     elif type(x) is int:
-        value = float(x)
+        value = _int_to_float(x, what)
     elif isinstance(x, bool) or not isinstance(x, numbers.Real):
+        if _is_lanes(x) and cast(Any, x).ndim == 0:  # a 0-d array is a scalar
+            return _to_float(cast(Any, x)[()], what)
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
+    elif isinstance(x, int):
+        value = _int_to_float(int(x), what)
     else:
-        value = float(x)
+        try:
+            value = float(x)
+        except OverflowError:
+            raise ValueError(f"{what} is too large for a float64: {type(x).__name__}") from None
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return value
+
+
+def _int_to_float(x: int, what: str) -> float:
+    """``float(x)``, or a ValueError naming the integer's size (its digits may be too many to print)."""
+    try:
+        return float(x)
+    except OverflowError:
+        digits = int(abs(x).bit_length() * 0.30103) + 1
+        raise ValueError(
+            f"{what} is an integer of about {digits:,} digits, beyond float64's largest finite number (about 1.8e308)"
+        ) from None
 
 
 def _to_data(x: object, what: str) -> Any:
@@ -125,11 +253,13 @@ def _to_data(x: object, what: str) -> Any:
         return _to_float(x, what)
     np = _np()
     arr: Any = x
+    if arr.ndim == 0:
+        return _to_float(arr, what)
     if arr.ndim != 1:
         raise ValueError(f"{what}: lanes must be a 1-D array, got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{what}: lanes must not be empty")
-    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+    if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":  # real numbers only: no complex, dates, objects
         raise TypeError(f"{what}: lanes must hold real numbers, got dtype {arr.dtype}")
     lanes = np.array(arr, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(lanes))
@@ -163,25 +293,30 @@ def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
 def _node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any, ...], param: float | None) -> Value:
     """A new node (a leaf when ``parents`` is empty: nothing recorded), its local derivatives stored.
 
-    One or two derivatives go in the float slots ``_d0``/``_d1`` (no tuple per node for the
-    cyclic GC to track), more in the ``_local`` tuple. :func:`_unary` and :func:`_binary`
-    do the same inline, as they are the hot path.
+    One or two parents and their derivatives go in the slots ``_p0``/``_p1`` and
+    ``_d0``/``_d1`` (no tuple per node: see the module docstring), more in the tuples
+    ``_parents`` and ``_local``. :func:`_unary` and :func:`_binary` do the same inline, as
+    they are the hot path.
     """
     node = _new(Value)
-    node.data = out
+    node._data = out
     node.grad = 0.0
     node.label = ""
     node._param = param
-    node._parents = parents
-    if not parents:
+    n = len(parents)
+    node._n = n
+    if n == 0:
         node._op = ""
         return node
     node._op = rule.name
-    if len(local) == 1:
+    if n == 1:
+        node._p0 = parents[0]
         node._d0 = local[0]
-    elif len(local) == 2:
+    elif n == 2:
+        node._p0, node._p1 = parents
         node._d0, node._d1 = local
     else:
+        node._parents = parents
         node._local = local
     return node
 
@@ -195,7 +330,9 @@ def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -
     xs = tuple(map(_data_of, parents))
     _lane_count(xs)
     forward = rule.lanes or rule.forward
-    recording = _recording.get()
+    recording = _mode_get().on
+    if recording is None:
+        recording = _resolve()
     extra = () if param is None else (param,)
     with np.errstate(all="ignore"):
         try:
@@ -281,12 +418,14 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
     value or derivative that is not a finite float raises :class:`DomainError` before
     any node exists, so a failed op leaves no half-built graph behind.
     :func:`_unary` and :func:`_binary` are the same steps, unrolled for the common arities
-    (and pausing automatic garbage collection: see the module docstring).
+    (an optimisation only: the same steps in the same order).
     """
     xs = tuple(map(_data_of, parents))
     if type(xs[0]) is not float or len(set(map(type, xs))) > 1:
         return _record_lanes(rule, parents, param)
-    recording = _recording.get()
+    recording = _mode_get().on
+    if recording is None:
+        recording = _resolve()
     try:
         args = xs if param is None else (*xs, param)
         out = rule.forward(*args)
@@ -321,93 +460,78 @@ def _derivatives(rule: Rule, local: object, n: int) -> tuple[Any, ...]:
 
 
 def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
-    """:func:`_record` for a one-input op of the built-in table, on the scalar path with
-    automatic garbage collection paused (see the module docstring); lanes go unpaused."""
-    global _op_pause
-    x = a.data
+    """:func:`_record` for a one-input op of the built-in table on a scalar (lanes go there)."""
+    x = a._data
     if type(x) is not float:
         return _record_lanes(rule, (a,), param)
-    collecting = _gc_isenabled()
-    try:  # the pause starts inside the try: an interrupt right after it still ends it
-        if collecting:
-            _op_pause = True
-            _gc_disable()
-        recording = _recording.get()
-        try:
-            if param is None:
-                out = rule.forward(x)
-                local = rule.local(out, x) if recording else ()
-            else:
-                out = rule.forward(x, param)
-                local = rule.local(out, x, param) if recording else ()
-        except (ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise _undefined(rule, (x,), param, exc) from None
-        if type(out) is not float or not (rule.finite_local and _isfinite(out)):
-            _check(rule, (x,), param, out, local)
-        node = _new(Value)
-        node.data = out
-        node.grad = 0.0
-        node.label = ""
-        node._param = param
-        if recording:
-            node._op = rule.name
-            node._parents = (a,)
-            (node._d0,) = local
+    recording = _mode_get().on
+    if recording is None:
+        recording = _resolve()
+    try:
+        if param is None:
+            out = rule.forward(x)
+            local = rule.local(out, x) if recording else ()
         else:
-            node._op = ""
-            node._parents = ()
-        return node
-    finally:
-        if collecting:
-            _gc_enable()
-            _op_pause = False
+            out = rule.forward(x, param)
+            local = rule.local(out, x, param) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _undefined(rule, (x,), param, exc) from None
+    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+        _check(rule, (x,), param, out, local)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = param
+    if recording:
+        node._op = rule.name
+        node._n = 1
+        node._p0 = a
+        (node._d0,) = local
+    else:
+        node._op = ""
+        node._n = 0
+    return node
 
 
 def _binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
-    """:func:`_record` for a two-input op of the built-in table, on the scalar path with
-    automatic garbage collection paused (see the module docstring); lanes go unpaused.
+    """:func:`_record` for a two-input op of the built-in table on scalars (lanes go there).
 
     ``a`` or ``b`` may be a number already checked with :func:`_is_number`: it becomes a
-    constant leaf here, inside the pause.
+    constant leaf here.
     """
-    global _op_pause
-    collecting = _gc_isenabled()
-    try:  # the pause starts inside the try: an interrupt right after it still ends it
-        if collecting:
-            _op_pause = True
-            _gc_disable()
-        if type(a) is not Value:
-            a = _constant(a)
-        if type(b) is not Value:
-            b = _constant(b)
-        x, y = a.data, b.data
-        if type(x) is float and type(y) is float:
-            recording = _recording.get()
-            try:
-                out = rule.forward(x, y)
-                local = rule.local(out, x, y) if recording else ()
-            except (ValueError, ZeroDivisionError, OverflowError) as exc:
-                raise _undefined(rule, (x, y), None, exc) from None
-            if type(out) is not float or not (rule.finite_local and _isfinite(out)):
-                _check(rule, (x, y), None, out, local)
-            node = _new(Value)
-            node.data = out
-            node.grad = 0.0
-            node.label = ""
-            node._param = None
-            if recording:
-                node._op = rule.name
-                node._parents = (a, b)
-                node._d0, node._d1 = local
-            else:
-                node._op = ""
-                node._parents = ()
-            return node
-    finally:
-        if collecting:
-            _gc_enable()
-            _op_pause = False
-    return _record_lanes(rule, (a, b), None)
+    if type(a) is not Value:
+        a = _constant(a)
+    if type(b) is not Value:
+        b = _constant(b)
+    x, y = a._data, b._data
+    if type(x) is not float or type(y) is not float:
+        return _record_lanes(rule, (a, b), None)
+    recording = _mode_get().on
+    if recording is None:
+        recording = _resolve()
+    try:
+        out = rule.forward(x, y)
+        local = rule.local(out, x, y) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _undefined(rule, (x, y), None, exc) from None
+    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+        _check(rule, (x, y), None, out, local)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = None
+    if recording:
+        node._op = rule.name
+        node._n = 2
+        node._p0 = a
+        node._p1 = b
+        node._d0, node._d1 = local
+    else:
+        node._op = ""
+        node._n = 0
+    return node
 
 
 def _is_real(x: object) -> bool:
@@ -427,13 +551,13 @@ def _constant(x: Any) -> Value:
     if type(x) is float:
         if not _isfinite(x):
             raise ValueError(f"operand must be finite, got {x!r}")
-        node.data = x
+        node._data = x
     else:
-        node.data = _to_data(x, "operand")
+        node._data = _to_data(x, "operand")
     node.grad = 0.0
     node.label = ""
     node._op = ""
-    node._parents = ()
+    node._n = 0
     node._param = None
     return node
 
@@ -515,14 +639,18 @@ class Value:
     (3.0, -3.0, -4.0)
     """
 
-    # The local derivatives ∂self/∂parent live in _d0/_d1 for one or two parents (floats in
-    # slots: no tuple per node for the cyclic GC to track) and in the _local tuple for more.
-    __slots__ = ("_d0", "_d1", "_local", "_op", "_param", "_parents", "data", "grad", "label")
+    # A node of one or two parents keeps them in _p0/_p1 and ∂self/∂parent in _d0/_d1 (one
+    # GC-tracked allocation per node: see the module docstring); _n says how many parents
+    # there are, and a node of more keeps the tuples _parents and _local.
+    __slots__ = ("_d0", "_d1", "_data", "_local", "_n", "_op", "_p0", "_p1", "_param", "_parents", "grad", "label")
 
-    data: float  # or lanes: a 1-D float64 numpy array, one scalar per sample
     grad: float  # lanes too, for a Value whose data holds lanes
     label: str
+    _data: float  # or lanes: a 1-D float64 numpy array, one scalar per sample
     _op: str
+    _n: int
+    _p0: Value
+    _p1: Value
     _parents: tuple[Value, ...]
     _d0: float
     _d1: float
@@ -537,12 +665,33 @@ class Value:
             raise TypeError("Value(data) needs a number, got a Value (use v.detach() for a copy)")
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data = _to_data(data, "Value data")
+        self._data = _to_data(data, "Value data")
         self.grad = 0.0
         self.label = label
         self._op = ""
-        self._parents = ()
+        self._n = 0
         self._param = None
+
+    @property
+    def data(self) -> float:
+        """The number (a float), or lanes: a 1-D float64 numpy array, one scalar per sample.
+
+        Assigning keeps it so: ``p.data -= lr * p.grad``, ``w.data = 0`` or
+        ``w.data = np.clip(...)`` store a float (or float64 lanes, copied); anything else
+        (a string, a 2-D array, nan, ±inf, an integer beyond float64) is refused right at
+        the assignment, leaving ``data`` unchanged.
+
+        A graph built before the assignment keeps the local derivatives it was built
+        with: :func:`~autograd.backward` and ``grad()`` use those; ``grad(...,
+        create_graph=True)`` re-evaluates them from the current data and raises
+        ``ValueError`` when they differ, naming the node. Rebuild the graph after changing
+        ``data`` (a training loop does so every step).
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: float | Any) -> None:
+        self._data = value if type(value) is float and _isfinite(value) else _to_data(value, "data")
 
     # -- read-only views of the graph -------------------------------------------------
 
@@ -554,12 +703,19 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in argument order (repeats kept)."""
+        n = self._n
+        if n == 0:
+            return ()
+        if n == 1:
+            return (self._p0,)
+        if n == 2:
+            return (self._p0, self._p1)
         return self._parents
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """``∂self/∂parent`` for each parent, evaluated when the node was made."""
-        n = len(self._parents)
+        n = self._n
         if n == 0:
             return ()
         if n == 1:
@@ -576,12 +732,12 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for a node with no parents (an input, a parameter, or a constant)."""
-        return not self._parents
+        return self._n == 0
 
     @property
     def lanes(self) -> int | None:
         """Number of lanes when ``data`` is a 1-D array (one scalar per sample), else None."""
-        data: Any = self.data
+        data: Any = self._data
         return None if type(data) is float else len(data)
 
     def __repr__(self) -> str:
@@ -744,11 +900,13 @@ def _short(x: Any) -> str:
 
 def _cmp(other: object) -> float:
     if isinstance(other, Value):
-        if type(other.data) is not float:
+        if type(other._data) is not float:
             raise TypeError("comparisons need scalar Values (this one holds lanes)")
-        return other.data
+        return other._data
     if isinstance(other, bool) or not isinstance(other, numbers.Real):
         raise TypeError(f"cannot compare Value with {type(other).__name__}")
+    if isinstance(other, int):
+        return cast(float, int(other))  # compared exactly, however large (float(10**400) would overflow)
     return float(other)
 
 

@@ -11,7 +11,9 @@ Sections:
 2. the same moons step with lanes (one graph for the whole batch, each node holding one
    value per sample) vs micrograd, same protocol;
 3. a 100,000-node chain: build and backward separately;
-4. the same chain against PyTorch 0-dim float64 tensors (µs per op), when torch is installed;
+4. the same chain against PyTorch 0-dim float64 tensors (µs per op), when torch is installed; again with the
+   GC disabled by the caller (what collections cost here: chainrule never changes the GC's settings);
+4b. grad() and grad(create_graph=True) against backward() on chains of 1e5, 1e6 and 4e6 nodes;
 5. memory: bytes per node of the moons graph (tracemalloc), and the share of a graph freed
    by reference counting alone;
 6. depth: the deepest chain backward handles at the default recursion limit;
@@ -37,8 +39,7 @@ from typing import Any
 
 import numpy as np
 
-import autograd.value as autograd_value
-from autograd import Value, topological_order
+from autograd import Value, grad, topological_order
 
 ROOT = Path(__file__).resolve().parent.parent
 Result = dict[str, Any]
@@ -248,20 +249,22 @@ def chain_ours(n_nodes: int) -> tuple[Value, Value, Value]:
     return y, w, x
 
 
-def chain_section(n_nodes: int, repeats: int, *, op_pause: bool = True) -> Result:
+def chain_section(n_nodes: int, repeats: int, *, gc_off: bool = False) -> Result:
     """Build and backward of the chain: ours, alternating with PyTorch 0-dim float64 tensors when installed.
 
-    With ``op_pause=False`` our ops run without pausing automatic garbage collection (see
-    autograd/value.py's docstring): the counterfactual that shows what the pause is worth
-    in this process, whose heap holds everything numpy, torch and micrograd created.
+    With ``gc_off=True`` the caller disables automatic garbage collection around the whole
+    section (both engines), as a user may choose to: the counterfactual that shows what the
+    collections cost in this process, whose heap holds everything numpy, torch and
+    micrograd created. chainrule itself never changes the GC's settings.
     """
-    if not op_pause:
-        saved = autograd_value._gc_isenabled
-        autograd_value._gc_isenabled = lambda: False  # ops then leave the GC alone
+    if gc_off:
+        was = gc.isenabled()
+        gc.disable()
         try:
             return chain_section(n_nodes, repeats)
         finally:
-            autograd_value._gc_isenabled = saved
+            if was:
+                gc.enable()
     try:
         import torch
     except ImportError:
@@ -313,6 +316,49 @@ def chain_section(n_nodes: int, repeats: int, *, op_pause: bool = True) -> Resul
             "ratio_vs_torch_backward": med["torch_backward"] / med["ours_backward"],
         }
     )
+    return result
+
+
+def _grad_row(n: int) -> dict[str, float]:
+    """The three ways on one chain of ``n`` nodes, alternating, medians over a few repeats (fewer for big sizes)."""
+    y, w, _x = chain_ours(n)
+    repeats = 5 if n <= 100_000 else 3 if n <= 1_000_000 else 1
+    times: dict[str, list[float]] = {"backward": [], "grad": [], "create_graph": []}
+    for _ in range(repeats):
+        w.grad = 0.0
+        times["backward"].append(timed(y.backward)[0])
+        elapsed, (dw,) = timed(lambda: grad(y, [w]))
+        times["grad"].append(elapsed)
+        if abs(dw - w.grad) > 1e-9 * max(1.0, abs(w.grad)):
+            raise RuntimeError(f"grad and backward differ: {dw!r} vs {w.grad!r}")
+        elapsed, (dw_value,) = timed(lambda: grad(y, [w], create_graph=True))
+        times["create_graph"].append(elapsed)
+        if abs(dw_value.data - w.grad) > 1e-9 * max(1.0, abs(w.grad)):
+            raise RuntimeError(f"grad(create_graph=True) and backward differ: {dw_value.data!r} vs {w.grad!r}")
+        del dw_value
+    med = {key: statistics.median(values) for key, values in times.items()}
+    return {
+        "repeats": repeats,
+        "backward_s": med["backward"],
+        "grad_s": med["grad"],
+        "create_graph_s": med["create_graph"],
+        "grad_vs_backward": med["grad"] / med["backward"],
+        "create_graph_vs_backward": med["create_graph"] / med["backward"],
+    }
+
+
+def grad_section(sizes: list[int]) -> Result:
+    """``grad()`` and ``grad(create_graph=True)`` against ``backward()`` on the same chain, at each size.
+
+    One graph per size, differentiated the three ways in turn (5 repeats up to 10⁵ nodes, 3
+    up to 10⁶, then 1: the big sizes take seconds each), medians, the GC at its default
+    settings throughout, the first derivative checked equal. The ratios should stay flat as
+    the size grows (linear time).
+    """
+    result: Result = {f"{n:.0e}_nodes": _grad_row(n) for n in sizes}
+    worst = [v for v in result.values() if isinstance(v, dict)]
+    result["worst_grad_vs_backward"] = max(v["grad_vs_backward"] for v in worst)
+    result["worst_create_graph_vs_backward"] = max(v["create_graph_vs_backward"] for v in worst)
     return result
 
 
@@ -624,6 +670,8 @@ TARGETS = [
     ("moons", "ratio_vs_micrograd_back_to_back", ">=", 15.0, "moons steps back to back: micrograd ÷ ours"),
     ("moons_lanes", "ratio_vs_micrograd", ">=", 200.0, "moons step with lanes: micrograd (default GC) ÷ ours"),
     ("chain", "ratio_vs_torch", ">=", 5.0, "scalar chain: PyTorch 0-dim ÷ ours (build + backward)"),
+    ("grad", "worst_grad_vs_backward", "<=", 2.0, "grad() ÷ backward(), same chain, worst size"),
+    ("grad", "worst_create_graph_vs_backward", "<=", 10.0, "grad(create_graph=True) ÷ backward(), worst size"),
     ("memory", "bytes_per_node_ratio", "<=", 0.4, "bytes per node, same graph: ours ÷ micrograd"),
     ("memory", "graph_bytes_ratio", "<=", 0.4, "bytes of the moons graph (ours fused): ours ÷ micrograd"),
     ("memory", "ours_freed_by_refcount", ">=", 1.0, "share of our graph freed by refcounting"),
@@ -673,7 +721,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a shallower depth probe")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json")
+    parser.add_argument(
+        "--grad-sizes",
+        type=lambda text: [int(float(n)) for n in text.split(",")],
+        default=None,
+        help="chain sizes (nodes) for the grad() section, e.g. 1e5,1e6,4e6 (default; --quick: 1e5,1e6)",
+    )
     args = parser.parse_args(argv)
+    if args.grad_sizes is None:
+        args.grad_sizes = [100_000, 1_000_000] if args.quick else [100_000, 1_000_000, 4_000_000]
     repeats = 3 if args.quick else 7
     results: dict[str, Result] = {"machine": machine()}
     print("machine:", ", ".join(f"{k} {v}" for k, v in results["machine"].items()), flush=True)
@@ -683,15 +739,17 @@ def main(argv: list[str] | None = None) -> int:
     results["moons_lanes"] = moons_lanes_step(args.quick)
     print("3-4/6 100,000-node chain …", flush=True)
     results["chain"] = chain_section(100_000, repeats)
-    unpaused = chain_section(100_000, repeats, op_pause=False)
-    results["chain"]["without_op_pause"] = {k: v for k, v in unpaused.items() if k != "nodes"}
+    gc_off = chain_section(100_000, repeats, gc_off=True)
+    results["chain"]["with_gc_disabled_by_the_caller"] = {k: v for k, v in gc_off.items() if k != "nodes"}
+    print("grad() and grad(create_graph=True) against backward() …", flush=True)
+    results["grad"] = grad_section(args.grad_sizes)
     print("5/6 memory …", flush=True)
     results["memory"] = memory_section()
     print("6/6 depth …", flush=True)
     results["depth"] = depth_section(100_000 if args.quick else 1_000_000)
     print("gradcheck and gradgradcheck on MLPs, full vs fast …", flush=True)
     results["gradcheck"] = gradcheck_section(args.quick)
-    for section in ("moons", "moons_lanes", "chain", "memory", "depth", "gradcheck"):
+    for section in ("moons", "moons_lanes", "chain", "grad", "memory", "depth", "gradcheck"):
         print(f"\n[{section}]")
         for key, value in results[section].items():
             if isinstance(value, dict):

@@ -2,10 +2,17 @@
 
 Writes are atomic (a temporary file in the same directory, then :func:`os.replace`),
 so a crash never leaves a half-written model file; the file keeps the permissions of the
-file it replaces, or gets those of any new file (0o666 less the umask). Reading checks
-everything — JSON syntax, format and version, the architecture, every parameter name, size and
-number — before any weight is assigned, so on error the model in memory is unchanged.
-No pickle: a model file is data, never code.
+file it replaces, or gets those of any new file (0o666 less the umask). A symlink is
+followed (its target is replaced); a directory, FIFO or device at the path is never
+replaced, nor a read-only file unless ``force=True``; temporary files are removed on every
+error path, and those of a killed save are removed by the next save to the same path.
+
+Reading accepts only a regular file of at most ``max_bytes`` (32 MiB by default) and checks
+everything — JSON syntax (no key twice in one object, no number beyond float64, no nesting
+deeper than a model file needs), format and version, the architecture, every parameter
+name, size and number — before any weight is assigned, so on error the model in memory is
+unchanged; every malformed file raises :class:`ModelFileError`. No pickle: a model file is
+data, never code.
 
 >>> import os, tempfile, nn
 >>> model = nn.MLP(2, [3, 1], seed=0)
@@ -19,35 +26,48 @@ No pickle: a model file is data, never code.
 from __future__ import annotations
 
 import json
+import math
 import os
-import tempfile
+import stat
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, NoReturn
 
+from autograd._files import write_atomic
 from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
-__all__ = ["FORMAT", "VERSION", "ModelFileError", "from_config", "load", "save"]
+__all__ = ["FORMAT", "MAX_BYTES", "VERSION", "ModelFileError", "from_config", "load", "save"]
 
 #: The ``"format"`` field of every model file.
 FORMAT = "chainrule.nn"
 #: The current format version (files of a newer version are refused).
 VERSION = 1
+#: The largest model file :func:`load` reads unless given ``max_bytes=`` (about 1.3 million parameters).
+MAX_BYTES = 32 * 2**20
+_MAX_DEPTH = 20  # a model file nests 3 deep; anything much deeper is not one
+_MAX_DIGITS = 20  # the integers of a model file are sizes and versions
 
 
 class ModelFileError(ValueError):
     """A model file could not be read: the message names the file and the problem."""
 
 
-def save(model: Module, path: str | os.PathLike[str]) -> None:
+def save(model: Module, path: str | os.PathLike[str], *, force: bool = False) -> None:
     """Write ``model`` (architecture and weights) to ``path`` as JSON, atomically.
 
     An existing file is replaced whole and keeps its permissions; a new file gets
-    ``0o666`` less the process umask, as :func:`open` would give it.
+    ``0o666`` less the process umask, as :func:`open` would give it. A symlink is followed
+    and its target replaced.
+
+    Args:
+        model: The model.
+        path: The file.
+        force: Replace the file even if it is read-only.
 
     Raises:
         TypeError: if ``model`` cannot describe its architecture.
-        OSError: if the file cannot be written (an existing file is left as it was).
+        OSError: if the file cannot be written (an existing file is left as it was): the
+            folder is missing, the path is a directory, FIFO or device node, or a
+            read-only file without ``force`` (a :class:`PermissionError`).
     """
     if not isinstance(model, Module):
         raise TypeError(f"save expects an nn module, got {type(model).__name__}")
@@ -57,61 +77,118 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         raise TypeError(f"cannot save a {type(model).__name__}: {exc}") from None
     document = {"format": FORMAT, "version": VERSION, "model": config, "state": model.state_dict()}
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {str(target)!r}: the folder {str(target.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; a model file is as shareable as any other
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _file_mode(target: Path) -> int:
-    """The permissions ``target`` keeps: its own if it exists, else what ``open()`` gives a new file (0o666 − umask)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)  # reading the umask means setting it: put it straight back
-        os.umask(umask)
-        return 0o666 & ~umask
+    write_atomic(path, text.encode("utf-8"), force=force)
 
 
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def load(path: str | os.PathLike[str], model: Module | None = None) -> Module:
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_DIGITS:
+        raise ValueError(f"an integer of {digits:,} digits is not a size or a version")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(
+            f"the number {text[:40]}{'…' if len(text) > 40 else ''} overflows float64 (numbers must be finite)"
+        )
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key[:80]!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def _nesting(text: str) -> int:
+    """How deep ``[`` and ``{`` nest in the JSON ``text`` (strings skipped), up to just past the limit."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "[" or ch == "{":
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return depth
+        elif ch == "]" or ch == "}":
+            depth -= 1
+    return depth
+
+
+def _read(path: str | os.PathLike[str], where: str, max_bytes: int) -> str:
+    """The text of a regular file of at most ``max_bytes`` bytes, or ModelFileError."""
+    if os.path.exists(path) and not os.path.isfile(path):  # never open a FIFO (it would block) or a device
+        raise ModelFileError(f"{where}: not a regular file; a model file is one")
+    with open(path, "rb") as f:  # a symlink is followed
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):  # replaced by something else since the check above
+            raise ModelFileError(f"{where}: not a regular file; a model file is one")
+        if st.st_size > max_bytes:
+            raise ModelFileError(
+                f"{where}: {st.st_size:,} bytes, more than max_bytes={max_bytes:,}; "
+                "pass a larger max_bytes= to read it if you trust it"
+            )
+        data = f.read(max_bytes + 1)  # the file may grow meanwhile
+    if len(data) > max_bytes:
+        raise ModelFileError(f"{where}: more than max_bytes={max_bytes:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(f"{where}: not UTF-8 text (byte {exc.start}); not a model file") from None
+
+
+def load(path: str | os.PathLike[str], model: Module | None = None, *, max_bytes: int = MAX_BYTES) -> Module:
     """Read a model written by :func:`save`.
 
     Args:
-        path: The file.
+        path: The file: a regular file (a symlink to one is followed).
         model: If given, load the weights into this model (its architecture must match
             the file's) and return it; otherwise build a new model.
+        max_bytes: Refuse a larger file (default :data:`MAX_BYTES`, 32 MiB).
 
     Raises:
-        ModelFileError: naming the file and what is wrong (malformed JSON, another
-            format or a newer version, a missing key, an unknown architecture, wrong
-            sizes, a non-numeric or non-finite number, a different architecture than
-            ``model``). The model in memory is then unchanged.
-        OSError: if the file cannot be read.
+        ModelFileError: naming the file and what is wrong (not a regular file, too large,
+            malformed JSON, a key twice in one object, a number beyond float64, nesting
+            deeper than a model file's, another format or a newer version, a missing key,
+            an unknown architecture, wrong types or sizes, a non-numeric or non-finite
+            number, a different architecture than ``model``). The model in memory is then
+            unchanged.
+        OSError: if the file cannot be opened.
     """
     where = str(path)
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
+    text = _read(path, where, max_bytes)
+    if _nesting(text) > _MAX_DEPTH:
+        raise ModelFileError(f"{where}: brackets nest more than {_MAX_DEPTH} deep; not a model file")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ModelFileError(f"{where}: not UTF-8 text (byte {exc.start}); not a model file") from None
-    try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            object_pairs_hook=_no_duplicates,
+        )
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
-    except ValueError as exc:  # NaN / Infinity literals
+    except ValueError as exc:  # from the hooks above
         raise ModelFileError(f"{where}: {exc}") from None
     try:
         config, state = _document(document)
@@ -123,7 +200,7 @@ def load(path: str | os.PathLike[str], model: Module | None = None) -> Module:
             raise ValueError(f"the file holds {fresh!r} but the model is {model!r}")
         model.load_state_dict(state)
         return model
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ModelFileError(f"{where}: {exc}") from None
 
 
@@ -191,7 +268,7 @@ def from_config(config: Mapping[str, Any], *, parameters: int | None = None) -> 
         ValueError: naming the field that is missing, unexpected or invalid.
     """
     kind = config.get("type")
-    if kind not in _KEYS:
+    if not isinstance(kind, str) or kind not in _KEYS:
         raise ValueError(f"unknown model type {kind!r}; expected one of {', '.join(_KEYS)}")
     unexpected = sorted(set(config) - _KEYS[kind])
     if unexpected:

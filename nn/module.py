@@ -262,9 +262,13 @@ class Module:
             v = state[name]
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 raise TypeError(f"state[{name!r}] must be a real number, got {type(v).__name__}: {v!r}")
-            if not math.isfinite(v):
+            try:
+                number = float(v)
+            except OverflowError:
+                raise ValueError(f"state[{name!r}] is an integer too large for a float64") from None
+            if not math.isfinite(number):
                 raise ValueError(f"state[{name!r}] must be finite, got {v!r}")
-            values.append(float(v))
+            values.append(number)
         for (_, p), v in zip(named, values, strict=True):
             p.data = v
 

@@ -1,13 +1,12 @@
 """The benchmark harness runs (tiny sizes; speed itself is measured by `make bench`, never asserted)."""
 
+import gc
 import importlib.util
 import math
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-import autograd.value
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 
@@ -34,15 +33,20 @@ def test_chain_builds_the_stated_number_of_nodes(bench: ModuleType) -> None:
     assert w.grad == pytest.approx(dw, rel=1e-9)
 
 
-@pytest.mark.parametrize("op_pause", [True, False])
-def test_chain_section_reports_ratios_and_restores_the_op_pause(bench: ModuleType, op_pause: bool) -> None:
-    before = autograd.value._gc_isenabled
-    result = bench.chain_section(300, 1, op_pause=op_pause)
-    assert autograd.value._gc_isenabled is before
+@pytest.mark.parametrize("gc_off", [False, True])
+def test_chain_section_reports_ratios_and_restores_the_gc(bench: ModuleType, gc_off: bool) -> None:
+    result = bench.chain_section(300, 1, gc_off=gc_off)
+    assert gc.isenabled()
     assert result["nodes"] == 300
     assert result["ours_us_per_op"] > 0
     if "torch_version" in result:  # the comparison also checks both engines' gradients agree
         assert result["ratio_vs_torch"] > 0
+
+
+def test_grad_section_reports_each_size(bench: ModuleType) -> None:
+    result = bench.grad_section([300, 600])  # it also checks grad, create_graph and backward agree
+    assert set(result) == {"3e+02_nodes", "6e+02_nodes", "worst_grad_vs_backward", "worst_create_graph_vs_backward"}
+    assert result["6e+02_nodes"]["grad_vs_backward"] > 0
 
 
 def test_report_marks_each_target(bench: ModuleType) -> None:

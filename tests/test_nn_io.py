@@ -263,3 +263,170 @@ def test_save_into_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such"
     with pytest.raises(FileNotFoundError, match=r"cannot write .*model\.json.*the folder .*such' does not exist"):
         nn.save(MLP(2, [1], seed=0), missing / "model.json")
+
+
+# -- reliability finding 7: every malformed file is a ModelFileError ------------------------
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    return path
+
+
+def test_a_400_digit_integer_is_a_model_file_error(tmp_path: Path) -> None:
+    document = _document(MLP(2, [1], seed=0))
+    text = json.dumps(document).replace('"nin": 2', '"nin": ' + "9" * 400, 1)
+    with pytest.raises(ModelFileError, match="an integer of 400 digits"):
+        nn.load(_write(tmp_path, text))
+
+
+def test_deep_nesting_is_a_model_file_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match="nest more than 20 deep"):
+        nn.load(_write(tmp_path, "[" * 100_000 + "]" * 100_000))
+
+
+def test_brackets_inside_strings_are_not_nesting(tmp_path: Path) -> None:
+    model = MLP(2, [1], seed=0)
+    document = _document(model)
+    document["model"]["activations"] = ["[{" * 100]  # refused for what it is, not as nesting
+    with pytest.raises(ModelFileError, match=r"activations\[0\] must be one of"):
+        nn.load(_write(tmp_path, json.dumps(document)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"format": "chainrule.nn", "format": "chainrule.nn", "version": 1, "model": {}, "state": {}}',
+        '{"format": "chainrule.nn", "version": 1, "model": {}, "state": {"layers.0.neurons.0.b": 1.0, '
+        '"layers.0.neurons.0.b": 2.0}}',
+    ],
+    ids=["two format keys", "a repeated parameter"],
+)
+def test_duplicate_keys_are_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ModelFileError, match="appears twice in one object"):
+        nn.load(_write(tmp_path, text))
+
+
+def test_two_state_objects_are_refused(tmp_path: Path) -> None:
+    document = _document(MLP(2, [1], seed=0))
+    text = json.dumps(document)
+    text = text[:-1] + ', "state": ' + json.dumps(document["state"]) + "}"
+    with pytest.raises(ModelFileError, match="'state' appears twice"):
+        nn.load(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize("kind", [[], {}, 3, None, True])
+def test_a_type_of_the_wrong_kind_is_a_model_file_error(tmp_path: Path, kind: object) -> None:
+    document = _document(MLP(2, [1], seed=0))
+    document["model"]["type"] = kind
+    with pytest.raises(ModelFileError, match="unknown model type"):
+        nn.load(_write(tmp_path, json.dumps(document)))
+
+
+def test_files_over_max_bytes_are_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    nn.save(MLP(2, [3, 1], seed=0), path)
+    size = path.stat().st_size
+    with pytest.raises(ModelFileError, match=rf"{size:,} bytes, more than max_bytes=100; pass a larger max_bytes="):
+        nn.load(path, max_bytes=100)
+    assert nn.load(path, max_bytes=size).state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+    assert nn.io.MAX_BYTES == 32 * 2**20
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        nn.load("/dev/zero")  # used to read until memory ran out
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        nn.load(fifo)  # never opened: opening a FIFO would wait for a writer
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        nn.load(tmp_path)
+
+
+# -- reliability finding 8: writing files -------------------------------------------------------
+
+
+def test_a_symlink_is_followed_and_its_target_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "run3.json"
+    link = tmp_path / "latest.json"
+    nn.save(MLP(2, [1], seed=0), target)
+    link.symlink_to(target.name)
+    nn.save(MLP(2, [1], seed=1), link)
+    assert link.is_symlink()
+    assert nn.load(target).state_dict() == MLP(2, [1], seed=1).state_dict()
+    dangling = tmp_path / "next.json"
+    dangling.symlink_to("made-by-save.json")
+    nn.save(MLP(2, [1], seed=2), dangling)
+    assert dangling.is_symlink()
+    assert (tmp_path / "made-by-save.json").is_file()
+
+
+def test_non_regular_files_are_never_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"refusing to replace .*a FIFO"):
+        nn.save(MLP(2, [1], seed=0), fifo)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    with pytest.raises(OSError, match=r"refusing to replace .*a directory"):
+        nn.save(MLP(2, [1], seed=0), tmp_path)
+    if os.path.exists("/dev/null"):
+        before = os.stat("/dev/null")
+        with pytest.raises(OSError, match="a device node"):
+            nn.save(MLP(2, [1], seed=0), "/dev/null")
+        assert os.stat("/dev/null").st_rdev == before.st_rdev
+    assert sorted(os.listdir(tmp_path)) == ["fifo"]
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o000])
+def test_a_read_only_file_is_refused_unless_forced(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "m.json"
+    nn.save(MLP(2, [1], seed=0), path)
+    path.chmod(mode)
+    with pytest.raises(PermissionError, match=rf"read-only \(mode {mode:04o}\); pass force=True"):
+        nn.save(MLP(2, [1], seed=1), path)  # also as root: the mode bits decide
+    path.chmod(0o644)
+    assert nn.load(path).state_dict() == MLP(2, [1], seed=0).state_dict()
+    path.chmod(mode)
+    nn.save(MLP(2, [1], seed=1), path, force=True)
+    assert stat.S_IMODE(path.stat().st_mode) == mode  # replaced, permissions kept
+    path.chmod(0o644)
+    assert nn.load(path).state_dict() == MLP(2, [1], seed=1).state_dict()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_save_killed_midway_leaves_a_temporary_file_the_next_save_removes(tmp_path: Path) -> None:
+    """Finding 8: kill -9 during saves left hidden .tmp files; now they are recognisable and cleaned up."""
+    path = tmp_path / "m.json"
+    nn.save(MLP(2, [1], seed=0), path)
+    pid = os.fork()
+    if pid == 0:  # the child: start a save and die before it renames (as kill -9 would stop it)
+        import autograd._files
+
+        def die(src: str, dst: str) -> None:
+            os._exit(0)
+
+        autograd._files.os.replace = die  # type: ignore[attr-defined]
+        nn.save(MLP(2, [1], seed=1), path)
+        os._exit(1)  # pragma: no cover - never reached
+    os.waitpid(pid, 0)
+    left = [n for n in os.listdir(tmp_path) if n != "m.json"]
+    assert len(left) == 1
+    assert left[0].startswith(f".m.json.chainrule-{pid}-")
+    assert left[0].endswith(".tmp")
+    nn.save(MLP(2, [1], seed=2), path)
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_a_failed_write_removes_its_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.json"
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="disk full"):
+        nn.save(MLP(2, [1], seed=0), path)
+    assert os.listdir(tmp_path) == []

@@ -20,11 +20,12 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import graphviz
+
+from autograd import _files
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -189,30 +190,14 @@ def format_for(path: str | os.PathLike[str]) -> str:
     return FORMATS[ext]
 
 
-def _file_mode(target: Path) -> int:
-    """The existing file's permissions, or what ``open()`` would give a new one (0666 less the umask)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, force: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically: chainrule's one helper for models and pictures.
 
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename (no half-written file)."""
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {str(target)!r}: the folder {str(target.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; a picture is for sharing
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    No half-written file; a symlink is followed; a directory, FIFO or device is never
+    replaced, nor a read-only file unless ``force=True``; no temporary file is left behind
+    (see ``autograd._files``).
+    """
+    _files.write_atomic(path, data, force=force)
 
 
 class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type information
