@@ -63,6 +63,7 @@ __all__ = [
     "chain_summary",
     "count_paths",
     "derivative_chains",
+    "path_count_text",
 ]
 
 #: How many paths :func:`derivative_chains` lists before it refuses.
@@ -95,14 +96,18 @@ class TooManyPathsError(ValueError):
         self.count = count
         self.limit = limit
         super().__init__(
-            f"{_how_many(count)} paths lead from the output to the input, more than the limit of {_how_many(limit)}; "
+            f"{path_count_text(count)} paths lead from the output to the input, more than the limit of {path_count_text(limit)}; "
             "pass a larger limit= to list them all, or use chain_summary(output, wrt) for a per-edge summary"
         )
 
 
-def _how_many(count: int) -> str:
-    """``count`` in digits, or as a power of ten when it has too many digits to print (Python refuses
-    to turn an int of more than 4,300 digits into text)."""
+def path_count_text(count: int) -> str:
+    """A path count as text: its digits, or ``about 10^N`` when it has too many digits to print
+    (Python refuses to turn an int of more than 4,300 digits into text).
+
+    >>> path_count_text(12), path_count_text(2**5000)
+    ('12', 'about 10^1505')
+    """
     if count.bit_length() <= 1_000:  # up to about 300 digits
         return str(count)
     return f"about 10^{int((count.bit_length() - 1) * 0.30102999566398120)}"

@@ -54,7 +54,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
 
 from autograd import Chain, Value, chain_summary, derivative_chains
-from autograd.chains import DEFAULT_PATH_LIMIT, ChainSummary
+from autograd.chains import DEFAULT_PATH_LIMIT, ChainSummary, path_count_text
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.graph import (
     DEFAULT_MAX_NODES,
@@ -333,7 +333,7 @@ def _caption(
         _mode([], factors)
         text = (
             f"{head} = {_listed(summary.gradient, digits, shown)} "
-            f"(the sum over {summary.count} paths, more than limit={limit} to list; "
+            f"(the sum over {path_count_text(summary.count)} paths, more than limit={limit} to list; "
             "the highlighted edges carry them)"
         )
         return Caption(text, latex_text(text))

@@ -195,14 +195,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise _UsageError(f"--wrt {args.wrt}: {args.wrt!r} does not appear in the expression")
         env = {n: Value(v, label=n) for n, v in values.items()}
         out = build(tree, env)
+        if not out.label:
+            out.label = "f" if "f" not in used else "output"
+        if not args.steps:
+            out.backward()  # a gradient that overflows is a DomainError (a ValueError): exit 2
     except (_UsageError, ExpressionError, ValueError) as exc:
         print(f"python -m viz: error: {exc}", file=sys.stderr)
         return 2
-    if not out.label:
-        out.label = "f" if "f" not in used else "output"
     if args.steps:
         return _write_steps(args, out, list(env.values()), digits)
-    out.backward()
     common = {
         "digits": digits,
         "style": args.style,
