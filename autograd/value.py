@@ -642,7 +642,24 @@ class Value:
     # A node of one or two parents keeps them in _p0/_p1 and ∂self/∂parent in _d0/_d1 (one
     # GC-tracked allocation per node: see the module docstring); _n says how many parents
     # there are, and a node of more keeps the tuples _parents and _local.
-    __slots__ = ("_d0", "_d1", "_data", "_local", "_n", "_op", "_p0", "_p1", "_param", "_parents", "grad", "label")
+    # ``_assigned`` is set only by the ``data`` setter (never in ``__init__``: reading it uses
+    # ``getattr(v, "_assigned", False)``), so that ``grad(create_graph=True)`` can tell a
+    # stale graph from a rule whose float and Value derivatives disagree.
+    __slots__ = (
+        "_assigned",
+        "_d0",
+        "_d1",
+        "_data",
+        "_local",
+        "_n",
+        "_op",
+        "_p0",
+        "_p1",
+        "_param",
+        "_parents",
+        "grad",
+        "label",
+    )
 
     grad: float  # lanes too, for a Value whose data holds lanes
     label: str
@@ -692,6 +709,7 @@ class Value:
     @data.setter
     def data(self, value: float | Any) -> None:
         self._data = value if type(value) is float and _isfinite(value) else _to_data(value, "data")
+        self._assigned = True
 
     # -- read-only views of the graph -------------------------------------------------
 

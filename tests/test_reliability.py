@@ -130,6 +130,37 @@ def test_backward_and_create_graph_agree_or_say_the_graph_is_stale() -> None:
     assert dx.data == grad(y, [x])[0] == 6.0
 
 
+def test_a_stale_graph_is_found_even_when_the_value_did_not_change() -> None:
+    """x*x with x from 2 to -2: the node's value still follows from its input, its derivative does not."""
+    x = Value(2.0)
+    y = x * x
+    x.data = -2.0
+    with pytest.raises(ValueError, match=r"built when its inputs held other data"):
+        grad(y, [x], create_graph=True)
+
+
+def test_a_rule_that_disagrees_with_itself_is_not_called_a_stale_graph() -> None:
+    """No .data was assigned: a rule whose Value derivative differs from its float one is the rule's
+    bug, for gradgradcheck to report as a mismatch, not a graph built at other data."""
+    from autograd import define_op, gradgradcheck
+    from autograd.gradcheck import GradcheckError
+    from autograd.rules import unregister
+
+    def local(out: object, x: object) -> tuple[object, ...]:
+        return (3.0 * x * x,) if isinstance(x, Value) else (3.0 * x * x * 1.001,)  # type: ignore[operator]
+
+    cube = define_op("cube_twofaced", lambda x: x**3, local)
+    try:
+        x = Value(1.5)
+        (dx,) = grad(cube(x), [x], create_graph=True)  # no ValueError: nothing was assigned
+        assert dx.data == pytest.approx(3 * 1.5**2, rel=1e-12)
+        with pytest.raises(GradcheckError) as info:
+            gradgradcheck(lambda x: cube(x), 1.5)
+        assert info.value.kind == "mismatch"
+    finally:
+        unregister("cube_twofaced")
+
+
 # -- finding 9: edge inputs ------------------------------------------------------------------
 
 HUGE = 10**400
