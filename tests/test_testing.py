@@ -4,6 +4,7 @@ assume-style helpers for kinks, the shipped hypothesis profiles and the PyTorch 
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import unittest
@@ -245,14 +246,20 @@ def test_profiles_are_registered() -> None:
 
 
 def test_importing_the_toolkit_loads_no_profile() -> None:
+    # The profile in force before the import (hypothesis's "default", or its own "ci" when a CI
+    # variable is set) is still in force after it; chainrule's two profiles are only registered.
     code = (
         "from hypothesis import settings\n"
-        "before = (settings().derandomize, settings().deadline)\n"
+        "before = settings.get_current_profile_name(), settings().derandomize, settings().deadline\n"
         "import autograd.testing\n"
-        "print(before == (settings().derandomize, settings().deadline), settings().deadline is not None)\n"
+        "after = settings.get_current_profile_name(), settings().derandomize, settings().deadline\n"
+        "print(before == after, after[0] not in ('chainrule-ci', 'chainrule-dev'))\n"
+        "settings.get_profile('chainrule-ci'), settings.get_profile('chainrule-dev')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "True"]
+    for ci in ("", "true"):
+        env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": ci} if ci else {})
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        assert out.stdout.split() == ["True", "True"], (ci, out.stdout)
 
 
 # -- compare_with_torch ------------------------------------------------------------------------
