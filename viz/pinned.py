@@ -165,7 +165,9 @@ def pin(source: str, at: Layout, *, caption: str = "", caption_size: tuple[int, 
 
     out = _CLUSTER.sub(cluster_box, out)
     seen: dict[tuple[str, str], int] = defaultdict(int)
-    lines = out.split("\n")
+    # Invisible edges only order nodes in dot's layout (parameters in their named order):
+    # with every position given, they have nothing left to do.
+    lines = [line for line in out.split("\n") if not (" -> " in line and "style=invis" in line)]
     for k, line in enumerate(lines):
         m = _EDGE.match(line)
         if m is None:
