@@ -222,3 +222,16 @@ def test_parameters_in_a_cluster_are_drawn_in_their_named_order(rankdir: str) ->
         # Left to right: the first parameter on top (plain's y grows upwards); top to bottom: on the left.
         keys = [-y for _, y in spots] if rankdir == "LR" else [x for x, _ in spots]
         assert keys == sorted(keys), f"{module_name}: {named} drawn in the order {keys}"
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_collapsed_neurons_are_drawn_in_the_models_order(rankdir: str) -> None:
+    model, loss, _ = mlp_loss([4, 1])
+    drawing = viz.draw_graph(loss, model=model, collapse="Neuron", rankdir=rankdir)
+    where = _plain_positions(drawing.source)
+    boxes = re.findall(r"^\t+(m\d+) \[label=<.*?<B>(neurons\.\d+)</B>", drawing.source, flags=re.MULTILINE)
+    layer0 = [(where[node], name) for node, name in boxes if node in where][:4]
+    assert [name for _, name in layer0] == [f"neurons.{k}" for k in range(4)]
+    keys = [-y for (_, y), _ in layer0] if rankdir == "LR" else [x for (x, _), _ in layer0]
+    assert keys == sorted(keys), f"boxes drawn in the order {keys}"

@@ -985,8 +985,7 @@ def _emit(
             first_in.setdefault(parent, first_in[j])
     bundles = _bundles(edges, box, g, owner_container)
     # The boxes a bundle reaches (a layer's neurons) share a rank (only one of them gets the
-    # bundle's edge); listed in the model's order, with no invisible edges that dot would
-    # untangle by rotating them.
+    # bundle's edge), in the model's order.
     ordered: set[tuple[str, ...]] = set()
     for group in bundles.values():
         heads = tuple(sorted({d for _, d in group.pairs}, key=_node_order))
@@ -1001,6 +1000,10 @@ def _emit(
             same.attr(rank="same")
             for head in heads:
                 same.node(head)
+            # In the model's order (dot reverses the rank otherwise): chained like the parameters above.
+            for a, b in itertools.pairwise(reversed(heads) if upward else heads):
+                same.edge(a, b, style="invis")
+        top.graph_attr.setdefault("remincross", "false")
     # Attach clusters innermost first, so each is complete when its parent takes it.
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
