@@ -1001,8 +1001,8 @@ def _emit(
             for head in heads:
                 same.node(head)
             # In the model's order (dot reverses the rank otherwise): chained like the parameters above.
-            for a, b in itertools.pairwise(reversed(heads) if upward else heads):
-                same.edge(a, b, style="invis")
+            for tail, head_ in itertools.pairwise(reversed(heads) if upward else heads):
+                same.edge(tail, head_, style="invis")
         top.graph_attr.setdefault("remincross", "false")
     # Attach clusters innermost first, so each is complete when its parent takes it.
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
