@@ -280,7 +280,7 @@ def test_lane_chain_drawing_golden() -> None:
 
 
 def test_steps_on_a_lane_graph() -> None:
-    loss, _, w, _ = lane_neuron()
+    loss, _, w, x = lane_neuron()
     s = viz.steps(loss)
     order = topological_order(loss)
     assert len(s) == 5 + 1 + 4
@@ -288,16 +288,23 @@ def test_steps_on_a_lane_graph() -> None:
     for got, v in zip(last.grads, order, strict=True):
         assert np.array_equal(got, v.grad)  # the engine's numbers, summed the engine's way
     assert s[1].caption == "x = [1, 2, 3, … 4 lanes] (input)"
-    assert s[4].caption == f"L = mean(y) = {short(float(np.mean(np.tanh(0.5 * X))))}"
+    # Captions show numbers as the pictures do (format_number, 4 significant digits), lanes on one line.
+    assert s[4].caption == f"L = mean(y) = {format_number(float(np.mean(np.tanh(0.5 * X))))}"
     w_frame = next(f for f in s if f.edge is not None and f.edge[2] == order.index(w))
+
+    def line(x: Any) -> str:
+        return format_lanes(x, stats=False)
+
     shares = X * (1 - np.tanh(0.5 * X) ** 2) * 0.25
     assert w_frame.caption == (
-        f"w.grad += ∂v2/∂w × v2.grad = {short_lanes(X)} × {short_lanes(shares / X)} = {short_lanes(shares)}, "
-        f"summed over the lanes = {short(w.grad)}\nrunning sum 0 + {short(w.grad)} = {short(w.grad)}"
+        f"w.grad += ∂v2/∂w × v2.grad = {line(X)} × {line(shares / X)} = {line(shares)}, "
+        f"summed over the lanes = {format_number(w.grad)}\nrunning sum 0 + {line(w.grad)} = {line(w.grad)}"
     )
     golden("lanes_steps_w_frame.dot", s.draw(w_frame.index).source)
     src = s.draw(len(s) - 1).source
-    assert "grad [0.0983, 0.0525,<BR/>0.0226, … 4 lanes]<BR/>mean 0.0456, min 0.0088,<BR/>max 0.0983" in src
+    x_grad = _fold(f"grad {format_lanes(last.grads[order.index(x)])}")  # as draw_graph shows it
+    assert x_grad.startswith("grad [0.09831, 0.0525,\n0.02259, … 4 lanes]\nmean 0.04556")
+    assert x_grad.replace("\n", "<BR/>") in src
     assert "<BR/>running sum" in src.split("label=<step 10/10")[1]
     for i in range(len(s)):
         assert s.draw(i).source.startswith("digraph")
