@@ -514,6 +514,10 @@ def test_dark_pinned_frames_draw_in_the_dark_palette() -> None:
     svg = dark.svg(len(dark) - 1)
     assert look.background in svg
     assert 'stroke="black"' not in svg  # cell borders in the dark style's ink
+    assert 'class="chainrule-player crp-dark"' in dark.to_html()  # the controls in dark colours too
+    assert "background:#111" in dark.to_html(title="steps")
+    light = viz.steps(loss, inputs=inputs, params=params)
+    assert 'class="chainrule-player"' in light.to_html()
 
 
 def test_a_graphviz_failure_in_a_frame_is_shown_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:

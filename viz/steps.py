@@ -506,8 +506,9 @@ class Steps(Sequence[Frame]):
             )
             for i, f in enumerate(self._frames)
         ]
-        fragment = player_html(frames)
-        return fragment if title is None else player_page(fragment, title)
+        dark = self._look.name == "dark"
+        fragment = player_html(frames, dark=dark)
+        return fragment if title is None else player_page(fragment, title, dark=dark)
 
     def _focus_name(self, f: Frame) -> str:
         b = self._box[f.node]
