@@ -955,13 +955,15 @@ def _emit(
                 style="filled",
                 fillcolor=theme.op_fill,
             )
-    # Inputs and parameters in their order (the model's named order: w0, w1, b), not in the
-    # order dot's crossing minimisation happens to leave them: leaves drawn in one container
-    # at one (estimated) rank share that rank, chained by invisible edges in that order.
+    # A module's parameters in their named order (w0, w1, b), not in the order dot's crossing
+    # minimisation happens to leave them: the parameters drawn in one cluster at one (estimated)
+    # rank share that rank, chained by invisible edges in that order. (Leaves outside clusters
+    # are left to dot: tying them to one rank widens small pictures.)
     siblings: dict[tuple[int | None, int], list[int]] = {}
     for i in g.first:
-        if box[i] is None and g.vid(i) in rank:
-            siblings.setdefault((owner_container(g.owner[i]), rank[g.vid(i)]), []).append(i)
+        holder = owner_container(g.owner[i])
+        if box[i] is None and holder is not None and g.vid(i) in rank:
+            siblings.setdefault((holder, rank[g.vid(i)]), []).append(i)
     # dot puts a flat edge's tail before its head: left of it top to bottom, below it left to right.
     upward = top.graph_attr["rankdir"] in ("LR", "RL")
     for (holder, _), members_in_order in siblings.items():
