@@ -397,14 +397,21 @@ _NODE_LINE = 28
 def _fold(text: str, width: int = _NODE_LINE) -> str:
     """``text`` with each line longer than ``width`` broken after a comma (", "), as often as needed.
 
+    A lane count stays with the value before it (never "…" alone at the start of a line).
+
     >>> print(_fold("data [0.7573, -0.2434, 1.537, … 100 lanes]"))
     data [0.7573, -0.2434,
     1.537, … 100 lanes]
+    >>> print(_fold("out data [0.9151, 0, 1.409, … 100 lanes]"))
+    out data [0.9151, 0,
+    1.409, … 100 lanes]
     """
     out: list[str] = []
     for line in text.split("\n"):
         while len(line) > width:
             cut = line.rfind(", ", 0, width)
+            while cut > 0 and line.startswith("…", cut + 2):
+                cut = line.rfind(", ", 0, cut)
             if cut <= 0:
                 break
             out.append(line[: cut + 1])
