@@ -8,6 +8,7 @@ import pytest
 from viz_support import needs_dot
 
 from viz.cli import main
+from viz.styles import get_style
 
 ARGS = ["tanh(x*w + b)", "--at", "x=0.5", "w=-1", "b=2", "--steps"]
 
@@ -41,3 +42,16 @@ def test_steps_refuses_wrt_and_bad_fps(tmp_path: Path, capsys: pytest.CaptureFix
     assert main([*ARGS, "--fps", "0", "-o", str(tmp_path / "s.gif")]) == 2
     assert "fps must be" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+def test_steps_take_digits_and_style(tmp_path: Path) -> None:
+    """--digits and --style reach the frames (tanh(1.5) = 0.9051482536…)."""
+    assert main([*ARGS, "--digits", "6", "--style", "dark", "-o", str(tmp_path / "six")]) == 0
+    last = sorted((tmp_path / "six").glob("*.svg"))[-1].read_text(encoding="utf-8")
+    assert get_style("dark").background in last
+    assert "0.905148" in last
+    assert main([*ARGS, "--digits", "2", "-o", str(tmp_path / "two")]) == 0
+    last = sorted((tmp_path / "two").glob("*.svg"))[-1].read_text(encoding="utf-8")
+    assert "0.91" in last
+    assert "0.905" not in last

@@ -17,6 +17,7 @@ from viz_support import golden, mlp_lanes_loss, needs_dot, svg_texts
 import viz
 from autograd import Value, grad, topological_order
 from autograd.testing import Expression, expressions, safe_floats
+from viz.graph import _fold
 from viz.numbers import fixed, fixed_lanes, format_lanes, format_number, short, short_lanes
 
 
@@ -78,7 +79,8 @@ def test_lane_graph_golden() -> None:
     golden("lanes_neuron.dot", src)
     # x: its first 3 values, the lane count and mean/min/max, for data and grad.
     assert "data [1, 2, 3, … 4 lanes]<BR/>mean 2.5, min 1, max 4" in src
-    assert f"grad {format_lanes(0.5 * 0.25 * (1 - np.tanh(0.5 * X) ** 2)).replace(chr(10), '<BR/>')}" in src
+    grad_text = _fold(f"grad {format_lanes(0.5 * 0.25 * (1 - np.tanh(0.5 * X) ** 2))}")  # long lines broken
+    assert grad_text.replace(chr(10), "<BR/>") in src
     # Lane-wise local derivatives are summarised the same way; one shared by all lanes is a number.
     assert "v0 -> v2op [label=<[1, 2, 3, … 4 lanes]<BR/>mean 2.5, min 1, max 4>]" in src
     assert "v1 -> v2op [label=<0.5>]" in src
@@ -278,7 +280,7 @@ def test_lane_chain_drawing_golden() -> None:
 
 
 def test_steps_on_a_lane_graph() -> None:
-    loss, _, w, _ = lane_neuron()
+    loss, _, w, x = lane_neuron()
     s = viz.steps(loss)
     order = topological_order(loss)
     assert len(s) == 5 + 1 + 4
@@ -286,16 +288,23 @@ def test_steps_on_a_lane_graph() -> None:
     for got, v in zip(last.grads, order, strict=True):
         assert np.array_equal(got, v.grad)  # the engine's numbers, summed the engine's way
     assert s[1].caption == "x = [1, 2, 3, … 4 lanes] (input)"
-    assert s[4].caption == f"L = mean(y) = {short(float(np.mean(np.tanh(0.5 * X))))}"
+    # Captions show numbers as the pictures do (format_number, 4 significant digits), lanes on one line.
+    assert s[4].caption == f"L = mean(y) = {format_number(float(np.mean(np.tanh(0.5 * X))))}"
     w_frame = next(f for f in s if f.edge is not None and f.edge[2] == order.index(w))
+
+    def line(x: Any) -> str:
+        return format_lanes(x, stats=False)
+
     shares = X * (1 - np.tanh(0.5 * X) ** 2) * 0.25
     assert w_frame.caption == (
-        f"w.grad += ∂v2/∂w × v2.grad = {short_lanes(X)} × {short_lanes(shares / X)} = {short_lanes(shares)}, "
-        f"summed over the lanes = {short(w.grad)}\nrunning sum 0 + {short(w.grad)} = {short(w.grad)}"
+        f"w.grad += ∂v2/∂w × v2.grad = {line(X)} × {line(shares / X)} = {line(shares)}, "
+        f"summed over the lanes = {format_number(w.grad)}\nrunning sum 0 + {line(w.grad)} = {line(w.grad)}"
     )
     golden("lanes_steps_w_frame.dot", s.draw(w_frame.index).source)
     src = s.draw(len(s) - 1).source
-    assert "grad [0.0983, 0.0525, 0.0226, … 4 lanes]<BR/>mean 0.0456, min 0.0088, max 0.0983" in src
+    x_grad = _fold(f"grad {format_lanes(last.grads[order.index(x)])}")  # as draw_graph shows it
+    assert x_grad.startswith("grad [0.09831, 0.0525,\n0.02259, … 4 lanes]\nmean 0.04556")
+    assert x_grad.replace("\n", "<BR/>") in src
     assert "<BR/>running sum" in src.split("label=<step 10/10")[1]
     for i in range(len(s)):
         assert s.draw(i).source.startswith("digraph")
@@ -369,8 +378,8 @@ def test_collapsed_model_boxes_on_lanes() -> None:
     # A box lists its outputs' lanes: data, then grad on its own line.
     hidden = model.layers[0]([Value(x.data) for x in xs])
     first = hidden[0]
-    data_text = format_lanes(first.data).replace("\n", "<BR/>")
-    assert f"<TR><TD>out data {data_text}<BR/>grad [" in by_layer
+    data_text = _fold(f"out data {format_lanes(first.data)}").replace("\n", "<BR/>")  # long lines broken
+    assert f"<TR><TD>{data_text}<BR/>grad [" in by_layer
     # Chains and steps through collapsed boxes.
     w0 = model.layers[0].neurons[0].w[0]
     d = viz.draw_chain(loss, w0, model=model, collapse="Layer")

@@ -198,3 +198,44 @@ def test_collapsed_neurons_are_laid_out_in_order(sizes: list[int]) -> None:
     model, loss, _ = mlp_loss(sizes)
     layers = _box_order(viz.draw_graph(loss, model=model, collapse="Neuron").source)
     assert layers == [list(range(n)) for n in sizes]
+
+
+def _plain_positions(src: str) -> dict[str, tuple[float, float]]:
+    """Each node's centre as ``dot -Tplain`` lays it out (inches, y upwards)."""
+    out = subprocess.run(["dot", "-Tplain"], input=src.encode(), capture_output=True, check=True).stdout.decode()
+    return {f[1]: (float(f[2]), float(f[3])) for f in (line.split() for line in out.splitlines()) if f[0] == "node"}
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_parameters_in_a_cluster_are_drawn_in_their_named_order(rankdir: str) -> None:
+    model, loss, _ = mlp_loss([3, 1])
+    drawing = viz.draw_graph(loss, model=model, rankdir=rankdir)
+    where = _plain_positions(drawing.source)
+    ids = {id(v): f"v{i}" for i, v in enumerate(topological_order(loss))}
+    for module_name, module in model.named_modules():
+        if type(module).__name__ != "Neuron":
+            continue
+        named = [name for name, _ in module.named_parameters()]
+        assert named[-1] == "b"
+        spots = [where[ids[id(p)]] for _, p in module.named_parameters()]
+        # Left to right: the first parameter on top (plain's y grows upwards); top to bottom: on the left.
+        keys = [-y for _, y in spots] if rankdir == "LR" else [x for x, _ in spots]
+        assert keys == sorted(keys), f"{module_name}: {named} drawn in the order {keys}"
+    if rankdir == "LR":  # the layer's neurons in the model's order, top to bottom (top to bottom layouts: not yet)
+        firsts = [where[ids[id(n.parameters()[0])]] for n in model.layers[0].neurons]
+        keys = [-y for _, y in firsts]
+        assert keys == sorted(keys), f"neurons drawn in the order {keys}"
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_collapsed_neurons_are_drawn_in_the_models_order(rankdir: str) -> None:
+    model, loss, _ = mlp_loss([4, 1])
+    drawing = viz.draw_graph(loss, model=model, collapse="Neuron", rankdir=rankdir)
+    where = _plain_positions(drawing.source)
+    boxes = re.findall(r"^\t+(m\d+) \[label=<.*?<B>(neurons\.\d+)</B>", drawing.source, flags=re.MULTILINE)
+    layer0 = [(where[node], name) for node, name in boxes if node in where][:4]
+    assert [name for _, name in layer0] == [f"neurons.{k}" for k in range(4)]
+    keys = [-y for (_, y), _ in layer0] if rankdir == "LR" else [x for (x, _), _ in layer0]
+    assert keys == sorted(keys), f"boxes drawn in the order {keys}"

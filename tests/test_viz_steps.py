@@ -57,8 +57,8 @@ def test_frame_sequence_for_the_seed_neuron() -> None:
     assert order[child].parents[slot] is w1
     assert w1_frame.node == parent
     assert w1_frame.caption == (
-        f"W1.grad += ∂v{child}/∂W1 × v{child}.grad = 0.1 × 0.0927609 = 0.00927609; "
-        "running sum 0 + 0.00927609 = 0.00927609"
+        f"W1.grad += ∂v{child}/∂W1 × v{child}.grad = 0.1 × 0.09276 = 0.009276; "
+        "running sum 0 + 0.009276 = 0.009276"  # the number formatter of every drawing: 4 significant digits
     )
 
 
@@ -473,3 +473,69 @@ def test_a_single_leaf_and_hostile_labels_play() -> None:
     assert_pinned(s, caption=True)
     with pytest.raises(ValueError, match="format must be 'svg', 'png' or 'pdf'"):
         s.render(0, "jpg")
+
+
+# -- one number formatter, styles, graphviz failures ---------------------------------------------
+
+
+def test_frames_and_captions_use_the_number_formatter_and_digits() -> None:
+    e, w1, w2, b = seed_neuron()
+    s = viz.steps(e, params=[w1, w2, b])
+    w1_step = next(f for f in s if f.edge is not None and f.node == topological_order(e).index(w1))
+    assert "= 0.1 × 0.09276 = 0.009276" in w1_step.caption  # as draw_chain shows ∂E/∂W1
+    assert "grad 0.009276" in s.draw(len(s) - 1).source
+    six = viz.steps(e, digits=6, params=[w1, w2, b])
+    assert "= 0.1 × 0.0927609 = 0.00927609" in six[w1_step.index].caption
+    assert "grad 0.00927609" in six.draw(len(six) - 1).source
+    older = viz.steps(e, precision=6, params=[w1, w2, b])  # the older name of digits
+    assert older[w1_step.index].caption == six[w1_step.index].caption
+    with pytest.raises(ValueError, match="digits"):
+        viz.steps(e, digits=0)
+
+
+def test_steps_take_a_style() -> None:
+    loss, inputs, params = notebook_expression()
+    dark = viz.steps(loss, inputs=inputs, params=params, style="dark")
+    look = viz.styles.get_style("dark")
+    src = dark.draw(3).source
+    assert f'bgcolor="{look.background}"' in src
+    assert f'BGCOLOR="{look.focus}"' in src  # the frame's node
+    assert "#f9e79f" not in src  # no light-theme yellow
+    assert 'BGCOLOR="#ffffff"' not in src  # values not computed yet take the dark style's plain fill
+    with pytest.raises(ValueError, match="style"):
+        viz.steps(loss, style="neon")  # type: ignore[arg-type]
+
+
+@needs_dot
+def test_dark_pinned_frames_draw_in_the_dark_palette() -> None:
+    loss, inputs, params = notebook_expression()
+    dark = viz.steps(loss, inputs=inputs, params=params, style="dark")
+    look = viz.styles.get_style("dark")
+    svg = dark.svg(len(dark) - 1)
+    assert look.background in svg
+    assert 'stroke="black"' not in svg  # cell borders in the dark style's ink
+    assert 'class="chainrule-player crp-dark"' in dark.to_html()  # the controls in dark colours too
+    assert "background:#111" in dark.to_html(title="steps")
+    light = viz.steps(loss, inputs=inputs, params=params)
+    assert 'class="chainrule-player"' in light.to_html()
+
+
+def test_a_graphviz_failure_in_a_frame_is_shown_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from viz.display import DotTimeoutError
+
+    pinned = importlib.import_module("viz.pinned")
+    loss, inputs, params = notebook_expression()
+    s = viz.steps(loss, inputs=inputs, params=params)
+
+    def timed_out(source: str, fmt: str, **kw: Any) -> bytes:
+        raise DotTimeoutError("graphviz's dot did not finish this picture within timeout=120 s and was stopped")
+
+    monkeypatch.setattr(pinned, "display_render", timed_out)
+    bundle = s._repr_mimebundle_()
+    assert "did not finish" in bundle["text/html"]
+    assert "digraph" in bundle["text/html"]  # the DOT text, for the reader to take elsewhere
+    assert "did not finish" in s._frame_html(0)
+    with pytest.raises(DotTimeoutError):  # rendering a file raises; only the display turns it into a message
+        s.render(0)

@@ -7,6 +7,11 @@ and copies MathJax 3 (``tex-svg-full.js`` from the ``django-static-mathjax`` pac
 pinned copy of MathJax's own build) into ``<out>/mathjax/``,
 so the folder of pages opens from disk with every asset local.
 
+The pages read like the lessons on the site (docs/conf.py): cells tagged ``remove-cell``
+(the exercises' checkers) are left out, ``remove-input``/``remove-output`` lose their
+code/output, and ``hide-cell`` cells (the checks, the solutions) and ``hide-input`` code
+are folded into a closed ``<details>`` a reader can open.
+
     python tools/offline_html.py OUT_DIR NOTEBOOK... [--execute] [--kernel NAME]
 """
 
@@ -47,12 +52,20 @@ def export(
     """Write each notebook as ``out_dir/<stem>.html`` (executed first when ``execute``); return the pages."""
     import nbformat
     from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import ExecutePreprocessor
+    from nbconvert.preprocessors import ExecutePreprocessor, TagRemovePreprocessor
 
     out_dir.mkdir(parents=True, exist_ok=True)
     copy_mathjax(out_dir)
     exporter = HTMLExporter(template_name="offline_lab", extra_template_basedirs=[str(TEMPLATES)])
     exporter.mathjax_url = MATHJAX_URL
+    # The site's removals (MyST-NB's tags); run after executing, so removed cells still ran.
+    remover = TagRemovePreprocessor(
+        remove_cell_tags={"remove-cell"},
+        remove_input_tags={"remove-input"},
+        remove_all_outputs_tags={"remove-output"},
+        enabled=True,
+    )
+    exporter.register_preprocessor(remover, enabled=True)
     pages = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)

@@ -119,12 +119,12 @@ def _write_steps(args: argparse.Namespace, out: Value, inputs: list[Value], digi
     """``--steps``: the step-through written as a player, a GIF, a PDF or a folder of SVG frames."""
     try:
         rankdir = "TB" if args.rankdir == "auto" else args.rankdir
-        frames = steps(out, precision=digits, rankdir=rankdir, inputs=inputs)
+        frames = steps(out, digits=digits, style=args.style, rankdir=rankdir, inputs=inputs)
         paths = frames.save(args.output, fps=args.fps, dpi=96.0 if args.dpi is None else args.dpi)
     except ValueError as exc:
         print(f"python -m viz: error: {exc}", file=sys.stderr)
         return 2
-    except (DotNotFoundError, ImportError) as exc:
+    except (DotError, DotNotFoundError, ImportError) as exc:
         print(f"python -m viz: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

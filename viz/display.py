@@ -91,6 +91,8 @@ def render(
     timeout: float | None = DEFAULT_TIMEOUT,
     nodes: int | None = None,
     dpi: float | None = None,
+    program: str = "dot",
+    options: tuple[str, ...] = (),
 ) -> bytes:
     """Run graphviz's ``dot`` on ``source`` and return the ``fmt`` output (svg, png, pdf …).
 
@@ -100,6 +102,8 @@ def render(
         timeout: Seconds before ``dot`` is stopped (None: no limit).
         nodes: The picture's node count, for the messages.
         dpi: Resolution of raster formats (ignored for svg and pdf).
+        program: The graphviz layout program (``"neato"`` draws pinned positions).
+        options: More command-line options (``("-n2",)`` for pinned positions).
 
     Raises:
         DotNotFoundError: if ``dot`` is not installed.
@@ -108,7 +112,7 @@ def render(
     """
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
-    cmd = ["dot", f"-T{fmt}"]
+    cmd = [program, f"-T{fmt}", *options]
     if dpi is not None and fmt not in ("svg", "pdf", "ps", "eps", "dot", "json"):
         cmd.append(f"-Gdpi={dpi:g}")
     try:

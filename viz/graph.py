@@ -34,6 +34,7 @@ one scale.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -387,6 +388,38 @@ def _lines(text: str) -> str:
     return "<BR/>".join(html.escape(line) for line in text.split("\n"))
 
 
+#: The longest line of a node's text, in characters: longer lines (lane listings and their
+#: statistics) are broken after a comma, so a node stays narrow enough for ranks to sit
+#: side by side in a notebook column.
+_NODE_LINE = 28
+
+
+def _fold(text: str, width: int = _NODE_LINE) -> str:
+    """``text`` with each line longer than ``width`` broken after a comma (", "), as often as needed.
+
+    A lane count stays with the value before it (never "…" alone at the start of a line).
+
+    >>> print(_fold("data [0.7573, -0.2434, 1.537, … 100 lanes]"))
+    data [0.7573, -0.2434,
+    1.537, … 100 lanes]
+    >>> print(_fold("out data [0.9151, 0, 1.409, … 100 lanes]"))
+    out data [0.9151, 0,
+    1.409, … 100 lanes]
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        while len(line) > width:
+            cut = line.rfind(", ", 0, width)
+            while cut > 0 and line.startswith("…", cut + 2):
+                cut = line.rfind(", ", 0, cut)
+            if cut <= 0:
+                break
+            out.append(line[: cut + 1])
+            line = line[cut + 2 :]
+        out.append(line)
+    return "\n".join(out)
+
+
 def _cell(text: str, *, bold: bool = False) -> str:
     body = _lines(text)
     return f"<TD><B>{body}</B></TD>" if bold else f"<TD>{body}</TD>"
@@ -395,9 +428,9 @@ def _cell(text: str, *, bold: bool = False) -> str:
 def _value_cells(name: str, data: str | None, grad: str | None, op: str = "") -> list[str]:
     texts = [op] if op else []
     texts += [name] if name else []
-    texts.append(f"data {data if data is not None else '?'}")
+    texts.append(_fold(f"data {data if data is not None else '?'}"))
     if grad != "":
-        texts.append(f"grad {grad if grad is not None else '?'}")
+        texts.append(_fold(f"grad {grad if grad is not None else '?'}"))
     return texts
 
 
@@ -567,8 +600,7 @@ def _box_rows(g: _Graph, j: int, members: list[int], outputs: list[int], digits:
     for i in outputs[:4]:
         v = g.order[i]
         data, grad = format_lanes(v.data, digits, lanes_shown), format_lanes(v.grad, digits, lanes_shown)
-        sep = "\n" if is_lanes(v.data) or is_lanes(v.grad) else " "  # lanes: grad on a line of its own
-        rows.append(f"out data {data}{sep}grad {grad}")
+        rows.append(_fold(f"out data {data}\ngrad {grad}"))  # grad on a line of its own: narrow boxes
     if len(outputs) > 4:
         rows.append(f"… and {len(outputs) - 4} more outputs")
     return rows
@@ -930,6 +962,26 @@ def _emit(
                 style="filled",
                 fillcolor=theme.op_fill,
             )
+    # A module's parameters in their named order (w0, w1, b), not in the order dot's crossing
+    # minimisation happens to leave them: the parameters drawn in one cluster at one (estimated)
+    # rank share that rank, chained by invisible edges in that order. (Leaves outside clusters
+    # are left to dot: tying them to one rank widens small pictures.)
+    siblings: dict[tuple[int | None, int], list[int]] = {}
+    for i in g.first:
+        holder = owner_container(g.owner[i])
+        if box[i] is None and holder is not None and g.vid(i) in rank:
+            siblings.setdefault((holder, rank[g.vid(i)]), []).append(i)
+    # dot puts a flat edge's tail before its head: left of it top to bottom, below it left to right.
+    upward = top.graph_attr["rankdir"] in ("LR", "RL")
+    for (holder, _), members_in_order in siblings.items():
+        if len(members_in_order) < 2:
+            continue
+        if clusters:  # dot's second crossing minimisation over clusters does not keep flat edges' order
+            top.graph_attr.setdefault("remincross", "false")
+        with container(holder).subgraph() as same:
+            same.attr(rank="same")
+            for a, b in itertools.pairwise(reversed(members_in_order) if upward else members_in_order):
+                same.edge(g.vid(a), g.vid(b), style="invis")
     # Enclosing modules get a cluster even without nodes of their own (a layer of neurons).
     for j in list(clusters):
         parent = owner_container(g.modules[j].parent)
@@ -942,8 +994,7 @@ def _emit(
             first_in.setdefault(parent, first_in[j])
     bundles = _bundles(edges, box, g, owner_container)
     # The boxes a bundle reaches (a layer's neurons) share a rank (only one of them gets the
-    # bundle's edge); listed in the model's order, with no invisible edges that dot would
-    # untangle by rotating them.
+    # bundle's edge), in the model's order.
     ordered: set[tuple[str, ...]] = set()
     for group in bundles.values():
         heads = tuple(sorted({d for _, d in group.pairs}, key=_node_order))
@@ -958,6 +1009,10 @@ def _emit(
             same.attr(rank="same")
             for head in heads:
                 same.node(head)
+            # In the model's order (dot reverses the rank otherwise): chained like the parameters above.
+            for tail, head_ in itertools.pairwise(reversed(heads) if upward else heads):
+                same.edge(tail, head_, style="invis")
+        top.graph_attr.setdefault("remincross", "false")
     # Attach clusters innermost first, so each is complete when its parent takes it.
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])

@@ -23,13 +23,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import graphviz
-
-from viz.display import DotNotFoundError
+from viz.display import render as display_render
 
 __all__ = ["Layout", "caption_box", "layout", "measure", "pin", "render", "render_svgs"]
 
 _GAP = 10  # points between the caption and the graph
+_TIMEOUT = 120.0  # seconds for one graphviz run (a batch of up to 100 frames at once)
 _MARGIN = 8  # points around the graph
 _FONT = 'fontname="Helvetica" fontsize="12"'
 
@@ -68,16 +67,10 @@ class Layout:
 
 
 def _pipe(source: str, fmt: str, *, pinned: bool) -> bytes:
-    try:
-        out: bytes = graphviz.pipe(
-            "neato" if pinned else "dot", fmt, source.encode("utf-8"), neato_no_op=2 if pinned else None
-        )
-    except graphviz.ExecutableNotFound:
-        raise DotNotFoundError(
-            f"graphviz's 'dot' program is not installed, so no {fmt} can be rendered; "
-            "install it with `sudo apt-get install graphviz` (or `brew install graphviz`)"
-        ) from None
-    return out
+    """``dot`` (or ``neato -n2`` for pinned positions) on ``source``, with :func:`viz.display.render`'s
+    timeout and errors (DotNotFoundError, DotError, DotTimeoutError)."""
+    program, options = ("neato", ("-n2",)) if pinned else ("dot", ())
+    return display_render(source, fmt, timeout=_TIMEOUT, program=program, options=options)
 
 
 def _json(source: str) -> dict[str, Any]:
@@ -165,7 +158,9 @@ def pin(source: str, at: Layout, *, caption: str = "", caption_size: tuple[int, 
 
     out = _CLUSTER.sub(cluster_box, out)
     seen: dict[tuple[str, str], int] = defaultdict(int)
-    lines = out.split("\n")
+    # Invisible edges only order nodes in dot's layout (parameters in their named order):
+    # with every position given, they have nothing left to do.
+    lines = [line for line in out.split("\n") if not (" -> " in line and "style=invis" in line)]
     for k, line in enumerate(lines):
         m = _EDGE.match(line)
         if m is None:

@@ -143,11 +143,12 @@ def player_data(frames: list[PlayerFrame]) -> dict[str, Any]:
     return {"parts": parts, "frames": out}
 
 
-def player_html(frames: list[PlayerFrame]) -> str:
+def player_html(frames: list[PlayerFrame], *, dark: bool = False) -> str:
     """The player as an HTML fragment (for a notebook output or a page).
 
     The first frame is drawn in the HTML (what shows where scripts do not run); the script
-    draws the others from :func:`player_data`, embedded as JSON.
+    draws the others from :func:`player_data`, embedded as JSON. ``dark``: controls and
+    caption in dark colours, for frames drawn in the dark style.
 
     Raises:
         ValueError: if there are no frames.
@@ -159,7 +160,8 @@ def player_html(frames: list[PlayerFrame]) -> str:
     data = _script_safe(json.dumps(player_data(frames), ensure_ascii=False, separators=(",", ":")))
     first = frames[0]
     parts = [
-        f'<div class="chainrule-player" tabindex="0" role="group" aria-label="step-through, {n} frames" '
+        f'<div class="chainrule-player{" crp-dark" if dark else ""}" tabindex="0" role="group" '
+        f'aria-label="step-through, {n} frames" '
         'data-lm-suppress-shortcuts="true" '
         f'data-min-scale="{MIN_SCALE}">',
         f"<style>{_asset('player.css')}</style>",
@@ -187,12 +189,12 @@ def player_html(frames: list[PlayerFrame]) -> str:
     return "\n".join(parts)
 
 
-def player_page(fragment: str, title: str) -> str:
-    """A whole HTML document around a player fragment (what ``Steps.save("x.html")`` writes)."""
+def player_page(fragment: str, title: str, *, dark: bool = False) -> str:
+    """A whole HTML document around a player fragment (what ``Steps.save("x.html")`` writes); ``dark``: a dark page."""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n</head>\n"
-        '<body style="margin:16px;background:#fff">\n'
+        f'<body style="margin:16px;background:{"#111" if dark else "#fff"}">\n'
         f"{fragment}\n</body>\n</html>\n"
     )

@@ -37,10 +37,9 @@ from typing import Any, Literal, overload
 import graphviz
 
 from autograd import Value
-from viz.display import INSTALL_HINT, DotNotFoundError, Drawing, format_for, write_atomic
+from viz.display import INSTALL_HINT, DotError, DotNotFoundError, Drawing, format_for, write_atomic
 from viz.graph import (
     DEFAULT_MAX_NODES,
-    ROLE_COLORS,
     ModuleLike,
     _boxes,
     _collapsed,
@@ -52,10 +51,10 @@ from viz.graph import (
     _roots,
     _Style,
 )
-from viz.numbers import DEFAULT_SHOWN, fixed_lanes, is_lanes, short, short_lanes
+from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes, format_number, is_lanes
 from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
-from viz.styles import get_style
+from viz.styles import Style, StyleName, get_style
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
@@ -64,9 +63,6 @@ __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 #: of graphviz and 1.7 MB.
 DEFAULT_MAX_FRAMES = 400
 
-_FOCUS = "#f9e79f"  # fill of the node a frame is about
-_BOX = get_style("notebook").module
-_HOT = get_style("notebook").hot
 _GIF_COLORS = 48  # colours of an animated GIF's palette
 
 
@@ -102,7 +98,8 @@ class Steps(Sequence[Frame]):
         g: _Graph,
         frames: list[Frame],
         *,
-        precision: int,
+        digits: int,
+        look: Style,
         rankdir: str,
         collapse: str | Collection[str] | None,
         max_nodes: int,
@@ -110,7 +107,8 @@ class Steps(Sequence[Frame]):
     ) -> None:
         self._g = g
         self._frames = frames
-        self._precision = precision
+        self._digits = digits
+        self._look = look
         self._lanes_shown = lanes_shown
         self._rankdir = rankdir
         self._collapse = collapse
@@ -141,19 +139,20 @@ class Steps(Sequence[Frame]):
         return f"step {f.index + 1}/{len(self)} ({f.phase}): {f.caption}"
 
     def _text(self, x: Any) -> str:
-        return fixed_lanes(x, self._precision, self._lanes_shown)
+        return format_lanes(x, self._digits, self._lanes_shown)
 
     def _style(self, i: int, *, caption: bool) -> _Style:
         f = self._frames[i]
         g = self._g
+        look = self._look
         fill = []
         for j, role in enumerate(g.roles):
             if j == f.node:
-                fill.append(_FOCUS)
+                fill.append(look.focus)
             elif f.data[j] is None:
-                fill.append("#ffffff")
+                fill.append(look.roles["intermediate"])  # not computed yet: no role colour
             else:
-                fill.append(ROLE_COLORS[role])
+                fill.append(look.roles[role])
         style = _Style(
             data=[None if x is None else self._text(x) for x in f.data],
             grad=[("" if f.phase == "forward" else None) if x is None else self._text(x) for x in f.grads],
@@ -233,7 +232,8 @@ class Steps(Sequence[Frame]):
         d = _emit(
             self._g,
             style,
-            precision=self._precision,
+            digits=self._digits,
+            look=self._look,
             rankdir=self._rankdir,
             collapse=self._collapse,
             max_nodes=self._max_nodes,
@@ -246,16 +246,22 @@ class Steps(Sequence[Frame]):
         labels = {}
         for b, rows in self._box_rows(i).items():
             focus = f is None or self._box[f.node] == b
-            fill = _FOCUS if focus and f is not None else _BOX
+            fill = self._look.focus if focus and f is not None else self._look.module
             texts = [row[0] for row in rows]
-            labels[f"m{b}"] = _box_label(texts, fill, focus, None if sizes is None else sizes.boxes[b])
+            labels[f"m{b}"] = _box_label(texts, fill, focus, None if sizes is None else sizes.boxes[b], self._look)
         if sizes is not None:
             g = self._g
             for j in range(len(g.order)):
                 if self._box[j] is None:
                     name = g.names[j] or g.vid(j)
                     labels[g.vid(j)] = _pinned_value_label(
-                        name, style.data[j], style.grad[j], style.fill[j], j in style.emphasis, sizes.values[j]
+                        name,
+                        style.data[j],
+                        style.grad[j],
+                        style.fill[j],
+                        j in style.emphasis,
+                        sizes.values[j],
+                        self._look,
                     )
         if labels:
             d.body[:] = [_relabel(line, labels) for line in d.body]
@@ -440,9 +446,9 @@ class Steps(Sequence[Frame]):
             for n, rgb in im.getcolors(maxcolors=size[0] * size[1]) or []:
                 counts[rgb] += n
         top: list[tuple[int, int, int]] = []
-        buckets = set()  # Pillow maps colours to a palette through 6-bit buckets: one colour per bucket
+        buckets = set()  # Pillow maps near colours (251 and 255) to one palette entry: one colour per 5-bit bucket
         for rgb, _ in counts.most_common():
-            bucket = tuple(c >> 2 for c in rgb)
+            bucket = tuple(c >> 3 for c in rgb)
             if bucket not in buckets:
                 buckets.add(bucket)
                 top.append(rgb)
@@ -500,8 +506,9 @@ class Steps(Sequence[Frame]):
             )
             for i, f in enumerate(self._frames)
         ]
-        fragment = player_html(frames)
-        return fragment if title is None else player_page(fragment, title)
+        dark = self._look.name == "dark"
+        fragment = player_html(frames, dark=dark)
+        return fragment if title is None else player_page(fragment, title, dark=dark)
 
     def _focus_name(self, f: Frame) -> str:
         b = self._box[f.node]
@@ -513,6 +520,8 @@ class Steps(Sequence[Frame]):
             body = self.svg(i)
         except DotNotFoundError:
             body = f"<pre>{html.escape(self.draw(i).source)}</pre>"
+        except DotError as exc:  # dot failed or ran out of time: say so, and show the DOT text
+            body = f"<p>{html.escape(str(exc))}</p><pre>{html.escape(self.draw(i).source)}</pre>"
         return f"<div><p>{caption}</p>{body}</div>"
 
     def static_html(self) -> str:
@@ -534,7 +543,7 @@ class Steps(Sequence[Frame]):
             body = self.to_html()
         except DotNotFoundError:
             body = self.static_html()
-        except graphviz.CalledProcessError as exc:
+        except (DotError, graphviz.CalledProcessError) as exc:
             reason = f"graphviz failed on this graph ({exc}); here is the DOT text of the first frame"
             body = f"<p>{html.escape(reason)}</p><pre>{html.escape(self.draw(0).source)}</pre>"
         return {"text/html": body, "text/plain": repr(self)}
@@ -575,32 +584,38 @@ def _row_html(row: str) -> str:
     return _lines(row)
 
 
-def _box_label(rows: list[str], fill: str, focus: bool, size: tuple[int, list[int]] | None) -> str:
+def _box_label(rows: list[str], fill: str, focus: bool, size: tuple[int, list[int]] | None, look: Style) -> str:
     """A collapsed module's label; with ``size``, every row at its pinned size."""
     cells = []
     for k, row in enumerate(rows):
-        dims = "" if size is None else f' COLOR="black" BGCOLOR="{fill}" WIDTH="{size[0]}" HEIGHT="{size[1][k]}"'
+        dims = "" if size is None else f' COLOR="{look.ink}" BGCOLOR="{fill}" WIDTH="{size[0]}" HEIGHT="{size[1][k]}"'
         cells.append(f"<TR><TD{dims}>{_row_html(row)}</TD></TR>")
     if size is not None:  # pinned: the border is always there (transparent off focus), so the box keeps its size
         return (
-            f'<<TABLE COLOR="{_HOT if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
+            f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
             f'CELLPADDING="4">{"".join(cells)}</TABLE>>'
         )
-    border = f' COLOR="{_HOT}" BORDER="2"' if focus else ' BORDER="0"'
+    border = f' COLOR="{look.hot}" BORDER="2"' if focus else ' BORDER="0"'
     return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">{"".join(cells)}</TABLE>>'
 
 
 def _pinned_value_label(
-    name: str, data: str | None, grad: str | None, fill: str, focus: bool, size: tuple[int, int, int, int]
+    name: str,
+    data: str | None,
+    grad: str | None,
+    fill: str,
+    focus: bool,
+    size: tuple[int, int, int, int],
+    look: Style,
 ) -> str:
     """A value node's label with every cell at its pinned size (an empty grad cell while going forward)."""
     nw, dw, gw, h = size
     data_text = _lines(f"data {data if data is not None else '?'}")
     grad_text = "" if grad == "" else _lines(f"grad {grad if grad is not None else '?'}")
-    cell = f'<TD COLOR="black" BGCOLOR="{fill}" HEIGHT="{h}" WIDTH='
+    cell = f'<TD COLOR="{look.ink}" BGCOLOR="{fill}" HEIGHT="{h}" WIDTH='
     cells = f'{cell}"{nw}"><B>{_lines(name)}</B></TD>{cell}"{dw}">{data_text}</TD>{cell}"{gw}">{grad_text}</TD>'
     return (
-        f'<<TABLE COLOR="{_HOT if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
+        f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
         f'CELLPADDING="4"><TR>{cells}</TR></TABLE>>'
     )
 
@@ -619,12 +634,17 @@ def _need(module: str, package: str, what: str) -> Any:
         ) from None
 
 
-def _term(x: Any) -> str:
-    text = short_lanes(x)
+def _line(x: Any, digits: int) -> str:
+    """A number, or lanes listed on one line, as every drawing shows them (:mod:`viz.numbers`)."""
+    return format_lanes(x, digits, DEFAULT_SHOWN, stats=False)
+
+
+def _term(x: Any, digits: int) -> str:
+    text = _line(x, digits)
     return f"({text})" if text.startswith("-") else text
 
 
-def _call(g: _Graph, i: int) -> str:
+def _call(g: _Graph, i: int, digits: int) -> str:
     """``v5 = v3 × W2 = 0.06``: the forward step that made node ``i``."""
     v = g.order[i]
     args = [g.name(g.idx(p)) for p in v.parents]
@@ -632,12 +652,12 @@ def _call(g: _Graph, i: int) -> str:
     if v.op in _INFIX and len(args) == 2:
         expr = f"{args[0]} {op} {args[1]}"
     elif v.op == "pow" and v.param is not None:
-        expr = f"{args[0]}**{_term(v.param)}"
+        expr = f"{args[0]}**{_term(v.param, digits)}"
     elif v.op == "rpow" and v.param is not None:
-        expr = f"{_term(v.param)}**{args[0]}"
+        expr = f"{_term(v.param, digits)}**{args[0]}"
     else:
         expr = f"{v.op if v.op in ('sum', 'dot') else op}({', '.join(args)})"
-    return f"{g.name(i)} = {expr} = {short_lanes(v.data)}"
+    return f"{g.name(i)} = {expr} = {_line(v.data, digits)}"
 
 
 _INFIX = ("add", "sub", "mul", "div", "powv")
@@ -646,7 +666,9 @@ _INFIX = ("add", "sub", "mul", "div", "powv")
 def steps(
     root: Value,
     *,
-    precision: int = 4,
+    digits: int | None = None,
+    style: StyleName | Style = "notebook",
+    precision: int | None = None,
     params: Sequence[Value] = (),
     inputs: Sequence[Value] = (),
     model: ModuleLike | None = None,
@@ -660,7 +682,11 @@ def steps(
 
     Args:
         root: The output Value.
-        precision: Decimals of the numbers drawn.
+        digits: Significant digits of every number, in the pictures and the captions
+            alike (:func:`viz.numbers.format_number`; default 4).
+        style: ``"notebook"``, ``"slide"``, ``"print"`` or ``"dark"`` (:mod:`viz.styles`):
+            the fonts and palette of the frames; ``"dark"`` for a dark JupyterLab.
+        precision: The older name of ``digits``.
         params: Leaves to draw as parameters.
         inputs: Leaves to draw as inputs.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
@@ -685,7 +711,9 @@ def steps(
     >>> print(s[-1].caption)
     v1.grad += ∂v2/∂v1 × v2.grad = 2 × 1 = 2; running sum 0 + 2 = 2
     """
-    fixed_lanes(0.0, precision, lanes_shown)  # validates precision and lanes_shown
+    digits = check_digits(digits if digits is not None else precision if precision is not None else DEFAULT_DIGITS)
+    look = get_style(style)
+    format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
     (r,) = _roots(root)
     g = _prepare([r], params=params, inputs=inputs, model=model)
     n = len(g.order)
@@ -709,9 +737,9 @@ def steps(
     for i, v in enumerate(g.order):
         data[i] = v.data
         if v.is_leaf:
-            add("forward", f"{g.name(i)} = {short_lanes(v.data)} ({g.roles[i]})", i, None)
+            add("forward", f"{g.name(i)} = {_line(v.data, digits)} ({g.roles[i]})", i, None)
         else:
-            add("forward", _call(g, i), i, None)
+            add("forward", _call(g, i, digits), i, None)
     root_i = g.idx(r)
     name = g.name(root_i)
     if r.lanes is None:
@@ -730,23 +758,24 @@ def steps(
             pi = g.idx(p)
             before = 0.0 if grads[pi] is None else grads[pi]
             product: Any = d * gi
-            applied = f"{_term(d)} × {_term(gi)} = {short_lanes(product)}"
+            applied = f"{_term(d, digits)} × {_term(gi, digits)} = {_line(product, digits)}"
             if p.lanes is None and is_lanes(product):  # lanes meet a scalar: it receives their sum
                 product = float(product.sum())  # as the engine sums
-                applied += f", summed over the lanes = {short(product)}"
+                applied += f", summed over the lanes = {format_number(product, digits)}"
             grads[pi] = before + product
             sep = "\n" if is_lanes(d) or is_lanes(gi) else "; "  # lanes make long lines: the running sum on its own
             add(
                 "backward",
                 f"{g.name(pi)}.grad += ∂{g.name(i)}/∂{g.name(pi)} × {g.name(i)}.grad = {applied}{sep}"
-                f"running sum {short_lanes(before)} + {_term(product)} = {short_lanes(grads[pi])}",
+                f"running sum {_line(before, digits)} + {_term(product, digits)} = {_line(grads[pi], digits)}",
                 pi,
                 (i, k, pi),
             )
     return Steps(
         g,
         frames,
-        precision=precision,
+        digits=digits,
+        look=look,
         rankdir=rankdir,
         collapse=collapse,
         max_nodes=max_nodes,
