@@ -96,7 +96,8 @@ class TooManyPathsError(ValueError):
         self.count = count
         self.limit = limit
         super().__init__(
-            f"{path_count_text(count)} paths lead from the output to the input, more than the limit of {path_count_text(limit)}; "
+            f"{path_count_text(count)} paths lead from the output to the input, "
+            f"more than the limit of {path_count_text(limit)}; "
             "pass a larger limit= to list them all, or use chain_summary(output, wrt) for a per-edge summary"
         )
 

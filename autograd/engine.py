@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
 from autograd.rules import RULES, _np, is_lanes
-from autograd.value import _MUL, DomainError, Value, _binary, _to_data, vsum
+from autograd.value import _MUL, DomainError, Value, _binary, _deferring, _to_data, vsum
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
 
@@ -139,6 +139,16 @@ def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) ->
             if any(p is node for p in child.parents)
         ]
         shown = "; ".join(terms[:3]) + (f"; and {len(terms) - 3} more" if len(terms) > 3 else "")
+        undefined = [
+            f"v{j} ({child.op!r})"
+            for j, child in enumerate(order[i + 1 :], start=i + 1)
+            if any(p is node for p in child.parents) and not _finite(_local_to(child, node))
+        ]
+        if undefined:  # recorded while building a gradient's graph (create_graph), used only now
+            return DomainError(
+                f"{where}: the gradient of {name} (v{i} in topological_order, data {_num(node.data)}) is {_num(g)}: "
+                f"the local derivative of {', '.join(undefined)} is infinite or undefined at its data ({shown})"
+            )
         return DomainError(
             f"{where}: the gradient of {name} (v{i} in topological_order, data {_num(node.data)}) is {_num(g)}: "
             f"it overflows float64 in the sum over its children of local derivative × gradient ({shown}). {_HINT}"
@@ -258,7 +268,7 @@ def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
     """
     for i, (now, then) in enumerate(zip(local, node.local_grads, strict=True)):
         now = now.data if isinstance(now, Value) else now
-        if not _same(now, then):
+        if not _same(now, then) and not _rule_differs_on_values(node):
             where = f"v{topological_order(output).index(node)}"
             raise ValueError(
                 f"grad(create_graph=True): node {where} ({node.op!r}) was built when its inputs held other data "
@@ -266,6 +276,22 @@ def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
                 "graph was built. backward() and grad() use the derivatives stored at build time; build the "
                 "graph again to differentiate at the new data"
             )
+
+
+def _rule_differs_on_values(node: Value) -> bool:
+    """True when the node's data is unchanged (its rule on the current numbers gives the stored
+    derivatives) and only the rule's ``local`` evaluated on Values differs: not a ``.data``
+    assignment but a rule whose second derivative is wrong, which gradgradcheck reports."""
+    rule = RULES[node._op]
+    xs = tuple(p._data for p in node.parents)
+    args = xs if node._param is None else (*xs, node._param)
+    try:
+        again = tuple(rule.local(node._data, *args))
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return False
+    return len(again) == len(node.local_grads) and all(
+        _same(a, b) for a, b in zip(again, node.local_grads, strict=True)
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -325,7 +351,11 @@ def grad(
     seed = _seed(grad_output, output)
     order, _leaves, lanes = _interior_order(output, reset=False)
     if create_graph:
-        grads = _gradients_as_values(output, order, Value(seed))
+        deferring = _deferring.set(True)  # a node's infinite derivative raises only when a gradient uses it
+        try:
+            grads = _gradients_as_values(output, order, Value(seed))
+        finally:
+            _deferring.reset(deferring)
     elif lanes:
         with _np().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
             grads = _gradients_general(order, {output: seed})

@@ -29,6 +29,7 @@ from typing import Any, TypeVar, cast, overload
 from autograd.rules import RULES, Rule, _is_lanes, _np
 
 __all__ = [
+    "FUNCTION_METHODS",
     "DomainError",
     "Value",
     "apply",
@@ -386,63 +387,92 @@ def _undefined(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exce
     return DomainError(f"{_expr(rule, xs, param)} is undefined: {reason}")
 
 
-def _check(rule: Rule, xs: tuple[float, ...], param: float | None, out: object, local: tuple[Any, ...]) -> None:
-    """Raise if the value or a local derivative is not a finite float.
+# Building the graph of a gradient (``grad(..., create_graph=True)``) records the rules'
+# derivative formulas as nodes. A node there whose own local derivative is infinite or
+# undefined (``x ** 0.5`` at 0, inside the derivative of ``x ** 1.5``) is recorded with nan
+# for it, so the finite first derivative is returned; a gradient actually taken through that
+# node then raises (DomainError from backward/grad, naming the node).
+_deferring: ContextVar[bool] = ContextVar("chainrule_defer_local", default=False)
 
-    TypeError for something that is not a number at all, :class:`DomainError` for nan
-    (undefined) or ±inf (overflow).
+
+def _checked(
+    rule: Rule, xs: tuple[float, ...], param: float | None, out: object, local: Any, n: int
+) -> tuple[float, tuple[Any, ...]]:
+    """The checks the fast cases skip, written once: ``out`` and ``local`` as finite floats.
+
+    ``n`` is the number of parents (0 when nothing is recorded). A user op's numpy
+    scalars become floats; a ``local`` of the wrong shape is a TypeError saying so; a value
+    or local derivative that is not a number is a TypeError, nan (undefined) or ±inf
+    (overflow) a :class:`DomainError`.
     """
-    if type(out) is float and _isfinite(out):  # the common case: every op of a rule without finite_local
-        if rule.finite_local:
-            return  # promised finite derivatives: only the value needs the check
-        for d in local:
-            if type(d) is not float or not _isfinite(d):
-                break
-        else:
-            return
-    checked = (out,) if rule.finite_local else (out, *local)
+    out = _as_float(out)
+    if n and (type(local) is not tuple or len(local) != n or any(type(d) is not float for d in local)):
+        local = _derivatives(rule, local, n)
+    checked = (out,) if rule.finite_local and type(out) is float and _isfinite(out) else (out, *local)
     for i, x in enumerate(checked):
         if type(x) is float and _isfinite(x):
             continue
         what = "value" if i == 0 else f"local derivative {i - 1}"
         if type(x) is not float:
             raise TypeError(f"op {rule.name!r}: its {what} must be a float, got {type(x).__name__}: {x!r}")
+        if i and _deferring.get():
+            return cast(float, out), tuple(d if _isfinite(d) else math.nan for d in local)
         problem = "is undefined" if math.isnan(x) else "overflows float64"
         raise DomainError(f"{_expr(rule, xs, param)} {problem} ({what} {x!r})")
+    return cast(float, out), local
+
+
+def _failed(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exception, n: int) -> tuple[float, Any]:
+    """The forward or the local derivatives raised: a :class:`DomainError` naming the op.
+
+    Only while the graph of a gradient is built (see ``_deferring``) and only when the
+    forward value is fine, the node is recorded with nan local derivatives instead.
+    """
+    if not (n and _deferring.get()):
+        raise _undefined(rule, xs, param, exc) from None
+    try:
+        out = rule.forward(*xs) if param is None else rule.forward(*xs, param)
+    except (ValueError, ZeroDivisionError, OverflowError) as forward_exc:
+        raise _undefined(rule, xs, param, forward_exc) from None
+    return _checked(rule, xs, param, out, (math.nan,) * n, n)
 
 
 def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
-    """Evaluate ``rule`` on ``parents`` and return the new node.
+    """Evaluate ``rule`` on ``parents`` and return the new node: the one recording algorithm.
 
-    The forward value and the local derivatives are computed from the rule table; a
-    value or derivative that is not a finite float raises :class:`DomainError` before
-    any node exists, so a failed op leaves no half-built graph behind.
-    :func:`_unary` and :func:`_binary` are the same steps, unrolled for the common arities
-    (an optimisation only: the same steps in the same order).
+    Forward value, then (when recording) the local derivatives, both from the rule table;
+    a value or derivative that is not a finite float raises before any node exists
+    (:func:`_checked`, :func:`_failed`), so a failed op leaves no half-built graph behind.
+    Operators, methods, :func:`apply` and :func:`define_op`'s functions all come here or
+    to its two fast cases.
     """
+    # These first two cases are just optimisations: the same steps, unrolled for one input
+    # and for two (parents and derivatives in slots); operators and methods call them directly.
+    n = len(parents)
+    if n == 1:
+        return _unary(rule, parents[0], param)
+    if n == 2 and param is None:
+        return _binary(rule, parents[0], parents[1])
     xs = tuple(map(_data_of, parents))
-    if type(xs[0]) is not float or len(set(map(type, xs))) > 1:
+    if len(set(map(type, xs))) > 1 or type(xs[0]) is not float:
         return _record_lanes(rule, parents, param)
     recording = _mode_get().on
     if recording is None:
         recording = _resolve()
+    n = n if recording else 0
     try:
         args = xs if param is None else (*xs, param)
         out = rule.forward(*args)
-        if type(out) is not float:
-            out = _as_float(out)  # a user op's numpy scalar
         local = rule.local(out, *args) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        raise _undefined(rule, xs, param, exc) from None
-    if recording and (type(local) is not tuple or len(local) != len(parents)):
-        local = _derivatives(rule, local, len(parents))
+        out, local = _failed(rule, xs, param, exc, n)
     if type(out) is not float or not (rule.finite_local and _isfinite(out)):
-        _check(rule, xs, param, out, local)
+        out, local = _checked(rule, xs, param, out, local, n)
     return _node(rule, out, parents if recording else (), local, param)
 
 
 def _as_float(x: object) -> Any:
-    """A user op's number as a float (numpy scalars are numbers too); other types pass to :func:`_check`."""
+    """A user op's number as a float (numpy scalars are numbers too); other types pass to :func:`_checked`."""
     if type(x) is float or isinstance(x, bool) or not isinstance(x, numbers.Real):
         return x
     return float(x)
@@ -460,7 +490,7 @@ def _derivatives(rule: Rule, local: object, n: int) -> tuple[Any, ...]:
 
 
 def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
-    """:func:`_record` for a one-input op of the built-in table on a scalar (lanes go there)."""
+    """:func:`_record`'s fast case for one input (lanes go to :func:`_record_lanes`)."""
     x = a._data
     if type(x) is not float:
         return _record_lanes(rule, (a,), param)
@@ -475,9 +505,9 @@ def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
             out = rule.forward(x, param)
             local = rule.local(out, x, param) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        raise _undefined(rule, (x,), param, exc) from None
+        out, local = _failed(rule, (x,), param, exc, 1 if recording else 0)
     if type(out) is not float or not (rule.finite_local and _isfinite(out)):
-        _check(rule, (x,), param, out, local)
+        out, local = _checked(rule, (x,), param, out, local, 1 if recording else 0)
     node = _new(Value)
     node._data = out
     node.grad = 0.0
@@ -495,7 +525,7 @@ def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
 
 
 def _binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
-    """:func:`_record` for a two-input op of the built-in table on scalars (lanes go there).
+    """:func:`_record`'s fast case for two inputs (lanes go to :func:`_record_lanes`).
 
     ``a`` or ``b`` may be a number already checked with :func:`_is_number`: it becomes a
     constant leaf here.
@@ -514,9 +544,9 @@ def _binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
         out = rule.forward(x, y)
         local = rule.local(out, x, y) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        raise _undefined(rule, (x, y), None, exc) from None
+        out, local = _failed(rule, (x, y), None, exc, 2 if recording else 0)
     if type(out) is not float or not (rule.finite_local and _isfinite(out)):
-        _check(rule, (x, y), None, out, local)
+        out, local = _checked(rule, (x, y), None, out, local, 2 if recording else 0)
     node = _new(Value)
     node._data = out
     node.grad = 0.0
@@ -883,6 +913,14 @@ class Value:
     def zero_grad(self) -> None:
         """Set this node's ``grad`` to 0.0."""
         self.grad = 0.0
+
+
+#: The rules users call as a method of the same name (``x.tanh()``, ``x.leaky_relu(0.1)``): every
+#: one-input built-in rule with such a method, in the table's order. Derived from :data:`RULES`;
+#: the command line's functions (``viz.expr.FUNCTIONS``) are these.
+FUNCTION_METHODS: tuple[str, ...] = tuple(
+    name for name, rule in RULES.items() if rule.arity == 1 and callable(getattr(Value, name, None))
+)
 
 
 def _scalar(v: Value) -> float:
