@@ -11,8 +11,12 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
+from autograd.data import _to_data
+from autograd.errors import DomainError, _deferring
+from autograd.lanes import sum_to
+from autograd.ops import vsum
 from autograd.rules import RULES, _np, is_lanes
-from autograd.value import _MUL, DomainError, Value, _binary, _deferring, _to_data, vsum
+from autograd.value import _MUL, Value, _binary
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
 
@@ -108,10 +112,7 @@ def _seed(grad: object, root: Value) -> Any:
 
 def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
     """``total + contribution``, summing over the lanes where lanes meet a scalar parent."""
-    if type(parent._data) is float:
-        data = contribution._data if type(contribution) is Value else contribution
-        if type(data) is not float:
-            contribution = contribution.sum() if type(contribution) is Value else float(contribution.sum())
+    contribution = sum_to(parent._data, contribution)
     return contribution if total is None else total + contribution
 
 
@@ -239,10 +240,7 @@ def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
         if type(g) is float and g == 0.0:
             continue
         for parent, local in zip(node.parents, node.local_grads, strict=True):
-            c: Any = local * g
-            if type(c) is not float and type(parent._data) is float:
-                c = float(c.sum())  # a scalar that fed lanes gets the sum over the lanes
-            parent.grad = parent.grad + c
+            parent.grad = parent.grad + sum_to(parent._data, local * g)
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -433,8 +431,8 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value) -> dict
                 c = g if d == 1.0 else _binary(_MUL, d, g)
             else:
                 c = _binary(_MUL, d, g)
-            if type(parent._data) is float and type(c._data) is not float:
-                c = c.sum()  # a scalar that fed lanes gets the sum over the lanes
+            if type(c._data) is not float:
+                c = sum_to(parent._data, c)
             previous = get(parent)
             if previous is None:
                 terms[parent] = c

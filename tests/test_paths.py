@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rule_table import BUILTIN, CLOSED_FORM, PATHS, copy_name, entry, user_copies
 
+import autograd.errors as errors
 import autograd.value as value_module
 from autograd import RULES, DomainError, GradcheckError, Value, gradcheck, gradgradcheck
 from autograd.testing import op_inputs
@@ -171,9 +172,20 @@ def test_every_path_raises_the_same_error(name: str, xs: tuple[float, ...], para
         messages[path] = str(info.value)
     assert messages["operator"] == messages["apply"]
     # a user op is written as a call, f(x, y), where the built-in one may be infix: x / y
-    infix, call = (value_module._expr(RULES[op], xs, param) for op in (name, copy_name(name)))
+    infix, call = (errors._expr(RULES[op], xs, param) for op in (name, copy_name(name)))
     assert messages["define_op"] == messages["apply"].replace(infix, call, 1), messages
     assert messages["operator"].startswith(("(", name, repr(xs[0]), repr(param))), messages
+
+
+@pytest.mark.parametrize(("name", "path"), CASES)
+def test_closed_form_and_gradcheck_at_a_fixed_point(name: str, path: str) -> None:
+    """The same checks at one fixed point per rule, scalar and lanes: fast and deterministic
+    (``make mutate`` runs these for every mutant)."""
+    xs, param = _point(name)
+    f = entry(name, path)
+    _assert_closed_form(f(tuple(Value(x) for x in xs), param), name, path, xs, param)
+    assert gradcheck(_called(f, param), *xs, atol=1e-8, rtol=1e-6)
+    _assert_lanes_closed_form(name, path, [(x, x * 0.9, x * 0.8) for x in xs], param)
 
 
 # -- the checks see every path: a ×1.001 mutant of a stored derivative fails them ----------------
