@@ -11,6 +11,7 @@ fails them.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -181,11 +182,37 @@ def test_every_path_raises_the_same_error(name: str, xs: tuple[float, ...], para
 def test_closed_form_and_gradcheck_at_a_fixed_point(name: str, path: str) -> None:
     """The same checks at one fixed point per rule, scalar and lanes: fast and deterministic
     (``make mutate`` runs these for every mutant)."""
-    xs, param = _point(name)
+    xs, _ = _point(name)
     f = entry(name, path)
-    _assert_closed_form(f(tuple(Value(x) for x in xs), param), name, path, xs, param)
-    assert gradcheck(_called(f, param), *xs, atol=1e-8, rtol=1e-6)
-    _assert_lanes_closed_form(name, path, [(x, x * 0.9, x * 0.8) for x in xs], param)
+    rule = RULES[name]
+    params = (*rule.param_sample, *((0.0, 1.0) if name == "pow" else ())) if rule.has_param else (None,)
+    points = [xs, xs[:4]] if rule.arity == -1 else [xs]  # n-ary: an odd and an even count (dot's bias)
+    for param in params:
+        for at in points:
+            _assert_closed_form(f(tuple(Value(x) for x in at), param), name, path, at, param)
+            assert gradcheck(_called(f, param), *at, atol=1e-8, rtol=1e-6)
+    param = params[0]
+    columns = _lane_columns(name)
+    _assert_lanes_closed_form(name, path, columns, param)
+    node = f(tuple(Value(np.array(c)) for c in columns), param)
+    if name.startswith("lane"):  # the reductions: the sum or mean of the lanes
+        want = math.fsum(columns[0]) / (len(columns[0]) if name == "lanemean" else 1)
+        assert node.data == pytest.approx(want, rel=1e-12)
+    else:  # each lane's value as the scalar forward gives it
+        for i in range(len(columns[0])):
+            want = f(tuple(Value(c[i]) for c in columns), param).data
+            assert node.data[i] == pytest.approx(want, rel=1e-12, abs=1e-300), (name, path, i)
+
+
+def _lane_columns(name: str) -> list[tuple[float, ...]]:
+    """Three lanes per input spread over the rule's sample interval (both signs where it has both)."""
+    rule = RULES[name]
+    n = len(rule.sample) if rule.arity == -1 else rule.arity
+    columns = []
+    for i in range(n):
+        lo, hi = rule.sample[min(i, len(rule.sample) - 1)]
+        columns.append(tuple(round(lo + t * (hi - lo), 6) for t in (0.2 + 0.05 * i, 0.63, 0.9 - 0.05 * i)))
+    return columns
 
 
 # -- the checks see every path: a ×1.001 mutant of a stored derivative fails them ----------------
