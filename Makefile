@@ -11,7 +11,7 @@ PACKAGES := $(wildcard autograd nn viz)
 KERNEL := $(VENV)/share/jupyter/kernels/chainrule/kernel.json
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: demo docs test lint typecheck pytest dot browser bench lab clean
+.PHONY: demo docs test lint typecheck pytest dot browser bench mutate lab clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,14 @@ pytest: $(STAMP) $(KERNEL) dot browser
 	$(VENV)/bin/pytest --nbmake --nbmake-kernel=chainrule notebooks
 
 test: lint typecheck pytest
+
+# Mutation testing of the derivative paths (configured in pyproject.toml, [tool.mutmut]; the
+# score is in the README's development section). Takes a while on two cores.
+mutate: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[mutate]'
+	rm -rf mutants
+	$(VENV)/bin/mutmut run
+	$(VENV)/bin/mutmut results
 
 # Speed, memory and depth against micrograd and PyTorch, measured in one run (see README).
 bench: $(STAMP)

@@ -25,6 +25,8 @@ from autograd.chains import (
     derivative_chains,
 )
 from autograd.engine import backward, grad, topological_order, zero_grad
+from autograd.errors import DomainError
+from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import (
     GradcheckEntry,
     GradcheckError,
@@ -33,18 +35,9 @@ from autograd.gradcheck import (
     gradcheck_params,
     gradgradcheck,
 )
+from autograd.ops import apply, define_op, dot, vsum
 from autograd.rules import RULES, Rule, is_lanes
-from autograd.value import (
-    DomainError,
-    Value,
-    apply,
-    define_op,
-    dot,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    vsum,
-)
+from autograd.value import Value
 
 __all__ = [
     "RULES",

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.engine import topological_order
+from autograd.rules import _np
 from autograd.value import Value
 
 __all__ = [
@@ -72,12 +73,6 @@ DEFAULT_PATH_LIMIT = 1000
 #: A float, or lanes: a 1-D float64 numpy array with one entry per lane. (Only in
 #: :attr:`EdgeSummary.downstream` can it be a lanes × lanes matrix; see there.)
 Number = Any
-
-
-def _np() -> Any:
-    import numpy  # only once lanes appear, like the engine
-
-    return numpy
 
 
 def _is_scalar(x: object) -> bool:

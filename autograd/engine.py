@@ -11,8 +11,12 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
+from autograd.data import _to_data
+from autograd.errors import DomainError, _deferring
+from autograd.lanes import sum_to
+from autograd.ops import vsum
 from autograd.rules import RULES, _np, is_lanes
-from autograd.value import _MUL, DomainError, Value, _binary, _to_data, vsum
+from autograd.value import _MUL, Value, _binary
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
 
@@ -108,10 +112,7 @@ def _seed(grad: object, root: Value) -> Any:
 
 def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
     """``total + contribution``, summing over the lanes where lanes meet a scalar parent."""
-    if type(parent._data) is float:
-        data = contribution._data if type(contribution) is Value else contribution
-        if type(data) is not float:
-            contribution = contribution.sum() if type(contribution) is Value else float(contribution.sum())
+    contribution = sum_to(parent._data, contribution)
     return contribution if total is None else total + contribution
 
 
@@ -139,6 +140,16 @@ def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) ->
             if any(p is node for p in child.parents)
         ]
         shown = "; ".join(terms[:3]) + (f"; and {len(terms) - 3} more" if len(terms) > 3 else "")
+        undefined = [
+            f"v{j} ({child.op!r})"
+            for j, child in enumerate(order[i + 1 :], start=i + 1)
+            if any(p is node for p in child.parents) and not _finite(_local_to(child, node))
+        ]
+        if undefined:  # recorded while building a gradient's graph (create_graph), used only now
+            return DomainError(
+                f"{where}: the gradient of {name} (v{i} in topological_order, data {_num(node.data)}) is {_num(g)}: "
+                f"the local derivative of {', '.join(undefined)} is infinite or undefined at its data ({shown})"
+            )
         return DomainError(
             f"{where}: the gradient of {name} (v{i} in topological_order, data {_num(node.data)}) is {_num(g)}: "
             f"it overflows float64 in the sum over its children of local derivative × gradient ({shown}). {_HINT}"
@@ -229,10 +240,7 @@ def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
         if type(g) is float and g == 0.0:
             continue
         for parent, local in zip(node.parents, node.local_grads, strict=True):
-            c: Any = local * g
-            if type(c) is not float and type(parent._data) is float:
-                c = float(c.sum())  # a scalar that fed lanes gets the sum over the lanes
-            parent.grad = parent.grad + c
+            parent.grad = parent.grad + sum_to(parent._data, local * g)
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -254,18 +262,14 @@ def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
     """Raise if ``local`` (re-evaluated now) differs from the derivatives stored when ``node`` was built
     because a ``.data`` was assigned since (see :attr:`Value.data`).
 
-    Then ``backward`` and ``grad(create_graph=True)`` would disagree, so this refuses. The
-    graph is stale when the node's own value no longer follows from its inputs' data, or
-    when an input's ``data`` was ever assigned (an even function can hide that change).
-    Otherwise the inputs are as they were, and the rule itself computes its derivative
-    differently on floats and on Values: that is the rule's bug, for ``gradgradcheck`` to
-    find, so the differentiable (Value) derivatives are used, as for any graph.
+    Then ``backward`` and ``grad(create_graph=True)`` would disagree, so this refuses. When
+    the rule evaluated on the current numbers still gives the stored derivatives, the data
+    did not change: only the rule's Value form differs, which is the rule's bug for
+    ``gradgradcheck`` to report, so the differentiable (Value) derivatives are used.
     """
-    if not _stale(node):
-        return
     for i, (now, then) in enumerate(zip(local, node.local_grads, strict=True)):
         now = now.data if isinstance(now, Value) else now
-        if not _same(now, then):
+        if not _same(now, then) and not _rule_differs_on_values(node):
             where = f"v{topological_order(output).index(node)}"
             raise ValueError(
                 f"grad(create_graph=True): node {where} ({node.op!r}) was built when its inputs held other data "
@@ -275,21 +279,20 @@ def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
             )
 
 
-def _stale(node: Value) -> bool:
-    """Whether ``node``'s inputs may hold other data than when it was built."""
-    parents = node.parents
-    if any(getattr(p, "_assigned", False) for p in parents):
-        return True
+def _rule_differs_on_values(node: Value) -> bool:
+    """True when the node's data is unchanged (its rule on the current numbers gives the stored
+    derivatives) and only the rule's ``local`` evaluated on Values differs: not a ``.data``
+    assignment but a rule whose second derivative is wrong, which gradgradcheck reports."""
     rule = RULES[node._op]
-    xs = [p._data for p in parents]
+    xs = tuple(p._data for p in node.parents)
+    args = xs if node._param is None else (*xs, node._param)
     try:
-        if rule.lanes is not None and any(type(x) is not float for x in xs):
-            again = rule.lanes(*xs) if node._param is None else rule.lanes(*xs, node._param)
-        else:
-            again = rule.forward(*xs) if node._param is None else rule.forward(*xs, node._param)
-    except (ArithmeticError, ValueError):
-        return True
-    return not _same(again, node._data)
+        again = tuple(rule.local(node._data, *args))
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return False
+    return len(again) == len(node.local_grads) and all(
+        _same(a, b) for a, b in zip(again, node.local_grads, strict=True)
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -349,7 +352,11 @@ def grad(
     seed = _seed(grad_output, output)
     order, _leaves, lanes = _interior_order(output, reset=False)
     if create_graph:
-        grads = _gradients_as_values(output, order, Value(seed))
+        deferring = _deferring.set(True)  # a node's infinite derivative raises only when a gradient uses it
+        try:
+            grads = _gradients_as_values(output, order, Value(seed))
+        finally:
+            _deferring.reset(deferring)
     elif lanes:
         with _np().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
             grads = _gradients_general(order, {output: seed})
@@ -427,8 +434,8 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value) -> dict
                 c = g if d == 1.0 else _binary(_MUL, d, g)
             else:
                 c = _binary(_MUL, d, g)
-            if type(parent._data) is float and type(c._data) is not float:
-                c = c.sum()  # a scalar that fed lanes gets the sum over the lanes
+            if type(c._data) is not float:
+                c = sum_to(parent._data, c)
             previous = get(parent)
             if previous is None:
                 terms[parent] = c

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
 from autograd.engine import grad
-from autograd.rules import is_lanes
+from autograd.rules import _np, is_lanes
 from autograd.value import DomainError, Value, dot, vsum
 
 __all__ = ["GradcheckEntry", "GradcheckError", "GradcheckResult", "gradcheck", "gradcheck_params", "gradgradcheck"]
@@ -249,7 +249,7 @@ class _Point:
                 out.append(flat[k])
                 k += 1
             else:
-                import numpy as np  # lanes are numpy arrays: numpy is loaded already
+                np = _np()  # lanes are numpy arrays: numpy is loaded already
 
                 out.append(np.array(flat[k : k + n], dtype=np.float64))
                 k += n
@@ -316,7 +316,7 @@ def _flat_values(outs: Sequence[Value]) -> list[float]:
 
 def _combine(outs: Sequence[Value], u: Sequence[float]) -> Value:
     """``Σ u_k·out_k`` over every output coordinate, as one Value (one backward pass gives uᵀJ)."""
-    import numpy as np
+    np = _np()
 
     terms: list[Value] = []
     k = 0
@@ -362,7 +362,7 @@ class _Problem:
         """The analytic Jacobian (a row per output coordinate), the output names, and ``F`` at the point."""
         inputs, outs = self.build()
         rows: list[list[float]] = []
-        import numpy as np
+        np = _np()
 
         for o in outs:
             if o.lanes is None:
@@ -381,7 +381,7 @@ class _Problem:
         output (a scalar or lanes), or the weights of one ``dot`` node over scalar outputs.
         (Outputs mixing lanes and scalars take one backward pass each.)
         """
-        import numpy as np
+        np = _np()
 
         inputs, outs = self.build()
         if len(outs) == 1:
@@ -755,7 +755,7 @@ def _run(
     seed: int,
     raise_exception: bool,
 ) -> Literal[True] | GradcheckResult:
-    import numpy as np
+    np = _np()
 
     result = GradcheckResult(ok=True)
     point = problem.point
@@ -1048,7 +1048,7 @@ def gradgradcheck(
     point = _make_point(f, xs, names, "gradgradcheck")
 
     def weights(m: int) -> list[float]:
-        import numpy as np
+        np = _np()
 
         return [float(w) for w in np.random.default_rng(seed + 1).standard_normal(m)]
 

@@ -50,7 +50,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the dev 
 
 from autograd.engine import grad
 from autograd.gradcheck import GradcheckError
-from autograd.rules import RULES, Rule, is_lanes
+from autograd.rules import RULES, Rule, _np, is_lanes
 from autograd.value import DomainError, Value, apply, no_grad
 
 __all__ = [
@@ -370,7 +370,7 @@ def expressions(
     if lanes is None:
         inputs: tuple[Any, ...] = tuple(draw(safe_floats(lo, hi)) for _ in range(k))
     else:
-        import numpy as np
+        np = _np()
 
         width = draw(st.integers(lanes, lanes) if isinstance(lanes, int) else st.integers(*lanes))
         inputs = tuple(np.array([draw(safe_floats(lo, hi)) for _ in range(width)]) for _ in range(k))
@@ -460,7 +460,7 @@ def compare_with_torch(f: Callable[..., Any], *xs: Any, atol: float = 1e-12, rto
         raise GradcheckError(
             f"f returned {len(ours_out)} outputs on Values, {len(theirs_out)} on tensors", kind="torch"
         )
-    import numpy as np
+    np = _np()
 
     def close(a: Any, b: Any) -> bool:
         a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)

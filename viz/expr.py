@@ -20,7 +20,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from autograd import DomainError, Value
+from autograd import RULES, DomainError, Value
+from autograd.value import FUNCTION_METHODS
 
 __all__ = [
     "FUNCTIONS",
@@ -36,19 +37,8 @@ __all__ = [
 ]
 
 #: The callable functions: name → (number of Value arguments, optional number parameter).
-FUNCTIONS: dict[str, tuple[int, bool]] = {
-    "tanh": (1, False),
-    "exp": (1, False),
-    "log": (1, False),
-    "log1p": (1, False),
-    "sqrt": (1, False),
-    "sigmoid": (1, False),
-    "relu": (1, False),
-    "leaky_relu": (1, True),
-    "abs": (1, False),
-    "sin": (1, False),
-    "cos": (1, False),
-}
+#: Derived from the engine's rule table: every one-input rule with a Value method of its name.
+FUNCTIONS: dict[str, tuple[int, bool]] = {name: (1, RULES[name].has_param) for name in FUNCTION_METHODS}
 MAX_LENGTH = 1000  #: characters in an expression
 MAX_DEPTH = 200  #: nesting depth of the syntax tree (a chain of operators nests too)
 MAX_PARENS = 50  #: nesting depth of parentheses
@@ -216,19 +206,7 @@ def names(tree: ast.expr) -> list[str]:
     return out
 
 
-_APPLY: dict[str, Callable[..., Value]] = {
-    "tanh": Value.tanh,
-    "exp": Value.exp,
-    "log": Value.log,
-    "log1p": Value.log1p,
-    "sqrt": Value.sqrt,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "abs": Value.abs,
-    "sin": Value.sin,
-    "cos": Value.cos,
-}
+_APPLY: dict[str, Callable[..., Value]] = {name: getattr(Value, name) for name in FUNCTIONS}
 
 
 def build(text: str | ast.expr, env: Mapping[str, Value]) -> Value:
