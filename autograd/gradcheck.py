@@ -835,8 +835,7 @@ def _run(
                         out_names[i], point.name(k), column[i], vd.numeric, vd.kind, vd.left, vd.right
                     )
                     bad.append((k, entry))
-    if bad:
-        assert first_direction is not None  # set with the first bad entry
+    if first_direction is not None:  # set with the first bad entry
         k0 = bad[0][0]
         h0 = eps * max(1.0, abs(x[k0]))
         try:  # a nondeterministic function can look like a kink or a mismatch: rule it out first
