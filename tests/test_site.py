@@ -24,10 +24,10 @@ from browser_support import needs_browser, open_page, picture_report, screenshot
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_TEXT_PX = 9.0  # the smallest text a drawing may render, in CSS px (as tests/test_viz_pictures_browser.py)
-#: Lessons whose drawings do not yet reach MIN_TEXT_PX in the site's 736 px column (issue 11 is open
-#: on this; measured 7.2, 7.9, 5.1 and 6.6 px). Every other check of their pages holds; when one
-#: reaches the target its test fails until it is taken off this list.
-KNOWN_SMALL_TEXT = {"03_chain_rule_2_3_1", "05_xor", "06_moons", "10_mlp_interface"}
+#: Lessons whose drawings do not yet reach MIN_TEXT_PX in the site's 736 px column (none at present;
+#: issue 11). Every other check of their pages holds; when one reaches the target its test fails
+#: until it is taken off this list.
+KNOWN_SMALL_TEXT: set[str] = set()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LESSON_PAGES = [f"lessons/{path.stem}.html" for path in NOTEBOOKS]
 OTHER_PAGES = ["index.html", "lessons.html", "guide.html", "api.html", "sources.html"]
