@@ -24,7 +24,7 @@ module in a labelled cluster, and modules can be collapsed into one box each.
 Lanes: a Value holding lanes (one scalar per sample) shows its first few values and
 their count, ``data [0.5000, 1.0000, 1.5000, … 8 lanes]``, and when some are not listed
 a line ``mean …, min …, max …``; its gradient and any local derivative that differs
-from lane to lane are shown the same way (:func:`viz.numbers.fixed_lanes`). Coloured by
+from lane to lane are shown the same way (:func:`viz.numbers.format_lanes`). Coloured by
 gradient, a lane Value takes the colour of the **sum of its gradient over the lanes**:
 the gradient of the output with respect to one shift added to every lane, which is
 what a scalar in its place (a parameter) would receive, so lane and scalar nodes share

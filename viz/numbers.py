@@ -104,16 +104,7 @@ def format_lanes(x: Any, digits: int = DEFAULT_DIGITS, shown: int = DEFAULT_SHOW
     mean 1.31, min 0.5, max 2.25
     """
     check_digits(digits)
-    _check_shown(shown)
-    if not is_lanes(x):
-        return format_number(x, digits)
-    values = [float(v) for v in x]
-
-    def number(v: float) -> str:
-        return format_number(v, digits)
-
-    text = _listing(values, number, shown)
-    return text if len(values) <= shown or not stats else f"{text}\n{_stats(values, number)}"
+    return _lanes_text(x, lambda v: format_number(v, digits), shown, stats)
 
 
 def _one_number(x: object, what: str) -> None:
@@ -184,6 +175,17 @@ def _stats(values: list[float], number: Callable[[float], str]) -> str:
     return f"mean {number(mean)}, min {number(min(values))}, max {number(max(values))}"
 
 
+def _lanes_text(x: Any, number: Callable[[float], str], shown: int, stats: bool) -> str:
+    """``x`` (a float or lanes) written with ``number``: lanes as a listing, with a line of
+    statistics when some are not listed and ``stats`` is set."""
+    _check_shown(shown)
+    if not is_lanes(x):
+        return number(x)
+    values = [float(v) for v in x]
+    text = _listing(values, number, shown)
+    return text if len(values) <= shown or not stats else f"{text}\n{_stats(values, number)}"
+
+
 def fixed_lanes(x: Any, precision: int = 4, shown: int = DEFAULT_SHOWN) -> str:
     """A float as :func:`fixed`; lanes as their first ``shown`` values and their count.
 
@@ -199,16 +201,7 @@ def fixed_lanes(x: Any, precision: int = 4, shown: int = DEFAULT_SHOWN) -> str:
     mean 1.25, min 0.50, max 2.00
     """
     fixed(0.0, precision)  # validates
-    _check_shown(shown)
-    if not is_lanes(x):
-        return fixed(x, precision)
-    values = [float(v) for v in x]
-
-    def number(v: float) -> str:
-        return fixed(v, precision)
-
-    text = _listing(values, number, shown)
-    return text if len(values) <= shown else f"{text}\n{_stats(values, number)}"
+    return _lanes_text(x, lambda v: fixed(v, precision), shown, stats=True)
 
 
 def short_lanes(x: Any, digits: int = 6, shown: int = DEFAULT_SHOWN) -> str:
@@ -219,7 +212,4 @@ def short_lanes(x: Any, digits: int = 6, shown: int = DEFAULT_SHOWN) -> str:
     ('0.25', '[0.25, 1]', '[1, 2, … 4 lanes]')
     """
     short(0.0, digits)  # validates
-    _check_shown(shown)
-    if not is_lanes(x):
-        return short(x, digits)
-    return _listing([float(v) for v in x], lambda v: short(v, digits), shown)
+    return _lanes_text(x, lambda v: short(v, digits), shown, stats=False)
