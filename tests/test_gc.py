@@ -124,80 +124,63 @@ def test_user_code_and_numpy_operands_run_with_the_gc_as_the_user_left_it() -> N
     assert seen == [True]
 
 
-def test_another_thread_never_finds_the_gc_disabled_while_ops_run() -> None:
-    """Finding 2: a thread making cyclic garbage found the GC disabled in half its iterations."""
+@contextmanager
+def ops_running(threads: int = 2) -> Iterator[None]:
+    """``threads`` threads building a graph op by op (scalar ops of the built-in table) while the block runs."""
     stop = threading.Event()
-    observed: list[bool] = []
 
     def ops() -> None:
         y, w = Value(0.5), Value(0.999)
         while not stop.is_set():
             y = (y * w + 0.001).tanh()
 
-    workers = [threading.Thread(target=ops) for _ in range(2)]
+    workers = [threading.Thread(target=ops) for _ in range(threads)]
     for t in workers:
         t.start()
     try:
-        for _ in range(20_000):
-            observed.append(gc.isenabled())
+        yield
     finally:
         stop.set()
         for t in workers:
             t.join(timeout=60)
+
+
+def test_another_thread_never_finds_the_gc_disabled_while_ops_run() -> None:
+    """Finding 2: a thread making cyclic garbage found the GC disabled in half its iterations."""
+    observed: list[bool] = []
+    with ops_running(2):
+        for _ in range(20_000):
+            observed.append(gc.isenabled())
     assert all(observed)
 
 
 def test_a_users_gc_disable_section_stays_disabled_while_other_threads_run_ops() -> None:
     """Finding 2: a user's own gc.disable() was switched back on by another thread's op."""
-    stop = threading.Event()
-
-    def ops() -> None:
-        y = Value(0.5)
-        while not stop.is_set():
-            y = (y * 0.999).tanh()
-
-    worker = threading.Thread(target=ops)
-    worker.start()
     observed: list[bool] = []
-    try:
+    with ops_running(1):
         for _section in range(30):
             with gc_state(False):
                 for _ in range(5):
                     observed.append(gc.isenabled())
                     time.sleep(0)  # lets the op thread run in the middle of the section
-    finally:
-        stop.set()
-        worker.join(timeout=60)
     assert not any(observed)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_children_forked_while_threads_run_ops_start_with_the_gc_enabled() -> None:
     """Finding 1: with two op threads running, 3.9 % of forked children started with the GC off for good."""
-    stop = threading.Event()
-
-    def ops() -> None:
-        y, w = Value(0.5), Value(0.999)
-        while not stop.is_set():
-            y = (y * w + 0.001).tanh()
-
-    workers = [threading.Thread(target=ops) for _ in range(2)]
-    for t in workers:
-        t.start()
     reports: list[bytes] = []
     read_end, write_end = os.pipe()
     try:
-        for _ in range(40):
-            pid = os.fork()
-            if pid == 0:  # the child: report and leave at once
-                os.write(write_end, b"1" if gc.isenabled() else b"0")
-                os._exit(0)
-            os.waitpid(pid, 0)
-            reports.append(os.read(read_end, 1))
+        with ops_running(2):
+            for _ in range(40):
+                pid = os.fork()
+                if pid == 0:  # the child: report and leave at once
+                    os.write(write_end, b"1" if gc.isenabled() else b"0")
+                    os._exit(0)
+                os.waitpid(pid, 0)
+                reports.append(os.read(read_end, 1))
     finally:
-        stop.set()
-        for t in workers:
-            t.join(timeout=60)
         os.close(read_end)
         os.close(write_end)
     assert reports == [b"1"] * 40
