@@ -354,7 +354,7 @@ def grad(
     if create_graph:
         deferring = _deferring.set(True)  # a node's infinite derivative raises only when a gradient uses it
         try:
-            grads = _gradients_as_values(output, order, Value(seed))
+            grads = _gradients_as_values(output, order, Value(seed), set(inputs))
         finally:
             _deferring.reset(deferring)
     elif lanes:
@@ -406,23 +406,47 @@ def _gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Valu
     return grads
 
 
-def _gradients_as_values(output: Value, order: list[Value], seed: Value) -> dict[Value, Any]:
-    """Every node's gradient as a Value whose own graph can be differentiated again.
+def _gradients_as_values(output: Value, order: list[Value], seed: Value, wanted: set[Value]) -> dict[Value, Any]:
+    """The gradients of the ``wanted`` nodes, as Values whose own graph can be differentiated again.
 
     Each node's rule is evaluated again on Values (so its derivatives are differentiable)
-    and checked against the numbers stored when the node was built (:func:`_check_fresh`).
-    The contributions to a node's gradient are collected and summed once, as one ``sum``
-    node (:func:`~autograd.vsum`), when the node is reached: no chain of ``+`` nodes.
+    and checked against the numbers stored when the node was built (:func:`_check_fresh`);
+    a rule with a :attr:`~autograd.Rule.vjp` records its one fused node instead. The
+    contributions to a node's gradient are collected and summed once, as one ``sum`` node
+    (:func:`~autograd.vsum`), when the node is reached: no chain of ``+`` nodes. Local
+    derivatives that are the constants 0 and 1 add no node.
     """
     terms: dict[Value, Any] = {output: seed}  # a node's contributions so far: one Value, or a list of them
     grads: dict[Value, Any] = {}
-    get = terms.get
+    get, pop, rules = terms.get, terms.pop, RULES
+
+    def contribute(parent: Value, c: Value) -> None:
+        if type(c._data) is not float:
+            c = sum_to(parent._data, c)
+        previous = get(parent)
+        if previous is None:
+            terms[parent] = c
+        elif type(previous) is list:
+            previous.append(c)
+        else:
+            terms[parent] = [previous, c]
+
     for node in reversed(order):
-        t = terms.pop(node, None)
+        t = pop(node, None)
         if t is None:
             continue
         g = vsum(t) if type(t) is list else t
-        grads[node] = g
+        if node in wanted:
+            grads[node] = g
+        rule = rules[node._op]
+        if rule.vjp and node._n == 1:  # one fused node (out, g) ↦ g·∂out/∂x
+            a = node._p0
+            args = (a._data,) if node._param is None else (a._data, node._param)
+            recomputed = rule.local(node._data, *args)  # on the numbers: the stale-data check
+            if type(recomputed[0]) is not float or recomputed[0] != node._d0:
+                _check_fresh(node, recomputed, output)
+            contribute(a, _binary(rules[rule.vjp], node, g))
+            continue
         local = _local_as_values(node)
         for parent, d, then in zip(node.parents, local, node.local_grads, strict=True):
             now = d._data if type(d) is Value else d
@@ -431,18 +455,10 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value) -> dict
             if type(d) is float:
                 if d == 0.0:
                     continue
-                c = g if d == 1.0 else _binary(_MUL, d, g)
+                contribute(parent, g if d == 1.0 else _binary(_MUL, d, g))
             else:
-                c = _binary(_MUL, d, g)
-            if type(c._data) is not float:
-                c = sum_to(parent._data, c)
-            previous = get(parent)
-            if previous is None:
-                terms[parent] = c
-            elif type(previous) is list:
-                previous.append(c)
-            else:
-                terms[parent] = [previous, c]
+                contribute(parent, _binary(_MUL, d, g))
     for leaf, t in terms.items():
-        grads[leaf] = vsum(t) if type(t) is list else t
+        if leaf in wanted:
+            grads[leaf] = vsum(t) if type(t) is list else t
     return grads

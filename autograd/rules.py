@@ -275,6 +275,10 @@ class Rule:
         finite_local: A promise that the local derivatives are finite floats whenever
             the inputs and the output are (true for ``+ − ×``, ``sum``, ``dot``, ``tanh``…),
             so recording a node can skip checking them. Leave False when unsure.
+        vjp: For a one-input op whose derivative is a function of its output alone
+            (``tanh``: ``1 − out²``): the name of a two-input rule ``(out, g) ↦ g·∂out/∂x``.
+            ``grad(create_graph=True)`` then records that one node where the derivative's
+            own graph times ``g`` would take four (as PyTorch's ``tanh_backward``).
     """
 
     name: str
@@ -288,6 +292,7 @@ class Rule:
     param_sample: tuple[float, ...] = ()
     finite_local: bool = False
     lanes: Callable[..., Any] | None = None
+    vjp: str = ""
 
     @property
     def label(self) -> str:
@@ -424,7 +429,15 @@ for _rule in (
         lanes=lambda a: _np().log1p(a),
     ),
     Rule("sqrt", 1, _sqrt, _sqrt_local, sample=(_POS,), lanes=lambda a: _np().sqrt(a)),
-    Rule("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,), finite_local=True, lanes=lambda a: _np().tanh(a)),
+    Rule(
+        "tanh",
+        1,
+        math.tanh,
+        lambda out, a: (1.0 - out * out,),
+        finite_local=True,
+        lanes=lambda a: _np().tanh(a),
+        vjp="tanh_backward",
+    ),
     Rule(
         "sigmoid",
         1,
@@ -433,6 +446,25 @@ for _rule in (
         symbol="σ",
         finite_local=True,
         lanes=_sigmoid_lanes,
+        vjp="sigmoid_backward",
+    ),
+    # What grad(create_graph=True) records for tanh and sigmoid: g·∂out/∂x from (out, g), in
+    # one node (see Rule.vjp). Their own derivatives let the gradient be differentiated again.
+    Rule(
+        "tanh_backward",
+        2,
+        lambda t, g: (1.0 - t * t) * g,
+        lambda out, t, g: (-2.0 * t * g, 1.0 - t * t),
+        symbol="tanh′ ×",
+        sample=((-0.99, 0.99), _WIDE),
+    ),
+    Rule(
+        "sigmoid_backward",
+        2,
+        lambda s, g: s * (1.0 - s) * g,
+        lambda out, s, g: ((1.0 - 2.0 * s) * g, s * (1.0 - s)),
+        symbol="σ′ ×",
+        sample=((0.01, 0.99), _WIDE),
     ),
     Rule(
         "relu",

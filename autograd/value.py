@@ -443,6 +443,12 @@ def _node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any, ..
     return node
 
 
+def _finite_floats(local: Any, n: int) -> bool:
+    """``local`` is a tuple of ``n`` finite floats: all :func:`_checked` would check, found
+    without calling it (the rules that do not promise ``finite_local``: ``÷``, ``log`` …)."""
+    return type(local) is tuple and len(local) == n and all(type(d) is float and _isfinite(d) for d in local)
+
+
 def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
     """:func:`_record` when some input holds lanes: :func:`autograd.lanes.evaluate`, then the node."""
     recording = _mode_get().on
@@ -481,7 +487,7 @@ def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Valu
         local = rule.local(out, *args) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         out, local = _failed(rule, xs, param, exc, n)
-    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+    if type(out) is not float or not _isfinite(out) or not (rule.finite_local or _finite_floats(local, n)):
         out, local = _checked(rule, xs, param, out, local, n)
     return _node(rule, out, parents if recording else (), local, param)
 
@@ -503,7 +509,11 @@ def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
             local = rule.local(out, x, param) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         out, local = _failed(rule, (x,), param, exc, 1 if recording else 0)
-    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+    if (
+        type(out) is not float
+        or not _isfinite(out)
+        or not (rule.finite_local or _finite_floats(local, 1 if recording else 0))
+    ):
         out, local = _checked(rule, (x,), param, out, local, 1 if recording else 0)
     node = _new(Value)
     node._data = out
@@ -542,7 +552,11 @@ def _binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
         local = rule.local(out, x, y) if recording else ()
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         out, local = _failed(rule, (x, y), None, exc, 2 if recording else 0)
-    if type(out) is not float or not (rule.finite_local and _isfinite(out)):
+    if (
+        type(out) is not float
+        or not _isfinite(out)
+        or not (rule.finite_local or _finite_floats(local, 2 if recording else 0))
+    ):
         out, local = _checked(rule, (x, y), None, out, local, 2 if recording else 0)
     node = _new(Value)
     node._data = out
