@@ -13,10 +13,9 @@ from typing import Any, overload
 
 from autograd.data import _to_data
 from autograd.errors import DomainError, _deferring
+from autograd.functions import _np, is_lanes
 from autograd.lanes import sum_to
-from autograd.ops import vsum
-from autograd.rules import RULES, _np, is_lanes
-from autograd.value import _MUL, Value, _binary
+from autograd.value import Value
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
 
@@ -251,57 +250,6 @@ def zero_grad(values: Iterable[Value]) -> None:
         v.grad = 0.0
 
 
-def _local_as_values(node: Value) -> tuple[Any, ...]:
-    """Re-evaluate the node's rule on Values, so its local derivatives are differentiable."""
-    rule = RULES[node._op]
-    parents = node.parents
-    return tuple(rule.local(node, *parents) if node._param is None else rule.local(node, *parents, node._param))
-
-
-def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
-    """Raise if ``local`` (re-evaluated now) differs from the derivatives stored when ``node`` was built
-    because a ``.data`` was assigned since (see :attr:`Value.data`).
-
-    Then ``backward`` and ``grad(create_graph=True)`` would disagree, so this refuses. When
-    the rule evaluated on the current numbers still gives the stored derivatives, the data
-    did not change: only the rule's Value form differs, which is the rule's bug for
-    ``gradgradcheck`` to report, so the differentiable (Value) derivatives are used.
-    """
-    for i, (now, then) in enumerate(zip(local, node.local_grads, strict=True)):
-        now = now.data if isinstance(now, Value) else now
-        if not _same(now, then) and not _rule_differs_on_values(node):
-            where = f"v{topological_order(output).index(node)}"
-            raise ValueError(
-                f"grad(create_graph=True): node {where} ({node.op!r}) was built when its inputs held other data "
-                f"(local derivative {i}: {_num(then)} then, {_num(now)} now): a .data was assigned after the "
-                "graph was built. backward() and grad() use the derivatives stored at build time; build the "
-                "graph again to differentiate at the new data"
-            )
-
-
-def _rule_differs_on_values(node: Value) -> bool:
-    """True when the node's data is unchanged (its rule on the current numbers gives the stored
-    derivatives) and only the rule's ``local`` evaluated on Values differs: not a ``.data``
-    assignment but a rule whose second derivative is wrong, which gradgradcheck reports."""
-    rule = RULES[node._op]
-    xs = tuple(p._data for p in node.parents)
-    args = xs if node._param is None else (*xs, node._param)
-    try:
-        again = tuple(rule.local(node._data, *args))
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-        return False
-    return len(again) == len(node.local_grads) and all(
-        _same(a, b) for a, b in zip(again, node.local_grads, strict=True)
-    )
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal up to rounding (the same rule evaluated on floats and on Values)."""
-    if type(a) is float and type(b) is float:
-        return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
-    return bool(_np().allclose(a, b, rtol=1e-12, atol=0.0))
-
-
 @overload
 def grad(output: Value, inputs: Sequence[Value], grad_output: Any = ..., *, create_graph: bool) -> list[Any]: ...
 @overload
@@ -352,6 +300,8 @@ def grad(
     seed = _seed(grad_output, output)
     order, _leaves, lanes = _interior_order(output, reset=False)
     if create_graph:
+        from autograd.higher_order import _gradients_as_values  # the gradient as a graph: its own module
+
         deferring = _deferring.set(True)  # a node's infinite derivative raises only when a gradient uses it
         try:
             grads = _gradients_as_values(output, order, Value(seed), set(inputs))
@@ -403,62 +353,4 @@ def _gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Valu
                 continue
             contribution = g if (type(local) is float and local == 1.0) else local * g
             grads[parent] = _add_into(parent, grads.get(parent), contribution)
-    return grads
-
-
-def _gradients_as_values(output: Value, order: list[Value], seed: Value, wanted: set[Value]) -> dict[Value, Any]:
-    """The gradients of the ``wanted`` nodes, as Values whose own graph can be differentiated again.
-
-    Each node's rule is evaluated again on Values (so its derivatives are differentiable)
-    and checked against the numbers stored when the node was built (:func:`_check_fresh`);
-    a rule with a :attr:`~autograd.Rule.vjp` records its one fused node instead. The
-    contributions to a node's gradient are collected and summed once, as one ``sum`` node
-    (:func:`~autograd.vsum`), when the node is reached: no chain of ``+`` nodes. Local
-    derivatives that are the constants 0 and 1 add no node.
-    """
-    terms: dict[Value, Any] = {output: seed}  # a node's contributions so far: one Value, or a list of them
-    grads: dict[Value, Any] = {}
-    get, pop, rules = terms.get, terms.pop, RULES
-
-    def contribute(parent: Value, c: Value) -> None:
-        if type(c._data) is not float:
-            c = sum_to(parent._data, c)
-        previous = get(parent)
-        if previous is None:
-            terms[parent] = c
-        elif type(previous) is list:
-            previous.append(c)
-        else:
-            terms[parent] = [previous, c]
-
-    for node in reversed(order):
-        t = pop(node, None)
-        if t is None:
-            continue
-        g = vsum(t) if type(t) is list else t
-        if node in wanted:
-            grads[node] = g
-        rule = rules[node._op]
-        if rule.vjp and node._n == 1:  # one fused node (out, g) ↦ g·∂out/∂x
-            a = node._p0
-            args = (a._data,) if node._param is None else (a._data, node._param)
-            recomputed = rule.local(node._data, *args)  # on the numbers: the stale-data check
-            if type(recomputed[0]) is not float or recomputed[0] != node._d0:
-                _check_fresh(node, recomputed, output)
-            contribute(a, _binary(rules[rule.vjp], node, g))
-            continue
-        local = _local_as_values(node)
-        for parent, d, then in zip(node.parents, local, node.local_grads, strict=True):
-            now = d._data if type(d) is Value else d
-            if type(now) is not float or type(then) is not float or now != then:  # lanes, or changed: look closer
-                _check_fresh(node, local, output)
-            if type(d) is float:
-                if d == 0.0:
-                    continue
-                contribute(parent, g if d == 1.0 else _binary(_MUL, d, g))
-            else:
-                contribute(parent, _binary(_MUL, d, g))
-    for leaf, t in terms.items():
-        if leaf in wanted:
-            grads[leaf] = vsum(t) if type(t) is list else t
     return grads

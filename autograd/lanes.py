@@ -10,7 +10,8 @@ import math
 from typing import Any
 
 from autograd.errors import DomainError, _expr, _undefined
-from autograd.rules import Rule, _np, is_lanes
+from autograd.functions import _np, is_lanes
+from autograd.rules import Rule
 
 __all__ = ["evaluate", "sum_to"]
 

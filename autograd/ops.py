@@ -1,7 +1,7 @@
 """Op registration and application: :func:`apply`, :func:`define_op`, :func:`vsum`, :func:`dot`.
 
 The rule table itself and :func:`~autograd.rules.register` are in :mod:`autograd.rules`;
-everything here records through :func:`autograd.value._record`, the one recording algorithm.
+everything here records through :func:`autograd.record._record`, the one recording algorithm.
 These names are also importable from :mod:`autograd.value`, where they were first documented.
 """
 
@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd.data import _to_data, _to_float
+from autograd.record import _record
 from autograd.rules import RULES, Rule
-from autograd.value import _DOT, Value, _record
+from autograd.value import _DOT, Value
 
 __all__ = ["apply", "define_op", "dot", "vsum"]
 

@@ -2,10 +2,11 @@
 
 Each primitive is a :class:`Rule`: a forward function on floats and a ``local``
 function that returns the local partial derivatives ``∂out/∂input_i``.  ``local`` is
-written with ordinary operators and the dispatching helpers below (:func:`exp`,
-:func:`log`, :func:`cos`, …), so the *same* rule evaluates on floats (when a node is
-recorded, giving the numbers stored on the node) and on :class:`~autograd.Value`
-objects (when ``grad(..., create_graph=True)`` builds the graph of the gradient).
+written with ordinary operators and the dispatching helpers of :mod:`autograd.functions`
+(:func:`exp`, :func:`log`, :func:`cos`, …; importable from here too), so the *same*
+rule evaluates on floats (when a node is recorded, giving the numbers stored on the
+node) and on :class:`~autograd.Value` objects (when ``grad(..., create_graph=True)``
+builds the graph of the gradient).
 
 Adding an operation is adding one entry with :func:`register`; the parametrised
 gradcheck test in ``tests/`` walks :data:`RULES` and checks every entry.
@@ -17,6 +18,40 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from autograd.functions import (
+    _div,
+    _dot,
+    _dot_lanes,
+    _dot_local,
+    _exp,
+    _lane_count,
+    _lanemean,
+    _lanesum,
+    _log,
+    _log1p,
+    _pow,
+    _pow_local,
+    _pow_value,
+    _powv_local,
+    _rpow,
+    _sigmoid,
+    _sigmoid_lanes,
+    _sqrt,
+    _sqrt_local,
+    _sum_lanes,
+    cos,
+    exp,
+    is_lanes,
+    log,
+    ones_like,
+    sign,
+    sin,
+    step,
+    where_positive,
+)
+from autograd.functions import _is_lanes as _is_lanes  # re-exported: modules import these from here
+from autograd.functions import _np as _np
 
 __all__ = [
     "RULES",
@@ -33,217 +68,6 @@ __all__ = [
     "unregister",
     "where_positive",
 ]
-
-Number = Any  # a float, a lane array, or a Value when the rule builds a graph (create_graph)
-
-
-# -- helpers that work on floats, on lanes (1-D numpy arrays) and on Values --------------
-#
-# Rules call these instead of ``math``: a float goes to ``math``, a lane array to numpy
-# (imported only once lanes appear), anything else is a Value and uses its own method,
-# so the same rule also builds the graph of a derivative.
-
-
-def _np() -> Any:
-    """numpy, imported here and nowhere else in autograd, when lanes first appear.
-
-    Not at the top: it would make ``import autograd`` about three times slower (numpy takes
-    150-210 ms to import on the team machine, autograd itself about 80 ms), for scalar work
-    that never touches it.
-    """
-    import numpy
-
-    return numpy
-
-
-def is_lanes(x: object) -> bool:
-    """True for lanes (a numpy array, as a Value's ``data`` or ``grad`` may be), False for a float."""
-    return type(x) is not float and type(x).__name__ == "ndarray" and isinstance(x, _np().ndarray)
-
-
-_is_lanes = is_lanes
-
-
-def _dispatching(name: str, scalar: Callable[[float], float]) -> Callable[[Number], Number]:
-    def function(x: Number) -> Number:
-        if type(x) is float:
-            return scalar(x)
-        return getattr(_np(), name)(x) if _is_lanes(x) else getattr(x, name)()
-
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"``{name}`` of a float (math), lanes (numpy) or a Value (its method)."
-    return function
-
-
-exp = _dispatching("exp", math.exp)
-log = _dispatching("log", math.log)
-sin = _dispatching("sin", math.sin)
-cos = _dispatching("cos", math.cos)
-
-
-def _data(x: Number) -> Any:
-    """The number(s) behind ``x``: a float or lanes as they are, a Value's ``data``."""
-    return x if type(x) is float or _is_lanes(x) else x.data
-
-
-def where_positive(x: Number, if_positive: float, otherwise: float) -> Any:
-    """``if_positive`` where ``x > 0``, else ``otherwise`` (a constant: no graph), lane-wise."""
-    d = _data(x)
-    if type(d) is float:
-        return if_positive if d > 0.0 else otherwise
-    return _np().where(d > 0.0, if_positive, otherwise)
-
-
-def step(x: Number) -> Any:
-    """Heaviside step with the kink convention ``step(0) = 0`` (a constant: no graph)."""
-    return where_positive(x, 1.0, 0.0)
-
-
-def sign(x: Number) -> Any:
-    """Sign with the kink convention ``sign(0) = 0`` (a constant: no graph)."""
-    d = _data(x)
-    if type(d) is float:
-        return 1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0
-    return _np().sign(d)
-
-
-def ones_like(x: Number, value: float = 1.0) -> Any:
-    """``value`` in every lane of ``x`` (or the float ``value`` for a scalar): a constant."""
-    d = _data(x)
-    return value if type(d) is float else _np().full(d.shape, value)
-
-
-# -- forward functions that need care ---------------------------------------------------
-
-
-def _sigmoid(x: float) -> float:
-    # Numerically stable on both sides: never exponentiates a large positive number.
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-_MAX_EXP = math.log(1.7976931348623157e308)
-
-
-def _exp(x: float) -> float:
-    if x > _MAX_EXP:
-        raise OverflowError(f"overflows float64 (needs x <= {_MAX_EXP:.6f})")
-    return math.exp(x)
-
-
-def _pow(a: float, p: float) -> float:
-    if a < 0.0 and not p.is_integer():
-        raise ValueError("a negative base needs an integer exponent")
-    if a == 0.0 and p < 0.0:
-        raise ValueError("zero to a negative power is infinite")
-    return math.pow(a, p)
-
-
-def _pow_local(out: Number, a: Number, p: float) -> tuple[Number]:
-    # d/da a**p = p·a**(p-1); 0 for p = 0 (a constant), as PyTorch does.
-    if p == 0.0:
-        return (0.0,)
-    if type(a) is float and a == 0.0 and p < 1.0:
-        raise ValueError("the derivative p·x**(p-1) is infinite at 0 for p < 1")
-    return (p * a ** (p - 1.0),)
-
-
-def _sigmoid_lanes(x: Any) -> Any:
-    np = _np()
-    z = np.exp(-np.abs(x))  # never overflows
-    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
-
-
-def _sum_lanes(*xs: Any) -> Any:
-    total = xs[0]
-    for x in xs[1:]:
-        total = total + x
-    return total
-
-
-def _dot_lanes(*xs: Any) -> Any:
-    total = xs[0] * xs[1]
-    for i in range(2, len(xs) - 1, 2):
-        total = total + xs[i] * xs[i + 1]
-    return total + xs[-1] if len(xs) % 2 else total
-
-
-def _lane_count(x: Number) -> int:
-    d = _data(x)
-    return 1 if type(d) is float else len(d)
-
-
-def _lanesum(x: Any) -> float:
-    return x if type(x) is float else float(_np().sum(x))
-
-
-def _lanemean(x: Any) -> float:
-    return x if type(x) is float else float(_np().mean(x))
-
-
-def _div(a: float, b: float) -> float:
-    if b == 0.0:
-        raise ZeroDivisionError("division by zero")
-    return a / b
-
-
-def _sqrt(x: float) -> float:
-    if x < 0.0:
-        raise ValueError("needs x >= 0")
-    return math.sqrt(x)
-
-
-def _sqrt_local(out: Number, a: Number) -> tuple[Number]:
-    # sqrt(0) = 0 is defined (under no_grad that is all that is asked); its derivative is not.
-    if type(out) is float and out == 0.0:
-        raise ValueError("the derivative 1/(2·sqrt(x)) is infinite at 0")
-    return (0.5 / out,)
-
-
-def _log(x: float) -> float:
-    if x <= 0.0:
-        raise ValueError("needs x > 0")
-    return math.log(x)
-
-
-def _log1p(x: float) -> float:
-    if x <= -1.0:
-        raise ValueError("needs x > -1")
-    return math.log1p(x)
-
-
-def _pow_value(a: float, b: float) -> float:
-    if a < 0.0:
-        # ∂(a**b)/∂b = a**b · log(a) needs a > 0 (or a = 0, where a**b is 0 for every b > 0).
-        raise ValueError("a Value exponent needs a base >= 0 (∂/∂exponent = out·log(base))")
-    if a == 0.0 and b < 0.0:
-        raise ValueError("zero to a negative power is infinite")
-    return math.pow(a, b)
-
-
-def _rpow(b: float, c: float) -> float:
-    return _pow_value(c, b)
-
-
-def _times_log(out: Number, base: Number) -> Number:
-    # ∂(a**b)/∂b = a**b·log(a); 0 where a = 0 (and b >= 0): a**b stays 0 (1 at b = 0), as in PyTorch.
-    d = _data(base)
-    if type(d) is float:
-        return 0.0 if d == 0.0 else out * log(base)
-    np = _np()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(d == 0.0, 0.0, out * np.log(d))
-
-
-def _powv_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
-    # ∂/∂a = b·a**(b-1) (0 where b = 0, as in PyTorch), ∂/∂b = out·log(a) (0 where a = 0).
-    if type(a) is float and a == 0.0 and 0.0 < b < 1.0:
-        raise ValueError("the derivative y·x**(y-1) with respect to the base x is infinite at 0 for 0 < y < 1")
-    d_a = 0.0 if type(b) is float and b == 0.0 else b * a ** (b - 1.0)
-    return (d_a, _times_log(out, a))
-
 
 # -- the table ----------------------------------------------------------------------------
 
@@ -321,25 +145,6 @@ def register(rule: Rule) -> Rule:
         raise TypeError(f"op {rule.name!r}: forward and local must be callable")
     RULES[rule.name] = rule
     return rule
-
-
-def _dot(*xs: float) -> float:
-    # dot(w0, x0, w1, x1, …[, b]) = Σ w_i·x_i (+ b), summed without rounding drift.
-    terms = [xs[i] * xs[i + 1] for i in range(0, len(xs) - 1, 2)]
-    if len(xs) % 2:
-        terms.append(xs[-1])
-    return math.fsum(terms)
-
-
-def _dot_local(xs: tuple[Number, ...]) -> tuple[Number, ...]:
-    # dot(w0, x0, w1, x1, …[, b]) = Σ w_i·x_i (+ b): ∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1.
-    out: list[Number] = []
-    for i in range(0, len(xs) - 1, 2):
-        out.append(xs[i + 1])
-        out.append(xs[i])
-    if len(xs) % 2:
-        out.append(1.0)
-    return tuple(out)
 
 
 def unregister(name: str) -> Rule:

@@ -717,7 +717,7 @@ def report(results: dict[str, Result]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run every section, print the table, write build/bench.json."""
+    """Run the sections (every one unless --only), print the table, write build/bench.json."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a shallower depth probe")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json")
@@ -727,29 +727,43 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="chain sizes (nodes) for the grad() section, e.g. 1e5,1e6,4e6 (default; --quick: 1e5,1e6)",
     )
+    parser.add_argument(
+        "--only",
+        type=lambda text: text.split(","),
+        default=None,
+        help="run only these sections, e.g. grad or chain,grad (default: all)",
+    )
     args = parser.parse_args(argv)
     if args.grad_sizes is None:
         args.grad_sizes = [100_000, 1_000_000] if args.quick else [100_000, 1_000_000, 4_000_000]
     repeats = 3 if args.quick else 7
     results: dict[str, Result] = {"machine": machine()}
     print("machine:", ", ".join(f"{k} {v}" for k, v in results["machine"].items()), flush=True)
-    print("1/6 moons training step …", flush=True)
-    results["moons"] = moons_step(args.quick)
-    print("2/6 moons training step with lanes …", flush=True)
-    results["moons_lanes"] = moons_lanes_step(args.quick)
-    print("3-4/6 100,000-node chain …", flush=True)
-    results["chain"] = chain_section(100_000, repeats)
-    gc_off = chain_section(100_000, repeats, gc_off=True)
-    results["chain"]["with_gc_disabled_by_the_caller"] = {k: v for k, v in gc_off.items() if k != "nodes"}
-    print("grad() and grad(create_graph=True) against backward() …", flush=True)
-    results["grad"] = grad_section(args.grad_sizes)
-    print("5/6 memory …", flush=True)
-    results["memory"] = memory_section()
-    print("6/6 depth …", flush=True)
-    results["depth"] = depth_section(100_000 if args.quick else 1_000_000)
-    print("gradcheck and gradgradcheck on MLPs, full vs fast …", flush=True)
-    results["gradcheck"] = gradcheck_section(args.quick)
-    for section in ("moons", "moons_lanes", "chain", "grad", "memory", "depth", "gradcheck"):
+
+    def chain() -> Result:
+        result = chain_section(100_000, repeats)
+        gc_off = chain_section(100_000, repeats, gc_off=True)
+        result["with_gc_disabled_by_the_caller"] = {k: v for k, v in gc_off.items() if k != "nodes"}
+        return result
+
+    sections: dict[str, tuple[str, Callable[[], Result]]] = {
+        "moons": ("moons training step", lambda: moons_step(args.quick)),
+        "moons_lanes": ("moons training step with lanes", lambda: moons_lanes_step(args.quick)),
+        "chain": ("100,000-node chain, default GC and GC disabled by the caller", chain),
+        "grad": ("grad() and grad(create_graph=True) against backward()", lambda: grad_section(args.grad_sizes)),
+        "memory": ("memory", memory_section),
+        "depth": ("depth", lambda: depth_section(100_000 if args.quick else 1_000_000)),
+        "gradcheck": ("gradcheck and gradgradcheck on MLPs, full vs fast", lambda: gradcheck_section(args.quick)),
+    }
+    chosen = list(sections) if args.only is None else args.only
+    unknown = [name for name in chosen if name not in sections]
+    if unknown:
+        parser.error(f"--only: no section {', '.join(unknown)}; the sections are {', '.join(sections)}")
+    for i, name in enumerate(chosen, start=1):
+        title, run = sections[name]
+        print(f"{i}/{len(chosen)} {title} …", flush=True)
+        results[name] = run()
+    for section in chosen:
         print(f"\n[{section}]")
         for key, value in results[section].items():
             if isinstance(value, dict):

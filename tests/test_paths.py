@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from rule_table import BUILTIN, CLOSED_FORM, PATHS, copy_name, entry, user_copies
 
 import autograd.errors as errors
-import autograd.value as value_module
+import autograd.record as record_module
 from autograd import RULES, DomainError, GradcheckError, Value, gradcheck, gradgradcheck
 from autograd.testing import op_inputs
 
@@ -219,12 +220,20 @@ def _lane_columns(name: str) -> list[tuple[float, ...]]:
 
 
 def _node_builders() -> list[str]:
-    """Every function of autograd.value that makes a recorded node (sets its parents)."""
+    """Every function of autograd.record that makes a recorded node (sets its parents)."""
     return sorted(
         name
-        for name, f in vars(value_module).items()
-        if inspect.isfunction(f) and f.__module__ == value_module.__name__ and "._p0 = " in inspect.getsource(f)
+        for name, f in vars(record_module).items()
+        if inspect.isfunction(f) and f.__module__ == record_module.__name__ and "._p0 = " in inspect.getsource(f)
     )
+
+
+def _patch_everywhere(m: pytest.MonkeyPatch, name: str, replacement: Callable[..., Value]) -> None:
+    """Replace the builder ``name`` in every autograd module that binds it (its callers look it up there)."""
+    original = getattr(record_module, name)
+    for module_name, module in sorted(sys.modules.items()):
+        if module_name.split(".")[0] == "autograd" and getattr(module, name, None) is original:
+            m.setattr(module, name, replacement)
 
 
 def _scaled(node: Value) -> Value:
@@ -265,7 +274,7 @@ def test_a_mutant_derivative_on_any_path_fails_the_checks(monkeypatch: pytest.Mo
     for builder in builders:
         made: dict[int, Value] = {}
         with monkeypatch.context() as m:
-            m.setattr(value_module, builder, _mutant(getattr(value_module, builder), made))
+            _patch_everywhere(m, builder, _mutant(getattr(record_module, builder), made))
             for name in BUILTIN:
                 xs, param = _point(name)
                 for path in PATHS:
