@@ -1,7 +1,7 @@
 """``grad(..., create_graph=True)``: the gradient as a graph of Values, to differentiate again.
 
 :func:`autograd.grad` comes here for ``create_graph=True``. Walking the graph from the
-output back, each node's rule is evaluated again on Values (:func:`_local_as_values`), so
+output back, each node's rule is evaluated again on Values, so
 the local derivatives are themselves nodes, and each contribution ``local × g`` is
 recorded with the same operators users call. Two things keep that graph small and linear
 in the original's size: a node's contributions are summed once, as one ``sum`` node, and a
@@ -24,13 +24,6 @@ from autograd.ops import vsum
 from autograd.record import _binary
 from autograd.rules import RULES
 from autograd.value import _MUL, Value
-
-
-def _local_as_values(node: Value) -> tuple[Any, ...]:
-    """Re-evaluate the node's rule on Values, so its local derivatives are differentiable."""
-    rule = RULES[node._op]
-    parents = node.parents
-    return tuple(rule.local(node, *parents) if node._param is None else rule.local(node, *parents, node._param))
 
 
 def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
@@ -118,11 +111,20 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value, wanted:
                 _check_fresh(node, recomputed, output)
             contribute(a, _binary(rules[rule.vjp], node, g))
             continue
-        local = _local_as_values(node)
-        for parent, d, then in zip(node.parents, local, node.local_grads, strict=True):
+        n = node._n
+        if n == 2:  # the common cases, parents and stored derivatives read from their slots
+            parents: tuple[Value, ...] = (node._p0, node._p1)
+            stored: tuple[Any, ...] = (node._d0, node._d1)
+        elif n == 1:
+            parents, stored = (node._p0,), (node._d0,)
+        else:
+            parents, stored = node._parents, node._local
+        param = node._param
+        local = rule.local(node, *parents) if param is None else rule.local(node, *parents, param)
+        for parent, d, then in zip(parents, local, stored, strict=True):
             now = d._data if type(d) is Value else d
             if type(now) is not float or type(then) is not float or now != then:  # lanes, or changed: look closer
-                _check_fresh(node, local, output)
+                _check_fresh(node, tuple(local), output)
             if type(d) is float:
                 if d == 0.0:
                     continue
