@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from autograd._chain_types import ChainEdge, ChainSummary, EdgeSummary, Number, _is_scalar
+from autograd.lanes import sum_to
 from autograd.rules import _np
 from autograd.value import Value
 
@@ -74,8 +75,8 @@ def _lanes_tangents(order: list[Value], below: dict[int, int], wrt: Value) -> di
             t = tangent[id(p)]
             if n_wrt is None:  # a column per lane node, a float per scalar node
                 term = d * t
-                if n is None and not _is_scalar(term):
-                    term = float(np.sum(term))
+                if not _is_scalar(term):
+                    term = sum_to(node.data, term)  # summed over the lanes for a scalar node
             elif p.lanes is None:  # t is a row over wrt's lanes
                 term = d * t if n is None else np.outer(np.broadcast_to(d, (n,)), t)
             elif np.ndim(t) == 2:  # a full matrix
@@ -99,18 +100,16 @@ def _lanes_summary(order: list[Value], below: dict[int, int], output: Value, wrt
 
     def reduce_to(parent: Value, x: Number) -> Number:
         """The backward contribution ``x`` as the parent receives it: summed over lanes for a scalar."""
-        if parent.lanes is None and not _is_scalar(x):
-            return float(np.sum(x))
-        if parent.lanes is not None and _is_scalar(x):
-            return np.full(parent.lanes, float(x))
-        return x
+        if _is_scalar(x):
+            return x if parent.lanes is None else np.full(parent.lanes, float(x))
+        return sum_to(parent.data, x)
 
     def through(a: Number, parent: Value) -> Number:
         """``a · ∂parent/∂wrt``: the adjoint share ``a`` (shaped like the parent) carried down to wrt."""
         t = tangent[id(parent)]
         if wrt.lanes is None:
             x = a * t
-            return float(np.sum(x)) if not _is_scalar(x) else x
+            return x if _is_scalar(x) else sum_to(wrt.data, x)
         if np.ndim(t) == 2:
             return a @ t
         return a * t

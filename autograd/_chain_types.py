@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from autograd.lanes import sum_to
 from autograd.rules import _np
 from autograd.value import Value
 
@@ -66,7 +67,7 @@ class _Walk:
         r = self.value
         n = edge.parent.lanes
         if n is not None and edge.child.lanes is None and not _is_scalar(r):
-            r = float(r.sum())
+            r = sum_to(edge.child.data, r)  # the lanes' shares summed at the scalar child
             self.mixed = True
         r = r * edge.local
         if n is not None and _is_scalar(r):
