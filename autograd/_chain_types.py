@@ -41,6 +41,8 @@ class ChainEdge:
             lanes (an array) when it differs from lane to lane.
     """
 
+    __module__ = "autograd.chains"  # where it is imported from, documented and printed
+
     child: Value
     parent: Value
     index: int
@@ -94,6 +96,8 @@ class ChainSegment:
             (lane-wise with lanes, like :attr:`Chain.product`).
     """
 
+    __module__ = "autograd.chains"  # where it is imported from, documented and printed
+
     start: Value
     end: Value
     edges: tuple[ChainEdge, ...]
@@ -109,6 +113,8 @@ class Chain:
         wrt: The node the path ends at.
         edges: The edges in order from ``output`` to ``wrt`` (empty when ``output is wrt``).
     """
+
+    __module__ = "autograd.chains"  # where it is imported from, documented and printed
 
     output: Value
     wrt: Value
@@ -194,6 +200,8 @@ class EdgeSummary:
             flows through this edge (shaped like the gradient).
     """
 
+    __module__ = "autograd.chains"  # where it is imported from, documented and printed
+
     edge: ChainEdge
     paths: int
     upstream: Number
@@ -219,6 +227,8 @@ class ChainSummary:
         edges: Every edge lying on at least one path, in reverse topological order of
             their child (the order backpropagation visits them).
     """
+
+    __module__ = "autograd.chains"  # where it is imported from, documented and printed
 
     output: Value
     wrt: Value

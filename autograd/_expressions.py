@@ -35,6 +35,8 @@ class Expression:
     ``str()`` is the expression as Python text (``tanh(x0) * x0``).
     """
 
+    __module__ = "autograd.testing"  # where it is imported from, documented and printed
+
     inputs: tuple[Any, ...]
     steps: tuple[Step, ...]
 

@@ -29,6 +29,8 @@ class GradcheckEntry:
         right: The right one-sided derivative (for a kink), else None.
     """
 
+    __module__ = "autograd.gradcheck"  # where it is imported from, documented and printed
+
     output: str
     input: str
     analytic: float
@@ -64,6 +66,8 @@ class GradcheckError(AssertionError):
         entries: Every bad Jacobian entry (the table in the message).
     """
 
+    __module__ = "autograd.gradcheck"  # where it is imported from, documented and printed
+
     def __init__(
         self,
         message: str,
@@ -95,6 +99,8 @@ class GradcheckResult:
         entries: The bad Jacobian entries (empty when ok).
         error: The error that would have been raised (None when ok).
     """
+
+    __module__ = "autograd.gradcheck"  # where it is imported from, documented and printed
 
     ok: bool
     kind: str | None = None
