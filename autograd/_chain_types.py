@@ -50,7 +50,7 @@ class ChainEdge:
 
 
 class _Walk:
-    """The running product along a path, lane-wise (see the module docstring).
+    """The running product along a path, lane-wise (see the module docstring of :mod:`autograd.chains`).
 
     At a node holding lanes the running value is an array, one entry per lane. At a
     scalar node it is a float, or an array of the lanes' shares when the path came
@@ -135,7 +135,7 @@ class Chain:
         """The product of the local derivatives (1.0 for the empty path).
 
         A float for a path of scalars; with lanes an array, one entry per lane (for a
-        scalar ``wrt``, each lane's share of the path; see the module docstring).
+        scalar ``wrt``, each lane's share of the path; see :mod:`autograd.chains`).
         """
         return _product(self.output, self.edges)[0]
 

@@ -62,6 +62,9 @@ from autograd.value import Value
 __all__ = ["GradcheckEntry", "GradcheckError", "GradcheckResult", "gradcheck", "gradcheck_params", "gradgradcheck"]
 
 
+# -- the options and the point, checked before anything runs ----------------------------
+
+
 def _validate_options(eps: object, atol: object, rtol: object) -> None:
     for name, value, low in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -88,6 +91,9 @@ def _make_point(
         arg_names = [f"x{i}" for i in range(len(xs))]
     data = [_check_point_arg(x, name) for x, name in zip(xs, arg_names, strict=True)]
     return _Point(data, arg_names)
+
+
+# -- public functions ----------------------------------------------------------------------
 
 
 @overload
