@@ -39,17 +39,22 @@ by lane and is an array (one entry per lane) as soon as the path touches lanes:
 ([1.0, 2.0, 3.0], 6.0)
 >>> derivative_chains(loss, x)[0].product.tolist()      # x.grad, lane by lane
 [0.5, 0.5, 0.5]
+
+Layout: this module holds the queries (:func:`derivative_chains`, :func:`count_paths`,
+:func:`chain_summary`) and the path count they share; the objects they return
+(:class:`Chain`, :class:`ChainEdge`, :class:`ChainSegment`, :class:`EdgeSummary`,
+:class:`ChainSummary`) and a path's lane-wise product are in ``autograd._chain_types``;
+the per-edge summary's forward and backward passes in ``autograd._chain_summary``.
+All are importable from here.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
+from autograd._chain_summary import _lanes_summary, _scalar_summary
+from autograd._chain_types import Chain, ChainEdge, ChainSegment, ChainSummary, EdgeSummary, Number
 from autograd.engine import topological_order
-from autograd.rules import _np
 from autograd.value import Value
 
 __all__ = [
@@ -69,14 +74,6 @@ __all__ = [
 
 #: How many paths :func:`derivative_chains` lists before it refuses.
 DEFAULT_PATH_LIMIT = 1000
-
-#: A float, or lanes: a 1-D float64 numpy array with one entry per lane. (Only in
-#: :attr:`EdgeSummary.downstream` can it be a lanes × lanes matrix; see there.)
-Number = Any
-
-
-def _is_scalar(x: object) -> bool:
-    return isinstance(x, float | int)
 
 
 class TooManyPathsError(ValueError):
@@ -107,204 +104,6 @@ def path_count_text(count: int) -> str:
     if count.bit_length() <= 1_000:  # up to about 300 digits
         return str(count)
     return f"about 10^{int((count.bit_length() - 1) * 0.30102999566398120)}"
-
-
-@dataclass(frozen=True, slots=True)
-class ChainEdge:
-    """One edge of the graph, walked from a node (``child``) to one of its inputs (``parent``).
-
-    Attributes:
-        child: The node nearer the output.
-        parent: ``child.parents[index]``, the node nearer the input.
-        index: Which argument of ``child`` the edge is (``a + a`` has edges 0 and 1).
-        local: The local derivative ``∂child/∂parent`` stored on ``child``: a float, or
-            lanes (an array) when it differs from lane to lane.
-    """
-
-    child: Value
-    parent: Value
-    index: int
-    local: Number
-
-
-class _Walk:
-    """The running product along a path, lane-wise (see the module docstring).
-
-    At a node holding lanes the running value is an array, one entry per lane. At a
-    scalar node it is a float, or an array of the lanes' shares when the path came
-    down from lanes; those shares are summed only where the path enters lanes again
-    (the chain rule's sum over the lanes of the reduction), which sets ``mixed``.
-    """
-
-    __slots__ = ("mixed", "value")
-
-    def __init__(self, start: Value) -> None:
-        n = start.lanes
-        self.value: Number = 1.0 if n is None else _np().ones(n)
-        self.mixed = False
-
-    def step(self, edge: ChainEdge) -> None:
-        r = self.value
-        n = edge.parent.lanes
-        if n is not None and edge.child.lanes is None and not _is_scalar(r):
-            r = float(r.sum())
-            self.mixed = True
-        r = r * edge.local
-        if n is not None and _is_scalar(r):
-            r = _np().full(n, float(r))
-        self.value = r
-
-
-def _product(start: Value, edges: Iterable[ChainEdge]) -> tuple[Number, bool]:
-    walk = _Walk(start)
-    for e in edges:
-        walk.step(e)
-    return walk.value, walk.mixed
-
-
-@dataclass(frozen=True, slots=True)
-class ChainSegment:
-    """A run of consecutive edges of a chain between two chosen nodes.
-
-    Attributes:
-        start: The node nearer the output.
-        end: The node nearer the input.
-        edges: The edges from ``start`` down to ``end``.
-        factor: The product of their local derivatives, ``∂start/∂end`` along this path
-            (lane-wise with lanes, like :attr:`Chain.product`).
-    """
-
-    start: Value
-    end: Value
-    edges: tuple[ChainEdge, ...]
-    factor: Number
-
-
-@dataclass(frozen=True, slots=True)
-class Chain:
-    """One path from ``output`` down to ``wrt``.
-
-    Attributes:
-        output: The node the path starts from.
-        wrt: The node the path ends at.
-        edges: The edges in order from ``output`` to ``wrt`` (empty when ``output is wrt``).
-    """
-
-    output: Value
-    wrt: Value
-    edges: tuple[ChainEdge, ...]
-
-    @property
-    def nodes(self) -> tuple[Value, ...]:
-        """The nodes along the path, ``output`` first and ``wrt`` last."""
-        return (self.output, *(e.parent for e in self.edges))
-
-    @property
-    def factors(self) -> tuple[Number, ...]:
-        """The local derivative of each edge, in path order."""
-        return tuple(e.local for e in self.edges)
-
-    @property
-    def product(self) -> Number:
-        """The product of the local derivatives (1.0 for the empty path).
-
-        A float for a path of scalars; with lanes an array, one entry per lane (for a
-        scalar ``wrt``, each lane's share of the path; see the module docstring).
-        """
-        return _product(self.output, self.edges)[0]
-
-    @property
-    def lanes(self) -> int | None:
-        """The number of lanes of the nodes along the path, or None when they are all scalars."""
-        return next((n for n in (v.lanes for v in self.nodes) if n is not None), None)
-
-    @property
-    def mixes_lanes(self) -> bool:
-        """True when the path leaves lanes for a scalar node and enters lanes again below it.
-
-        The lanes' shares are summed at that scalar node (a lane reduction such as
-        ``x.sum()`` that is used lane-wise), so the product at lane *i* is not the
-        product of the factors at lane *i*.
-        """
-        return _product(self.output, self.edges)[1]
-
-    def segments(self, waypoint: Callable[[Value], bool]) -> tuple[ChainSegment, ...]:
-        """Split the path at every intermediate node for which ``waypoint`` is true.
-
-        The output and ``wrt`` always bound the segments; each segment's factor is the
-        product of its local derivatives, so the product of the factors is the path's
-        product (lane by lane, unless the path :attr:`mixes_lanes`). With
-        ``waypoint=lambda v: bool(v.label)`` the factors are the derivatives between
-        named nodes, e.g. ``∂E/∂predicted × ∂predicted/∂s × ∂s/∂W1``.
-
-        Args:
-            waypoint: Chooses the intermediate nodes where a segment ends.
-
-        Returns:
-            The segments in path order (none for the empty path).
-        """
-        out: list[ChainSegment] = []
-        start = self.output
-        run: list[ChainEdge] = []
-        for k, edge in enumerate(self.edges):
-            run.append(edge)
-            last = k == len(self.edges) - 1
-            if last or waypoint(edge.parent):
-                out.append(ChainSegment(start, edge.parent, tuple(run), _product(start, run)[0]))
-                start, run = edge.parent, []
-        return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeSummary:
-    """How one edge takes part in the paths from an output to an input.
-
-    Attributes:
-        edge: The edge.
-        paths: How many output→input paths use it.
-        upstream: ``∂output/∂edge.child`` (summed over all paths above the edge; with
-            lanes, shaped like the child: an array for a child holding lanes).
-        downstream: ``∂edge.parent/∂wrt`` (summed over all paths below the edge). With
-            lanes: for a scalar ``wrt``, shaped like the parent; for a ``wrt`` holding
-            lanes, an array over wrt's lanes (entry *j* is ``∂parent_j/∂wrt_j`` for a
-            parent holding lanes, ``∂parent/∂wrt_j`` for a scalar parent), or a lanes ×
-            lanes matrix ``[i, j] = ∂parent_i/∂wrt_j`` when a lane reduction below the
-            edge makes the parent's lanes depend on several of wrt's lanes.
-        contribution: ``upstream · local · downstream``: the part of the gradient that
-            flows through this edge (shaped like the gradient).
-    """
-
-    edge: ChainEdge
-    paths: int
-    upstream: Number
-    downstream: Number
-    contribution: Number
-
-
-@dataclass(frozen=True, slots=True)
-class ChainSummary:
-    """The paths from ``output`` to ``wrt`` aggregated per edge (no enumeration).
-
-    The edges whose parent is ``wrt`` form a cut every path crosses exactly once, so
-    their contributions sum to the gradient; the same holds for the edges leaving
-    ``output``.
-
-    Attributes:
-        output: The output node.
-        wrt: The input node.
-        count: The number of paths.
-        gradient: ``∂output/∂wrt`` (0.0 when there is no path): a float for a scalar
-            ``wrt`` (summed over the lanes it fed), lanes for a ``wrt`` holding lanes.
-            For an output holding lanes, the gradient of the sum of its lanes.
-        edges: Every edge lying on at least one path, in reverse topological order of
-            their child (the order backpropagation visits them).
-    """
-
-    output: Value
-    wrt: Value
-    count: int
-    gradient: Number
-    edges: tuple[EdgeSummary, ...]
 
 
 def _check(output: object, wrt: object) -> None:
@@ -420,127 +219,3 @@ def chain_summary(output: Value, wrt: Value) -> ChainSummary:
     if all(v.lanes is None for v in order):
         return _scalar_summary(order, below, output, wrt)
     return _lanes_summary(order, below, output, wrt)
-
-
-def _scalar_summary(order: list[Value], below: dict[int, int], output: Value, wrt: Value) -> ChainSummary:
-    # ∂node/∂wrt (forward mode along the paths) and ∂output/∂node (reverse mode).
-    tangent: dict[int, float] = {}
-    for node in order:
-        if id(node) not in below:
-            continue
-        if node is wrt:
-            tangent[id(node)] = 1.0
-        else:
-            tangent[id(node)] = math.fsum(
-                d * tangent[id(p)] for p, d in zip(node.parents, node.local_grads, strict=True) if id(p) in below
-            )
-    above: dict[int, int] = {id(output): 1}  # paths from output down to node
-    adjoint: dict[int, float] = {id(output): 1.0}
-    edges: list[EdgeSummary] = []
-    for node in reversed(order):
-        if id(node) not in below or node is wrt:
-            continue
-        up_paths, up = above[id(node)], adjoint[id(node)]
-        for k, (parent, d) in enumerate(zip(node.parents, node.local_grads, strict=True)):
-            if id(parent) not in below:
-                continue
-            above[id(parent)] = above.get(id(parent), 0) + up_paths
-            adjoint[id(parent)] = adjoint.get(id(parent), 0.0) + up * d
-            down = tangent[id(parent)]
-            edges.append(
-                EdgeSummary(ChainEdge(node, parent, k, d), up_paths * below[id(parent)], up, down, up * d * down)
-            )
-    return ChainSummary(output, wrt, below[id(output)], tangent[id(output)], tuple(edges))
-
-
-def _lanes_tangents(order: list[Value], below: dict[int, int], wrt: Value) -> dict[int, Number]:
-    """``∂node/∂wrt`` for every node on the paths, when lanes are involved.
-
-    For a scalar ``wrt`` a node's tangent is shaped like the node. For ``wrt`` holding
-    n lanes: a lane node's tangent is its diagonal (n entries) until a lane reduction
-    makes it depend on several of wrt's lanes, then an n × n matrix; a scalar node's
-    tangent is a row of n entries.
-    """
-    np = _np()
-    n_wrt = wrt.lanes
-    tangent: dict[int, Number] = {}
-    for node in order:
-        if id(node) not in below:
-            continue
-        if node is wrt:
-            tangent[id(node)] = 1.0 if n_wrt is None else np.ones(n_wrt)
-            continue
-        n = node.lanes
-        terms: list[Number] = []
-        for p, d in zip(node.parents, node.local_grads, strict=True):
-            if id(p) not in below:
-                continue
-            t = tangent[id(p)]
-            if n_wrt is None:  # a column per lane node, a float per scalar node
-                term = d * t
-                if n is None and not _is_scalar(term):
-                    term = float(np.sum(term))
-            elif p.lanes is None:  # t is a row over wrt's lanes
-                term = d * t if n is None else np.outer(np.broadcast_to(d, (n,)), t)
-            elif np.ndim(t) == 2:  # a full matrix
-                dd = np.broadcast_to(d, (p.lanes,))
-                term = dd @ t if n is None else dd[:, None] * t
-            else:  # a diagonal: stays one (for a lane node) or becomes a row (for a scalar node)
-                term = d * t
-            terms.append(term)
-        if n is not None and n_wrt is not None and any(np.ndim(x) == 2 for x in terms):
-            terms = [x if np.ndim(x) == 2 else np.diag(np.broadcast_to(x, (n,))) for x in terms]
-        total: Number = math.fsum(terms) if all(_is_scalar(x) for x in terms) else sum(terms[1:], terms[0])
-        if n is not None and _is_scalar(total):
-            total = np.full(n, float(total))
-        tangent[id(node)] = total
-    return tangent
-
-
-def _lanes_summary(order: list[Value], below: dict[int, int], output: Value, wrt: Value) -> ChainSummary:
-    np = _np()
-    tangent = _lanes_tangents(order, below, wrt)
-
-    def reduce_to(parent: Value, x: Number) -> Number:
-        """The backward contribution ``x`` as the parent receives it: summed over lanes for a scalar."""
-        if parent.lanes is None and not _is_scalar(x):
-            return float(np.sum(x))
-        if parent.lanes is not None and _is_scalar(x):
-            return np.full(parent.lanes, float(x))
-        return x
-
-    def through(a: Number, parent: Value) -> Number:
-        """``a · ∂parent/∂wrt``: the adjoint share ``a`` (shaped like the parent) carried down to wrt."""
-        t = tangent[id(parent)]
-        if wrt.lanes is None:
-            x = a * t
-            return float(np.sum(x)) if not _is_scalar(x) else x
-        if np.ndim(t) == 2:
-            return a @ t
-        return a * t
-
-    above: dict[int, int] = {id(output): 1}
-    adjoint: dict[int, Number] = {id(output): 1.0 if output.lanes is None else np.ones(output.lanes)}
-    edges: list[EdgeSummary] = []
-    for node in reversed(order):
-        if id(node) not in below or node is wrt:
-            continue
-        up_paths, up = above[id(node)], adjoint[id(node)]
-        for k, (parent, d) in enumerate(zip(node.parents, node.local_grads, strict=True)):
-            if id(parent) not in below:
-                continue
-            share = reduce_to(parent, up * d)
-            above[id(parent)] = above.get(id(parent), 0) + up_paths
-            adjoint[id(parent)] = share if id(parent) not in adjoint else adjoint[id(parent)] + share
-            edges.append(
-                EdgeSummary(
-                    ChainEdge(node, parent, k, d),
-                    up_paths * below[id(parent)],
-                    up,
-                    tangent[id(parent)],
-                    through(share, parent),
-                )
-            )
-    ones = 1.0 if output.lanes is None else np.ones(output.lanes)
-    gradient = through(ones, output) if output is not wrt else reduce_to(wrt, ones)
-    return ChainSummary(output, wrt, below[id(output)], gradient, tuple(edges))
