@@ -14,7 +14,7 @@ from typing import Any, overload
 from autograd.data import _to_data
 from autograd.errors import DomainError, _deferring
 from autograd.functions import _np, is_lanes
-from autograd.lanes import sum_to
+from autograd.lanes import _backward_lanes, _gradients_general
 from autograd.value import Value
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
@@ -107,12 +107,6 @@ def _seed(grad: object, root: Value) -> Any:
     if glanes is not None and lanes != glanes:
         raise ValueError(f"upstream gradient has {glanes} lanes, the output {lanes or 'none'}")
     return g
-
-
-def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
-    """``total + contribution``, summing over the lanes where lanes meet a scalar parent."""
-    contribution = sum_to(parent._data, contribution)
-    return contribution if total is None else total + contribution
 
 
 def _finite(g: Any) -> bool:
@@ -228,20 +222,6 @@ def _grad_attr(node: Value) -> Any:
     return node.grad
 
 
-def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
-    """The backward loop when lanes are involved: numpy work, sums where lanes meet scalars.
-
-    Not in place (``grad = grad + c``): a gradient array may be shared with a caller.
-    """
-    root.grad = _add_into(root, root.grad, seed)
-    for node in reversed(order):
-        g = node.grad
-        if type(g) is float and g == 0.0:
-            continue
-        for parent, local in zip(node.parents, node.local_grads, strict=True):
-            parent.grad = parent.grad + sum_to(parent._data, local * g)
-
-
 def zero_grad(values: Iterable[Value]) -> None:
     """Reset ``.grad`` to 0.0 on each of ``values``."""
     for v in values:
@@ -339,18 +319,4 @@ def _gradients(order: list[Value], grads: dict[Value, Any]) -> dict[Value, Any]:
         else:
             for parent, local in zip(node._parents, node._local, strict=False):  # same length by construction
                 grads[parent] = get(parent, 0.0) + local * g
-    return grads
-
-
-def _gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Value, Any]:
-    """:func:`_gradients` when lanes are involved: sums where lanes meet a scalar."""
-    for node in reversed(order):
-        g = grads.get(node)
-        if g is None:
-            continue
-        for parent, local in zip(node.parents, node.local_grads, strict=True):
-            if type(local) is float and local == 0.0:
-                continue
-            contribution = g if (type(local) is float and local == 1.0) else local * g
-            grads[parent] = _add_into(parent, grads.get(parent), contribution)
     return grads
