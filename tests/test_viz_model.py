@@ -222,7 +222,7 @@ def test_parameters_in_a_cluster_are_drawn_in_their_named_order(rankdir: str) ->
         # Left to right: the first parameter on top (plain's y grows upwards); top to bottom: on the left.
         keys = [-y for _, y in spots] if rankdir == "LR" else [x for x, _ in spots]
         assert keys == sorted(keys), f"{module_name}: {named} drawn in the order {keys}"
-    if rankdir == "LR":  # the layer's neurons in the model's order, top to bottom (top to bottom layouts: not yet)
+    if rankdir == "LR":  # the layer's neurons in the model's order, top to bottom (both layouts: test_viz_model_layout)
         firsts = [where[ids[id(n.parameters()[0])]] for n in model.layers[0].neurons]
         keys = [-y for _, y in firsts]
         assert keys == sorted(keys), f"neurons drawn in the order {keys}"

@@ -864,7 +864,10 @@ def _emit(
         if j not in clusters:
             m = g.modules[j]
             c = Drawing(name=f"cluster_m{j}")
-            c.attr(label=_html(f"{m.name} ({m.kind})"), style="rounded", color=theme.cluster, labeljust="l")
+            c.attr(label="", style="rounded", color=theme.cluster)  # not the graph's caption, inherited
+            # The title is a node at the box's first rank, before its first member (see _arrange_model):
+            # dot routes edges around nodes, so no edge runs through a title, as they did through labels.
+            c.node(_title(j), label=_html(f"{m.name} ({m.kind})"), shape="none", margin="0.15,0.02")
             clusters[j] = c
         return clusters[j]
 
@@ -1013,6 +1016,8 @@ def _emit(
             for tail, head_ in itertools.pairwise(reversed(heads) if upward else heads):
                 same.edge(tail, head_, style="invis")
         top.graph_attr.setdefault("remincross", "false")
+    if clusters:
+        _arrange_model(g, top, clusters, owner_container, box, edges, upward=upward)
     # Attach clusters innermost first, so each is complete when its parent takes it.
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
@@ -1041,6 +1046,124 @@ def _emit(
             continue
         top.edge(e.src, e.dst, **e.attrs)
     return top
+
+
+def _title(j: int) -> str:
+    """The node id of module ``j``'s box title."""
+    return f"m{j}t"
+
+
+def _arrange_model(
+    g: _Graph,
+    top: Drawing,
+    clusters: Mapping[int, Drawing],
+    owner_container: Callable[[int | None], int | None],
+    box: Sequence[int | None],
+    edges: Sequence[_Edge],
+    *,
+    upward: bool,
+) -> None:
+    """Rank and order a model's picture so it reads like the network (``newrank``: constraints across boxes).
+
+    - The model's inputs (input leaves outside every box) share the first rank, in their order.
+    - A box's parameters come one rank after everything that feeds the box from outside, so each
+      layer has ranks of its own (inputs, then layer 0's parameters, sums, activations, then
+      layer 1's …) and layers line up rank by rank instead of climbing diagonally.
+    - Each box's title sits at the box's first rank, before its first member; sibling boxes
+      that do not feed each other (a layer's neurons) share that rank, in the model's order.
+    """
+    top.graph_attr.setdefault("newrank", "true")
+    top.graph_attr.setdefault("remincross", "false")
+
+    def chain(holder: Drawing, names: Sequence[str], *, edges: bool = True) -> None:
+        """``names`` on one rank, in this order by invisible flat edges (``edges``) where dot keeps them.
+
+        dot (2.43, ``newrank``) puts a flat edge's tail before its head: at the top level left of it
+        (top to bottom) or above it (left to right); inside a box, left of it or *below* it. It does
+        not keep flat edges between nodes of different boxes: their order is the order the boxes
+        are written in (see the tests of the model's order).
+        """
+        if len(names) < 2:
+            return
+        with holder.subgraph() as same:
+            same.attr(rank="same")
+            if not edges:
+                for name in names:
+                    same.node(name)
+                return
+            flipped = upward and holder is not top
+            for a, b in itertools.pairwise(reversed(names) if flipped else names):
+                same.edge(a, b, style="invis")
+
+    def holder_of(i: int) -> int | None:
+        return owner_container(g.owner[i]) if box[i] is None else owner_container(g.modules[box[i]].parent)  # type: ignore[index]
+
+    # Where each drawn node sits: its innermost cluster (None: top level).
+    place: dict[str, int | None] = {}
+    for i in range(len(g.order)):
+        if box[i] is not None:
+            place[f"m{box[i]}"] = holder_of(i)
+        else:
+            place[g.vid(i)] = holder_of(i)
+            place[f"{g.vid(i)}op"] = holder_of(i)
+
+    def inside(name: str, j: int) -> bool:
+        k = place.get(name)
+        while k is not None:
+            if k == j:
+                return True
+            k = owner_container(g.modules[k].parent)
+        return False
+
+    # Inputs first and in order.
+    known = set(g.first)
+    order = [*g.first, *(i for i in range(len(g.order)) if i not in known)]
+    inputs = [g.vid(i) for i in order if g.roles[i] == "input" and box[i] is None and holder_of(i) is None]
+    if inputs:
+        with top.subgraph() as first:
+            first.attr(rank="min")
+            for name in inputs:
+                first.node(name)
+        chain(top, inputs)
+    # Each box's leading member: its first parameter, first collapsed box or first child box's title.
+    lead: dict[int, str] = {}
+    for i in g.first:
+        h = holder_of(i)
+        if h is not None and g.roles[i] == "parameter":
+            lead.setdefault(h, f"m{box[i]}" if box[i] is not None else g.vid(i))
+    kids: dict[int | None, list[int]] = {}
+    for j in sorted(clusters):
+        kids.setdefault(owner_container(g.modules[j].parent), []).append(j)
+    for j in sorted(clusters, key=lambda j: -g.modules[j].depth):
+        if j in kids:
+            lead[j] = _title(kids[j][0])
+        if j in lead:  # before a parameter of the box's own; beside a child box's title (same rank)
+            chain(clusters[j], [_title(j), lead[j]], edges=j not in kids)
+    # Parameters after everything feeding their box from outside: one invisible edge per source.
+    for j in sorted(clusters):
+        head = lead.get(j)
+        if head is None or head.startswith("m"):
+            continue  # a title (a layer: its children are ranked) or a collapsed box (ranked by its edges)
+        sources = []
+        for e in edges:
+            if inside(e.dst, j) and not inside(e.src, j) and e.src not in sources:
+                sources.append(e.src)
+        for src in sources:
+            top.edge(src, head, style="invis", weight="0")
+    # Sibling boxes that do not feed each other share their first rank, in the model's order.
+    for holder, js in kids.items():
+        run: list[str] = []
+        for a, b in itertools.pairwise(js):
+            linked = any(
+                (inside(e.src, a) and inside(e.dst, b)) or (inside(e.src, b) and inside(e.dst, a)) for e in edges
+            )
+            if linked:
+                chain(clusters[holder] if holder is not None else top, run, edges=False)
+                run = []
+            else:
+                run = run or [_title(a)]
+                run.append(_title(b))
+        chain(clusters[holder] if holder is not None else top, run, edges=False)
 
 
 def _node_order(name: str) -> tuple[str, int]:
