@@ -225,6 +225,12 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
     node_count: int | None = None
     #: The nodes plus the hidden points dot lays out for edges that span several ranks.
     layout_cells: int | None = None
+    #: Estimated height of the node text, in CSS px, in the display the style is made for (a
+    #: ~1000 px notebook column, a slide …), the picture scaled down to fit; None when unknown.
+    text_px: float | None = None
+    #: The module classes drawn as boxes because the full picture would not have been readable
+    #: (``draw_graph``'s ``collapse="auto"``); None when the picture is drawn as asked.
+    auto_collapse: str | None = None
 
     def render_bytes(self, fmt: str) -> bytes:
         """The picture in ``fmt`` (``svg``, ``png``, ``pdf`` …), through :func:`render`."""

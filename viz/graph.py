@@ -15,7 +15,9 @@ Pictures fit where they are shown: ``rankdir="auto"`` (the default) estimates th
 size of the left-to-right and the top-to-bottom layout and takes the one whose text
 is shown largest in the style's display (a ~1000 px notebook column, a 1280×720
 slide, a page); ``style=`` picks the look (:mod:`viz.styles`); graphs with more than
-``max_nodes`` drawn nodes are refused with a message saying how to collapse them.
+``max_nodes`` drawn nodes are refused with a message saying how to collapse them, except
+a model's graph, which ``collapse="auto"`` (the default) draws at the finest collapse whose
+text reads (:data:`READABLE_PX`) and says so in its caption.
 
 Models (anything with the ``named_modules()``/``named_parameters()`` protocol of
 ``nn.Module``; this package never imports ``nn``) are drawn with the Values of each
@@ -33,6 +35,7 @@ one scale.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import math
@@ -49,6 +52,7 @@ __all__ = [
     "DEFAULT_MAX_NODES",
     "LAYOUT_CELLS_PER_NODE",
     "MAX_LABEL",
+    "READABLE_PX",
     "ROLE_COLORS",
     "GraphTooLargeError",
     "LargeGraphWarning",
@@ -64,6 +68,10 @@ DEFAULT_MAX_NODES = 200
 #: with their number (a 20-level ``tanh(y*w + b)`` chain: 3,700 cells, 25 s). Pictures needing
 #: more than this many cells per allowed node (3,000 for ``max_nodes=200``) are refused.
 LAYOUT_CELLS_PER_NODE = 15
+
+#: The smallest node text (CSS px, in the style's display, the picture fitted to it) that
+#: ``draw_graph``'s ``collapse="auto"`` accepts as readable.
+READABLE_PX = 9.0
 
 #: Names longer than this many characters are cut, visibly (``…`` and the full length).
 MAX_LABEL = 200
@@ -86,7 +94,12 @@ class LargeGraphWarning(UserWarning):
 
 
 class GraphTooLargeError(ValueError):
-    """The picture would have more nodes than ``max_nodes``; the message says how to draw it."""
+    """The picture would have more nodes than ``max_nodes``; the message says how to draw it.
+
+    ``nodes`` is the number of nodes the picture would have had (None when unknown).
+    """
+
+    nodes: int | None = None
 
 
 def _checked_name(text: str, what: str) -> str:
@@ -679,8 +692,12 @@ def _auto_rankdir(
     caption: tuple[float, float],
     look: Style,
     stacked: Mapping[str, tuple[float, float]] | None = None,
+    scales: dict[str, float] | None = None,
 ) -> str:
     """``"LR"`` or ``"TB"``: the layout whose text ``look``'s display shows larger.
+
+    ``scales``, when given, receives the estimated scale of each orientation in the display
+    (1: full size; the picture is never scaled up).
 
     The size of each layout is estimated from the ranks dot would give (longest path from
     a source) and the estimated sizes of the labels: left to right, ranks sit side by
@@ -714,6 +731,8 @@ def _auto_rankdir(
         return min(s, fit_h / h) if fit_h is not None else s
 
     s_lr, s_tb = scale(lr_w, lr_h), scale(tb_w, tb_h)
+    if scales is not None:
+        scales.update(LR=s_lr, RL=s_lr, TB=s_tb, BT=s_tb)
     if abs(s_lr - s_tb) < 1e-9:
         return "LR" if lr_h <= tb_h else "TB"
     return "LR" if s_lr > s_tb else "TB"
@@ -728,10 +747,12 @@ def _too_large(g: _Graph, n_drawn: int, max_nodes: int) -> GraphTooLargeError:
         how = "pass " + " or ".join(f"collapse={k!r}" for k in kinds[:3]) + " to draw each such module as one box"
     else:
         how = "draw a smaller graph, or the derivative chain to one input (viz.draw_chain)"
-    return GraphTooLargeError(
+    error = GraphTooLargeError(
         f"the picture would have {n_drawn} nodes, more than max_nodes={max_nodes} (too many to read, and dot may "
         f"take minutes): {how}, or pass max_nodes={n_drawn} to draw it anyway"
     )
+    error.nodes = n_drawn
+    return error
 
 
 def _check_rankdir(rankdir: str) -> None:
@@ -904,6 +925,17 @@ def _emit(
     estimate = [
         (e.src, e.dst, _text_size(e.label_text.split("\n"), edge_font) if e.label_text else None) for e in edges
     ]
+    if g.modules:  # what _arrange_model adds: ranks of their own per layer, box titles and margins
+        where = _Places(g, box, owner_container)
+        estimate += [(src, head, None) for src, head in where.bands(edges)]
+        for name in list(sizes):
+            depth, k = 0, where.place.get(name)
+            while k is not None:
+                depth, k = depth + 1, owner_container(g.modules[k].parent)
+            if depth:
+                pad = 16.0 * depth
+                sizes[name] = (sizes[name][0] + pad, sizes[name][1] + pad)
+                stacked_sizes[name] = (stacked_sizes[name][0] + pad, stacked_sizes[name][1] + pad)
     rank = _ranks(sizes, estimate)
     spans = sum(max(0, rank[d] - rank[s] - 1) for s, d, _ in estimate if s in rank and d in rank)
     top.layout_cells = n_drawn + spans
@@ -915,9 +947,14 @@ def _emit(
             f"{LAYOUT_CELLS_PER_NODE} × max_nodes = {LAYOUT_CELLS_PER_NODE * max_nodes}: dot could take minutes. "
             f"Draw a part of the graph, or pass max_nodes={needed} to draw it anyway"
         )
+    scales: dict[str, float] = {}
+    picked = _auto_rankdir(sizes, estimate, caption_size, theme, stacked_sizes, scales)
     if rankdir == "auto":
-        rankdir = user_graph.get("rankdir") or _auto_rankdir(sizes, estimate, caption_size, theme, stacked_sizes)
+        rankdir = user_graph.get("rankdir") or picked
     top.graph_attr["rankdir"] = user_graph.get("rankdir", rankdir)
+    # How high the node text will be in the style's display (a 1000 px notebook column, a slide):
+    # points at full size are 4/3 CSS px, and a wider picture is scaled down to fit.
+    top.text_px = font * 4 / 3 * scales.get(top.graph_attr["rankdir"], 1.0)
     # Cells are stacked where that makes ranks narrower: left to right always, and top to bottom too
     # when the display scrolls (a notebook), where a picture's height costs less than its width.
     stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL")
@@ -1053,6 +1090,50 @@ def _title(j: int) -> str:
     return f"m{j}t"
 
 
+class _Places:
+    """Where each drawn node of a model's picture sits: its innermost cluster (None: top level)."""
+
+    def __init__(
+        self, g: _Graph, box: Sequence[int | None], owner_container: Callable[[int | None], int | None]
+    ) -> None:
+        self.g, self.box, self.owner_container = g, box, owner_container
+        self.place: dict[str, int | None] = {}
+        for i in range(len(g.order)):
+            if box[i] is not None:
+                self.place[f"m{box[i]}"] = self.holder_of(i)
+            else:
+                self.place[g.vid(i)] = self.place[f"{g.vid(i)}op"] = self.holder_of(i)
+
+    def holder_of(self, i: int) -> int | None:
+        b = self.box[i]
+        return self.owner_container(self.g.owner[i] if b is None else self.g.modules[b].parent)
+
+    def inside(self, name: str, j: int) -> bool:
+        k = self.place.get(name)
+        while k is not None:
+            if k == j:
+                return True
+            k = self.owner_container(self.g.modules[k].parent)
+        return False
+
+    def bands(self, edges: Sequence[_Edge]) -> list[tuple[str, str]]:
+        """``(source, first parameter)`` for every box with open parameters and every node feeding it
+        from outside: the invisible edges that give each layer ranks of its own."""
+        lead: dict[int, str] = {}
+        for i in self.g.first:
+            h = self.holder_of(i)
+            if h is not None and self.box[i] is None and self.g.roles[i] == "parameter":
+                lead.setdefault(h, self.g.vid(i))
+        out = []
+        for j, head in sorted(lead.items()):
+            sources: list[str] = []
+            for e in edges:
+                if self.inside(e.dst, j) and not self.inside(e.src, j) and e.src not in sources:
+                    sources.append(e.src)
+            out += [(src, head) for src in sources]
+        return out
+
+
 def _arrange_model(
     g: _Graph,
     top: Drawing,
@@ -1095,26 +1176,8 @@ def _arrange_model(
             for a, b in itertools.pairwise(reversed(names) if flipped else names):
                 same.edge(a, b, style="invis")
 
-    def holder_of(i: int) -> int | None:
-        return owner_container(g.owner[i]) if box[i] is None else owner_container(g.modules[box[i]].parent)  # type: ignore[index]
-
-    # Where each drawn node sits: its innermost cluster (None: top level).
-    place: dict[str, int | None] = {}
-    for i in range(len(g.order)):
-        if box[i] is not None:
-            place[f"m{box[i]}"] = holder_of(i)
-        else:
-            place[g.vid(i)] = holder_of(i)
-            place[f"{g.vid(i)}op"] = holder_of(i)
-
-    def inside(name: str, j: int) -> bool:
-        k = place.get(name)
-        while k is not None:
-            if k == j:
-                return True
-            k = owner_container(g.modules[k].parent)
-        return False
-
+    where = _Places(g, box, owner_container)
+    holder_of, inside = where.holder_of, where.inside
     # Inputs first and in order.
     known = set(g.first)
     order = [*g.first, *(i for i in range(len(g.order)) if i not in known)]
@@ -1140,16 +1203,8 @@ def _arrange_model(
         if j in lead:  # before a parameter of the box's own; beside a child box's title (same rank)
             chain(clusters[j], [_title(j), lead[j]], edges=j not in kids)
     # Parameters after everything feeding their box from outside: one invisible edge per source.
-    for j in sorted(clusters):
-        head = lead.get(j)
-        if head is None or head.startswith("m"):
-            continue  # a title (a layer: its children are ranked) or a collapsed box (ranked by its edges)
-        sources = []
-        for e in edges:
-            if inside(e.dst, j) and not inside(e.src, j) and e.src not in sources:
-                sources.append(e.src)
-        for src in sources:
-            top.edge(src, head, style="invis", weight="0")
+    for src, head in where.bands(edges):
+        top.edge(src, head, style="invis", weight="0")
     # Sibling boxes that do not feed each other share their first rank, in the model's order.
     for holder, js in kids.items():
         run: list[str] = []
@@ -1331,7 +1386,7 @@ def draw_graph(
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
-    collapse: str | Collection[str] | None = None,
+    collapse: str | Collection[str] | bool | None = "auto",
     rankdir: str = "auto",
     ops: Literal["inline", "nodes"] = "inline",
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -1370,14 +1425,22 @@ def draw_graph(
         collapse: Module class names (``"Neuron"``, ``"Layer"``) or dotted module
             names to draw as one box each (needs ``model``); the edges between two
             groups of boxes are drawn as one edge labelled with their count.
+            ``"auto"`` (the default) draws every node when that reads — at most
+            ``max_nodes`` nodes and text at least :data:`READABLE_PX` (9) CSS px high
+            once the picture is fitted to the style's display (a ~1000 px notebook
+            column) — and otherwise the model's finest collapse that does (``Neuron``
+            boxes, then ``Layer`` boxes …), saying so in the caption and in
+            ``Drawing.auto_collapse``. ``None`` or ``False`` draws every node (and
+            refuses a picture over ``max_nodes``). Without ``model``, ``"auto"`` is ``None``.
         rankdir: ``"auto"`` picks top-to-bottom or left-to-right, whichever shows the
             text larger in the style's display; or graphviz's ``"LR"``, ``"TB"`` ….
         ops: ``"inline"`` writes the op that made a Value in the first cell of its node
             (compact: half the levels); ``"nodes"`` draws every op as a small node of its
             own between its inputs and its result.
         max_nodes: Refuse pictures with more drawn nodes than this
-            (:class:`GraphTooLargeError` says how to collapse); raise it explicitly to
-            draw a larger graph.
+            (:class:`GraphTooLargeError` says how to collapse; a model's picture is
+            collapsed instead, with ``collapse="auto"``); raise it explicitly to draw a
+            larger graph.
         lanes_shown: How many values of a Value holding lanes (and of a lane-wise
             local derivative) are listed; with more lanes, their count and a line with
             their mean, min and max are shown too.
@@ -1393,7 +1456,8 @@ def draw_graph(
         Jupyter, ``.source`` is the DOT text, ``.save("g.svg")`` writes a file.
 
     Raises:
-        GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
+        GraphTooLargeError: with more than ``max_nodes`` drawn nodes (with
+            ``collapse="auto"``: even with the model's coarsest collapse).
 
     >>> from autograd import Value
     >>> a = Value(2.0, label="a")
@@ -1407,37 +1471,103 @@ def draw_graph(
     digits = _resolve_digits(digits, precision)
     look = get_style(style)
     format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
+    auto = _auto_flag(collapse)
     g = _prepare(_roots(root), params=params, inputs=inputs, model=model, names_=names)
     grads = [v.grad for v in g.order]
-    drawn = _Style(
+    base = _Style(
         data=[format_lanes(v.data, digits, lanes_shown) for v in g.order],
         grad=[format_lanes(x, digits, lanes_shown) for x in grads],
         fill=_fills(g, color, grads, look, vmax),
     )
-    if _legend_flag(legend):
-        drawn.legend = _legend(g, color, grads, look, digits=digits, vmax=vmax, collapse=collapse)
     if local_grads:
-        drawn.edge_labels = {
+        base.edge_labels = {
             (i, k): format_lanes(d, digits, lanes_shown)
             for i, v in enumerate(g.order)
             for k, d in enumerate(v.local_grads)
         }
-    return _emit(
-        g,
-        drawn,
-        digits=digits,
-        look=look,
-        rankdir=_default_rankdir(rankdir, look),
-        collapse=collapse,
-        max_nodes=max_nodes,
-        lanes_shown=lanes_shown,
-        graph_attr=graph_attr,
-        node_attr=node_attr,
-        edge_attr=edge_attr,
-        dpi=dpi,
-        timeout=timeout,
-        ops=ops,
-    )
+
+    def draw(level: str | Collection[str] | None, caption: str = "") -> Drawing:
+        drawn = dataclasses.replace(base, caption=caption)
+        if _legend_flag(legend):
+            drawn.legend = _legend(g, color, grads, look, digits=digits, vmax=vmax, collapse=level)
+        return _emit(
+            g,
+            drawn,
+            digits=digits,
+            look=look,
+            rankdir=_default_rankdir(rankdir, look),
+            collapse=level,
+            max_nodes=max_nodes,
+            lanes_shown=lanes_shown,
+            graph_attr=graph_attr,
+            node_attr=node_attr,
+            edge_attr=edge_attr,
+            dpi=dpi,
+            timeout=timeout,
+            ops=ops,
+        )
+
+    if not auto or not g.modules:
+        return draw(None if auto or collapse is False else collapse)  # type: ignore[arg-type]
+    return _draw_readable(g, draw, look)
+
+
+def _auto_flag(collapse: object) -> bool:
+    """Whether ``collapse`` asks for the automatic choice (``"auto"``); checks its type."""
+    if collapse is True:
+        raise ValueError("collapse=True does not say what to collapse: name module classes, or pass 'auto'")
+    return isinstance(collapse, str) and collapse == "auto"
+
+
+def _levels(g: _Graph) -> list[tuple[str, ...]]:
+    """The ways to collapse a model, finest first: the module classes at each depth, deepest first."""
+    by_depth: dict[int, set[str]] = {}
+    for m in g.modules:
+        if m.name:
+            by_depth.setdefault(m.depth, set()).add(m.kind)
+    return [tuple(sorted(by_depth[d])) for d in sorted(by_depth, reverse=True)]
+
+
+def _draw_readable(g: _Graph, draw: Callable[..., Drawing], look: Style) -> Drawing:
+    """Every node if that reads (text ≥ :data:`READABLE_PX` in ``look``'s display and at most
+    ``max_nodes`` nodes), else the finest collapse that does (the coarsest one that can be drawn,
+    if none reads), saying so in the caption and in ``Drawing.auto_collapse``."""
+    why = ""
+    refused: GraphTooLargeError | None = None
+    try:
+        full = draw(None)
+    except GraphTooLargeError as exc:
+        refused, why = exc, f"{exc.nodes or 'too many'} nodes, more than max_nodes allows"
+    else:
+        if full.text_px is None or full.text_px >= READABLE_PX:
+            return full
+        why = f"{full.node_count} nodes and text about {full.text_px:.0f} px high in {_display(look)}"
+    levels = _levels(g)
+    best: Drawing | None = None
+    for k, level in enumerate(levels):
+        names = " and ".join(level)
+        caption = (  # two lines: _wrap breaks lines only at the operators of a chain
+            f"Collapsed to {names} boxes to fit: with every node it would have {why};\n"
+            "pass collapse=None to draw every node."
+        )
+        try:
+            best = draw(level, caption)
+        except GraphTooLargeError as exc:
+            refused = exc
+            continue
+        best.auto_collapse = ", ".join(level)
+        if best.text_px is None or best.text_px >= READABLE_PX or k == len(levels) - 1:
+            return best
+    if best is not None:
+        return best
+    assert refused is not None
+    raise refused
+
+
+def _display(look: Style) -> str:
+    width, height = look.fit
+    px = f"{width * 4 / 3:.0f} px"
+    return f"a {px} column" if height is None else f"a {px} × {height * 4 / 3:.0f} px display"
 
 
 def _default_rankdir(rankdir: str, look: Style) -> str:
