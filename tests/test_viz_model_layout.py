@@ -1,5 +1,9 @@
 """Model graphs read like the network (issue 11, item 5), measured on the SVG that dot draws.
 
+Box titles are cluster labels top to bottom and title nodes left to right (viz.graph._emit);
+both are measured the same way (tests/svg_layout.py), and in Chromium by
+tests/test_viz_pictures_browser.py.
+
 For the MLPs the notebooks draw, left to right and top to bottom, open and collapsed:
 no edge runs through a box's title; the inputs are alone on the first rank and in their
 order; a layer's neurons are in the model's order across the ranks, and layers follow
@@ -98,12 +102,15 @@ def test_model_pictures_read_like_the_network(case: str, rankdir: str, collapse:
         if spot is not None:
             layers.append(spot.box if hasattr(spot, "box") else spot)
     assert all(trail(a) <= lead(b) + 1 for a, b in itertools.pairwise(layers)), "layers overlap"
-    # The parameters of each open neuron in their named order, after the neuron's title.
+    # The parameters of each open neuron in their named order (left to right: after the neuron's
+    # title, a node there; top to bottom the title is the box's label, above them).
     if collapse is None:
         for j, m in enumerate(g.modules):
             if m.kind != "Neuron":
                 continue
-            spots = [across(lay.nodes[f"m{j}t"])] + [across(lay.nodes[ids[id(p)]]) for p in m.params]
+            spots = [across(lay.nodes[ids[id(p)]]) for p in m.params]
+            if rankdir == "LR":
+                spots.insert(0, across(lay.nodes[f"m{j}t"]))
             assert spots == sorted(spots), f"{m.name}: title and parameters drawn in the order {spots}"
 
 
@@ -150,3 +157,26 @@ def test_title_crossings_finds_an_edge_through_a_title() -> None:
         "edge a->b crosses the title 'neurons.0 (Neuron)' of cluster_m2",
     ]
     assert title_crossings(_CROSSED.replace("M40,-10C40,30 45,60 50,110", "M190,-10C190,30 190,60 190,110")) == ([], 2)
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_chains_open_neuron_keeps_its_parameters_in_order(rankdir: str) -> None:
+    """draw_chain writes local derivatives on its path: the weight on the path stays first (notebook 3)."""
+    model, loss, _ = mlp_loss([3, 1])
+    neuron = model.layers[0].neurons[1]
+    drawing = viz.draw_chain(
+        loss,
+        neuron.w[0],
+        model=model,
+        rankdir=rankdir,
+        collapse=["layers.0.neurons.0", "layers.0.neurons.2", "layers.1"],
+    )
+    lay = layout(drawing.svg())
+    assert title_crossings(drawing.svg())[0] == []
+    ids = {id(v): f"v{i}" for i, v in enumerate(_prepare([loss], model=model).order)}
+    spots = [lay.nodes[ids[id(p)]] for p in neuron.parameters()]
+    keys = [(b.top + b.bottom) / 2 if rankdir == "LR" else (b.left + b.right) / 2 for b in spots]
+    assert keys == sorted(keys), f"w.0, w.1, w.2, b drawn in the order {keys}"
+    boxes = re.findall(r"^\t+(m\d+) \[label=<.*?<B>(neurons\.\d+)</B>", drawing.source, flags=re.MULTILINE)
+    assert [name for _, name in boxes] == ["neurons.0", "neurons.2"]

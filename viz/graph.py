@@ -885,10 +885,16 @@ def _emit(
         if j not in clusters:
             m = g.modules[j]
             c = Drawing(name=f"cluster_m{j}")
-            c.attr(label="", style="rounded", color=theme.cluster)  # not the graph's caption, inherited
-            # The title is a node at the box's first rank, before its first member (see _arrange_model):
-            # dot routes edges around nodes, so no edge runs through a title, as they did through labels.
-            c.node(_title(j), label=_html(f"{m.name} ({m.kind})"), shape="none", margin="0.15,0.02")
+            title = _html(f"{m.name} ({m.kind})")
+            if top.graph_attr["rankdir"] in ("LR", "RL"):
+                # Left to right, edges into a box run past its top-left corner, through a label there:
+                # the title is a node at the box's first rank, before its first member (_arrange_model),
+                # and dot routes edges around nodes. (Top to bottom, nothing enters a box's first rank
+                # from above, where the label is: a box's parameters come a rank after its inputs.)
+                c.attr(label="", style="rounded", color=theme.cluster)  # not the graph's caption, inherited
+                c.node(_title(j), label=title, shape="none", margin="0.15,0.02")
+            else:
+                c.attr(label=title, style="rounded", color=theme.cluster, labeljust="l")
             clusters[j] = c
         return clusters[j]
 
@@ -1006,11 +1012,17 @@ def _emit(
     # minimisation happens to leave them: the parameters drawn in one cluster at one (estimated)
     # rank share that rank, chained by invisible edges in that order. (Leaves outside clusters
     # are left to dot: tying them to one rank widens small pictures.)
+    # (Grouped by the node they feed, not by estimated rank: a labelled edge, as draw_chain
+    # writes on its path, counts two ranks in the estimate and split a neuron's parameters.)
+    consumer: dict[int, int] = {}
+    for k, v in enumerate(g.order):
+        for p in v.parents:
+            consumer.setdefault(g.idx(p), k)
     siblings: dict[tuple[int | None, int], list[int]] = {}
     for i in g.first:
         holder = owner_container(g.owner[i])
         if box[i] is None and holder is not None and g.vid(i) in rank:
-            siblings.setdefault((holder, rank[g.vid(i)]), []).append(i)
+            siblings.setdefault((holder, consumer.get(i, -1)), []).append(i)
     # dot puts a flat edge's tail before its head: left of it top to bottom, below it left to right.
     upward = top.graph_attr["rankdir"] in ("LR", "RL")
     for (holder, _), members_in_order in siblings.items():
@@ -1150,11 +1162,12 @@ def _arrange_model(
     - A box's parameters come one rank after everything that feeds the box from outside, so each
       layer has ranks of its own (inputs, then layer 0's parameters, sums, activations, then
       layer 1's …) and layers line up rank by rank instead of climbing diagonally.
-    - Each box's title sits at the box's first rank, before its first member; sibling boxes
-      that do not feed each other (a layer's neurons) share that rank, in the model's order.
+    - Left to right, each box's title is a node at the box's first rank, before its first member;
+      sibling boxes that do not feed each other (a layer's neurons) share their first rank.
     """
     top.graph_attr.setdefault("newrank", "true")
     top.graph_attr.setdefault("remincross", "false")
+    titled = upward  # box titles are nodes left to right (see _emit's container)
 
     def chain(holder: Drawing, names: Sequence[str], *, edges: bool = True) -> None:
         """``names`` on one rank, in this order by invisible flat edges (``edges``) where dot keeps them.
@@ -1188,7 +1201,8 @@ def _arrange_model(
             for name in inputs:
                 first.node(name)
         chain(top, inputs)
-    # Each box's leading member: its first parameter, first collapsed box or first child box's title.
+    # Each box's leading member: its first parameter, first collapsed box or first child box's anchor;
+    # its anchor on its first rank: its title node (left to right), else its leading member.
     lead: dict[int, str] = {}
     for i in g.first:
         h = holder_of(i)
@@ -1197,11 +1211,16 @@ def _arrange_model(
     kids: dict[int | None, list[int]] = {}
     for j in sorted(clusters):
         kids.setdefault(owner_container(g.modules[j].parent), []).append(j)
+    anchor: dict[int, str] = {}
     for j in sorted(clusters, key=lambda j: -g.modules[j].depth):
-        if j in kids:
-            lead[j] = _title(kids[j][0])
-        if j in lead:  # before a parameter of the box's own; beside a child box's title (same rank)
-            chain(clusters[j], [_title(j), lead[j]], edges=j not in kids)
+        if j in kids and kids[j][0] in anchor:
+            lead[j] = anchor[kids[j][0]]
+        if titled:
+            anchor[j] = _title(j)
+            if j in lead:  # before a parameter of the box's own; beside a child box's title (same rank)
+                chain(clusters[j], [_title(j), lead[j]], edges=j not in kids)
+        elif j in lead:
+            anchor[j] = lead[j]
     # Parameters after everything feeding their box from outside: one invisible edge per source,
     # weighted so that dot also lines the layers up across the ranks (weight 0 left them climbing:
     # layer centres 1,500 pt apart in MLP(3, [4, 4, 1]) top to bottom, ~200 pt with weight 5).
@@ -1214,12 +1233,12 @@ def _arrange_model(
             linked = any(
                 (inside(e.src, a) and inside(e.dst, b)) or (inside(e.src, b) and inside(e.dst, a)) for e in edges
             )
-            if linked:
+            if linked or a not in anchor or b not in anchor:
                 chain(clusters[holder] if holder is not None else top, run, edges=False)
                 run = []
             else:
-                run = run or [_title(a)]
-                run.append(_title(b))
+                run = run or [anchor[a]]
+                run.append(anchor[b])
         chain(clusters[holder] if holder is not None else top, run, edges=False)
 
 
