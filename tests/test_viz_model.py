@@ -250,7 +250,7 @@ def test_a_model_too_large_to_read_is_collapsed_and_says_so() -> None:
     assert drawing.auto_collapse == "Neuron"
     assert drawing.node_count == 38  # 33 neuron boxes, 2 inputs, the target, − and **
     assert drawing.caption == (
-        "Collapsed to Neuron boxes to fit: with every node it would have 407 nodes, more than max_nodes allows;\n"
+        "Collapsed to Neuron boxes to fit: with every node it would have 407 nodes, more than max_nodes=200;\n"
         "pass collapse=None to draw every node."
     )
     assert "Collapsed to Neuron boxes to fit" in drawing.source  # the picture says it too

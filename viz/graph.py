@@ -96,10 +96,12 @@ class LargeGraphWarning(UserWarning):
 class GraphTooLargeError(ValueError):
     """The picture would have more nodes than ``max_nodes``; the message says how to draw it.
 
-    ``nodes`` is the number of nodes the picture would have had (None when unknown).
+    ``nodes`` is the number of nodes the picture would have had, ``reason`` says in a few
+    words what was too large ("407 nodes, more than max_nodes=200").
     """
 
     nodes: int | None = None
+    reason: str = "too large"
 
 
 def _checked_name(text: str, what: str) -> str:
@@ -751,7 +753,7 @@ def _too_large(g: _Graph, n_drawn: int, max_nodes: int) -> GraphTooLargeError:
         f"the picture would have {n_drawn} nodes, more than max_nodes={max_nodes} (too many to read, and dot may "
         f"take minutes): {how}, or pass max_nodes={n_drawn} to draw it anyway"
     )
-    error.nodes = n_drawn
+    error.nodes, error.reason = n_drawn, f"{n_drawn} nodes, more than max_nodes={max_nodes}"
     return error
 
 
@@ -947,12 +949,15 @@ def _emit(
     top.layout_cells = n_drawn + spans
     if top.layout_cells > LAYOUT_CELLS_PER_NODE * max_nodes:
         needed = -(-top.layout_cells // LAYOUT_CELLS_PER_NODE)
-        raise GraphTooLargeError(
+        error = GraphTooLargeError(
             f"the picture's layout would need {top.layout_cells} cells ({n_drawn} nodes, and points along edges that "
             "span many levels, as from a Value used at many depths), more than "
             f"{LAYOUT_CELLS_PER_NODE} × max_nodes = {LAYOUT_CELLS_PER_NODE * max_nodes}: dot could take minutes. "
             f"Draw a part of the graph, or pass max_nodes={needed} to draw it anyway"
         )
+        error.nodes = n_drawn
+        error.reason = f"a layout of {top.layout_cells} cells, more than {LAYOUT_CELLS_PER_NODE} × max_nodes"
+        raise error
     scales: dict[str, float] = {}
     picked = _auto_rankdir(sizes, estimate, caption_size, theme, stacked_sizes, scales)
     if rankdir == "auto":
@@ -1558,7 +1563,7 @@ def _draw_readable(g: _Graph, draw: Callable[..., Drawing], look: Style) -> Draw
     try:
         full = draw(None)
     except GraphTooLargeError as exc:
-        refused, why = exc, f"{exc.nodes or 'too many'} nodes, more than max_nodes allows"
+        refused, why = exc, exc.reason
     else:
         if full.text_px is None or full.text_px >= READABLE_PX:
             return full
