@@ -19,7 +19,7 @@ _STATE = """(root) => {
   const frame = root.querySelector('.crp-frame');
   const nodes = {};
   for (const g of frame.querySelectorAll('g.node')) {
-    const r = g.querySelector('polygon, ellipse').getBoundingClientRect();
+    const r = (g.querySelector('polygon, ellipse') || g).getBoundingClientRect();  // a box title is text only
     nodes[g.querySelector('title').textContent] = [r.x, r.y, r.width, r.height].map(v => Math.round(v * 10) / 10);
   }
   const view = root.querySelector('.crp-view').getBoundingClientRect();

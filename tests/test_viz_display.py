@@ -121,3 +121,86 @@ def test_save_into_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
     x = Value(2.0)
     with pytest.raises(FileNotFoundError, match=r"cannot write .*a\.dot.*the folder .*such' does not exist"):
         viz.draw_graph(x * x).save(tmp_path / "no" / "such" / "a.dot")
+
+
+# -- every run of dot has the timeout (pipe, render, view) --------------------------------------
+
+
+def _sleeping_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ``dot`` on PATH that sleeps for 30 s and leaves a mark when it is started."""
+    folder = tmp_path / "slow-bin"
+    folder.mkdir()
+    mark = tmp_path / "dot-started"
+    script = folder / "dot"
+    script.write_text(
+        f"#!{sys.executable}\nimport pathlib, sys, time\npathlib.Path({str(mark)!r}).write_text(' '.join(sys.argv))\n"
+        "time.sleep(30)\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return mark
+
+
+def test_pipe_render_and_view_stop_dot_at_the_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mark = _sleeping_dot(tmp_path, monkeypatch)
+    drawing = viz.draw_graph(Value(1.0, label="a") * 2.0, timeout=0.3)
+    with pytest.raises(viz.DotTimeoutError, match=r"did not finish this picture of 3 nodes within timeout=0.3 s"):
+        drawing.pipe("svg")
+    assert "-Tsvg" in mark.read_text(encoding="utf-8")  # our dot ran, through viz.display.render
+    with pytest.raises(viz.DotTimeoutError, match=r"within timeout=0\.3 s"):
+        drawing.pipe(format="png", encoding="utf-8")
+    with pytest.raises(viz.DotTimeoutError, match=r"within timeout=0\.3 s"):
+        drawing.render(tmp_path / "g", format="png")
+    assert not (tmp_path / "g.png").exists()  # nothing half-written
+    opened: list[str] = []
+    monkeypatch.setattr(type(drawing), "_view", lambda self, path, **kw: opened.append(path))
+    with pytest.raises(viz.DotTimeoutError, match=r"within timeout=0\.3 s"):
+        drawing.view(tmp_path / "v")
+    assert opened == []  # no viewer for a picture that was never made
+
+
+def test_pipe_and_render_report_a_failing_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "bad-bin"
+    folder.mkdir()
+    script = folder / "dot"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.stdin.read()\nsys.stderr.write('Error: bad\\n')\nsys.exit(1)\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    drawing = viz.draw_graph(Value(1.0, label="a") * 2.0)
+    with pytest.raises(viz.DotError, match=r"failed \(exit status 1\) on this picture of 3 nodes: Error: bad"):
+        drawing.pipe()
+    with pytest.raises(viz.DotError, match="exit status 1"):
+        drawing.render(outfile=tmp_path / "g.svg")
+
+
+@needs_dot
+def test_pipe_and_render_work_like_graphvizs(tmp_path: Path) -> None:
+    x = Value(2.0, label="x")
+    y = x * x
+    y.backward()
+    drawing = viz.draw_graph(y)
+    assert drawing.pipe("svg").lstrip().startswith(b"<?xml")
+    assert drawing.pipe(format="svg", encoding="utf-8").lstrip().startswith("<?xml")
+    assert drawing.pipe().startswith(b"%PDF")  # graphviz's default format
+    assert drawing.pipe("png", renderer="cairo").startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="format"):
+        drawing.pipe("nonsense")
+    # render(): the DOT source beside the picture, named as graphviz names them.
+    rendered = drawing.render(tmp_path / "g", format="svg", cleanup=True)
+    assert Path(rendered) == tmp_path / "g.svg"
+    assert Path(rendered).read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert not (tmp_path / "g").exists()  # cleanup removed the source
+    png = drawing.render(outfile=tmp_path / "out.png")
+    assert Path(png) == tmp_path / "out.png"
+    assert Path(png).read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "out.gv").read_text(encoding="utf-8") == drawing.source
+    with pytest.raises(FileExistsError, match="output file exists"):
+        drawing.render(outfile=tmp_path / "out.png", raise_if_result_exists=True)
+    # slide resolution reaches render() too: the PNG is drawn at the drawing's dpi.
+    e, w1, *_ = seed_neuron()
+    slide = viz.draw_chain(e, w1, style="slide")
+    small = viz.draw_chain(e, w1, style="slide", dpi=72)
+    assert len(slide.pipe("png")) > len(small.pipe("png"))

@@ -8,7 +8,7 @@ import warnings
 from typing import Any
 
 import pytest
-from viz_support import MLP, golden, mlp_loss, needs_dot, svg_texts
+from viz_support import MLP, golden, mlp_lanes_loss, mlp_loss, needs_dot, svg_texts
 
 import viz
 from autograd import Value, dot, topological_order, vsum
@@ -46,7 +46,7 @@ def _cluster_body(src: str, name: str) -> str:
 def test_node_assignment_rules() -> None:
     """Parameters → innermost module; a node using a module's parameter → that module; unary → its input's module."""
     model, loss, xs = mlp_loss([2, 1])
-    src = viz.draw_graph(loss, model=model, ops="nodes").source
+    src = viz.draw_graph(loss, model=model, ops="nodes", collapse=None).source
     neuron = model.layers[0].neurons[1]
     ids = {id(v): f"v{i}" for i, v in enumerate(topological_order(loss))}
     body = _cluster_body(src, "cluster_m3")
@@ -76,7 +76,7 @@ def test_a_node_using_several_modules_parameters_goes_to_their_common_module() -
     penalty = dot(params, params)  # one node whose parents are every parameter (as nn.l2_penalty)
     squares = vsum([p * p for p in params])
     total = loss + 1e-4 * penalty + squares
-    src = viz.draw_graph(total, model=model).source
+    src = viz.draw_graph(total, model=model, collapse=None).source
     ids = {id(v): f"v{i}" for i, v in enumerate(topological_order(total))}
     top = src.split("subgraph cluster_m")[0]
     assert f"\t{ids[id(penalty)]} [" in top
@@ -114,10 +114,10 @@ def test_mlp_2_16_16_1_is_refused_without_collapse_and_is_readable_with_it() -> 
         viz.GraphTooLargeError,
         match=r"407 nodes, more than max_nodes=200 .*collapse='Layer' or collapse='Neuron'.*max_nodes=407",
     ):
-        viz.draw_graph(loss, model=model)
+        viz.draw_graph(loss, model=model, collapse=None)  # every node asked for (the default collapses: below)
     with pytest.raises(viz.GraphTooLargeError, match="474 nodes"):  # ops as nodes of their own: more
         viz.draw_chain(loss, model.parameters()[0], model=model, ops="nodes")
-    assert viz.draw_graph(loss, model=model, max_nodes=407).node_count == 407  # raised explicitly: drawn
+    assert viz.draw_graph(loss, model=model, collapse=None, max_nodes=407).node_count == 407  # raised: drawn
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         by_layer = viz.draw_graph(loss, model=model, collapse="Layer").source
@@ -210,7 +210,7 @@ def _plain_positions(src: str) -> dict[str, tuple[float, float]]:
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])
 def test_parameters_in_a_cluster_are_drawn_in_their_named_order(rankdir: str) -> None:
     model, loss, _ = mlp_loss([3, 1])
-    drawing = viz.draw_graph(loss, model=model, rankdir=rankdir)
+    drawing = viz.draw_graph(loss, model=model, rankdir=rankdir, collapse=None)
     where = _plain_positions(drawing.source)
     ids = {id(v): f"v{i}" for i, v in enumerate(topological_order(loss))}
     for module_name, module in model.named_modules():
@@ -222,7 +222,7 @@ def test_parameters_in_a_cluster_are_drawn_in_their_named_order(rankdir: str) ->
         # Left to right: the first parameter on top (plain's y grows upwards); top to bottom: on the left.
         keys = [-y for _, y in spots] if rankdir == "LR" else [x for x, _ in spots]
         assert keys == sorted(keys), f"{module_name}: {named} drawn in the order {keys}"
-    if rankdir == "LR":  # the layer's neurons in the model's order, top to bottom (top to bottom layouts: not yet)
+    if rankdir == "LR":  # the layer's neurons in the model's order, top to bottom (both layouts: test_viz_model_layout)
         firsts = [where[ids[id(n.parameters()[0])]] for n in model.layers[0].neurons]
         keys = [-y for _, y in firsts]
         assert keys == sorted(keys), f"neurons drawn in the order {keys}"
@@ -239,3 +239,82 @@ def test_collapsed_neurons_are_drawn_in_the_models_order(rankdir: str) -> None:
     assert [name for _, name in layer0] == [f"neurons.{k}" for k in range(4)]
     keys = [-y for (_, y), _ in layer0] if rankdir == "LR" else [x for (x, _), _ in layer0]
     assert keys == sorted(keys), f"boxes drawn in the order {keys}"
+
+
+# -- collapse="auto": a model's picture collapses when every node would not read ------------------
+
+
+def test_a_model_too_large_to_read_is_collapsed_and_says_so() -> None:
+    model, loss, _ = mlp_loss([16, 16, 1])
+    drawing = viz.draw_graph(loss, model=model)  # 407 nodes with every node: over max_nodes
+    assert drawing.auto_collapse == "Neuron"
+    assert drawing.node_count == 38  # 33 neuron boxes, 2 inputs, the target, − and **
+    assert drawing.caption == (
+        "Collapsed to Neuron boxes to fit: with every node it would have 407 nodes, more than max_nodes=200;\n"
+        "pass collapse=None to draw every node."
+    )
+    assert "Collapsed to Neuron boxes to fit" in drawing.source  # the picture says it too
+    asked = viz.draw_graph(loss, model=model, collapse="Neuron")
+    assert asked.auto_collapse is None
+    assert "Collapsed" not in asked.source
+    assert re.findall(r"^\t+m\d+ \[", drawing.source, flags=re.MULTILINE) == re.findall(
+        r"^\t+m\d+ \[", asked.source, flags=re.MULTILINE
+    )
+    assert drawing.text_px is not None
+    assert drawing.text_px >= viz.graph.READABLE_PX
+
+
+def test_a_model_whose_text_would_be_small_is_collapsed() -> None:
+    """60 nodes (under max_nodes) but about 5 px text in a 1000 px column: Neuron boxes instead."""
+    model, loss, _ = mlp_lanes_loss([4, 4, 1])
+    full = viz.draw_graph(loss, model=model, collapse=None)
+    assert full.node_count == 60
+    assert full.text_px is not None
+    assert full.text_px < viz.graph.READABLE_PX
+    auto = viz.draw_graph(loss, model=model)
+    assert auto.auto_collapse == "Neuron"
+    assert re.fullmatch(
+        r"Collapsed to Neuron boxes to fit: with every node it would have 60 nodes and text about \d+ px high "
+        r"in a 1000 px column;\npass collapse=None to draw every node\.",
+        auto.caption,
+    )
+    assert auto.text_px is not None
+    assert auto.text_px >= viz.graph.READABLE_PX
+
+
+def test_a_readable_model_is_drawn_whole_and_an_explicit_choice_wins() -> None:
+    model, loss, _ = mlp_loss([2, 1])
+    whole = viz.draw_graph(loss, model=model)
+    assert whole.auto_collapse is None
+    assert whole.caption == ""
+    assert whole.source == viz.draw_graph(loss, model=model, collapse=None).source
+    assert whole.source == viz.draw_graph(loss, model=model, collapse=False).source
+    big, big_loss, _ = mlp_lanes_loss([4, 4, 1])
+    for choice in (None, False):
+        drawn = viz.draw_graph(big_loss, model=big, collapse=choice)
+        assert drawn.auto_collapse is None
+        assert drawn.node_count == 60  # every node, though small
+    layers = viz.draw_graph(big_loss, model=big, collapse="Layer")
+    assert layers.auto_collapse is None
+    assert "Collapsed" not in layers.source
+    with pytest.raises(ValueError, match="collapse=True does not say what to collapse"):
+        viz.draw_graph(loss, model=model, collapse=True)
+
+
+def test_without_a_model_a_large_graph_is_still_refused() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(120):
+        y = y * 1.01 + 0.1
+    y.backward()
+    with pytest.raises(viz.GraphTooLargeError, match=r"more than max_nodes=200"):
+        viz.draw_graph(y)  # collapse="auto" by default: nothing to collapse without model=
+
+
+def test_the_coarsest_collapse_is_refused_when_even_it_is_too_large() -> None:
+    model, loss, _ = mlp_loss([16, 16, 1])
+    with pytest.raises(viz.GraphTooLargeError, match=r"more than max_nodes=5"):
+        viz.draw_graph(loss, model=model, max_nodes=5)
+    drawn = viz.draw_graph(loss, model=model, max_nodes=20)  # Neuron boxes: 38 nodes; Layer boxes: 8
+    assert drawn.auto_collapse == "Layer"
+    assert drawn.node_count == 8

@@ -124,3 +124,60 @@ def test_chainrules_own_drawings_fit_a_notebook_column(tmp_path: Path) -> None:
     (tmp_path / "dark.html").write_text(_page(dark, dark=True), encoding="utf-8")
     problems = _check({"own_light": tmp_path / "light.html"}) | _check({"own_dark": tmp_path / "dark.html"}, dark=True)
     assert not problems, problems
+
+
+#: For each SVG on the page: the box titles' text boxes as Chromium lays the text out
+#: (getBBox, in the SVG's user units), and every edge point that falls in one of them, the
+#: edges walked along their length (getPointAtLength, 0.5 units apart) and arrowheads included.
+_TITLE_CROSSINGS_JS = """
+() => Array.from(document.querySelectorAll('svg')).map((svg) => {
+  const titles = [];
+  for (const g of svg.querySelectorAll('g.node, g.cluster')) {
+    const name = g.querySelector('title').textContent;
+    if (g.classList.contains('node') && !/^m\\d+t$/.test(name)) continue;
+    for (const t of g.querySelectorAll(':scope > text')) {
+      if (t.textContent.trim()) titles.push({name, text: t.textContent, box: t.getBBox()});
+    }
+  }
+  const inside = (x, y, b) => x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height;
+  const crossings = [];
+  for (const e of svg.querySelectorAll('g.edge')) {
+    const edge = e.querySelector('title').textContent;
+    const points = [];
+    for (const p of e.querySelectorAll('path')) {
+      const length = p.getTotalLength();
+      for (let s = 0; s <= length; s += 0.5) points.push(p.getPointAtLength(s));
+    }
+    for (const p of e.querySelectorAll('polygon')) for (const q of p.points) points.push(q);
+    for (const t of titles) {
+      if (points.some((q) => inside(q.x, q.y, t.box))) crossings.push(`${edge} through ${t.text}`);
+    }
+  }
+  return {titles: titles.length, crossings};
+})
+"""
+
+
+@needs_browser
+def test_no_edge_runs_through_a_box_title_as_chromium_draws_it(tmp_path: Path) -> None:
+    """The MLP pictures of the notebooks' kind, measured with the fonts the browser really uses."""
+    from test_viz_model_layout import CASES
+
+    drawings = []
+    for case in CASES:
+        for rankdir in ("LR", "TB"):
+            for collapse in (None, "Neuron"):
+                model, loss, _ = CASES[case]()
+                d = viz.draw_graph(loss, model=model, rankdir=rankdir, collapse=collapse)
+                drawings.append((f"{case} {rankdir} {collapse}", d))
+    body = "".join(f"<h3>{html.escape(name)}</h3>{d.svg()[d.svg().find('<svg') :]}" for name, d in drawings)
+    page = tmp_path / "titles.html"
+    page.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body>{body}</body></html>')
+    with open_page(page, viewport=VIEWPORT) as (browser_page, log):
+        found = browser_page.evaluate(_TITLE_CROSSINGS_JS)
+        screenshot(browser_page, "model_titles")
+    assert log.clean(), log.problems()
+    assert len(found) == len(drawings)
+    for (name, d), result in zip(drawings, found, strict=True):
+        assert result["titles"] == d.source.count("subgraph cluster_m"), name  # every title was measured
+        assert result["crossings"] == [], name

@@ -113,7 +113,7 @@ def render(
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
     cmd = [program, f"-T{fmt}", *options]
-    if dpi is not None and fmt not in ("svg", "pdf", "ps", "eps", "dot", "json"):
+    if dpi is not None and fmt.split(":")[0] not in ("svg", "pdf", "ps", "eps", "dot", "gv", "json", "plain"):
         cmd.append(f"-Gdpi={dpi:g}")
     try:
         done = subprocess.run(cmd, input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
@@ -207,7 +207,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, force: bool = Fal
 class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type information
     """A :class:`graphviz.Digraph` with a safe notebook display and file output by extension.
 
-    Everything a ``Digraph`` offers works (``.source``, ``.pipe()``, ``.render()``).
+    Everything a ``Digraph`` offers works (``.source``, ``.pipe()``, ``.render()``,
+    ``.view()``), and every way of running ``dot`` — :meth:`svg`, :meth:`save`, :meth:`pipe`,
+    :meth:`render`, ``view()`` (which renders) and the notebook display — goes through
+    :func:`render`: it stops ``dot`` after :attr:`timeout` seconds
+    (:class:`DotTimeoutError`) and turns a failure into :class:`DotError`.
     Drawings made by :mod:`viz` set :attr:`caption` to the text they show as a title
     (the derivative chain, or a step's explanation).
     """
@@ -221,6 +225,12 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
     node_count: int | None = None
     #: The nodes plus the hidden points dot lays out for edges that span several ranks.
     layout_cells: int | None = None
+    #: Estimated height of the node text, in CSS px, in the display the style is made for (a
+    #: ~1000 px notebook column, a slide …), the picture scaled down to fit; None when unknown.
+    text_px: float | None = None
+    #: The module classes drawn as boxes because the full picture would not have been readable
+    #: (``draw_graph``'s ``collapse="auto"``); None when the picture is drawn as asked.
+    auto_collapse: str | None = None
 
     def render_bytes(self, fmt: str) -> bytes:
         """The picture in ``fmt`` (``svg``, ``png``, ``pdf`` …), through :func:`render`."""
@@ -262,6 +272,115 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         data = self.source.encode("utf-8") if fmt == "dot" else self.render_bytes(fmt)
         write_atomic(path, data)
         return Path(path)
+
+    def _run(
+        self,
+        format: str | None,  # graphviz's name
+        renderer: str | None,
+        formatter: str | None,
+        neato_no_op: bool | int | None,
+        engine: str | None,
+    ) -> tuple[str, bytes]:
+        """Run the layout program through :func:`render`; ``(format, output)``.
+
+        The arguments are checked as graphviz checks them (``ValueError`` for an unknown one).
+        """
+        fmt = format if format is not None else self.format
+        program = engine if engine is not None else self.engine
+        cmd = graphviz.backend.dot_command.command(
+            program, fmt, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op
+        )
+        flag = next(str(a) for a in cmd if str(a).startswith("-T"))
+        options = tuple(str(a) for a in cmd[1:] if not str(a).startswith("-T"))
+        data = render(self.source, flag[2:], timeout=self.timeout, nodes=self.node_count, dpi=self.dpi, options=options)
+        return fmt, data
+
+    def pipe(
+        self,
+        format: str | None = None,  # graphviz's name
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """The rendered picture (``Digraph.pipe``), with :attr:`timeout` and our errors.
+
+        Same arguments as graphviz's ``pipe()``; ``dot``'s messages are always captured
+        (``quiet`` is accepted for compatibility) and reported in :class:`DotError`.
+
+        Raises:
+            DotNotFoundError: if ``dot`` is not installed.
+            DotTimeoutError: if ``dot`` ran longer than :attr:`timeout`.
+            DotError: if ``dot`` failed or crashed.
+        """
+        del quiet
+        _, data = self._run(format, renderer, formatter, neato_no_op, engine)
+        return data.decode(encoding) if encoding is not None else data
+
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,  # graphviz's name
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+    ) -> str:
+        """Save the DOT source and render it to a file (``Digraph.render``), with :attr:`timeout`.
+
+        Same arguments and file names as graphviz's ``render()`` (``view()`` calls it): the
+        source goes to ``filename`` (default: the drawing's name + ``.gv``), the picture to
+        ``outfile`` or the source's name plus the format (``chainrule.gv.pdf``). The picture
+        is written atomically, only when ``dot`` succeeded.
+
+        Returns:
+            The path of the rendered file.
+
+        Raises:
+            DotNotFoundError: if ``dot`` is not installed.
+            DotTimeoutError: if ``dot`` ran longer than :attr:`timeout`.
+            DotError: if ``dot`` failed or crashed.
+            graphviz.FileExistsError: with ``raise_if_result_exists`` when the picture exists.
+        """
+        del quiet
+        out: Path | None = None
+        if outfile is not None:
+            out = Path(outfile)
+            format = graphviz.backend.rendering.get_format(out, format=format)
+            if directory is None:
+                out = Path(self.directory, out)
+        fmt = format if format is not None else self.format
+        if out is not None and filename is None:
+            filename = graphviz.backend.rendering.get_filepath(out)
+        if raise_if_result_exists and overwrite_source:
+            raise ValueError("overwrite_source cannot be combined with raise_if_result_exists")
+        filepath = Path(self.save(filename, directory=directory, skip_existing=None))
+        target = out or graphviz.backend.rendering.get_outfile(
+            filepath, format=fmt, renderer=renderer, formatter=formatter
+        )
+        if target.resolve() == filepath.resolve() and not overwrite_source:
+            raise ValueError(f"outfile {os.fspath(target)!r} is the DOT source's own file: pass overwrite_source=True")
+        if raise_if_result_exists and target.exists():
+            raise graphviz.FileExistsError(f"output file exists: {os.fspath(target)!r}")
+        _, data = self._run(fmt, renderer, formatter, neato_no_op, engine)
+        write_atomic(target, data)
+        if cleanup:
+            filepath.unlink()
+        if view or quiet_view:
+            self._view(os.fspath(target), format=fmt, quiet=quiet_view)
+        return os.fspath(target)
 
     def _fallback(self, reason: str, *, source: bool = True) -> dict[str, Any]:
         shown = self.source if len(self.source) <= 20_000 else self.source[:20_000] + "\n…"

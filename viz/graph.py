@@ -15,7 +15,9 @@ Pictures fit where they are shown: ``rankdir="auto"`` (the default) estimates th
 size of the left-to-right and the top-to-bottom layout and takes the one whose text
 is shown largest in the style's display (a ~1000 px notebook column, a 1280×720
 slide, a page); ``style=`` picks the look (:mod:`viz.styles`); graphs with more than
-``max_nodes`` drawn nodes are refused with a message saying how to collapse them.
+``max_nodes`` drawn nodes are refused with a message saying how to collapse them, except
+a model's graph, which ``collapse="auto"`` (the default) draws at the finest collapse whose
+text reads (:data:`READABLE_PX`) and says so in its caption.
 
 Models (anything with the ``named_modules()``/``named_parameters()`` protocol of
 ``nn.Module``; this package never imports ``nn``) are drawn with the Values of each
@@ -33,6 +35,7 @@ one scale.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import math
@@ -49,6 +52,7 @@ __all__ = [
     "DEFAULT_MAX_NODES",
     "LAYOUT_CELLS_PER_NODE",
     "MAX_LABEL",
+    "READABLE_PX",
     "ROLE_COLORS",
     "GraphTooLargeError",
     "LargeGraphWarning",
@@ -64,6 +68,10 @@ DEFAULT_MAX_NODES = 200
 #: with their number (a 20-level ``tanh(y*w + b)`` chain: 3,700 cells, 25 s). Pictures needing
 #: more than this many cells per allowed node (3,000 for ``max_nodes=200``) are refused.
 LAYOUT_CELLS_PER_NODE = 15
+
+#: The smallest node text (CSS px, in the style's display, the picture fitted to it) that
+#: ``draw_graph``'s ``collapse="auto"`` accepts as readable.
+READABLE_PX = 9.0
 
 #: Names longer than this many characters are cut, visibly (``…`` and the full length).
 MAX_LABEL = 200
@@ -86,7 +94,14 @@ class LargeGraphWarning(UserWarning):
 
 
 class GraphTooLargeError(ValueError):
-    """The picture would have more nodes than ``max_nodes``; the message says how to draw it."""
+    """The picture would have more nodes than ``max_nodes``; the message says how to draw it.
+
+    ``nodes`` is the number of nodes the picture would have had, ``reason`` says in a few
+    words what was too large ("407 nodes, more than max_nodes=200").
+    """
+
+    nodes: int | None = None
+    reason: str = "too large"
 
 
 def _checked_name(text: str, what: str) -> str:
@@ -679,8 +694,12 @@ def _auto_rankdir(
     caption: tuple[float, float],
     look: Style,
     stacked: Mapping[str, tuple[float, float]] | None = None,
+    scales: dict[str, float] | None = None,
 ) -> str:
     """``"LR"`` or ``"TB"``: the layout whose text ``look``'s display shows larger.
+
+    ``scales``, when given, receives the estimated scale of each orientation in the display
+    (1: full size; the picture is never scaled up).
 
     The size of each layout is estimated from the ranks dot would give (longest path from
     a source) and the estimated sizes of the labels: left to right, ranks sit side by
@@ -714,6 +733,8 @@ def _auto_rankdir(
         return min(s, fit_h / h) if fit_h is not None else s
 
     s_lr, s_tb = scale(lr_w, lr_h), scale(tb_w, tb_h)
+    if scales is not None:
+        scales.update(LR=s_lr, RL=s_lr, TB=s_tb, BT=s_tb)
     if abs(s_lr - s_tb) < 1e-9:
         return "LR" if lr_h <= tb_h else "TB"
     return "LR" if s_lr > s_tb else "TB"
@@ -728,10 +749,12 @@ def _too_large(g: _Graph, n_drawn: int, max_nodes: int) -> GraphTooLargeError:
         how = "pass " + " or ".join(f"collapse={k!r}" for k in kinds[:3]) + " to draw each such module as one box"
     else:
         how = "draw a smaller graph, or the derivative chain to one input (viz.draw_chain)"
-    return GraphTooLargeError(
+    error = GraphTooLargeError(
         f"the picture would have {n_drawn} nodes, more than max_nodes={max_nodes} (too many to read, and dot may "
         f"take minutes): {how}, or pass max_nodes={n_drawn} to draw it anyway"
     )
+    error.nodes, error.reason = n_drawn, f"{n_drawn} nodes, more than max_nodes={max_nodes}"
+    return error
 
 
 def _check_rankdir(rankdir: str) -> None:
@@ -864,7 +887,16 @@ def _emit(
         if j not in clusters:
             m = g.modules[j]
             c = Drawing(name=f"cluster_m{j}")
-            c.attr(label=_html(f"{m.name} ({m.kind})"), style="rounded", color=theme.cluster, labeljust="l")
+            title = _html(f"{m.name} ({m.kind})")
+            if top.graph_attr["rankdir"] in ("LR", "RL"):
+                # Left to right, edges into a box run past its top-left corner, through a label there:
+                # the title is a node at the box's first rank, before its first member (_arrange_model),
+                # and dot routes edges around nodes. (Top to bottom, nothing enters a box's first rank
+                # from above, where the label is: a box's parameters come a rank after its inputs.)
+                c.attr(label="", style="rounded", color=theme.cluster)  # not the graph's caption, inherited
+                c.node(_title(j), label=title, shape="none", margin="0.15,0.02")
+            else:
+                c.attr(label=title, style="rounded", color=theme.cluster, labeljust="l")
             clusters[j] = c
         return clusters[j]
 
@@ -901,20 +933,39 @@ def _emit(
     estimate = [
         (e.src, e.dst, _text_size(e.label_text.split("\n"), edge_font) if e.label_text else None) for e in edges
     ]
+    if g.modules:  # what _arrange_model adds: ranks of their own per layer, box titles and margins
+        where = _Places(g, box, owner_container)
+        estimate += [(src, head, None) for src, head in where.bands(edges)]
+        for name in list(sizes):
+            depth, k = 0, where.place.get(name)
+            while k is not None:
+                depth, k = depth + 1, owner_container(g.modules[k].parent)
+            if depth:
+                pad = 16.0 * depth
+                sizes[name] = (sizes[name][0] + pad, sizes[name][1] + pad)
+                stacked_sizes[name] = (stacked_sizes[name][0] + pad, stacked_sizes[name][1] + pad)
     rank = _ranks(sizes, estimate)
     spans = sum(max(0, rank[d] - rank[s] - 1) for s, d, _ in estimate if s in rank and d in rank)
     top.layout_cells = n_drawn + spans
     if top.layout_cells > LAYOUT_CELLS_PER_NODE * max_nodes:
         needed = -(-top.layout_cells // LAYOUT_CELLS_PER_NODE)
-        raise GraphTooLargeError(
+        error = GraphTooLargeError(
             f"the picture's layout would need {top.layout_cells} cells ({n_drawn} nodes, and points along edges that "
             "span many levels, as from a Value used at many depths), more than "
             f"{LAYOUT_CELLS_PER_NODE} × max_nodes = {LAYOUT_CELLS_PER_NODE * max_nodes}: dot could take minutes. "
             f"Draw a part of the graph, or pass max_nodes={needed} to draw it anyway"
         )
+        error.nodes = n_drawn
+        error.reason = f"a layout of {top.layout_cells} cells, more than {LAYOUT_CELLS_PER_NODE} × max_nodes"
+        raise error
+    scales: dict[str, float] = {}
+    picked = _auto_rankdir(sizes, estimate, caption_size, theme, stacked_sizes, scales)
     if rankdir == "auto":
-        rankdir = user_graph.get("rankdir") or _auto_rankdir(sizes, estimate, caption_size, theme, stacked_sizes)
+        rankdir = user_graph.get("rankdir") or picked
     top.graph_attr["rankdir"] = user_graph.get("rankdir", rankdir)
+    # How high the node text will be in the style's display (a 1000 px notebook column, a slide):
+    # points at full size are 4/3 CSS px, and a wider picture is scaled down to fit.
+    top.text_px = font * 4 / 3 * scales.get(top.graph_attr["rankdir"], 1.0)
     # Cells are stacked where that makes ranks narrower: left to right always, and top to bottom too
     # when the display scrolls (a notebook), where a picture's height costs less than its width.
     stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL")
@@ -966,11 +1017,17 @@ def _emit(
     # minimisation happens to leave them: the parameters drawn in one cluster at one (estimated)
     # rank share that rank, chained by invisible edges in that order. (Leaves outside clusters
     # are left to dot: tying them to one rank widens small pictures.)
+    # (Grouped by the node they feed, not by estimated rank: a labelled edge, as draw_chain
+    # writes on its path, counts two ranks in the estimate and split a neuron's parameters.)
+    consumer: dict[int, int] = {}
+    for k, v in enumerate(g.order):
+        for p in v.parents:
+            consumer.setdefault(g.idx(p), k)
     siblings: dict[tuple[int | None, int], list[int]] = {}
     for i in g.first:
         holder = owner_container(g.owner[i])
         if box[i] is None and holder is not None and g.vid(i) in rank:
-            siblings.setdefault((holder, rank[g.vid(i)]), []).append(i)
+            siblings.setdefault((holder, consumer.get(i, -1)), []).append(i)
     # dot puts a flat edge's tail before its head: left of it top to bottom, below it left to right.
     upward = top.graph_attr["rankdir"] in ("LR", "RL")
     for (holder, _), members_in_order in siblings.items():
@@ -1013,6 +1070,8 @@ def _emit(
             for tail, head_ in itertools.pairwise(reversed(heads) if upward else heads):
                 same.edge(tail, head_, style="invis")
         top.graph_attr.setdefault("remincross", "false")
+    if clusters:
+        _arrange_model(g, top, clusters, owner_container, box, edges, upward=upward)
     # Attach clusters innermost first, so each is complete when its parent takes it.
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
@@ -1041,6 +1100,151 @@ def _emit(
             continue
         top.edge(e.src, e.dst, **e.attrs)
     return top
+
+
+def _title(j: int) -> str:
+    """The node id of module ``j``'s box title."""
+    return f"m{j}t"
+
+
+class _Places:
+    """Where each drawn node of a model's picture sits: its innermost cluster (None: top level)."""
+
+    def __init__(
+        self, g: _Graph, box: Sequence[int | None], owner_container: Callable[[int | None], int | None]
+    ) -> None:
+        self.g, self.box, self.owner_container = g, box, owner_container
+        self.place: dict[str, int | None] = {}
+        for i in range(len(g.order)):
+            if box[i] is not None:
+                self.place[f"m{box[i]}"] = self.holder_of(i)
+            else:
+                self.place[g.vid(i)] = self.place[f"{g.vid(i)}op"] = self.holder_of(i)
+
+    def holder_of(self, i: int) -> int | None:
+        b = self.box[i]
+        return self.owner_container(self.g.owner[i] if b is None else self.g.modules[b].parent)
+
+    def inside(self, name: str, j: int) -> bool:
+        k = self.place.get(name)
+        while k is not None:
+            if k == j:
+                return True
+            k = self.owner_container(self.g.modules[k].parent)
+        return False
+
+    def bands(self, edges: Sequence[_Edge]) -> list[tuple[str, str]]:
+        """``(source, first parameter)`` for every box with open parameters and every node feeding it
+        from outside: the invisible edges that give each layer ranks of its own."""
+        lead: dict[int, str] = {}
+        for i in self.g.first:
+            h = self.holder_of(i)
+            if h is not None and self.box[i] is None and self.g.roles[i] == "parameter":
+                lead.setdefault(h, self.g.vid(i))
+        out = []
+        for j, head in sorted(lead.items()):
+            sources: list[str] = []
+            for e in edges:
+                if self.inside(e.dst, j) and not self.inside(e.src, j) and e.src not in sources:
+                    sources.append(e.src)
+            out += [(src, head) for src in sources]
+        return out
+
+
+def _arrange_model(
+    g: _Graph,
+    top: Drawing,
+    clusters: Mapping[int, Drawing],
+    owner_container: Callable[[int | None], int | None],
+    box: Sequence[int | None],
+    edges: Sequence[_Edge],
+    *,
+    upward: bool,
+) -> None:
+    """Rank and order a model's picture so it reads like the network (``newrank``: constraints across boxes).
+
+    - The model's inputs (input leaves outside every box) share the first rank, in their order.
+    - A box's parameters come one rank after everything that feeds the box from outside, so each
+      layer has ranks of its own (inputs, then layer 0's parameters, sums, activations, then
+      layer 1's …) and layers line up rank by rank instead of climbing diagonally.
+    - Left to right, each box's title is a node at the box's first rank, before its first member;
+      sibling boxes that do not feed each other (a layer's neurons) share their first rank.
+    """
+    top.graph_attr.setdefault("newrank", "true")
+    top.graph_attr.setdefault("remincross", "false")
+    titled = upward  # box titles are nodes left to right (see _emit's container)
+
+    def chain(holder: Drawing, names: Sequence[str], *, edges: bool = True) -> None:
+        """``names`` on one rank, in this order by invisible flat edges (``edges``) where dot keeps them.
+
+        dot (2.43, ``newrank``) puts a flat edge's tail before its head: at the top level left of it
+        (top to bottom) or above it (left to right); inside a box, left of it or *below* it. It does
+        not keep flat edges between nodes of different boxes: their order is the order the boxes
+        are written in (see the tests of the model's order).
+        """
+        if len(names) < 2:
+            return
+        with holder.subgraph() as same:
+            same.attr(rank="same")
+            if not edges:
+                for name in names:
+                    same.node(name)
+                return
+            flipped = upward and holder is not top
+            for a, b in itertools.pairwise(reversed(names) if flipped else names):
+                same.edge(a, b, style="invis")
+
+    where = _Places(g, box, owner_container)
+    holder_of, inside = where.holder_of, where.inside
+    # Inputs first and in order.
+    known = set(g.first)
+    order = [*g.first, *(i for i in range(len(g.order)) if i not in known)]
+    inputs = [g.vid(i) for i in order if g.roles[i] == "input" and box[i] is None and holder_of(i) is None]
+    if inputs:
+        with top.subgraph() as first:
+            first.attr(rank="min")
+            for name in inputs:
+                first.node(name)
+        chain(top, inputs)
+    # Each box's leading member: its first parameter, first collapsed box or first child box's anchor;
+    # its anchor on its first rank: its title node (left to right), else its leading member.
+    lead: dict[int, str] = {}
+    for i in g.first:
+        h = holder_of(i)
+        if h is not None and g.roles[i] == "parameter":
+            lead.setdefault(h, f"m{box[i]}" if box[i] is not None else g.vid(i))
+    kids: dict[int | None, list[int]] = {}
+    for j in sorted(clusters):
+        kids.setdefault(owner_container(g.modules[j].parent), []).append(j)
+    anchor: dict[int, str] = {}
+    for j in sorted(clusters, key=lambda j: -g.modules[j].depth):
+        if j in kids and kids[j][0] in anchor:
+            lead[j] = anchor[kids[j][0]]
+        if titled:
+            anchor[j] = _title(j)
+            if j in lead:  # before a parameter of the box's own; beside a child box's title (same rank)
+                chain(clusters[j], [_title(j), lead[j]], edges=j not in kids)
+        elif j in lead:
+            anchor[j] = lead[j]
+    # Parameters after everything feeding their box from outside: one invisible edge per source,
+    # weighted so that dot also lines the layers up across the ranks (weight 0 left them climbing:
+    # layer centres 1,500 pt apart in MLP(3, [4, 4, 1]) top to bottom, ~200 pt with weight 5).
+    for src, head in where.bands(edges):
+        top.edge(src, head, style="invis", weight="5")
+    # Sibling boxes that do not feed each other share their first rank, in the model's order.
+    for holder, js in kids.items():
+        run: list[str] = []
+        for a, b in itertools.pairwise(js):
+            linked = any(
+                (inside(e.src, a) and inside(e.dst, b)) or (inside(e.src, b) and inside(e.dst, a)) for e in edges
+            )
+            if linked or a not in anchor or b not in anchor:
+                chain(clusters[holder] if holder is not None else top, run, edges=False)
+                run = []
+            else:
+                run = run or [anchor[a]]
+                run.append(anchor[b])
+        chain(clusters[holder] if holder is not None else top, run, edges=False)
 
 
 def _node_order(name: str) -> tuple[str, int]:
@@ -1208,7 +1412,7 @@ def draw_graph(
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
-    collapse: str | Collection[str] | None = None,
+    collapse: str | Collection[str] | bool | None = "auto",
     rankdir: str = "auto",
     ops: Literal["inline", "nodes"] = "inline",
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -1247,14 +1451,22 @@ def draw_graph(
         collapse: Module class names (``"Neuron"``, ``"Layer"``) or dotted module
             names to draw as one box each (needs ``model``); the edges between two
             groups of boxes are drawn as one edge labelled with their count.
+            ``"auto"`` (the default) draws every node when that reads — at most
+            ``max_nodes`` nodes and text at least :data:`READABLE_PX` (9) CSS px high
+            once the picture is fitted to the style's display (a ~1000 px notebook
+            column) — and otherwise the model's finest collapse that does (``Neuron``
+            boxes, then ``Layer`` boxes …), saying so in the caption and in
+            ``Drawing.auto_collapse``. ``None`` or ``False`` draws every node (and
+            refuses a picture over ``max_nodes``). Without ``model``, ``"auto"`` is ``None``.
         rankdir: ``"auto"`` picks top-to-bottom or left-to-right, whichever shows the
             text larger in the style's display; or graphviz's ``"LR"``, ``"TB"`` ….
         ops: ``"inline"`` writes the op that made a Value in the first cell of its node
             (compact: half the levels); ``"nodes"`` draws every op as a small node of its
             own between its inputs and its result.
         max_nodes: Refuse pictures with more drawn nodes than this
-            (:class:`GraphTooLargeError` says how to collapse); raise it explicitly to
-            draw a larger graph.
+            (:class:`GraphTooLargeError` says how to collapse; a model's picture is
+            collapsed instead, with ``collapse="auto"``); raise it explicitly to draw a
+            larger graph.
         lanes_shown: How many values of a Value holding lanes (and of a lane-wise
             local derivative) are listed; with more lanes, their count and a line with
             their mean, min and max are shown too.
@@ -1270,7 +1482,8 @@ def draw_graph(
         Jupyter, ``.source`` is the DOT text, ``.save("g.svg")`` writes a file.
 
     Raises:
-        GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
+        GraphTooLargeError: with more than ``max_nodes`` drawn nodes (with
+            ``collapse="auto"``: even with the model's coarsest collapse).
 
     >>> from autograd import Value
     >>> a = Value(2.0, label="a")
@@ -1284,37 +1497,103 @@ def draw_graph(
     digits = _resolve_digits(digits, precision)
     look = get_style(style)
     format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
+    auto = _auto_flag(collapse)
     g = _prepare(_roots(root), params=params, inputs=inputs, model=model, names_=names)
     grads = [v.grad for v in g.order]
-    drawn = _Style(
+    base = _Style(
         data=[format_lanes(v.data, digits, lanes_shown) for v in g.order],
         grad=[format_lanes(x, digits, lanes_shown) for x in grads],
         fill=_fills(g, color, grads, look, vmax),
     )
-    if _legend_flag(legend):
-        drawn.legend = _legend(g, color, grads, look, digits=digits, vmax=vmax, collapse=collapse)
     if local_grads:
-        drawn.edge_labels = {
+        base.edge_labels = {
             (i, k): format_lanes(d, digits, lanes_shown)
             for i, v in enumerate(g.order)
             for k, d in enumerate(v.local_grads)
         }
-    return _emit(
-        g,
-        drawn,
-        digits=digits,
-        look=look,
-        rankdir=_default_rankdir(rankdir, look),
-        collapse=collapse,
-        max_nodes=max_nodes,
-        lanes_shown=lanes_shown,
-        graph_attr=graph_attr,
-        node_attr=node_attr,
-        edge_attr=edge_attr,
-        dpi=dpi,
-        timeout=timeout,
-        ops=ops,
-    )
+
+    def draw(level: str | Collection[str] | None, caption: str = "") -> Drawing:
+        drawn = dataclasses.replace(base, caption=caption)
+        if _legend_flag(legend):
+            drawn.legend = _legend(g, color, grads, look, digits=digits, vmax=vmax, collapse=level)
+        return _emit(
+            g,
+            drawn,
+            digits=digits,
+            look=look,
+            rankdir=_default_rankdir(rankdir, look),
+            collapse=level,
+            max_nodes=max_nodes,
+            lanes_shown=lanes_shown,
+            graph_attr=graph_attr,
+            node_attr=node_attr,
+            edge_attr=edge_attr,
+            dpi=dpi,
+            timeout=timeout,
+            ops=ops,
+        )
+
+    if not auto or not g.modules:
+        return draw(None if auto or collapse is False else collapse)  # type: ignore[arg-type]
+    return _draw_readable(g, draw, look)
+
+
+def _auto_flag(collapse: object) -> bool:
+    """Whether ``collapse`` asks for the automatic choice (``"auto"``); checks its type."""
+    if collapse is True:
+        raise ValueError("collapse=True does not say what to collapse: name module classes, or pass 'auto'")
+    return isinstance(collapse, str) and collapse == "auto"
+
+
+def _levels(g: _Graph) -> list[tuple[str, ...]]:
+    """The ways to collapse a model, finest first: the module classes at each depth, deepest first."""
+    by_depth: dict[int, set[str]] = {}
+    for m in g.modules:
+        if m.name:
+            by_depth.setdefault(m.depth, set()).add(m.kind)
+    return [tuple(sorted(by_depth[d])) for d in sorted(by_depth, reverse=True)]
+
+
+def _draw_readable(g: _Graph, draw: Callable[..., Drawing], look: Style) -> Drawing:
+    """Every node if that reads (text ≥ :data:`READABLE_PX` in ``look``'s display and at most
+    ``max_nodes`` nodes), else the finest collapse that does (the coarsest one that can be drawn,
+    if none reads), saying so in the caption and in ``Drawing.auto_collapse``."""
+    why = ""
+    refused: GraphTooLargeError | None = None
+    try:
+        full = draw(None)
+    except GraphTooLargeError as exc:
+        refused, why = exc, exc.reason
+    else:
+        if full.text_px is None or full.text_px >= READABLE_PX:
+            return full
+        why = f"{full.node_count} nodes and text about {full.text_px:.0f} px high in {_display(look)}"
+    levels = _levels(g)
+    best: Drawing | None = None
+    for k, level in enumerate(levels):
+        names = " and ".join(level)
+        caption = (  # two lines: _wrap breaks lines only at the operators of a chain
+            f"Collapsed to {names} boxes to fit: with every node it would have {why};\n"
+            "pass collapse=None to draw every node."
+        )
+        try:
+            best = draw(level, caption)
+        except GraphTooLargeError as exc:
+            refused = exc
+            continue
+        best.auto_collapse = ", ".join(level)
+        if best.text_px is None or best.text_px >= READABLE_PX or k == len(levels) - 1:
+            return best
+    if best is not None:
+        return best
+    assert refused is not None
+    raise refused
+
+
+def _display(look: Style) -> str:
+    width, height = look.fit
+    px = f"{width * 4 / 3:.0f} px"
+    return f"a {px} column" if height is None else f"a {px} × {height * 4 / 3:.0f} px display"
 
 
 def _default_rankdir(rankdir: str, look: Style) -> str:
