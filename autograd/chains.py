@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograd._chain_summary import _lanes_summary, _scalar_summary
+from autograd._chain_summary import _summary
 from autograd._chain_types import Chain, ChainEdge, ChainSegment, ChainSummary, EdgeSummary, Number
 from autograd.engine import topological_order
 from autograd.value import Value
@@ -216,6 +216,4 @@ def chain_summary(output: Value, wrt: Value) -> ChainSummary:
     below = _paths_to(order, wrt)  # paths from node down to wrt
     if id(output) not in below:
         return ChainSummary(output, wrt, 0, 0.0, ())
-    if all(v.lanes is None for v in order):
-        return _scalar_summary(order, below, output, wrt)
-    return _lanes_summary(order, below, output, wrt)
+    return _summary(order, below, output, wrt)

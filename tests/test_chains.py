@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -397,3 +399,18 @@ def test_lanes_scalar_paths_stay_floats() -> None:
     assert [type(p).__name__ for p in products] == ["ndarray", "float", "float"]
     loss.backward()
     assert math.fsum(float(np.sum(p)) for p in products) == pytest.approx(w.grad, rel=1e-15)
+
+
+def test_summaries_and_chains_of_scalars_never_import_numpy() -> None:
+    """One summary algorithm for scalars and lanes: on scalars it stays in floats (numpy is slow to import)."""
+    code = (
+        "import sys\n"
+        "from autograd import Value, chain_summary, derivative_chains\n"
+        "x = Value(2.0)\n"
+        "y = (x * x).tanh() * x\n"
+        "s = chain_summary(y, x)\n"
+        "assert abs(s.gradient - sum(c.product for c in derivative_chains(y, x))) < 1e-12\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False"
