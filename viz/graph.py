@@ -898,6 +898,8 @@ def _emit(
                 c.node(_title(j), label=title, shape="none", margin="0.15,0.02")
             else:
                 c.attr(label=title, style="rounded", color=theme.cluster, labeljust="l")
+                if j in below:
+                    c.attr(labelloc="b")
             clusters[j] = c
         return clusters[j]
 
@@ -970,17 +972,22 @@ def _emit(
     # Cells are stacked where that makes ranks narrower: left to right always, and top to bottom too
     # when the display scrolls (a notebook), where a picture's height costs less than its width.
     stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL")
-    # Boxes whose titles are nodes: every box left to right; top to bottom, the open boxes with
-    # parameters and the boxes around them (edges enter them from above), others keep their label.
+    # Boxes whose titles are nodes: every box left to right. Top to bottom, edges enter an open box
+    # with parameters from above, through its first rank (see _Places.stops): its title is a node;
+    # the boxes around it have their label at the bottom (a node of their own would sit beside
+    # their child boxes and widen the picture); others keep their label at the top.
     titled: set[int] = set()
+    below: set[int] = set()
     if top.graph_attr["rankdir"] in ("LR", "RL"):
         titled = {j for j, m in enumerate(g.modules) if m.name}
     else:
-        for j in _Places(g, box, owner_container).leads():
-            up: int | None = j
+        titled = set(_Places(g, box, owner_container).leads())
+        for j in titled:
+            up = owner_container(g.modules[j].parent)
             while up is not None:
-                titled.add(up)
+                below.add(up)
                 up = owner_container(g.modules[up].parent)
+        below -= titled
     first_in: dict[int, str] = {}  # cluster → a node inside it (for edges to the whole cluster)
     emitted_boxes: set[int] = set()
     for i in emit_order:
