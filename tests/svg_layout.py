@@ -313,3 +313,61 @@ def title_crossings(svg: str) -> tuple[list[str], int]:
             if any(box.hit_by(a, b) for a, b in zip(e.points, e.points[1:], strict=False)):
                 found.append(f"edge {e.name} crosses the title {text!r} of {name}")
     return found, len(boxes)
+
+
+def routes(lay: Layout) -> list[tuple[str, str, list[tuple[float, float]]]]:
+    """Each edge as a reader follows it, ``(tail, head, points)``, from a drawn node to a drawn node.
+
+    An edge into a node that draws nothing (a stop: viz.graph leads an edge into a box through an
+    invisible point, ``v6in0``) continues in the edge out of that node.
+    """
+    into: dict[str, tuple[str, list[tuple[float, float]]]] = {}
+    for e in lay.edges:
+        tail, head = e.name.split("->")
+        if head not in lay.nodes:
+            into[head] = (tail, e.points)
+    out = []
+    for e in lay.edges:
+        tail, head = e.name.split("->")
+        if head in into:
+            continue
+        points = e.points
+        while tail in into:  # back through the stops to the drawn tail
+            tail, before = into[tail]
+            points = before + points
+        out.append((tail, head, points))
+    return out
+
+
+def home(lay: Layout, node: str) -> Box:
+    """The innermost cluster box around ``node`` (the node's own box outside every cluster)."""
+    b = lay.nodes[node]
+    around = [
+        c.box
+        for c in lay.clusters.values()
+        if c.box.left <= b.left and b.right <= c.box.right and c.box.top <= b.top and b.bottom <= c.box.bottom
+    ]
+    return min(around, key=lambda c: (c.right - c.left) * (c.bottom - c.top), default=b)
+
+
+def strays(svg: str, margin: float = 4.0) -> list[str]:
+    """Every edge that leaves the rectangle around its two ends' homes (:func:`home`) by more than
+    ``margin``, and how far: an edge that runs around boxes instead of straight into them.
+
+    An edge from an input to a neuron's sum may use the neuron's box (it enters it and runs to
+    the sum inside), but not the space above or below the whole layer.
+    """
+    lay = layout(svg)
+    found = []
+    for tail, head, points in routes(lay):
+        a, b = home(lay, tail), home(lay, head)
+        left, top, right, bottom = (
+            min(a.left, b.left),
+            min(a.top, b.top),
+            max(a.right, b.right),
+            max(a.bottom, b.bottom),
+        )
+        out = max(max(left - x, x - right, top - y, y - bottom) for x, y in points)
+        if out > margin:
+            found.append(f"edge {tail}->{head} runs {out:.0f} pt outside its ends' boxes")
+    return found

@@ -39,6 +39,7 @@ import dataclasses
 import html
 import itertools
 import math
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -888,15 +889,17 @@ def _emit(
             m = g.modules[j]
             c = Drawing(name=f"cluster_m{j}")
             title = _html(f"{m.name} ({m.kind})")
-            if top.graph_attr["rankdir"] in ("LR", "RL"):
-                # Left to right, edges into a box run past its top-left corner, through a label there:
-                # the title is a node at the box's first rank, before its first member (_arrange_model),
-                # and dot routes edges around nodes. (Top to bottom, nothing enters a box's first rank
-                # from above, where the label is: a box's parameters come a rank after its inputs.)
+            if j in titled:
+                # Edges into a box run past its top-left corner, through a label there (left to right),
+                # or enter it from above through its first rank, where the label is (top to bottom, a
+                # box with open parameters: see _Places.stops): the title is a node at the box's first
+                # rank, before its first member (_arrange_model), and dot routes edges around nodes.
                 c.attr(label="", style="rounded", color=theme.cluster)  # not the graph's caption, inherited
                 c.node(_title(j), label=title, shape="none", margin="0.15,0.02")
             else:
                 c.attr(label=title, style="rounded", color=theme.cluster, labeljust="l")
+                if j in below:
+                    c.attr(labelloc="b")
             clusters[j] = c
         return clusters[j]
 
@@ -969,6 +972,22 @@ def _emit(
     # Cells are stacked where that makes ranks narrower: left to right always, and top to bottom too
     # when the display scrolls (a notebook), where a picture's height costs less than its width.
     stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL")
+    # Boxes whose titles are nodes: every box left to right. Top to bottom, edges enter an open box
+    # with parameters from above, through its first rank (see _Places.stops): its title is a node;
+    # the boxes around it have their label at the bottom (a node of their own would sit beside
+    # their child boxes and widen the picture); others keep their label at the top.
+    titled: set[int] = set()
+    below: set[int] = set()
+    if top.graph_attr["rankdir"] in ("LR", "RL"):
+        titled = {j for j, m in enumerate(g.modules) if m.name}
+    else:
+        titled = set(_Places(g, box, owner_container).leads())
+        for j in titled:
+            up = owner_container(g.modules[j].parent)
+            while up is not None:
+                below.add(up)
+                up = owner_container(g.modules[up].parent)
+        below -= titled
     first_in: dict[int, str] = {}  # cluster → a node inside it (for edges to the whole cluster)
     emitted_boxes: set[int] = set()
     for i in emit_order:
@@ -1013,32 +1032,6 @@ def _emit(
                 style="filled",
                 fillcolor=theme.op_fill,
             )
-    # A module's parameters in their named order (w0, w1, b), not in the order dot's crossing
-    # minimisation happens to leave them: the parameters drawn in one cluster at one (estimated)
-    # rank share that rank, chained by invisible edges in that order. (Leaves outside clusters
-    # are left to dot: tying them to one rank widens small pictures.)
-    # (Grouped by the node they feed, not by estimated rank: a labelled edge, as draw_chain
-    # writes on its path, counts two ranks in the estimate and split a neuron's parameters.)
-    consumer: dict[int, int] = {}
-    for k, v in enumerate(g.order):
-        for p in v.parents:
-            consumer.setdefault(g.idx(p), k)
-    siblings: dict[tuple[int | None, int], list[int]] = {}
-    for i in g.first:
-        holder = owner_container(g.owner[i])
-        if box[i] is None and holder is not None and g.vid(i) in rank:
-            siblings.setdefault((holder, consumer.get(i, -1)), []).append(i)
-    # dot puts a flat edge's tail before its head: left of it top to bottom, below it left to right.
-    upward = top.graph_attr["rankdir"] in ("LR", "RL")
-    for (holder, _), members_in_order in siblings.items():
-        if len(members_in_order) < 2:
-            continue
-        if clusters:  # dot's second crossing minimisation over clusters does not keep flat edges' order
-            top.graph_attr.setdefault("remincross", "false")
-        with container(holder).subgraph() as same:
-            same.attr(rank="same")
-            for a, b in itertools.pairwise(reversed(members_in_order) if upward else members_in_order):
-                same.edge(g.vid(a), g.vid(b), style="invis")
     # Enclosing modules get a cluster even without nodes of their own (a layer of neurons).
     for j in list(clusters):
         parent = owner_container(g.modules[j].parent)
@@ -1050,6 +1043,49 @@ def _emit(
         if j in first_in and parent is not None:
             first_in.setdefault(parent, first_in[j])
     bundles = _bundles(edges, box, g, owner_container)
+    drawn = _lines_of(edges, bundles, first_in, style, theme)
+    where = _Places(g, box, owner_container)
+    stops = where.stops(drawn) if clusters else {}
+    # A module's parameters in their named order (w0, w1, b), not in the order dot's crossing
+    # minimisation happens to leave them: the parameters drawn in one cluster at one (estimated)
+    # rank share that rank, chained by invisible edges in that order. (Leaves outside clusters
+    # are left to dot: tying them to one rank widens small pictures.)
+    # (Grouped by the node they feed, not by estimated rank: a labelled edge, as draw_chain
+    # writes on its path, counts two ranks in the estimate and split a neuron's parameters.)
+    # The stops of the edges entering the box there (see _Places.stops) join the chain, each after
+    # the parameter before it among the node's inputs (x0's after w0, in a neuron's w·x + b).
+    consumer: dict[int, int] = {}
+    for k, v in enumerate(g.order):
+        for p in v.parents:
+            consumer.setdefault(g.idx(p), k)
+    siblings: dict[tuple[int | None, int], list[str]] = {}
+    for i in g.first:
+        holder = owner_container(g.owner[i])
+        if box[i] is None and holder is not None and g.vid(i) in rank:
+            siblings.setdefault((holder, consumer.get(i, -1)), []).append(g.vid(i))
+    # dot puts a flat edge's tail before its head: left of it top to bottom, below it left to right.
+    upward = top.graph_attr["rankdir"] in ("LR", "RL")
+    for n, (j, stop) in sorted(stops.items()):
+        value = re.fullmatch(r"v(\d+)(?:op)?", drawn[n][1])
+        chain = siblings.get((j, int(value.group(1)))) if value else None
+        if value is None or chain is None:
+            continue
+        i = int(value.group(1))
+        slot = drawn[n][3]
+        slots = {g.vid(g.idx(p)): k for k, p in reversed(list(enumerate(g.order[i].parents)))}
+        at = max((k + 1 for k, name in enumerate(chain) if name in slots and slots[name] < slot), default=0)
+        while at < len(chain) and chain[at] not in slots:  # after the stops already there
+            at += 1
+        chain.insert(at, stop)
+    for (holder, _), members_in_order in siblings.items():
+        if len(members_in_order) < 2:
+            continue
+        if clusters:  # dot's second crossing minimisation over clusters does not keep flat edges' order
+            top.graph_attr.setdefault("remincross", "false")
+        with container(holder).subgraph() as same:
+            same.attr(rank="same")
+            for before, after in itertools.pairwise(reversed(members_in_order) if upward else members_in_order):
+                same.edge(before, after, style="invis")
     # The boxes a bundle reaches (a layer's neurons) share a rank (only one of them gets the
     # bundle's edge), in the model's order.
     ordered: set[tuple[str, ...]] = set()
@@ -1071,13 +1107,37 @@ def _emit(
                 same.edge(tail, head_, style="invis")
         top.graph_attr.setdefault("remincross", "false")
     if clusters:
-        _arrange_model(g, top, clusters, owner_container, box, edges, upward=upward)
+        _arrange_model(g, top, clusters, owner_container, box, edges, upward=upward, titled=titled)
+    if bundles:
+        top.graph_attr.setdefault("compound", "true")
+    for n, (src, dst, attrs, _) in enumerate(drawn):
+        if n not in stops:
+            top.edge(src, dst, **attrs)
+            continue
+        # Through its stop (_Places.stops): the first part without an arrowhead or label.
+        _, stop = stops[n]
+        plain = {a: v for a, v in attrs.items() if a not in ("label", "fontcolor", "lhead")}
+        top.edge(src, stop, arrowhead="none", **plain)
+        top.edge(stop, dst, **{a: v for a, v in attrs.items() if a != "ltail"})
+    # The stops, last in their boxes (written before the chains, they changed dot's start order
+    # enough to swap two neurons of MLP(2, [4, 4, 1])).
+    for j, stop in stops.values():
+        clusters[j].node(stop, label="", shape="point", style="invis", width="0", height="0")
     # Attach clusters innermost first, so each is complete when its parent takes it.
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
+    return top
 
-    if bundles:
-        top.graph_attr.setdefault("compound", "true")
+
+def _lines_of(
+    edges: Sequence[_Edge],
+    bundles: Mapping[tuple[str, str], _Bundle],
+    first_in: Mapping[int, str],
+    style: _Style,
+    theme: Style,
+) -> list[tuple[str, str, dict[str, str], int]]:
+    """The edges as drawn: ``(tail, head, attributes, slot)``, a bundle once (slot -1: no one input)."""
+    out: list[tuple[str, str, dict[str, str], int]] = []
     drawn_bundles: set[tuple[str, str]] = set()
     for e in edges:
         key = e.bundle
@@ -1096,10 +1156,10 @@ def _emit(
                 attrs.update(color=theme.hot, penwidth="2.5", fontcolor=theme.hot)
             elif style.dim_others:
                 attrs.update(color=theme.dim)
-            top.edge(src, dst, **attrs)
+            out.append((src, dst, attrs, -1))
             continue
-        top.edge(e.src, e.dst, **e.attrs)
-    return top
+        out.append((e.src, e.dst, e.attrs, e.slot))
+    return out
 
 
 def _title(j: int) -> str:
@@ -1133,14 +1193,58 @@ class _Places:
             k = self.owner_container(self.g.modules[k].parent)
         return False
 
-    def bands(self, edges: Sequence[_Edge]) -> list[tuple[str, str]]:
-        """``(source, first parameter)`` for every box with open parameters and every node feeding it
-        from outside: the invisible edges that give each layer ranks of its own."""
+    def parent(self, j: int) -> int | None:
+        return self.owner_container(self.g.modules[j].parent)
+
+    def leads(self) -> dict[int, str]:
+        """Each box with open parameters of its own: its first parameter."""
         lead: dict[int, str] = {}
         for i in self.g.first:
             h = self.holder_of(i)
             if h is not None and self.box[i] is None and self.g.roles[i] == "parameter":
                 lead.setdefault(h, self.g.vid(i))
+        return lead
+
+    def entry(self, src: str, dst: str, leads: Mapping[int, str]) -> int | None:
+        """The innermost box with parameters that an edge from ``src`` enters to reach ``dst`` (or None)."""
+        k = self.place.get(dst)
+        while k is not None and not self.inside(src, k):
+            if k in leads:
+                return k
+            k = self.parent(k)
+        return None
+
+    def stops(self, lines: Sequence[tuple[str, str, Mapping[str, str], int]]) -> dict[int, tuple[int, str]]:
+        """The drawn edges (by position in ``lines``) that enter a box with parameters of its own from
+        outside: the box, and the name of the stop (``v6in0``) the edge passes through at the box's
+        first rank, the rank of its parameters.
+
+        dot draws an edge that spans several ranks through a point on each rank between, and puts
+        those points outside every box the edge is not declared in. An edge from an input to a
+        neuron's sum (inputs, then the neuron's parameters, then its sum: two ranks on) or from one
+        layer's activation to the next layer's sum ran around the outside of the whole layer. Drawn
+        in two parts, input to stop (one rank, no arrowhead) and stop to sum (inside the box), it
+        runs straight in. In the rank, a stop comes after the parameter before it among the head's
+        inputs: x0's after w0 in a neuron's w·x + b.
+        """
+        leads = self.leads()
+        out: dict[int, tuple[int, str]] = {}
+        count: dict[str, int] = {}
+        for n, (src, dst, _, _) in enumerate(lines):
+            j = self.entry(src, dst, leads)
+            if j is None:
+                continue
+            k = count.get(dst, 0)
+            count[dst] = k + 1
+            stop = f"{dst}in{k}"
+            self.place[stop] = j
+            out[n] = (j, stop)
+        return out
+
+    def bands(self, edges: Sequence[_Edge]) -> list[tuple[str, str]]:
+        """``(source, first parameter)`` for every box with open parameters and every node feeding it
+        from outside: the invisible edges that give each layer ranks of its own."""
+        lead = self.leads()
         out = []
         for j, head in sorted(lead.items()):
             sources: list[str] = []
@@ -1160,6 +1264,7 @@ def _arrange_model(
     edges: Sequence[_Edge],
     *,
     upward: bool,
+    titled: Collection[int],
 ) -> None:
     """Rank and order a model's picture so it reads like the network (``newrank``: constraints across boxes).
 
@@ -1167,12 +1272,16 @@ def _arrange_model(
     - A box's parameters come one rank after everything that feeds the box from outside, so each
       layer has ranks of its own (inputs, then layer 0's parameters, sums, activations, then
       layer 1's …) and layers line up rank by rank instead of climbing diagonally.
-    - Left to right, each box's title is a node at the box's first rank, before its first member;
-      sibling boxes that do not feed each other (a layer's neurons) share their first rank.
+    - Edges into a box with parameters enter it at that first rank, through stops among the
+      parameters (_Places.stops), so they run straight in rather than around the layer.
+    - Each box in ``titled`` has its title as a node: left to right at the box's first rank, before
+      its first member; top to bottom (where edges now enter a box from above, through its first
+      rank) at its last rank, before the member that feeds the world outside (a neuron's
+      activation). Sibling boxes that do not feed each other (a layer's neurons) share the rank of
+      their titles.
     """
     top.graph_attr.setdefault("newrank", "true")
     top.graph_attr.setdefault("remincross", "false")
-    titled = upward  # box titles are nodes left to right (see _emit's container)
 
     def chain(holder: Drawing, names: Sequence[str], *, edges: bool = True) -> None:
         """``names`` on one rank, in this order by invisible flat edges (``edges``) where dot keeps them.
@@ -1220,10 +1329,13 @@ def _arrange_model(
     for j in sorted(clusters, key=lambda j: -g.modules[j].depth):
         if j in kids and kids[j][0] in anchor:
             lead[j] = anchor[kids[j][0]]
-        if titled:
+        if j in titled:
             anchor[j] = _title(j)
-            if j in lead:  # before a parameter of the box's own; beside a child box's title (same rank)
+            if j in lead and (upward or j in kids):  # before a parameter of the box's own; beside a child box's title
                 chain(clusters[j], [_title(j), lead[j]], edges=j not in kids)
+            elif j in lead:  # top to bottom, beside the member that feeds the world outside, at the box's last rank
+                out = next((e.src for e in edges if inside(e.src, j) and not inside(e.dst, j)), lead[j])
+                chain(clusters[j], [_title(j), out])
         elif j in lead:
             anchor[j] = lead[j]
     # Parameters after everything feeding their box from outside: one invisible edge per source,
@@ -1280,6 +1392,7 @@ class _Edge:
     label_text: str = ""
     hot: bool = False
     bundle: tuple[str, str] | None = None  # (group of the tail, group of the head) between collapsed boxes
+    slot: int = -1  # which input of the head's Value (-1: between collapsed boxes)
 
 
 @dataclass
@@ -1340,7 +1453,7 @@ def _edges(
                 attrs.update(color=theme.hot, penwidth="2.5", fontcolor=theme.hot)
             elif style.dim_others:
                 attrs.update(color=theme.dim)
-            out.append(_Edge(src, dst, attrs, text, hot))
+            out.append(_Edge(src, dst, attrs, text, hot, slot=k))
         if box[i] is None and not inline:
             attrs = {}
             if any((i, k) in style.hot for k in range(len(v.parents))):

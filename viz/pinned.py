@@ -32,7 +32,7 @@ _TIMEOUT = 120.0  # seconds for one graphviz run (a batch of up to 100 frames at
 _MARGIN = 8  # points around the graph
 _FONT = 'fontname="Helvetica" fontsize="12"'
 
-_NODE = re.compile(r"^(\t+)(v\d+op|v\d+|m\d+t|m\d+) \[", re.MULTILINE)
+_NODE = re.compile(r"^(\t+)(v\d+(?:op)?in\d+|v\d+op|v\d+|m\d+t|m\d+) \[", re.MULTILINE)
 _EDGE = re.compile(r"^\t([\w]+) -> ([\w]+)(?: \[(.*)\])?$")
 _CLUSTER = re.compile(r"^(\t+)subgraph (cluster_\w+) \{$", re.MULTILINE)
 
