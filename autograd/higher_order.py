@@ -22,8 +22,19 @@ from autograd.functions import _np
 from autograd.lanes import sum_to
 from autograd.ops import vsum
 from autograd.record import _binary
-from autograd.rules import RULES
+from autograd.rules import RULES, Rule
 from autograd.value import _MUL, Value
+
+
+def _local_as_values(rule: Rule, node: Value, parents: tuple[Value, ...]) -> tuple[Any, ...]:
+    """The node's rule evaluated again on Values: its local derivatives, differentiable."""
+    param = node._param
+    return tuple(rule.local(node, *parents) if param is None else rule.local(node, *parents, param))
+
+
+def _fused(rule: Rule, node: Value, g: Value) -> Value:
+    """``g·∂node/∂x`` as the one node of the rule's :attr:`~autograd.Rule.vjp` (``tanh_backward`` …)."""
+    return _binary(RULES[rule.vjp], node, g)
 
 
 def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
@@ -109,7 +120,7 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value, wanted:
             recomputed = rule.local(node._data, *args)  # on the numbers: the stale-data check
             if type(recomputed[0]) is not float or recomputed[0] != node._d0:
                 _check_fresh(node, recomputed, output)
-            contribute(a, _binary(rules[rule.vjp], node, g))
+            contribute(a, _fused(rule, node, g))
             continue
         n = node._n
         if n == 2:  # the common cases, parents and stored derivatives read from their slots
@@ -119,8 +130,7 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value, wanted:
             parents, stored = (node._p0,), (node._d0,)
         else:
             parents, stored = node._parents, node._local
-        param = node._param
-        local = rule.local(node, *parents) if param is None else rule.local(node, *parents, param)
+        local = _local_as_values(rule, node, parents)
         for parent, d, then in zip(parents, local, stored, strict=True):
             now = d._data if type(d) is Value else d
             if type(now) is not float or type(then) is not float or now != then:  # lanes, or changed: look closer
