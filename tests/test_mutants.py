@@ -186,7 +186,18 @@ def test_user_ops_numbers_become_floats_on_every_path(user_op: Callable[..., Cal
         lambda out, x, y, z: [np.float64(1.0), np.float64(2.0), np.float64(3.0)],
         arity=3,
     )
-    for node, want in ((two(Value(2.0), Value(3.0)), (3.0, 2.0)), (three(1.0, 2.0, 3.0), (1.0, 2.0, 3.0))):
+    two_tuple = user_op(
+        "np_mul2_tuple",
+        lambda x, y: x * y,
+        lambda out, x, y: (np.float64(y), np.float64(x)),
+        arity=2,
+    )
+    made = [
+        (two(Value(2.0), Value(3.0)), (3.0, 2.0)),
+        (two_tuple(Value(2.0), Value(3.0)), (3.0, 2.0)),
+        (three(1.0, 2.0, 3.0), (1.0, 2.0, 3.0)),
+    ]
+    for node, want in made:
         assert type(node.data) is float
         assert node.local_grads == want
         assert all(type(d) is float for d in node.local_grads)
@@ -317,6 +328,30 @@ def test_the_gradient_graph_refuses_an_infinite_second_derivative_when_it_is_bui
         grad(d_base, [base])
 
 
+def test_the_gradient_graph_records_nan_for_an_infinite_local_derivative_only() -> None:
+    """d log(x)/dx = 1/x is recorded as a ``div`` node; at x = 1e-160 its derivative with respect to
+    x, -1/x², overflows: recorded as nan (used only if a gradient goes through it), while its
+    finite derivative with respect to the numerator is kept."""
+    x = Value(1e-160)
+    (d,) = grad(x.log(), [x], create_graph=True)
+    assert d.data == 1e160
+    (div,) = [n for n in topological_order(d) if n.op == "div"]
+    numerator, by_x = div.local_grads
+    assert numerator == 1e160
+    assert math.isnan(by_x)
+
+
+def test_an_undefined_second_derivative_is_named_exactly() -> None:
+    x = Value(0.0)
+    (d,) = grad(x**1.5, [x], create_graph=True)
+    _raises_exactly(
+        DomainError,
+        "grad: the gradient of leaf 'v1' (v1 in topological_order, data 0.0) is nan: the local derivative of "
+        "v2 ('pow') is infinite or undefined at its data (v2 ('pow'): nan × 1.5)",
+        lambda: grad(d, [x]),
+    )
+
+
 # -- lanes ---------------------------------------------------------------------------------------------
 
 
@@ -412,12 +447,17 @@ def test_a_branch_that_passes_no_gradient_stops_nothing() -> None:
     assert [g.data for g in grad(out, [a, b, c], create_graph=True)] == [5.0, 0.0, 2.0]
     out.backward()
     assert (a.grad, b.grad, c.grad) == (5.0, 0.0, 2.0)
-    la, lb, lc = Value(np.array([2.0, 1.0])), Value(-1.0), Value(5.0)
-    lanes_out = _dead_branch_first(la, lb, lc).sum()
-    da, db, dc = grad(lanes_out, [la, lb, lc])
-    assert (list(da), db, dc) == ([5.0, 5.0], 0.0, 3.0)
-    lanes_out.backward()
-    assert (list(la.grad), lb.grad, lc.grad) == ([5.0, 5.0], 0.0, 3.0)
+
+
+def test_a_scalar_branch_that_passes_no_gradient_stops_nothing_in_a_lanes_graph() -> None:
+    """``Σ lanes(a·c + relu(2b) + b·z)`` with b < 0 and z = 0: relu's derivative and ∂(b·z)/∂b are
+    the float 0.0, met going backward before nodes that still must get their gradients."""
+    a, b, c, z = Value(np.array([2.0, 1.0])), Value(-1.0), Value(5.0), Value(0.0)
+    out = ((a * c) + (b * 2.0).relu() + b * z).sum()
+    da, db, dc, dz = grad(out, [a, b, c, z])
+    assert (list(da), db, dc, dz) == ([5.0, 5.0], 0.0, 3.0, -2.0)
+    out.backward()
+    assert (list(a.grad), b.grad, c.grad, z.grad) == ([5.0, 5.0], 0.0, 3.0, -2.0)
 
 
 def test_the_gradient_of_a_zero_factor_is_the_other_factor() -> None:
@@ -533,6 +573,21 @@ def test_overflow_in_backward_names_the_node_and_all_its_children() -> None:
         "backward: the gradient of node v2 ('mul') (v2 in topological_order, data 1e-10) is inf: it overflows "
         "float64 in the sum over its children of local derivative × gradient (v4 ('mul'): 1e+308 × 1.0; "
         "v6 ('mul'): 1e+308 × 1.0; v8 ('mul'): 1e+308 × 1.0; and 2 more). Rescale the computation (smaller "
+        "constants or inputs), or check the inputs for extreme values."
+    )
+
+
+@pytest.mark.parametrize(("children", "more"), [(3, ""), (4, "; and 1 more")])
+def test_overflow_in_backward_lists_three_children(children: int, more: str) -> None:
+    x = Value(1e-10, label="x")
+    h = x * 1.0
+    y = vsum([h * 2.0] + [h * 1e308 for _ in range(children - 1)])
+    with pytest.raises(DomainError) as info:
+        y.backward()
+    assert str(info.value) == (
+        "backward: the gradient of node v2 ('mul') (v2 in topological_order, data 1e-10) is inf: it overflows "
+        "float64 in the sum over its children of local derivative × gradient (v4 ('mul'): 2.0 × 1.0; "
+        f"v6 ('mul'): 1e+308 × 1.0; v8 ('mul'): 1e+308 × 1.0{more}). Rescale the computation (smaller "
         "constants or inputs), or check the inputs for extreme values."
     )
 
