@@ -391,6 +391,13 @@ def test_lanes_make_no_numpy_warnings() -> None:
         y = (1e200 * (1e200 * z).sin()).sin().sum()
         with pytest.raises(DomainError, match="backward: the gradient of"):
             y.backward()
+        # inf - inf: two equal paths of opposite sign, each overflowing
+        paths = [(1e200 * (1e200 * z).sin()).sin() for _ in range(2)]
+        y = (paths[0] - paths[1]).sum()
+        with pytest.raises(DomainError, match="backward: the gradient of leaf"):
+            y.backward()
+        with pytest.raises(DomainError, match="grad: the gradient of leaf"):
+            grad(y, [z])
 
 
 def test_a_user_op_on_lanes(user_op: Callable[..., Callable[..., Value]]) -> None:
@@ -434,26 +441,30 @@ def test_backward_on_a_leaf_accumulates() -> None:
     assert lanes.grad == 0.0
 
 
-def _dead_branch_first(a: Value, b: Value, c: Value) -> Value:
-    """``a·c + relu(a·b)`` where ``a·b < 0``: the relu branch, met first going backward, passes
-    no gradient; the nodes after it still must get theirs."""
-    return (a * c) + (a * b).relu()
+def _with_a_dead_branch(a: Value, b: Value, c: Value, dead_first: bool) -> Value:
+    """``a·c + relu(a·b)`` where ``a·b < 0``: the relu branch passes no gradient; the nodes met after
+    it going backward still must get theirs (both operand orders, so it is met first either way)."""
+    dead, live = (a * b).relu(), a * c
+    return dead + live if dead_first else live + dead
 
 
-def test_a_branch_that_passes_no_gradient_stops_nothing() -> None:
+@pytest.mark.parametrize("dead_first", [True, False])
+def test_a_branch_that_passes_no_gradient_stops_nothing(dead_first: bool) -> None:
     a, b, c = Value(2.0), Value(-1.0), Value(5.0)
-    out = _dead_branch_first(a, b, c)
+    out = _with_a_dead_branch(a, b, c, dead_first)
     assert grad(out, [a, b, c]) == [5.0, 0.0, 2.0]
     assert [g.data for g in grad(out, [a, b, c], create_graph=True)] == [5.0, 0.0, 2.0]
     out.backward()
     assert (a.grad, b.grad, c.grad) == (5.0, 0.0, 2.0)
 
 
-def test_a_scalar_branch_that_passes_no_gradient_stops_nothing_in_a_lanes_graph() -> None:
+@pytest.mark.parametrize("dead_first", [True, False])
+def test_a_scalar_branch_that_passes_no_gradient_stops_nothing_in_a_lanes_graph(dead_first: bool) -> None:
     """``Σ lanes(a·c + relu(2b) + b·z)`` with b < 0 and z = 0: relu's derivative and ∂(b·z)/∂b are
     the float 0.0, met going backward before nodes that still must get their gradients."""
     a, b, c, z = Value(np.array([2.0, 1.0])), Value(-1.0), Value(5.0), Value(0.0)
-    out = ((a * c) + (b * 2.0).relu() + b * z).sum()
+    terms = [(b * 2.0).relu(), b * z, a * c]
+    out = vsum(terms if dead_first else terms[::-1]).sum()
     da, db, dc, dz = grad(out, [a, b, c, z])
     assert (list(da), db, dc, dz) == ([5.0, 5.0], 0.0, 3.0, -2.0)
     out.backward()
@@ -466,6 +477,16 @@ def test_the_gradient_of_a_zero_factor_is_the_other_factor() -> None:
     assert db.data == 3.0
     (dab,) = grad(db, [a])
     assert dab == 1.0
+
+
+def test_a_constant_zero_derivative_skips_only_its_own_input(user_op: Callable[..., Callable[..., Value]]) -> None:
+    """A user op whose first input has the constant derivative 0.0: the second still gets its gradient
+    in the gradient's graph."""
+    square_second = user_op("square_second", lambda x, y: y * y, lambda out, x, y: (0.0, 2.0 * y), arity=2)
+    x, y = Value(1.0), Value(3.0)
+    dx, dy = grad(square_second(x, y), [x, y], create_graph=True)
+    assert (dx.data, dy.data) == (0.0, 6.0)
+    assert grad(dy, [y]) == [2.0]
 
 
 def test_grad_with_respect_to_an_interior_node() -> None:
@@ -610,6 +631,38 @@ def test_bad_arguments_name_their_type() -> None:
     _raises_exactly(TypeError, "expected a Value, got str", lambda: topological_order("x"))  # type: ignore[arg-type]
     _raises_exactly(TypeError, "expected a Value, got float", lambda: backward(1.0))  # type: ignore[arg-type]
     _raises_exactly(TypeError, "zero_grad expects Values, got int", lambda: zero_grad([Value(1.0), 3]))  # type: ignore[list-item]
+
+
+def test_backward_and_grad_say_what_was_wrong() -> None:
+    x = Value(np.array([1.0, 2.0]))
+    y = x * 2.0
+    _raises_exactly(ValueError, "upstream gradient has 3 lanes, the output 2", lambda: y.backward(np.ones(3)))
+    _raises_exactly(
+        ValueError, "upstream gradient has 2 lanes, the output none", lambda: Value(1.0).backward(np.ones(2))
+    )
+    _raises_exactly(TypeError, "upstream gradient must be a real number or lanes, got str", lambda: y.backward("a"))
+    _raises_exactly(TypeError, "upstream gradient must be a real number or lanes, got bool", lambda: y.backward(True))
+    _raises_exactly(TypeError, "inputs must be a list or tuple of Values", lambda: grad(y.sum(), x))  # type: ignore[arg-type]
+    _raises_exactly(TypeError, "inputs[1] must be a Value, got float", lambda: grad(y.sum(), [x, 2.0]))  # type: ignore[list-item]
+    _raises_exactly(TypeError, "output must be a Value, got float", lambda: grad(3.0, [x]))  # type: ignore[arg-type]
+    _raises_exactly(TypeError, "inputs must be a list or tuple of Values", lambda: grad(y.sum(), {x}))  # type: ignore[arg-type]
+    _raises_exactly(
+        ValueError,
+        "backward needs a scalar output, and this Value holds 2 lanes: reduce them with .sum() or .mean() first, "
+        "or pass an upstream gradient (a number or lanes)",
+        y.backward,
+    )
+
+
+def test_grad_leaves_every_grad_field_as_it_was() -> None:
+    x = Value(2.0)
+    h = x * 3.0
+    out = h * h
+    out.backward()
+    before = [(v, v.grad) for v in topological_order(out)]
+    assert grad(out, [x]) == [36.0]
+    assert [g.data for g in grad(out, [x], create_graph=True)] == [36.0]
+    assert [(v, v.grad) for v in topological_order(out)] == before
 
 
 def test_apply_says_what_was_wrong() -> None:
