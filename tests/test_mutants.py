@@ -70,22 +70,33 @@ def _suspended_inside_no_grad() -> Iterator[int]:
         yield 1
 
 
-def test_every_recorder_records_after_a_block_was_closed_by_another_thread() -> None:
-    """A generator suspended inside ``no_grad`` and closed by another thread leaves its block,
-    marked left, on top of this thread's stack: every way of making a node must look below it
-    (recording is on there) rather than take the left block for "off"."""
+def _left_out_of_order() -> None:
+    """A generator suspended inside ``no_grad`` and closed by another thread: its block, marked
+    left, stays on top of this thread's stack until the next op looks below it."""
     gen = _suspended_inside_no_grad()
     next(gen)
     closer = threading.Thread(target=gen.close)
     closer.start()
     closer.join(timeout=60)
+
+
+def test_every_recorder_records_after_a_block_was_closed_by_another_thread() -> None:
+    """Every way of making a node must look below a left block (recording is on there) rather
+    than take it for "off"."""
     a, b, c = Value(2.0), Value(3.0), Value(4.0)
     lanes = Value(np.array([1.0, 2.0]))
-    assert (a.exp()).parents == (a,)  # one input
-    assert (a * b).parents == (a, b)  # two inputs
-    assert vsum([a, b, c]).parents == (a, b, c)  # n inputs
-    assert (lanes * a).parents == (lanes, a)  # lanes
-    assert (a * b).local_grads == (3.0, 2.0)
+    made = {
+        "one input": lambda: a.exp(),
+        "two inputs": lambda: a * b,
+        "n inputs": lambda: vsum([a, b, c]),
+        "lanes": lambda: lanes * a,
+        "lanes, n inputs": lambda: vsum([lanes, a, b]),
+    }
+    for what, make in made.items():
+        _left_out_of_order()
+        node = make()
+        assert not node.is_leaf, what
+        assert len(node.local_grads) == len(node.parents), what
 
 
 # -- no_grad: every recorder makes a leaf --------------------------------------------------------
@@ -222,6 +233,12 @@ def test_an_n_ary_user_op_is_checked_like_any_other(user_op: Callable[..., Calla
         "inf_param", lambda x, s: math.inf, lambda out, x, s: (1.0,), has_param=True, param_sample=(1.0,)
     )
     _raises_exactly(DomainError, "inf_param(1.0, 2.0) overflows float64 (value inf)", lambda: inf_param(1.0, param=2.0))
+    inf3 = user_op(
+        "inf3", lambda x, y, z, s: math.inf, lambda out, x, y, z, s: (1.0, 1.0, 1.0), arity=3, has_param=True
+    )
+    _raises_exactly(
+        DomainError, "inf3(1.0, 2.0, 3.0, 2.0) overflows float64 (value inf)", lambda: inf3(1.0, 2.0, 3.0, param=2.0)
+    )
     bare = user_op("bare_error", lambda x: (_ for _ in ()).throw(ValueError()), lambda out, x: (1.0,))
     _raises_exactly(DomainError, "bare_error(1.0) is undefined: ValueError", lambda: bare(1.0))
 
@@ -417,6 +434,10 @@ def test_a_user_op_on_lanes(user_op: Callable[..., Callable[..., Value]]) -> Non
     with pytest.raises(DomainError) as info:
         picky(Value(np.array([2.0, 1.0])))
     assert str(info.value) == "picky(array([2., 1.])) is undefined: needs a sorted input"
+    picky_param = user_op("picky_param", lambda x, s: refuse(x), lambda out, x, s: (1.0,), has_param=True)
+    with pytest.raises(DomainError) as info:
+        picky_param(Value(np.array([2.0, 1.0])), param=0.5)
+    assert str(info.value) == "picky_param(array([2., 1.]), 0.5) is undefined: needs a sorted input"
     math_only = user_op("math_only", math.exp, lambda out, x: (out,))
     with pytest.raises(TypeError) as type_info:
         math_only(Value(np.array([0.0, 1.0])))
