@@ -216,15 +216,26 @@ def _times_log(out: Number, base: Number) -> Number:
     if type(d) is float:
         return 0.0 if d == 0.0 else out * log(base)
     np = _np()
+    zero = d == 0.0
+    if not _is_lanes(base):  # a Value holding lanes (create_graph): stay in the graph, 0 where a = 0
+        if not zero.any():
+            return out * log(base)
+        mask = zero.astype(np.float64)
+        return out * log(base + mask) * (1.0 - mask)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(d == 0.0, 0.0, out * np.log(d))
+        return np.where(zero, 0.0, out * np.log(d))
 
 
 def _powv_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
     # ∂/∂a = b·a**(b-1) (0 where b = 0, as in PyTorch), ∂/∂b = out·log(a) (0 where a = 0).
-    if type(a) is float and a == 0.0 and 0.0 < b < 1.0:
+    if type(a) is float and type(b) is float and a == 0.0 and 0.0 < b < 1.0:
         raise ValueError("the derivative y·x**(y-1) with respect to the base x is infinite at 0 for 0 < y < 1")
-    d_a = 0.0 if type(b) is float and b == 0.0 else b * a ** (b - 1.0)
+    if type(b) is float:
+        d_a = 0.0 if b == 0.0 else b * a ** (b - 1.0)
+    elif _is_lanes(b):  # lane-wise, as on scalars (an infinite lane is reported by the lanes' check)
+        d_a = _np().where(b == 0.0, 0.0, b * a ** (b - 1.0))
+    else:
+        d_a = b * a ** (b - 1.0)
     return (d_a, _times_log(out, a))
 
 

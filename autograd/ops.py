@@ -40,6 +40,8 @@ def apply(op: str, *args: Value | float, param: float | None = None) -> Value:
         raise KeyError(f"no op named {op!r}; registered ops: {', '.join(sorted(RULES))}")
     if rule.arity != -1 and len(args) != rule.arity:
         raise TypeError(f"op {op!r} takes {rule.arity} argument(s), got {len(args)}")
+    if not args:
+        raise TypeError(f"op {op!r} takes any number of arguments but at least one, got none")
     if rule.has_param and param is None:
         raise TypeError(f"op {op!r} needs a param")
     if not rule.has_param and param is not None:
