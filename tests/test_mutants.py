@@ -203,10 +203,18 @@ def test_user_ops_numbers_become_floats_on_every_path(user_op: Callable[..., Cal
         lambda out, x, y: (np.float64(y), np.float64(x)),
         arity=2,
     )
+    # a numpy value with plain float derivatives: only the value needs converting (n-ary path too)
+    three_value_only = user_op(
+        "np_sum3_value_only",
+        lambda x, y, z: np.float64(x + y + z),
+        lambda out, x, y, z: (1.0, 2.0, 3.0),
+        arity=3,
+    )
     made = [
         (two(Value(2.0), Value(3.0)), (3.0, 2.0)),
         (two_tuple(Value(2.0), Value(3.0)), (3.0, 2.0)),
         (three(1.0, 2.0, 3.0), (1.0, 2.0, 3.0)),
+        (three_value_only(1.0, 2.0, 3.0), (1.0, 2.0, 3.0)),
     ]
     for node, want in made:
         assert type(node.data) is float
