@@ -533,7 +533,7 @@ def draw_chain(
         max_listed: List at most this many paths (the sum still covers all).
         color: Node fill, as in :func:`~viz.graph.draw_graph`.
         legend: Show what the colours mean (default yes); ``False`` hides it.
-        vmax: With ``color="grad"``, the |gradient| in full colour.
+        vmax: With ``color="grad"``, the absolute gradient in full colour.
         params: Leaves to draw as parameters.
         inputs: Leaves to draw as inputs, first and in this order.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.

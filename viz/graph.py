@@ -1551,8 +1551,8 @@ def draw_graph(
             over the lanes), ``"none"`` plain.
         legend: Show what the colours mean under the caption (default: whenever colour
             carries information); ``False`` hides it.
-        vmax: With ``color="grad"``, the |gradient| shown in full colour (default: the
-            largest |gradient| of a node that is not an output).
+        vmax: With ``color="grad"``, the absolute gradient shown in full colour (default: the
+            largest absolute gradient of a node that is not an output).
         names: Display names for pictures and captions: a mapping from a Value, a
             parameter's dotted name or a label to the name shown (e.g. ``"w¹₂₁"``), or a
             function of the Value returning the name (or None to keep it).
