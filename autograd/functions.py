@@ -234,47 +234,9 @@ def _powv_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
         d_a = 0.0 if b == 0.0 else b * a ** (b - 1.0)
     elif _is_lanes(b):  # lane-wise, as on scalars (an infinite lane is reported by the lanes' check)
         d_a = _np().where(b == 0.0, 0.0, b * a ** (b - 1.0))
-    else:  # Values (create_graph): one node, defined at a = b = 0 where a ** (b - 1) is not
-        from autograd.ops import apply
-
-        d_a = apply("powv_dbase", a, b)
+    else:
+        d_a = b * a ** (b - 1.0)
     return (d_a, _times_log(out, a))
-
-
-def _powv_dbase(a: float, b: float) -> float:
-    # b·a**(b-1): ∂(a**b)/∂a as a value of its own (0 where b = 0, as in PyTorch).
-    if b == 0.0:
-        return 0.0
-    if a == 0.0 and b < 1.0:
-        raise ValueError("the derivative y·x**(y-1) with respect to the base x is infinite at 0 for y < 1")
-    return b * _pow_value(a, b - 1.0)
-
-
-def _powv_dbase_lanes(a: Any, b: Any) -> Any:
-    np = _np()
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.where(b == 0.0, 0.0, b * np.where(a >= 0.0, a, np.nan) ** (b - 1.0))
-
-
-def _powv_dbase_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
-    # ∂/∂a = b(b-1)·a**(b-2), 0 at a = 0 where b is 0 or 1 (the value is then constant in a);
-    # ∂/∂b = a**(b-1)·(1 + b·log a), 0 where a = 0 and b > 1 (the value is 0 for all such b);
-    # elsewhere at a = 0 infinite or undefined: an error, which while a gradient's graph is
-    # built records nan instead, raising only if a gradient goes through it.
-    ad, bd = _data(a), _data(b)
-    if _is_lanes(a) or _is_lanes(b):  # numbers on lanes
-        np = _np()
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            d_a = np.where((ad == 0.0) & ((bd == 0.0) | (bd == 1.0)), 0.0, bd * (bd - 1.0) * ad ** (bd - 2.0))
-            d_b = np.where((ad == 0.0) & (bd > 1.0), 0.0, ad ** (bd - 1.0) * (1.0 + bd * np.log(ad)))
-        return (d_a, d_b)
-    if type(ad) is not float or type(bd) is not float:  # Values holding lanes: no lane-wise cases in a graph
-        if _np().any(ad == 0.0):
-            raise ValueError("the second derivatives of x**y at x = 0 on lanes are not built")
-        return (b * (b - 1.0) * a ** (b - 2.0), a ** (b - 1.0) * (1.0 + b * log(a)))
-    d_a = 0.0 if ad == 0.0 and bd in (0.0, 1.0) else b * (b - 1.0) * a ** (b - 2.0)
-    d_b = 0.0 if ad == 0.0 and bd > 1.0 else a ** (b - 1.0) * (1.0 + b * log(a))
-    return (d_a, d_b)
 
 
 # -- dot: Σ w_i·x_i (+ b) over interleaved parents -------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from autograd.errors import DomainError, _deferring, _expr, _undefined
+from autograd.errors import DomainError, _expr, _undefined
 from autograd.functions import _np, is_lanes
 from autograd.rules import Rule
 
@@ -72,18 +72,12 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
     if bad is not None:
         at = _at_lane(xs, bad)
         raise DomainError(f"{_expr(rule, at, param)} is undefined or overflows at lane {bad}")
-    local = tuple(local)
-    for i, d in enumerate(() if rule.finite_local else local):
-        values = d if type(d) is float else np.asarray(d, dtype=np.float64)
-        bad = _first_bad_lane(values)
-        if bad is None:
-            continue
-        if _deferring.get():  # building a gradient's graph: nan there, raising only if a gradient uses it
-            local = (*local[:i], np.where(np.isfinite(values), values, np.nan), *local[i + 1 :])
-            continue
-        at = _at_lane(xs, bad)
-        raise DomainError(f"{_expr(rule, at, param)}: local derivative is not finite at lane {bad}")
-    return out, local
+    for d in () if rule.finite_local else local:
+        bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
+        if bad is not None:
+            at = _at_lane(xs, bad)
+            raise DomainError(f"{_expr(rule, at, param)}: local derivative is not finite at lane {bad}")
+    return out, tuple(local)
 
 
 def sum_to(like: Any, g: Any) -> Any:

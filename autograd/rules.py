@@ -33,9 +33,6 @@ from autograd.functions import (
     _pow,
     _pow_local,
     _pow_value,
-    _powv_dbase,
-    _powv_dbase_lanes,
-    _powv_dbase_local,
     _powv_local,
     _rpow,
     _sigmoid,
@@ -210,17 +207,6 @@ for _rule in (
         _powv_local,
         lanes=lambda a, b: _np().where(a >= 0.0, a, _np().nan) ** b,
         symbol="**",
-        sample=(_POS, _WIDE),
-    ),
-    # ∂(a**b)/∂a as one node, for grad(create_graph=True): defined at a = b = 0, where the
-    # Value expression b·a**(b-1) would need 0**-1 (see functions._powv_local).
-    Rule(
-        "powv_dbase",
-        2,
-        _powv_dbase,
-        _powv_dbase_local,
-        lanes=_powv_dbase_lanes,
-        symbol="∂a(a**b)",
         sample=(_POS, _WIDE),
     ),
     Rule(
