@@ -1699,7 +1699,8 @@ def _draw_readable(g: _Graph, draw: Callable[..., Drawing], look: Style) -> Draw
             return best
     if best is not None:
         return best
-    assert refused is not None
+    if refused is None:  # no level was tried (a model without modules to collapse)
+        raise RuntimeError("collapse='auto' found no module level to draw")
     raise refused
 
 
