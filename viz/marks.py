@@ -67,6 +67,7 @@ class Marks:
     caption: str = ""
     show_ids: bool = False  # name unlabelled nodes by their id (v4), as captions that cite them do
     legend: str = ""  # an HTML table shown under the caption ("" for none)
+    notes: dict[int, str] = field(default_factory=dict)  # said after the op in a node's op cell
 
 
 def escape(text: str) -> str:
