@@ -32,7 +32,7 @@ import stat
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from autograd._files import write_atomic
+from autograd.files import write_atomic
 from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 __all__ = ["FORMAT", "MAX_BYTES", "VERSION", "ModelFileError", "from_config", "load", "save"]
