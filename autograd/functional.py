@@ -28,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.data import _to_data
-from autograd.engine import grad
-from autograd.functions import _np
-from autograd.ops import vsum
-from autograd.value import Value
+from autograd.core.data import _to_data
+from autograd.core.engine import grad
+from autograd.core.functions import _np
+from autograd.core.ops import vsum
+from autograd.core.value import Value
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from autograd import RULES, Value, define_op
-from autograd.rules import exp, unregister
+from autograd.core.rules import exp, unregister
 
 Fn = Callable[..., Any]
 
