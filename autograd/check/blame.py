@@ -99,7 +99,7 @@ class Culprit:
         lane = "" if self.lane is None else f" lane {self.lane}"
         if self.order == 1:
             what = f"local derivative ∂/∂input {self.argument}{lane}"
-            source = f"finite differences of {self.op!r}'s forward"
+            source = f"finite differences of the forward of {self.op!r}"
         elif self.second is None:
             what = f"local derivative ∂/∂input {self.argument}{lane} built as a graph (create_graph=True)"
             source = "the same rule on numbers"
@@ -107,12 +107,12 @@ class Culprit:
                 what += f" (the fused {self.via!r} node)"
         else:
             what = f"second derivative ∂²/∂input {self.argument}∂input {self.second}{lane} (create_graph=True)"
-            source = f"finite differences of {self.op!r}'s local derivative"
+            source = f"finite differences of the local derivative of {self.op!r}"
             if self.via:
                 what += f" (through the fused {self.via!r} node)"
             if self.numeric_from_forward:
-                source = f"second differences of {self.op!r}'s forward"
-        verb = "give" if source.startswith("finite") else "gives"
+                source = f"second differences of the forward of {self.op!r}"
+        verb = "gives" if source.startswith("the same") else "give"
         return (
             f"{name} = {self.call()}: {what} is {self.analytic:.12g}, {source} {verb} {self.numeric:.12g} "
             f"(abs error {self.abs_error:.3g})"

@@ -320,7 +320,14 @@ class _FunctionProblem(_Problem):
 
     def snippet(self) -> str:
         args = ", ".join(_source_number(x) for x in self.point.args(self.point.flat))
-        return f"{self.checker}({_function_text(self.f)}, {args})"
+        formula = f"  # {self.f}" if type(self.f).__name__ == "Expression" else ""
+        return f"{self.checker}({_function_text(self.f)}, {args}){formula}"
+
+    def graph(self) -> list[Value]:
+        inputs, outs = self.build()
+        for v, name in zip(inputs, self.point.names, strict=True):
+            v.label = name  # the check's own leaves, named as f names its arguments (for pictures)
+        return outs
 
     def build(self) -> tuple[list[Value], list[Value]]:
         inputs = [Value(x) for x in self.point.args(self.point.flat)]
@@ -389,7 +396,9 @@ class _GradientProblem(_Problem):
 
     def function_graph(self) -> list[Value]:
         """f's own graph at the point (second-order blame checks its nodes' create-graph rules)."""
-        inputs = [Value(x) for x in self.point.args(self.point.flat)]
+        inputs = [
+            Value(x, label=name) for x, name in zip(self.point.args(self.point.flat), self.point.names, strict=True)
+        ]
         return [self._scalar(inputs)]
 
     def scalar(self, flat: Sequence[float]) -> float:
