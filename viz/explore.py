@@ -46,9 +46,10 @@ from typing import Any
 from autograd import Value
 from viz.display import write_atomic
 from viz.explore_rules import js_rule_names, rules_js
-from viz.graph import ModuleLike, Names, _Graph, _op_text, _prepare, _roots
+from viz.marks import escape, op_text
 from viz.numbers import DEFAULT_DIGITS, check_digits
 from viz.pinned import _json, measure
+from viz.scene import ModuleLike, Names, Scene, as_roots, build_scene
 from viz.styles import Style, StyleName, get_style
 
 __all__ = ["DEFAULT_EXPLORE_NODES", "Explorer", "explore"]
@@ -79,27 +80,27 @@ class _Geometry:
 
 def _scene(
     root: Value, *, params: Iterable[Value], inputs: Iterable[Value], model: ModuleLike | None, names: Names | None
-) -> _Graph:
-    """The graph with roles and display names worked out (the pictures' scene)."""
-    (r,) = _roots(root)
-    return _prepare([r], params=params, inputs=inputs, model=model, names_=names)
+) -> Scene:
+    """The graph with roles and display names worked out: the pictures' scene (:mod:`viz.scene`)."""
+    (r,) = as_roots(root)
+    return build_scene([r], params=params, inputs=inputs, model=model, names_=names)
 
 
-def _cells(g: _Graph, i: int) -> list[tuple[str, str]]:
+def _cells(g: Scene, i: int) -> list[tuple[str, str]]:
     """A node's cells, top to bottom: ``(kind, text)`` with kind op, name, data or grad."""
     v = g.order[i]
-    cells = [("op", _op_text(v))] if v.op else []
+    cells = [("op", op_text(v))] if v.op else []
     if g.names[i]:
         cells.append(("name", g.names[i]))
     return [*cells, ("data", f"data {_WIDEST}"), ("grad", f"grad {_WIDEST}")]
 
 
 def _cell_html(kind: str, text: str) -> str:
-    body = html.escape(text)
+    body = escape(text)
     return f"<B>{body}</B>" if kind == "name" else body
 
 
-def _layout(g: _Graph, look: Style, rankdir: str) -> _Geometry:
+def _layout(g: Scene, look: Style, rankdir: str) -> _Geometry:
     """Lay the graph out once with graphviz at fixed cell sizes (wide enough for any number)."""
     cells = [_cells(g, i) for i in range(len(g.order))]
     texts = sorted({_cell_html(k, t) for c in cells for k, t in c})
@@ -186,7 +187,7 @@ def _number(x: Any) -> Any:
     return x if type(x) is float else [float(t) for t in x]
 
 
-def _readonly(g: _Graph, known: frozenset[str]) -> tuple[set[int], list[str]]:
+def _readonly(g: Scene, known: frozenset[str]) -> tuple[set[int], list[str]]:
     """Nodes the browser cannot recompute (an op without a JavaScript form, and everything after it)."""
     fixed: set[int] = set()
     unknown: list[str] = []
@@ -381,7 +382,7 @@ def explore(
             "role": g.roles[i],
             "leaf": v.is_leaf,
             "op": v.op,
-            "sym": _op_text(v) if v.op else "",
+            "sym": op_text(v) if v.op else "",
             "p": [g.idx(p) for p in v.parents],
             "q": v.param,
             "d": _number(v.data),
