@@ -1,6 +1,6 @@
 """The rule table's JavaScript form (viz/rules.js) agrees with Python's: every rule, in Chromium.
 
-For each entry of autograd.rules.RULES, at 50 points or more — the rule's sample intervals,
+For each entry of autograd.RULES, at 50 points or more — the rule's sample intervals,
 its kinks and the edges of its domain (0, ±tiny, −1 for log1p, 709.78 for exp, overflowing
 products …) — the value and every local derivative computed in the browser equal the ones
 ``autograd.apply`` records, to 1e-12 relative, and the browser refuses exactly where Python
@@ -15,8 +15,8 @@ from typing import Any
 
 from browser_support import needs_browser, open_page
 
-from autograd import DomainError, Value, apply
-from autograd.rules import _BUILTIN, RULES
+from autograd import RULES, DomainError, Value, apply
+from autograd.core.rules import _BUILTIN
 from viz.explore_rules import js_rule_names, rules_js
 
 REL = 1e-12
@@ -152,7 +152,7 @@ def test_every_rule_has_a_javascript_form() -> None:
     missing = sorted(set(RULES) & set(_BUILTIN) - js_rule_names())
     assert not missing, f"rules without a JavaScript form in viz/rules.js: {missing}"
     extra = sorted(js_rule_names() - set(_BUILTIN))
-    assert not extra, f"viz/rules.js has rules that autograd.rules.RULES does not: {extra}"
+    assert not extra, f"viz/rules.js has rules that autograd.RULES does not: {extra}"
 
 
 def test_every_rule_is_tried_at_fifty_points_or_more_with_refusals_among_them() -> None:

@@ -3,7 +3,7 @@
 :func:`explore` lays the graph out once (graphviz, at pinned cell sizes: nodes never move)
 and hands the browser everything it needs to compute: each node's op, parents and
 parameter, each leaf's number, and the rule table in JavaScript (``rules.js``, the same
-formulas as :mod:`autograd.rules`, checked against it in Chromium). The page then does, in
+formulas as :mod:`autograd.core.rules`, checked against it in Chromium). The page then does, in
 float64, what the engine does:
 
 - every leaf is an editable number (typed, arrow keys, or a slider whose range you set);

@@ -1,6 +1,6 @@
 """The rule table's JavaScript form (``rules.js``): where it is, and which ops it covers.
 
-``viz/rules.js`` holds, for every built-in entry of :data:`autograd.rules.RULES`, the same
+``viz/rules.js`` holds, for every built-in entry of :data:`autograd.RULES`, the same
 forward function and local derivatives in JavaScript, with the same domain refusals and
 messages; the explorer (:mod:`viz.explore`) computes in the browser with it. An op it does
 not cover (a user's :func:`autograd.define_op`) makes the explorer's nodes downstream of it

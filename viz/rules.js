@@ -1,5 +1,5 @@
 /* chainrule's rule table in JavaScript: each primitive's forward value and local derivatives,
-   the same formulas as autograd/rules.py (and autograd/functions.py's careful forwards), in
+   the same formulas as autograd/core/rules.py (and autograd/core/functions.py's careful forwards), in
    float64, with the same domain refusals and the same words.
 
    This file is the one JavaScript form of the table: the explorer's script (explore.js) is
@@ -9,7 +9,7 @@
    Each entry: {arity, param, forward(xs, p), local(out, xs, p)}; `xs` is an array of numbers,
    `p` the op's constant parameter (or null). A refusal is thrown as an Undefined with the
    reason Python's DomainError gives after "is undefined: ". evaluate() runs an op as
-   autograd/record.py records it: forward, local derivatives, then the finiteness checks. */
+   autograd/core/record.py records it: forward, local derivatives, then the finiteness checks. */
 var RULES = (function () {
   "use strict";
 
@@ -201,7 +201,7 @@ var RULES = (function () {
 
   var SYMBOLS = {add: "+", sub: "-", mul: "*", div: "/", powv: "**"};
 
-  /* How autograd/errors.py writes an op applied to its arguments: "log(-0.3)", "(-1.0) ** 0.5". */
+  /* How autograd/core/errors.py writes an op applied to its arguments: "log(-0.3)", "(-1.0) ** 0.5". */
   function expr(name, xs, p) {
     if (SYMBOLS[name] && xs.length === 2) {
       var a = repr(xs[0]), b = repr(xs[1]);
@@ -217,7 +217,7 @@ var RULES = (function () {
     return name + "(" + args + ")";
   }
 
-  /* One op, as autograd/record.py records it: {out, local} or {error: "log(-0.3) is undefined: needs x > 0"}. */
+  /* One op, as autograd/core/record.py records it: {out, local} or {error: "log(-0.3) is undefined: needs x > 0"}. */
   function evaluate(name, xs, p) {
     var r = table[name];
     if (p === undefined) { p = null; }
