@@ -395,8 +395,15 @@ class _Style:
     hot: set[tuple[int, int]] = field(default_factory=set)  # highlighted (child, slot) edges
     dim_others: bool = False  # grey every edge not in `hot`
     caption: str = ""
-    show_ids: bool = False  # name unlabelled nodes by their id (v4), as captions that cite them do
+    show_ids: bool | frozenset[int] = (
+        False  # name unlabelled nodes (all, or these) by their id (v4), as captions citing them do
+    )
     legend: str = ""  # an HTML table shown under the caption ("" for none)
+
+
+def _shows_id(style: _Style, i: int) -> bool:
+    """Whether node ``i``, when unlabelled, shows its id."""
+    return i in style.show_ids if isinstance(style.show_ids, frozenset) else style.show_ids
 
 
 def _lines(text: str) -> str:
@@ -926,7 +933,7 @@ def _emit(
                 box_rows[b] = _box_rows(g, b, members[b], outputs, digits, lanes_shown)
                 sizes[f"m{b}"] = stacked_sizes[f"m{b}"] = _box_size(box_rows[b], font)
             continue
-        name = g.names[i] or (g.vid(i) if style.show_ids else "")
+        name = g.names[i] or (g.vid(i) if _shows_id(style, i) else "")
         texts = _value_cells(name, style.data[i], style.grad[i], _op_text(v) if inline and not v.is_leaf else "")
         sizes[g.vid(i)] = _cells_size(texts, font)
         stacked_sizes[g.vid(i)] = _box_size(texts, font)
@@ -1005,7 +1012,7 @@ def _emit(
         holder = owner_container(g.owner[i])
         c = container(holder)
         vid = g.vid(i)
-        name = g.names[i] or (g.vid(i) if style.show_ids else "")
+        name = g.names[i] or (g.vid(i) if _shows_id(style, i) else "")
         c.node(
             vid,
             label=_value_label(
