@@ -33,7 +33,8 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from autograd._files import write_atomic
-from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
+from nn.module import Module
 
 __all__ = ["FORMAT", "MAX_BYTES", "VERSION", "ModelFileError", "from_config", "load", "save"]
 

@@ -34,8 +34,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from autograd import DomainError, Value, no_grad, vsum
-from nn.losses import LOSSES, LossSpec, l2_penalty
-from nn.module import Module, _matrix, make_rng
+from nn.init import make_rng
+from nn.inputs import as_matrix
+from nn.losses import l2_penalty
+from nn.metrics import LOSSES, LossSpec
+from nn.module import Module
 from nn.optim import Optimizer
 
 __all__ = ["LANES_FROM", "Callback", "History", "fit", "predict"]
@@ -101,7 +104,7 @@ def _resolve_loss(loss: str | LossFn) -> tuple[LossFn, LossSpec | None]:
 
 def _inputs(data: ArrayLike, nin: int) -> NDArray[np.float64]:
     """``X`` as a float64 array of shape (samples, nin), with errors naming the problem."""
-    return _matrix(data, nin, "X")
+    return as_matrix(data, nin, "X")
 
 
 def _targets(y: ArrayLike, n: int, nout: int, spec: LossSpec | None) -> NDArray[Any]:
@@ -175,7 +178,7 @@ def fit(
         X: Inputs, shape ``(n, model.nin)`` (``(n,)`` when the model has one input).
         y: Targets: shape ``(n,)`` for one output (or class indices for
             ``"cross_entropy"``), ``(n, model.nout)`` for several outputs.
-        loss: A name from :data:`nn.losses.LOSSES` (``"mse"``, ``"squared_error"``,
+        loss: A name from :data:`nn.metrics.LOSSES` (``"mse"``, ``"squared_error"``,
             ``"sum_of_squares"``, ``"binary_cross_entropy"``,
             ``"binary_cross_entropy_with_logits"``, ``"cross_entropy"``, ``"hinge"``)
             or any function ``(output, target) -> Value`` for one sample.

@@ -22,7 +22,8 @@ inline in Jupyter as SVG scaled to the column, or as DOT text with an install hi
 when graphviz's ``dot`` program is missing. ``dot`` always runs with a timeout.
 """
 
-from viz.chain import Caption, ChainDrawing, chain_caption, draw_chain
+from viz.caption import Caption, chain_caption
+from viz.chain import ChainDrawing, draw_chain
 from viz.display import DEFAULT_TIMEOUT, INSTALL_HINT, DotError, DotNotFoundError, DotTimeoutError, Drawing
 from viz.graph import ROLE_COLORS, GraphTooLargeError, LargeGraphWarning, ModuleLike, draw_graph
 from viz.numbers import fixed, fixed_lanes, format_lanes, format_number, short, short_lanes
