@@ -36,6 +36,7 @@ from autograd.gradcheck import (
     gradgradcheck,
 )
 from autograd.ops import apply, define_op, dot, vsum
+from autograd.replay import GuardError, Program, ReplayMismatchError, TraceError, compile
 from autograd.rules import RULES, Rule, is_lanes
 from autograd.value import Value
 
@@ -50,12 +51,17 @@ __all__ = [
     "GradcheckEntry",
     "GradcheckError",
     "GradcheckResult",
+    "GuardError",
+    "Program",
+    "ReplayMismatchError",
     "Rule",
     "TooManyPathsError",
+    "TraceError",
     "Value",
     "apply",
     "backward",
     "chain_summary",
+    "compile",
     "count_paths",
     "define_op",
     "derivative_chains",

@@ -15,7 +15,7 @@ the eager engine, which raises its :class:`~autograd.DomainError` naming the op;
 ``check=True`` compares the first calls with the eager engine.
 """
 
-from autograd.replay.program import CHECK_CALLS, MAX_TRACES, GuardError, Program, ReplayMismatch, compile
+from autograd.replay.program import CHECK_CALLS, MAX_TRACES, GuardError, Program, ReplayMismatchError, compile
 from autograd.replay.trace import TraceError
 
-__all__ = ["CHECK_CALLS", "MAX_TRACES", "GuardError", "Program", "ReplayMismatch", "TraceError", "compile"]
+__all__ = ["CHECK_CALLS", "MAX_TRACES", "GuardError", "Program", "ReplayMismatchError", "TraceError", "compile"]

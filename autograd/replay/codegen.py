@@ -18,6 +18,7 @@ numbers, operators and a few keywords (:func:`audit`).
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any
 
@@ -33,7 +34,7 @@ PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanes
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
-    | {"D", "V", "G", "b", "h", "None"}
+    | {"D", "V", "G", "Z", "b", "map", "tuple", "None"}
 )
 _GENERATED = re.compile(r"[a-zA-Z]\d+")
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_ .,()\[\]=+\-*/<>:!\n]*")
@@ -92,20 +93,27 @@ def generate(tape: Tape, guards: list[Guard], grads: bool) -> tuple[str, dict[st
     w = Writer()
     segments = loops.plan(tape)
     slot = {v: s for s, v in enumerate([*tape.leaves, *tape.nodes])}
-    guard_slots = [slot[v] for g in guards for v in ((g.left, g.right) if g.kind == "compare" else (g.left,))
-                   if not isinstance(v, float) and v is not None]
+    guard_slots = [
+        slot[v]
+        for g in guards
+        for v in ((g.left, g.right) if g.kind == "compare" else (g.left,))
+        if not isinstance(v, float) and v is not None
+    ]
     names = loops.homes(tape, segments, guard_slots)
     nl = names.n_leaves
     if tape.n_args:
         w.emit(f"{', '.join(names.value(s) for s in range(tape.n_args))}, = A")
-    for s in range(tape.n_args, nl):
-        obj = w.bind(tape.leaves[s], "O")
-        w.emit(f"{names.value(s)} = {obj}._data")
-        n = tape.lanes[s]
-        if n is None:
-            w.emit(f"if type({names.value(s)}) is not float: return -1")
-        else:
-            w.emit(f"if type({names.value(s)}) is float or len({names.value(s)}) != {n}: return -1")
+    if tape.n_args < nl:  # the Values the function reads: their numbers now, of the traced kinds
+        free = range(tape.n_args, nl)
+        objects = w.bind(tuple(tape.leaves[tape.n_args :]), "O")
+        getter = w.bind(operator.attrgetter("_data"), "F")
+        kinds = w.bind(tuple(float if tape.lanes[s] is None else _ndarray() for s in free), "O")
+        w.emit(f"{', '.join(names.value(s) for s in free)}, = Z = tuple(map({getter}, {objects}))")
+        w.emit(f"if tuple(map(type, Z)) != {kinds}: return -1")
+        for s in free:
+            n = tape.lanes[s]
+            if n is not None:
+                w.emit(f"if len({names.value(s)}) != {n}: return -1")
     w.emit("K = 0.0")
     reverse: list[str] = []
     assigned: set[int] = set()
@@ -192,3 +200,9 @@ def _as_lanes(out: Any) -> Any:
 
     arr = numpy.asarray(out, dtype=numpy.float64)
     return float(arr) if arr.ndim == 0 else arr
+
+
+def _ndarray() -> type:
+    import numpy
+
+    return numpy.ndarray

@@ -57,7 +57,8 @@ def _signatures(tape: Tape) -> list[int]:
     out: list[int] = []
     emit = out.append
     plain = not any(n is not None for n in tape.lanes)
-    for j, (rule, param, first, parents) in enumerate(zip(tape.rules, tape.params, tape.in_first, tape.parents)):
+    rows = zip(tape.rules, tape.params, tape.in_first, tape.parents, strict=True)
+    for j, (rule, param, first, parents) in enumerate(rows):
         d = -nl - j - 1
         if len(parents) == 2:
             a, b = parents
@@ -153,8 +154,8 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes
     for j, parents in enumerate(tape.parents):
         mine = owner.get(nl + j)
         for s in parents:
-            k = owner.get(s)
-            if k is not None and k != mine:
+            theirs = owner.get(s)
+            if theirs is not None and theirs != mine:
                 external.setdefault(s, set()).add(nl + j)
     for s in [*tape.outputs, *guard_slots]:
         if s in owner:

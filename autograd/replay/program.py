@@ -6,11 +6,10 @@ import builtins
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from autograd.data import _to_data
 from autograd.engine import grad as _grad
-from autograd.errors import DomainError
 from autograd.functions import _np
 from autograd.grad_mode import enable_grad
 from autograd.replay import codegen
@@ -19,7 +18,7 @@ from autograd.replay.trace import Guard, TraceError, trace
 from autograd.rules import RULES, Rule
 from autograd.value import Value
 
-__all__ = ["GuardError", "Program", "ReplayMismatch", "compile"]
+__all__ = ["GuardError", "Program", "ReplayMismatchError", "compile"]
 
 #: How many calls ``check=True`` compares with the eager engine.
 CHECK_CALLS = 3
@@ -32,7 +31,7 @@ class GuardError(RuntimeError):
     """A strict program was called with numbers that take another path through the function."""
 
 
-class ReplayMismatch(RuntimeError):
+class ReplayMismatchError(RuntimeError):
     """``check=True`` found a replay that differs from the eager engine (a bug: please report it)."""
 
 
@@ -161,7 +160,7 @@ class Program:
                 self._last = entry
                 if self.check and self.calls <= CHECK_CALLS:
                     self._compare(data, grads, result)
-                return result
+                return cast(tuple[tuple[Any, ...], tuple[Any, ...]], result)
         if failed and self.strict:
             entry, k = failed[0]
             raise GuardError(
@@ -199,9 +198,7 @@ class Program:
         if isinstance(result, (tuple, list)) and result and all(isinstance(v, Value) for v in result):
             self._single = False
             return list(result)
-        raise TraceError(
-            f"{_fname(self.fn)} must return a Value or a tuple of Values, got {type(result).__name__}"
-        )
+        raise TraceError(f"{_fname(self.fn)} must return a Value or a tuple of Values, got {type(result).__name__}")
 
     def _gradients(self, outputs: list[Value], wrt: list[Value]) -> tuple[Any, ...]:
         first = outputs[0]
@@ -255,7 +252,7 @@ class Program:
         for what, got, want in (("output", result[0], expected[0]), ("gradient", result[1], expected[1])):
             for i, (a, b) in enumerate(zip(got, want, strict=True)):
                 if not _close(a, b):
-                    raise ReplayMismatch(
+                    raise ReplayMismatchError(
                         f"check=True: the compiled {what} {i} of {_fname(self.fn)} is {_short(a)}, "
                         f"the eager engine's {_short(b)}"
                     )
@@ -289,7 +286,7 @@ def _argument(x: Any, i: int) -> Any:
     return _to_data(x, f"argument {i}")
 
 
-def compile(  # noqa: A001 - the name users look for (as torch.compile)
+def compile(
     fn: Callable[..., Any],
     *,
     params: Sequence[Value] = (),
@@ -308,7 +305,7 @@ def compile(  # noqa: A001 - the name users look for (as torch.compile)
         strict: Raise :class:`GuardError` instead of retracing when a call takes another
             path through ``fn`` (a comparison or a ``.data`` read comes out differently).
         check: Compare the first calls' replays with the eager engine (raises
-            :class:`ReplayMismatch` on a difference beyond 1e-12).
+            :class:`ReplayMismatchError` on a difference beyond 1e-12).
 
     Returns:
         A :class:`Program`: ``prog(*numbers)`` gives ``(value, gradients)``,

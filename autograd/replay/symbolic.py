@@ -21,6 +21,7 @@ name or other user text ever reaches it.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dis
 import math
 import types
@@ -87,10 +88,8 @@ def is_pure(fn: Callable[..., Any]) -> bool:
     except (KeyError, TypeError):
         pass
     pure = isinstance(fn, types.FunctionType) and _function_is_pure(fn, 0)
-    try:
+    with contextlib.suppress(TypeError):  # an unhashable callable is checked again next time
         _pure_cache[fn] = pure
-    except TypeError:  # pragma: no cover - functions are hashable
-        pass
     return pure
 
 

@@ -97,10 +97,10 @@ def build(outputs: Sequence[Value], extra: Sequence[Value], args: Sequence[Value
     base = len(leaves)
     for j, v in enumerate(nodes):
         slot[v] = base + j
-    lanes: list[int | None] = [None if type(v._data) is float else len(v._data) for v in leaves]
+    lanes: list[int | None] = [_lane_count(v) for v in leaves]
     any_lanes = any(n is not None for n in lanes)
     if any_lanes:
-        lanes.extend(None if type(v._data) is float else len(v._data) for v in nodes)
+        lanes.extend(_lane_count(v) for v in nodes)
         local_lanes = [tuple(type(d) is not float for d in v.local_grads) for v in nodes]
     else:
         lanes.extend([None] * len(nodes))
@@ -128,6 +128,11 @@ def build(outputs: Sequence[Value], extra: Sequence[Value], args: Sequence[Value
         wanted=[slot[v] for v in [*args, *params]],
         in_first=[v in first for v in nodes],
     )
+
+
+def _lane_count(v: Value) -> int | None:
+    data: Any = v._data
+    return None if type(data) is float else len(data)
 
 
 def _rules(nodes: list[Value]) -> list[Rule]:
