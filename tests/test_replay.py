@@ -23,8 +23,8 @@ from autograd import (
     grad,
     no_grad,
 )
+from autograd.core.rules import _BUILTIN, Rule
 from autograd.replay import codegen
-from autograd.rules import _BUILTIN, Rule
 
 SCALAR_RULES = sorted(_BUILTIN)
 

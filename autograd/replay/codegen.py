@@ -189,7 +189,7 @@ def contribution(d: str | float, g: str, lanes: bool, to_scalar: bool) -> str | 
 
 
 def _builtin(name: str) -> bool:
-    from autograd.rules import _BUILTIN
+    from autograd.core.rules import _BUILTIN
 
     return name in _BUILTIN
 

@@ -8,15 +8,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from autograd.data import _to_data
-from autograd.engine import grad as _grad
-from autograd.functions import _np
-from autograd.grad_mode import enable_grad
+from autograd.core.data import _to_data
+from autograd.core.engine import grad as _grad
+from autograd.core.functions import _np
+from autograd.core.grad_mode import enable_grad
+from autograd.core.rules import RULES, Rule
+from autograd.core.value import Value
 from autograd.replay import codegen
 from autograd.replay.tape import Tape, build
 from autograd.replay.trace import Guard, TraceError, trace
-from autograd.rules import RULES, Rule
-from autograd.value import Value
 
 __all__ = ["GuardError", "Program", "ReplayMismatchError", "compile"]
 

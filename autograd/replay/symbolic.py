@@ -28,7 +28,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from autograd import functions
+from autograd.core import functions
 
 __all__ = ["NotSymbolic", "Sym", "is_pure", "number", "symbolic"]
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.rules import Rule
-from autograd.value import Value
+from autograd.core.rules import Rule
+from autograd.core.value import Value
 
 __all__ = ["Tape", "build"]
 
@@ -136,7 +136,7 @@ def _lane_count(v: Value) -> int | None:
 
 
 def _rules(nodes: list[Value]) -> list[Rule]:
-    from autograd.rules import RULES
+    from autograd.core.rules import RULES
 
     found: dict[str, Rule] = {}
     out: list[Rule] = []

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.grad_mode import _GradMode, enable_grad
-from autograd.value import Value
+from autograd.core.grad_mode import _GradMode, enable_grad
+from autograd.core.value import Value
 
 __all__ = ["Guard", "Trace", "TraceError", "trace"]
 
