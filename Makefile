@@ -88,7 +88,7 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet -e '.[torch]' \
 		|| echo "note: PyTorch is not installed; the benchmark skips the PyTorch comparison"
-	$(PY) benchmarks/bench.py
+	$(PY) -m benchmarks
 
 # JupyterLab on the notebooks, with the project's kernel.
 lab: $(STAMP) $(KERNEL)

@@ -26,10 +26,11 @@ True
 
 from nn import quick
 from nn.data import circles, moons, spirals, xor
+from nn.inputs import to_lanes
 from nn.interop import to_torch
 from nn.io import ModelFileError, from_config, load, save
+from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.losses import (
-    LOSSES,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -40,7 +41,8 @@ from nn.losses import (
     squared_error,
     sum_of_squares,
 )
-from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron, to_lanes
+from nn.metrics import LOSSES
+from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
 from nn.train import LANES_FROM, Callback, History, fit, predict
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from nn.module import MLP, Layer, Module, Neuron
+from nn.layers import MLP, Layer, Neuron
+from nn.module import Module
 
 if TYPE_CHECKING:
     import torch

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -37,8 +36,6 @@ from numpy.typing import NDArray
 from autograd import Value, dot, vsum
 
 __all__ = [
-    "LOSSES",
-    "LossSpec",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
@@ -355,109 +352,3 @@ def l2_penalty(params: Sequence[Value], alpha: float) -> Value:
     if not ps:
         raise ValueError("l2_penalty needs at least one parameter")
     return a * dot(ps, ps)
-
-
-# -- what fit needs to know about each loss ------------------------------------------------
-
-
-def _single(output: Output) -> Value | None:
-    if isinstance(output, Value):
-        return output
-    return output[0] if len(output) == 1 else None
-
-
-def _number(target: Target) -> float | None:
-    return float(target) if isinstance(target, (int, float)) else None
-
-
-def _sign_correct(output: Output, target: Target) -> bool:
-    y, t = _single(output), _number(target)
-    return y is not None and t is not None and y.data * t > 0.0
-
-
-def _probability_correct(output: Output, target: Target) -> bool:
-    p, t = _single(output), _number(target)
-    return p is not None and t is not None and (p.data > 0.5) == (t > 0.5)
-
-
-def _logit_correct(output: Output, target: Target) -> bool:
-    z, t = _single(output), _number(target)
-    return z is not None and t is not None and (z.data > 0.0) == (t > 0.5)
-
-
-def _argmax_correct(output: Output, target: Target) -> bool:
-    t = _number(target)
-    if isinstance(output, Value) or t is None:
-        return False
-    scores = [o.data for o in output]
-    return scores.index(max(scores)) == t
-
-
-# The same, counting the correct samples among lanes (``target``: one value per lane).
-
-
-def _sign_hits(output: Output, target: Any) -> int:
-    y = _single(output)
-    return 0 if y is None else int(np.count_nonzero(np.multiply(y.data, target) > 0.0))
-
-
-def _probability_hits(output: Output, target: Any) -> int:
-    p = _single(output)
-    return 0 if p is None else int(np.count_nonzero(np.greater(p.data, 0.5) == np.greater(target, 0.5)))
-
-
-def _logit_hits(output: Output, target: Any) -> int:
-    z = _single(output)
-    return 0 if z is None else int(np.count_nonzero(np.greater(z.data, 0.0) == np.greater(target, 0.5)))
-
-
-def _argmax_hits(output: Output, target: Any) -> int:
-    if isinstance(output, Value):
-        return 0
-    scores = np.broadcast_arrays(*[o.data for o in output], target)[:-1]
-    return int(np.count_nonzero(np.argmax(scores, axis=0) == target))
-
-
-@dataclass(frozen=True)
-class LossSpec:
-    """A loss known to :func:`nn.fit` by name.
-
-    Attributes:
-        name: The name ``fit(loss=...)`` accepts.
-        fn: ``fn(output, target) -> Value`` for one sample, or lane by lane for lanes.
-        targets: What the targets must be: ``"real"`` (any numbers, one per output),
-            ``"probability"`` (0 ≤ t ≤ 1, one output), ``"sign"`` (−1 or +1, one
-            output) or ``"class"`` (an integer class index, several outputs).
-        correct: ``correct(output, target) -> bool`` for the accuracy, or None for
-            a regression loss.
-        hits: ``hits(output, target) -> int``: the number of samples classified
-            correctly, for outputs holding lanes and one target per lane (None for a
-            regression loss).
-    """
-
-    name: str
-    fn: Callable[..., Value]
-    targets: str
-    correct: Callable[[Output, Target], bool] | None = None
-    hits: Callable[[Output, Any], int] | None = None
-
-
-#: The losses ``fit(loss="name")`` accepts.
-LOSSES: dict[str, LossSpec] = {
-    spec.name: spec
-    for spec in (
-        LossSpec("squared_error", squared_error, "real"),
-        LossSpec("sum_of_squares", sum_of_squares, "real"),
-        LossSpec("mse", mse, "real"),
-        LossSpec("binary_cross_entropy", binary_cross_entropy, "probability", _probability_correct, _probability_hits),
-        LossSpec(
-            "binary_cross_entropy_with_logits",
-            binary_cross_entropy_with_logits,
-            "probability",
-            _logit_correct,
-            _logit_hits,
-        ),
-        LossSpec("cross_entropy", cross_entropy, "class", _argmax_correct, _argmax_hits),
-        LossSpec("hinge", hinge, "sign", _sign_correct, _sign_hits),
-    )
-}

@@ -29,8 +29,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from autograd import TooManyPathsError, Value
 from autograd import derivative_chains as graph_paths
+from nn.init import Seed
+from nn.layers import MLP
 from nn.losses import sum_of_squares
-from nn.module import MLP, Module, Seed
+from nn.module import Module
 from nn.optim import SGD
 from nn.train import History, fit
 from nn.train import predict as predict_rows

@@ -1,27 +1,10 @@
 """The gradcheck section of the benchmark harness runs (tiny MLPs; `make bench` measures speed, never asserted)."""
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
-import pytest
-
 from autograd import gradgradcheck
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
-
-
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("chainrule_bench_gradcheck", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmarks import gradcheck as bench
 
 
-def test_gradcheck_section_reports_every_figure(bench: ModuleType) -> None:
+def test_gradcheck_section_reports_every_figure() -> None:
     result = bench.gradcheck_section(True, {7: (1, [2, 1]), 9: (2, [2, 1])})
     for n in (7, 9):
         for key in ("gradcheck_full_s", "gradcheck_fast_s", "gradgradcheck_full_s", "gradgradcheck_fast_s"):
@@ -30,7 +13,7 @@ def test_gradcheck_section_reports_every_figure(bench: ModuleType) -> None:
     assert result["gradgradcheck_speedup_full_7"] > 0
 
 
-def test_the_benchmarked_mlp_loss_has_the_stated_size_and_passes(bench: ModuleType) -> None:
+def test_the_benchmarked_mlp_loss_has_the_stated_size_and_passes() -> None:
     nin, sizes = bench.GRADCHECK_MLPS[33]
     assert (nin + 1) * sizes[0] + (sizes[0] + 1) * sizes[1] == 33
     nin, sizes = bench.GRADCHECK_MLPS[500]
