@@ -24,6 +24,7 @@ from viz.caption import (
     latex_text,
     picture_numbers,
 )
+from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import DEFAULT_MAX_NODES, Options, emit
 from viz.marks import Color, Marks, fills, legend_table
@@ -60,6 +61,7 @@ def draw_chain(
     color: Color = "role",
     legend: bool | None = None,
     vmax: float | None = None,
+    scale: Scale = "auto",
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
@@ -98,6 +100,10 @@ def draw_chain(
         color: Node fill, as in :func:`~viz.graph.draw_graph`.
         legend: Show what the colours mean (default yes); ``False`` hides it.
         vmax: With ``color="grad"``, the absolute gradient in full colour.
+        scale: With ``color="grad"``: ``"auto"`` (the default) colours by log-magnitude
+            when the gradients span more than 2 decades (vanishing or exploding gradients),
+            else linearly; ``"linear"`` or ``"log"`` force one. The legend gives the scale
+            and its range (:mod:`viz.colour`).
         params: Leaves to draw as parameters.
         inputs: Leaves to draw as inputs, first and in this order.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
@@ -133,6 +139,7 @@ def draw_chain(
         ops=ops,
         color=color,
         vmax=vmax,
+        scale=scale,
         legend=legend,
         graph_attr=graph_attr,
         node_attr=node_attr,
@@ -173,7 +180,7 @@ def draw_chain(
     drawn = Marks(
         data=[format_lanes(v.data, digits, shown) for v in g.order],
         grad=[format_lanes(x, digits, shown) for x in grads],
-        fill=fills(g, options.color, grads, look, options.vmax),
+        fill=fills(g, options.color, grads, look, options.vmax, options.scale),
         emphasis=on_path,
         edge_labels={(i, k): _edge_label(g.order[i].local_grads[k], edge_digits, digits, shown) for i, k in hot},
         hot=hot,
@@ -189,6 +196,7 @@ def draw_chain(
             look,
             digits=digits,
             vmax=options.vmax,
+            scale=options.scale,
             hot=f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else "",
             collapse=options.collapse,
         )
