@@ -32,7 +32,7 @@ points near a rule's kinks or poles are filtered out with a margin, never dodged
 offset literals.
 
 The :class:`Expression` the strategy draws (its evaluation and its Python text) is in
-``autograd._expressions``, which does not need hypothesis; import it from here.
+``autograd.check.expressions``, which does not need hypothesis; import it from here.
 """
 
 from __future__ import annotations
@@ -50,11 +50,11 @@ except ImportError as exc:  # pragma: no cover - exercised only without the dev 
         "autograd.testing needs hypothesis: pip install 'chainrule[dev]' (or pip install hypothesis)"
     ) from exc
 
-from autograd._expressions import Expression, Step, _show
-from autograd.engine import grad
-from autograd.gradcheck import GradcheckError
-from autograd.rules import RULES, Rule, _np, is_lanes
-from autograd.value import DomainError, Value, no_grad
+from autograd.check.expressions import Expression, Step, _show
+from autograd.check.gradcheck import GradcheckError
+from autograd.core.engine import grad
+from autograd.core.rules import RULES, Rule, _np, is_lanes
+from autograd.core.value import DomainError, Value, no_grad
 
 __all__ = [
     "PROFILE_CI",
@@ -201,12 +201,13 @@ def op_inputs(draw: Any, rule: Rule | str, *, margin: float = 1e-3) -> tuple[tup
     params = _params(r)
     n = len(r.sample) if r.arity == -1 else r.arity
     intervals = [r.sample[min(i, len(r.sample) - 1)] for i in range(n)]
-    xs = tuple(draw(safe_floats(lo, hi, avoid=r.kinks, margin=margin)) for lo, hi in intervals)
     param = draw(st.sampled_from(params)) if r.has_param else None
+    kinks = r.kinks_at(param)
+    xs = tuple(draw(safe_floats(lo, hi, avoid=kinks, margin=margin)) for lo, hi in intervals)
     return xs, param
 
 
-# -- random expressions (the Expression they draw: autograd._expressions) -------------------
+# -- random expressions (the Expression they draw: autograd.check.expressions) -------------------
 
 
 def _valid(expr: Expression, margin: float) -> bool:
@@ -219,8 +220,8 @@ def _valid(expr: Expression, margin: float) -> bool:
     for step in expr.steps:
         if step[0] == "into":
             continue
-        r = RULES[step[0]]
-        if r.kinks and any(_distance(nodes[i], r.kinks) < margin for i in step[1]):
+        kinks = RULES[step[0]].kinks_at(step[2] if len(step) > 2 else None)
+        if kinks and any(_distance(nodes[i], kinks) < margin for i in step[1]):
             return False
     return all(_distance(n, (0.0,)) < math.inf for n in nodes)  # finite everywhere
 

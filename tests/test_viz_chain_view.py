@@ -41,29 +41,34 @@ def test_a_networks_chain_shows_its_paths_with_every_factor(sizes: list[int], mi
     w = model.layers[0].neurons[1].w[0]
     drawing = viz.draw_chain(loss, w, model=model, names={w: "w¹₂₁"})
     assert drawing.view == "paths"
-    assert drawing.text_px is not None and drawing.text_px >= min_px
+    assert drawing.text_px is not None
+    assert drawing.text_px >= min_px
     src = drawing.source
     labels = set(_edge_labels(src))
     factors = _caption_factors(drawing.caption)
-    assert factors and factors <= labels, factors - labels  # every factor of the caption is on an edge
+    assert factors
+    assert factors <= labels, factors - labels  # every factor of the caption is on an edge
     # Only the Values on the paths are drawn: one node each, each Σ w·x saying how many inputs it left out.
     summary = chain_summary(loss, w)
     on_paths = {id(e.edge.child) for e in summary.edges} | {id(e.edge.parent) for e in summary.edges}
     assert len(re.findall(r"^\tv\d+ \[", src, flags=re.MULTILINE)) == len(on_paths) == drawing.node_count
     n = sizes[0]
     assert src.count(f"Σ w·x (+{2 * n} inputs)") == n  # the next layer's neurons: n weights, n − 1 inputs, b
-    assert "Drawn: the" in src and "view=&#x27;graph&#x27; draws" in src  # the picture says what it shows
+    assert "Drawn: the" in src  # the picture says what it shows
+    assert "view=&#x27;graph&#x27; draws" in src
     assert "w¹₂₁" in src
 
 
 def test_the_whole_graph_when_it_reads_or_when_asked() -> None:
     e, w1, w2, b = seed_neuron()
     small = viz.draw_chain(e, w1, params=[w1, w2, b])
-    assert small.view == "graph" and "Drawn: the" not in small.source  # the seed's neuron reads whole
+    assert small.view == "graph"  # the seed's neuron reads whole
+    assert "Drawn: the" not in small.source
     model, loss, _ = mlp_loss([4, 4, 1])
     w = model.layers[0].neurons[1].w[0]
     whole = viz.draw_chain(loss, w, view="graph", collapse=None, max_nodes=100)
-    assert whole.view == "graph" and whole.node_count == 59
+    assert whole.view == "graph"
+    assert whole.node_count == 59
     assert viz.draw_chain(e, w1, view="paths").view == "paths"
     with pytest.raises(ValueError, match="view must be 'auto', 'graph' or 'paths'"):
         viz.draw_chain(e, w1, view="nodes")  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ The chain rule's picture from the seeds: every path from the output down to the 
 is highlighted, each of its edges labelled with its local derivative, and the caption
 (:mod:`viz.caption`) multiplies the factors along each path and adds the paths up::
 
-    ∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276
+    ∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276
 """
 
 from __future__ import annotations
@@ -15,12 +15,22 @@ from typing import Any, Literal
 
 from autograd import Value, chain_summary
 from autograd.chains import DEFAULT_PATH_LIMIT, EdgeSummary
-from viz.caption import Caption, Factors, Naming, caption_for, chain_caption, check_values, latex_text
+from viz.caption import (
+    Caption,
+    Factors,
+    Naming,
+    caption_for,
+    chain_caption,
+    check_values,
+    latex_text,
+    picture_numbers,
+)
+from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import CHAIN_WALK, DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
 from viz.fit import READABLE_PX, auto_collapse, display_name, draw_readable
 from viz.marks import Color, Marks, fills, legend_table
-from viz.numbers import DEFAULT_SHOWN, format_lanes
+from viz.numbers import DEFAULT_SHOWN, format_lanes, is_lanes
 from viz.scene import ModuleLike, Names, Scene, build_scene
 from viz.styles import Style
 
@@ -62,6 +72,8 @@ def draw_chain(
     color: Color = "role",
     legend: bool | None = None,
     vmax: float | None = None,
+    scale: Scale = "auto",
+    local_grads: bool = False,
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
@@ -101,6 +113,12 @@ def draw_chain(
         color: Node fill, as in :func:`~viz.graph.draw_graph`.
         legend: Show what the colours mean (default yes); ``False`` hides it.
         vmax: With ``color="grad"``, the absolute gradient in full colour.
+        scale: With ``color="grad"``: ``"auto"`` (the default) colours by log-magnitude
+            when the gradients span more than 2 decades (vanishing or exploding gradients),
+            else linearly; ``"linear"`` or ``"log"`` force one. The legend gives the scale
+            and its range (:mod:`viz.colour`).
+        local_grads: Also write the local derivative on every edge off the paths (in
+            grey), as :func:`~viz.graph.draw_graph` does; the paths' edges always have theirs.
         params: Leaves to draw as parameters.
         inputs: Leaves to draw as inputs, first and in this order.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
@@ -134,6 +152,8 @@ def draw_chain(
         GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
     """
     check_values(output, wrt)
+    if not isinstance(local_grads, bool):
+        raise TypeError(f"local_grads must be True or False, got {type(local_grads).__name__}")
     if view not in ("auto", "graph", "paths"):
         raise ValueError(f"view must be 'auto', 'graph' or 'paths', got {view!r}")
     auto = auto_collapse(collapse)
@@ -147,6 +167,7 @@ def draw_chain(
         ops=ops,
         color=color,
         vmax=vmax,
+        scale=scale,
         legend=legend,
         graph_attr=graph_attr,
         node_attr=node_attr,
@@ -170,11 +191,30 @@ def draw_chain(
         lane=lane,
         shown=options.lanes_shown,
     )
+    edge_digits, cited = picture_numbers(
+        output,
+        wrt,
+        summary,
+        caption,
+        naming,
+        digits=options.digits,
+        factors=factors,
+        drop_ones=drop_ones,
+        limit=limit,
+        max_listed=max_listed,
+    )
     path_ids = {id(e.edge.child) for e in summary.edges} | {id(e.edge.parent) for e in summary.edges}
     hot_text = f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else ""
 
     def draw(scene: Scene, level: str | tuple[str, ...] | None, note: str = "") -> Drawing:
-        marks = _chain_marks(scene, summary.edges, options, caption + note if note else caption)
+        marks = _chain_marks(scene, summary.edges, options, caption + note if note else caption, local_grads)
+        marks.edge_labels = {
+            key: _edge_label(scene.order[key[0]].local_grads[key[1]], edge_digits, options.digits, options.lanes_shown)
+            if key in marks.hot
+            else text
+            for key, text in marks.edge_labels.items()
+        }
+        marks.show_ids = frozenset(scene.idx(v) for v in cited if id(v) in scene.index)
         if options.legend:
             marks.legend = legend_table(
                 scene,
@@ -183,6 +223,7 @@ def draw_chain(
                 options.style,
                 digits=options.digits,
                 vmax=options.vmax,
+                scale=options.scale,
                 hot=hot_text,
                 collapse=level,
             )
@@ -193,12 +234,15 @@ def draw_chain(
     def whole(note: str = "") -> Drawing:
         if not auto or not g.modules:
             return draw(g, options.collapse, note)
-        return draw_readable(
-            g, lambda level, more="": draw(g, level, note + ("\n" + more if more else "")), options.style
-        )
+
+        def collapsed(level: str | tuple[str, ...] | None, more: str = "") -> Drawing:
+            return draw(g, level, f"{note}\n{more}" if more else note)
+
+        return draw_readable(g, collapsed, options.style)
 
     if view == "graph" or not summary.count or options.collapse is not None:  # collapsed boxes: the whole graph
         return _as_chain(whole(), "graph")
+    why = ""
     if view == "auto":
         try:
             full = draw(g, None)
@@ -208,8 +252,6 @@ def draw_chain(
             if full.text_px is None or full.text_px >= READABLE_PX:
                 return _as_chain(full, "graph")
             why = f"{full.node_count} nodes and text about {full.text_px:.0f} px high in {display_name(options.style)}"
-    else:
-        why = ""
     paths = build_scene([output], params=params, inputs=inputs, model=model, names_=names, keep=path_ids)
     # Without module clusters: the paths of a network run through every neuron of a layer, and a box
     # per neuron (each with its title) would take more room than the neuron's few Values on the paths.
@@ -234,8 +276,11 @@ def _as_chain(drawing: Drawing, view: str) -> ChainDrawing:
     return drawing
 
 
-def _chain_marks(scene: Scene, edges: Iterable[EdgeSummary], options: Options, caption: str) -> Marks:
-    """The marks of a chain's picture: the paths' nodes and edges red, each edge's local derivative on it."""
+def _chain_marks(
+    scene: Scene, edges: Iterable[EdgeSummary], options: Options, caption: str, local_grads: bool
+) -> Marks:
+    """A chain's marks: the paths' nodes and edges red, each edge's local derivative on it (with
+    ``local_grads``, on the other edges too), each op cell counting the inputs the scene leaves out."""
     digits, shown = options.digits, options.lanes_shown
     index = scene.index
     hot = {(index[id(e.edge.child)], e.edge.index) for e in edges if id(e.edge.child) in index}
@@ -249,11 +294,21 @@ def _chain_marks(scene: Scene, edges: Iterable[EdgeSummary], options: Options, c
     return Marks(
         data=[format_lanes(v.data, digits, shown) for v in scene.order],
         grad=[format_lanes(x, digits, shown) for x in grads],
-        fill=fills(scene, options.color, grads, options.style, options.vmax),
+        fill=fills(scene, options.color, grads, options.style, options.vmax, options.scale),
         emphasis=on_path,
-        edge_labels={(i, k): format_lanes(scene.order[i].local_grads[k], digits, shown) for i, k in hot},
+        edge_labels={
+            (i, k): format_lanes(d, digits, shown)
+            for i, v in enumerate(scene.order)
+            for k, d in enumerate(v.local_grads)
+            if (i, k) in hot or (local_grads and id(v.parents[k]) in index)
+        },
         hot=hot,
         dim_others=True,
         caption=caption,
         notes=notes,
     )
+
+
+def _edge_label(local: Any, edge_digits: int, digits: int, shown: int) -> str:
+    """A highlighted edge's local derivative, with the chain's guard digits (lanes keep ``digits``)."""
+    return format_lanes(local, digits if is_lanes(local) else edge_digits, shown)

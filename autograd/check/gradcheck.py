@@ -1,0 +1,465 @@
+"""Check analytic gradients against finite differences, with no false alarms.
+
+>>> gradcheck(lambda x, y: (x * y).sin(), 0.3, -1.2)
+True
+
+How a check decides (float64 throughout):
+
+1. The function and its analytic derivatives are evaluated twice at the point (the
+   function once more): outputs that differ beyond rounding mean it is not deterministic
+   (a random dropout mask, a counter) and that is the error reported (``nondeterministic``);
+   derivatives that differ are a ``reentrancy`` failure.
+2. The analytic Jacobian (one backward pass per output) is compared with central
+   differences at the step ``h = eps·max(1, |x|)``. An entry passes when
+   ``|analytic − numeric| ≤ atol + rtol·|numeric|``.
+3. An entry that fails is not blamed yet: the step is halved again and again. A
+   discrepancy that shrinks with ``h`` is finite-difference error (a function that is
+   once but not twice differentiable, a large third derivative, a kink inside the step
+   but not at the point) and passes as soon as two successive steps agree with the
+   analytic value (plain or Richardson-extrapolated differences). One that stays while
+   the differences themselves have converged is a ``mismatch``. One-sided differences
+   that converge to two different values are a ``kink``. Steps stop where rounding
+   error would dominate; an entry still undecided then is a ``kink`` if its one-sided
+   differences disagree, else a ``mismatch``. Before a failure is reported, the probes
+   are repeated to rule out nondeterminism.
+4. The analytic derivatives are linear in the upstream gradient (zero upstream → zero
+   gradient): ``linearity``.
+
+``fast_mode=True`` checks one seeded random projection ``uᵀJv`` instead of the whole
+Jacobian (O(1) backward passes, like PyTorch's); a failure is then re-checked entry by
+entry to report the table. :func:`gradgradcheck` checks second derivatives through
+Hessian-vector products; :func:`gradcheck_params` checks a model's parameters in place.
+
+Layout: this module holds the public functions and the checks of their arguments. What a
+check reports (:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`)
+is in ``autograd.check.results``; the function checked and its point (``_Point``, the
+``_Problem`` classes) in ``autograd.check.problems``; the step-halving procedure of
+point 3 (``_diagnose``) in ``autograd.check.steps``; the run of points 1-4 and the
+messages (``_run``) in ``autograd.check.run``. Import the public names from here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, overload
+
+from autograd.check.blame import Culprit, blame, blame_second_order
+from autograd.check.problems import (
+    Arg,
+    Function,
+    _check_point_arg,
+    _FunctionProblem,
+    _GradientProblem,
+    _ParamsGradientProblem,
+    _ParamsProblem,
+    _Point,
+    _signature_names,
+)
+from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
+from autograd.check.run import _run
+from autograd.core.rules import _np
+from autograd.core.value import Value
+
+__all__ = [
+    "Culprit",
+    "GradcheckEntry",
+    "GradcheckError",
+    "GradcheckResult",
+    "blame",
+    "blame_second_order",
+    "gradcheck",
+    "gradcheck_params",
+    "gradgradcheck",
+    "gradgradcheck_params",
+]
+
+
+# -- the options and the point, checked before anything runs ----------------------------
+
+
+def _validate_options(eps: object, atol: object, rtol: object, nondet_tol: object = 0.0) -> None:
+    for name, value, low in (
+        ("eps", eps, "> 0"),
+        ("atol", atol, ">= 0"),
+        ("rtol", rtol, ">= 0"),
+        ("nondet_tol", nondet_tol, ">= 0"),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
+        x = float(value)
+        if not math.isfinite(x) or (x <= 0.0 if name == "eps" else x < 0.0):
+            raise ValueError(f"{name} must be finite and {low}, got {value!r}")
+    if float(eps) >= 1.0:  # type: ignore[arg-type]
+        raise ValueError(f"eps is a relative step and must be < 1, got {eps!r}")
+
+
+def _make_point(
+    f: Function | None, xs: Sequence[Arg], names: Sequence[str] | None, who: str, n_names: int | None = None
+) -> _Point:
+    if not xs:
+        raise ValueError(f"{who} needs at least one point coordinate: {who}(f, x, y, …)")
+    if names is not None:
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names) or len(names) != len(xs):
+            raise ValueError(f"names must be a list of {len(xs)} strings, one per argument, got {names!r}")
+        arg_names = list(names)
+    elif f is not None:
+        arg_names = _signature_names(f, len(xs))
+    else:
+        arg_names = [f"x{i}" for i in range(len(xs))]
+    data = [_check_point_arg(x, name) for x, name in zip(xs, arg_names, strict=True)]
+    return _Point(data, arg_names)
+
+
+# -- public functions ----------------------------------------------------------------------
+
+
+@overload
+def gradcheck(
+    f: Function,
+    *xs: Arg,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    names: Sequence[str] | None = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[True] = ...,
+) -> bool: ...
+@overload
+def gradcheck(
+    f: Function,
+    *xs: Arg,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    names: Sequence[str] | None = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[False],
+) -> GradcheckResult: ...
+def gradcheck(
+    f: Function,
+    *xs: Arg,
+    eps: float = 1e-6,
+    atol: float = 1e-7,
+    rtol: float = 1e-5,
+    names: Sequence[str] | None = None,
+    fast_mode: bool = False,
+    seed: int = 0,
+    nondet_tol: float = 1e-12,
+    raise_exception: bool = True,
+) -> bool | GradcheckResult:
+    """Compare the engine's derivatives of ``f`` with finite differences at ``xs`` (float64).
+
+    ``f`` takes one Value per coordinate of the point and returns a Value, a list or
+    tuple of Values, or lanes: its whole Jacobian is compared, entry by entry, and every
+    bad entry is listed in the error. The first step is ``h = eps·max(1, |x_i|)``; an
+    entry passes when ``|analytic − numeric| ≤ atol + rtol·|numeric|`` at two successive
+    steps (see the module docstring: a discrepancy that shrinks as the step shrinks is
+    finite-difference error, one that stays is a mismatch, one-sided differences that
+    converge apart are a kink). The defaults are tighter than torch's (atol 1e-5, rtol
+    1e-3): a derivative off by a factor 1.001 fails.
+
+    Args:
+        f: A function of ``len(xs)`` Values.
+        *xs: The point: real numbers, or lanes (a 1-D numpy array is one argument
+            holding one value per sample; each lane is checked as a coordinate).
+        eps: Relative finite-difference step (finite, ``0 < eps < 1``).
+        atol: Absolute tolerance (``>= 0``).
+        rtol: Relative tolerance (``>= 0``).
+        names: Argument names for messages (default: the names in ``f``'s signature).
+        fast_mode: Check one seeded random projection ``uᵀJv`` (O(1) backward passes)
+            instead of every entry; a failure is re-checked entry by entry for the table.
+        seed: The seed of the random projections.
+        raise_exception: If False, return a :class:`GradcheckResult` instead of raising.
+
+    Returns:
+        True when every check passes (a :class:`GradcheckResult` if ``raise_exception``
+        is False).
+
+    Raises:
+        GradcheckError: ``kind`` says which check failed; the message names the
+            arguments as ``f`` names them, shows the whole point and a table of every bad
+            (output, input) entry.
+        TypeError: for a point passed as a tuple, a list, a Value or a 2-D array (the
+            message says how to pass it), or an ``f`` that does not return Values.
+        ValueError: for an empty point, a non-finite coordinate, or a bad option.
+        DomainError: when ``f`` is undefined at a probe ``x ± h`` (the message says where).
+    """
+    __tracebackhide__ = True
+    _validate_options(eps, atol, rtol, nondet_tol)
+    problem = _FunctionProblem(f, _make_point(f, xs, names, "gradcheck"))
+    return _run(
+        problem,
+        eps=float(eps),
+        atol=float(atol),
+        rtol=float(rtol),
+        fast_mode=fast_mode,
+        seed=seed,
+        raise_exception=raise_exception,
+        nondet_tol=float(nondet_tol),
+    )
+
+
+@overload
+def gradgradcheck(
+    f: Function,
+    *xs: Arg,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    names: Sequence[str] | None = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[True] = ...,
+) -> bool: ...
+@overload
+def gradgradcheck(
+    f: Function,
+    *xs: Arg,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    names: Sequence[str] | None = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[False],
+) -> GradcheckResult: ...
+def gradgradcheck(
+    f: Function,
+    *xs: Arg,
+    eps: float = 1e-6,
+    atol: float = 1e-7,
+    rtol: float = 1e-5,
+    names: Sequence[str] | None = None,
+    fast_mode: bool = False,
+    seed: int = 0,
+    nondet_tol: float = 1e-12,
+    raise_exception: bool = True,
+) -> bool | GradcheckResult:
+    """Check second derivatives: the Hessian from the engine against differences of gradients.
+
+    The gradient ``∇f`` is built once with ``create_graph=True``; each row of the
+    Hessian is one backward pass over that graph (with ``fast_mode``, one
+    Hessian-vector product ``uᵀHv``), and it is compared with finite differences of the
+    gradient ``∇f(x ± h)`` exactly as :func:`gradcheck` compares first derivatives. For
+    an ``f`` with several outputs (or lanes) the checked scalar is ``wᵀf`` with fixed
+    seeded random weights ``w``. Arguments as for :func:`gradcheck`.
+
+    >>> gradgradcheck(lambda x, y: (x * y).exp(), 0.4, -0.7)
+    True
+    """
+    __tracebackhide__ = True
+    _validate_options(eps, atol, rtol, nondet_tol)
+    point = _make_point(f, xs, names, "gradgradcheck")
+
+    def weights(m: int) -> list[float]:
+        np = _np()
+
+        return [float(w) for w in np.random.default_rng(seed + 1).standard_normal(m)]
+
+    problem = _GradientProblem(f, point, weights)
+    return _run(
+        problem,
+        eps=float(eps),
+        atol=float(atol),
+        rtol=float(rtol),
+        fast_mode=fast_mode,
+        seed=seed,
+        raise_exception=raise_exception,
+        nondet_tol=float(nondet_tol),
+    )
+
+
+def _parameters(params: object) -> tuple[list[Value], list[str]]:
+    """The Values of ``params`` (anything with ``.parameters()``, or an iterable of Values) and their names."""
+    if hasattr(params, "parameters") and callable(params.parameters):
+        named = getattr(params, "named_parameters", None)
+        if callable(named):
+            pairs = list(named())
+            values, names = [p for _, p in pairs], [str(n) for n, _ in pairs]
+        else:
+            values = list(params.parameters())
+            names = []
+    elif isinstance(params, Value):
+        values, names = [params], []
+    elif isinstance(params, Iterable) and not isinstance(params, str | bytes):
+        values, names = list(params), []
+    else:
+        raise TypeError(
+            "params must have a .parameters() method (a model) or be an iterable of Values, "
+            f"got {type(params).__name__}"
+        )
+    if not values:
+        raise ValueError("gradcheck_params needs at least one parameter")
+    for i, p in enumerate(values):
+        if not isinstance(p, Value):
+            raise TypeError(f"parameter {i} must be a Value, got {type(p).__name__}")
+        if not p.is_leaf:
+            raise ValueError(f"parameter {i} is not a leaf Value (it was computed by {p.op!r}); pass the leaves")
+    if len({id(p) for p in values}) != len(values):
+        raise ValueError("the same parameter Value appears twice in params")
+    if not names:
+        names = [p.label or f"p[{i}]" for i, p in enumerate(values)]
+    return values, names
+
+
+@overload
+def gradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[True] = ...,
+) -> bool: ...
+@overload
+def gradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[False],
+) -> GradcheckResult: ...
+def gradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-7,
+    rtol: float = 1e-5,
+    fast_mode: bool = False,
+    seed: int = 0,
+    nondet_tol: float = 1e-12,
+    raise_exception: bool = True,
+) -> bool | GradcheckResult:
+    """Check the gradient of ``loss_fn()`` with respect to a model's parameters, in place.
+
+    ``loss_fn()`` takes no arguments and recomputes the loss (a Value, a list of
+    Values or lanes) from the parameters' current ``data``. Each parameter's ``data`` is
+    perturbed in place and always restored, also when ``loss_fn`` raises. ``params`` is
+    anything with a ``.parameters()`` method (the Module protocol; ``named_parameters()``
+    names them in messages) or an iterable of leaf Values. Other arguments as for
+    :func:`gradcheck`.
+
+    >>> w, b = Value(0.5, label="w"), Value(-0.2, label="b")
+    >>> gradcheck_params(lambda: (w * 1.5 + b).tanh(), [w, b])
+    True
+    >>> w.data, b.data
+    (0.5, -0.2)
+    """
+    __tracebackhide__ = True
+    _validate_options(eps, atol, rtol, nondet_tol)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
+    values, names = _parameters(params)
+    data: list[Any] = [p.data for p in values]
+    point = _Point([d if type(d) is float else d.copy() for d in data], names)
+    saved = [p.data for p in values]
+    try:
+        return _run(
+            _ParamsProblem(loss_fn, values, point),
+            eps=float(eps),
+            atol=float(atol),
+            rtol=float(rtol),
+            fast_mode=fast_mode,
+            seed=seed,
+            raise_exception=raise_exception,
+            nondet_tol=float(nondet_tol),
+        )
+    finally:
+        for p, d in zip(values, saved, strict=True):
+            p.data = d
+
+
+@overload
+def gradgradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[True] = ...,
+) -> bool: ...
+@overload
+def gradgradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[False],
+) -> GradcheckResult: ...
+def gradgradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-7,
+    rtol: float = 1e-5,
+    fast_mode: bool = False,
+    seed: int = 0,
+    nondet_tol: float = 1e-12,
+    raise_exception: bool = True,
+) -> bool | GradcheckResult:
+    """Check second derivatives of ``loss_fn()`` with respect to a model's parameters, in place.
+
+    :func:`gradgradcheck` for :func:`gradcheck_params`'s arguments: the Hessian of the loss
+    with respect to the parameters (one backward pass per row over the gradient built with
+    ``create_graph=True``) against differences of the gradient and second differences of the
+    loss itself. Every parameter's ``data`` is restored, also when ``loss_fn`` raises.
+
+    >>> w, b = Value(0.5, label="w"), Value(-0.2, label="b")
+    >>> gradgradcheck_params(lambda: (w * 1.5 + b).tanh() * w, [w, b])
+    True
+    """
+    __tracebackhide__ = True
+    _validate_options(eps, atol, rtol, nondet_tol)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
+    values, names = _parameters(params)
+    data: list[Any] = [p.data for p in values]
+    point = _Point([d if type(d) is float else d.copy() for d in data], names)
+
+    def weights(m: int) -> list[float]:
+        np = _np()
+
+        return [float(w) for w in np.random.default_rng(seed + 1).standard_normal(m)]
+
+    saved = [p.data for p in values]
+    try:
+        return _run(
+            _ParamsGradientProblem(loss_fn, values, point, weights),
+            eps=float(eps),
+            atol=float(atol),
+            rtol=float(rtol),
+            fast_mode=fast_mode,
+            seed=seed,
+            raise_exception=raise_exception,
+            nondet_tol=float(nondet_tol),
+        )
+    finally:
+        for p, d in zip(values, saved, strict=True):
+            p.data = d

@@ -1,0 +1,65 @@
+"""What a Value's ``data`` may be — a finite float, or lanes (a 1-D float64 numpy array) —
+and the conversions to it, with errors naming what was wrong."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, cast
+
+from autograd.core.functions import _is_lanes, _np
+
+__all__: list[str] = []
+
+
+def _to_float(x: object, what: str) -> float:
+    if type(x) is float:
+        value = x
+    elif type(x) is int:
+        value = _int_to_float(x, what)
+    elif isinstance(x, bool) or not isinstance(x, numbers.Real):
+        if _is_lanes(x) and cast(Any, x).ndim == 0:  # a 0-d array is a scalar
+            return _to_float(cast(Any, x)[()], what)
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
+    elif isinstance(x, int):
+        value = _int_to_float(int(x), what)
+    else:
+        try:
+            value = float(x)
+        except OverflowError:
+            raise ValueError(f"{what} is too large for a float64: {type(x).__name__}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return value
+
+
+def _int_to_float(x: int, what: str) -> float:
+    """``float(x)``, or a ValueError naming the integer's size (its digits may be too many to print)."""
+    try:
+        return float(x)
+    except OverflowError:
+        digits = int(abs(x).bit_length() * 0.30103) + 1
+        raise ValueError(
+            f"{what} is an integer of about {digits:,} digits, beyond float64's largest finite number (about 1.8e308)"
+        ) from None
+
+
+def _to_data(x: object, what: str) -> Any:
+    """A float, or lanes: a 1-D float64 numpy array (copied), for a Value's ``data``."""
+    if type(x) is float or not _is_lanes(x):
+        return _to_float(x, what)
+    np = _np()
+    arr: Any = x
+    if arr.ndim == 0:
+        return _to_float(arr, what)
+    if arr.ndim != 1:
+        raise ValueError(f"{what}: lanes must be a 1-D array, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{what}: lanes must not be empty")
+    if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":  # real numbers only: no complex, dates, objects
+        raise TypeError(f"{what}: lanes must hold real numbers, got dtype {arr.dtype}")
+    lanes = np.array(arr, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(lanes))
+    if bad.size:
+        raise ValueError(f"{what} must be finite, got {lanes[bad[0]]!r} at lane {bad[0]}")
+    return lanes

@@ -1,0 +1,147 @@
+"""``grad(..., create_graph=True)``: the gradient as a graph of Values, to differentiate again.
+
+:func:`autograd.grad` comes here for ``create_graph=True``. Walking the graph from the
+output back, each node's rule is evaluated again on Values, so
+the local derivatives are themselves nodes, and each contribution ``local × g`` is
+recorded with the same operators users call. Two things keep that graph small and linear
+in the original's size: a node's contributions are summed once, as one ``sum`` node, and a
+rule with a :attr:`~autograd.Rule.vjp` (``tanh``, ``sigmoid``) records one fused node
+instead of its derivative's own graph times ``g``.
+
+The derivatives stored when a node was built are compared with the rule on the current
+numbers (:func:`_check_fresh`): if a ``.data`` was assigned since, ``backward()`` and this
+would disagree, so it refuses and names the node.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograd.core.engine import _num, topological_order
+from autograd.core.functions import _np
+from autograd.core.lanes import sum_to
+from autograd.core.ops import vsum
+from autograd.core.record import _binary
+from autograd.core.rules import RULES, Rule
+from autograd.core.value import _MUL, Value
+
+
+def _local_as_values(rule: Rule, node: Value, parents: tuple[Value, ...]) -> tuple[Any, ...]:
+    """The node's rule evaluated again on Values: its local derivatives, differentiable."""
+    param = node._param
+    return tuple(rule.local(node, *parents) if param is None else rule.local(node, *parents, param))
+
+
+def _fused(rule: Rule, node: Value, g: Value) -> Value:
+    """``g·∂node/∂x`` as the one node of the rule's :attr:`~autograd.Rule.vjp` (``tanh_backward`` …)."""
+    return _binary(RULES[rule.vjp], node, g)
+
+
+def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
+    """Raise if ``local`` (re-evaluated now) differs from the derivatives stored when ``node`` was built
+    because a ``.data`` was assigned since (see :attr:`Value.data`).
+
+    Then ``backward`` and ``grad(create_graph=True)`` would disagree, so this refuses. When
+    the rule evaluated on the current numbers still gives the stored derivatives, the data
+    did not change: only the rule's Value form differs, which is the rule's bug for
+    ``gradgradcheck`` to report, so the differentiable (Value) derivatives are used.
+    """
+    for i, (now, then) in enumerate(zip(local, node.local_grads, strict=True)):
+        now = now.data if isinstance(now, Value) else now
+        if not _same(now, then) and not _rule_differs_on_values(node):
+            where = f"v{topological_order(output).index(node)}"
+            raise ValueError(
+                f"grad(create_graph=True): node {where} ({node.op!r}) was built when its inputs held other data "
+                f"(local derivative {i}: {_num(then)} then, {_num(now)} now): a .data was assigned after the "
+                "graph was built. backward() and grad() use the derivatives stored at build time; build the "
+                "graph again to differentiate at the new data"
+            )
+
+
+def _rule_differs_on_values(node: Value) -> bool:
+    """True when the node's data is unchanged (its rule on the current numbers gives the stored
+    derivatives) and only the rule's ``local`` evaluated on Values differs: not a ``.data``
+    assignment but a rule whose second derivative is wrong, which gradgradcheck reports."""
+    rule = RULES[node._op]
+    xs = tuple(p._data for p in node.parents)
+    args = xs if node._param is None else (*xs, node._param)
+    try:
+        again = tuple(rule.local(node._data, *args))
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return False
+    return len(again) == len(node.local_grads) and all(
+        _same(a, b) for a, b in zip(again, node.local_grads, strict=True)
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal up to rounding (the same rule evaluated on floats and on Values)."""
+    if type(a) is float and type(b) is float:
+        return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+    return bool(_np().allclose(a, b, rtol=1e-12, atol=0.0))
+
+
+def _gradients_as_values(output: Value, order: list[Value], seed: Value, wanted: set[Value]) -> dict[Value, Any]:
+    """The gradients of the ``wanted`` nodes, as Values whose own graph can be differentiated again.
+
+    Each node's rule is evaluated again on Values (so its derivatives are differentiable)
+    and checked against the numbers stored when the node was built (:func:`_check_fresh`);
+    a rule with a :attr:`~autograd.Rule.vjp` records its one fused node instead. The
+    contributions to a node's gradient are collected and summed once, as one ``sum`` node
+    (:func:`~autograd.vsum`), when the node is reached: no chain of ``+`` nodes. Local
+    derivatives that are the constants 0 and 1 add no node.
+    """
+    terms: dict[Value, Any] = {output: seed}  # a node's contributions so far: one Value, or a list of them
+    grads: dict[Value, Any] = {}
+    get, pop, rules = terms.get, terms.pop, RULES
+
+    def contribute(parent: Value, c: Value) -> None:
+        if type(c._data) is not float:
+            c = sum_to(parent._data, c)
+        previous = get(parent)
+        if previous is None:
+            terms[parent] = c
+        elif type(previous) is list:
+            previous.append(c)
+        else:
+            terms[parent] = [previous, c]
+
+    for node in reversed(order):
+        t = pop(node, None)
+        if t is None:
+            continue
+        g = vsum(t) if type(t) is list else t
+        if node in wanted:
+            grads[node] = g
+        rule = rules[node._op]
+        if rule.vjp and node._n == 1:  # one fused node (out, g) ↦ g·∂out/∂x
+            a = node._p0
+            args = (a._data,) if node._param is None else (a._data, node._param)
+            recomputed = rule.local(node._data, *args)  # on the numbers: the stale-data check
+            if type(recomputed[0]) is not float or recomputed[0] != node._d0:
+                _check_fresh(node, recomputed, output)
+            contribute(a, _fused(rule, node, g))
+            continue
+        n = node._n
+        if n == 2:  # the common cases, parents and stored derivatives read from their slots
+            parents: tuple[Value, ...] = (node._p0, node._p1)
+            stored: tuple[Any, ...] = (node._d0, node._d1)
+        elif n == 1:
+            parents, stored = (node._p0,), (node._d0,)
+        else:
+            parents, stored = node._parents, node._local
+        local = _local_as_values(rule, node, parents)
+        for parent, d, then in zip(parents, local, stored, strict=True):
+            now = d._data if type(d) is Value else d
+            if type(now) is not float or type(then) is not float or now != then:  # lanes, or changed: look closer
+                _check_fresh(node, tuple(local), output)
+            if type(d) is float:
+                if d == 0.0:
+                    continue
+                contribute(parent, g if d == 1.0 else _binary(_MUL, d, g))
+            else:
+                contribute(parent, _binary(_MUL, d, g))
+    for leaf, t in terms.items():
+        if leaf in wanted:
+            grads[leaf] = vsum(t) if type(t) is list else t
+    return grads

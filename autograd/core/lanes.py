@@ -1,0 +1,130 @@
+"""Lanes: a Value whose ``data`` is a 1-D float64 array, one scalar per sample.
+
+Every rule applies lane-wise (:func:`evaluate`); where lanes meet a scalar, the scalar's
+gradient is the sum over the lanes (:func:`sum_to`, the one place that sums). The backward
+loops for graphs with lanes (:func:`_backward_lanes` for ``backward``,
+:func:`_gradients_general` for ``grad``) are here too; the engine calls them when lanes
+are involved.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from autograd.core.errors import DomainError, _expr, _undefined
+from autograd.core.functions import _np, is_lanes
+from autograd.core.rules import Rule
+
+if TYPE_CHECKING:
+    from autograd.core.value import Value
+
+__all__ = ["evaluate", "sum_to"]
+
+
+def _lane_count(xs: tuple[Any, ...]) -> int:
+    """The common length of the lanes among ``xs`` (floats broadcast); ValueError if they differ."""
+    lengths = {len(x) for x in xs if type(x) is not float}
+    if len(lengths) > 1:
+        raise ValueError(f"lanes of different lengths meet: {sorted(lengths)}")
+    return lengths.pop()
+
+
+def _first_bad_lane(values: Any) -> int | None:
+    """Index of the first lane that is not finite, or None (for a float: 0 if not finite)."""
+    if type(values) is float:
+        return None if math.isfinite(values) else 0
+    finite = _np().isfinite(values)
+    if finite.all():
+        return None
+    return int(_np().flatnonzero(~finite)[0])
+
+
+def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
+    return tuple(x if type(x) is float else float(x[i]) for x in xs)
+
+
+def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bool) -> tuple[Any, tuple[Any, ...]]:
+    """The rule applied lane-wise with numpy: its value and (when ``recording``) local derivatives.
+
+    Domain errors are found from non-finite results and name the first bad lane.
+    """
+    np = _np()
+    _lane_count(xs)
+    forward = rule.lanes or rule.forward
+    extra = () if param is None else (param,)
+    with np.errstate(all="ignore"):
+        try:
+            out = forward(*xs, *extra)
+            local = rule.local(out, *xs, *extra) if recording else ()
+        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError) as exc:
+            raise _undefined(rule, xs, param, exc) from None
+        except TypeError as exc:
+            raise TypeError(
+                f"op {rule.name!r} on lanes: {exc} (its forward and local get numpy arrays here; "
+                "define_op(..., lanes=...) takes a separate forward for arrays)"
+            ) from exc
+    if type(out) is not float:
+        out = np.asarray(out, dtype=np.float64)
+        if out.ndim == 0:
+            out = float(out)
+    bad = _first_bad_lane(out)
+    if bad is not None:
+        at = _at_lane(xs, bad)
+        raise DomainError(f"{_expr(rule, at, param)} is undefined or overflows at lane {bad}")
+    for d in () if rule.finite_local else local:
+        bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
+        if bad is not None:
+            at = _at_lane(xs, bad)
+            raise DomainError(f"{_expr(rule, at, param)}: local derivative is not finite at lane {bad}")
+    return out, tuple(local)
+
+
+def sum_to(like: Any, g: Any) -> Any:
+    """``g`` summed over its lanes when ``like`` (the data of the gradient's destination) is a scalar.
+
+    The one place where lanes meet a scalar: a scalar that fed lanes gets the sum of the
+    lanes' shares. ``g`` is a float, lanes, or a Value (then summed with ``.sum()``, in the graph).
+    """
+    if type(like) is not float or type(g) is float:
+        return g
+    if is_lanes(g):
+        return float(g.sum())
+    return g if type(g._data) is float else g.sum()
+
+
+# -- the backward loops when lanes are involved ----------------------------------------------
+
+
+def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
+    """``total + contribution``, summing over the lanes where lanes meet a scalar parent."""
+    contribution = sum_to(parent._data, contribution)
+    return contribution if total is None else total + contribution
+
+
+def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
+    """The backward loop when lanes are involved: numpy work, sums where lanes meet scalars.
+
+    Not in place (``grad = grad + c``): a gradient array may be shared with a caller.
+    """
+    root.grad = _add_into(root, root.grad, seed)
+    for node in reversed(order):
+        g = node.grad
+        if type(g) is float and g == 0.0:
+            continue
+        for parent, local in zip(node.parents, node.local_grads, strict=True):
+            parent.grad = parent.grad + sum_to(parent._data, local * g)
+
+
+def _gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Value, Any]:
+    """:func:`_gradients` when lanes are involved: sums where lanes meet a scalar."""
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None:
+            continue
+        for parent, local in zip(node.parents, node.local_grads, strict=True):
+            if type(local) is float and local == 0.0:
+                continue
+            contribution = g if (type(local) is float and local == 1.0) else local * g
+            grads[parent] = _add_into(parent, grads.get(parent), contribution)
+    return grads

@@ -1,0 +1,226 @@
+"""Recording: the one algorithm that makes a node, and its two fast cases.
+
+:func:`_record` evaluates a rule from the table on its parents' data and returns the new
+:class:`~autograd.Value`: forward value, then (when recording) the local derivatives, then
+the checks (a value or derivative that is not a finite float raises before any node
+exists, so a failed op leaves no half-built graph). :func:`_unary` and :func:`_binary` are
+the same steps unrolled for one and two inputs — the operators and methods call them
+directly, as the hot path; :func:`autograd.apply` and :func:`autograd.define_op`'s
+functions reach them through :func:`_record`. Inputs holding lanes go to
+:func:`_record_lanes`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from typing import Any
+
+from autograd.core.data import _to_data
+from autograd.core.errors import _checked, _failed
+from autograd.core.functions import _is_lanes
+from autograd.core.grad_mode import _mode_get, _resolve
+from autograd.core.lanes import evaluate
+from autograd.core.rules import Rule
+from autograd.core.value import Value
+
+_isfinite = math.isfinite
+_data_of = operator.attrgetter("_data")
+_new = object.__new__
+
+
+def _node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any, ...], param: float | None) -> Value:
+    """A new node (a leaf when ``parents`` is empty: nothing recorded), its local derivatives stored.
+
+    One or two parents and their derivatives go in the slots ``_p0``/``_p1`` and
+    ``_d0``/``_d1`` (no tuple per node: see the module docstring), more in the tuples
+    ``_parents`` and ``_local``. :func:`_unary` and :func:`_binary` do the same inline, as
+    they are the hot path.
+    """
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = param
+    n = len(parents)
+    node._n = n
+    if n == 0:
+        node._op = ""
+        return node
+    node._op = rule.name
+    if n == 1:
+        node._p0 = parents[0]
+        node._d0 = local[0]
+    elif n == 2:
+        node._p0, node._p1 = parents
+        node._d0, node._d1 = local
+    else:
+        node._parents = parents
+        node._local = local
+    return node
+
+
+def _finite_floats(local: Any, n: int) -> bool:
+    """``local`` is a tuple of ``n`` finite floats: all :func:`_checked` would check, found
+    without calling it (the rules that do not promise ``finite_local``: ``÷``, ``log`` …)."""
+    if type(local) is not tuple or len(local) != n:
+        return False
+    for d in local:  # noqa: SIM110 - a loop: all() over a generator costs more on the hot path
+        if type(d) is not float or not _isfinite(d):
+            return False
+    return True
+
+
+def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
+    """:func:`_record` when some input holds lanes: :func:`autograd.core.lanes.evaluate`, then the node."""
+    recording = _mode_get().on
+    if recording is None:
+        recording = _resolve()
+    out, local = evaluate(rule, tuple(map(_data_of, parents)), param, recording)
+    return _node(rule, out, parents if recording else (), local, param)
+
+
+def _record(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
+    """Evaluate ``rule`` on ``parents`` and return the new node: the one recording algorithm.
+
+    Forward value, then (when recording) the local derivatives, both from the rule table;
+    a value or derivative that is not a finite float raises before any node exists
+    (:func:`_checked`, :func:`_failed`), so a failed op leaves no half-built graph behind.
+    Operators, methods, :func:`apply` and :func:`define_op`'s functions all come here or
+    to its two fast cases.
+    """
+    # These first two cases are just optimisations: the same steps, unrolled for one input
+    # and for two (parents and derivatives in slots); operators and methods call them directly.
+    n = len(parents)
+    if n == 1:
+        return _unary(rule, parents[0], param)
+    if n == 2 and param is None:
+        return _binary(rule, parents[0], parents[1])
+    xs = tuple(map(_data_of, parents))
+    if len(set(map(type, xs))) > 1 or type(xs[0]) is not float:
+        return _record_lanes(rule, parents, param)
+    recording = _mode_get().on
+    if recording is None:
+        recording = _resolve()
+    n = n if recording else 0
+    try:
+        args = xs if param is None else (*xs, param)
+        out = rule.forward(*args)
+        local = rule.local(out, *args) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        out, local = _failed(rule, xs, param, exc, n)
+    if type(out) is not float or not _isfinite(out) or not (rule.finite_local or _finite_floats(local, n)):
+        out, local = _checked(rule, xs, param, out, local, n)
+    return _node(rule, out, parents if recording else (), local, param)
+
+
+def _unary(rule: Rule, a: Value, param: float | None = None) -> Value:
+    """:func:`_record`'s fast case for one input (lanes go to :func:`_record_lanes`)."""
+    x = a._data
+    if type(x) is not float:
+        return _record_lanes(rule, (a,), param)
+    recording = _mode_get().on
+    if recording is None:
+        recording = _resolve()
+    try:
+        if param is None:
+            out = rule.forward(x)
+            local = rule.local(out, x) if recording else ()
+        else:
+            out = rule.forward(x, param)
+            local = rule.local(out, x, param) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        out, local = _failed(rule, (x,), param, exc, 1 if recording else 0)
+    if (
+        type(out) is not float
+        or not _isfinite(out)
+        or not (rule.finite_local or _finite_floats(local, 1 if recording else 0))
+    ):
+        out, local = _checked(rule, (x,), param, out, local, 1 if recording else 0)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = param
+    if recording:
+        node._op = rule.name
+        node._n = 1
+        node._p0 = a
+        (node._d0,) = local
+    else:
+        node._op = ""
+        node._n = 0
+    return node
+
+
+def _binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
+    """:func:`_record`'s fast case for two inputs (lanes go to :func:`_record_lanes`).
+
+    ``a`` or ``b`` may be a number already checked with :func:`_is_number`: it becomes a
+    constant leaf here.
+    """
+    if type(a) is not Value:
+        a = _constant(a)
+    if type(b) is not Value:
+        b = _constant(b)
+    x, y = a._data, b._data
+    if type(x) is not float or type(y) is not float:
+        return _record_lanes(rule, (a, b), None)
+    recording = _mode_get().on
+    if recording is None:
+        recording = _resolve()
+    try:
+        out = rule.forward(x, y)
+        local = rule.local(out, x, y) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        out, local = _failed(rule, (x, y), None, exc, 2 if recording else 0)
+    if (
+        type(out) is not float
+        or not _isfinite(out)
+        or not (rule.finite_local or _finite_floats(local, 2 if recording else 0))
+    ):
+        out, local = _checked(rule, (x, y), None, out, local, 2 if recording else 0)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = None
+    if recording:
+        node._op = rule.name
+        node._n = 2
+        node._p0 = a
+        node._p1 = b
+        node._d0, node._d1 = local
+    else:
+        node._op = ""
+        node._n = 0
+    return node
+
+
+def _is_real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _is_number(x: object) -> bool:
+    """A real number or lanes that may meet a Value (bool is refused: it is almost always a bug)."""
+    return (
+        type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)) or _is_lanes(x)
+    )
+
+
+def _constant(x: Any) -> Value:
+    """A constant leaf for the number ``x`` (already checked with :func:`_is_number`)."""
+    node = _new(Value)
+    if type(x) is float:
+        if not _isfinite(x):
+            raise ValueError(f"operand must be finite, got {x!r}")
+        node._data = x
+    else:
+        node._data = _to_data(x, "operand")
+    node.grad = 0.0
+    node.label = ""
+    node._op = ""
+    node._n = 0
+    node._param = None
+    return node

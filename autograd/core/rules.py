@@ -1,0 +1,352 @@
+"""The one table of primitive operations and their derivative rules.
+
+Each primitive is a :class:`Rule`: a forward function on floats and a ``local``
+function that returns the local partial derivatives ``∂out/∂input_i``.  ``local`` is
+written with ordinary operators and the dispatching helpers of :mod:`autograd.core.functions`
+(:func:`exp`, :func:`log`, :func:`cos`, …; importable from here too), so the *same*
+rule evaluates on floats (when a node is recorded, giving the numbers stored on the
+node) and on :class:`~autograd.Value` objects (when ``grad(..., create_graph=True)``
+builds the graph of the gradient).
+
+Adding an operation is adding one entry with :func:`register`; the parametrised
+gradcheck test in ``tests/`` walks :data:`RULES` and checks every entry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from autograd.core.functions import (
+    _div,
+    _dot,
+    _dot_lanes,
+    _dot_local,
+    _exp,
+    _lane_count,
+    _lanemean,
+    _lanesum,
+    _log,
+    _log1p,
+    _pow,
+    _pow_local,
+    _pow_value,
+    _powv_local,
+    _rpow,
+    _sigmoid,
+    _sigmoid_lanes,
+    _sqrt,
+    _sqrt_local,
+    _sum_lanes,
+    cos,
+    exp,
+    is_lanes,
+    log,
+    ones_like,
+    sign,
+    sin,
+    step,
+    where_positive,
+)
+from autograd.core.functions import _is_lanes as _is_lanes  # re-exported: modules import these from here
+from autograd.core.functions import _np as _np
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "cos",
+    "exp",
+    "is_lanes",
+    "log",
+    "ones_like",
+    "register",
+    "sign",
+    "sin",
+    "step",
+    "unregister",
+    "where_positive",
+]
+
+# -- the table ----------------------------------------------------------------------------
+
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One primitive: its forward function and its local derivatives.
+
+    Attributes:
+        name: The op name stored on nodes (``Value.op``) and shown in pictures.
+        arity: Number of Value inputs; ``-1`` means any number (n-ary, e.g. ``sum``).
+        forward: ``forward(*xs[, param]) -> float`` on floats.
+        local: ``local(out, *xs[, param]) -> tuple`` of ``∂out/∂x_i``, written with
+            ordinary operators so that it also runs on Values.
+        has_param: Whether the op takes a constant number parameter (``x ** 3``'s 3,
+            ``leaky_relu``'s slope). The parameter is passed last and never differentiated.
+        symbol: Short label for pictures (``"+"``, ``"×"`` …); defaults to ``name``.
+        sample: For tests: an interval per input where the op is smooth and safe.
+        kinks: Points where some input makes the op non-differentiable (or singular);
+            property tests keep a margin away from them. For an op with a parameter, a
+            function of the parameter giving them (``lambda p: (p,)`` for a hinge at ``p``);
+            :meth:`kinks_at` evaluates either form.
+        param_sample: For tests: parameter values to try when ``has_param``.
+        lanes: The forward function on lanes (1-D numpy arrays), where ``forward``
+            only takes floats (it uses ``math``); None when ``forward`` is written with
+            ordinary operators and works on arrays as it is. Domain errors on lanes are
+            found from non-finite results, so it may return nan or inf freely.
+        finite_local: A promise that the local derivatives are finite floats whenever
+            the inputs and the output are (true for ``+ − ×``, ``sum``, ``dot``, ``tanh``…),
+            so recording a node can skip checking them. Leave False when unsure.
+        vjp: For a one-input op whose derivative is a function of its output alone
+            (``tanh``: ``1 − out²``): the name of a two-input rule ``(out, g) ↦ g·∂out/∂x``.
+            ``grad(create_graph=True)`` then records that one node where the derivative's
+            own graph times ``g`` would take four (as PyTorch's ``tanh_backward``).
+    """
+
+    name: str
+    arity: int
+    forward: Callable[..., float]
+    local: Callable[..., tuple[Any, ...]]
+    has_param: bool = False
+    symbol: str = ""
+    sample: tuple[Interval, ...] = ((-3.0, 3.0),)
+    kinks: tuple[float, ...] | Callable[[float], tuple[float, ...]] = ()
+    param_sample: tuple[float, ...] = ()
+    finite_local: bool = False
+    lanes: Callable[..., Any] | None = None
+    vjp: str = ""
+
+    @property
+    def label(self) -> str:
+        """What a picture writes in the op's node."""
+        return self.symbol or self.name
+
+    def kinks_at(self, param: float | None) -> tuple[float, ...]:
+        """The kinks for the parameter ``param`` (``kinks`` itself unless it is a function of it).
+
+        >>> hinge = Rule("hinge_doc", 1, max, lambda out, x, p: (1.0,), has_param=True, kinks=lambda p: (p,))
+        >>> hinge.kinks_at(0.5), RULES["relu"].kinks_at(None)
+        ((0.5,), (0.0,))
+        """
+        if not callable(self.kinks):
+            return self.kinks
+        if param is None:
+            raise ValueError(f"op {self.name!r}: its kinks depend on its parameter, and none was given")
+        return tuple(float(k) for k in self.kinks(param))
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    """Add ``rule`` to :data:`RULES` (a new name only) and return it.
+
+    Raises:
+        ValueError: if an op of that name exists or the arity is invalid.
+        TypeError: if ``forward`` or ``local`` is not callable.
+    """
+    if not isinstance(rule.name, str) or not rule.name.isidentifier():
+        raise ValueError(f"op name must be an identifier, got {rule.name!r}")
+    if rule.name in RULES:
+        hint = "a built-in op" if rule.name in _BUILTIN else "define_op(..., replace=True) redefines an op of yours"
+        raise ValueError(f"an op named {rule.name!r} is already registered ({hint})")
+    if not (rule.arity == -1 or rule.arity >= 1):
+        raise ValueError(f"arity must be >= 1 or -1 (n-ary), got {rule.arity!r}")
+    if not callable(rule.forward) or not callable(rule.local):
+        raise TypeError(f"op {rule.name!r}: forward and local must be callable")
+    RULES[rule.name] = rule
+    return rule
+
+
+def unregister(name: str) -> Rule:
+    """Remove a user-registered op from :data:`RULES` and return it (built-in ops stay).
+
+    Raises:
+        KeyError: if no op of that name is registered.
+        ValueError: for a built-in op.
+    """
+    if name not in RULES:
+        raise KeyError(f"no op named {name!r}")
+    if name in _BUILTIN:
+        raise ValueError(f"{name!r} is a built-in op and cannot be removed")
+    return RULES.pop(name)
+
+
+_WIDE: Interval = (-3.0, 3.0)
+_POS: Interval = (0.05, 5.0)
+
+for _rule in (
+    Rule(
+        "add", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), symbol="+", sample=(_WIDE, _WIDE), finite_local=True
+    ),
+    Rule(
+        "sub",
+        2,
+        lambda a, b: a - b,
+        lambda out, a, b: (1.0, -1.0),
+        symbol="−",
+        sample=(_WIDE, _WIDE),
+        finite_local=True,
+    ),
+    Rule("mul", 2, lambda a, b: a * b, lambda out, a, b: (b, a), symbol="×", sample=(_WIDE, _WIDE), finite_local=True),
+    Rule(
+        "div",
+        2,
+        _div,
+        lambda out, a, b: (1.0 / b, -out / b),
+        lanes=lambda a, b: a / b,
+        symbol="÷",
+        sample=(_WIDE, _WIDE),
+        kinks=(0.0,),
+    ),
+    Rule("neg", 1, lambda a: -a, lambda out, a: (-1.0,), symbol="−", finite_local=True),
+    Rule(
+        "pow",
+        1,
+        _pow,
+        _pow_local,
+        lanes=lambda a, p: a**p,
+        has_param=True,
+        symbol="**",
+        sample=(_POS,),
+        param_sample=(2.0, 3.0, 0.5, -1.0, -2.5),
+    ),
+    Rule(
+        "powv",
+        2,
+        _pow_value,
+        _powv_local,
+        lanes=lambda a, b: _np().where(a >= 0.0, a, _np().nan) ** b,
+        symbol="**",
+        sample=(_POS, _WIDE),
+    ),
+    Rule(
+        "rpow",
+        1,
+        _rpow,
+        lambda out, b, c: (0.0 if c == 0.0 else out * math.log(c),),
+        lanes=lambda b, c: c**b if c >= 0.0 else _np().full(b.shape, _np().nan),
+        has_param=True,
+        symbol="**",
+        param_sample=(2.0, 0.5, 10.0),
+    ),
+    Rule("exp", 1, _exp, lambda out, a: (out,), finite_local=True, lanes=exp),
+    Rule("log", 1, _log, lambda out, a: (1.0 / a,), sample=(_POS,), lanes=log),
+    # log(1 + x), exact where 1 + x would round (x = 1e-18 gives 1e-18, not 0). 1/(1 + x) is
+    # finite for every float x > -1: the float next to -1 leaves 1 + x ≥ 2**-53.
+    Rule(
+        "log1p",
+        1,
+        _log1p,
+        lambda out, a: (1.0 / (1.0 + a),),
+        sample=((-0.9, 3.0),),
+        kinks=(-1.0,),
+        finite_local=True,
+        lanes=lambda a: _np().log1p(a),
+    ),
+    Rule("sqrt", 1, _sqrt, _sqrt_local, sample=(_POS,), lanes=lambda a: _np().sqrt(a)),
+    Rule(
+        "tanh",
+        1,
+        math.tanh,
+        lambda out, a: (1.0 - out * out,),
+        finite_local=True,
+        lanes=lambda a: _np().tanh(a),
+        vjp="tanh_backward",
+    ),
+    Rule(
+        "sigmoid",
+        1,
+        _sigmoid,
+        lambda out, a: (out * (1.0 - out),),
+        symbol="σ",
+        finite_local=True,
+        lanes=_sigmoid_lanes,
+        vjp="sigmoid_backward",
+    ),
+    # What grad(create_graph=True) records for tanh and sigmoid: g·∂out/∂x from (out, g), in
+    # one node (see Rule.vjp). Their own derivatives let the gradient be differentiated again.
+    Rule(
+        "tanh_backward",
+        2,
+        lambda t, g: (1.0 - t * t) * g,
+        lambda out, t, g: (-2.0 * t * g, 1.0 - t * t),
+        symbol="tanh′ ×",
+        sample=((-0.99, 0.99), _WIDE),
+    ),
+    Rule(
+        "sigmoid_backward",
+        2,
+        lambda s, g: s * (1.0 - s) * g,
+        lambda out, s, g: ((1.0 - 2.0 * s) * g, s * (1.0 - s)),
+        symbol="σ′ ×",
+        sample=((0.01, 0.99), _WIDE),
+    ),
+    Rule(
+        "relu",
+        1,
+        lambda a: a if a > 0.0 else 0.0,
+        lambda out, a: (step(a),),
+        kinks=(0.0,),
+        finite_local=True,
+        lanes=lambda a: _np().where(a > 0.0, a, 0.0),
+    ),
+    Rule(
+        "leaky_relu",
+        1,
+        lambda a, s: a if a > 0.0 else s * a,
+        lambda out, a, s: (where_positive(a, 1.0, s),),
+        lanes=lambda a, s: _np().where(a > 0.0, a, s * a),
+        has_param=True,
+        kinks=(0.0,),
+        param_sample=(0.01, 0.2),
+        finite_local=True,
+    ),
+    Rule("abs", 1, abs, lambda out, a: (sign(a),), kinks=(0.0,), finite_local=True),
+    Rule("sin", 1, math.sin, lambda out, a: (cos(a),), finite_local=True, lanes=sin),
+    Rule("cos", 1, math.cos, lambda out, a: (-sin(a),), finite_local=True, lanes=cos),
+    Rule(
+        "sum",
+        -1,
+        lambda *xs: math.fsum(xs),
+        lambda out, *xs: (1.0,) * len(xs),
+        symbol="Σ",
+        sample=(_WIDE, _WIDE, _WIDE),
+        finite_local=True,
+        lanes=_sum_lanes,
+    ),
+    Rule(
+        "dot",
+        -1,
+        _dot,
+        lambda out, *xs: _dot_local(xs),
+        symbol="·",
+        sample=(_WIDE, _WIDE, _WIDE, _WIDE, _WIDE),
+        finite_local=True,
+        lanes=_dot_lanes,
+    ),
+    # Reductions over lanes: a lane Value in, a scalar Value out (on a scalar: the identity).
+    Rule(
+        "lanesum",
+        1,
+        _lanesum,
+        lambda out, a: (ones_like(a),),
+        symbol="Σlanes",
+        finite_local=True,
+    ),
+    Rule(
+        "lanemean",
+        1,
+        _lanemean,
+        lambda out, a: (ones_like(a, 1.0 / _lane_count(a)),),
+        symbol="mean",
+        finite_local=True,
+    ),
+):
+    register(_rule)
+del _rule
+_BUILTIN = frozenset(RULES)

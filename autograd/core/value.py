@@ -1,0 +1,423 @@
+"""`Value`: a scalar node of a dynamically built computation graph.
+
+A node stores its parents and its local derivatives ``∂self/∂parent``, both from the one
+rule table in :mod:`autograd.core.rules`, computed when the node is created. There is no
+closure per node, so a graph holds no reference cycles and is freed by reference
+counting alone.
+
+One GC-tracked allocation per node: in CPython every object that can refer to others is
+tracked by the cyclic garbage collector, and each tracked allocation counts towards its
+next collection. So a node of one or two parents keeps them in the slots ``_p0``/``_p1``
+and their derivatives in ``_d0``/``_d1`` (floats are not tracked), with no tuple beside it;
+only n-ary nodes (``vsum``, ``dot``, user ops of three inputs or more) keep tuples.
+:attr:`Value.parents` builds the tuple when asked. The library never changes the
+interpreter's GC settings: automatic collection runs as usual while graphs are built.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from autograd.core.data import _to_data, _to_float
+from autograd.core.errors import DomainError
+from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
+from autograd.core.rules import RULES, Rule
+
+__all__ = [
+    "FUNCTION_METHODS",
+    "DomainError",
+    "Value",
+    "apply",
+    "define_op",
+    "dot",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "vsum",
+]
+
+_isfinite = math.isfinite
+
+
+def _operator(rule: Rule, *, reflected: bool = False) -> Callable[[Value, Value | float], Value]:
+    """The method for a binary operator (``__add__``, or ``__radd__`` when ``reflected``).
+
+    The other operand may be a Value, a real number or lanes (which become a constant
+    leaf); anything else returns ``NotImplemented`` so Python raises its ``TypeError``
+    naming both types.
+    """
+    if reflected:
+
+        def method(self: Value, other: Value | float) -> Value:
+            if not _is_number(other):
+                return cast(Value, NotImplemented)  # Python then raises TypeError
+            return _binary(rule, other, self)
+
+    else:
+
+        def method(self: Value, other: Value | float) -> Value:
+            if type(other) is not Value and not _is_number(other):
+                return cast(Value, NotImplemented)  # Python then raises TypeError
+            return _binary(rule, self, other)
+
+    method.__name__ = f"__{'r' if reflected else ''}{rule.name if rule.name != 'div' else 'truediv'}__"
+    method.__doc__ = f"``{'other ' + rule.label + ' self' if reflected else 'self ' + rule.label + ' other'}``."
+    return method
+
+
+class Value:
+    """A scalar that records the operations applied to it.
+
+    Args:
+        data: A real number (int, float, numpy scalar). ``bool``, strings, ``None``,
+            complex numbers and Values are rejected with ``TypeError``; nan and ±inf
+            with ``ValueError``.
+        label: Optional name, shown in pictures and error messages.
+
+    Operators ``+ - * / **`` accept a Value or a real number on either side. The
+    ordering comparisons ``< <= > >=`` compare ``.data`` and return a ``bool``;
+    ``==`` and ``!=`` keep Python's identity semantics so Values can be used in
+    sets and as dict keys (two distinct nodes are never "equal").
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + b ** 2
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad
+    (3.0, -3.0, -4.0)
+    """
+
+    # A node of one or two parents keeps them in _p0/_p1 and ∂self/∂parent in _d0/_d1 (one
+    # GC-tracked allocation per node: see the module docstring); _n says how many parents
+    # there are, and a node of more keeps the tuples _parents and _local.
+    __slots__ = (
+        "_d0",
+        "_d1",
+        "_data",
+        "_local",
+        "_n",
+        "_op",
+        "_p0",
+        "_p1",
+        "_param",
+        "_parents",
+        "grad",
+        "label",
+    )
+
+    grad: float  # lanes too, for a Value whose data holds lanes
+    label: str
+    _data: float  # or lanes: a 1-D float64 numpy array, one scalar per sample
+    _op: str
+    _n: int
+    _p0: Value
+    _p1: Value
+    _parents: tuple[Value, ...]
+    _d0: float
+    _d1: float
+    _local: tuple[float, ...]
+    _param: float | None
+
+    # numpy must hand ``lanes * value`` to Value.__rmul__, not loop over the lanes itself.
+    __array_ufunc__ = None
+
+    def __init__(self, data: float | Any, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError("Value(data) needs a number, got a Value (use v.detach() for a copy)")
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self._data = _to_data(data, "Value data")
+        self.grad = 0.0
+        self.label = label
+        self._op = ""
+        self._n = 0
+        self._param = None
+
+    @property
+    def data(self) -> float:
+        """The number (a float), or lanes: a 1-D float64 numpy array, one scalar per sample.
+
+        Assigning keeps it so: ``p.data -= lr * p.grad``, ``w.data = 0`` or
+        ``w.data = np.clip(...)`` store a float (or float64 lanes, copied); anything else
+        (a string, a 2-D array, nan, ±inf, an integer beyond float64) is refused right at
+        the assignment, leaving ``data`` unchanged.
+
+        A graph built before the assignment keeps the local derivatives it was built
+        with: :func:`~autograd.backward` and ``grad()`` use those; ``grad(...,
+        create_graph=True)`` re-evaluates them from the current data and raises
+        ``ValueError`` when they differ, naming the node. Rebuild the graph after changing
+        ``data`` (a training loop does so every step).
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: float | Any) -> None:
+        self._data = value if type(value) is float and _isfinite(value) else _to_data(value, "data")
+
+    # -- read-only views of the graph -------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """Name of the op that made this node (``""`` for a leaf)."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node, in argument order (repeats kept)."""
+        n = self._n
+        if n == 0:
+            return ()
+        if n == 1:
+            return (self._p0,)
+        if n == 2:
+            return (self._p0, self._p1)
+        return self._parents
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """``∂self/∂parent`` for each parent, evaluated when the node was made."""
+        n = self._n
+        if n == 0:
+            return ()
+        if n == 1:
+            return (self._d0,)
+        if n == 2:
+            return (self._d0, self._d1)
+        return self._local
+
+    @property
+    def param(self) -> float | None:
+        """The op's constant parameter (``x ** 3`` → 3.0), or None."""
+        return self._param
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node with no parents (an input, a parameter, or a constant)."""
+        return self._n == 0
+
+    @property
+    def lanes(self) -> int | None:
+        """Number of lanes when ``data`` is a 1-D array (one scalar per sample), else None."""
+        data: Any = self._data
+        return None if type(data) is float else len(data)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        if type(self.data) is float:
+            return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(lanes={self.lanes}, data={_short(self.data)}, grad={_short(self.grad)}{label})"
+
+    def __float__(self) -> float:
+        # Refused, as math.exp(v), math.log(v), float(v)… all come here: they would take the
+        # number and drop the graph, so the gradient through them would silently be 0.
+        raise TypeError(
+            "a Value does not turn into a float implicitly (math.exp(v) would drop it from the graph and "
+            "its gradient with it): use v.exp(), v.log(), v.tanh()… to stay in the graph, or v.data for the number"
+        )
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats ``v.data`` (a scalar Value); without a spec it is ``str(v)``."""
+        if not spec:
+            return str(self)
+        if type(self.data) is not float:
+            raise TypeError(f"a format spec needs a scalar Value; this one holds {self.lanes} lanes")
+        return format(self.data, spec)
+
+    # -- arithmetic ----------------------------------------------------------------
+
+    __add__ = _operator(RULES["add"])
+    __radd__ = _operator(RULES["add"], reflected=True)
+    __sub__ = _operator(RULES["sub"])
+    __rsub__ = _operator(RULES["sub"], reflected=True)
+    __mul__ = _operator(RULES["mul"])
+    __rmul__ = _operator(RULES["mul"], reflected=True)
+    __truediv__ = _operator(RULES["div"])
+    __rtruediv__ = _operator(RULES["div"], reflected=True)
+
+    def __neg__(self) -> Value:
+        return _unary(_NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return _binary(_POWV, self, other)
+        # float and int first: they need no ABC check (which may allocate, starting a collection)
+        if type(other) is not float and type(other) is not int and not _is_real(other):
+            return NotImplemented
+        return _unary(_POW, self, _to_float(other, "exponent"))
+
+    def __rpow__(self, other: float) -> Value:
+        # float and int first: they need no ABC check (which may allocate, starting a collection)
+        if type(other) is not float and type(other) is not int and not _is_real(other):
+            return NotImplemented
+        return _unary(_RPOW, self, _to_float(other, "base"))
+
+    def __abs__(self) -> Value:
+        return _unary(_ABS, self)
+
+    # -- comparisons (on .data) -------------------------------------------------------
+
+    def __lt__(self, other: Value | float) -> bool:
+        return _scalar(self) < _cmp(other)
+
+    def __le__(self, other: Value | float) -> bool:
+        return _scalar(self) <= _cmp(other)
+
+    def __gt__(self, other: Value | float) -> bool:
+        return _scalar(self) > _cmp(other)
+
+    def __ge__(self, other: Value | float) -> bool:
+        return _scalar(self) >= _cmp(other)
+
+    # -- functions -------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """``e**self``; raises :class:`DomainError` when it overflows float64."""
+        return _unary(_EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; needs ``self > 0``."""
+        return _unary(_LOG, self)
+
+    def log1p(self) -> Value:
+        """``log(1 + self)``, exact also where ``1 + self`` would round; needs ``self > -1``.
+
+        >>> Value(1e-18).log1p().data
+        1e-18
+        """
+        return _unary(_LOG1P, self)
+
+    def sqrt(self) -> Value:
+        """Square root; needs ``self > 0`` (its derivative is infinite at 0)."""
+        return _unary(_SQRT, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _unary(_TANH, self)
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid ``1/(1+e**-x)``, stable for any finite input."""
+        return _unary(_SIGMOID, self)
+
+    def relu(self) -> Value:
+        """``max(0, x)``; by convention its derivative at 0 is 0."""
+        return _unary(_RELU, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """``x`` if ``x > 0`` else ``slope·x``; derivative at 0 is ``slope``."""
+        return _unary(_LEAKY_RELU, self, _to_float(slope, "slope"))
+
+    def abs(self) -> Value:
+        """``|x|``; by convention its derivative at 0 is 0."""
+        return _unary(_ABS, self)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _unary(_SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _unary(_COS, self)
+
+    # -- gradients ---------------------------------------------------------------------
+
+    def sum(self) -> Value:
+        """Sum over the lanes: a scalar Value (the identity on a scalar)."""
+        return _unary(_LANESUM, self)
+
+    def mean(self) -> Value:
+        """Mean over the lanes: a scalar Value (the identity on a scalar)."""
+        return _unary(_LANEMEAN, self)
+
+    def backward(self, grad: float | Any = None) -> None:
+        """Backpropagate from this node; see :func:`autograd.core.engine.backward`."""
+        from autograd.core.engine import backward
+
+        backward(self, grad)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut from the graph."""
+        return Value(self.data, self.label)
+
+    def zero_grad(self) -> None:
+        """Set this node's ``grad`` to 0.0."""
+        self.grad = 0.0
+
+
+#: The rules users call as a method of the same name (``x.tanh()``, ``x.leaky_relu(0.1)``): every
+#: one-input built-in rule with such a method, in the table's order. Derived from :data:`RULES`;
+#: the command line's functions (``viz.expr.FUNCTIONS``) are these.
+FUNCTION_METHODS: tuple[str, ...] = tuple(
+    name for name, rule in RULES.items() if rule.arity == 1 and callable(getattr(Value, name, None))
+)
+
+
+def _scalar(v: Value) -> float:
+    if type(v.data) is not float:
+        raise TypeError("comparisons need scalar Values (this one holds lanes)")
+    return v.data
+
+
+def _short(x: Any) -> str:
+    if type(x) is float:
+        return repr(x)
+    head = ", ".join(f"{v:.6g}" for v in x[:3])
+    return f"[{head}{', …' if len(x) > 3 else ''}]"
+
+
+def _cmp(other: object) -> float:
+    if isinstance(other, Value):
+        if type(other._data) is not float:
+            raise TypeError("comparisons need scalar Values (this one holds lanes)")
+        return other._data
+    if isinstance(other, bool) or not isinstance(other, numbers.Real):
+        raise TypeError(f"cannot compare Value with {type(other).__name__}")
+    if isinstance(other, int):
+        return cast(float, int(other))  # compared exactly, however large (float(10**400) would overflow)
+    return float(other)
+
+
+_ADD = RULES["add"]
+_SUB = RULES["sub"]
+_MUL = RULES["mul"]
+_DIV = RULES["div"]
+_DOT = RULES["dot"]
+_LANESUM = RULES["lanesum"]
+_LANEMEAN = RULES["lanemean"]
+_NEG = RULES["neg"]
+_ABS = RULES["abs"]
+_EXP = RULES["exp"]
+_LOG = RULES["log"]
+_LOG1P = RULES["log1p"]
+_SQRT = RULES["sqrt"]
+_TANH = RULES["tanh"]
+_SIGMOID = RULES["sigmoid"]
+_RELU = RULES["relu"]
+_LEAKY_RELU = RULES["leaky_relu"]
+_POW = RULES["pow"]
+_POWV = RULES["powv"]
+_RPOW = RULES["rpow"]
+_SIN = RULES["sin"]
+_COS = RULES["cos"]
+
+
+# -- recording: autograd/core/record.py, which needs the class above --------------------------------
+# The methods above call these at run time; record.py imports Value, so it comes last.
+from autograd.core.record import _binary, _is_number, _is_real, _unary  # noqa: E402
+
+# apply, define_op, dot and vsum were documented here first; they live in autograd.core.ops, which
+# needs Value (and autograd.core.record), so they are looked up from there when first asked for.
+if TYPE_CHECKING:
+    from autograd.core.ops import apply, define_op, dot, vsum
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name in ("apply", "define_op", "dot", "vsum"):
+            from autograd.core import ops
+
+            return getattr(ops, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
