@@ -7,11 +7,15 @@ followed (its target is replaced); a directory, FIFO or device at the path is ne
 replaced, nor a read-only file unless ``force=True``; temporary files are removed on every
 error path, and those of a killed save are removed by the next save to the same path.
 
-Reading accepts only a regular file of at most ``max_bytes`` (32 MiB by default) and checks
-everything — JSON syntax (no key twice in one object, no number beyond float64, no nesting
-deeper than a model file needs), format and version, the architecture, every parameter
-name, size and number — before any weight is assigned, so on error the model in memory is
-unchanged; every malformed file raises :class:`ModelFileError`. No pickle: a model file is
+Reading accepts only a regular file of at most ``max_bytes`` (32 MiB by default, about
+600,000 parameters of an MLP: each takes about 52 bytes) and checks everything — JSON syntax
+(no key twice in one object, no number beyond float64, no nesting deeper than a model file
+needs), format and version, the architecture, every parameter name, size and number —
+before any weight is assigned, so on error the model in memory is unchanged; every
+malformed file raises :class:`ModelFileError`. The parameter names are checked against
+the architecture before any model is built, so a hostile file costs no more than parsing
+it. Saving refuses a model whose file would be larger than ``max_bytes`` (the same cap),
+so a file that :func:`save` writes is one :func:`load` reads. No pickle: a model file is
 data, never code.
 
 >>> import os, tempfile, nn
@@ -28,11 +32,15 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from autograd._files import write_atomic
+import numpy as np
+
+from autograd.files import write_atomic
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.module import Module
 
@@ -42,7 +50,8 @@ __all__ = ["FORMAT", "MAX_BYTES", "VERSION", "ModelFileError", "from_config", "l
 FORMAT = "chainrule.nn"
 #: The current format version (files of a newer version are refused).
 VERSION = 1
-#: The largest model file :func:`load` reads unless given ``max_bytes=`` (about 1.3 million parameters).
+#: The largest model file :func:`save` writes and :func:`load` reads unless given
+#: ``max_bytes=``: 32 MiB, about 600,000 parameters of an MLP (each takes about 52 bytes).
 MAX_BYTES = 32 * 2**20
 _MAX_DEPTH = 20  # a model file nests 3 deep; anything much deeper is not one
 _MAX_DIGITS = 20  # the integers of a model file are sizes and versions
@@ -52,7 +61,7 @@ class ModelFileError(ValueError):
     """A model file could not be read: the message names the file and the problem."""
 
 
-def save(model: Module, path: str | os.PathLike[str], *, force: bool = False) -> None:
+def save(model: Module, path: str | os.PathLike[str], *, force: bool = False, max_bytes: int = MAX_BYTES) -> None:
     """Write ``model`` (architecture and weights) to ``path`` as JSON, atomically.
 
     An existing file is replaced whole and keeps its permissions; a new file gets
@@ -63,9 +72,13 @@ def save(model: Module, path: str | os.PathLike[str], *, force: bool = False) ->
         model: The model.
         path: The file.
         force: Replace the file even if it is read-only.
+        max_bytes: Refuse to write a file larger than this (default :data:`MAX_BYTES`, the
+            largest file :func:`load` reads by default): a file is never written that
+            ``load(path, max_bytes=max_bytes)`` would refuse.
 
     Raises:
         TypeError: if ``model`` cannot describe its architecture.
+        ValueError: if the file would be larger than ``max_bytes`` (nothing is written).
         OSError: if the file cannot be written (an existing file is left as it was): the
             folder is missing, the path is a directory, FIFO or device node, or a
             read-only file without ``force`` (a :class:`PermissionError`).
@@ -76,20 +89,59 @@ def save(model: Module, path: str | os.PathLike[str], *, force: bool = False) ->
         config = model.config()
     except NotImplementedError as exc:
         raise TypeError(f"cannot save a {type(model).__name__}: {exc}") from None
-    document = {"format": FORMAT, "version": VERSION, "model": config, "state": model.state_dict()}
-    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    write_atomic(path, text.encode("utf-8"), force=force)
+    _check_max_bytes(max_bytes)
+    state = model.state_dict()
+    document = {"format": FORMAT, "version": VERSION, "model": config, "state": state}
+    data = (json.dumps(document, indent=1, allow_nan=False) + "\n").encode("utf-8")
+    if len(data) > max_bytes:
+        raise ValueError(
+            f"cannot save {model!r} ({len(state):,} parameters) to {str(path)!r}: the file would be "
+            f"{len(data):,} bytes, more than max_bytes={max_bytes:,}, so nn.load would refuse it; "
+            "pass a larger max_bytes= to both save and load"
+        )
+    write_atomic(path, data, force=force)
+
+
+def _check_max_bytes(max_bytes: object) -> None:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
 
 
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _parse_int(text: str) -> int:
-    digits = len(text.lstrip("-"))
-    if digits > _MAX_DIGITS:
-        raise ValueError(f"an integer of {digits:,} digits is not a size or a version")
-    return int(text)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # a JSON string, escapes included
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DIGITS = re.compile(rf"\d{{{_MAX_DIGITS + 1}}}")
+_LONG_INTEGER = re.compile(rf"(?<![\w.+-])-?(\d{{{_MAX_DIGITS + 1},}})(?![\d.eE])")
+
+
+def _prescan(text: str) -> None:
+    """Refuse what no model file has — deep nesting, huge integers — in time linear in the text, before parsing.
+
+    The common case costs two scans at C speed; a closer look (strings set aside) only
+    when a long run of digits or many brackets are there at all.
+
+    Raises:
+        ValueError: naming the problem.
+    """
+    long_digits = _DIGITS.search(text) is not None
+    many_brackets = text.count("[") + text.count("{") > _MAX_DEPTH
+    if not (long_digits or many_brackets):
+        return
+    outside = _STRING.sub('""', text)  # brackets and digits inside strings are not structure
+    long = _LONG_INTEGER.search(outside) if long_digits else None
+    if long:
+        raise ValueError(f"an integer of {len(long.group(1)):,} digits is not a size or a version")
+    brackets = np.frombuffer(_NOT_BRACKET.sub("", outside).encode("ascii"), dtype=np.uint8)
+    depth = 0
+    for start in range(0, brackets.size, 1 << 20):  # the running depth, a chunk at a time (flat memory)
+        chunk = brackets[start : start + (1 << 20)]
+        running = depth + np.cumsum(np.where((chunk == ord("[")) | (chunk == ord("{")), 1, -1).astype(np.int32))
+        if int(running.max()) > _MAX_DEPTH:
+            raise ValueError(f"brackets nest more than {_MAX_DEPTH} deep; not a model file")
+        depth = int(running[-1])
 
 
 def _parse_float(text: str) -> float:
@@ -102,35 +154,14 @@ def _parse_float(text: str) -> float:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the key {key[:80]!r} appears twice in one object")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # find the key given twice (only then: the common case runs at C speed)
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key[:80]!r} appears twice in one object")
+            seen.add(key)
     return out
-
-
-def _nesting(text: str) -> int:
-    """How deep ``[`` and ``{`` nest in the JSON ``text`` (strings skipped), up to just past the limit."""
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "[" or ch == "{":
-            depth += 1
-            if depth > _MAX_DEPTH:
-                return depth
-        elif ch == "]" or ch == "}":
-            depth -= 1
-    return depth
 
 
 def _read(path: str | os.PathLike[str], where: str, max_bytes: int) -> str:
@@ -174,27 +205,28 @@ def load(path: str | os.PathLike[str], model: Module | None = None, *, max_bytes
         OSError: if the file cannot be opened.
     """
     where = str(path)
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
-        raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
+    _check_max_bytes(max_bytes)
     text = _read(path, where, max_bytes)
-    if _nesting(text) > _MAX_DEPTH:
-        raise ModelFileError(f"{where}: brackets nest more than {_MAX_DEPTH} deep; not a model file")
     try:
+        _prescan(text)
         document = json.loads(
             text,
             parse_constant=_reject_constant,
-            parse_int=_parse_int,
             parse_float=_parse_float,
             object_pairs_hook=_no_duplicates,
         )
+    except RecursionError:  # unreachable after _prescan's depth check; kept so nothing escapes as a crash
+        raise ModelFileError(f"{where}: brackets nest more than {_MAX_DEPTH} deep; not a model file") from None
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
     except ValueError as exc:  # from the hooks above
         raise ModelFileError(f"{where}: {exc}") from None
     try:
         config, state = _document(document)
-        fresh = from_config(config, parameters=len(state))
-        fresh.load_state_dict(state)  # checks every name and number
+        spec = _spec(config, parameters=len(state))
+        _check_names(spec, state)  # before anything is built: a hostile file costs no more than its parsing
+        fresh = _build(spec)
+        fresh.load_state_dict(state)  # checks every number
         if model is None:
             return fresh
         if model.config() != fresh.config():
@@ -268,6 +300,22 @@ def from_config(config: Mapping[str, Any], *, parameters: int | None = None) -> 
     Raises:
         ValueError: naming the field that is missing, unexpected or invalid.
     """
+    return _build(_spec(config, parameters=parameters))
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """A checked architecture: what :func:`_build` builds and :func:`_names` names."""
+
+    kind: str
+    nin: int
+    sizes: list[int]  # one width per layer (a Neuron: [1]; a Layer: [nout])
+    activations: list[str]
+    bias: bool
+
+
+def _spec(config: Mapping[str, Any], *, parameters: int | None = None) -> _Spec:
+    """The architecture ``config`` checked field by field, and its parameter count against ``parameters``."""
     kind = config.get("type")
     if not isinstance(kind, str) or kind not in _KEYS:
         raise ValueError(f"unknown model type {kind!r}; expected one of {', '.join(_KEYS)}")
@@ -277,23 +325,76 @@ def from_config(config: Mapping[str, Any], *, parameters: int | None = None) -> 
     nin = _size(_field(config, "nin", int), "nin")
     bias = _field(config, "bias", bool)
     if kind == "Neuron":
-        activation = _activation(_field(config, "activation", str), "activation")
-        _check_count(kind, nin + bias, parameters)
-        return Neuron(nin, activation, bias=bias, seed=0)
-    if kind == "Layer":
-        nout = _size(_field(config, "nout", int), "nout")
-        activation = _activation(_field(config, "activation", str), "activation")
-        _check_count(kind, (nin + bias) * nout, parameters)
-        return Layer(nin, nout, activation, bias=bias, seed=0)
-    sizes = [_size(s, f"sizes[{i}]") for i, s in enumerate(_field(config, "sizes", list))]
-    activations = [_activation(a, f"activations[{i}]") for i, a in enumerate(_field(config, "activations", list))]
-    if not sizes or len(activations) != len(sizes):
-        raise ValueError(
-            f"an MLP needs one activation per layer: {len(sizes)} size(s), {len(activations)} activation(s)"
-        )
+        sizes, activations = [1], [_activation(_field(config, "activation", str), "activation")]
+    elif kind == "Layer":
+        sizes = [_size(_field(config, "nout", int), "nout")]
+        activations = [_activation(_field(config, "activation", str), "activation")]
+    else:
+        sizes = [_size(s, f"sizes[{i}]") for i, s in enumerate(_field(config, "sizes", list))]
+        activations = [_activation(a, f"activations[{i}]") for i, a in enumerate(_field(config, "activations", list))]
+        if not sizes or len(activations) != len(sizes):
+            raise ValueError(
+                f"an MLP needs one activation per layer: {len(sizes)} size(s), {len(activations)} activation(s)"
+            )
     fan_in = [nin, *sizes[:-1]]
     _check_count(kind, sum((i + bias) * o for i, o in zip(fan_in, sizes, strict=True)), parameters)
-    return MLP(nin, sizes, activations, bias=bias, seed=0)
+    return _Spec(kind, nin, sizes, activations, bias)
+
+
+def _build(spec: _Spec) -> Module:
+    if spec.kind == "Neuron":
+        return Neuron(spec.nin, spec.activations[0], bias=spec.bias, seed=0)
+    if spec.kind == "Layer":
+        return Layer(spec.nin, spec.sizes[0], spec.activations[0], bias=spec.bias, seed=0)
+    return MLP(spec.nin, spec.sizes, spec.activations, bias=spec.bias, seed=0)
+
+
+def _names(spec: _Spec) -> Iterator[str]:
+    """The parameter names of the model ``spec`` describes, in ``named_parameters()`` order, without building it."""
+    fan_in = [spec.nin, *spec.sizes[:-1]]
+    for layer, (nin, nout) in enumerate(zip(fan_in, spec.sizes, strict=True)):
+        for neuron in range(nout):
+            prefix = {"Neuron": "", "Layer": f"neurons.{neuron}.", "MLP": f"layers.{layer}.neurons.{neuron}."}
+            yield from (f"{prefix[spec.kind]}w.{i}" for i in range(nin))
+            if spec.bias:
+                yield f"{prefix[spec.kind]}b"
+
+
+def _check_names(spec: _Spec, state: Mapping[str, object]) -> None:
+    """Refuse a state that lacks one of the architecture's names, naming it and a key that is not one.
+
+    ``state`` has as many keys as the architecture has parameters (checked by :func:`_spec`), so
+    a missing name means an unexpected key; no list or set of all the names is ever built.
+    """
+    for name, key in zip(_names(spec), state, strict=True):
+        if name != key and name not in state:
+            unexpected = next(k for k in state if not _is_name(spec, k))
+            raise ValueError(
+                f"state does not match the model's {len(state)} parameters: "
+                f"missing {name!r}; unexpected {str(unexpected)[:80]!r}"
+            )
+
+
+_NAME = re.compile(r"(?:layers\.(\d{1,9})\.)?(?:neurons\.(\d{1,9})\.)?(?:w\.(\d{1,9})|(b))")
+
+
+def _is_name(spec: _Spec, key: object) -> bool:
+    """Whether ``key`` is one of the parameter names of the model ``spec`` describes."""
+    m = _NAME.fullmatch(key) if isinstance(key, str) else None
+    if m is None:
+        return False
+    layer_text, neuron_text, weight_text, bias = m.groups()
+    if (layer_text is not None) != (spec.kind == "MLP") or (neuron_text is not None) != (spec.kind != "Neuron"):
+        return False
+    layer, neuron = int(layer_text or 0), int(neuron_text or 0)
+    if layer >= len(spec.sizes) or neuron >= spec.sizes[layer] or str(layer) != (layer_text or "0"):
+        return False
+    if neuron_text is not None and str(neuron) != neuron_text:
+        return False
+    if bias is not None:
+        return spec.bias
+    fan_in = spec.nin if layer == 0 else spec.sizes[layer - 1]
+    return int(weight_text) < fan_in and str(int(weight_text)) == weight_text
 
 
 def _check_count(kind: str, count: int, expected: int | None) -> None:

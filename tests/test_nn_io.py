@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -403,12 +404,12 @@ def test_a_save_killed_midway_leaves_a_temporary_file_the_next_save_removes(tmp_
     nn.save(MLP(2, [1], seed=0), path)
     pid = os.fork()
     if pid == 0:  # the child: start a save and die before it renames (as kill -9 would stop it)
-        import autograd._files
+        import autograd.files
 
         def die(src: str, dst: str) -> None:
             os._exit(0)
 
-        autograd._files.os.replace = die  # type: ignore[attr-defined]
+        autograd.files.os.replace = die  # type: ignore[attr-defined]
         nn.save(MLP(2, [1], seed=1), path)
         os._exit(1)  # pragma: no cover - never reached
     os.waitpid(pid, 0)
@@ -430,3 +431,78 @@ def test_a_failed_write_removes_its_temporary_file(tmp_path: Path, monkeypatch: 
     with pytest.raises(OSError, match="disk full"):
         nn.save(MLP(2, [1], seed=0), path)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("slack", [-1, 0, 1])
+def test_save_never_writes_a_file_load_would_refuse(tmp_path: Path, slack: int) -> None:
+    """A model saved within ``max_bytes`` loads with the same cap; one past it is refused before anything is written."""
+    model = MLP(3, [4, 2], seed=0)
+    probe = tmp_path / "probe.json"
+    nn.save(model, probe)
+    size = probe.stat().st_size
+    path = tmp_path / "m.json"
+    if slack < 0:
+        with pytest.raises(ValueError, match=f"would be {size:,} bytes, more than max_bytes={size - 1:,}"):
+            nn.save(model, path, max_bytes=size - 1)
+        assert not path.exists()
+        with pytest.raises(ModelFileError, match="more than max_bytes"):
+            nn.load(probe, max_bytes=size - 1)
+    else:
+        nn.save(model, path, max_bytes=size + slack)
+        assert nn.load(path, max_bytes=size + slack).state_dict() == model.state_dict()
+
+
+def test_a_refused_save_leaves_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    nn.save(MLP(2, [1], seed=0), path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="pass a larger max_bytes= to both save and load"):
+        nn.save(MLP(2, [8, 1], seed=1), path, max_bytes=len(before) + 10)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_the_documented_capacity_of_max_bytes_is_right() -> None:
+    """MAX_BYTES is documented as about 600,000 MLP parameters (about 52 bytes each); measured on a real file."""
+    model = MLP(2, [120, 120, 1], seed=0)
+    text = json.dumps(_document(model), indent=1) + "\n"
+    per_parameter = len(text.encode()) / len(model.parameters())
+    assert 45 < per_parameter < 55
+    assert 550_000 < nn.io.MAX_BYTES / (per_parameter + 2) < 650_000  # names grow a digit or two in wider models
+    assert "600,000 parameters" in (nn.io.__doc__ or "")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [MLP(3, [4, 12, 2], seed=0), MLP(2, [11, 1], bias=False, seed=0), Layer(12, 3, seed=0), Neuron(11, seed=0)],
+    ids=["mlp", "mlp-nobias", "layer", "neuron"],
+)
+def test_names_are_known_from_the_architecture_without_building_it(model: nn.Module) -> None:
+    spec = nn.io._spec(model.config())
+    names = [name for name, _ in model.named_parameters()]
+    assert list(nn.io._names(spec)) == names
+    assert all(nn.io._is_name(spec, n) for n in names)
+    others = [n.replace("w.", "w.0") for n in names] + [f"{n}.0" for n in names]
+    others += [n.replace(".1", ".99") for n in names] + [n.replace("b", "w.99") for n in names]
+    assert not any(nn.io._is_name(spec, n) for n in others if n not in names)
+
+
+def test_a_file_with_wrong_names_is_refused_before_any_model_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file listing the right number of cheap wrong keys for a large model is refused without building it."""
+    config = {"type": "MLP", "nin": 100, "sizes": [100, 100], "activations": ["relu", "linear"], "bias": True}
+    doc = {"format": "chainrule.nn", "version": 1, "model": config, "state": {str(i): 0 for i in range(20_200)}}
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(doc))
+    built: list[str] = []
+    real_init = nn.Neuron.__init__
+
+    def counting_init(self: nn.Neuron, *args: object, **kwargs: object) -> None:
+        built.append("neuron")
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nn.Neuron, "__init__", counting_init)
+    with pytest.raises(ModelFileError, match=re.escape("missing 'layers.0.neurons.0.w.0'; unexpected '0'")):
+        nn.load(path)
+    assert built == []

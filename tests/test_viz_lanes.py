@@ -17,7 +17,7 @@ from viz_support import golden, mlp_lanes_loss, needs_dot, svg_texts
 import viz
 from autograd import Value, grad, topological_order
 from autograd.testing import Expression, expressions, safe_floats
-from viz.graph import _fold
+from viz.marks import fold
 from viz.numbers import fixed, fixed_lanes, format_lanes, format_number, short, short_lanes
 
 
@@ -79,7 +79,7 @@ def test_lane_graph_golden() -> None:
     golden("lanes_neuron.dot", src)
     # x: its first 3 values, the lane count and mean/min/max, for data and grad.
     assert "data [1, 2, 3, … 4 lanes]<BR/>mean 2.5, min 1, max 4" in src
-    grad_text = _fold(f"grad {format_lanes(0.5 * 0.25 * (1 - np.tanh(0.5 * X) ** 2))}")  # long lines broken
+    grad_text = fold(f"grad {format_lanes(0.5 * 0.25 * (1 - np.tanh(0.5 * X) ** 2))}")  # long lines broken
     assert grad_text.replace(chr(10), "<BR/>") in src
     # Lane-wise local derivatives are summarised the same way; one shared by all lanes is a number.
     assert "v0 -> v2op [label=<[1, 2, 3, … 4 lanes]<BR/>mean 2.5, min 1, max 4>]" in src
@@ -302,7 +302,7 @@ def test_steps_on_a_lane_graph() -> None:
     )
     golden("lanes_steps_w_frame.dot", s.draw(w_frame.index).source)
     src = s.draw(len(s) - 1).source
-    x_grad = _fold(f"grad {format_lanes(last.grads[order.index(x)])}")  # as draw_graph shows it
+    x_grad = fold(f"grad {format_lanes(last.grads[order.index(x)])}")  # as draw_graph shows it
     assert x_grad.startswith("grad [0.09831, 0.0525,\n0.02259, … 4 lanes]\nmean 0.04556")
     assert x_grad.replace("\n", "<BR/>") in src
     assert "<BR/>running sum" in src.split("label=<step 10/10")[1]
@@ -378,7 +378,7 @@ def test_collapsed_model_boxes_on_lanes() -> None:
     # A box lists its outputs' lanes: data, then grad on its own line.
     hidden = model.layers[0]([Value(x.data) for x in xs])
     first = hidden[0]
-    data_text = _fold(f"out data {format_lanes(first.data)}").replace("\n", "<BR/>")  # long lines broken
+    data_text = fold(f"out data {format_lanes(first.data)}").replace("\n", "<BR/>")  # long lines broken
     assert f"<TR><TD>{data_text}<BR/>grad [" in by_layer
     # Chains and steps through collapsed boxes.
     w0 = model.layers[0].neurons[0].w[0]

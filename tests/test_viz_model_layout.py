@@ -1,6 +1,6 @@
 """Model graphs read like the network (issue 11, item 5), measured on the SVG that dot draws.
 
-Box titles are cluster labels top to bottom and title nodes left to right (viz.graph._emit);
+Box titles are cluster labels top to bottom and title nodes left to right (viz.graph.emit);
 both are measured the same way (tests/svg_layout.py), and in Chromium by
 tests/test_viz_pictures_browser.py.
 
@@ -24,7 +24,7 @@ from viz_support import MLP, mlp_lanes_loss, mlp_loss, needs_dot
 
 import viz
 from autograd import Value
-from viz.graph import _prepare
+from viz.scene import build_scene
 
 
 def _mlp3(sizes: list[int]) -> tuple[MLP, Value, list[Value]]:
@@ -70,7 +70,7 @@ def test_model_pictures_read_like_the_network(case: str, rankdir: str, collapse:
         frame = lay.clusters[name].box
         assert frame.left <= box.left, f"{name}'s title leaves its box"
         assert box.right <= frame.right + 1, f"{name}'s title leaves its box"
-    g = _prepare([loss], model=model)
+    g = build_scene([loss], model=model)
     ids = {id(v): f"v{i}" for i, v in enumerate(g.order)}
 
     def lead(b: Box) -> float:  # where along the ranks
@@ -191,7 +191,7 @@ def test_a_chains_open_neuron_keeps_its_parameters_in_order(rankdir: str) -> Non
     )
     lay = layout(drawing.svg())
     assert title_crossings(drawing.svg())[0] == []
-    ids = {id(v): f"v{i}" for i, v in enumerate(_prepare([loss], model=model).order)}
+    ids = {id(v): f"v{i}" for i, v in enumerate(build_scene([loss], model=model).order)}
     spots = [lay.nodes[ids[id(p)]] for p in neuron.parameters()]
     keys = [(b.top + b.bottom) / 2 if rankdir == "LR" else (b.left + b.right) / 2 for b in spots]
     assert keys == sorted(keys), f"w.0, w.1, w.2, b drawn in the order {keys}"

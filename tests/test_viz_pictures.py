@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from viz_support import mlp_loss, needs_dot, seed_neuron, svg_texts
 
 import viz
+import viz.scene
 from autograd import Value, dot
 from autograd.examples import single_neuron_graph
-from viz.chain import latex_name, latex_number
+from viz.caption import latex_name, latex_number
 from viz.cli import main
 from viz.display import DotError, DotTimeoutError, fit_svg, render
 from viz.numbers import format_lanes, format_number
@@ -179,7 +180,7 @@ def test_model_inputs_first_and_parameters_in_named_order() -> None:
     model, loss, xs = mlp_loss([2, 1])
     src = viz.draw_graph(loss, model=model, inputs=xs).source
     top_level = re.findall(r"^\t(v\d+) \[", src, flags=re.MULTILINE)
-    order = viz.graph._prepare([loss], inputs=xs, model=model)
+    order = viz.scene.build_scene([loss], inputs=xs, model=model)
     assert top_level[:2] == [f"v{i}" for i in order.first[:2]]  # the inputs first, in order
     named = [p for _, p in model.named_parameters()]
     assert [order.order[i] for i in order.first[len(xs) :]] == named

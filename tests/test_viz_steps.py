@@ -492,8 +492,6 @@ def test_frames_and_captions_use_the_number_formatter_and_digits() -> None:
     six = viz.steps(e, digits=6, params=[w1, w2, b])
     assert "= 0.1 × 0.0927609 = 0.00927609" in six[w1_step.index].caption
     assert "grad 0.00927609" in six.draw(len(six) - 1).source
-    older = viz.steps(e, precision=6, params=[w1, w2, b])  # the older name of digits
-    assert older[w1_step.index].caption == six[w1_step.index].caption
     with pytest.raises(ValueError, match="digits"):
         viz.steps(e, digits=0)
 

@@ -1,101 +1,28 @@
 """`draw_chain`: the derivative chain from an output to one input, on the graph.
 
 The chain rule's picture from the seeds: every path from the output down to the input
-is highlighted, each of its edges labelled with its local derivative, and a caption
-multiplies the factors along each path and adds the paths up, e.g.::
+is highlighted, each of its edges labelled with its local derivative, and the caption
+(:mod:`viz.caption`) multiplies the factors along each path and adds the paths up::
 
     ∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276
-
-The caption is a :class:`Caption`: a ``str`` whose :meth:`~Caption.latex` gives the chain
-rule with symbols and numbers, as a teacher writes it (and Jupyter shows it so)::
-
-    \\frac{\\partial E}{\\partial W_{1}} = \\frac{\\partial E}{\\partial \\mathrm{predicted}} ·
-    … = 0.8444 \\times 0.1099 \\times 0.1 = 0.009276
-
-Numbers have ``digits`` significant digits (:func:`viz.numbers.format_number`), the same
-in the caption as on the picture's nodes and edges.
-
-How the factors are grouped (``factors=``):
-
-- ``"labels"``: the path is cut at every *labelled* intermediate node, and each factor
-  is the derivative between consecutive named nodes (the product of the local
-  derivatives in between). For the seed's neuron with ``s``, ``predicted`` and ``E``
-  labelled, the path E → ×0.5 → **2 → − → predicted → s → + → × → W1 gives
-  ``∂E/∂predicted × ∂predicted/∂s × ∂s/∂W1`` — the article's three factors.
-- ``"edges"``: one factor per edge (every local derivative), leaving out the exact
-  ``1`` factors of ``+``/``Σ`` edges unless ``drop_ones=False``.
-- ``"auto"`` (default): ``"labels"`` when some path passes a labelled intermediate
-  node, otherwise ``"edges"``.
-
-Lanes. When the paths run through Values holding lanes (one scalar per sample), each
-path's product is lane-wise (see :mod:`autograd.chains`) and the caption shows:
-
-- the chain **at one lane** (``lane=``, default 0): each path's factors and product at
-  that lane — one sample's chain, the seeds' picture — and their sum at that lane;
-- then **all lanes**: for an input holding lanes, its gradient, lane by lane
-  (``∂L/∂x = [0.0983060, 0.0525134, 0.0226138, … 4 lanes]``); for a scalar input that
-  fed the lanes (a parameter), the sum over the lanes of the per-lane sums, which is
-  its gradient (``∂L/∂w = sum over the 4 lanes of [0.196612, …] = 0.612799``).
-
-A path made of scalars only (e.g. a weight-decay term ``w * w``) is the same in every
-lane and is added once, after the sum over the lanes. A path that adds up the lanes at
-a scalar node and goes on into lanes (a lane reduction used lane-wise) shows only its
-product at the lane, since its factors do not multiply lane by lane. ``lane=None``
-shows each path's lane-wise product summarised (``[a, b, c, … n lanes]``) instead of
-the factors at one lane.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any, Literal, cast
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, Literal
 
-from autograd import Chain, Value, chain_summary, derivative_chains
-from autograd.chains import DEFAULT_PATH_LIMIT, ChainSummary, path_count_text
+from autograd import Value, chain_summary
+from autograd.chains import DEFAULT_PATH_LIMIT
+from viz.caption import Caption, Factors, Naming, caption_for, chain_caption, check_values, latex_text
 from viz.display import DEFAULT_TIMEOUT, Drawing
-from viz.graph import (
-    DEFAULT_MAX_NODES,
-    Color,
-    ModuleLike,
-    Names,
-    _checked_name,
-    _default_rankdir,
-    _emit,
-    _fills,
-    _Graph,
-    _legend,
-    _legend_flag,
-    _prepare,
-    _resolve_digits,
-    _Style,
-)
-from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes, format_number, is_lanes
-from viz.styles import Style, get_style
+from viz.emit import DEFAULT_MAX_NODES, Options, emit
+from viz.marks import Color, Marks, fills, legend_table
+from viz.numbers import DEFAULT_SHOWN, format_lanes
+from viz.scene import ModuleLike, Names, build_scene
+from viz.styles import Style
 
-__all__ = ["Caption", "ChainDrawing", "Factors", "chain_caption", "draw_chain", "latex_name", "latex_number"]
-
-Factors = Literal["auto", "labels", "edges"]
-
-
-class Caption(str):
-    """A chain caption: the text, plus :meth:`latex` (Jupyter shows the LaTeX)."""
-
-    _latex: str
-
-    def __new__(cls, text: str, latex: str = "") -> Caption:
-        obj = super().__new__(cls, text)
-        obj._latex = latex
-        return obj
-
-    def latex(self) -> str:
-        """The chain rule with symbols and numbers, as LaTeX math (without ``$``)."""
-        return self._latex
-
-    def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {self._latex}$"
+__all__ = ["Caption", "ChainDrawing", "Factors", "chain_caption", "draw_chain"]
 
 
 class ChainDrawing(Drawing):
@@ -108,377 +35,6 @@ class ChainDrawing(Drawing):
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
-
-
-_GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "η": "eta", "θ": "theta",
-    "λ": "lambda", "μ": "mu", "σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega", "Σ": "Sigma",
-}  # fmt: skip
-_ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0307": "dot"}
-_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁱⁿ", "0123456789+-()in", strict=True))
-_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₒₓᵢⱼₖₙ", "0123456789+-()aeoxijkn", strict=True))
-_LATEX_SPECIAL = {c: f"\\{c}" for c in "#$%&_{}"} | {"\\": "\\backslash ", "^": "\\hat{}", "~": "\\sim "}
-
-
-def latex_text(text: str) -> str:
-    """``text`` as LaTeX ``\\text{…}`` lines (for captions that are not one chain)."""
-    lines = [r"\text{" + "".join(_LATEX_SPECIAL.get(c, c) for c in line) + "}" for line in text.splitlines()]
-    return r"\begin{array}{l}" + r" \\ ".join(lines) + r"\end{array}" if len(lines) > 1 else "".join(lines)
-
-
-def latex_name(name: str) -> str:
-    """A display name as LaTeX: ``W1`` → ``W_{1}``, ``w¹₂₁`` → ``w^{1}_{21}``, ``σ`` → ``\\sigma``.
-
-    A name already written in LaTeX (with ``\\``, ``_``, ``^`` or ``{``) is used as it is;
-    a word longer than one letter is set upright (``\\mathrm{predicted}``).
-
-    >>> latex_name("W1"), latex_name("w¹₂₁"), latex_name("w_{21}^{(1)}"), latex_name("predicted")
-    ('W_{1}', 'w^{1}_{21}', 'w_{21}^{(1)}', '\\\\mathrm{predicted}')
-    """
-    if any(c in name for c in "\\_^{"):
-        return name
-    out, sup, sub = "", "", ""
-    for c in name:
-        decomposed = unicodedata.normalize("NFD", c)
-        base, marks = decomposed[0], decomposed[1:]
-        if c in _SUP:
-            sup += _SUP[c]
-        elif c in _SUB:
-            sub += _SUB[c]
-        elif len(marks) == 1 and marks[0] in _ACCENTS and base.isalpha():
-            out += f"\\{_ACCENTS[marks[0]]}{{{base}}}"  # ŷ → \hat{y}
-        else:
-            out += f"\\{_GREEK[c]} " if c in _GREEK else c
-    m = re.fullmatch(r"([A-Za-z]+)(\d+)", out)
-    if m and not sub:
-        out, sub = m.group(1), m.group(2)
-    out = out.strip()
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9.]+", out):
-        out = r"\mathrm{" + out + "}"
-    elif not re.fullmatch(r"[A-Za-z]|\\[a-zA-Z]+|\\[a-z]+\{[A-Za-z]\}", out):
-        out = r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in out) + "}"
-    return out + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub else "")
-
-
-def latex_number(text: str) -> str:
-    """A formatted number as LaTeX: ``1.234e-05`` → ``1.234 \\times 10^{-5}``."""
-    mantissa, e, exp = text.partition("e")
-    if not e:
-        return text
-    return f"{mantissa} \\times 10^{{{int(exp)}}}"
-
-
-def _partial(top: str, bottom: str) -> str:
-    return f"\\frac{{\\partial {latex_name(top)}}}{{\\partial {latex_name(bottom)}}}"
-
-
-def _latex_term(text: str) -> str:
-    return f"\\left({latex_number(text[1:-1])}\\right)" if text.startswith("(") else latex_number(text)
-
-
-def _term(x: float, digits: int) -> str:
-    text = format_number(x, digits)
-    return f"({text})" if text.startswith("-") else text
-
-
-def _at(x: Any, lane: int) -> float:
-    """The value of ``x`` at ``lane`` (a float is the same in every lane)."""
-    return float(x[lane]) if is_lanes(x) else float(x)
-
-
-def _factors(
-    chain: Chain, mode: str, digits: int, drop_ones: bool, names: _Naming, lane: int = 0
-) -> tuple[list[str], list[str]]:
-    """Each factor of ``chain`` as text, and as a LaTeX partial derivative ``∂start/∂end``."""
-    if mode == "labels":
-        pairs = [(_at(s.factor, lane), (s.start, s.end)) for s in chain.segments(names.named)]
-    else:
-        pairs = [(_at(e.local, lane), (e.child, e.parent)) for e in chain.edges]
-        if drop_ones:
-            pairs = [p for p in pairs if p[0] != 1.0] or [(1.0, (chain.output, chain.wrt))]
-    if not pairs:
-        return ["1"], []
-    texts = [_term(x, digits) for x, _ in pairs]
-    return texts, [_partial(names(a), names(b)) for _, (a, b) in pairs]
-
-
-def _factor_texts(chain: Chain, mode: str, digits: int, drop_ones: bool, names: _Naming, lane: int = 0) -> list[str]:
-    return _factors(chain, mode, digits, drop_ones, names, lane)[0]
-
-
-class _Naming:
-    """Names of nodes for captions: display names, else the drawing id (``v3``)."""
-
-    def __init__(self, g: _Graph) -> None:
-        self._g = g
-
-    def __call__(self, v: Value) -> str:
-        i = self._g.index.get(id(v))
-        if i is None:  # wrt outside the graph
-            return _checked_name(v.label, "the label") or "wrt"
-        return self._g.name(i)
-
-    def named(self, v: Value) -> bool:
-        """Whether ``v`` has a display name (a label, a parameter name or one from ``names=``)."""
-        i = self._g.index.get(id(v))
-        return bool(self._g.names[i]) if i is not None else bool(v.label)
-
-
-def _path_text(texts: list[str], product: str) -> str:
-    """``factors = product``, or the product alone when it is the only factor."""
-    if len(texts) == 1 and texts[0].strip("()") == product:
-        return product
-    return f"{' × '.join(texts)} = {product}"
-
-
-def _check_lane(lane: int | None, n: int | None) -> None:
-    if lane is None:
-        return
-    if isinstance(lane, bool) or not isinstance(lane, int) or lane < 0:
-        raise ValueError(f"lane must be None or a non-negative int, got {lane!r}")
-    if n is not None and lane >= n:
-        raise ValueError(f"lane must be from 0 to {n - 1} (the paths hold {n} lanes), got {lane}")
-
-
-def _lanes_caption(
-    chains: Sequence[Chain],
-    head: str,
-    scalar_wrt: bool,
-    n: int,
-    *,
-    mode: str,
-    digits: int,
-    drop_ones: bool,
-    max_listed: int,
-    lane: int | None,
-    shown: int,
-    names: _Naming,
-) -> str:
-    """The caption when the paths hold ``n`` lanes (see the module docstring)."""
-    products = [c.product for c in chains]
-    once = [p for c, p in zip(chains, products, strict=True) if c.lanes is None]  # scalar paths: added once
-    per_lane = [p for c, p in zip(chains, products, strict=True) if c.lanes is not None]
-    sums = sum(per_lane[1:], per_lane[0])
-
-    def path(c: Chain, p: Any) -> str:
-        if c.lanes is None:
-            texts = _factor_texts(c, mode, digits, drop_ones, names)
-            return f"{_path_text(texts, format_number(p, digits))} (no lanes: counted once)"
-        if lane is None:
-            return _listed(p, digits, shown)
-        at = format_number(_at(p, lane), digits)
-        if c.mixes_lanes:
-            return f"{at} (this path adds up the lanes at a scalar node, so its factors do not multiply lane by lane)"
-        return _path_text(_factor_texts(c, mode, digits, drop_ones, names, lane), at)
-
-    if scalar_wrt:
-        total = math.fsum([*(float(x) for x in sums), *once])
-        added = "".join(f" + {_term(p, digits)}" for p in once)
-        last = (
-            f"{head} = sum over the {n} lanes of {_listed(sums, digits, shown)}{added} = {format_number(total, digits)}"
-        )
-    else:
-        last = f"{head} = {_listed(sums, digits, shown)}"
-    if len(chains) == 1:
-        return last if lane is None else f"lane {lane}: {head} = {path(chains[0], products[0])}\n{last}"
-    lines = [] if lane is None else [f"lane {lane} of {n}:"]
-    lines += [f"path {k}: {path(c, p)}" for k, (c, p) in enumerate(zip(chains, products, strict=True), 1)][:max_listed]
-    if len(chains) > max_listed:
-        lines.append(f"… and {len(chains) - max_listed} more paths")
-    if lane is not None:
-        at = format_number(_at(sums, lane), digits)
-        if len(chains) <= max_listed and len(per_lane) > 1:
-            terms = " + ".join(_term(_at(p, lane), digits) for p in per_lane)
-            lines.append(f"lane {lane}: {head} = {terms} = {at}")
-        elif len(per_lane) > 1:
-            lines.append(f"lane {lane}: {head} = the sum over {len(per_lane)} paths through the lanes = {at}")
-    lines.append(last)
-    return "\n".join(lines)
-
-
-def _listed(x: Any, digits: int, shown: int = DEFAULT_SHOWN) -> str:
-    return format_lanes(x, digits, shown, stats=False)
-
-
-def _mode(chains: Sequence[Chain], factors: str, named: Callable[[Value], bool] = lambda v: bool(v.label)) -> str:
-    if factors not in ("auto", "labels", "edges"):
-        raise ValueError(f"factors must be 'auto', 'labels' or 'edges', got {factors!r}")
-    if factors != "auto":
-        return factors
-    return "labels" if any(named(v) for c in chains for v in c.nodes[1:-1]) else "edges"
-
-
-def _caption(
-    summary: ChainSummary,
-    names: _Naming,
-    *,
-    digits: int,
-    factors: str,
-    drop_ones: bool,
-    limit: int,
-    max_listed: int,
-    lane: int | None = 0,
-    shown: int = DEFAULT_SHOWN,
-) -> Caption:
-    if isinstance(max_listed, bool) or not isinstance(max_listed, int) or max_listed < 1:
-        raise ValueError(f"max_listed must be a positive int, got {max_listed!r}")
-    _check_lane(lane, None)
-    output, wrt = summary.output, summary.wrt
-    head = f"∂{names(output)}/∂{names(wrt)}"
-    head_tex = _partial(names(output), names(wrt))
-    if summary.count == 0:
-        _mode([], factors)
-        return Caption(f"{head} = 0 (no path from {names(output)} to {names(wrt)})", f"{head_tex} = 0")
-    if summary.count > limit:
-        _mode([], factors)
-        text = (
-            f"{head} = {_listed(summary.gradient, digits, shown)} "
-            f"(the sum over {path_count_text(summary.count)} paths, more than limit={limit} to list; "
-            "the highlighted edges carry them)"
-        )
-        return Caption(text, latex_text(text))
-    chains = derivative_chains(output, wrt, limit=limit)
-    mode = _mode(chains, factors, names.named)
-    n = next((c.lanes for c in chains if c.lanes is not None), None)
-    if n is not None:
-        _check_lane(lane, n)
-        text = _lanes_caption(
-            chains,
-            head,
-            wrt.lanes is None,
-            n,
-            mode=mode,
-            digits=digits,
-            drop_ones=drop_ones,
-            max_listed=max_listed,
-            lane=lane,
-            shown=shown,
-            names=names,
-        )
-        return Caption(text, latex_text(text))
-
-    def one(chain: Chain) -> tuple[str, str, str]:
-        """The path's text ``a × b = p``, its LaTeX with symbols, and the product."""
-        texts, symbols = _factors(chain, mode, digits, drop_ones, names)
-        product = format_number(chain.product, digits)
-        numbers = r" \times ".join(_latex_term(t) for t in texts)
-        if len(texts) == 1 and texts[0].strip("()") == product:
-            return product, latex_number(product), product
-        symbolic = r" \cdot ".join(symbols) + " = " if symbols else ""
-        return f"{' × '.join(texts)} = {product}", f"{symbolic}{numbers} = {latex_number(product)}", product
-
-    if len(chains) == 1:
-        text, tex, _ = one(chains[0])
-        return Caption(f"{head} = {text}", f"{head_tex} = {tex}")
-    lines, tex_lines = [], []
-    for k, chain in enumerate(chains[:max_listed], start=1):
-        text, tex, _ = one(chain)
-        lines.append(f"path {k}: {text}")
-        tex_lines.append(rf"\text{{path {k}:}}\quad & {tex}")
-    total = format_number(math.fsum(c.product for c in chains), digits)
-    if len(chains) <= max_listed:
-        terms = [_term(c.product, digits) for c in chains]
-        lines.append(f"{head} = {' + '.join(terms)} = {total}")
-        tex_lines.append(f"{head_tex} & = {' + '.join(_latex_term(t) for t in terms)} = {latex_number(total)}")
-    else:
-        lines.append(f"… and {len(chains) - max_listed} more paths")
-        lines.append(f"{head} = the sum over {len(chains)} paths = {total}")
-        tex_lines.append(rf"& \text{{… and {len(chains) - max_listed} more paths}}")
-        tex_lines.append(rf"{head_tex} & = \text{{the sum over {len(chains)} paths}} = {latex_number(total)}")
-    return Caption("\n".join(lines), r"\begin{aligned}" + r" \\ ".join(tex_lines) + r"\end{aligned}")
-
-
-def _check_values(output: object, wrt: object) -> None:
-    if not isinstance(output, Value):
-        raise TypeError(f"output must be a Value, got {type(output).__name__}")
-    if not isinstance(wrt, Value):
-        raise TypeError(f"wrt must be a Value, got {type(wrt).__name__}")
-
-
-def chain_caption(
-    output: Value,
-    wrt: Value,
-    *,
-    digits: int = DEFAULT_DIGITS,
-    names: Names | None = None,
-    factors: Factors = "auto",
-    drop_ones: bool = True,
-    limit: int = DEFAULT_PATH_LIMIT,
-    max_listed: int = 10,
-    lane: int | None = 0,
-    lanes_shown: int = DEFAULT_SHOWN,
-) -> Caption:
-    """The derivative chain from ``output`` to ``wrt`` as text (the caption of :func:`draw_chain`).
-
-    One path gives one line, ``∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276``; several
-    paths give one line per path (``path k: factors = product``) and a last line adding
-    the products. Nodes are named by their display name (``names=``, else the label),
-    else by their drawing id (``v3``). The result is a :class:`Caption`, a ``str`` with
-    :meth:`~Caption.latex`.
-
-    Args:
-        output: The node differentiated.
-        wrt: The node differentiated with respect to.
-        digits: Significant digits of every number (:func:`viz.numbers.format_number`).
-        names: Display names, as in :func:`~viz.graph.draw_graph` (e.g. ``{w: "w¹₂₁"}``).
-        factors: How to group a path's local derivatives into factors; see
-            :mod:`viz.chain`.
-        drop_ones: In ``"edges"`` mode, leave out factors that are exactly 1.
-        limit: With more paths than this, give only the gradient and the path count.
-        max_listed: List at most this many paths (the sum still covers all).
-        lane: With lanes, the lane (from 0) whose factors and products are shown,
-            or None for each path's products over all lanes; see :mod:`viz.chain`.
-        lanes_shown: With lanes, how many values of a lane-wise number are listed.
-
-    Raises:
-        ValueError: for a bad argument, e.g. a ``lane`` beyond the lanes of the paths.
-
-    >>> from autograd import Value
-    >>> x = Value(3.0, label="x")
-    >>> y = x * x
-    >>> y.label = "y"
-    >>> print(chain_caption(y, x))
-    path 1: 3
-    path 2: 3
-    ∂y/∂x = 3 + 3 = 6
-    >>> w = Value(0.5, label="w1")
-    >>> out = (w * 0.2).tanh()
-    >>> out.label = "out"
-    >>> caption = chain_caption(out, w, names={w: "w¹₂₁"})
-    >>> print(caption)
-    ∂out/∂w¹₂₁ = 0.9901 × 0.2 = 0.198
-    >>> print(caption.latex().replace(" = ", "\\n= "))
-    \\frac{\\partial \\mathrm{out}}{\\partial w^{1}_{21}}
-    = \\frac{\\partial \\mathrm{out}}{\\partial v_{2}} \\cdot \\frac{\\partial v_{2}}{\\partial w^{1}_{21}}
-    = 0.9901 \\times 0.2
-    = 0.198
-
-    With lanes, the chain at one lane, then over all lanes:
-
-    >>> import numpy as np
-    >>> w = Value(0.5, label="w")
-    >>> x = Value(np.array([1.0, 2.0, 3.0, 4.0]), label="x")
-    >>> loss = (w * x).sum()
-    >>> loss.label = "L"
-    >>> print(chain_caption(loss, w, lane=1))
-    lane 1: ∂L/∂w = 2
-    ∂L/∂w = sum over the 4 lanes of [1, 2, 3, … 4 lanes] = 10
-    """
-    _check_values(output, wrt)
-    check_digits(digits)
-    format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
-    g = _prepare([output], names_=names)
-    return _caption(
-        chain_summary(output, wrt),
-        _Naming(g),
-        digits=digits,
-        factors=factors,
-        drop_ones=drop_ones,
-        limit=limit,
-        max_listed=max_listed,
-        lane=lane,
-        shown=lanes_shown,
-    )
 
 
 def draw_chain(
@@ -509,7 +65,6 @@ def draw_chain(
     edge_attr: Mapping[str, Any] | None = None,
     dpi: float | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
-    precision: int | None = None,
 ) -> ChainDrawing:
     """Draw ``output``'s graph with every path to ``wrt`` highlighted and the chain as caption.
 
@@ -551,7 +106,6 @@ def draw_chain(
         edge_attr: Graphviz edge attributes; they win over the style's.
         dpi: Resolution of PNG output (default: the style's).
         timeout: Seconds graphviz's ``dot`` may take (None: no limit).
-        precision: Older name of ``digits``.
 
     Returns:
         A :class:`ChainDrawing` (a :class:`~viz.display.Drawing` with ``.latex()``).
@@ -559,14 +113,29 @@ def draw_chain(
     Raises:
         GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
     """
-    _check_values(output, wrt)
-    digits = _resolve_digits(digits, precision)
-    look = get_style(style)
-    format_lanes(0.0, digits, lanes_shown)
-    g = _prepare([output], params=params, inputs=inputs, model=model, names_=names)
-    naming = _Naming(g)
+    check_values(output, wrt)
+    options = Options.make(
+        digits=digits,
+        style=style,
+        rankdir=rankdir,
+        collapse=collapse,
+        max_nodes=max_nodes,
+        lanes_shown=lanes_shown,
+        ops=ops,
+        color=color,
+        vmax=vmax,
+        legend=legend,
+        graph_attr=graph_attr,
+        node_attr=node_attr,
+        edge_attr=edge_attr,
+        dpi=dpi,
+        timeout=timeout,
+    )
+    digits, shown, look = options.digits, options.lanes_shown, options.style
+    g = build_scene([output], params=params, inputs=inputs, model=model, names_=names)
+    naming = Naming(g)
     summary = chain_summary(output, wrt)
-    caption = _caption(
+    caption = caption_for(
         summary,
         naming,
         digits=digits,
@@ -575,47 +144,32 @@ def draw_chain(
         limit=limit,
         max_listed=max_listed,
         lane=lane,
-        shown=lanes_shown,
+        shown=shown,
     )
     hot = {(g.idx(e.edge.child), e.edge.index) for e in summary.edges}
     on_path = {i for i, _ in hot} | {g.idx(e.edge.parent) for e in summary.edges}
     grads = [v.grad for v in g.order]
-    drawn = _Style(
-        data=[format_lanes(v.data, digits, lanes_shown) for v in g.order],
-        grad=[format_lanes(x, digits, lanes_shown) for x in grads],
-        fill=_fills(g, color, grads, look, vmax),
+    drawn = Marks(
+        data=[format_lanes(v.data, digits, shown) for v in g.order],
+        grad=[format_lanes(x, digits, shown) for x in grads],
+        fill=fills(g, options.color, grads, look, options.vmax),
         emphasis=on_path,
-        edge_labels={(i, k): format_lanes(g.order[i].local_grads[k], digits, lanes_shown) for i, k in hot},
+        edge_labels={(i, k): format_lanes(g.order[i].local_grads[k], digits, shown) for i, k in hot},
         hot=hot,
         dim_others=True,
         caption=caption,
     )
-    if _legend_flag(legend):
-        drawn.legend = _legend(
+    if options.legend:
+        drawn.legend = legend_table(
             g,
-            color,
+            options.color,
             grads,
             look,
             digits=digits,
-            vmax=vmax,
+            vmax=options.vmax,
             hot=f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else "",
-            collapse=collapse,
+            collapse=options.collapse,
         )
-    drawing = _emit(
-        g,
-        drawn,
-        digits=digits,
-        look=look,
-        rankdir=_default_rankdir(rankdir, look),
-        collapse=collapse,
-        max_nodes=max_nodes,
-        lanes_shown=lanes_shown,
-        graph_attr=graph_attr,
-        node_attr=node_attr,
-        edge_attr=edge_attr,
-        dpi=dpi,
-        timeout=timeout,
-        cls=ChainDrawing,
-        ops=ops,
-    )
-    return cast(ChainDrawing, drawing)  # _emit made it with cls
+    drawing = emit(g, drawn, options, cls=ChainDrawing)
+    assert isinstance(drawing, ChainDrawing)
+    return drawing

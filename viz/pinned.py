@@ -15,7 +15,6 @@ move either when captions change length.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from viz.display import render as display_render
+from viz.marks import escape
 
 __all__ = ["Layout", "caption_box", "layout", "measure", "pin", "render", "render_svgs"]
 
@@ -131,7 +131,7 @@ def caption_box(captions: list[str]) -> tuple[int, int]:
 
 
 def _caption_label(caption: str, size: tuple[int, int] | None = None) -> str:
-    lines = "".join(f'{html.escape(line)}<BR ALIGN="LEFT"/>' for line in caption.splitlines())
+    lines = "".join(f'{escape(line)}<BR ALIGN="LEFT"/>' for line in caption.splitlines())
     dims = f' WIDTH="{size[0]}" HEIGHT="{size[1]}"' if size else ""
     return (
         f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="0"{dims}>'

@@ -38,23 +38,13 @@ import graphviz
 
 from autograd import Value
 from viz.display import INSTALL_HINT, DotError, DotNotFoundError, Drawing, format_for, write_atomic
-from viz.graph import (
-    DEFAULT_MAX_NODES,
-    ModuleLike,
-    _boxes,
-    _collapsed,
-    _emit,
-    _Graph,
-    _lines,
-    _op_text,
-    _prepare,
-    _roots,
-    _Style,
-)
-from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes, format_number, is_lanes
+from viz.emit import DEFAULT_MAX_NODES, Options, emit
+from viz.marks import Marks, html_lines, op_text
+from viz.numbers import DEFAULT_SHOWN, format_lanes, format_number, is_lanes
 from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
-from viz.styles import Style, StyleName, get_style
+from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules
+from viz.styles import Style, StyleName
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
@@ -95,25 +85,17 @@ class Steps(Sequence[Frame]):
 
     def __init__(
         self,
-        g: _Graph,
+        g: Scene,
         frames: list[Frame],
-        *,
-        digits: int,
-        look: Style,
-        rankdir: str,
-        collapse: str | Collection[str] | None,
-        max_nodes: int,
-        lanes_shown: int = DEFAULT_SHOWN,
+        options: Options,
     ) -> None:
         self._g = g
         self._frames = frames
-        self._digits = digits
-        self._look = look
-        self._lanes_shown = lanes_shown
-        self._rankdir = rankdir
-        self._collapse = collapse
-        self._max_nodes = max_nodes
-        self._box = _boxes(g, _collapsed(g, collapse))
+        self._options = options
+        self._digits = options.digits
+        self._look = options.style
+        self._lanes_shown = options.lanes_shown
+        self._box = boxes_of(g, collapsed_modules(g, options.collapse))
         self._layout: tuple[Layout, _Sizes] | None = None
         self._caption_size: tuple[int, int] | None = None
         self._svg: dict[tuple[int, bool], str] = {}
@@ -141,7 +123,7 @@ class Steps(Sequence[Frame]):
     def _text(self, x: Any) -> str:
         return format_lanes(x, self._digits, self._lanes_shown)
 
-    def _style(self, i: int, *, caption: bool) -> _Style:
+    def _style(self, i: int, *, caption: bool) -> Marks:
         f = self._frames[i]
         g = self._g
         look = self._look
@@ -153,7 +135,7 @@ class Steps(Sequence[Frame]):
                 fill.append(look.roles["intermediate"])  # not computed yet: no role colour
             else:
                 fill.append(look.roles[role])
-        style = _Style(
+        style = Marks(
             data=[None if x is None else self._text(x) for x in f.data],
             grad=[("" if f.phase == "forward" else None) if x is None else self._text(x) for x in f.grads],
             fill=fill,
@@ -227,19 +209,9 @@ class Steps(Sequence[Frame]):
             out[b] = rows
         return out
 
-    def _drawing(self, style: _Style, i: int | None, *, sizes: _Sizes | None = None) -> Drawing:
+    def _drawing(self, style: Marks, i: int | None, *, sizes: _Sizes | None = None) -> Drawing:
         """Frame ``i``'s drawing (None: the widest labels); with ``sizes``, every label at its pinned size."""
-        d = _emit(
-            self._g,
-            style,
-            digits=self._digits,
-            look=self._look,
-            rankdir=self._rankdir,
-            collapse=self._collapse,
-            max_nodes=self._max_nodes,
-            stacklevel=5,
-            lanes_shown=self._lanes_shown,
-        )
+        d = emit(self._g, style, self._options)
         # Relabel: boxes show only what is known in this frame, and pinned pictures give every
         # cell the size it has in every frame.
         f = None if i is None else self._frames[i]
@@ -248,7 +220,9 @@ class Steps(Sequence[Frame]):
             focus = f is None or self._box[f.node] == b
             fill = self._look.focus if focus and f is not None else self._look.module
             texts = [row[0] for row in rows]
-            labels[f"m{b}"] = _box_label(texts, fill, focus, None if sizes is None else sizes.boxes[b], self._look)
+            labels[f"m{b}"] = _frame_box_label(
+                texts, fill, focus, None if sizes is None else sizes.boxes[b], self._look
+            )
         if sizes is not None:
             g = self._g
             for j in range(len(g.order)):
@@ -283,7 +257,7 @@ class Steps(Sequence[Frame]):
         def add(slot: tuple[Any, ...], texts: Iterable[str], *, bold: bool = False) -> None:
             for t in dict.fromkeys(texts):  # distinct, in order
                 slots.append(slot)
-                cells.append(f"<B>{_lines(t)}</B>" if bold else _row_html(t))
+                cells.append(f"<B>{html_lines(t)}</B>" if bold else _row_html(t))
 
         for j, v in enumerate(g.order):
             if self._box[j] is not None:
@@ -315,7 +289,7 @@ class Steps(Sequence[Frame]):
         }
         return _Sizes(values, boxes)
 
-    def _widest_style(self) -> _Style:
+    def _widest_style(self) -> Marks:
         """The last frame with every edge labelled: what the layout is made for (cells have their pinned sizes)."""
         g = self._g
         style = self._style(len(self) - 1, caption=False)
@@ -580,11 +554,11 @@ def _row_html(row: str) -> str:
     """A box row: ``\0name\0 rest`` has its name in bold."""
     if row.startswith("\0"):
         _, name, rest = row.split("\0", 2)
-        return f"<B>{_lines(name)}</B>{_lines(rest)}"
-    return _lines(row)
+        return f"<B>{html_lines(name)}</B>{html_lines(rest)}"
+    return html_lines(row)
 
 
-def _box_label(rows: list[str], fill: str, focus: bool, size: tuple[int, list[int]] | None, look: Style) -> str:
+def _frame_box_label(rows: list[str], fill: str, focus: bool, size: tuple[int, list[int]] | None, look: Style) -> str:
     """A collapsed module's label; with ``size``, every row at its pinned size."""
     cells = []
     for k, row in enumerate(rows):
@@ -610,10 +584,10 @@ def _pinned_value_label(
 ) -> str:
     """A value node's label with every cell at its pinned size (an empty grad cell while going forward)."""
     nw, dw, gw, h = size
-    data_text = _lines(f"data {data if data is not None else '?'}")
-    grad_text = "" if grad == "" else _lines(f"grad {grad if grad is not None else '?'}")
+    data_text = html_lines(f"data {data if data is not None else '?'}")
+    grad_text = "" if grad == "" else html_lines(f"grad {grad if grad is not None else '?'}")
     cell = f'<TD COLOR="{look.ink}" BGCOLOR="{fill}" HEIGHT="{h}" WIDTH='
-    cells = f'{cell}"{nw}"><B>{_lines(name)}</B></TD>{cell}"{dw}">{data_text}</TD>{cell}"{gw}">{grad_text}</TD>'
+    cells = f'{cell}"{nw}"><B>{html_lines(name)}</B></TD>{cell}"{dw}">{data_text}</TD>{cell}"{gw}">{grad_text}</TD>'
     return (
         f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
         f'CELLPADDING="4"><TR>{cells}</TR></TABLE>>'
@@ -644,11 +618,11 @@ def _term(x: Any, digits: int) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _call(g: _Graph, i: int, digits: int) -> str:
+def _call(g: Scene, i: int, digits: int) -> str:
     """``v5 = v3 × W2 = 0.06``: the forward step that made node ``i``."""
     v = g.order[i]
     args = [g.name(g.idx(p)) for p in v.parents]
-    op = _op_text(v)
+    op = op_text(v)
     if v.op in _INFIX and len(args) == 2:
         expr = f"{args[0]} {op} {args[1]}"
     elif v.op == "pow" and v.param is not None:
@@ -668,7 +642,6 @@ def steps(
     *,
     digits: int | None = None,
     style: StyleName | Style = "notebook",
-    precision: int | None = None,
     params: Sequence[Value] = (),
     inputs: Sequence[Value] = (),
     model: ModuleLike | None = None,
@@ -686,7 +659,6 @@ def steps(
             alike (:func:`viz.numbers.format_number`; default 4).
         style: ``"notebook"``, ``"slide"``, ``"print"`` or ``"dark"`` (:mod:`viz.styles`):
             the fonts and palette of the frames; ``"dark"`` for a dark JupyterLab.
-        precision: The older name of ``digits``.
         params: Leaves to draw as parameters.
         inputs: Leaves to draw as inputs.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
@@ -711,11 +683,18 @@ def steps(
     >>> print(s[-1].caption)
     v1.grad += ∂v2/∂v1 × v2.grad = 2 × 1 = 2; running sum 0 + 2 = 2
     """
-    digits = check_digits(digits if digits is not None else precision if precision is not None else DEFAULT_DIGITS)
-    look = get_style(style)
-    format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
-    (r,) = _roots(root)
-    g = _prepare([r], params=params, inputs=inputs, model=model)
+    options = Options.make(
+        digits=digits,
+        style=style,
+        rankdir=rankdir,
+        collapse=collapse,
+        max_nodes=max_nodes,
+        lanes_shown=lanes_shown,
+        ops="nodes",
+    )
+    digits = options.digits
+    (r,) = as_roots(root)
+    g = build_scene([r], params=params, inputs=inputs, model=model)
     n = len(g.order)
     n_frames = n + 1 + sum(len(v.parents) for v in g.order)
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
@@ -771,13 +750,4 @@ def steps(
                 pi,
                 (i, k, pi),
             )
-    return Steps(
-        g,
-        frames,
-        digits=digits,
-        look=look,
-        rankdir=rankdir,
-        collapse=collapse,
-        max_nodes=max_nodes,
-        lanes_shown=lanes_shown,
-    )
+    return Steps(g, frames, options)

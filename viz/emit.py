@@ -1,0 +1,539 @@
+"""Emit: the last stage of a drawing, a scene with its marks written as DOT for graphviz.
+
+``emit(scene, marks, options)`` builds the :class:`~viz.display.Drawing` (a
+``graphviz.Digraph``) that every picture is: :func:`viz.draw_graph`, :func:`viz.draw_chain`
+and each frame of :func:`viz.steps` (whose player pins the result with :mod:`viz.pinned`).
+:class:`Options` is the one options object: everything a caller chooses about a picture
+(digits, style, orientation, collapse, limits, graphviz attributes), checked once by
+:meth:`Options.make`.
+
+Before anything is formatted the drawn nodes are counted and the layout's size estimated,
+so a picture too large to read (or for ``dot`` to lay out in reasonable time) is refused
+with :class:`GraphTooLargeError`, saying how to draw it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from viz.display import DEFAULT_TIMEOUT, Drawing
+from viz.layout import (
+    CHAR_EM,
+    box_size,
+    bundles_of,
+    cells_size,
+    drawn_lines,
+    edges_of,
+    estimate_ranks,
+    node_order,
+    pick_rankdir,
+    text_size,
+    wrap_caption,
+)
+from viz.marks import Color, Marks, box_label, box_rows, escape, html_label, op_text, value_cells, value_label
+from viz.model_layout import Places, arrange_model, title_node
+from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes
+from viz.scene import Scene, boxes_of, collapsed_modules
+from viz.styles import Style, get_style
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "LAYOUT_CELLS_PER_NODE",
+    "GraphTooLargeError",
+    "LargeGraphWarning",
+    "Options",
+    "emit",
+    "too_large",
+]
+
+#: Above this many drawn nodes the drawing functions refuse (unless ``max_nodes=`` is raised).
+DEFAULT_MAX_NODES = 200
+
+#: dot lays out the nodes plus a point per rank crossed by each long edge; its time grows fast
+#: with their number (a 20-level ``tanh(y*w + b)`` chain: 3,700 cells, 25 s). Pictures needing
+#: more than this many cells per allowed node (3,000 for ``max_nodes=200``) are refused.
+LAYOUT_CELLS_PER_NODE = 15
+
+Collapse = str | tuple[str, ...] | None
+Ops = Literal["inline", "nodes"]
+
+
+class LargeGraphWarning(UserWarning):
+    """Kept for compatibility: large graphs are now refused with :class:`GraphTooLargeError`."""
+
+
+class GraphTooLargeError(ValueError):
+    """The picture would have more nodes than ``max_nodes``; the message says how to draw it.
+
+    ``nodes`` is the number of nodes the picture would have had, ``reason`` says in a few
+    words what was too large ("407 nodes, more than max_nodes=200").
+    """
+
+    nodes: int | None = None
+    reason: str = "too large"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a caller chooses about a picture; build it with :meth:`make`, which checks each.
+
+    Attributes:
+        digits: Significant digits of every number.
+        style: The look (:mod:`viz.styles`).
+        rankdir: ``"auto"`` (the orientation whose text reads largest in the style's display), or
+            graphviz's ``"LR"``, ``"TB"``, ``"RL"``, ``"BT"``.
+        collapse: Module classes or dotted names drawn as one box each (None: none).
+        max_nodes: Refuse pictures with more drawn nodes than this.
+        lanes_shown: How many values of a lane Value are listed.
+        ops: ``"inline"`` (the op in the first cell of its result) or ``"nodes"`` (a node per op).
+        color: Node fill: ``"role"``, ``"grad"`` or ``"none"``.
+        vmax: With ``color="grad"``, the absolute gradient in full colour (None: the largest).
+        legend: Show what the colours mean.
+        graph_attr: Graphviz graph attributes, winning over the style's.
+        node_attr: Graphviz node attributes, winning over the style's.
+        edge_attr: Graphviz edge attributes, winning over the style's.
+        dpi: Resolution of PNG output (None: the style's).
+        timeout: Seconds ``dot`` may take (None: no limit).
+    """
+
+    digits: int = DEFAULT_DIGITS
+    style: Style = field(default_factory=lambda: get_style("notebook"))
+    rankdir: str = "auto"
+    collapse: Collapse = None
+    max_nodes: int = DEFAULT_MAX_NODES
+    lanes_shown: int = DEFAULT_SHOWN
+    ops: Ops = "inline"
+    color: Color = "role"
+    vmax: float | None = None
+    legend: bool = True
+    graph_attr: Mapping[str, str] = field(default_factory=dict)
+    node_attr: Mapping[str, str] = field(default_factory=dict)
+    edge_attr: Mapping[str, str] = field(default_factory=dict)
+    dpi: float | None = None
+    timeout: float | None = DEFAULT_TIMEOUT
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        digits: int | None = None,
+        style: str | Style = "notebook",
+        rankdir: str = "auto",
+        collapse: str | Collection[str] | None = None,
+        max_nodes: int = DEFAULT_MAX_NODES,
+        lanes_shown: int = DEFAULT_SHOWN,
+        ops: str = "inline",
+        color: str = "role",
+        vmax: float | None = None,
+        legend: bool | None = None,
+        graph_attr: Mapping[str, Any] | None = None,
+        node_attr: Mapping[str, Any] | None = None,
+        edge_attr: Mapping[str, Any] | None = None,
+        dpi: float | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> Options:
+        """Options from the drawing functions' arguments, each checked (a ValueError or TypeError names it).
+
+        ``rankdir="auto"`` with the slide style is top to bottom (slides read downwards).
+        """
+        digits = check_digits(DEFAULT_DIGITS if digits is None else digits)
+        look = get_style(style)
+        format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
+        if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+            raise ValueError(f"rankdir must be 'auto' or one of LR, RL, TB, BT, got {rankdir!r}")
+        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+            raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+        if ops not in ("nodes", "inline"):
+            raise ValueError(f"ops must be 'inline' or 'nodes', got {ops!r}")
+        if color not in ("role", "grad", "none"):
+            raise ValueError(f"color must be 'role', 'grad' or 'none', got {color!r}")
+        if vmax is not None and (
+            isinstance(vmax, bool) or not isinstance(vmax, int | float) or not vmax > 0 or vmax == float("inf")
+        ):
+            raise ValueError(f"vmax must be a positive finite number, got {vmax!r}")
+        if legend is not None and not isinstance(legend, bool):
+            raise TypeError(f"legend must be True, False or None, got {type(legend).__name__}")
+        if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 0 < dpi <= 2400):
+            raise ValueError(f"dpi must be a number from 1 to 2400, got {dpi!r}")
+        return cls(
+            digits=digits,
+            style=look,
+            rankdir="TB" if rankdir == "auto" and look.name == "slide" else rankdir,
+            collapse=_collapse_arg(collapse),
+            max_nodes=max_nodes,
+            lanes_shown=lanes_shown,
+            ops="inline" if ops == "inline" else "nodes",
+            color=color,  # type: ignore[arg-type]  # checked above
+            vmax=None if vmax is None else float(vmax),
+            legend=legend is not False,
+            graph_attr=graphviz_attrs("graph_attr", graph_attr),
+            node_attr=graphviz_attrs("node_attr", node_attr),
+            edge_attr=graphviz_attrs("edge_attr", edge_attr),
+            dpi=dpi,
+            timeout=timeout,
+        )
+
+    def but(self, **changes: Any) -> Options:
+        """A copy with ``changes`` (e.g. ``collapse=("Neuron",)`` for one level of ``collapse="auto"``)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _collapse_arg(collapse: object) -> Collapse:
+    if collapse is None:
+        return None
+    if isinstance(collapse, str):
+        return collapse
+    if isinstance(collapse, Collection):
+        for w in collapse:
+            if not isinstance(w, str):
+                raise TypeError(f"collapse must be a str or a collection of str, got an item {w!r}")
+        return tuple(collapse)
+    raise TypeError(f"collapse must be a str or a collection of str, got {type(collapse).__name__}")
+
+
+def too_large(g: Scene, n_drawn: int, max_nodes: int) -> GraphTooLargeError:
+    kinds = sorted({m.kind for m in g.modules if m.name})
+    if kinds:
+        how = "pass " + " or ".join(f"collapse={k!r}" for k in kinds[:3]) + " to draw each such module as one box"
+    else:
+        how = "draw a smaller graph, or the derivative chain to one input (viz.draw_chain)"
+    error = GraphTooLargeError(
+        f"the picture would have {n_drawn} nodes, more than max_nodes={max_nodes} (too many to read, and dot may "
+        f"take minutes): {how}, or pass max_nodes={n_drawn} to draw it anyway"
+    )
+    error.nodes, error.reason = n_drawn, f"{n_drawn} nodes, more than max_nodes={max_nodes}"
+    return error
+
+
+def graphviz_attrs(what: str, given: Mapping[str, Any] | None) -> dict[str, str]:
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise TypeError(f"{what} must be a mapping of graphviz attributes, got {type(given).__name__}")
+    out = {}
+    for k, v in given.items():
+        if not isinstance(k, str):
+            raise TypeError(f"{what} keys must be str, got {k!r}")
+        out[k] = str(v)
+    return out
+
+
+def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawing) -> Drawing:
+    """The DOT of ``g`` with ``style``: value nodes (op nodes), module clusters and boxes, edges.
+
+    Raises:
+        GraphTooLargeError: with more than ``options.max_nodes`` drawn nodes, or a layout too large
+            for ``dot`` (:data:`LAYOUT_CELLS_PER_NODE`); counted before anything is formatted.
+    """
+    theme = options.style
+    digits, lanes_shown, max_nodes = options.digits, options.lanes_shown, options.max_nodes
+    user_graph, user_node, user_edge = dict(options.graph_attr), dict(options.node_attr), dict(options.edge_attr)
+    dpi, timeout, rankdir = options.dpi, options.timeout, options.rankdir
+    box = boxes_of(g, collapsed_modules(g, options.collapse))
+    # Count what will be drawn before building anything.
+    consumers_outside: set[int] = set(g.roots)
+    for i, v in enumerate(g.order):
+        for p in v.parents:
+            pi = g.idx(p)
+            if box[pi] is not None and box[pi] != box[i]:
+                consumers_outside.add(pi)
+    boxes_used = sorted({b for b in box if b is not None})
+    inline = options.ops == "inline"
+    per_op = 1 if inline else 2
+    n_drawn = len(boxes_used) + sum(1 if v.is_leaf else per_op for i, v in enumerate(g.order) if box[i] is None)
+    if n_drawn > max_nodes:
+        raise too_large(g, n_drawn, max_nodes)
+
+    top = cls(
+        name="chainrule",
+        graph_attr={**theme.graph_attr(), **user_graph},
+        node_attr={**theme.node_attr(), **user_node},
+        edge_attr={**theme.edge_attr(), **user_edge},
+    )
+    top.caption = style.caption
+    top.node_count = n_drawn
+    top.timeout = timeout
+    top.dpi = dpi if dpi is not None else theme.dpi
+    font = float(top.node_attr.get("fontsize", theme.fontsize))
+    edge_font = float(top.edge_attr.get("fontsize", theme.edge_fontsize))
+    caption_font = float(top.graph_attr.get("fontsize", theme.caption_fontsize))
+    if boxes_used:
+        # Keep module boxes in the order they are emitted (neurons.0, neurons.1, …): with its
+        # full crossing-minimisation budget, dot rotates the boxes of fully connected layers
+        # (8–15 above 0–7 in MLP(2, [16, 16, 1])), where every order has the same crossings.
+        top.graph_attr.setdefault("mclimit", "0.1")
+    caption_size = (0.0, 0.0)
+    width = max(40, int(theme.fit[0] / (caption_font * CHAR_EM)))  # characters the display shows on a line
+    if style.caption and not style.legend:
+        lines = wrap_caption(style.caption, width)
+        top.graph_attr.setdefault("label", f"<{'<BR/>'.join(escape(line) for line in lines)}>")
+        top.graph_attr.setdefault("labelloc", "t")
+        top.graph_attr.setdefault("labeljust", "l")
+        caption_size = text_size(lines, caption_font)
+    elif style.legend:
+        rows = []
+        if style.caption:
+            lines = wrap_caption(style.caption, width)
+            body = "".join(f'{escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
+            rows.append(f'<TR><TD ALIGN="LEFT">{body}</TD></TR>')
+            caption_size = text_size(lines, caption_font)
+        if style.legend:
+            rows.append(f'<TR><TD ALIGN="LEFT">{style.legend}</TD></TR>')
+            caption_size = (max(caption_size[0], 420.0), caption_size[1] + caption_font * 2)
+        top.graph_attr.setdefault(
+            "label", f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
+        )
+        top.graph_attr.setdefault("labelloc", "t")
+        top.graph_attr.setdefault("labeljust", "l")
+
+    clusters: dict[int, Drawing] = {}
+
+    def container(j: int | None) -> Drawing:
+        if j is None:
+            return top
+        if j not in clusters:
+            m = g.modules[j]
+            c = Drawing(name=f"cluster_m{j}")
+            title = html_label(f"{m.name} ({m.kind})")
+            if j in titled:
+                # Edges into a box run past its top-left corner, through a label there (left to right),
+                # or enter it from above through its first rank, where the label is (top to bottom, a
+                # box with open parameters: see Places.stops): the title is a node at the box's first
+                # rank, before its first member (arrange_model), and dot routes edges around nodes.
+                c.attr(label="", style="rounded", color=theme.cluster)  # not the graph's caption, inherited
+                c.node(title_node(j), label=title, shape="none", margin="0.15,0.02")
+            else:
+                c.attr(label=title, style="rounded", color=theme.cluster, labeljust="l")
+                if j in below:
+                    c.attr(labelloc="b")
+            clusters[j] = c
+        return clusters[j]
+
+    def owner_container(j: int | None) -> int | None:
+        # The model itself (named "") gets no cluster: it is the whole picture.
+        return None if j is None or not g.modules[j].name else j
+
+    members: dict[int, list[int]] = {b: [] for b in boxes_used}
+    for i in range(len(g.order)):
+        if box[i] is not None:
+            members[box[i]].append(i)  # type: ignore[index]
+    known = set(g.first)
+    emit_order = [*g.first, *(i for i in range(len(g.order)) if i not in known)]
+    edges = edges_of(g, style, box, owner_container, theme, inline=inline)
+
+    # What each node shows, and its rough size side by side (top to bottom) or stacked (left to right).
+    texts_of_box: dict[int, list[str]] = {}
+    sizes: dict[str, tuple[float, float]] = {}
+    stacked_sizes: dict[str, tuple[float, float]] = {}
+    for i, v in enumerate(g.order):
+        b = box[i]
+        if b is not None:
+            if b not in texts_of_box:
+                outputs = [k for k in members[b] if k in consumers_outside]
+                texts_of_box[b] = box_rows(g, b, members[b], outputs, digits, lanes_shown)
+                sizes[f"m{b}"] = stacked_sizes[f"m{b}"] = box_size(texts_of_box[b], font)
+            continue
+        name = g.names[i] or (g.vid(i) if style.show_ids else "")
+        texts = value_cells(name, style.data[i], style.grad[i], op_text(v) if inline and not v.is_leaf else "")
+        sizes[g.vid(i)] = cells_size(texts, font)
+        stacked_sizes[g.vid(i)] = box_size(texts, font)
+        if not v.is_leaf and not inline:
+            w, h = text_size([op_text(v)], font)
+            sizes[f"{g.vid(i)}op"] = stacked_sizes[f"{g.vid(i)}op"] = (w + 20, max(h + 8, 22))
+    estimate = [(e.src, e.dst, text_size(e.label_text.split("\n"), edge_font) if e.label_text else None) for e in edges]
+    if g.modules:  # what arrange_model adds: ranks of their own per layer, box titles and margins
+        where = Places(g, box, owner_container)
+        estimate += [(src, head, None) for src, head in where.bands(edges)]
+        for name in list(sizes):
+            depth, k = 0, where.place.get(name)
+            while k is not None:
+                depth, k = depth + 1, owner_container(g.modules[k].parent)
+            if depth:
+                pad = 16.0 * depth
+                sizes[name] = (sizes[name][0] + pad, sizes[name][1] + pad)
+                stacked_sizes[name] = (stacked_sizes[name][0] + pad, stacked_sizes[name][1] + pad)
+    rank = estimate_ranks(sizes, estimate)
+    spans = sum(max(0, rank[d] - rank[s] - 1) for s, d, _ in estimate if s in rank and d in rank)
+    top.layout_cells = n_drawn + spans
+    if top.layout_cells > LAYOUT_CELLS_PER_NODE * max_nodes:
+        needed = -(-top.layout_cells // LAYOUT_CELLS_PER_NODE)
+        error = GraphTooLargeError(
+            f"the picture's layout would need {top.layout_cells} cells ({n_drawn} nodes, and points along edges that "
+            "span many levels, as from a Value used at many depths), more than "
+            f"{LAYOUT_CELLS_PER_NODE} × max_nodes = {LAYOUT_CELLS_PER_NODE * max_nodes}: dot could take minutes. "
+            f"Draw a part of the graph, or pass max_nodes={needed} to draw it anyway"
+        )
+        error.nodes = n_drawn
+        error.reason = f"a layout of {top.layout_cells} cells, more than {LAYOUT_CELLS_PER_NODE} × max_nodes"
+        raise error
+    scales: dict[str, float] = {}
+    picked = pick_rankdir(sizes, estimate, caption_size, theme, stacked_sizes, scales)
+    if rankdir == "auto":
+        rankdir = user_graph.get("rankdir") or picked
+    top.graph_attr["rankdir"] = user_graph.get("rankdir", rankdir)
+    # How high the node text will be in the style's display (a 1000 px notebook column, a slide):
+    # points at full size are 4/3 CSS px, and a wider picture is scaled down to fit.
+    top.text_px = font * 4 / 3 * scales.get(top.graph_attr["rankdir"], 1.0)
+    # Cells are stacked where that makes ranks narrower: left to right always, and top to bottom too
+    # when the display scrolls (a notebook), where a picture's height costs less than its width.
+    stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL")
+    # Boxes whose titles are nodes: every box left to right. Top to bottom, edges enter an open box
+    # with parameters from above, through its first rank (see Places.stops): its title is a node;
+    # the boxes around it have their label at the bottom (a node of their own would sit beside
+    # their child boxes and widen the picture); others keep their label at the top.
+    titled: set[int] = set()
+    below: set[int] = set()
+    if top.graph_attr["rankdir"] in ("LR", "RL"):
+        titled = {j for j, m in enumerate(g.modules) if m.name}
+    else:
+        titled = set(Places(g, box, owner_container).leads())
+        for j in titled:
+            up = owner_container(g.modules[j].parent)
+            while up is not None:
+                below.add(up)
+                up = owner_container(g.modules[up].parent)
+        below -= titled
+    first_in: dict[int, str] = {}  # cluster → a node inside it (for edges to the whole cluster)
+    emitted_boxes: set[int] = set()
+    for i in emit_order:
+        v = g.order[i]
+        b = box[i]
+        if b is not None:
+            if b in emitted_boxes:
+                continue
+            emitted_boxes.add(b)
+            holder = owner_container(g.modules[b].parent)
+            container(holder).node(f"m{b}", label=box_label(texts_of_box[b], theme), shape="plain")
+            if holder is not None:
+                first_in.setdefault(holder, f"m{b}")
+            continue
+        holder = owner_container(g.owner[i])
+        c = container(holder)
+        vid = g.vid(i)
+        name = g.names[i] or (g.vid(i) if style.show_ids else "")
+        c.node(
+            vid,
+            label=value_label(
+                name,
+                style.data[i],
+                style.grad[i],
+                style.fill[i],
+                i in style.emphasis,
+                theme,
+                stacked=stacked,
+                op=op_text(v) if inline and not v.is_leaf else "",
+            ),
+            shape="plain",
+        )
+        if holder is not None:
+            first_in.setdefault(holder, vid)
+        if not v.is_leaf and not inline:
+            c.node(
+                f"{vid}op",
+                label=html_label(op_text(v)),
+                shape="ellipse",
+                margin="0.02,0.01",
+                height="0.3",
+                style="filled",
+                fillcolor=theme.op_fill,
+            )
+    # Enclosing modules get a cluster even without nodes of their own (a layer of neurons).
+    for j in list(clusters):
+        parent = owner_container(g.modules[j].parent)
+        while parent is not None:
+            container(parent)
+            parent = owner_container(g.modules[parent].parent)
+    for j in sorted(clusters, key=lambda j: -g.modules[j].depth):  # a node for edges to a cluster
+        parent = owner_container(g.modules[j].parent)
+        if j in first_in and parent is not None:
+            first_in.setdefault(parent, first_in[j])
+    bundles = bundles_of(edges, box, g, owner_container)
+    drawn = drawn_lines(edges, bundles, first_in, style, theme)
+    where = Places(g, box, owner_container)
+    stops = where.stops(drawn) if clusters else {}
+    # A module's parameters in their named order (w0, w1, b), not in the order dot's crossing
+    # minimisation happens to leave them: the parameters drawn in one cluster at one (estimated)
+    # rank share that rank, chained by invisible edges in that order. (Leaves outside clusters
+    # are left to dot: tying them to one rank widens small pictures.)
+    # (Grouped by the node they feed, not by estimated rank: a labelled edge, as draw_chain
+    # writes on its path, counts two ranks in the estimate and split a neuron's parameters.)
+    # The stops of the edges entering the box there (see Places.stops) join the chain, each after
+    # the parameter before it among the node's inputs (x0's after w0, in a neuron's w·x + b).
+    consumer: dict[int, int] = {}
+    for k, v in enumerate(g.order):
+        for p in v.parents:
+            consumer.setdefault(g.idx(p), k)
+    siblings: dict[tuple[int | None, int], list[str]] = {}
+    for i in g.first:
+        holder = owner_container(g.owner[i])
+        if box[i] is None and holder is not None and g.vid(i) in rank:
+            siblings.setdefault((holder, consumer.get(i, -1)), []).append(g.vid(i))
+    # dot puts a flat edge's tail before its head: left of it top to bottom, below it left to right.
+    upward = top.graph_attr["rankdir"] in ("LR", "RL")
+    for n, (j, stop) in sorted(stops.items()):
+        value = re.fullmatch(r"v(\d+)(?:op)?", drawn[n][1])
+        chain = siblings.get((j, int(value.group(1)))) if value else None
+        if value is None or chain is None:
+            continue
+        i = int(value.group(1))
+        slot = drawn[n][3]
+        slots = {g.vid(g.idx(p)): k for k, p in reversed(list(enumerate(g.order[i].parents)))}
+        at = max((k + 1 for k, name in enumerate(chain) if name in slots and slots[name] < slot), default=0)
+        while at < len(chain) and chain[at] not in slots:  # after the stops already there
+            at += 1
+        chain.insert(at, stop)
+    for (holder, _), members_in_order in siblings.items():
+        if len(members_in_order) < 2:
+            continue
+        if clusters:  # dot's second crossing minimisation over clusters does not keep flat edges' order
+            top.graph_attr.setdefault("remincross", "false")
+        with container(holder).subgraph() as same:
+            same.attr(rank="same")
+            for before, after in itertools.pairwise(reversed(members_in_order) if upward else members_in_order):
+                same.edge(before, after, style="invis")
+    # The boxes a bundle reaches (a layer's neurons) share a rank (only one of them gets the
+    # bundle's edge), in the model's order.
+    ordered: set[tuple[str, ...]] = set()
+    for group in bundles.values():
+        heads = tuple(sorted({d for _, d in group.pairs}, key=node_order))
+        holders = {owner_container(g.modules[int(h[1:])].parent) for h in heads if h.startswith("m")}
+        if len(heads) < 2 or heads in ordered or len(holders) != 1 or not all(h.startswith("m") for h in heads):
+            continue
+        holder = holders.pop()
+        if holder is None:
+            continue
+        ordered.add(heads)
+        with clusters[holder].subgraph() as same:
+            same.attr(rank="same")
+            for head in heads:
+                same.node(head)
+            # In the model's order (dot reverses the rank otherwise): chained like the parameters above.
+            for tail, head_ in itertools.pairwise(reversed(heads) if upward else heads):
+                same.edge(tail, head_, style="invis")
+        top.graph_attr.setdefault("remincross", "false")
+    if clusters:
+        arrange_model(g, top, clusters, owner_container, box, edges, upward=upward, titled=titled)
+    if bundles:
+        top.graph_attr.setdefault("compound", "true")
+    for n, (src, dst, attrs, _) in enumerate(drawn):
+        if n not in stops:
+            top.edge(src, dst, **attrs)
+            continue
+        # Through its stop (Places.stops): the first part without an arrowhead or label.
+        _, stop = stops[n]
+        plain = {a: v for a, v in attrs.items() if a not in ("label", "fontcolor", "lhead")}
+        top.edge(src, stop, arrowhead="none", **plain)
+        top.edge(stop, dst, **{a: v for a, v in attrs.items() if a != "ltail"})
+    # The stops, last in their boxes (written before the chains, they changed dot's start order
+    # enough to swap two neurons of MLP(2, [4, 4, 1])).
+    for j, stop in stops.values():
+        clusters[j].node(stop, label="", shape="point", style="invis", width="0", height="0")
+    # Attach clusters innermost first, so each is complete when its parent takes it.
+    for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
+        container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
+    return top

@@ -1,0 +1,354 @@
+"""The scene: which Values a picture draws, their roles, names, modules and collapsed boxes.
+
+The first stage of every drawing (:func:`viz.draw_graph`, :func:`viz.draw_chain`,
+:func:`viz.steps` and the player): :func:`build_scene` walks the graph once and gives each
+Value an index (topological: parents first), a role (input, parameter, constant,
+intermediate, output), the name a picture shows, and the innermost module of a model
+that holds it. :func:`boxes_of` says which collapsed module box each Value is drawn in.
+The later stages (:mod:`viz.marks`, :mod:`viz.layout`, :mod:`viz.emit`) read a
+:class:`Scene` and never walk the graph again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from autograd import Value, topological_order
+
+__all__ = [
+    "MAX_LABEL",
+    "Module",
+    "ModuleLike",
+    "Names",
+    "Scene",
+    "as_roots",
+    "boxes_of",
+    "build_scene",
+    "checked_name",
+    "collapse_levels",
+    "collapsed_modules",
+]
+
+#: Names longer than this many characters are cut, visibly (``…`` and the full length).
+MAX_LABEL = 200
+
+#: Display names: a mapping from a Value (or a parameter's dotted name, or a label) to the
+#: name a picture and its caption show, or a function of the Value (returning None: no change).
+Names = Mapping[Any, str] | Callable[[Value], "str | None"]
+
+
+def checked_name(text: str, what: str) -> str:
+    """``text`` for a label: a NUL is refused, a name longer than :data:`MAX_LABEL` is cut visibly."""
+    if "\x00" in text:
+        raise ValueError(f"{what} {text[:40]!r}… contains a NUL character, which graphviz cannot draw")
+    if len(text) > MAX_LABEL:
+        return f"{text[: MAX_LABEL - 1]}… ({len(text)} characters)"
+    return text
+
+
+class ModuleLike(Protocol):
+    """What :func:`draw_graph` needs from a model (``nn.Module`` has it).
+
+    ``named_modules()`` lists ``(dotted_name, module)`` pairs, the model itself first
+    with name ``""``; every module has ``named_parameters()`` (``(dotted_name, Value)``
+    pairs, its own and its submodules') and ``parameters()``.
+    """
+
+    def named_modules(self) -> Sequence[tuple[str, Any]]:
+        """``(dotted_name, module)`` for the model and every submodule."""
+        ...
+
+    def named_parameters(self) -> Sequence[tuple[str, Value]]:
+        """``(dotted_name, parameter)`` for every parameter."""
+        ...
+
+    def parameters(self) -> Sequence[Value]:
+        """Every parameter."""
+        ...
+
+
+@dataclass
+class Module:
+    name: str
+    kind: str  # the module's class name
+    parent: int | None  # index of the enclosing module (None for top level)
+    params: list[Value]
+    depth: int
+
+
+@dataclass
+class Scene:
+    """A graph with ids, roles, names and module membership worked out once."""
+
+    order: list[Value]
+    index: dict[int, int]
+    roots: list[int]
+    roles: list[str]
+    names: list[str]  # what the node's label shows ("" for none)
+    modules: list[Module] = field(default_factory=list)
+    owner: list[int | None] = field(default_factory=list)  # innermost module of each node
+    first: list[int] = field(default_factory=list)  # emitted before the rest: inputs, then parameters
+
+    def vid(self, i: int) -> str:
+        return f"v{i}"
+
+    def name(self, i: int) -> str:
+        """A name for captions: the label, the parameter's name, or the node id."""
+        return self.names[i] or self.vid(i)
+
+    def idx(self, v: Value) -> int:
+        return self.index[id(v)]
+
+
+def as_roots(root: Value | Sequence[Value]) -> list[Value]:
+    if isinstance(root, Value):
+        return [root]
+    if isinstance(root, (str, bytes)) or not isinstance(root, Sequence):
+        raise TypeError(f"root must be a Value or a sequence of Values, got {type(root).__name__}")
+    roots = list(root)
+    if not roots:
+        raise ValueError("root is an empty sequence: nothing to draw")
+    for k, r in enumerate(roots):
+        if not isinstance(r, Value):
+            raise TypeError(f"root[{k}] must be a Value, got {type(r).__name__}")
+    return roots
+
+
+def _value_set(values: Iterable[Value], what: str) -> set[int]:
+    if isinstance(values, Value):
+        values = [values]
+    out: set[int] = set()
+    for v in values:
+        if not isinstance(v, Value):
+            raise TypeError(f"{what} must contain Values, got {type(v).__name__}")
+        out.add(id(v))
+    return out
+
+
+def named_params(module: Any, what: str) -> list[tuple[str, Value]]:
+    method = getattr(module, "named_parameters", None)
+    if not callable(method):
+        raise TypeError(f"{what} has no named_parameters() method (the nn.Module protocol)")
+    pairs = list(method())
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], Value)):
+            raise TypeError(f"{what}.named_parameters() must give (str, Value) pairs, got {pair!r}")
+    return pairs
+
+
+def _modules_of(model: Any) -> tuple[list[Module], dict[int, tuple[int, str]]]:
+    """The model's modules (with nesting) and, per parameter id, (innermost module, local name)."""
+    method = getattr(model, "named_modules", None)
+    if not callable(method):
+        raise TypeError(
+            f"model must provide named_modules() and named_parameters() (the nn.Module protocol), "
+            f"got {type(model).__name__}"
+        )
+    entries = list(method())
+    names: dict[str, int] = {}
+    modules: list[Module] = []
+    for k, entry in enumerate(entries):
+        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)):
+            raise TypeError(f"model.named_modules() must give (str, module) pairs, got {entry!r} at position {k}")
+        name, module = entry
+        if name in names:
+            raise ValueError(f"model.named_modules() lists the name {name!r} twice")
+        params = [v for _, v in named_params(module, f"module {name or type(module).__name__!r}")]
+        parent = None
+        best = -1
+        for other, j in names.items():  # the longest enclosing name is the parent
+            if (other == "" or name.startswith(other + ".")) and name != other and len(other) > best:
+                parent, best = j, len(other)
+        depth = 0 if parent is None else modules[parent].depth + 1
+        names[name] = len(modules)
+        modules.append(Module(name, type(module).__name__, parent, params, depth))
+    owner: dict[int, tuple[int, str]] = {}
+    for j, (name, module) in enumerate(entries):
+        for local, p in named_params(module, f"module {name!r}"):
+            prev = owner.get(id(p))
+            if prev is None or modules[prev[0]].depth < modules[j].depth:
+                owner[id(p)] = (j, local)
+    return modules, owner
+
+
+def build_scene(
+    roots: list[Value],
+    *,
+    params: Iterable[Value] = (),
+    inputs: Iterable[Value] = (),
+    model: ModuleLike | None = None,
+    names_: Names | None = None,
+) -> Scene:
+    order: list[Value] = []
+    index: dict[int, int] = {}
+    for r in roots:
+        for v in topological_order(r):
+            if id(v) not in index:
+                index[id(v)] = len(order)
+                order.append(v)
+    if isinstance(params, Value):
+        params = [params]
+    if isinstance(inputs, Value):
+        inputs = [inputs]
+    params, inputs = list(params), list(inputs)
+    param_ids = _value_set(params, "params")
+    input_ids = _value_set(inputs, "inputs")
+    modules: list[Module] = []
+    owned: dict[int, tuple[int, str]] = {}
+    dotted: dict[int, str] = {}
+    if model is not None:
+        modules, owned = _modules_of(model)
+        param_ids |= set(owned)
+        listed = {id(q) for q in params}
+        for full, p in named_params(model, "model"):
+            dotted.setdefault(id(p), full)
+            if id(p) in index and id(p) not in listed:
+                listed.add(id(p))
+                params.append(p)  # the model's named order
+    root_ids = {id(r) for r in roots}
+    roles: list[str] = []
+    names: list[str] = []
+    for v in order:
+        if id(v) in root_ids:
+            role = "output"
+        elif not v.is_leaf:
+            role = "intermediate"
+        elif id(v) in param_ids:
+            role = "parameter"
+        elif id(v) in input_ids or v.label:
+            role = "input"
+        else:
+            role = "constant"
+        roles.append(role)
+        names.append(v.label or (owned[id(v)][1] if id(v) in owned else ""))
+    shown = [checked_name(n, "the label") for n in _display_names(order, names, dotted, names_arg=names_)]
+    g = Scene(order, index, [index[id(r)] for r in roots], roles, shown, modules)
+    g.owner = _assign(g, owned)
+    first: dict[int, None] = {}  # an ordered set
+    for v in [*inputs, *params]:  # inputs first and in the order given, then parameters in theirs
+        i = index.get(id(v))
+        if i is not None and order[i].is_leaf:
+            first.setdefault(i)
+    g.first = list(first)
+    return g
+
+
+def _display_names(
+    order: Sequence[Value], base: Sequence[str], dotted: Mapping[int, str], *, names_arg: Names | None
+) -> list[str]:
+    """Each node's shown name: from ``names=`` when it has one, else the label or parameter name."""
+    if names_arg is None:
+        return list(base)
+    if callable(names_arg) and not isinstance(names_arg, Mapping):
+        out = []
+        for v, b in zip(order, base, strict=True):
+            got = names_arg(v)
+            if got is not None and not isinstance(got, str):
+                raise TypeError(f"names= function must return a str or None, got {type(got).__name__}")
+            out.append(b if got is None else got)
+        return out
+    if not isinstance(names_arg, Mapping):
+        raise TypeError(f"names must be a mapping or a function, got {type(names_arg).__name__}")
+    by_id: dict[int, str] = {}
+    by_text: dict[str, str] = {}
+    for key, shown in names_arg.items():
+        if not isinstance(shown, str):
+            raise TypeError(f"names[{key!r}] must be a str, got {type(shown).__name__}")
+        if isinstance(key, Value):
+            by_id[id(key)] = shown
+        elif isinstance(key, str):
+            by_text[key] = shown
+        else:
+            raise TypeError(f"names= keys must be Values or names (str), got {type(key).__name__}")
+    out = []
+    for v, b in zip(order, base, strict=True):
+        full = dotted.get(id(v), "")
+        if id(v) in by_id:
+            out.append(by_id[id(v)])
+        elif full and full in by_text:
+            out.append(by_text[full])
+        elif v.label and v.label in by_text:
+            out.append(by_text[v.label])
+        else:
+            out.append(b)
+    return out
+
+
+def _assign(g: Scene, owned: Mapping[int, tuple[int, str]]) -> list[int | None]:
+    """Innermost module of each node.
+
+    A parameter belongs to its innermost module; a non-leaf node to the innermost module
+    that owns all of its parents that are parameters (a neuron's ``dot`` node to the
+    neuron; an L2 penalty over every weight to the model itself, so to no box); a unary
+    node whose parent belongs to a module, to that module; anything else to no module.
+    """
+    owner: list[int | None] = [None] * len(g.order)
+    if not g.modules:
+        return owner
+    for i, v in enumerate(g.order):
+        if v.is_leaf:
+            owner[i] = owned[id(v)][0] if id(v) in owned else None
+            continue
+        holders = {owned[id(p)][0] for p in v.parents if id(p) in owned}
+        best = _common_module(g, holders) if holders else None
+        if best is None and len(v.parents) == 1:
+            best = owner[g.idx(v.parents[0])]
+        owner[i] = best
+    return owner
+
+
+def _common_module(g: Scene, holders: set[int]) -> int | None:
+    """The innermost module containing all of ``holders`` (by dotted name), or None."""
+    paths = [g.modules[j].name.split(".") if g.modules[j].name else [] for j in holders]
+    prefix: list[str] = []
+    for parts in zip(*paths, strict=False):
+        if len(set(parts)) != 1:
+            break
+        prefix.append(parts[0])
+    by_name = {m.name: j for j, m in enumerate(g.modules)}
+    while prefix and ".".join(prefix) not in by_name:
+        prefix.pop()
+    return by_name.get(".".join(prefix))
+
+
+def collapsed_modules(g: Scene, collapse: str | Collection[str] | None) -> set[int]:
+    if collapse is None:
+        return set()
+    wanted = {collapse} if isinstance(collapse, str) else set(collapse)
+    for w in wanted:
+        if not isinstance(w, str):
+            raise TypeError(f"collapse must be a str or a collection of str, got an item {w!r}")
+    if not g.modules:
+        raise ValueError("collapse= needs model= (the modules to collapse come from the model)")
+    chosen = {j for j, m in enumerate(g.modules) if m.name and (m.kind in wanted or m.name in wanted)}
+    unknown = wanted - {m.kind for m in g.modules if m.name} - {m.name for m in g.modules if m.name}
+    if unknown:
+        kinds = sorted({m.kind for m in g.modules if m.name})
+        raise ValueError(
+            f"collapse: no module class or name {sorted(unknown)!r} in this model; its module classes are {kinds!r}"
+        )
+    return chosen
+
+
+def boxes_of(g: Scene, collapsed: set[int]) -> list[int | None]:
+    """For each node, the outermost collapsed module containing it (or None)."""
+    out: list[int | None] = []
+    for j in g.owner:
+        box = None
+        while j is not None:
+            if j in collapsed:
+                box = j
+            j = g.modules[j].parent
+        out.append(box)
+    return out
+
+
+def collapse_levels(g: Scene) -> list[tuple[str, ...]]:
+    """The ways to collapse a model, finest first: the module classes at each depth, deepest first."""
+    by_depth: dict[int, set[str]] = {}
+    for m in g.modules:
+        if m.name:
+            by_depth.setdefault(m.depth, set()).add(m.kind)
+    return [tuple(sorted(by_depth[d])) for d in sorted(by_depth, reverse=True)]
