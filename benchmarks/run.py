@@ -37,6 +37,7 @@ import numpy as np
 from benchmarks.chain import CHAIN
 from benchmarks.compiled import COMPILED
 from benchmarks.depth import DEPTH
+from benchmarks.explore import EXPLORE
 from benchmarks.grad import GRAD
 from benchmarks.gradcheck import GRADCHECK
 from benchmarks.harness import ROOT, Options, Result, Section
@@ -44,7 +45,7 @@ from benchmarks.memory import MEMORY
 from benchmarks.moons import MOONS, MOONS_LANES
 
 #: Every section, in the order they run and their targets appear in the report.
-SECTIONS: tuple[Section, ...] = (MOONS, MOONS_LANES, CHAIN, GRAD, MEMORY, DEPTH, GRADCHECK, COMPILED)
+SECTIONS: tuple[Section, ...] = (MOONS, MOONS_LANES, CHAIN, GRAD, MEMORY, DEPTH, GRADCHECK, EXPLORE, COMPILED)
 
 
 def machine() -> dict[str, str]:

@@ -15,8 +15,22 @@ function el(tag, attrs, text) {
 function svgEl(tag, attrs, text) {
   var e = document.createElementNS(SVGNS, tag);
   for (var k in attrs) { e.setAttribute(k, attrs[k]); }
-  if (text !== undefined) { e.textContent = text; }
+  if (text !== undefined) { e.appendChild(document.createTextNode(text)); }
   return e;
+}
+
+/* Updates that touch the page only when something changed: a recompute rewrites hundreds of
+   texts, and every untouched one is layout work saved. */
+function setText(t, s) {
+  if (t._text !== s) { t._text = s; t.firstChild.nodeValue = s; }
+}
+
+function setAttr(e, k, v) {
+  var cache = e._attrs || (e._attrs = {});
+  if (cache[k] !== v) {
+    cache[k] = v;
+    if (v === null) { e.removeAttribute(k); } else { e.setAttribute(k, v); }
+  }
 }
 
 /* -- numbers, written as viz.numbers.format_number writes them ------------------------------ */
@@ -473,31 +487,28 @@ function setup(root) {
 
   function render() {
     if (frames !== null) { renderFrame(); return; }
-    while (noteLayer.firstChild) { noteLayer.removeChild(noteLayer.firstChild); }
+    if (noteLayer.firstChild) { noteLayer.textContent = ""; }
     var firstError = null;
     for (var i = 0; i < n; i++) {
       var e = nodeEls[i], v = val[i], gr = grad[i];
       var bad = err[i] !== null;
-      e.data.textContent = bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane));
-      e.grad.textContent = grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane));
-      e.g.setAttribute("data-value", bad ? "" : String(at(v, lane)));
-      e.g.setAttribute("data-grad", gr === null ? "" : String(at(gr, lane)));
+      setText(e.data, bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane)));
+      setText(e.grad, grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane)));
+      setAttr(e.g, "data-value", bad ? "" : String(at(v, lane)));
+      setAttr(e.g, "data-grad", gr === null ? "" : String(at(gr, lane)));
+      setAttr(e.g, "data-error", err[i] ? err[i] : null);
       if (err[i]) {
-        e.g.setAttribute("data-error", err[i]);
         if (firstError === null) { firstError = i; }
         errorNote(i, err[i]);
-      } else {
-        e.g.removeAttribute("data-error");
       }
-      e.g.classList.toggle("crx-bad", !!err[i]);
-      e.g.classList.toggle("crx-blocked", err[i] === "");
+      setAttr(e.g, "class", "crx-node" + (err[i] ? " crx-bad" : err[i] === "" ? " crx-blocked" : ""));
     }
     if (gradErr !== null) {
       errorNote(gradErr, "the gradient of " + N[gradErr].name + " overflows float64 (" + String(at(grad[gradErr], lane)) + ")");
     }
     for (var key in edgeEls) {
       var ed = edgeEls[key], d = loc[ed.child];
-      ed.label.textContent = d ? num(at(d[ed.slot], lane)) : "";
+      setText(ed.label, d ? num(at(d[ed.slot], lane)) : "");
     }
     highlight();
     var out = val[R];
@@ -674,17 +685,17 @@ function setup(root) {
     for (var k2 in edgeEls) {
       var ed = edgeEls[k2], on = hotEdge !== undefined ? hotEdge === k2 : !!hot[k2];
       var colour = on ? ST.hot : any && hotEdge === undefined ? ST.dim : ST.edge;
-      ed.path.setAttribute("stroke", colour);
-      ed.path.setAttribute("stroke-width", on ? "2.2" : "1");
-      if (ed.arrow) { ed.arrow.setAttribute("fill", colour); ed.arrow.setAttribute("stroke", colour); }
-      ed.label.setAttribute("font-weight", on ? "bold" : "normal");
-      ed.g.classList.toggle("crx-hot", on);
+      setAttr(ed.path, "stroke", colour);
+      setAttr(ed.path, "stroke-width", on ? "2.2" : "1");
+      if (ed.arrow) { setAttr(ed.arrow, "fill", colour); setAttr(ed.arrow, "stroke", colour); }
+      setAttr(ed.label, "font-weight", on ? "bold" : "normal");
+      setAttr(ed.g, "class", on ? "crx-edge crx-hot" : "crx-edge");
     }
     var focus = focusNode !== undefined ? focusNode : selected;
     for (var i = 0; i < n; i++) {
       var e = nodeEls[i];
-      e.ring.setAttribute("stroke", i === focus ? ST.hot : err[i] ? ST.hot : "none");
-      e.ring.setAttribute("stroke-dasharray", err[i] && i !== focus ? "4 2" : "none");
+      setAttr(e.ring, "stroke", i === focus ? ST.hot : err[i] ? ST.hot : "none");
+      setAttr(e.ring, "stroke-dasharray", err[i] && i !== focus ? "4 2" : "none");
     }
   }
 
@@ -746,13 +757,13 @@ function setup(root) {
     }
     for (i = 0; i < n; i++) {
       var e = nodeEls[i];
-      e.data.textContent = known[i] ? (err[i] !== null ? "data undefined" : "data " + num(at(val[i], lane))) : "data ?";
-      e.grad.textContent = f.phase === "forward" ? "" : gs[i] === null ? "grad ?" : "grad " + num(at(gs[i], lane));
+      setText(e.data, known[i] ? (err[i] !== null ? "data undefined" : "data " + num(at(val[i], lane))) : "data ?");
+      setText(e.grad, f.phase === "forward" ? "" : gs[i] === null ? "grad ?" : "grad " + num(at(gs[i], lane)));
     }
     for (var key in edgeEls) {
       var ed = edgeEls[key];
       var show = f.phase === "backward" && key === f.child + ":" + f.slot;
-      ed.label.textContent = show ? num(at(loc[ed.child][ed.slot], lane)) : "";
+      setText(ed.label, show ? num(at(loc[ed.child][ed.slot], lane)) : "");
     }
     highlight(f.node, f.phase === "backward" ? f.child + ":" + f.slot : "");
     slider.max = String(frames.length);
