@@ -37,6 +37,7 @@ OTHER_PAGES = [
     "engine.html",
     "pictures.html",
     "performance.html",
+    "compiled.html",
     "development.html",
     "contributing.html",
     "changelog.html",
