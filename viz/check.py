@@ -92,6 +92,7 @@ def draw_check(
         data=[format_lanes(v.data, digits_, shown) for v in scene.order],
         grad=[""] * len(scene.order),  # a check computes no .grad: the cell is hidden
         fill=fills(scene, "role", [0.0] * len(scene.order), look, None),
+        show_ids=True,  # the caption cites nodes as v5: every node shows its id
     )
     marks.edge_labels = {
         (i, k): format_lanes(d, digits_, shown) for i, v in enumerate(scene.order) for k, d in enumerate(v.local_grads)
