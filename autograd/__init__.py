@@ -29,12 +29,15 @@ from autograd.chains import (
     derivative_chains,
 )
 from autograd.check.gradcheck import (
+    Culprit,
     GradcheckEntry,
     GradcheckError,
     GradcheckResult,
+    blame,
     gradcheck,
     gradcheck_params,
     gradgradcheck,
+    gradgradcheck_params,
 )
 from autograd.core.engine import backward, grad, topological_order, zero_grad
 from autograd.core.errors import DomainError
@@ -50,6 +53,7 @@ __all__ = [
     "ChainEdge",
     "ChainSegment",
     "ChainSummary",
+    "Culprit",
     "DomainError",
     "EdgeSummary",
     "GradcheckEntry",
@@ -64,6 +68,7 @@ __all__ = [
     "Value",
     "apply",
     "backward",
+    "blame",
     "chain_summary",
     "compile",
     "count_paths",
@@ -75,6 +80,7 @@ __all__ = [
     "gradcheck",
     "gradcheck_params",
     "gradgradcheck",
+    "gradgradcheck_params",
     "is_grad_enabled",
     "is_lanes",
     "no_grad",
