@@ -634,9 +634,7 @@ def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) ->
     return ops
 
 
-def vector_backward(
-    w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]
-) -> None:
+def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
     """Emit a vectorizable loop's reverse pass, adding up in the eager engine's order."""
     nl = len(tape.leaves)
     p = seg.period
