@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.core.rules import is_lanes
+from autograd.core.functions import is_lanes
 from autograd.core.value import Value, apply
 
 #: One step of an expression: ``(op, argument indices)`` or ``(op, argument indices, param)``.
@@ -34,8 +34,6 @@ class Expression:
     interval. Calling the expression on Values builds the graph and returns the last step.
     ``str()`` is the expression as Python text (``tanh(x0) * x0``).
     """
-
-    __module__ = "autograd.testing"  # where it is imported from, documented and printed
 
     inputs: tuple[Any, ...]
     steps: tuple[Step, ...]
@@ -85,12 +83,17 @@ class Expression:
         return text if len(text) <= 300 else self.program().replace("\n", "; ")
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"x{i}={_show(x)}" for i, x in enumerate(self.inputs))
+        shown = ", ".join(f"x{i}={show_data(x)}" for i, x in enumerate(self.inputs))
         return f"Expression({str(self)!r}, {shown})"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """How hypothesis (and IPython) print a falsifying example: the text, not the fields."""
         printer.text(repr(self))
+
+
+# Where it is imported from, documented and printed; set after @dataclass, which looks the class's
+# module up while it builds the class (autograd.testing may not be imported yet).
+Expression.__module__ = "autograd.testing"
 
 
 def _render(step: Step, texts: Sequence[tuple[str, bool]]) -> tuple[str, bool]:
@@ -124,7 +127,7 @@ def _render(step: Step, texts: Sequence[tuple[str, bool]]) -> tuple[str, bool]:
     return f"{op}({call})", True
 
 
-def _show(x: Any) -> str:
+def show_data(x: Any) -> str:
     if is_lanes(x):
         return f"np.array({[float(v) for v in x]!r})"
     return repr(x)

@@ -1,6 +1,6 @@
 """How :mod:`autograd.check.gradcheck` runs the checks on a problem and reports what failed.
 
-``_run`` takes a ``_Problem`` (``autograd.check.problems``) through the checks in the
+``run_checks`` takes a ``Problem`` (``autograd.check.problems``) through the checks in the
 order of the module docstring of :mod:`autograd.check.gradcheck`: determinism and reentrancy,
 then every Jacobian entry (or one random projection in fast mode) through the step-halving
 procedure of ``autograd.check.steps`` (``_probe`` is the function along one direction
@@ -16,10 +16,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from autograd.check.problems import _Problem
+from autograd.check.problems import Problem
 from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
-from autograd.check.steps import _diagnose
-from autograd.core.rules import _np
+from autograd.check.steps import diagnose
+from autograd.core.functions import load_numpy
 from autograd.core.value import DomainError
 
 
@@ -36,7 +36,7 @@ def _fail(result: GradcheckResult, raise_exception: bool, error: GradcheckError)
     return result
 
 
-def _probe(problem: _Problem, direction: Sequence[float], label: str) -> Callable[[float], list[float]]:
+def _probe(problem: Problem, direction: Sequence[float], label: str) -> Callable[[float], list[float]]:
     """``t ↦ F(x + t·direction)``; an error raised by ``F`` at a probe says where it was probing."""
     x = problem.point.flat
 
@@ -71,7 +71,7 @@ def _same(a: float, b: float) -> bool:
 
 
 def _check_deterministic(
-    problem: _Problem, first: Sequence[float], again: Sequence[float], at: Sequence[float], where: str
+    problem: Problem, first: Sequence[float], again: Sequence[float], at: Sequence[float], where: str
 ) -> None:
     k = next((j for j, (p, q) in enumerate(zip(first, again, strict=True)) if not _same(p, q)), None)
     if k is not None:
@@ -83,7 +83,7 @@ def _check_deterministic(
         )
 
 
-def _mismatch_error(problem: _Problem, entries: list[tuple[int, GradcheckEntry]], atol: float, rtol: float) -> str:
+def _mismatch_error(problem: Problem, entries: list[tuple[int, GradcheckEntry]], atol: float, rtol: float) -> str:
     """The message: the first bad entry in words, the whole point, then a table of every bad entry."""
     point = problem.point
     k0, e0 = entries[0]
@@ -130,8 +130,8 @@ def _mismatch_error(problem: _Problem, entries: list[tuple[int, GradcheckEntry]]
     return "\n".join(lines)
 
 
-def _run(
-    problem: _Problem,
+def run_checks(
+    problem: Problem,
     *,
     eps: float,
     atol: float,
@@ -140,7 +140,7 @@ def _run(
     seed: int,
     raise_exception: bool,
 ) -> Literal[True] | GradcheckResult:
-    np = _np()
+    np = load_numpy()
 
     result = GradcheckResult(ok=True)
     point = problem.point
@@ -186,7 +186,7 @@ def _run(
         d = [c / largest * max(1.0, abs(xj)) for c, xj in zip(v, x, strict=True)]
         analytic = math.fsum(a * b for a, b in zip(rows[0], d, strict=True))
         along = _probe(problem, d, "x + t·v (v: a random direction)")
-        verdict = _diagnose(
+        verdict = diagnose(
             lambda t: [math.fsum(a * b for a, b in zip(u, along(t), strict=True))],
             eps,
             [analytic],
@@ -195,7 +195,7 @@ def _run(
             rtol,
         )[0]
         if verdict.kind != "ok":
-            full = _run(problem, eps=eps, atol=atol, rtol=rtol, fast_mode=False, seed=seed, raise_exception=False)
+            full = run_checks(problem, eps=eps, atol=atol, rtol=rtol, fast_mode=False, seed=seed, raise_exception=False)
             if isinstance(full, GradcheckResult) and not full.ok and full.error is not None:
                 return _fail(result, raise_exception, full.error)
             message = (
@@ -211,7 +211,7 @@ def _run(
             direction[k] = 1.0
             h0 = eps * max(1.0, abs(x[k]))
             column = [row[k] for row in rows]
-            verdicts = _diagnose(_probe(problem, direction, point.name(k)), h0, column, f0, atol, rtol)
+            verdicts = diagnose(_probe(problem, direction, point.name(k)), h0, column, f0, atol, rtol)
             for i, vd in enumerate(verdicts):
                 if vd.kind != "ok":
                     if first_direction is None:
@@ -254,7 +254,7 @@ def _run(
 
 
 def _reentrancy(
-    problem: _Problem, out_names: Sequence[str], rows: Sequence[Sequence[float]], rows2: Sequence[Sequence[float]]
+    problem: Problem, out_names: Sequence[str], rows: Sequence[Sequence[float]], rows2: Sequence[Sequence[float]]
 ) -> GradcheckError | None:
     """The analytic derivatives computed twice must be identical."""
     point = problem.point
@@ -273,7 +273,7 @@ def _reentrancy(
     return None
 
 
-def _linearity(problem: _Problem, u: Sequence[float]) -> GradcheckError | None:
+def _linearity(problem: Problem, u: Sequence[float]) -> GradcheckError | None:
     """The analytic derivatives are linear in the upstream gradient (zero upstream → zero)."""
     point = problem.point
     (base, zero, scaled), _ = problem.vjp(u, (1.0, 0.0, 2.5))

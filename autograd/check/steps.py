@@ -1,7 +1,7 @@
 """The step-halving decision procedure of :mod:`autograd.check.gradcheck` (point 3 of its module
 docstring): one Jacobian column's analytic values against finite differences along one direction.
 
-``_diagnose`` starts at the step ``h0``; an entry that fails there is followed while the step
+``diagnose`` starts at the step ``h0``; an entry that fails there is followed while the step
 is halved, keeping central, one-sided and Richardson-extrapolated differences, until
 ``_decide`` calls it ``ok`` (finite-difference error that shrinks), a ``mismatch`` (the
 differences converged elsewhere) or a ``kink`` (the one-sided differences converged apart), or
@@ -26,11 +26,11 @@ class _Verdict:
     right: float | None = None
 
 
-def _tol(atol: float, rtol: float, numeric: float) -> float:
+def tolerance_at(atol: float, rtol: float, numeric: float) -> float:
     return atol + rtol * abs(numeric)
 
 
-def _diagnose(
+def diagnose(
     phi: Callable[[float], list[float]],
     h0: float,
     analytic: Sequence[float],
@@ -42,7 +42,8 @@ def _diagnose(
     plus, minus = phi(h0), phi(-h0)
     central = [(p - m) / (2.0 * h0) for p, m in zip(plus, minus, strict=True)]
     verdicts: list[_Verdict | None] = [
-        _Verdict("ok", c) if abs(a - c) <= _tol(atol, rtol, c) else None for a, c in zip(analytic, central, strict=True)
+        _Verdict("ok", c) if abs(a - c) <= tolerance_at(atol, rtol, c) else None
+        for a, c in zip(analytic, central, strict=True)
     ]
     open_ = [i for i, v in enumerate(verdicts) if v is None]
     if not open_:
@@ -60,7 +61,7 @@ def _diagnose(
             size = max(abs(plus[i]), abs(minus[i]), abs(f0[i]))
             noise = 4.0 * _EPS64 * size / h  # rounding error of a one-sided difference
             c = (plus[i] - minus[i]) / (2.0 * h)
-            if noise > 0.5 * _tol(atol, rtol, c):
+            if noise > 0.5 * tolerance_at(atol, rtol, c):
                 verdicts[i] = _final(est, atol, rtol)
                 open_.remove(i)
                 continue
@@ -83,12 +84,12 @@ def _diagnose(
 
 
 def _close(a: float, b: float, atol: float, rtol: float) -> bool:
-    return abs(a - b) <= _tol(atol, rtol, b)
+    return abs(a - b) <= tolerance_at(atol, rtol, b)
 
 
 def _settled(a: float, b: float, atol: float, rtol: float) -> bool:
     """Two successive estimates agree much better than the tolerance: the differences have converged."""
-    return abs(a - b) <= 0.25 * _tol(atol, rtol, b)
+    return abs(a - b) <= 0.25 * tolerance_at(atol, rtol, b)
 
 
 def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> _Verdict | None:

@@ -1,7 +1,7 @@
 """Recording on or off: :func:`no_grad`, :func:`enable_grad`, :func:`is_grad_enabled`.
 
 The state is per thread and per asyncio task; the recording code reads it with one
-``ContextVar.get`` per op (``_mode_get().on``).
+``ContextVar.get`` per op (``current_mode().on``).
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ class _Mode:
 
 _ROOT = _Mode(True, None)  # the bottom of every stack: recording on
 _mode: ContextVar[_Mode] = ContextVar("chainrule_grad_mode", default=_ROOT)
-_mode_get = _mode.get
+current_mode = _mode.get
 
 
-def _resolve() -> bool:
+def resolve_mode() -> bool:
     """The recording flag when the top block was left out of order: the first block still open below it."""
-    m = _mode_get()
+    m = current_mode()
     while m.on is None:
         m = cast(_Mode, m.below)  # the root is never left
     _mode.set(m)
@@ -51,8 +51,8 @@ def _resolve() -> bool:
 
 def is_grad_enabled() -> bool:
     """Whether operations currently record a graph (False inside :func:`no_grad`)."""
-    on = _mode_get().on
-    return _resolve() if on is None else on
+    on = current_mode().on
+    return resolve_mode() if on is None else on
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,7 +66,7 @@ class _GradMode:
         self._entered: list[_Mode] = []  # one per nested entry of this very object
 
     def __enter__(self) -> None:
-        m = _Mode(self._enabled, _mode_get())
+        m = _Mode(self._enabled, current_mode())
         self._entered.append(m)
         try:
             _mode.set(m)
@@ -79,7 +79,7 @@ class _GradMode:
         m = self._entered[-1]
         m.on = None  # left, in one step: from now on every reader skips it, wherever it is
         self._entered.pop()
-        if _mode_get() is m:  # the usual case, on top of this context's stack: pop it and any left below
+        if current_mode() is m:  # the usual case, on top of this context's stack: pop it and any left below
             below = cast(_Mode, m.below)
             while below.on is None:
                 below = cast(_Mode, below.below)
