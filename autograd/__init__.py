@@ -43,6 +43,7 @@ from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.core.ops import apply, define_op, dot, vsum
 from autograd.core.rules import RULES, Rule
 from autograd.core.value import Value
+from autograd.replay import GuardError, Program, ReplayMismatchError, TraceError, compile
 
 __all__ = [
     "RULES",
@@ -55,12 +56,17 @@ __all__ = [
     "GradcheckEntry",
     "GradcheckError",
     "GradcheckResult",
+    "GuardError",
+    "Program",
+    "ReplayMismatchError",
     "Rule",
     "TooManyPathsError",
+    "TraceError",
     "Value",
     "apply",
     "backward",
     "chain_summary",
+    "compile",
     "count_paths",
     "define_op",
     "derivative_chains",

@@ -34,6 +34,7 @@ import numpy as np
 
 from benchmarks.chain import CHAIN
 from benchmarks.depth import DEPTH
+from benchmarks.explore import EXPLORE
 from benchmarks.grad import GRAD
 from benchmarks.gradcheck import GRADCHECK
 from benchmarks.harness import ROOT, Options, Result, Section
@@ -41,7 +42,7 @@ from benchmarks.memory import MEMORY
 from benchmarks.moons import MOONS, MOONS_LANES
 
 #: Every section, in the order they run and their targets appear in the report.
-SECTIONS: tuple[Section, ...] = (MOONS, MOONS_LANES, CHAIN, GRAD, MEMORY, DEPTH, GRADCHECK)
+SECTIONS: tuple[Section, ...] = (MOONS, MOONS_LANES, CHAIN, GRAD, MEMORY, DEPTH, GRADCHECK, EXPLORE)
 
 
 def machine() -> dict[str, str]:

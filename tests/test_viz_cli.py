@@ -66,9 +66,12 @@ def test_rendered_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str], ex
         texts = svg_texts(data.decode("utf-8"))
         sig = 1 / (1 + math.exp(-0.45))
         d1, d2 = sig * (1 - sig) * 0.3, -1 / 1.5
-        assert f"path 1: {format_number(sig * (1 - sig))} × 0.3 = {format_number(d1)}" in texts
-        assert f"path 2: (-1) × {format_number(1 / 1.5)} = {format_number(d2)}" in texts
-        assert f"∂f/∂b = {format_number(d1)} + ({format_number(d2)}) = {format_number(d1 + d2)}" in texts
+        # 0.07133 + (-0.6667) would give -0.5954, not the -0.5953 written: the products carry a
+        # guard digit (and their factors as many), so the caption's arithmetic redoes.
+        assert f"path 1: {format_number(sig * (1 - sig), 5)} × 0.3 = {format_number(d1, 5)}" in texts
+        assert f"path 2: (-1) × {format_number(1 / 1.5, 5)} = {format_number(d2, 5)}" in texts
+        assert f"∂f/∂b = {format_number(d1, 5)} + ({format_number(d2, 5)}) = {format_number(d1 + d2)}" in texts
+        assert format_number(d1 + d2) == "-0.5953"
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
