@@ -58,7 +58,7 @@ def is_grad_enabled() -> bool:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradMode:
+class GradMode:
     """The context manager (and decorator) :func:`no_grad` and :func:`enable_grad` return."""
 
     def __init__(self, enabled: bool) -> None:
@@ -98,20 +98,20 @@ class _GradMode:
             def generator(*args: Any, **kwargs: Any) -> Any:
                 gen = func(*args, **kwargs)
                 try:
-                    with _GradMode(enabled):
+                    with GradMode(enabled):
                         response = gen.send(None)
                     while True:
                         try:
                             request = yield response
                         except GeneratorExit:
-                            with _GradMode(enabled):
+                            with GradMode(enabled):
                                 gen.close()
                             raise
                         except BaseException as exc:  # thrown in by the caller: hand it on
-                            with _GradMode(enabled):
+                            with GradMode(enabled):
                                 response = gen.throw(exc)
                         else:
-                            with _GradMode(enabled):
+                            with GradMode(enabled):
                                 response = gen.send(request)
                 except StopIteration as stop:
                     return stop.value
@@ -121,24 +121,24 @@ class _GradMode:
 
             @functools.wraps(func)
             async def coroutine(*args: Any, **kwargs: Any) -> Any:
-                with _GradMode(enabled):  # a task has its own context: other tasks never see it
+                with GradMode(enabled):  # a task has its own context: other tasks never see it
                     return await func(*args, **kwargs)
 
             return cast(F, coroutine)
 
         @functools.wraps(func)
         def plain(*args: Any, **kwargs: Any) -> Any:
-            with _GradMode(enabled):
+            with GradMode(enabled):
                 return func(*args, **kwargs)
 
         return cast(F, plain)
 
 
 @overload
-def no_grad() -> _GradMode: ...
+def no_grad() -> GradMode: ...
 @overload
 def no_grad(func: F) -> F: ...
-def no_grad(func: F | None = None) -> _GradMode | F:
+def no_grad(func: F | None = None) -> GradMode | F:
     """A block (or a decorated function) in which operations record no graph.
 
     Results are plain leaf Values (no parents, no local derivatives). The state is per
@@ -157,15 +157,15 @@ def no_grad(func: F | None = None) -> _GradMode | F:
     >>> y.parents
     ()
     """
-    mode = _GradMode(False)
+    mode = GradMode(False)
     return mode if func is None else mode(func)
 
 
 @overload
-def enable_grad() -> _GradMode: ...
+def enable_grad() -> GradMode: ...
 @overload
 def enable_grad(func: F) -> F: ...
-def enable_grad(func: F | None = None) -> _GradMode | F:
+def enable_grad(func: F | None = None) -> GradMode | F:
     """A block (or a decorated function) that records a graph even inside :func:`no_grad`.
 
     >>> from autograd import Value
@@ -175,5 +175,5 @@ def enable_grad(func: F | None = None) -> _GradMode | F:
     >>> y.op
     'mul'
     """
-    mode = _GradMode(True)
+    mode = GradMode(True)
     return mode if func is None else mode(func)
