@@ -29,12 +29,15 @@ from autograd.chains import (
     derivative_chains,
 )
 from autograd.check.gradcheck import (
+    Culprit,
     GradcheckEntry,
     GradcheckError,
     GradcheckResult,
+    blame,
     gradcheck,
     gradcheck_params,
     gradgradcheck,
+    gradgradcheck_params,
 )
 from autograd.core.engine import backward, grad, topological_order, zero_grad
 from autograd.core.errors import DomainError
@@ -51,6 +54,7 @@ __all__ = [
     "ChainEdge",
     "ChainSegment",
     "ChainSummary",
+    "Culprit",
     "DomainError",
     "EdgeSummary",
     "GradcheckEntry",
@@ -65,6 +69,7 @@ __all__ = [
     "Value",
     "apply",
     "backward",
+    "blame",
     "chain_summary",
     "compile",
     "count_paths",
@@ -76,6 +81,7 @@ __all__ = [
     "gradcheck",
     "gradcheck_params",
     "gradgradcheck",
+    "gradgradcheck_params",
     "is_grad_enabled",
     "is_lanes",
     "no_grad",

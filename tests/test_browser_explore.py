@@ -99,6 +99,8 @@ def test_seed_neuron_edits_recompute_every_value_and_gradient_as_the_engine(tmp_
         # The derivative chain's one path: its factors multiply to W1's gradient.
         (product,) = page.locator(".crx-paths li").evaluate_all("ls => ls.map(l => Number(l.dataset.product))")
         assert product == pytest.approx(expected[ids.index("W1")][1], rel=1e-12)
+        # Every product and sum the panel writes redoes: its terms, as written, give its result as written.
+        _assert_redoes(page.locator(".crx-panel").inner_text())
         hot = page.locator(".crx-edge.crx-hot").count()
         assert hot == 7  # E ← ×0.5 ← **2 ← − ← σ ← + ← + ← × ← W1: the path's edges lit
         screenshot(page, "explore_neuron_why_w1", full_page=True)
@@ -183,6 +185,7 @@ def test_step_through_the_live_pass(tmp_path: Path) -> None:
         assert page.locator(".crx-caption").inner_text() == "E.grad = ∂E/∂E = 1 (the seed)"
         page.locator(".crx-slider").fill(str(15 + 1 + n_edges))
         caption = page.locator(".crx-caption").inner_text()
+        _assert_redoes(caption)
         expected = replay(g.error, {[n["id"] for n in ex.data["nodes"]].index("X1"): 0.7})
         # The last edge applied: v4 = X1 × W1's second input, W1, whose ∂v4/∂W1 is X1 = 0.7.
         assert caption.startswith("W1.grad += ∂v4/∂W1 × v4.grad = 0.7 × ")
@@ -191,6 +194,15 @@ def test_step_through_the_live_pass(tmp_path: Path) -> None:
         page.click(".crx-steps")  # back to live values
         assert page.locator(".crx-player").is_hidden()
     assert log.clean(), log.problems()
+
+
+def _assert_redoes(text: str) -> None:
+    from viz.arithmetic import equations, redoes
+
+    found = equations(text)
+    assert found, text
+    wrong = [e.text for e in found if not redoes(e.op, e.terms, e.result, digits=4)]
+    assert not wrong, wrong
 
 
 def _fmt(x: float) -> str:
@@ -295,4 +307,35 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str) -> None
         assert overflow <= 1
         page.click('[data-node="W1"]')
         screenshot(page, f"explore_lab_{style}")
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_every_panel_writes_arithmetic_a_learner_can_redo(tmp_path: Path) -> None:
+    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
+    z = x * w + b
+    z.label = "z"
+    y = z.tanh()
+    y.label = "y"
+    loss = y + x * x
+    loss.label = "L"
+    ex = explore(loss, inputs=[x], params=[w, b])
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path) as (page, log):
+        for value in ("0.5", "-0.8437", "1.3333"):
+            page.fill('[data-leaf="x"]', value)
+            shown = page.locator(".chainrule-explorer").evaluate(_NODES)
+            for node_id in ids:
+                page.click(f'[data-node="{node_id}"]')
+                panel = page.locator(".crx-panel")
+                total = panel.locator(".crx-sum")
+                assert float(total.get_attribute("data-sum")) == float(shown[node_id][1]), node_id
+                if node_id != "L":
+                    _assert_redoes(panel.inner_text())
+                page.click(f'[data-node="{node_id}"]')  # a second click closes the panel
+        page.fill('[data-leaf="x"]', "0.5")
+        page.click('[data-node="x"]')
+        assert page.locator(".crx-terms li").count() == 3  # x is used three times: three terms
+        assert page.locator(".crx-paths li").count() == 3
+        screenshot(page, "explore_why_x_three_terms")
     assert log.clean(), log.problems()

@@ -16,6 +16,7 @@ from autograd import Value
 from viz import format_number
 from viz.cli import main
 from viz.expr import MAX_LENGTH, ExpressionError, build, parse
+from viz.styles import STYLES
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -191,3 +192,48 @@ def test_expression_builder_directly() -> None:
     not_text: Any = 3
     with pytest.raises(ExpressionError, match="must be a string"):
         parse(not_text)
+
+
+def test_param_marks_parameters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "g.gv"
+    args = ["tanh(x1*w1 + b)", "--at", "x1=0.5", "w1=-1", "b=2", "--param", "w1", "--param", "b"]
+    code, _, err = run([*args, "-o", str(out_file)], capsys)
+    assert (code, err) == (0, "")
+    src = out_file.read_text(encoding="utf-8")
+    fills = {name: re.search(rf'BGCOLOR="(#\w+)"><TR><TD><B>{name}</B>', src) for name in ("x1", "w1", "b")}
+    assert all(fills.values())
+    assert fills["x1"] is not None
+    assert fills["w1"] is not None
+    assert fills["b"] is not None
+    assert fills["x1"].group(1) == STYLES["notebook"].roles["input"]
+    assert fills["w1"].group(1) == fills["b"].group(1) == STYLES["notebook"].roles["parameter"]
+    assert ">parameter</TD>" in src  # the legend says so
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--param", "z"], "--param z: 'z' does not appear in the expression"),
+        (["--param", "w", "--param", "w"], "--param: 'w' is given twice"),
+        (["--steps", "--local-grads"], "--steps and --local-grads do not go together"),
+    ],
+)
+def test_param_and_local_grads_misuse_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    code, _, err = run(["x*w", "--at", "x=1", "w=2", *extra, "-o", str(tmp_path / "g.gv")], capsys)
+    assert code == 2
+    assert message in err
+
+
+def test_local_grads_with_wrt_labels_the_edges_off_the_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain, labelled = tmp_path / "plain.gv", tmp_path / "labelled.gv"
+    args = ["x*w + x*b", "--at", "x=0.5", "w=-1", "b=2", "--wrt", "w"]
+    assert run([*args, "-o", str(plain)], capsys)[0] == 0
+    assert run([*args, "--local-grads", "-o", str(labelled)], capsys)[0] == 0
+    off_path = r"v\d+ -> v\d+ \[label=<[^>]*> color=\"#b0b0b0\""
+    assert re.findall(off_path, plain.read_text(encoding="utf-8")) == []
+    # the four edges off the path from the output to w: x→x·w, x→x·b, b→x·b and x·b→+
+    assert len(re.findall(off_path, labelled.read_text(encoding="utf-8"))) == 4

@@ -24,6 +24,7 @@ from viz.caption import latex_name, latex_number
 from viz.cli import main
 from viz.display import DotError, DotTimeoutError, fit_svg, render
 from viz.numbers import format_lanes, format_number
+from viz.png import dpi_of, with_dpi
 from viz.styles import STYLES
 
 # -- one number formatter ---------------------------------------------------------------------
@@ -126,6 +127,14 @@ def test_slide_png_has_the_slide_resolution(tmp_path: Path) -> None:
     png = d.save(tmp_path / "slide.png").read_bytes()
     width = int.from_bytes(png[16:20], "big")
     assert abs(width - svg_w * 150 / 72) < 0.02 * width
+    # The PNG says its resolution (a pHYs chunk), so a slide tool places it at its size.
+    assert dpi_of(png) == 150.0
+    assert dpi_of(viz.draw_chain(e, w1).pipe("png")) == 96.0
+    assert dpi_of(viz.draw_chain(e, w1, dpi=300).pipe("png")) == 300.0
+    assert dpi_of(with_dpi(png, 72)) == 72.0  # replaced, not added twice
+    assert with_dpi(png, 72).count(b"pHYs") == 1
+    with pytest.raises(ValueError, match="not a PNG"):
+        with_dpi(b"GIF89a", 72)
 
 
 # -- fitting the notebook column -----------------------------------------------------------------

@@ -62,6 +62,7 @@ def draw_chain(
     legend: bool | None = None,
     vmax: float | None = None,
     scale: Scale = "auto",
+    local_grads: bool = False,
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
@@ -104,6 +105,8 @@ def draw_chain(
             when the gradients span more than 2 decades (vanishing or exploding gradients),
             else linearly; ``"linear"`` or ``"log"`` force one. The legend gives the scale
             and its range (:mod:`viz.colour`).
+        local_grads: Also write the local derivative on every edge off the paths (in
+            grey), as :func:`~viz.graph.draw_graph` does; the paths' edges always have theirs.
         params: Leaves to draw as parameters.
         inputs: Leaves to draw as inputs, first and in this order.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
@@ -129,6 +132,8 @@ def draw_chain(
         GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
     """
     check_values(output, wrt)
+    if not isinstance(local_grads, bool):
+        raise TypeError(f"local_grads must be True or False, got {type(local_grads).__name__}")
     options = Options.make(
         digits=digits,
         style=style,
@@ -182,7 +187,12 @@ def draw_chain(
         grad=[format_lanes(x, digits, shown) for x in grads],
         fill=fills(g, options.color, grads, look, options.vmax, options.scale),
         emphasis=on_path,
-        edge_labels={(i, k): _edge_label(g.order[i].local_grads[k], edge_digits, digits, shown) for i, k in hot},
+        edge_labels={
+            (i, k): _edge_label(d, edge_digits if (i, k) in hot else digits, digits, shown)
+            for i, v in enumerate(g.order)
+            for k, d in enumerate(v.local_grads)
+            if (i, k) in hot or local_grads
+        },
         hot=hot,
         dim_others=True,
         caption=caption,

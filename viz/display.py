@@ -26,6 +26,7 @@ from typing import Any
 import graphviz
 
 from autograd import files
+from viz.png import with_dpi
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -84,6 +85,11 @@ def _size(nodes: int | None) -> str:
     return "this picture" if nodes is None else f"this picture of {nodes} nodes"
 
 
+#: graphviz's raster resolution when none is given.
+_DOT_DPI = 96.0
+_DPI_ATTR = re.compile(r'\bdpi="?(\d+(?:\.\d+)?)')
+
+
 def render(
     source: str,
     fmt: str,
@@ -134,6 +140,9 @@ def render(
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = f": {said[-1][:300]}" if said else ""
         raise DotError(f"graphviz's dot {how} on {_size(nodes)}{detail}; {_ADVICE}")
+    if fmt.split(":")[0] == "png":  # say the resolution, so slide and document tools place it at size
+        given = _DPI_ATTR.search(source) if dpi is None else None
+        return with_dpi(done.stdout, dpi if dpi is not None else float(given.group(1)) if given else _DOT_DPI)
     return done.stdout
 
 

@@ -73,6 +73,93 @@ function fmt(x, digits) {
   return text;
 }
 
+/* -- arithmetic a learner can redo (viz/arithmetic.py): terms written with the fewest guard
+   digits that make them, multiplied or added exactly, give the result as written. */
+
+var MAX_GUARD = 4;
+
+function termText(x, d) { var t = fmt(x, d); return t.charAt(0) === "-" ? "(" + t + ")" : t; }
+
+function significant(text) {
+  var mant = text.trim().replace(/^\(|\)$/g, "").replace(/^-/, "").split("e")[0];
+  var digits = mant.replace(".", "").replace(/^0+/, "");
+  return Math.max(1, digits.length);
+}
+
+/* A decimal text as an exact [BigInt mantissa, power of ten]. */
+function decimal(text) {
+  var t = text.trim().replace(/^\(|\)$/g, "");
+  var m = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/.exec(t);
+  var frac = m[3] || "";
+  return [BigInt(m[1] + ((m[2] || "") + frac || "0")), Number(m[4] || 0) - frac.length];
+}
+
+function exactNumber(texts, op) {
+  var acc = op === "\u00d7" ? [1n, 0] : [0n, 0];
+  for (var i = 0; i < texts.length; i++) {
+    var x = decimal(texts[i]);
+    if (op === "\u00d7") {
+      acc = [acc[0] * x[0], acc[1] + x[1]];
+    } else {
+      var e = Math.min(acc[1], x[1]);
+      acc = [acc[0] * 10n ** BigInt(acc[1] - e) + x[0] * 10n ** BigInt(x[1] - e), e];
+    }
+  }
+  return Number(acc[0].toString() + "e" + acc[1]);  /* correctly rounded, as float(Decimal) */
+}
+
+function redoes(op, terms, result, digits) {
+  var shown = Math.max(digits, significant(result));
+  return fmt(exactNumber(terms, op), Math.min(shown, 17)) === result.trim().replace(/^\(|\)$/g, "");
+}
+
+function worked(op, values, result, digits, resultDigits) {
+  var shownDigits = resultDigits === undefined ? digits : resultDigits;
+  var resultText = fmt(result, shownDigits), texts = [];
+  var finite = isFinite(result) && values.every(function (v) { return isFinite(v); });
+  var base = finite ? Math.max(digits, significant(resultText)) : digits;
+  for (var guard = 0; guard <= MAX_GUARD; guard++) {
+    var at = Math.min(base + guard, 17);
+    texts = values.map(function (v) { return termText(v, at); });
+    if (!finite || redoes(op, texts, resultText, shownDigits)) {
+      return {terms: texts, result: resultText, guard: at - digits, exact: true};
+    }
+    if (at === 17) { break; }
+  }
+  return {terms: texts, result: resultText, guard: Math.min(base + MAX_GUARD, 17) - digits, exact: false};
+}
+
+function workedText(w, op) {
+  var text = w.terms.join(" " + op + " ") + (w.exact ? " = " : " \u2248 ") + w.result;
+  if (!w.exact) {
+    var most = Math.max.apply(null, w.terms.map(significant));
+    text += " (the terms are rounded to " + most + " significant digits)";
+  }
+  return text;
+}
+
+function workedAll(op, values, results, digits) {
+  var first = values.map(function (v, i) { return worked(op, v, results[i], digits); });
+  var guard = Math.max.apply(null, [0].concat(first.map(function (w) { return w.guard; })));
+  if (guard === 0) { return first; }
+  var at = Math.min(digits + guard, 17);
+  return values.map(function (v, i) { return worked(op, v, results[i], at, digits); });
+}
+
+/* A backward step's arithmetic, as viz.arithmetic.backward_step_text writes it. */
+function backwardStep(local, upstream, before, digits) {
+  var product = local * upstream, after = before + product;
+  var added = worked("+", [before, product], after, digits);
+  var at = digits + added.guard;
+  var multiplied = worked("\u00d7", [local, upstream], product, at, at);
+  var running = "running sum " + added.terms[0].replace(/^\(|\)$/g, "") + " + " + added.terms[1] +
+    (added.exact ? " = " : " \u2248 ") + added.result;
+  if (!added.exact) {
+    running += " (the terms are rounded to " + Math.max.apply(null, added.terms.map(significant)) + " significant digits)";
+  }
+  return [workedText(multiplied, "\u00d7"), running];
+}
+
 /* numpy's pairwise sum (what float(lanes.sum()) gives): the first element plus the rest in
    blocks of eight accumulators, halves above 128. */
 function pairwise(a, start, n) {
@@ -568,21 +655,6 @@ function setup(root) {
     return count[j];
   }
 
-  /* Factors written with enough digits that, rounded as shown, they multiply to the product shown. */
-  function shownFactors(factors, product) {
-    var target = num(product);
-    for (var d = digits; d <= 17; d++) {
-      var p = 1.0, texts = [];
-      for (var f = 0; f < factors.length; f++) {
-        var t = fmt(factors[f], d);
-        texts.push(t);
-        p *= Number(t);
-      }
-      if (fmt(p, digits) === target) { return texts; }
-    }
-    return factors.map(function (x) { return fmt(x, 17); });
-  }
-
   function term(t) { return t.charAt(0) === "-" ? "(" + t + ")" : t; }
 
   var hot = {};
@@ -613,25 +685,28 @@ function setup(root) {
     panel.appendChild(el("p", {}, "The chain rule sums, over each node that uses " + nd.name +
       ", its local derivative times that node's gradient:"));
     var list = el("ul", {"class": "crx-terms"});
-    var total = null, parts = [];
+    var total = null, items = [];
     consumers[j].forEach(function (cs) {
-      var c = cs[0], s = cs[1], cn = N[c].name;
-      var d = loc[c][s], gc = grad[c], t = contribution(c, s);
+      var c = cs[0], s = cs[1], t = contribution(c, s);
       total = total === null ? plus(0.0, t) : plus(total, t);
-      var text;
+      items.push([c, s, t]);
+    });
+    var shownTerms = items.map(function (it) { return at(it[2], lane); });
+    var sum = worked("+", shownTerms, at(total, lane), digits);
+    var termDigits = digits + sum.guard;
+    items.forEach(function (it, k) {
+      var c = it[0], s = it[1], cn = N[c].name, d = loc[c][s], gc = grad[c];
+      var text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn;
       if (isLanes(times(d, gc)) && !holdsLanes[j]) {
-        text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn +
-          " summed over the " + L + " lanes = " + num(t) + " (at lane " + lane + ": " +
-          term(num(at(d, lane))) + " \u00d7 " + term(num(at(gc, lane))) + ")";
+        text += " summed over the " + L + " lanes = " + sum.terms[k].replace(/^\(|\)$/g, "");
       } else {
-        text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn + " = " +
-          term(num(at(d, lane))) + " \u00d7 " + term(num(at(gc, lane))) + " = " + num(at(t, lane));
+        var w = worked("\u00d7", [at(d, lane), at(gc, lane)], at(it[2], lane), termDigits, termDigits);
+        text += " = " + workedText(w, "\u00d7");
       }
-      parts.push(term(num(at(t, lane))));
-      list.appendChild(el("li", {"data-term": String(at(t, lane))}, text));
+      list.appendChild(el("li", {"data-term": String(at(it[2], lane))}, text));
     });
     panel.appendChild(list);
-    var sumText = parts.length > 1 ? parts.join(" + ") + " = " + num(at(total, lane)) : num(at(total, lane));
+    var sumText = items.length > 1 ? workedText(sum, "+") : sum.result;
     panel.appendChild(el("p", {"class": "crx-sum", "data-sum": String(at(total, lane))},
       "\u2202" + on + "/\u2202" + nd.name + " = " + sumText + " = " + nd.name + ".grad"));
     /* The derivative chain: every path from the output, each with its product. */
@@ -640,17 +715,21 @@ function setup(root) {
       " from " + on + " to " + nd.name + (L ? " (at lane " + lane + ")" : "") +
       ", each the product of the local derivatives along it:"));
     var pl = el("ol", {"class": "crx-paths"});
+    var lists = [], products = [];
     shown.forEach(function (p) {
       var factors = p.map(function (e) { return at(loc[e[0]][e[1]], lane); });
       var product = 1.0;
       factors.forEach(function (f) { product *= f; });
-      /* The exact 1s of + and Σ edges change nothing: left out, as the pictures leave them. */
+      /* The exact 1s of + and \u03a3 edges change nothing: left out, as the pictures leave them. */
       var kept = factors.filter(function (f) { return f !== 1; });
-      factors = kept.length ? kept : [1];
-      var texts = shownFactors(factors, product);
-      var via = p.map(function (e) { return N[e[0]].name; }).join(" \u2192 ") + " \u2192 " + nd.name;
-      pl.appendChild(el("li", {"data-product": String(product)}, texts.map(term).join(" \u00d7 ") + " = " + num(product) + "   (" + via + ")"));
+      lists.push(kept.length ? kept : [1]);
+      products.push(product);
       p.forEach(function (e) { hot[e[0] + ":" + e[1]] = true; });
+    });
+    workedAll("\u00d7", lists, products, digits).forEach(function (w, k) {
+      var via = shown[k].map(function (e) { return N[e[0]].name; }).join(" \u2192 ") + " \u2192 " + nd.name;
+      var text = lists[k].length > 1 ? workedText(w, "\u00d7") : w.result;  /* one factor: nothing to multiply */
+      pl.appendChild(el("li", {"data-product": String(products[k])}, text + "   (" + via + ")"));
     });
     panel.appendChild(pl);
     if (count > shown.length) {
@@ -739,12 +818,15 @@ function setup(root) {
         gs[fr.node] = plus(before, t);
         if (k3 === frame) {
           var c = N[fr.child].name, p = N[fr.node].name;
-          text = p + ".grad += \u2202" + c + "/\u2202" + p + " \u00d7 " + c + ".grad = " +
-            term(num(at(loc[fr.child][fr.slot], lane))) + " \u00d7 " + term(num(at(gs[fr.child], lane))) + " = " +
-            num(at(times(loc[fr.child][fr.slot], gs[fr.child]), lane)) +
-            (isLanes(times(loc[fr.child][fr.slot], gs[fr.child])) && !holdsLanes[fr.node]
-              ? ", summed over the lanes = " + num(t) : "") +
-            "; running sum " + num(at(before, lane)) + " + " + term(num(at(t, lane))) + " = " + num(at(gs[fr.node], lane));
+          var head = p + ".grad += \u2202" + c + "/\u2202" + p + " \u00d7 " + c + ".grad = ";
+          if (isLanes(times(loc[fr.child][fr.slot], gs[fr.child])) && !holdsLanes[fr.node]) {
+            text = head + term(num(at(loc[fr.child][fr.slot], lane))) + " \u00d7 " + term(num(at(gs[fr.child], lane))) +
+              " at lane " + lane + ", summed over the lanes = " + num(t) +
+              "; running sum " + num(before) + " + " + term(num(t)) + " = " + num(gs[fr.node]);
+          } else {
+            var step = backwardStep(at(loc[fr.child][fr.slot], lane), at(gs[fr.child], lane), at(before, lane), digits);
+            text = head + step[0] + "; " + step[1];
+          }
         }
       }
     }

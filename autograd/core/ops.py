@@ -1,7 +1,7 @@
 """Op registration and application: :func:`apply`, :func:`define_op`, :func:`vsum`, :func:`dot`.
 
 The rule table itself and :func:`~autograd.core.rules.register` are in :mod:`autograd.core.rules`;
-everything here records through :func:`autograd.core.record.record_op`, the one recording algorithm.
+everything here records through :func:`autograd.core.record._record`, the one recording algorithm.
 These names are also importable from :mod:`autograd.core.value`, where they were first documented.
 """
 
@@ -101,7 +101,7 @@ def define_op(
     has_param: bool = False,
     symbol: str = "",
     sample: tuple[tuple[float, float], ...] | None = None,
-    kinks: tuple[float, ...] = (),
+    kinks: tuple[float, ...] | Callable[[float], tuple[float, ...]] = (),
     lanes: Callable[..., Any] | None = None,
     replace: bool = False,
     param_sample: tuple[float, ...] = (),
@@ -115,7 +115,9 @@ def define_op(
     arrays, or give ``lanes``: the forward on arrays. ``replace=True`` redefines an op you
     defined before (re-running a notebook cell); built-in ops can't be replaced.
     ``sample``, ``kinks`` and (for an op with ``has_param``) ``param_sample`` tell the
-    strategies in :mod:`autograd.testing` where to draw the op's arguments and parameter.
+    strategies in :mod:`autograd.testing` where to draw the op's arguments and parameter;
+    ``kinks`` may be a function of the parameter (``kinks=lambda p: (p,)`` for a hinge at
+    ``p``), for an op with ``has_param``.
 
     >>> cube = define_op("cube_doc", lambda x: x**3, lambda out, x: (3 * x * x,))
     >>> y = cube(Value(2.0))
@@ -124,6 +126,8 @@ def define_op(
     (8.0, 12.0)
     """
 
+    if callable(kinks) and not has_param:
+        raise TypeError(f"op {name!r}: kinks as a function of the parameter needs has_param=True")
     if replace and name in RULES and name not in BUILTIN_OPS:
         unregister(name)
     rule = register(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import operator
 import re
-from typing import Any
+from typing import Any, cast
 
 from autograd.replay.symbolic import Sym, Writer, number, symbolic
 from autograd.replay.tape import Tape
@@ -34,7 +34,7 @@ PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanes
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
-    | {"D", "V", "G", "Z", "b", "map", "tuple", "None"}
+    | {"D", "V", "G", "Z", "GZ", "b", "map", "tuple", "zip", "None"}
 )
 _GENERATED = re.compile(r"[a-zA-Z]\d+")
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_ .,()\[\]=+\-*/<>:!\n]*")
@@ -71,8 +71,8 @@ class _Names:
         return f"g{s}"
 
 
-def _guard_line(w: Writer, names: _Names, slot: dict[Any, int], k: int, g: Guard) -> str:
-    left = names.value(slot[g.left])
+def _guard_line(w: Writer, names: _Names, slots: tuple[int, int | None], k: int, g: Guard) -> str:
+    left = names.value(slots[0])
     if g.kind == "data":
         if type(g.expected) is float:
             return f"if {left} != {number(g.expected)}: return {k}"
@@ -81,7 +81,7 @@ def _guard_line(w: Writer, names: _Names, slot: dict[Any, int], k: int, g: Guard
         equal = w.bind(numpy.array_equal, "N")
         expected = w.bind(g.expected, "E")
         return f"if not {equal}({left}, {expected}): return {k}"
-    right = number(g.right) if isinstance(g.right, float) else names.value(slot[g.right])
+    right = number(cast(float, g.right)) if slots[1] is None else names.value(slots[1])
     test = f"({left} {g.op} {right})"
     return f"if not {test}: return {k}" if g.expected else f"if {test}: return {k}"
 
@@ -92,25 +92,19 @@ def generate(tape: Tape, guards: list[Guard], grads: bool) -> tuple[str, dict[st
 
     w = Writer()
     segments = loops.plan(tape)
-    slot = {v: s for s, v in enumerate([*tape.leaves, *tape.nodes])}
-    guard_slots = [
-        slot[v]
-        for g in guards
-        for v in ((g.left, g.right) if g.kind == "compare" else (g.left,))
-        if not isinstance(v, float) and v is not None
-    ]
+    guard_slots = [s for pair in tape.guard_slots for s in pair if s is not None]
     names = loops.homes(tape, segments, guard_slots)
     nl = names.n_leaves
-    if tape.n_args:
-        w.emit(f"{', '.join(names.value(s) for s in range(tape.n_args))}, = A")
-    if tape.n_args < nl:  # the Values the function reads: their numbers now, of the traced kinds
-        free = range(tape.n_args, nl)
-        objects = w.bind(tuple(tape.leaves[tape.n_args :]), "O")
-        getter = w.bind(operator.attrgetter("_data"), "F")
-        kinds = w.bind(tuple(float if tape.lanes[s] is None else _ndarray() for s in free), "O")
-        w.emit(f"{', '.join(names.value(s) for s in free)}, = Z = tuple(map({getter}, {objects}))")
-        w.emit(f"if tuple(map(type, Z)) != {kinds}: return -1")
-        for s in free:
+    getter = w.bind(operator.attrgetter("_data"), "F")
+    objects = w.bind(tuple(tape.leaves[tape.n_args :]), "O")
+    kinds = w.bind(tuple(float if tape.lanes[s] is None else _ndarray() for s in range(tape.n_args, nl)), "O")
+    # Z: every leaf's number, the arguments' then those of the Values the function reads (read now)
+    w.emit(f"Z = A + tuple(map({getter}, {objects}))")
+    if nl:
+        w.emit(f"{', '.join(names.value(s) for s in range(nl))}, = Z")
+    if tape.n_args < nl:  # the Values the function reads must hold numbers of the traced kinds
+        w.emit(f"if tuple(map(type, Z[{tape.n_args}:])) != {kinds}: return -1")
+        for s in range(tape.n_args, nl):
             n = tape.lanes[s]
             if n is not None:
                 w.emit(f"if len({names.value(s)}) != {n}: return -1")
@@ -123,7 +117,7 @@ def generate(tape: Tape, guards: list[Guard], grads: bool) -> tuple[str, dict[st
         reverse, w.lines = w.lines, prologue
     loops.forward(w, tape, names, segments, set())
     for k, g in enumerate(guards):
-        w.emit(_guard_line(w, names, slot, k, g))
+        w.emit(_guard_line(w, names, tape.guard_slots[k], k, g))
     outs = ", ".join(names.value(s) for s in tape.outputs)
     if not grads:
         w.emit(f"return ({outs},), None, K")

@@ -26,7 +26,7 @@ from autograd.replay.tape import Tape
 __all__ = ["MIN_REPEATS", "Segment", "backward", "forward", "homes", "plan"]
 
 MIN_REPEATS = 16
-MAX_PERIOD = 48
+MAX_PERIOD = 128
 
 
 @dataclass
@@ -38,6 +38,23 @@ class Segment:
     count: int
     stored: set[int] = field(default_factory=set)  # offsets kept in V at every iteration
     stored_last: set[int] = field(default_factory=set)  # offsets kept in V after the loop (last iteration only)
+    #: (offset, parent index) -> (first iteration's slot, step per iteration) for the parents outside the
+    #: loop — leaves, and nodes before it — read at a stride
+    strided: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def counters(self) -> list[int]:
+        """The distinct leaf strides: the loop keeps one counter ``e<k>`` for each."""
+        return sorted({step for _, step in self.strided.values()})
+
+    def outer(self, o: int, i: int, slot: int, names: _Names, gradient: bool = False) -> str:
+        """How iteration ``b`` reads (or adds to the gradient of) parent ``i`` of offset ``o``: a leaf,
+        or a node before the loop."""
+        first, step = self.strided.get((o, i), (slot, 0))
+        if not step:
+            return names.grad(first) if gradient else names.value(first)
+        leaf = first < len(names.tape.leaves)
+        lst = ("GZ" if leaf else "G") if gradient else ("Z" if leaf else "V")
+        return f"{lst}[e{self.counters().index(step)} + {first}]"
 
     @property
     def stop(self) -> int:
@@ -49,9 +66,37 @@ def _local_lanes(tape: Tape, j: int, i: int) -> bool:
     return bool(flags) and flags[i]
 
 
-def _signatures(tape: Tape) -> list[int]:
-    """Per node, an id of (op, param, kinds, parents as leaf slots or negative distances back)."""
+_LEAF = 1  # a leaf parent in a signature (nearby nodes are negative distances back); which: see _outer_strides
+_FAR = 2  # a node parent further back than MAX_PERIOD
+
+
+def _outer_strides(tape: Tape, j: int, p: int, count: int) -> tuple[int, dict[tuple[int, int], tuple[int, int]]]:
+    """How many of ``count`` repeats read each outer parent (a leaf, a far node before the loop)
+    at a fixed stride, and those strides."""
     nl = len(tape.leaves)
+    strided: dict[tuple[int, int], tuple[int, int]] = {}
+    parents = tape.parents
+    start = nl + j
+    for o in range(p):
+        for i, first in enumerate(parents[j + o]):
+            if first >= nl and j + o - (first - nl) <= MAX_PERIOD:
+                continue  # a nearby node: a fixed distance back
+            step = parents[j + p + o][i] - first
+            it = 1
+            while it < count and parents[j + it * p + o][i] == first + it * step:
+                it += 1
+            if first >= nl:  # a far node must come before the loop, in every iteration read
+                while it > 0 and max(first, first + (it - 1) * step) >= start:
+                    it -= 1
+            count = min(count, it)
+            strided[(o, i)] = (first, step)
+    return count, {key: value for key, value in strided.items() if value[1]}
+
+
+def _signatures(tape: Tape) -> list[int]:
+    """Per node, an id of (op, param, kinds, parents as markers or negative distances back)."""
+    nl = len(tape.leaves)
+    far = -MAX_PERIOD
     ids: dict[tuple[object, ...], int] = {}
     add = ids.setdefault
     out: list[int] = []
@@ -59,15 +104,19 @@ def _signatures(tape: Tape) -> list[int]:
     plain = not any(n is not None for n in tape.lanes)
     rows = zip(tape.rules, tape.params, tape.in_first, tape.parents, strict=True)
     for j, (rule, param, first, parents) in enumerate(rows):
-        d = -nl - j - 1
+        d = -nl - j
         if len(parents) == 2:
             a, b = parents
-            refs: tuple[int, ...] = (a if a < nl else a + d, b if b < nl else b + d)
+            a, b = a + d, b + d
+            refs: tuple[int, ...] = (
+                _LEAF if a < -j else a if a >= far else _FAR,
+                _LEAF if b < -j else b if b >= far else _FAR,
+            )
         elif len(parents) == 1:
-            a = parents[0]
-            refs = (a if a < nl else a + d,)
+            a = parents[0] + d
+            refs = (_LEAF if a < -j else a if a >= far else _FAR,)
         else:
-            refs = tuple([s if s < nl else s + d for s in parents])
+            refs = tuple([_LEAF if s + d < -j else s + d if s + d >= far else _FAR for s in parents])
         if plain:
             key: tuple[object, ...] = (rule.name, param, first, refs)
         else:
@@ -98,8 +147,10 @@ def plan(tape: Tape) -> list[Segment]:
             while sig[j + count * p : j + (count + 1) * p] == block:
                 count += 1
             if count >= MIN_REPEATS:
-                best = (p, count)
-                break
+                count, strided = _outer_strides(tape, j, p, count)
+                if count >= MIN_REPEATS:
+                    best = (p, count)
+                    break
             k = following[k]
         if best is None:
             j += 1
@@ -107,7 +158,7 @@ def plan(tape: Tape) -> list[Segment]:
         p, count = best
         if straight_from < j:
             segments.append(Segment(straight_from, j - straight_from, 0))
-        segments.append(Segment(j, p, count))
+        segments.append(Segment(j, p, count, strided=strided))
         j += p * count
         straight_from = j
     if straight_from < n:
@@ -118,15 +169,18 @@ def plan(tape: Tape) -> list[Segment]:
 class _Homes(_Names):
     """Names, with the slots kept in the lists ``V`` and ``G`` (nodes in loops, and what loops read)."""
 
-    def __init__(self, tape: Tape, listed: set[int], external: dict[int, set[int]]) -> None:
+    def __init__(self, tape: Tape, listed: set[int], external: dict[int, set[int]], strided: set[int]) -> None:
         super().__init__(tape)
         self.listed = listed
         self.external = external  # loop slot -> reading node slots outside its loop (or -1: an output/guard)
+        self.strided = strided  # leaves some loop reads at a stride: their gradients live in the list GZ
 
     def value(self, s: int) -> str:
         return f"V[{s}]" if s in self.listed else super().value(s)
 
     def grad(self, s: int) -> str:
+        if s in self.strided:
+            return f"GZ[{s}]"
         return f"G[{s}]" if s in self.listed else super().grad(s)
 
 
@@ -144,8 +198,8 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes
         for o in range(seg.period):
             j = seg.start + o
             for s in tape.parents[j]:
-                if s >= nl:
-                    back = j - (s - nl)
+                back = j - (s - nl)
+                if s >= nl and back <= MAX_PERIOD:
                     for it in range(min(seg.count, back // seg.period + 2)):
                         src = s + it * seg.period
                         if src < nl + seg.start:
@@ -160,7 +214,12 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes
     for s in [*tape.outputs, *guard_slots]:
         if s in owner:
             external.setdefault(s, set()).add(-1)
-    return _Homes(tape, listed, external)
+    strided: set[int] = set()
+    for seg in segments:
+        for first, step in seg.strided.values():
+            slots = range(first, first + step * seg.count, step)
+            (strided if first < nl else listed).update(slots)
+    return _Homes(tape, listed, external, strided)
 
 
 # -- forward --------------------------------------------------------------------------------
@@ -201,11 +260,11 @@ def _loop_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
     for o in range(p):
         j = seg.start + o
         ops: list[str] = []
-        for s in tape.parents[j]:
-            if s < nl:
-                ops.append(names.value(s))
-                continue
+        for i, s in enumerate(tape.parents[j]):
             back = j - (s - nl)
+            if s < nl or back > MAX_PERIOD:
+                ops.append(seg.outer(o, i, s, names))
+                continue
             if back <= o:
                 ops.append(f"c{o - back}")
                 continue
@@ -224,7 +283,7 @@ def _loop_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
     seg.stored_last -= seg.stored
     for src in sorted(carried):
         w.emit(f"c{src} = {names.value(base - p + src)}")
-    w.emit(f"for b in range({base}, {base + p * seg.count}, {p}):")
+    w.emit(f"for {_loop_variables(seg)} in {_loop_ranges(seg, f'range({base}, {base + p * seg.count}, {p})', False)}:")
     indent = w.indent
     w.indent += "    "
     for o, (j, ops) in enumerate(body):
@@ -238,6 +297,20 @@ def _loop_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
     w.indent = indent
     for o in sorted(seg.stored_last):
         w.emit(f"V[{last + o}] = c{o}")
+
+
+def _loop_variables(seg: Segment) -> str:
+    return ", ".join(["b", *(f"e{k}" for k in range(len(seg.counters())))])
+
+
+def _loop_ranges(seg: Segment, nodes: str, reverse: bool) -> str:
+    """The loop's ranges: over the node slots ``b``, and one counter per leaf stride."""
+    steps = seg.counters()
+    if not steps:
+        return nodes
+    last = seg.count - 1
+    counters = [f"range({last * d}, {-d}, {-d})" if reverse else f"range(0, {seg.count * d}, {d})" for d in steps]
+    return f"zip({nodes}, {', '.join(counters)})"
 
 
 def _at(rel: int, lst: str) -> str:
@@ -280,6 +353,9 @@ def backward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment]) -> s
     if names.listed:
         w.emit(f"G = [0.0] * {tape.size}")
         assigned.update(names.listed)
+    if names.strided:
+        w.emit(f"GZ = [0.0] * {nl}")
+        assigned.update(names.strided)
     if not needs[root]:
         return assigned
     w.emit(f"{names.grad(root)} = 1.0")
@@ -331,10 +407,8 @@ def _registers(tape: Tape, seg: Segment, names: _Homes, needs: list[bool]) -> di
         if not needs[nl + j]:
             continue
         for s in tape.parents[j]:
-            if s < nl or not needs[s]:
-                continue
             back = j - (s - nl)
-            if back <= o:
+            if s < nl or not needs[s] or back > MAX_PERIOD or back <= o:
                 continue
             m, src = _cross(seg, o, back)
             if m == 1 and src > o:
@@ -360,8 +434,10 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
     base = nl + seg.start
     last = base + p * (seg.count - 1)
     for j in range(seg.start, seg.start + p):  # a leaf's gradient sums over the iterations: 0.0 first
-        for s in tape.parents[j]:
-            if s < nl and needs[s] and s not in assigned:
+        for i, s in enumerate(tape.parents[j]):
+            if (j - seg.start, i) in seg.strided:
+                continue
+            if (s < nl or j - (s - nl) > MAX_PERIOD) and needs[s] and s not in assigned:
                 w.emit(f"{names.grad(s)} = 0.0")
                 assigned.add(s)
     registers = _registers(tape, seg, names, needs)
@@ -386,7 +462,7 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
             continue  # nothing reached it: its gradient is 0
         g = f"r{o}" if o in registers else _at(o, "G")
         slots = tape.parents[j]
-        ops = [_loop_value(tape, seg, o, j, s, names) for s in slots]
+        ops = [_loop_value(tape, seg, o, j, i, s, names) for i, s in enumerate(slots)]
         local = node_locals(w, tape, j, f"y{o}", ops)
         g_lanes = tape.lanes[nl + j] is not None
         for i, s in enumerate(slots):
@@ -395,10 +471,11 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
             c = contribution(local[i], g, _local_lanes(tape, j, i) or g_lanes, tape.lanes[s] is None)
             if c is None:
                 continue
-            if s < nl:
-                w.emit(f"{names.grad(s)} = {names.grad(s)} + {c}")
-                continue
             back = j - (s - nl)
+            if s < nl or back > MAX_PERIOD:
+                target = seg.outer(o, i, s, names, gradient=True)
+                w.emit(f"{target} = {target} + {c}")
+                continue
             if back <= o:
                 q = o - back
                 if q in registers:
@@ -424,7 +501,7 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
         seg.stored.add((-int(ref)) % p)
     seg.stored.update(used)
     seg.stored_last -= seg.stored
-    w.emit(f"for b in range({last}, {base - 1}, {-p}):")
+    w.emit(f"for {_loop_variables(seg)} in {_loop_ranges(seg, f'range({last}, {base - 1}, {-p})', True)}:")
     for o in used:
         w.emit(f"    y{o} = {_at(o, 'V')}")
     w.lines.extend(body)
@@ -435,12 +512,12 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
                 w.emit(f"G[{s}] = G[{s}] + r{o}")
 
 
-def _loop_value(tape: Tape, seg: Segment, o: int, j: int, s: int, names: _Homes) -> str:
-    """How the reverse loop body reads parent slot ``s`` of offset ``o``'s node."""
+def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names: _Homes) -> str:
+    """How the reverse loop body reads parent ``i`` (slot ``s``) of offset ``o``'s node."""
     nl = len(tape.leaves)
-    if s < nl:
-        return names.value(s)
     back = j - (s - nl)
+    if s < nl or back > MAX_PERIOD:
+        return seg.outer(o, i, s, names)
     if back <= o:
         return f"y{o - back}"
     return _at(o - back, "V")

@@ -47,7 +47,7 @@ class _Entry:
 
     tape: Tape
     guards: list[Guard]
-    names: dict[int, str]
+    descriptions: list[str]
     rules: list[tuple[str, Rule]]
     programs: dict[bool, Callable[[tuple[Any, ...]], Any]] = field(default_factory=dict)
     sources: dict[bool, str] = field(default_factory=dict)
@@ -70,7 +70,7 @@ class _Entry:
     def describe(self, k: int) -> str:
         if k < 0:
             return "a Value the function reads changed between a number and lanes (or its number of lanes)"
-        return self.guards[k].describe(self.names)
+        return self.descriptions[k]
 
 
 class Program:
@@ -228,11 +228,14 @@ class Program:
         values = tuple(v._data for v in outputs)
         if grads and outputs[0].lanes is not None:
             self._gradients(outputs, [])  # raises, naming the problem
-        tape = build(outputs, [v for g in record.guards for v in _guard_values(g)], leaves, self.params)
+        tape = build(outputs, [g.values() for g in record.guards], leaves, self.params)
         names = {id(v): f"argument {i}" for i, v in enumerate(leaves)}
         names.update({id(p): f"params[{i}]" for i, p in enumerate(self.params)})
+        descriptions = [g.describe(names) for g in record.guards]
+        for g in record.guards:
+            g.forget()
         rules = {rule.name: rule for rule in tape.rules}
-        entry = _Entry(tape, record.guards, names, list(rules.items()))
+        entry = _Entry(tape, record.guards, descriptions, list(rules.items()))
         entries = self._cache.setdefault(signature, [])
         entries.insert(0, entry)
         del entries[MAX_TRACES:]
@@ -256,10 +259,6 @@ class Program:
                         f"check=True: the compiled {what} {i} of {_fname(self.fn)} is {_short(a)}, "
                         f"the eager engine's {_short(b)}"
                     )
-
-
-def _guard_values(g: Guard) -> list[Value]:
-    return [g.left, g.right] if isinstance(g.right, Value) else [g.left]
 
 
 def _close(a: Any, b: Any) -> bool:

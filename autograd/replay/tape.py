@@ -26,7 +26,7 @@ class Tape:
     """A traced graph as numbered slots (see the module docstring)."""
 
     leaves: list[Value]
-    nodes: list[Value]
+    n_nodes: int
     rules: list[Rule]
     parents: list[tuple[int, ...]]
     params: list[float | None]
@@ -36,10 +36,11 @@ class Tape:
     n_args: int
     wanted: list[int]  # leaf slots whose gradients a call returns: the arguments, then the parameters
     in_first: list[bool]  # per node: whether the first output depends on it
+    guard_slots: list[tuple[int, int | None]]  # per guard: the slots it compares (or reads)
 
     @property
     def size(self) -> int:
-        return len(self.leaves) + len(self.nodes)
+        return len(self.leaves) + self.n_nodes
 
 
 def _parents_of(node: Value) -> tuple[Value, ...]:
@@ -85,8 +86,17 @@ def _order(roots: Sequence[Value]) -> tuple[list[Value], list[Value], set[Value]
     return leaves, nodes, first
 
 
-def build(outputs: Sequence[Value], extra: Sequence[Value], args: Sequence[Value], params: Sequence[Value]) -> Tape:
-    """The tape of ``outputs`` (and of ``extra``: the Values guards read), arguments and parameters first."""
+def build(
+    outputs: Sequence[Value],
+    guards: Sequence[tuple[Value, Value | None]],
+    args: Sequence[Value],
+    params: Sequence[Value],
+) -> Tape:
+    """The tape of ``outputs`` (and of the Values ``guards`` read), arguments and parameters first.
+
+    The tape keeps no interior node: only numbers and slots (the leaves are read at each call).
+    """
+    extra = [v for pair in guards for v in pair if v is not None]
     leaves_found, nodes, first = _order([*outputs, *extra])
     leaves: list[Value] = []
     slot: dict[Value, int] = {}
@@ -117,7 +127,7 @@ def build(outputs: Sequence[Value], extra: Sequence[Value], args: Sequence[Value
     rules = _rules(nodes)
     return Tape(
         leaves=leaves,
-        nodes=nodes,
+        n_nodes=len(nodes),
         rules=rules,
         parents=parents,
         params=[v._param for v in nodes],
@@ -127,6 +137,7 @@ def build(outputs: Sequence[Value], extra: Sequence[Value], args: Sequence[Value
         n_args=len(args),
         wanted=[slot[v] for v in [*args, *params]],
         in_first=[v in first for v in nodes],
+        guard_slots=[(slot[a], None if b is None else slot[b]) for a, b in guards],
     )
 
 

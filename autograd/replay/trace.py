@@ -40,14 +40,26 @@ class Guard:
     """
 
     kind: str
-    left: Value
+    left: Value | None
     op: str
     right: Value | float | None
     expected: Any
     where: str
 
+    def values(self) -> tuple[Value, Value | None]:
+        """The Values the guard reads (left, and right when it is a Value)."""
+        assert self.left is not None, "a guard forgets its Values only once they are on a tape"
+        return self.left, self.right if isinstance(self.right, Value) else None
+
+    def forget(self) -> None:
+        """Drop the references to the traced Values (they would keep the whole traced graph alive)."""
+        self.left = None
+        if isinstance(self.right, Value):
+            self.right = None
+
     def describe(self, names: dict[int, str]) -> str:
         """What the guard checks, in the user's terms (labels where the Values have them)."""
+        assert self.left is not None, "described before it forgets its Values"
         left = _name(self.left, names)
         if self.kind == "data":
             return f"the read of {left}.data at {self.where} (it held {_short(self.expected)} when traced)"
