@@ -279,24 +279,34 @@ def test_two_explorers_on_one_page_do_not_interfere(tmp_path: Path) -> None:
     assert log.clean(), log.problems()
 
 
+def _mlp_loss() -> tuple[Value, Any]:
+    import nn
+
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    loss = (model([Value(0.5, "x1"), Value(-1.0, "x2")]) - 1.0) ** 2
+    loss.label = "loss"
+    return loss, model
+
+
 @needs_browser
-@pytest.mark.parametrize("style", ["notebook", "dark"])
-def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str) -> None:
-    ex, _ = (
-        explore(
+@pytest.mark.parametrize(("style", "graph"), [("notebook", "neuron"), ("dark", "neuron"), ("notebook", "mlp")])
+def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: str) -> None:
+    if graph == "mlp":
+        loss, model = _mlp_loss()
+        ex = explore(loss, model=model, prompt="Take SGD steps: how fast does the loss fall with lr = 0.1?")
+    else:
+        ex = explore(
             single_neuron_graph().error,
             style=style,  # type: ignore[arg-type]
             prompt="Make ∂E/∂W1 negative — which input do you change?",
-        ),
-        None,
-    )
+        )
     background = "#111111" if style == "dark" else "#ffffff"
     page_html = (
         f'<!doctype html><html><body style="margin:0;background:{background}">'
         f'<main style="width:1000px;margin:0 auto"><div class="jp-OutputArea-output">{ex.to_html()}</div></main>'
         "</body></html>"
     )
-    path = tmp_path / f"lab_{style}.html"
+    path = tmp_path / f"lab_{style}_{graph}.html"
     path.write_text(page_html, encoding="utf-8")
     with open_page(path, viewport=(1100, 1300), color_scheme="dark" if style == "dark" else "light") as (page, log):
         overflow = page.evaluate(
@@ -305,8 +315,14 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str) -> None
             " return Math.max(0, e.right - m.right); }"
         )
         assert overflow <= 1
-        page.click('[data-node="W1"]')
-        screenshot(page, f"explore_lab_{style}")
+        if graph == "neuron":
+            page.click('[data-node="W1"]')
+        else:
+            page.click(f'[data-node="{next(n["id"] for n in ex.data["nodes"] if n["role"] == "parameter")}"]')
+            before = float(page.locator('[data-node="loss"]').get_attribute("data-value"))
+            page.click(".crx-sgd")
+            assert float(page.locator('[data-node="loss"]').get_attribute("data-value")) < before
+        screenshot(page, f"explore_lab_{style}_{graph}")
     assert log.clean(), log.problems()
 
 

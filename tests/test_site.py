@@ -30,7 +30,20 @@ MIN_TEXT_PX = 9.0  # the smallest text a drawing may render, in CSS px (as tests
 KNOWN_SMALL_TEXT: set[str] = set()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LESSON_PAGES = [f"lessons/{path.stem}.html" for path in NOTEBOOKS]
-OTHER_PAGES = ["index.html", "lessons.html", "guide.html", "api.html", "sources.html"]
+OTHER_PAGES = [
+    "index.html",
+    "lessons.html",
+    "guide.html",
+    "engine.html",
+    "pictures.html",
+    "performance.html",
+    "compiled.html",
+    "development.html",
+    "contributing.html",
+    "changelog.html",
+    "api.html",
+    "sources.html",
+]
 # A tag that loads something: <script src>, <link href>, <img src>, <iframe src>, <source src>, …
 EXTERNAL_TAG = re.compile(
     r"<(script|link|img|iframe|source|audio|video|embed|object)\b[^>]*\b(src|href|data)=[\"']?(https?:)?//", re.I

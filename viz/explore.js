@@ -397,15 +397,23 @@ function setup(root) {
 
   if (D.note) { root.appendChild(el("p", {"class": "crx-note"}, D.note)); }
 
-  /* Leaves: a number, a slider and its range each. */
+  /* Leaves: a number, a slider and its range each; inputs first, then parameters. Many of
+     them (a model's) fold away under their count. */
+  var leafBox = el("details", {"class": "crx-leaf-box"});
+  var counts = {};
+  D.leaves.forEach(function (j) { counts[N[j].role] = (counts[N[j].role] || 0) + 1; });
+  leafBox.appendChild(el("summary", {}, "Leaves: " + Object.keys(counts).map(function (r) {
+    return counts[r] + " " + r + (counts[r] === 1 ? "" : "s");
+  }).join(", ") + " \u2014 edit any number"));
+  if (D.leaves.length <= 12) { leafBox.open = true; }
   var leaves = el("div", {"class": "crx-leaves"});
   var leafRows = {};
-  for (i = 0; i < n; i++) {
-    if (!N[i].leaf) { continue; }
-    leafRows[i] = leafRow(i);
-    leaves.appendChild(leafRows[i].row);
-  }
-  root.appendChild(leaves);
+  D.leaves.forEach(function (j) {
+    leafRows[j] = leafRow(j);
+    leaves.appendChild(leafRows[j].row);
+  });
+  leafBox.appendChild(leaves);
+  root.appendChild(leafBox);
 
   function rangeFor(x) {
     var r = Math.max(1, 2 * Math.abs(x));
@@ -417,7 +425,8 @@ function setup(root) {
     var row = el("div", {"class": "crx-leaf crx-role-" + nd.role});
     var range = rangeFor(x);
     var ro = nd.ro ? "read-only: it feeds an op the page cannot recompute" : null;
-    row.appendChild(el("span", {"class": "crx-leaf-name", title: nd.role}, nd.name));
+    var label = el("span", {"class": "crx-leaf-name", title: nd.role}, nd.name + (isLanes(leafValue[i]) ? "[" + lane + "]" : ""));
+    row.appendChild(label);
     var input = el("input", {type: "text", inputmode: "decimal", "class": "crx-leaf-value", "data-leaf": nd.id,
       value: String(x), size: "9", "aria-label": nd.name + " (" + nd.role + ")", title: ro || "type a number, or use \u2191 \u2193"});
     var lo = el("input", {type: "text", inputmode: "decimal", "class": "crx-min", value: String(range[0]), size: "4", "aria-label": nd.name + " slider minimum"});
@@ -481,6 +490,7 @@ function setup(root) {
     hi.addEventListener("change", setRange);
     return {row: row, input: input, slider: sl, lo: lo, hi: hi, msg: msg, show: function () {
       var v = at(leafValue[i], lane);
+      if (isLanes(leafValue[i])) { label.textContent = nd.name + "[" + lane + "]"; }
       input.value = String(v);
       input.classList.remove("crx-invalid");
       msg.textContent = "";
@@ -604,7 +614,8 @@ function setup(root) {
     } else if (gradErr !== null) {
       status.textContent = "a gradient overflows float64 at " + N[gradErr].name;
     } else {
-      status.textContent = N[R].name + " = " + num(isLanes(out) ? at(out, lane) : out) + (L ? " (lane " + lane + ")" : "");
+      status.textContent = N[R].name + " = " + num(isLanes(out) ? at(out, lane) : out) +
+        (isLanes(out) ? " at lane " + lane : "") + (L ? " \u2014 nodes holding lanes show lane " + lane : "");
     }
     status.classList.toggle("crx-status-bad", firstError !== null || gradErr !== null);
     if (selected !== null) { explain(selected); }
