@@ -38,6 +38,9 @@ from autograd.core.functions import (
     ones_like,
     pow_forward,
     pow_local,
+    powv_dbase_forward,
+    powv_dbase_lanes,
+    powv_dbase_local,
     powv_forward,
     powv_local,
     rpow_forward,
@@ -221,6 +224,17 @@ for _rule in (
         powv_local,
         lanes=lambda a, b: load_numpy().where(a >= 0.0, a, load_numpy().nan) ** b,
         symbol="**",
+        sample=(_POS, _WIDE),
+    ),
+    # ∂(a**b)/∂a as one node, for grad(create_graph=True) on scalars: defined (0) at b = 0 also
+    # where a = 0, where the Value expression b·a**(b-1) would need 0 ** -1 (functions._powv_local).
+    Rule(
+        "powv_dbase",
+        2,
+        powv_dbase_forward,
+        powv_dbase_local,
+        lanes=powv_dbase_lanes,
+        symbol="∂a(a**b)",
         sample=(_POS, _WIDE),
     ),
     Rule(
