@@ -3,7 +3,11 @@
 A :class:`Value` wraps a float and records every operation applied to it into a graph;
 :meth:`Value.backward` (or :func:`grad`) walks that graph in reverse topological order
 applying the chain rule with the local derivatives stored on each node. Derivative
-rules live in one table (:mod:`autograd.rules`).
+rules live in one table (:mod:`autograd.core.rules`).
+
+Layout: the engine is :mod:`autograd.core`, the gradient checks :mod:`autograd.check`, the
+derivative chains :mod:`autograd.chains`; the hypothesis strategies for your own property
+tests are :mod:`autograd.testing`, and :mod:`autograd.files` writes files atomically.
 
 >>> from autograd import Value
 >>> x = Value(0.5, label="x")
@@ -24,10 +28,7 @@ from autograd.chains import (
     count_paths,
     derivative_chains,
 )
-from autograd.engine import backward, grad, topological_order, zero_grad
-from autograd.errors import DomainError
-from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from autograd.gradcheck import (
+from autograd.check.gradcheck import (
     GradcheckEntry,
     GradcheckError,
     GradcheckResult,
@@ -35,9 +36,12 @@ from autograd.gradcheck import (
     gradcheck_params,
     gradgradcheck,
 )
-from autograd.ops import apply, define_op, dot, vsum
-from autograd.rules import RULES, Rule, is_lanes
-from autograd.value import Value
+from autograd.core.engine import backward, grad, topological_order, zero_grad
+from autograd.core.errors import DomainError
+from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
+from autograd.core.ops import apply, define_op, dot, vsum
+from autograd.core.rules import RULES, Rule, is_lanes
+from autograd.core.value import Value
 
 __all__ = [
     "RULES",

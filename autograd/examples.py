@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from autograd.engine import grad
-from autograd.value import Value
+from autograd.core.engine import grad
+from autograd.core.value import Value
 
 __all__ = ["SINGLE_NEURON", "SingleNeuronGraph", "SingleNeuronResult", "single_neuron", "single_neuron_graph"]
 

@@ -32,7 +32,7 @@ points near a rule's kinks or poles are filtered out with a margin, never dodged
 offset literals.
 
 The :class:`Expression` the strategy draws (its evaluation and its Python text) is in
-``autograd._expressions``, which does not need hypothesis; import it from here.
+``autograd.check.expressions``, which does not need hypothesis; import it from here.
 """
 
 from __future__ import annotations
@@ -50,11 +50,11 @@ except ImportError as exc:  # pragma: no cover - exercised only without the dev 
         "autograd.testing needs hypothesis: pip install 'chainrule[dev]' (or pip install hypothesis)"
     ) from exc
 
-from autograd._expressions import Expression, Step, _show
-from autograd.engine import grad
-from autograd.gradcheck import GradcheckError
-from autograd.rules import RULES, Rule, _np, is_lanes
-from autograd.value import DomainError, Value, no_grad
+from autograd.check.expressions import Expression, Step, _show
+from autograd.check.gradcheck import GradcheckError
+from autograd.core.engine import grad
+from autograd.core.rules import RULES, Rule, _np, is_lanes
+from autograd.core.value import DomainError, Value, no_grad
 
 __all__ = [
     "PROFILE_CI",
@@ -206,7 +206,7 @@ def op_inputs(draw: Any, rule: Rule | str, *, margin: float = 1e-3) -> tuple[tup
     return xs, param
 
 
-# -- random expressions (the Expression they draw: autograd._expressions) -------------------
+# -- random expressions (the Expression they draw: autograd.check.expressions) -------------------
 
 
 def _valid(expr: Expression, margin: float) -> bool:

@@ -40,7 +40,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from autograd._files import write_atomic
+from autograd.files import write_atomic
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.module import Module
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograd import RULES, Value, apply, define_op, dot, vsum
-from autograd.rules import unregister
+from autograd.core.rules import unregister
 
 
 def _sig(x: float) -> float:

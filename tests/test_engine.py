@@ -23,9 +23,9 @@ from autograd import (
     vsum,
     zero_grad,
 )
+from autograd.core.rules import exp as rules_exp
+from autograd.core.rules import unregister
 from autograd.examples import single_neuron
-from autograd.rules import exp as rules_exp
-from autograd.rules import unregister
 from autograd.testing import Expression, expressions
 
 # -- structure ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from autograd import Value, apply, define_op, dot, grad, is_grad_enabled, no_grad, vsum
-from autograd.rules import unregister
+from autograd.core.rules import unregister
 
 
 @contextmanager

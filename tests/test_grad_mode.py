@@ -201,7 +201,7 @@ def test_an_interrupt_while_a_block_is_left_still_leaves_it() -> None:
 
 
 def test_an_interrupt_as_a_block_is_entered_leaves_no_block_behind(monkeypatch: pytest.MonkeyPatch) -> None:
-    import autograd.grad_mode as value
+    import autograd.core.grad_mode as value
 
     class InterruptingVar:
         def __init__(self, var: object) -> None:

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 
 from autograd import RULES, GradcheckError, Value, define_op, grad, gradcheck, gradgradcheck, topological_order
-from autograd.rules import unregister
+from autograd.core.rules import unregister
 from autograd.testing import expressions
 
 ATOL, RTOL = 1e-7, 1e-5  # gradcheck's defaults, never loosened here
@@ -359,7 +359,7 @@ def _huber_forward(x: float) -> float:
 
 
 def test_user_op_huber_passes_at_the_joins_and_its_mutants_fail(user_ops: Any) -> None:
-    from autograd.rules import sign
+    from autograd.core.rules import sign
 
     def clip(x: Any) -> Any:
         d = _data(x)
@@ -379,7 +379,7 @@ def test_user_op_huber_passes_at_the_joins_and_its_mutants_fail(user_ops: Any) -
 
 
 def test_user_op_softplus_with_a_dropped_second_derivative(user_ops: Any) -> None:
-    from autograd.rules import exp
+    from autograd.core.rules import exp
 
     def sig(x: Any) -> Any:
         return 1.0 / (1.0 + exp(-x))

@@ -157,7 +157,7 @@ def test_gradcheck_with_lanes():
 
 def test_gradcheck_names_the_lane(monkeypatch):
     from autograd import define_op
-    from autograd.rules import unregister
+    from autograd.core.rules import unregister
 
     bad = define_op(
         "bad_cube_lanes_test",

@@ -37,7 +37,7 @@ from autograd import (
     vsum,
     zero_grad,
 )
-from autograd.rules import ones_like, unregister
+from autograd.core.rules import ones_like, unregister
 
 
 @pytest.fixture

@@ -404,12 +404,12 @@ def test_a_save_killed_midway_leaves_a_temporary_file_the_next_save_removes(tmp_
     nn.save(MLP(2, [1], seed=0), path)
     pid = os.fork()
     if pid == 0:  # the child: start a save and die before it renames (as kill -9 would stop it)
-        import autograd._files
+        import autograd.files
 
         def die(src: str, dst: str) -> None:
             os._exit(0)
 
-        autograd._files.os.replace = die  # type: ignore[attr-defined]
+        autograd.files.os.replace = die  # type: ignore[attr-defined]
         nn.save(MLP(2, [1], seed=1), path)
         os._exit(1)  # pragma: no cover - never reached
     os.waitpid(pid, 0)

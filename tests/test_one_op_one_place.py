@@ -8,8 +8,8 @@ from rule_table import CLOSED_FORM
 
 import nn
 from autograd import RULES, Value
-from autograd.rules import _BUILTIN
-from autograd.value import FUNCTION_METHODS
+from autograd.core.rules import _BUILTIN
+from autograd.core.value import FUNCTION_METHODS
 from viz import draw_graph
 from viz.expr import FUNCTIONS, build
 

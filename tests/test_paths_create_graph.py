@@ -1,5 +1,5 @@
 """``grad(..., create_graph=True)`` through every rule and every entry point, and the proof that
-these checks see its derivatives: ``autograd.higher_order._local_as_values`` (which re-evaluates
+these checks see its derivatives: ``autograd.core.higher_order._local_as_values`` (which re-evaluates
 each node's rule on Values, the derivatives a gradient's graph is built from) and ``_fused`` (the one
 node tanh and sigmoid record instead) scaled ×1.001 fail them, on scalars and on lanes — as
 ``tests/test_paths.py`` proves for the derivatives stored on nodes.
@@ -15,7 +15,7 @@ import pytest
 from rule_table import BUILTIN, PATHS, entry, user_copies
 from test_paths import _called, _lane_columns, _point
 
-import autograd.higher_order as higher_order
+import autograd.core.higher_order as higher_order
 from autograd import GradcheckError, Value, grad, gradgradcheck
 
 

@@ -142,9 +142,8 @@ def test_a_stale_graph_is_found_even_when_the_value_did_not_change() -> None:
 def test_a_rule_that_disagrees_with_itself_is_not_called_a_stale_graph() -> None:
     """No .data was assigned: a rule whose Value derivative differs from its float one is the rule's
     bug, for gradgradcheck to report as a mismatch, not a graph built at other data."""
-    from autograd import define_op, gradgradcheck
-    from autograd.gradcheck import GradcheckError
-    from autograd.rules import unregister
+    from autograd import GradcheckError, define_op, gradgradcheck
+    from autograd.core.rules import unregister
 
     def local(out: object, x: object) -> tuple[object, ...]:
         return (3.0 * x * x,) if isinstance(x, Value) else (3.0 * x * x * 1.001,)  # type: ignore[operator]

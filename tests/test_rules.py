@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rule_table import BUILTIN
 
 from autograd import RULES, DomainError, Value, apply, gradcheck, gradgradcheck, no_grad
-from autograd.rules import _BUILTIN
+from autograd.core.rules import _BUILTIN
 from autograd.testing import op_inputs
 
 

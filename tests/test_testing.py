@@ -17,7 +17,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from autograd import RULES, GradcheckError, Value, define_op, gradcheck, gradgradcheck
-from autograd.rules import exp, unregister
+from autograd.core.rules import exp, unregister
 from autograd.testing import (
     PROFILE_CI,
     PROFILE_DEV,

@@ -11,7 +11,7 @@ from viz_support import golden, needs_dot, seed_neuron, svg_texts
 
 import viz
 from autograd import Value, define_op, grad
-from autograd.rules import unregister
+from autograd.core.rules import unregister
 
 
 def test_seed_caption_for_w1_is_reproduced() -> None:

@@ -25,6 +25,10 @@ x = Value(0.5, label="x")
 page = viz.steps(x.tanh()).to_html()
 assert js in page and css in page and page.count('class="chainrule-player"') == 1
 print("player ok", len(page))
+explorer = viz.explore(x.tanh()).to_html()
+for asset in ("explore.js", "explore.css", "rules.js"):
+    assert files.joinpath(asset).read_text(encoding="utf-8") in explorer, asset
+print("explorer ok", len(explorer))
 """
 
 
@@ -43,6 +47,7 @@ def test_the_installed_wheel_has_the_player(tmp_path: Path) -> None:
     (wheel,) = dist.glob("chainrule-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"viz/player.js", "viz/player.css", "viz/player.py", "viz/pinned.py", "viz/py.typed"} <= names
+    assert {"viz/explore.py", "viz/explore.js", "viz/explore.css", "viz/rules.js", "viz/explore_rules.py"} <= names
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
@@ -52,3 +57,4 @@ def test_the_installed_wheel_has_the_player(tmp_path: Path) -> None:
     run = subprocess.run([str(python), "-c", CHECK], capture_output=True, text=True, env=_clean_env(), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("player ok")
+    assert "explorer ok" in run.stdout

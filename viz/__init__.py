@@ -7,6 +7,9 @@
   chain-rule caption ``∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276`` (also as LaTeX).
 - :func:`steps` — the forward then backward pass as frames: a self-contained player (slider,
   buttons, keys; no kernel, no network) in Jupyter and in HTML files, GIF and PDF exports.
+- :func:`explore` — a live explorer: edit any leaf and every value, local derivative and
+  gradient recomputes in the page (no kernel); click a node for its chain rule; step
+  through the pass of the values shown; one SGD step at a time.
 - ``python -m viz EXPR --at x=… -o graph.svg`` — the same from the command line.
 
 draw_graph, draw_chain and steps take Values holding lanes (one scalar per sample, a whole
@@ -25,6 +28,7 @@ when graphviz's ``dot`` program is missing. ``dot`` always runs with a timeout.
 from viz.caption import Caption, chain_caption
 from viz.chain import ChainDrawing, draw_chain
 from viz.display import DEFAULT_TIMEOUT, INSTALL_HINT, DotError, DotNotFoundError, DotTimeoutError, Drawing
+from viz.explore import Explorer, explore
 from viz.graph import ROLE_COLORS, GraphTooLargeError, LargeGraphWarning, ModuleLike, draw_graph
 from viz.numbers import fixed, fixed_lanes, format_lanes, format_number, short, short_lanes
 from viz.steps import Frame, Steps, steps
@@ -41,6 +45,7 @@ __all__ = [
     "DotNotFoundError",
     "DotTimeoutError",
     "Drawing",
+    "Explorer",
     "Frame",
     "GraphTooLargeError",
     "LargeGraphWarning",
@@ -50,6 +55,7 @@ __all__ = [
     "chain_caption",
     "draw_chain",
     "draw_graph",
+    "explore",
     "fixed",
     "fixed_lanes",
     "format_lanes",

@@ -25,7 +25,7 @@ from typing import Any
 
 import graphviz
 
-from autograd import _files
+from autograd import files
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -260,9 +260,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, force: bool = Fal
 
     No half-written file; a symlink is followed; a directory, FIFO or device is never
     replaced, nor a read-only file unless ``force=True``; no temporary file is left behind
-    (see ``autograd._files``).
+    (see ``autograd.files``).
     """
-    _files.write_atomic(path, data, force=force)
+    files.write_atomic(path, data, force=force)
 
 
 class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type information

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from autograd import RULES, DomainError, Value
-from autograd.value import FUNCTION_METHODS
+from autograd.core.value import FUNCTION_METHODS
 
 __all__ = [
     "FUNCTIONS",

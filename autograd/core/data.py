@@ -7,7 +7,7 @@ import math
 import numbers
 from typing import Any, cast
 
-from autograd.functions import _is_lanes, _np
+from autograd.core.functions import _is_lanes, _np
 
 __all__: list[str] = []
 

@@ -1,8 +1,8 @@
 """What a gradient check reports: :class:`GradcheckError` (raised), :class:`GradcheckResult`
 (returned with ``raise_exception=False``) and the :class:`GradcheckEntry` rows of its table.
 
-Import them from :mod:`autograd.gradcheck` (or :mod:`autograd`); they live here so that the
-problems (``autograd._gradcheck_problems``) and the run (``autograd._gradcheck_run``) can
+Import them from :mod:`autograd.check.gradcheck` (or :mod:`autograd`); they live here so that the
+problems (``autograd.check.problems``) and the run (``autograd.check.run``) can
 build them without importing the public functions.
 """
 
@@ -29,7 +29,7 @@ class GradcheckEntry:
         right: The right one-sided derivative (for a kink), else None.
     """
 
-    __module__ = "autograd.gradcheck"  # where it is imported from, documented and printed
+    __module__ = "autograd"  # where it is imported from, documented and printed
 
     output: str
     input: str
@@ -66,7 +66,7 @@ class GradcheckError(AssertionError):
         entries: Every bad Jacobian entry (the table in the message).
     """
 
-    __module__ = "autograd.gradcheck"  # where it is imported from, documented and printed
+    __module__ = "autograd"  # where it is imported from, documented and printed
 
     def __init__(
         self,
@@ -100,7 +100,7 @@ class GradcheckResult:
         error: The error that would have been raised (None when ok).
     """
 
-    __module__ = "autograd.gradcheck"  # where it is imported from, documented and printed
+    __module__ = "autograd"  # where it is imported from, documented and printed
 
     ok: bool
     kind: str | None = None

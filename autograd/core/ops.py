@@ -1,8 +1,8 @@
 """Op registration and application: :func:`apply`, :func:`define_op`, :func:`vsum`, :func:`dot`.
 
-The rule table itself and :func:`~autograd.rules.register` are in :mod:`autograd.rules`;
-everything here records through :func:`autograd.record._record`, the one recording algorithm.
-These names are also importable from :mod:`autograd.value`, where they were first documented.
+The rule table itself and :func:`~autograd.core.rules.register` are in :mod:`autograd.core.rules`;
+everything here records through :func:`autograd.core.record._record`, the one recording algorithm.
+These names are also importable from :mod:`autograd.core.value`, where they were first documented.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd.data import _to_data, _to_float
-from autograd.record import _record
-from autograd.rules import RULES, Rule
-from autograd.value import _DOT, Value
+from autograd.core.data import _to_data, _to_float
+from autograd.core.record import _record
+from autograd.core.rules import RULES, Rule
+from autograd.core.value import _DOT, Value
 
 __all__ = ["apply", "define_op", "dot", "vsum"]
 
@@ -107,7 +107,7 @@ def define_op(
     """Register a new primitive and return a function that applies it.
 
     ``local(out, *xs)`` returns ``∂out/∂x_i`` for each input; write it with ordinary
-    operators (and :mod:`autograd.rules` helpers such as ``exp``/``cos``) so it also
+    operators (and :mod:`autograd.core.rules` helpers such as ``exp``/``cos``) so it also
     works on Values and second derivatives come for free. ``forward`` may return a
     Python float or a numpy scalar. For inputs holding lanes, ``forward`` must take numpy
     arrays, or give ``lanes``: the forward on arrays. ``replace=True`` redefines an op you
@@ -121,7 +121,7 @@ def define_op(
     >>> y.data, y.parents[0].grad
     (8.0, 12.0)
     """
-    from autograd.rules import _BUILTIN, register, unregister
+    from autograd.core.rules import _BUILTIN, register, unregister
 
     if replace and name in RULES and name not in _BUILTIN:
         unregister(name)

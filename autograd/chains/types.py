@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.lanes import sum_to
-from autograd.rules import _np
-from autograd.value import Value
+from autograd.core.lanes import sum_to
+from autograd.core.rules import _np
+from autograd.core.value import Value
 
 #: A float, or lanes: a 1-D float64 numpy array with one entry per lane. (Only in
 #: :attr:`EdgeSummary.downstream` can it be a lanes × lanes matrix; see there.)

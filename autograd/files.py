@@ -1,6 +1,6 @@
 """Writing a file atomically and safely: the one helper ``nn`` (models) and ``viz`` (pictures) both use.
 
-Private: ``nn`` and ``viz`` never import each other, so the logic lives here, once.
+Public, so that ``nn`` and ``viz`` (which never import each other) share it: the logic lives here, once.
 
 What :func:`write_atomic` promises:
 

@@ -2,7 +2,7 @@
 
 Each primitive is a :class:`Rule`: a forward function on floats and a ``local``
 function that returns the local partial derivatives ``∂out/∂input_i``.  ``local`` is
-written with ordinary operators and the dispatching helpers of :mod:`autograd.functions`
+written with ordinary operators and the dispatching helpers of :mod:`autograd.core.functions`
 (:func:`exp`, :func:`log`, :func:`cos`, …; importable from here too), so the *same*
 rule evaluates on floats (when a node is recorded, giving the numbers stored on the
 node) and on :class:`~autograd.Value` objects (when ``grad(..., create_graph=True)``
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.functions import (
+from autograd.core.functions import (
     _div,
     _dot,
     _dot_lanes,
@@ -50,8 +50,8 @@ from autograd.functions import (
     step,
     where_positive,
 )
-from autograd.functions import _is_lanes as _is_lanes  # re-exported: modules import these from here
-from autograd.functions import _np as _np
+from autograd.core.functions import _is_lanes as _is_lanes  # re-exported: modules import these from here
+from autograd.core.functions import _np as _np
 
 __all__ = [
     "RULES",

@@ -1,13 +1,13 @@
-"""How :mod:`autograd.gradcheck` runs the checks on a problem and reports what failed.
+"""How :mod:`autograd.check.gradcheck` runs the checks on a problem and reports what failed.
 
-``_run`` takes a ``_Problem`` (``autograd._gradcheck_problems``) through the checks in the
-order of the module docstring of :mod:`autograd.gradcheck`: determinism and reentrancy,
+``_run`` takes a ``_Problem`` (``autograd.check.problems``) through the checks in the
+order of the module docstring of :mod:`autograd.check.gradcheck`: determinism and reentrancy,
 then every Jacobian entry (or one random projection in fast mode) through the step-halving
-procedure of ``autograd._gradcheck_steps`` (``_probe`` is the function along one direction
+procedure of ``autograd.check.steps`` (``_probe`` is the function along one direction
 that it probes), then linearity in the upstream gradient. A failure becomes a
-:class:`~autograd.gradcheck.GradcheckError` whose message (``_mismatch_error``) names the
+:class:`~autograd.check.gradcheck.GradcheckError` whose message (``_mismatch_error``) names the
 first bad entry, the whole point and a table of every bad entry; ``_fail`` raises it or
-returns it in the :class:`~autograd.gradcheck.GradcheckResult`.
+returns it in the :class:`~autograd.check.gradcheck.GradcheckResult`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from autograd._gradcheck_problems import _Problem
-from autograd._gradcheck_results import GradcheckEntry, GradcheckError, GradcheckResult
-from autograd._gradcheck_steps import _diagnose
-from autograd.rules import _np
-from autograd.value import DomainError
+from autograd.check.problems import _Problem
+from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
+from autograd.check.steps import _diagnose
+from autograd.core.rules import _np
+from autograd.core.value import DomainError
 
 
 def _fail(result: GradcheckResult, raise_exception: bool, error: GradcheckError) -> Literal[True] | GradcheckResult:

@@ -1,6 +1,6 @@
 """Errors, their messages, and the checks every recorded op passes — written once.
 
-The recording code (:mod:`autograd.value`) evaluates a rule's forward value and local
+The recording code (:mod:`autograd.core.value`) evaluates a rule's forward value and local
 derivatives; when they are not all finite floats (or the rule raised), it hands them to
 :func:`_checked` or :func:`_failed` here, which raise :class:`DomainError` (or a
 ``TypeError`` for a user op returning something that is not a number) naming the op and
@@ -14,7 +14,7 @@ import numbers
 from contextvars import ContextVar
 from typing import Any, cast
 
-from autograd.rules import Rule
+from autograd.core.rules import Rule
 
 __all__ = ["DomainError"]
 

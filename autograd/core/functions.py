@@ -1,4 +1,4 @@
-"""The mathematics the rule table (:mod:`autograd.rules`) is written with.
+"""The mathematics the rule table (:mod:`autograd.core.rules`) is written with.
 
 Two kinds of function live here. The *dispatching helpers* (:func:`exp`, :func:`log`,
 :func:`sin`, :func:`cos`, :func:`where_positive`, :func:`step`, :func:`sign`,

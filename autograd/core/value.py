@@ -1,7 +1,7 @@
 """`Value`: a scalar node of a dynamically built computation graph.
 
 A node stores its parents and its local derivatives ``∂self/∂parent``, both from the one
-rule table in :mod:`autograd.rules`, computed when the node is created. There is no
+rule table in :mod:`autograd.core.rules`, computed when the node is created. There is no
 closure per node, so a graph holds no reference cycles and is freed by reference
 counting alone.
 
@@ -21,10 +21,10 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from autograd.data import _to_data, _to_float
-from autograd.errors import DomainError
-from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from autograd.rules import RULES, Rule
+from autograd.core.data import _to_data, _to_float
+from autograd.core.errors import DomainError
+from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
+from autograd.core.rules import RULES, Rule
 
 __all__ = [
     "FUNCTION_METHODS",
@@ -334,8 +334,8 @@ class Value:
         return _unary(_LANEMEAN, self)
 
     def backward(self, grad: float | Any = None) -> None:
-        """Backpropagate from this node; see :func:`autograd.engine.backward`."""
-        from autograd.engine import backward
+        """Backpropagate from this node; see :func:`autograd.core.engine.backward`."""
+        from autograd.core.engine import backward
 
         backward(self, grad)
 
@@ -405,19 +405,19 @@ _SIN = RULES["sin"]
 _COS = RULES["cos"]
 
 
-# -- recording: autograd/record.py, which needs the class above --------------------------------
+# -- recording: autograd/core/record.py, which needs the class above --------------------------------
 # The methods above call these at run time; record.py imports Value, so it comes last.
-from autograd.record import _binary, _is_number, _is_real, _unary  # noqa: E402
+from autograd.core.record import _binary, _is_number, _is_real, _unary  # noqa: E402
 
-# apply, define_op, dot and vsum were documented here first; they live in autograd.ops, which
-# needs Value (and autograd.record), so they are looked up from there when first asked for.
+# apply, define_op, dot and vsum were documented here first; they live in autograd.core.ops, which
+# needs Value (and autograd.core.record), so they are looked up from there when first asked for.
 if TYPE_CHECKING:
-    from autograd.ops import apply, define_op, dot, vsum
+    from autograd.core.ops import apply, define_op, dot, vsum
 else:
 
     def __getattr__(name: str) -> Any:
         if name in ("apply", "define_op", "dot", "vsum"):
-            from autograd import ops
+            from autograd.core import ops
 
             return getattr(ops, name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from autograd.errors import DomainError, _expr, _undefined
-from autograd.functions import _np, is_lanes
-from autograd.rules import Rule
+from autograd.core.errors import DomainError, _expr, _undefined
+from autograd.core.functions import _np, is_lanes
+from autograd.core.rules import Rule
 
 if TYPE_CHECKING:
-    from autograd.value import Value
+    from autograd.core.value import Value
 
 __all__ = ["evaluate", "sum_to"]
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.rules import is_lanes
-from autograd.value import Value, apply
+from autograd.core.rules import is_lanes
+from autograd.core.value import Value, apply
 
 #: One step of an expression: ``(op, argument indices)`` or ``(op, argument indices, param)``.
 Step = tuple[Any, ...]

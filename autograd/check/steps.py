@@ -1,4 +1,4 @@
-"""The step-halving decision procedure of :mod:`autograd.gradcheck` (point 3 of its module
+"""The step-halving decision procedure of :mod:`autograd.check.gradcheck` (point 3 of its module
 docstring): one Jacobian column's analytic values against finite differences along one direction.
 
 ``_diagnose`` starts at the step ``h0``; an entry that fails there is followed while the step

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd.engine import _num, topological_order
-from autograd.functions import _np
-from autograd.lanes import sum_to
-from autograd.ops import vsum
-from autograd.record import _binary
-from autograd.rules import RULES, Rule
-from autograd.value import _MUL, Value
+from autograd.core.engine import _num, topological_order
+from autograd.core.functions import _np
+from autograd.core.lanes import sum_to
+from autograd.core.ops import vsum
+from autograd.core.record import _binary
+from autograd.core.rules import RULES, Rule
+from autograd.core.value import _MUL, Value
 
 
 def _local_as_values(rule: Rule, node: Value, parents: tuple[Value, ...]) -> tuple[Any, ...]:

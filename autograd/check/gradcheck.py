@@ -32,10 +32,10 @@ Hessian-vector products; :func:`gradcheck_params` checks a model's parameters in
 
 Layout: this module holds the public functions and the checks of their arguments. What a
 check reports (:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`)
-is in ``autograd._gradcheck_results``; the function checked and its point (``_Point``, the
-``_Problem`` classes) in ``autograd._gradcheck_problems``; the step-halving procedure of
-point 3 (``_diagnose``) in ``autograd._gradcheck_steps``; the run of points 1-4 and the
-messages (``_run``) in ``autograd._gradcheck_run``. Import the public names from here.
+is in ``autograd.check.results``; the function checked and its point (``_Point``, the
+``_Problem`` classes) in ``autograd.check.problems``; the step-halving procedure of
+point 3 (``_diagnose``) in ``autograd.check.steps``; the run of points 1-4 and the
+messages (``_run``) in ``autograd.check.run``. Import the public names from here.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, overload
 
-from autograd._gradcheck_problems import (
+from autograd.check.problems import (
     Arg,
     Function,
     _check_point_arg,
@@ -54,10 +54,10 @@ from autograd._gradcheck_problems import (
     _Point,
     _signature_names,
 )
-from autograd._gradcheck_results import GradcheckEntry, GradcheckError, GradcheckResult
-from autograd._gradcheck_run import _run
-from autograd.rules import _np
-from autograd.value import Value
+from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
+from autograd.check.run import _run
+from autograd.core.rules import _np
+from autograd.core.value import Value
 
 __all__ = ["GradcheckEntry", "GradcheckError", "GradcheckResult", "gradcheck", "gradcheck_params", "gradgradcheck"]
 

@@ -43,8 +43,8 @@ by lane and is an array (one entry per lane) as soon as the path touches lanes:
 Layout: this module holds the queries (:func:`derivative_chains`, :func:`count_paths`,
 :func:`chain_summary`) and the path count they share; the objects they return
 (:class:`Chain`, :class:`ChainEdge`, :class:`ChainSegment`, :class:`EdgeSummary`,
-:class:`ChainSummary`) and a path's lane-wise product are in ``autograd._chain_types``;
-the per-edge summary's forward and backward passes in ``autograd._chain_summary``.
+:class:`ChainSummary`) and a path's lane-wise product are in ``autograd.chains.types``;
+the per-edge summary's forward and backward passes in ``autograd.chains.summary``.
 All are importable from here.
 """
 
@@ -52,10 +52,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograd._chain_summary import _summary
-from autograd._chain_types import Chain, ChainEdge, ChainSegment, ChainSummary, EdgeSummary, Number
-from autograd.engine import topological_order
-from autograd.value import Value
+from autograd.chains.summary import _summary
+from autograd.chains.types import Chain, ChainEdge, ChainSegment, ChainSummary, EdgeSummary, Number
+from autograd.core.engine import topological_order
+from autograd.core.value import Value
 
 __all__ = [
     "DEFAULT_PATH_LIMIT",

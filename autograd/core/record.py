@@ -17,13 +17,13 @@ import numbers
 import operator
 from typing import Any
 
-from autograd.data import _to_data
-from autograd.errors import _checked, _failed
-from autograd.functions import _is_lanes
-from autograd.grad_mode import _mode_get, _resolve
-from autograd.lanes import evaluate
-from autograd.rules import Rule
-from autograd.value import Value
+from autograd.core.data import _to_data
+from autograd.core.errors import _checked, _failed
+from autograd.core.functions import _is_lanes
+from autograd.core.grad_mode import _mode_get, _resolve
+from autograd.core.lanes import evaluate
+from autograd.core.rules import Rule
+from autograd.core.value import Value
 
 _isfinite = math.isfinite
 _data_of = operator.attrgetter("_data")
@@ -73,7 +73,7 @@ def _finite_floats(local: Any, n: int) -> bool:
 
 
 def _record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
-    """:func:`_record` when some input holds lanes: :func:`autograd.lanes.evaluate`, then the node."""
+    """:func:`_record` when some input holds lanes: :func:`autograd.core.lanes.evaluate`, then the node."""
     recording = _mode_get().on
     if recording is None:
         recording = _resolve()

@@ -11,11 +11,11 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
-from autograd.data import _to_data
-from autograd.errors import DomainError, _deferring
-from autograd.functions import _np, is_lanes
-from autograd.lanes import _backward_lanes, _gradients_general
-from autograd.value import Value
+from autograd.core.data import _to_data
+from autograd.core.errors import DomainError, _deferring
+from autograd.core.functions import _np, is_lanes
+from autograd.core.lanes import _backward_lanes, _gradients_general
+from autograd.core.value import Value
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
 
@@ -77,7 +77,7 @@ def _interior_order(root: Value, reset: bool) -> tuple[list[Value], list[Value],
             push(node)
             push(_EXIT)
             n = node._n
-            # one and two parents live in slots (see autograd/value.py); the tuple is built here only
+            # one and two parents live in slots (see autograd/core/value.py); the tuple is built here only
             for parent in (node._p0, node._p1) if n == 2 else (node._p0,) if n == 1 else node._parents:
                 if parent not in seen:
                     if parent._n:
@@ -280,7 +280,7 @@ def grad(
     seed = _seed(grad_output, output)
     order, _leaves, lanes = _interior_order(output, reset=False)
     if create_graph:
-        from autograd.higher_order import _gradients_as_values  # the gradient as a graph: its own module
+        from autograd.core.higher_order import _gradients_as_values  # the gradient as a graph: its own module
 
         deferring = _deferring.set(True)  # a node's infinite derivative raises only when a gradient uses it
         try:

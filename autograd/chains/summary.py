@@ -5,7 +5,7 @@ For every node on a path from the output to ``wrt``: ``∂node/∂wrt`` by one f
 contribution is ``upstream · local · downstream``. One version for scalars and lanes: on
 scalars the tangents are floats summed exactly (:func:`math.fsum`) and numpy is never
 imported; with lanes they may be rows or lanes × lanes matrices (see ``_tangents``). Where
-lanes meet a scalar the lanes' shares are summed by :func:`autograd.lanes.sum_to`, as in
+lanes meet a scalar the lanes' shares are summed by :func:`autograd.core.lanes.sum_to`, as in
 backpropagation.
 """
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from autograd._chain_types import ChainEdge, ChainSummary, EdgeSummary, Number, _is_scalar
-from autograd.lanes import sum_to
-from autograd.rules import _np
-from autograd.value import Value
+from autograd.chains.types import ChainEdge, ChainSummary, EdgeSummary, Number, _is_scalar
+from autograd.core.lanes import sum_to
+from autograd.core.rules import _np
+from autograd.core.value import Value
 
 
 def _tangents(order: list[Value], below: dict[int, int], wrt: Value) -> dict[int, Number]:

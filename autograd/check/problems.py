@@ -1,13 +1,13 @@
-"""What :mod:`autograd.gradcheck` checks: a function ``F: Rⁿ → Rᵐ`` at a point.
+"""What :mod:`autograd.check.gradcheck` checks: a function ``F: Rⁿ → Rᵐ`` at a point.
 
 ``_Point`` flattens the arguments into scalar coordinates (each lane is one coordinate) and
 names them as the checked function does. A ``_Problem`` evaluates ``F`` two ways: as numbers
 at any point (``values``, for the finite differences) and as a graph at the point itself
 (``build``, for the analytic Jacobian ``jacobian`` and the products ``uᵀJ`` of ``vjp``).
-Three problems: a function of Values (:func:`~autograd.gradcheck.gradcheck`), a loss of a
-model's parameters perturbed in place (:func:`~autograd.gradcheck.gradcheck_params`), and
+Three problems: a function of Values (:func:`~autograd.check.gradcheck.gradcheck`), a loss of a
+model's parameters perturbed in place (:func:`~autograd.check.gradcheck.gradcheck_params`), and
 the gradient of a function, whose Jacobian is the Hessian
-(:func:`~autograd.gradcheck.gradgradcheck`).
+(:func:`~autograd.check.gradcheck.gradgradcheck`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd._gradcheck_results import GradcheckError
-from autograd._gradcheck_steps import _tol
-from autograd.engine import grad
-from autograd.rules import _np, is_lanes
-from autograd.value import Value, dot, vsum
+from autograd.check.results import GradcheckError
+from autograd.check.steps import _tol
+from autograd.core.engine import grad
+from autograd.core.rules import _np, is_lanes
+from autograd.core.value import Value, dot, vsum
 
 Function = Callable[..., Any]
 Arg = Any  # a float, or lanes (a 1-D numpy array)

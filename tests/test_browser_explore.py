@@ -1,0 +1,298 @@
+"""The live explorer in a real browser, offline: edits recompute what the engine computes.
+
+Every check drives the page as a person would (typing, keys, clicks) through its
+``data-leaf`` inputs and reads each node's ``data-value``/``data-grad``, compared with the
+engine's own recomputation in Python at the new leaf values, to 1e-12 relative.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import needs_browser, open_page, screenshot
+
+from autograd import Value, apply, define_op, grad
+from autograd.examples import single_neuron_graph
+from viz.explore import Explorer, explore
+
+REL = 1e-12
+
+_NODES = """(root) => Object.fromEntries([...root.querySelectorAll('[data-node]')].map(
+  e => [e.dataset.node, [e.dataset.value, e.dataset.grad, e.dataset.error || null]]))"""
+
+
+def _neuron() -> tuple[Explorer, Any]:
+    g = single_neuron_graph()
+    ex = explore(g.error, params=[g.w1, g.w2, g.b], inputs=[g.x1, g.x2])
+    return ex, g
+
+
+def replay(output: Value, leaves: dict[int, Any]) -> list[tuple[float, float]]:
+    """The engine's recomputation: the graph rebuilt op by op (``apply``) at new leaf values, then ``grad``.
+
+    ``leaves`` maps a node's index in the explorer's order to its new number.
+    """
+    order = _order(output)
+    made: list[Value] = []
+    for i, v in enumerate(order):
+        if v.is_leaf:
+            made.append(Value(leaves.get(i, v.data), v.label))
+        else:
+            made.append(apply(v.op, *(made[order.index(p)] for p in v.parents), param=v.param))
+    grads = grad(made[-1], made)
+    return [(m.data, g) for m, g in zip(made, grads, strict=True)]
+
+
+def _order(output: Value) -> list[Value]:
+    from autograd import topological_order
+
+    return topological_order(output)
+
+
+def _close(a: float, b: float) -> bool:
+    return a == b or abs(a - b) <= REL * max(abs(a), abs(b))
+
+
+def _assert_matches(ex: Explorer, shown: dict[str, Any], expected: list[tuple[float, float]]) -> None:
+    ids = [n["id"] for n in ex.data["nodes"]]
+    assert set(shown) == set(ids)
+    bad = []
+    for node_id, (value, gradient) in zip(ids, expected, strict=True):
+        v, g, error = shown[node_id]
+        assert error is None, (node_id, error)
+        if not (_close(float(v), value) and _close(float(g), gradient)):
+            bad.append(f"{node_id}: page {v}, {g}; engine {value!r}, {gradient!r}")
+    assert not bad, "\n".join(bad)
+
+
+def _open(ex: Explorer, tmp_path: Path, name: str = "explore.html", **kw: Any) -> Any:
+    path = tmp_path / name
+    ex.save(path)
+    return open_page(path, **kw)
+
+
+@needs_browser
+def test_seed_neuron_edits_recompute_every_value_and_gradient_as_the_engine(tmp_path: Path) -> None:
+    ex, g = _neuron()
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path, viewport=(1000, 1300)) as (page, log):
+        root = page.locator(".chainrule-explorer").first
+        start = root.evaluate(_NODES)
+        _assert_matches(ex, start, replay(g.error, {}))
+        page.fill('[data-leaf="X1"]', "0.7")
+        page.fill('[data-leaf="W1"]', "-1.2")
+        shown = root.evaluate(_NODES)
+        expected = replay(g.error, {ids.index("X1"): 0.7, ids.index("W1"): -1.2})
+        _assert_matches(ex, shown, expected)
+        assert shown["W1"][1] != start["W1"][1]
+        screenshot(page, "explore_neuron_edited", full_page=True)
+        # Why this gradient? The panel's sum over W1's consumers is W1's gradient.
+        page.click('[data-node="W1"]')
+        total = page.locator(".crx-panel .crx-sum").first
+        assert float(total.get_attribute("data-sum")) == float(shown["W1"][1])
+        terms = [float(t) for t in page.locator(".crx-terms li").evaluate_all("ls => ls.map(l => l.dataset.term)")]
+        assert math.fsum(terms) == pytest.approx(float(shown["W1"][1]), rel=REL)
+        assert "W1.grad" in total.inner_text()
+        # The derivative chain's one path: its factors multiply to W1's gradient.
+        (product,) = page.locator(".crx-paths li").evaluate_all("ls => ls.map(l => Number(l.dataset.product))")
+        assert product == pytest.approx(expected[ids.index("W1")][1], rel=1e-12)
+        hot = page.locator(".crx-edge.crx-hot").count()
+        assert hot == 7  # E ← ×0.5 ← **2 ← − ← σ ← + ← + ← × ← W1: the path's edges lit
+        screenshot(page, "explore_neuron_why_w1", full_page=True)
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_arrow_keys_slider_range_reset_and_sgd(tmp_path: Path) -> None:
+    ex, g = _neuron()
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path) as (page, log):
+        root = page.locator(".chainrule-explorer").first
+        w2 = page.locator('[data-leaf="W2"]')
+        w2.press("ArrowUp")  # one hundredth of the slider's range (-1 … 1)
+        assert float(w2.input_value()) == pytest.approx(0.22)
+        _assert_matches(ex, root.evaluate(_NODES), replay(g.error, {ids.index("W2"): 0.22}))
+        row = page.locator(".crx-leaf", has=page.locator('[data-leaf="b"]'))
+        row.locator(".crx-min").fill("0")
+        row.locator(".crx-max").fill("10")
+        row.locator(".crx-max").dispatch_event("change")
+        assert row.locator(".crx-range").get_attribute("max") == "10"
+        row.locator(".crx-range").fill("5")  # dragging the slider to the middle of 0 … 10
+        assert float(page.locator('[data-leaf="b"]').input_value()) == 5.0
+        page.click(".crx-reset")
+        _assert_matches(ex, root.evaluate(_NODES), replay(g.error, {}))
+        # One SGD step: w ← w − lr·grad on W1, W2, b; the loss falls.
+        before = float(root.evaluate(_NODES)["E"][0])
+        start = replay(g.error, {})
+        page.fill(".crx-lr", "0.5")
+        page.click(".crx-sgd")
+        moved = {ids.index(p): start[ids.index(p)][0] - 0.5 * start[ids.index(p)][1] for p in ("W1", "W2", "b")}
+        after = root.evaluate(_NODES)
+        _assert_matches(ex, after, replay(g.error, moved))
+        assert float(after["E"][0]) < before
+        assert "after one SGD step" in page.locator(".crx-status").inner_text()
+        page.fill(".crx-lr", "-1")
+        page.click(".crx-sgd")
+        assert "positive" in page.locator(".crx-status").inner_text()
+        page.fill('[data-leaf="X1"]', "abc")
+        assert "not a finite number" in page.locator(".crx-leaf-msg").first.inner_text() + "".join(
+            page.locator(".crx-leaf-msg").all_inner_texts()
+        )
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_domain_error_shows_at_the_node_in_words(tmp_path: Path) -> None:
+    x = Value(0.5, label="x")
+    y = (x.log() * 2.0).tanh()
+    y.label = "y"
+    ex = explore(y)
+    with _open(ex, tmp_path) as (page, log):
+        page.fill('[data-leaf="x"]', "-0.3")
+        nodes = page.locator(".chainrule-explorer").evaluate(_NODES)
+        log_id = next(n["id"] for n in ex.data["nodes"] if n["op"] == "log")
+        assert nodes[log_id][2] == "log(-0.3) is undefined: needs x > 0"
+        note = page.locator(f'.crx-error-note[data-for="{log_id}"]')
+        assert "log(-0.3) is undefined: needs x > 0" in note.text_content().replace("\n", " ").replace("  ", " ")
+        assert nodes["y"][0] == ""
+        assert nodes["y"][1] == ""
+        screenshot(page, "explore_domain_error")
+        page.fill('[data-leaf="x"]', "2")
+        nodes = page.locator(".chainrule-explorer").evaluate(_NODES)
+        assert nodes[log_id][2] is None
+        assert _close(float(nodes["y"][0]), math.tanh(2 * math.log(2)))
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_step_through_the_live_pass(tmp_path: Path) -> None:
+    ex, g = _neuron()
+    n_edges = sum(len(n["p"]) for n in ex.data["nodes"])
+    with _open(ex, tmp_path) as (page, log):
+        page.fill('[data-leaf="X1"]', "0.7")
+        page.click(".crx-steps")
+        status = page.locator(".crx-step-status")
+        assert status.inner_text() == f"step 1/{15 + 1 + n_edges} (forward)"
+        root = page.locator(".chainrule-explorer").first
+        root.focus()
+        for _ in range(15):
+            page.keyboard.press("ArrowRight")
+        assert page.locator(".crx-caption").inner_text() == "E.grad = ∂E/∂E = 1 (the seed)"
+        page.locator(".crx-slider").fill(str(15 + 1 + n_edges))
+        caption = page.locator(".crx-caption").inner_text()
+        expected = replay(g.error, {[n["id"] for n in ex.data["nodes"]].index("X1"): 0.7})
+        # The last edge applied: v4 = X1 × W1's second input, W1, whose ∂v4/∂W1 is X1 = 0.7.
+        assert caption.startswith("W1.grad += ∂v4/∂W1 × v4.grad = 0.7 × ")
+        assert caption.endswith(f"= {_fmt(expected[3][1])}")
+        screenshot(page, "explore_neuron_steps")
+        page.click(".crx-steps")  # back to live values
+        assert page.locator(".crx-player").is_hidden()
+    assert log.clean(), log.problems()
+
+
+def _fmt(x: float) -> str:
+    from viz.numbers import format_number
+
+    return format_number(x)
+
+
+@needs_browser
+def test_lanes_one_at_a_time(tmp_path: Path) -> None:
+    import numpy as np
+
+    xs = Value(np.array([0.5, -1.0, 2.0, 0.25]), label="x")
+    w = Value(0.7, label="w")
+    loss = ((xs * w).tanh() - 0.3) ** 2
+    out = loss.mean()
+    out.label = "L"
+    ex = explore(out, params=[w])
+    with _open(ex, tmp_path) as (page, log):
+        root = page.locator(".chainrule-explorer").first
+        page.select_option(".crx-lane", "2")
+        page.fill('[data-leaf="x"]', "-1.5")
+        page.fill('[data-leaf="w"]', "1.3")
+        shown = root.evaluate(_NODES)
+        x_new = Value(np.array([0.5, -1.0, -1.5, 0.25]), label="x")
+        w_new = Value(1.3, label="w")
+        inner = (x_new * w_new).tanh()
+        l_new = ((inner - 0.3) ** 2).mean()
+        gw, gx = grad(l_new, [w_new, x_new])
+        assert _close(float(shown["L"][0]), l_new.data)
+        assert _close(float(shown["w"][1]), gw)  # a scalar that fed the lanes: the sum over them
+        assert _close(float(shown["x"][0]), -1.5)
+        assert _close(float(shown["x"][1]), float(gx[2]))  # lane 2's gradient
+        screenshot(page, "explore_lanes")
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_an_op_without_a_javascript_form_is_read_only_with_a_note(tmp_path: Path) -> None:
+    cube = define_op("cube_explore", lambda x: x**3, lambda out, x: (3 * x * x,), replace=True)
+    x = Value(0.5, label="x")
+    y = cube(x) * 2.0
+    y.label = "y"
+    ex = explore(y)
+    with _open(ex, tmp_path) as (page, log):
+        note = page.locator(".crx-note").inner_text()
+        assert "'cube_explore'" in note
+        assert "read-only" in note
+        assert page.locator('[data-leaf="x"]').is_disabled()
+        nodes = page.locator(".chainrule-explorer").evaluate(_NODES)
+        assert _close(float(nodes["y"][0]), 0.25)
+        assert _close(float(nodes["x"][1]), 1.5)
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_two_explorers_on_one_page_do_not_interfere(tmp_path: Path) -> None:
+    a = Value(2.0, label="a")
+    b = Value(3.0, label="b")
+    page_html = (
+        "<!doctype html><html><body>"
+        + explore(a * a, title="one").to_html()
+        + explore(b * 2.0 + 1.0).to_html()
+        + "</body></html>"
+    )
+    path = tmp_path / "two.html"
+    path.write_text(page_html, encoding="utf-8")
+    with open_page(path) as (page, log):
+        first, second = page.locator(".chainrule-explorer").nth(0), page.locator(".chainrule-explorer").nth(1)
+        before = second.evaluate(_NODES)
+        first.locator('[data-leaf="a"]').fill("5")
+        assert first.evaluate(_NODES)["v1"][0] == "25"
+        assert second.evaluate(_NODES) == before
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+@pytest.mark.parametrize("style", ["notebook", "dark"])
+def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str) -> None:
+    ex, _ = (
+        explore(
+            single_neuron_graph().error,
+            style=style,  # type: ignore[arg-type]
+            prompt="Make ∂E/∂W1 negative — which input do you change?",
+        ),
+        None,
+    )
+    background = "#111111" if style == "dark" else "#ffffff"
+    page_html = (
+        f'<!doctype html><html><body style="margin:0;background:{background}">'
+        f'<main style="width:1000px;margin:0 auto"><div class="jp-OutputArea-output">{ex.to_html()}</div></main>'
+        "</body></html>"
+    )
+    path = tmp_path / f"lab_{style}.html"
+    path.write_text(page_html, encoding="utf-8")
+    with open_page(path, viewport=(1100, 1300), color_scheme="dark" if style == "dark" else "light") as (page, log):
+        overflow = page.evaluate(
+            "() => { const m = document.querySelector('main').getBoundingClientRect();"
+            " const e = document.querySelector('.chainrule-explorer').getBoundingClientRect();"
+            " return Math.max(0, e.right - m.right); }"
+        )
+        assert overflow <= 1
+        page.click('[data-node="W1"]')
+        screenshot(page, f"explore_lab_{style}")
+    assert log.clean(), log.problems()

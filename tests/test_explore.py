@@ -1,0 +1,88 @@
+"""viz.explore's page data and its refusals (the browser side: test_browser_explore.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from viz_support import needs_dot
+
+import viz
+from autograd import Value, define_op
+from autograd.examples import single_neuron_graph
+from viz.explore import explore
+
+
+@needs_dot
+def test_the_seed_neuron_page_carries_every_node_its_leaves_and_one_layout(tmp_path: Path) -> None:
+    g = single_neuron_graph()
+    ex = viz.explore(g.error, params=[g.w1, g.w2, g.b], inputs=[g.x1, g.x2])
+    nodes = ex.data["nodes"]
+    assert [n["id"] for n in nodes if n["leaf"]] == ["v0", "v1", "X1", "W1", "X2", "W2", "b"]
+    assert {n["id"]: n["role"] for n in nodes}["W1"] == "parameter"
+    assert nodes[ex.data["root"]]["id"] == "E"
+    assert len(ex.data["geo"]["n"]) == len(nodes)
+    assert len(ex.data["geo"]["e"]) == sum(len(n["p"]) for n in nodes)
+    path = tmp_path / "neuron.html"
+    ex.save(path)
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('class="chainrule-explorer') == 1
+    assert not re.search(r"(src|href)=\"https?:", page), "the page must need no network"
+    (payload,) = re.findall(r'<script type="application/json" class="crx-data">(.*?)</script>', page, re.DOTALL)
+    assert json.loads(payload) == json.loads(json.dumps(ex.data))
+    bundle = ex._repr_mimebundle_()
+    assert bundle["text/html"] == ex.to_html()
+    assert repr(ex) == "Explorer(15 nodes, 7 leaves)"
+
+
+@needs_dot
+def test_an_op_without_a_javascript_form_makes_what_follows_and_feeds_it_read_only() -> None:
+    twice = define_op("twice_explore", lambda x: 2 * x, lambda out, x: (2.0,), replace=True)
+    a, b = Value(1.5, label="a"), Value(0.5, label="b")
+    out = twice(a) * b
+    ex = explore(out)
+    by_id = {n["id"]: n for n in ex.data["nodes"]}
+    assert by_id["a"].get("ro") == 1
+    assert by_id["b"].get("ro") == 1  # feeds the product, which comes after the op
+    assert "'twice_explore'" in ex.data["note"]
+
+
+@needs_dot
+def test_lanes_are_carried_whole_and_shown_one_at_a_time() -> None:
+    x = Value(np.array([0.5, 1.5, -2.0]), label="x")
+    out = (x * 2.0).tanh().sum()
+    ex = explore(out, lane=2)
+    assert ex.data["lanes"] == 3
+    assert ex.data["lane"] == 2
+    assert ex.data["nodes"][0]["d"] == [0.5, 1.5, -2.0]
+    with pytest.raises(ValueError, match="lane must be an int from 0 to 2"):
+        explore(out, lane=3)
+
+
+def test_bad_arguments_are_refused_naming_them(tmp_path: Path) -> None:
+    x = Value(1.0, label="x")
+    with pytest.raises(TypeError, match="explore needs a Value"):
+        explore(1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lr must be a positive finite number"):
+        explore(x * x, lr=0.0)
+    with pytest.raises(ValueError, match="rankdir must be 'TB' or 'LR'"):
+        explore(x * x, rankdir="BT")
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        explore(x * x, max_nodes=0)
+    total = x
+    for _ in range(30):
+        total = total * 1.01
+    with pytest.raises(ValueError, match=r"61 nodes, more than max_nodes=50: too many to read one by one"):
+        explore(total, max_nodes=50)
+
+
+@needs_dot
+def test_save_writes_html_only(tmp_path: Path) -> None:
+    ex = explore(Value(2.0, label="x").tanh())
+    with pytest.raises(ValueError, match=r"saved as HTML: give a path ending in \.html"):
+        ex.save(tmp_path / "x.svg")
+    assert not (tmp_path / "x.svg").exists()

@@ -1,0 +1,872 @@
+/* chainrule's live explorer: recomputes a graph's values, local derivatives and gradients in
+   the browser (float64, with rules.js, the rule table's JavaScript form), draws it at the
+   layout Python pinned, and explains each gradient. No dependencies, no globals, no network.
+   Runs inside the function that includes rules.js; sets up every .chainrule-explorer on
+   the page that is not set up yet, so several explorers live side by side. */
+var SVGNS = "http://www.w3.org/2000/svg";
+
+function el(tag, attrs, text) {
+  var e = document.createElement(tag);
+  for (var k in attrs) { if (attrs[k] !== null && attrs[k] !== undefined) { e.setAttribute(k, attrs[k]); } }
+  if (text !== undefined) { e.textContent = text; }
+  return e;
+}
+
+function svgEl(tag, attrs, text) {
+  var e = document.createElementNS(SVGNS, tag);
+  for (var k in attrs) { e.setAttribute(k, attrs[k]); }
+  if (text !== undefined) { e.textContent = text; }
+  return e;
+}
+
+/* -- numbers, written as viz.numbers.format_number writes them ------------------------------ */
+
+function stripZeros(s) { return s.indexOf(".") >= 0 ? s.replace(/0+$/, "").replace(/\.$/, "") : s; }
+
+function toFixedEven(x, f) {
+  /* toFixed rounds exact ties away from zero; Python rounds them to even. */
+  var s = x.toFixed(f);
+  var longer = Math.abs(x).toFixed(Math.min(100, f + 25));
+  var tail = longer.slice(longer.length - 25);
+  if (/^50*$/.test(tail)) {
+    var down = longer.slice(0, longer.length - 25);
+    if (down.charAt(down.length - 1) === ".") { down = down.slice(0, -1); }
+    var last = Number(down.charAt(down.length - 1));
+    if (last % 2 === 0) { s = (x < 0 ? "-" : "") + down; }
+  }
+  return s;
+}
+
+function fmt(x, digits) {
+  if (x !== x) { return "nan"; }
+  if (x === Infinity) { return "inf"; }
+  if (x === -Infinity) { return "-inf"; }
+  if (x === 0) { return "0"; }
+  var ax = Math.abs(x), text;
+  if (ax >= 1e-4 && ax < 1e6) {
+    text = x.toPrecision(digits);
+    if (text.indexOf("e") >= 0) {
+      text = toFixedEven(x, 0);
+    } else {
+      var exponent = Math.floor(Math.log10(ax));
+      text = stripZeros(toFixedEven(x, Math.max(0, digits - 1 - exponent)));
+    }
+  } else {
+    var m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(x.toExponential(digits - 1));
+    text = stripZeros(m[1]) + "e" + m[2] + (m[3].length < 2 ? "0" + m[3] : m[3]);
+  }
+  if (text.charAt(0) === "-" && Number(text) === 0) { text = text.slice(1); }
+  return text;
+}
+
+/* numpy's pairwise sum (what float(lanes.sum()) gives): the first element plus the rest in
+   blocks of eight accumulators, halves above 128. */
+function pairwise(a, start, n) {
+  var i, res;
+  if (n < 8) {
+    res = -0.0;
+    for (i = 0; i < n; i++) { res += a[start + i]; }
+    return res;
+  }
+  if (n <= 128) {
+    var r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]];
+    for (i = 8; i < n - (n % 8); i += 8) {
+      for (var j = 0; j < 8; j++) { r[j] += a[start + i + j]; }
+    }
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) { res += a[start + i]; }
+    return res;
+  }
+  var n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwise(a, start, n2) + pairwise(a, start + n2, n - n2);
+}
+
+function laneSum(a) { return pairwise(a, 0, a.length); }
+
+function isLanes(x) { return x !== null && typeof x === "object"; }
+function at(x, l) { return isLanes(x) ? x[l] : x; }
+function copy(x) { return isLanes(x) ? x.slice() : x; }
+function allFinite(x) {
+  if (!isLanes(x)) { return isFinite(x); }
+  for (var i = 0; i < x.length; i++) { if (!isFinite(x[i])) { return false; } }
+  return true;
+}
+
+function setup(root) {
+  root.setAttribute("data-ready", "1");
+  var D = JSON.parse(root.querySelector(".crx-data").textContent);
+  var N = D.nodes, n = N.length, L = D.lanes, ST = D.style, G = D.geo, digits = D.digits;
+  var lane = D.lane;
+  var R = D.root;
+  var table = RULES.table;
+
+  var nojs = root.querySelector(".crx-nojs");
+  if (nojs) { nojs.parentNode.removeChild(nojs); }
+
+  /* The graph: each node's consumers (child, slot), in backward's order. */
+  var consumers = [];
+  var k, i;
+  for (i = 0; i < n; i++) { consumers.push([]); }
+  for (i = n - 1; i >= 0; i--) {
+    for (k = 0; k < N[i].p.length; k++) { consumers[N[i].p[k]].push([i, k]); }
+  }
+  var holdsLanes = [];
+  for (i = 0; i < n; i++) {
+    var nd = N[i];
+    if (nd.leaf) { holdsLanes.push(isLanes(nd.d)); continue; }
+    if (nd.op === "lanesum" || nd.op === "lanemean") { holdsLanes.push(false); continue; }
+    var any = false;
+    for (k = 0; k < nd.p.length; k++) { any = any || holdsLanes[nd.p[k]]; }
+    holdsLanes.push(any);
+  }
+  var params = [];
+  for (i = 0; i < n; i++) { if (N[i].leaf && N[i].role === "parameter" && !N[i].ro) { params.push(i); } }
+
+  /* State: the leaves' numbers; everything else is computed from them. */
+  var leafValue = [];
+  for (i = 0; i < n; i++) { leafValue.push(N[i].leaf ? copy(N[i].d) : null); }
+  var val = new Array(n), loc = new Array(n), grad = new Array(n), err = new Array(n), gradErr = null;
+
+  /* -- the computation: autograd's recording and backward, in the browser ------------------ */
+
+  function evalLanes(i) {
+    var nd = N[i], r = table[nd.op], q = nd.q === null ? null : nd.q;
+    var xs = nd.p.map(function (p) { return val[p]; });
+    if (nd.op === "lanesum" || nd.op === "lanemean") {
+      var a = xs[0], count = isLanes(a) ? a.length : 1;
+      var s = isLanes(a) ? laneSum(a) : a;
+      var out = nd.op === "lanemean" ? s / count : s;
+      var ones = [];
+      for (var j = 0; j < count; j++) { ones.push(nd.op === "lanemean" ? 1.0 / count : 1.0); }
+      if (!isFinite(out)) { return {error: expr(nd, xs, 0) + " is undefined or overflows at lane 0"}; }
+      return {out: out, local: [isLanes(a) ? ones : (nd.op === "lanemean" ? 1.0 : 1.0)]};
+    }
+    var outs = [], locals = [], badValue = -1, badLocal = [];
+    for (k = 0; k < nd.p.length; k++) { locals.push([]); badLocal.push(-1); }
+    for (var l = 0; l < L; l++) {
+      var xl = xs.map(function (x) { return at(x, l); });
+      var o = NaN, d = null;
+      try {
+        o = nd.op === "sum" ? naiveSum(xl) : nd.op === "dot" ? naiveDot(xl) : r.forward(xl, q);
+      } catch (e) { o = NaN; }
+      if (isFinite(o)) {
+        try { d = r.local(o, xl, q); } catch (e2) { d = null; }
+      }
+      outs.push(o);
+      if (!isFinite(o) && badValue < 0) { badValue = l; }
+      for (k = 0; k < nd.p.length; k++) {
+        var dk = d === null ? NaN : d[k];
+        locals[k].push(dk);
+        if (isFinite(o) && !isFinite(dk) && badLocal[k] < 0) { badLocal[k] = l; }
+      }
+    }
+    if (badValue >= 0) { return {error: expr(nd, xs, badValue) + " is undefined or overflows at lane " + badValue}; }
+    if (!r.finiteLocal) {
+      for (k = 0; k < nd.p.length; k++) {
+        if (badLocal[k] >= 0) {
+          return {error: expr(nd, xs, badLocal[k]) + ": local derivative is not finite at lane " + badLocal[k]};
+        }
+      }
+    }
+    return {out: outs, local: locals};
+  }
+
+  function naiveSum(xs) { var t = xs[0]; for (var j = 1; j < xs.length; j++) { t = t + xs[j]; } return t; }
+  function naiveDot(xs) {
+    var t = xs[0] * xs[1];
+    for (var j = 2; j < xs.length - 1; j += 2) { t = t + xs[j] * xs[j + 1]; }
+    return xs.length % 2 ? t + xs[xs.length - 1] : t;
+  }
+
+  function expr(nd, xs, l) {
+    /* The op at one lane, as Python's messages write it. */
+    var msg = RULES.evaluate(nd.op, xs.map(function (x) { return at(x, l); }), nd.q);
+    return msg.error ? msg.error.replace(/ (is undefined|overflows float64).*$/, "") : nd.op;
+  }
+
+  function forward() {
+    for (var i = 0; i < n; i++) {
+      var nd = N[i];
+      err[i] = null;
+      if (nd.leaf) { val[i] = leafValue[i]; loc[i] = []; continue; }
+      if (nd.ro) { val[i] = nd.d; loc[i] = nd.dl; continue; }
+      var blocked = false;
+      for (var j = 0; j < nd.p.length; j++) { if (err[nd.p[j]] !== null) { blocked = true; } }
+      if (blocked) { err[i] = ""; val[i] = NaN; loc[i] = null; continue; }
+      var r;
+      if (holdsLanes[i] || nd.op === "lanesum" || nd.op === "lanemean") {
+        r = evalLanes(i);
+      } else {
+        r = RULES.evaluate(nd.op, nd.p.map(function (p) { return val[p]; }), nd.q);
+      }
+      if (r.error) { err[i] = r.error; val[i] = NaN; loc[i] = null; } else { val[i] = r.out; loc[i] = r.local; }
+    }
+  }
+
+  function times(a, b) {
+    if (!isLanes(a) && !isLanes(b)) { return a * b; }
+    var out = [];
+    for (var l = 0; l < L; l++) { out.push(at(a, l) * at(b, l)); }
+    return out;
+  }
+
+  function plus(a, b) {
+    if (!isLanes(a) && !isLanes(b)) { return a + b; }
+    var out = [];
+    for (var l = 0; l < L; l++) { out.push(at(a, l) + at(b, l)); }
+    return out;
+  }
+
+  /* ∂out/∂parent × grad of child, summed over the lanes where they meet a scalar parent. */
+  function contribution(c, slot) {
+    var t = times(loc[c][slot], grad[c]);
+    return isLanes(t) && !holdsLanes[N[c].p[slot]] ? laneSum(t) : t;
+  }
+
+  function backward() {
+    gradErr = null;
+    for (var i = 0; i < n; i++) { grad[i] = null; }
+    for (i = 0; i < n; i++) { if (err[i] !== null) { return; } }
+    if (holdsLanes[R]) {
+      var ones = [];
+      for (var l = 0; l < L; l++) { ones.push(1.0); }
+      grad[R] = ones;
+    } else {
+      grad[R] = 1.0;
+    }
+    for (i = n - 1; i >= 0; i--) {
+      if (grad[i] === null) { continue; }
+      var ps = N[i].p;
+      for (var s = 0; s < ps.length; s++) {
+        var t = contribution(i, s);
+        grad[ps[s]] = grad[ps[s]] === null ? plus(0.0, t) : plus(grad[ps[s]], t);
+      }
+    }
+    for (i = n - 1; i >= 0; i--) {
+      if (grad[i] !== null && !allFinite(grad[i])) {
+        gradErr = i;
+        break;
+      }
+    }
+  }
+
+  /* -- the page ---------------------------------------------------------------------------- */
+
+  var bar = el("div", {"class": "crx-bar"});
+  var resetBtn = el("button", {type: "button", "class": "crx-reset", title: "back to the numbers Python computed"}, "Reset");
+  bar.appendChild(resetBtn);
+  var sgdBtn = null, lrInput = null;
+  if (params.length) {
+    sgdBtn = el("button", {type: "button", "class": "crx-sgd", title: "w \u2190 w \u2212 lr\u00b7grad for every parameter"}, "SGD step");
+    lrInput = el("input", {type: "text", inputmode: "decimal", "class": "crx-lr", value: String(D.lr), size: "6", "aria-label": "learning rate"});
+    var lrLabel = el("label", {}, "lr ");
+    lrLabel.appendChild(lrInput);
+    bar.appendChild(sgdBtn);
+    bar.appendChild(lrLabel);
+  }
+  var stepBtn = el("button", {type: "button", "class": "crx-steps", "aria-pressed": "false",
+    title: "step through the forward and backward pass of the values now shown"}, "Step through");
+  bar.appendChild(stepBtn);
+  var laneSelect = null;
+  if (L) {
+    laneSelect = el("select", {"class": "crx-lane", "aria-label": "lane shown"});
+    for (var l0 = 0; l0 < L; l0++) {
+      laneSelect.appendChild(el("option", {value: String(l0)}, "lane " + l0 + " of " + L));
+    }
+    laneSelect.value = String(lane);
+    bar.appendChild(laneSelect);
+  }
+  var fitBtn = el("button", {type: "button", "class": "crx-fit"}, "actual size");
+  bar.appendChild(fitBtn);
+  var status = el("span", {"class": "crx-status", "aria-live": "polite"});
+  bar.appendChild(status);
+  root.appendChild(bar);
+
+  var player = el("div", {"class": "crx-player", hidden: "hidden"});
+  var prevBtn = el("button", {type: "button", "class": "crx-prev", "aria-label": "previous step", title: "previous step (\u2190)"}, "\u25C0");
+  var playBtn = el("button", {type: "button", "class": "crx-play", "aria-pressed": "false"}, "\u25B6 play");
+  var nextBtn = el("button", {type: "button", "class": "crx-next", "aria-label": "next step", title: "next step (\u2192)"}, "\u25B6");
+  var slider = el("input", {type: "range", "class": "crx-slider", min: "1", max: "1", value: "1", step: "1", "aria-label": "step"});
+  var stepStatus = el("span", {"class": "crx-step-status"});
+  [prevBtn, playBtn, nextBtn, slider, stepStatus].forEach(function (e) { player.appendChild(e); });
+  var caption = el("div", {"class": "crx-caption"});
+  player.appendChild(caption);
+  root.appendChild(player);
+
+  if (D.note) { root.appendChild(el("p", {"class": "crx-note"}, D.note)); }
+
+  /* Leaves: a number, a slider and its range each. */
+  var leaves = el("div", {"class": "crx-leaves"});
+  var leafRows = {};
+  for (i = 0; i < n; i++) {
+    if (!N[i].leaf) { continue; }
+    leafRows[i] = leafRow(i);
+    leaves.appendChild(leafRows[i].row);
+  }
+  root.appendChild(leaves);
+
+  function rangeFor(x) {
+    var r = Math.max(1, 2 * Math.abs(x));
+    return [Number((-r).toPrecision(3)), Number(r.toPrecision(3))];
+  }
+
+  function leafRow(i) {
+    var nd = N[i], x = at(leafValue[i], lane);
+    var row = el("div", {"class": "crx-leaf crx-role-" + nd.role});
+    var range = rangeFor(x);
+    var ro = nd.ro ? "read-only: it feeds an op the page cannot recompute" : null;
+    row.appendChild(el("span", {"class": "crx-leaf-name", title: nd.role}, nd.name));
+    var input = el("input", {type: "text", inputmode: "decimal", "class": "crx-leaf-value", "data-leaf": nd.id,
+      value: String(x), size: "9", "aria-label": nd.name + " (" + nd.role + ")", title: ro || "type a number, or use \u2191 \u2193"});
+    var lo = el("input", {type: "text", inputmode: "decimal", "class": "crx-min", value: String(range[0]), size: "4", "aria-label": nd.name + " slider minimum"});
+    var sl = el("input", {type: "range", "class": "crx-range", min: String(range[0]), max: String(range[1]), step: "any",
+      value: String(x), "aria-label": nd.name + " slider"});
+    var hi = el("input", {type: "text", inputmode: "decimal", "class": "crx-max", value: String(range[1]), size: "4", "aria-label": nd.name + " slider maximum"});
+    if (ro) { [input, lo, sl, hi].forEach(function (e) { e.disabled = true; }); }
+    [input, lo, sl, hi].forEach(function (e) { row.appendChild(e); });
+    var msg = el("span", {"class": "crx-leaf-msg"});
+    row.appendChild(msg);
+
+    function set(v, from) {
+      var now = leafValue[i];
+      if (isLanes(now)) { now = now.slice(); now[lane] = v; } else { now = v; }
+      leafValue[i] = now;
+      if (from !== input) { input.value = String(v); }
+      if (v < Number(sl.min)) { sl.min = lo.value = String(v); }
+      if (v > Number(sl.max)) { sl.max = hi.value = String(v); }
+      if (from !== sl) { sl.value = String(v); }
+      input.classList.remove("crx-invalid");
+      msg.textContent = "";
+      update();
+    }
+    function parse(text) {
+      var t = text.trim().replace(/\u2212/g, "-");
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) { return null; }
+      var v = Number(t);
+      return isFinite(v) ? v : null;
+    }
+    input.addEventListener("input", function () {
+      var v = parse(input.value);
+      if (v === null) {
+        input.classList.add("crx-invalid");
+        msg.textContent = input.value.trim() ? "not a finite number" : "";
+        return;
+      }
+      set(v, input);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key !== "ArrowUp" && e.key !== "ArrowDown") { return; }
+      var v = parse(input.value);
+      if (v === null) { v = at(leafValue[i], lane); }
+      var step = (Number(sl.max) - Number(sl.min)) / 100 * (e.shiftKey ? 10 : 1);
+      v = Number((v + (e.key === "ArrowUp" ? step : -step)).toPrecision(12));
+      set(v, null);
+      e.preventDefault();
+      e.stopPropagation();
+    });
+    sl.addEventListener("input", function () { set(Number(Number(sl.value).toPrecision(6)), sl); });
+    function setRange() {
+      var a = parse(lo.value), b = parse(hi.value);
+      if (a === null || b === null || !(a < b)) {
+        msg.textContent = "the slider range needs two numbers, minimum < maximum";
+        return;
+      }
+      msg.textContent = "";
+      sl.min = String(a); sl.max = String(b);
+      sl.value = String(at(leafValue[i], lane));
+    }
+    lo.addEventListener("change", setRange);
+    hi.addEventListener("change", setRange);
+    return {row: row, input: input, slider: sl, lo: lo, hi: hi, msg: msg, show: function () {
+      var v = at(leafValue[i], lane);
+      input.value = String(v);
+      input.classList.remove("crx-invalid");
+      msg.textContent = "";
+      var r = rangeFor(v);
+      if (v < Number(sl.min) || v > Number(sl.max)) { sl.min = lo.value = String(r[0]); sl.max = hi.value = String(r[1]); }
+      sl.value = String(v);
+    }};
+  }
+
+  /* The picture, at the pinned layout. */
+  var view = el("div", {"class": "crx-view"});
+  var svg = svgEl("svg", {viewBox: "-4 -4 " + (G.w + 8) + " " + (G.h + 8), width: String((G.w + 8) * 4 / 3),
+    height: String((G.h + 8) * 4 / 3),
+    "font-family": ST.font + ",Helvetica,Arial,sans-serif", "font-size": String(ST.size), role: "img",
+    "aria-label": "the graph, " + n + " nodes"});
+  svg.appendChild(svgEl("rect", {x: "-4", y: "-4", width: String(G.w + 8), height: String(G.h + 8), fill: ST.bg}));
+  var edgeLayer = svgEl("g", {"class": "crx-edges"});
+  var nodeLayer = svgEl("g", {"class": "crx-nodes"});
+  var noteLayer = svgEl("g", {"class": "crx-notes"});
+  svg.appendChild(edgeLayer);
+  svg.appendChild(nodeLayer);
+  svg.appendChild(noteLayer);
+  view.appendChild(svg);
+  var main = el("div", {"class": "crx-main"});
+  main.appendChild(view);
+  var panel = el("div", {"class": "crx-panel", "aria-live": "polite"});
+  panel.appendChild(el("p", {"class": "crx-hint"}, "Click a node to see why its gradient is what it is."));
+  main.appendChild(panel);
+  root.appendChild(main);
+
+  var edgeEls = {};  /* "child:slot" → {path, arrow, label} */
+  G.e.forEach(function (e) {
+    var g = svgEl("g", {"class": "crx-edge", "data-edge": N[e[0]].id + ":" + e[1]});
+    var path = svgEl("path", {d: e[2], fill: "none", stroke: ST.edge, "stroke-width": "1"});
+    g.appendChild(path);
+    var arrow = null;
+    if (e[3]) { arrow = svgEl("polygon", {points: e[3], fill: ST.edge, stroke: ST.edge}); g.appendChild(arrow); }
+    var label = svgEl("text", {x: String(e[4]), y: String(e[5] + ST.esize * 0.35), "text-anchor": "start",
+      "font-size": String(ST.esize), fill: ST.ink}, "");
+    g.appendChild(label);
+    edgeLayer.appendChild(g);
+    edgeEls[e[0] + ":" + e[1]] = {g: g, path: path, arrow: arrow, label: label, child: e[0], slot: e[1]};
+  });
+
+  var nodeEls = [];
+  for (i = 0; i < n; i++) { nodeEls.push(drawNode(i)); }
+
+  function drawNode(i) {
+    var nd = N[i], box = G.n[i];
+    var g = svgEl("g", {"class": "crx-node", "data-node": nd.id, tabindex: "0", role: "button",
+      "aria-label": nd.name});
+    var x = box[0], y = box[1], w = box[2], cells = box[4];
+    var kinds = box[5].split("").map(function (c) { return {o: "op", n: "name", d: "data", g: "grad"}[c]; });
+    var texts = {}, rects = [], top = y;
+    for (var c = 0; c < cells.length; c++) {
+      var fill = kinds[c] === "op" ? ST.op : ST.roles[nd.role];
+      var rect = svgEl("rect", {x: String(x), y: String(top), width: String(w), height: String(cells[c]), fill: fill,
+        stroke: ST.ink, "stroke-width": "0.8"});
+      g.appendChild(rect);
+      rects.push([rect, kinds[c]]);
+      var t = svgEl("text", {x: String(x + w / 2), y: String(top + cells[c] / 2 + ST.size * 0.35), "text-anchor": "middle", fill: ST.ink},
+        kinds[c] === "op" ? nd.sym : kinds[c] === "name" ? nd.name : "");
+      if (kinds[c] === "name") { t.setAttribute("font-weight", "bold"); }
+      g.appendChild(t);
+      texts[kinds[c]] = t;
+      top += cells[c];
+    }
+    var ring = svgEl("rect", {x: String(x - 1.5), y: String(y - 1.5), width: String(w + 3), height: String(box[3] + 3),
+      fill: "none", stroke: "none", "stroke-width": "2.5", "class": "crx-ring"});
+    g.appendChild(ring);
+    g.addEventListener("click", function (e) { e.stopPropagation(); select(i); });
+    g.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { select(i); e.preventDefault(); } });
+    nodeLayer.appendChild(g);
+    return {g: g, data: texts.data, grad: texts.grad, rects: rects, ring: ring};
+  }
+
+  /* -- showing the state ------------------------------------------------------------------- */
+
+  var selected = null, frames = null, frame = 0, timer = null;
+
+  function num(x) { return fmt(x, digits); }
+
+  function update() {
+    var t0 = performance.now();
+    forward();
+    backward();
+    if (frames !== null) { buildFrames(); frame = Math.min(frame, frames.length - 1); }
+    render();
+    root.setAttribute("data-recompute-ms", (performance.now() - t0).toFixed(3));
+  }
+
+  function render() {
+    if (frames !== null) { renderFrame(); return; }
+    while (noteLayer.firstChild) { noteLayer.removeChild(noteLayer.firstChild); }
+    var firstError = null;
+    for (var i = 0; i < n; i++) {
+      var e = nodeEls[i], v = val[i], gr = grad[i];
+      var bad = err[i] !== null;
+      e.data.textContent = bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane));
+      e.grad.textContent = grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane));
+      e.g.setAttribute("data-value", bad ? "" : String(at(v, lane)));
+      e.g.setAttribute("data-grad", gr === null ? "" : String(at(gr, lane)));
+      if (err[i]) {
+        e.g.setAttribute("data-error", err[i]);
+        if (firstError === null) { firstError = i; }
+        errorNote(i, err[i]);
+      } else {
+        e.g.removeAttribute("data-error");
+      }
+      e.g.classList.toggle("crx-bad", !!err[i]);
+      e.g.classList.toggle("crx-blocked", err[i] === "");
+    }
+    if (gradErr !== null) {
+      errorNote(gradErr, "the gradient of " + N[gradErr].name + " overflows float64 (" + String(at(grad[gradErr], lane)) + ")");
+    }
+    for (var key in edgeEls) {
+      var ed = edgeEls[key], d = loc[ed.child];
+      ed.label.textContent = d ? num(at(d[ed.slot], lane)) : "";
+    }
+    highlight();
+    var out = val[R];
+    if (firstError !== null) {
+      status.textContent = "undefined at " + N[firstError].name + ": " + err[firstError];
+    } else if (gradErr !== null) {
+      status.textContent = "a gradient overflows float64 at " + N[gradErr].name;
+    } else {
+      status.textContent = N[R].name + " = " + num(isLanes(out) ? at(out, lane) : out) + (L ? " (lane " + lane + ")" : "");
+    }
+    status.classList.toggle("crx-status-bad", firstError !== null || gradErr !== null);
+    if (selected !== null) { explain(selected); }
+  }
+
+  function errorNote(i, text) {
+    var box = G.n[i];
+    var words = text.split(" "), lines = [], line = "";
+    words.forEach(function (w) {
+      if ((line + " " + w).length > 36 && line) { lines.push(line); line = w; } else { line = line ? line + " " + w : w; }
+    });
+    if (line) { lines.push(line); }
+    var h = lines.length * (ST.size + 2) + 6;
+    var w = Math.min(G.w, Math.max(box[2], 36 * ST.size * 0.55));
+    var x = Math.max(0, Math.min(G.w - w, box[0] + box[2] / 2 - w / 2));
+    var y = box[1] + box[3] + 2;
+    if (y + h > G.h) { y = Math.max(0, box[1] - h - 2); }
+    var g = svgEl("g", {"class": "crx-error-note", "data-for": N[i].id});
+    g.appendChild(svgEl("rect", {x: String(x), y: String(y), width: String(w), height: String(h), rx: "3",
+      fill: ST.name === "dark" ? "#4a1414" : "#fdecea", stroke: ST.hot}));
+    var t = svgEl("text", {x: String(x + 4), y: String(y + ST.size + 1), fill: ST.name === "dark" ? "#ffd7d7" : "#8b0000"});
+    lines.forEach(function (ln, j) {
+      t.appendChild(svgEl("tspan", {x: String(x + 4), dy: j ? String(ST.size + 2) : "0"}, ln));
+    });
+    g.appendChild(t);
+    noteLayer.appendChild(g);
+  }
+
+  /* Paths from the output to node j: each a list of edges [child, slot] from the output down. */
+  function paths(j, limit) {
+    var out = [], stack = [[j, []]];
+    while (stack.length && out.length < limit) {
+      var top = stack.pop(), node = top[0], tail = top[1];
+      if (node === R) { out.push(tail.slice().reverse()); continue; }
+      var cs = consumers[node];
+      for (var c = cs.length - 1; c >= 0; c--) { stack.push([cs[c][0], tail.concat([cs[c]])]); }
+    }
+    return out;
+  }
+
+  function pathCount(j) {
+    var count = new Array(n).fill(0);
+    count[R] = 1;
+    for (var i = n - 1; i >= 0; i--) {
+      var cs = consumers[i];
+      for (var c = 0; c < cs.length; c++) { count[i] += count[cs[c][0]]; }
+    }
+    return count[j];
+  }
+
+  /* Factors written with enough digits that, rounded as shown, they multiply to the product shown. */
+  function shownFactors(factors, product) {
+    var target = num(product);
+    for (var d = digits; d <= 17; d++) {
+      var p = 1.0, texts = [];
+      for (var f = 0; f < factors.length; f++) {
+        var t = fmt(factors[f], d);
+        texts.push(t);
+        p *= Number(t);
+      }
+      if (fmt(p, digits) === target) { return texts; }
+    }
+    return factors.map(function (x) { return fmt(x, 17); });
+  }
+
+  function term(t) { return t.charAt(0) === "-" ? "(" + t + ")" : t; }
+
+  var hot = {};
+
+  function explain(j) {
+    while (panel.firstChild) { panel.removeChild(panel.firstChild); }
+    var nd = N[j], on = N[R].name;
+    var title = el("p", {"class": "crx-panel-title"});
+    title.appendChild(el("b", {}, "\u2202" + on + "/\u2202" + nd.name));
+    title.appendChild(document.createTextNode(" \u2014 why " + nd.name + "'s gradient is what it is"));
+    panel.appendChild(title);
+    hot = {};
+    if (grad[j] === null) {
+      panel.appendChild(el("p", {}, "No gradient: " + (err.some(function (e) { return e !== null; })
+        ? "a value of the graph is undefined (see the note at its node)." : "no path from the output.")));
+      highlight();
+      return;
+    }
+    var g = at(grad[j], lane);
+    if (j === R) {
+      var seed = el("p", {"class": "crx-sum", "data-sum": String(g)},
+        "\u2202" + on + "/\u2202" + on + " = 1 (the seed: the output's gradient with respect to itself)");
+      panel.appendChild(seed);
+      highlight();
+      return;
+    }
+    /* The chain rule: the sum over the consumers, in backward's order. */
+    panel.appendChild(el("p", {}, "The chain rule sums, over each node that uses " + nd.name +
+      ", its local derivative times that node's gradient:"));
+    var list = el("ul", {"class": "crx-terms"});
+    var total = null, parts = [];
+    consumers[j].forEach(function (cs) {
+      var c = cs[0], s = cs[1], cn = N[c].name;
+      var d = loc[c][s], gc = grad[c], t = contribution(c, s);
+      total = total === null ? plus(0.0, t) : plus(total, t);
+      var text;
+      if (isLanes(times(d, gc)) && !holdsLanes[j]) {
+        text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn +
+          " summed over the " + L + " lanes = " + num(t) + " (at lane " + lane + ": " +
+          term(num(at(d, lane))) + " \u00d7 " + term(num(at(gc, lane))) + ")";
+      } else {
+        text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn + " = " +
+          term(num(at(d, lane))) + " \u00d7 " + term(num(at(gc, lane))) + " = " + num(at(t, lane));
+      }
+      parts.push(term(num(at(t, lane))));
+      list.appendChild(el("li", {"data-term": String(at(t, lane))}, text));
+    });
+    panel.appendChild(list);
+    var sumText = parts.length > 1 ? parts.join(" + ") + " = " + num(at(total, lane)) : num(at(total, lane));
+    panel.appendChild(el("p", {"class": "crx-sum", "data-sum": String(at(total, lane))},
+      "\u2202" + on + "/\u2202" + nd.name + " = " + sumText + " = " + nd.name + ".grad"));
+    /* The derivative chain: every path from the output, each with its product. */
+    var count = pathCount(j), shown = paths(j, 12);
+    panel.appendChild(el("p", {}, "The derivative chain: " + count + " path" + (count === 1 ? "" : "s") +
+      " from " + on + " to " + nd.name + (L ? " (at lane " + lane + ")" : "") +
+      ", each the product of the local derivatives along it:"));
+    var pl = el("ol", {"class": "crx-paths"});
+    shown.forEach(function (p) {
+      var factors = p.map(function (e) { return at(loc[e[0]][e[1]], lane); });
+      var product = 1.0;
+      factors.forEach(function (f) { product *= f; });
+      /* The exact 1s of + and Σ edges change nothing: left out, as the pictures leave them. */
+      var kept = factors.filter(function (f) { return f !== 1; });
+      factors = kept.length ? kept : [1];
+      var texts = shownFactors(factors, product);
+      var via = p.map(function (e) { return N[e[0]].name; }).join(" \u2192 ") + " \u2192 " + nd.name;
+      pl.appendChild(el("li", {"data-product": String(product)}, texts.map(term).join(" \u00d7 ") + " = " + num(product) + "   (" + via + ")"));
+      p.forEach(function (e) { hot[e[0] + ":" + e[1]] = true; });
+    });
+    panel.appendChild(pl);
+    if (count > shown.length) {
+      panel.appendChild(el("p", {}, "\u2026 and " + (count - shown.length) + " more paths; their products add up to the same gradient."));
+      /* Highlight every edge on some path, not only the listed ones. */
+      var reach = new Array(n).fill(false);
+      reach[j] = true;
+      for (var i = 0; i < n; i++) {
+        if (!reach[i]) { continue; }
+        consumers[i].forEach(function (cs) { reach[cs[0]] = true; hot[cs[0] + ":" + cs[1]] = true; });
+      }
+    }
+    highlight();
+  }
+
+  function select(j) {
+    if (frames !== null) { return; }
+    selected = selected === j ? null : j;
+    if (selected === null) {
+      hot = {};
+      while (panel.firstChild) { panel.removeChild(panel.firstChild); }
+      panel.appendChild(el("p", {"class": "crx-hint"}, "Click a node to see why its gradient is what it is."));
+      highlight();
+    } else {
+      explain(selected);
+    }
+  }
+
+  function highlight(focusNode, hotEdge) {
+    var any = false;
+    for (var key in hot) { any = true; break; }
+    for (var k2 in edgeEls) {
+      var ed = edgeEls[k2], on = hotEdge !== undefined ? hotEdge === k2 : !!hot[k2];
+      var colour = on ? ST.hot : any && hotEdge === undefined ? ST.dim : ST.edge;
+      ed.path.setAttribute("stroke", colour);
+      ed.path.setAttribute("stroke-width", on ? "2.2" : "1");
+      if (ed.arrow) { ed.arrow.setAttribute("fill", colour); ed.arrow.setAttribute("stroke", colour); }
+      ed.label.setAttribute("font-weight", on ? "bold" : "normal");
+      ed.g.classList.toggle("crx-hot", on);
+    }
+    var focus = focusNode !== undefined ? focusNode : selected;
+    for (var i = 0; i < n; i++) {
+      var e = nodeEls[i];
+      e.ring.setAttribute("stroke", i === focus ? ST.hot : err[i] ? ST.hot : "none");
+      e.ring.setAttribute("stroke-dasharray", err[i] && i !== focus ? "4 2" : "none");
+    }
+  }
+
+  /* -- step through the live pass ------------------------------------------------------------ */
+
+  function buildFrames() {
+    frames = [];
+    for (var i = 0; i < n; i++) {
+      frames.push({phase: "forward", node: i});
+      if (err[i] !== null) { break; }
+    }
+    if (frames.length < n || err.some(function (e) { return e !== null; })) { return; }
+    frames.push({phase: "seed", node: R});
+    for (i = n - 1; i >= 0; i--) {
+      for (var s = 0; s < N[i].p.length; s++) { frames.push({phase: "backward", node: N[i].p[s], child: i, slot: s}); }
+    }
+  }
+
+  function call(i) {
+    var nd = N[i], args = nd.p.map(function (p) { return N[p].name; });
+    var infix = {add: 1, sub: 1, mul: 1, div: 1, powv: 1};
+    var q = nd.q === null ? "" : term(num(nd.q));
+    var e;
+    if (infix[nd.op] && args.length === 2) { e = args[0] + " " + nd.sym + " " + args[1]; }
+    else if (nd.op === "pow") { e = args[0] + "**" + q; }
+    else if (nd.op === "rpow") { e = q + "**" + args[0]; }
+    else { e = (nd.op === "sum" || nd.op === "dot" ? nd.op : nd.sym) + "(" + args.join(", ") + ")"; }
+    return nd.name + " = " + e + " = " + num(at(val[i], lane));
+  }
+
+  function renderFrame() {
+    var f = frames[frame], i, known = [], gs = new Array(n).fill(null);
+    for (i = 0; i < n; i++) { known.push(f.phase === "forward" ? i <= f.node : true); }
+    var text = "";
+    for (var k3 = 0; k3 <= frame; k3++) {
+      var fr = frames[k3];
+      if (fr.phase === "seed") { gs[R] = holdsLanes[R] ? grad[R].map(function () { return 1.0; }) : 1.0; }
+      if (fr.phase === "backward") {
+        var before = gs[fr.node] === null ? 0.0 : gs[fr.node];
+        var t = contribution(fr.child, fr.slot);
+        gs[fr.node] = plus(before, t);
+        if (k3 === frame) {
+          var c = N[fr.child].name, p = N[fr.node].name;
+          text = p + ".grad += \u2202" + c + "/\u2202" + p + " \u00d7 " + c + ".grad = " +
+            term(num(at(loc[fr.child][fr.slot], lane))) + " \u00d7 " + term(num(at(gs[fr.child], lane))) + " = " +
+            num(at(times(loc[fr.child][fr.slot], gs[fr.child]), lane)) +
+            (isLanes(times(loc[fr.child][fr.slot], gs[fr.child])) && !holdsLanes[fr.node]
+              ? ", summed over the lanes = " + num(t) : "") +
+            "; running sum " + num(at(before, lane)) + " + " + term(num(at(t, lane))) + " = " + num(at(gs[fr.node], lane));
+        }
+      }
+    }
+    if (f.phase === "forward") {
+      var nd = N[f.node];
+      text = nd.leaf ? nd.name + " = " + num(at(val[f.node], lane)) + " (" + nd.role + ")" :
+        err[f.node] !== null ? nd.name + ": " + err[f.node] : call(f.node);
+    } else if (f.phase === "seed") {
+      text = N[R].name + ".grad = \u2202" + N[R].name + "/\u2202" + N[R].name + " = 1 (the seed)";
+    }
+    for (i = 0; i < n; i++) {
+      var e = nodeEls[i];
+      e.data.textContent = known[i] ? (err[i] !== null ? "data undefined" : "data " + num(at(val[i], lane))) : "data ?";
+      e.grad.textContent = f.phase === "forward" ? "" : gs[i] === null ? "grad ?" : "grad " + num(at(gs[i], lane));
+    }
+    for (var key in edgeEls) {
+      var ed = edgeEls[key];
+      var show = f.phase === "backward" && key === f.child + ":" + f.slot;
+      ed.label.textContent = show ? num(at(loc[ed.child][ed.slot], lane)) : "";
+    }
+    highlight(f.node, f.phase === "backward" ? f.child + ":" + f.slot : "");
+    slider.max = String(frames.length);
+    slider.value = String(frame + 1);
+    stepStatus.textContent = "step " + (frame + 1) + "/" + frames.length + " (" + (f.phase === "seed" ? "backward" : f.phase) + ")";
+    caption.textContent = text;
+  }
+
+  function stopPlay() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    playBtn.textContent = "\u25B6 play";
+    playBtn.setAttribute("aria-pressed", "false");
+  }
+
+  function showFrame(k) {
+    if (frames === null) { return; }
+    frame = Math.max(0, Math.min(frames.length - 1, k));
+    renderFrame();
+  }
+
+  function toggleSteps(on) {
+    stopPlay();
+    if (on) {
+      hot = {};
+      selected = null;
+      buildFrames();
+      frame = 0;
+      player.hidden = false;
+      panel.hidden = true;
+      stepBtn.textContent = "Live values";
+      stepBtn.setAttribute("aria-pressed", "true");
+      renderFrame();
+    } else {
+      frames = null;
+      player.hidden = true;
+      panel.hidden = false;
+      stepBtn.textContent = "Step through";
+      stepBtn.setAttribute("aria-pressed", "false");
+      select(null);
+      render();
+    }
+  }
+
+  stepBtn.addEventListener("click", function () { toggleSteps(frames === null); });
+  prevBtn.addEventListener("click", function () { stopPlay(); showFrame(frame - 1); });
+  nextBtn.addEventListener("click", function () { stopPlay(); showFrame(frame + 1); });
+  slider.addEventListener("input", function () { stopPlay(); showFrame(Number(slider.value) - 1); });
+  playBtn.addEventListener("click", function () {
+    if (timer !== null) { stopPlay(); return; }
+    if (frame >= frames.length - 1) { showFrame(0); }
+    timer = setInterval(function () { if (frame >= frames.length - 1) { stopPlay(); } else { showFrame(frame + 1); } }, 700);
+    playBtn.textContent = "\u25A0 pause";
+    playBtn.setAttribute("aria-pressed", "true");
+  });
+  root.addEventListener("keydown", function (e) {
+    if (frames === null || e.target.tagName === "INPUT" || e.target.tagName === "SELECT") { return; }
+    if (e.key === "ArrowLeft") { stopPlay(); showFrame(frame - 1); }
+    else if (e.key === "ArrowRight") { stopPlay(); showFrame(frame + 1); }
+    else if (e.key === "Home") { stopPlay(); showFrame(0); }
+    else if (e.key === "End") { stopPlay(); showFrame(frames.length - 1); }
+    else { return; }
+    e.preventDefault();
+  });
+
+  /* -- the other controls ------------------------------------------------------------------ */
+
+  resetBtn.addEventListener("click", function () {
+    for (var i = 0; i < n; i++) { if (N[i].leaf) { leafValue[i] = copy(N[i].d); } }
+    for (var key in leafRows) { leafRows[key].show(); }
+    update();
+  });
+
+  if (sgdBtn) {
+    sgdBtn.addEventListener("click", function () {
+      var lr = Number(lrInput.value.trim().replace(/\u2212/g, "-"));
+      if (!isFinite(lr) || !(lr > 0) || lrInput.value.trim() === "") {
+        lrInput.classList.add("crx-invalid");
+        status.textContent = "lr must be a positive number";
+        return;
+      }
+      lrInput.classList.remove("crx-invalid");
+      if (grad[R] === null) { status.textContent = "no gradient to step with: a value is undefined"; return; }
+      var before = val[R];
+      params.forEach(function (p) {
+        var w = leafValue[p], g = grad[p];
+        leafValue[p] = isLanes(w) ? w.map(function (x, l) { return x - lr * at(g, l); }) : w - lr * g;
+      });
+      for (var key in leafRows) { leafRows[key].show(); }
+      update();
+      if (err[R] === null && !isLanes(before)) {
+        status.textContent = N[R].name + ": " + num(before) + " \u2192 " + num(val[R]) + " after one SGD step (lr " + lr + ")";
+      }
+    });
+  }
+
+  if (laneSelect) {
+    laneSelect.addEventListener("change", function () {
+      lane = Number(laneSelect.value);
+      for (var key in leafRows) { leafRows[key].show(); }
+      render();
+    });
+  }
+
+  function setFit(on) {
+    root.classList.toggle("crx-fitted", on);
+    fitBtn.textContent = on ? "actual size" : "fit width";
+  }
+  fitBtn.addEventListener("click", function () { setFit(!root.classList.contains("crx-fitted")); });
+  svg.addEventListener("click", function () { if (selected !== null) { select(selected); } });
+
+  var scale = main.clientWidth > 0 ? main.clientWidth / (G.w * 4 / 3) : 1;
+  setFit(scale >= 0.6);
+  update();
+}
+
+var explorers = document.querySelectorAll(".chainrule-explorer:not([data-ready])");
+for (var e0 = 0; e0 < explorers.length; e0++) { setup(explorers[e0]); }

@@ -1,0 +1,416 @@
+"""`explore`: a live graph in any page — change a number, watch the chain rule recompute, no kernel.
+
+:func:`explore` lays the graph out once (graphviz, at pinned cell sizes: nodes never move)
+and hands the browser everything it needs to compute: each node's op, parents and
+parameter, each leaf's number, and the rule table in JavaScript (``rules.js``, the same
+formulas as :mod:`autograd.core.rules`, checked against it in Chromium). The page then does, in
+float64, what the engine does:
+
+- every leaf is an editable number (typed, arrow keys, or a slider whose range you set);
+  each change recomputes every value, every local derivative and every gradient at once;
+  *Reset* returns to the numbers Python had. A domain error shows at its node, in words
+  (``log(-0.3) is undefined: needs x > 0``), and the nodes after it show no number;
+- click a node: a panel writes its gradient as the chain rule does — the sum over its
+  consumers of local derivative × upstream gradient, with the numbers — and highlights
+  every path from the output to it, each with its product (the factors shown, rounded,
+  multiply to the product shown);
+- *Step through* plays the forward and backward pass of the values now in the explorer,
+  frame by frame (buttons, slider, ← →);
+- *SGD step* applies ``w ← w − lr·grad`` to the parameters (lr editable) and recomputes;
+- lanes (a batch in one graph) are shown one lane at a time, with a lane selector.
+
+An op with no JavaScript form (a :func:`autograd.define_op` of yours) keeps the numbers
+Python computed: the nodes after it are read-only, and so are the leaves feeding them,
+with a note saying why.
+
+The explorer is one self-contained HTML fragment (``_repr_html_`` in Jupyter) or file
+(:meth:`Explorer.save`): script and style inline, no network, no kernel, no widget
+library; several on one page do not interfere. For tests, each leaf's input carries
+``data-leaf="<name>"`` and each node ``data-node="<name>"`` with its current
+``data-value`` and ``data-grad`` (JavaScript's shortest round-trip text of the float).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from autograd import Value
+from viz.display import write_atomic
+from viz.explore_rules import js_rule_names, rules_js
+from viz.marks import escape, op_text
+from viz.numbers import DEFAULT_DIGITS, check_digits
+from viz.pinned import _json, measure
+from viz.scene import ModuleLike, Names, Scene, as_roots, build_scene
+from viz.styles import Style, StyleName, get_style
+
+__all__ = ["DEFAULT_EXPLORE_NODES", "Explorer", "explore"]
+
+#: :func:`explore` refuses graphs with more nodes than this: a picture of more is no longer
+#: read node by node (explore one neuron or one layer; draw a model whole with
+#: ``viz.draw_graph(..., collapse=...)``).
+DEFAULT_EXPLORE_NODES = 500
+
+# The widest number a cell is sized for (4 significant digits, sign and exponent).
+_WIDEST = "-8.888e-88"
+
+
+@cache
+def _asset(name: str) -> str:
+    return files("viz").joinpath(name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where everything is drawn (points, SVG's y down): the one layout every recompute keeps."""
+
+    width: float
+    height: float
+    nodes: list[list[Any]]  # per node: [x, y, w, h, [cell heights], cell kinds] (x, y: top-left corner)
+    edges: list[list[Any]]  # per edge: [child, slot, path, arrow polygon, label x (its left), label y]
+
+
+def _scene(
+    root: Value, *, params: Iterable[Value], inputs: Iterable[Value], model: ModuleLike | None, names: Names | None
+) -> Scene:
+    """The graph with roles and display names worked out: the pictures' scene (:mod:`viz.scene`)."""
+    (r,) = as_roots(root)
+    return build_scene([r], params=params, inputs=inputs, model=model, names_=names)
+
+
+def _cells(g: Scene, i: int) -> list[tuple[str, str]]:
+    """A node's cells, top to bottom: ``(kind, text)`` with kind op, name, data or grad."""
+    v = g.order[i]
+    cells = [("op", op_text(v))] if v.op else []
+    if g.names[i]:
+        cells.append(("name", g.names[i]))
+    return [*cells, ("data", f"data {_WIDEST}"), ("grad", f"grad {_WIDEST}")]
+
+
+def _cell_html(kind: str, text: str) -> str:
+    body = escape(text)
+    return f"<B>{body}</B>" if kind == "name" else body
+
+
+def _layout(g: Scene, look: Style, rankdir: str) -> _Geometry:
+    """Lay the graph out once with graphviz at fixed cell sizes (wide enough for any number)."""
+    cells = [_cells(g, i) for i in range(len(g.order))]
+    texts = sorted({_cell_html(k, t) for c in cells for k, t in c})
+    font = f'fontname="{look.fontname}" fontsize="{look.fontsize:g}"'
+    sizes = dict(zip(texts, measure(texts, font=font), strict=True))
+    # An edge label's text starts at the left of the box graphviz keeps for it (padding 4, border 1).
+    label_width = (measure([_WIDEST], font=font)[0][0] - 10) * look.edge_fontsize / look.fontsize
+    widths = [max(sizes[_cell_html(k, t)][0] for k, t in c) for c in cells]
+    heights = [[sizes[_cell_html(k, t)][1] for k, t in c] for c in cells]
+    lines = [
+        f'digraph explore {{ graph [rankdir={rankdir} nodesep="0.25" ranksep="0.3"] '
+        f'node [shape=plain {font}] edge [fontname="{look.fontname}" fontsize="{look.edge_fontsize:g}"]'
+    ]
+    for i, c in enumerate(cells):
+        rows = "".join(
+            f'<TR><TD WIDTH="{widths[i]}" HEIGHT="{h}">{_cell_html(k, t)}</TD></TR>'
+            for (k, t), h in zip(c, heights[i], strict=True)
+        )
+        lines.append(f'v{i} [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>]')
+    for i, v in enumerate(g.order):
+        for p in v.parents:
+            lines.append(f"v{g.idx(p)} -> v{i} [label=<{_WIDEST}>]")
+    laid = _json("\n".join(lines) + "\n}")
+    x0, y0, x1, y1 = (float(t) for t in str(laid["bb"]).split(","))
+    height = y1 - y0
+
+    def pt(text: str) -> tuple[float, float]:
+        x, y = (float(t) for t in text.split(","))
+        return x - x0, height - (y - y0)
+
+    nodes: list[list[Any]] = [[] for _ in g.order]
+    gvid: dict[int, int] = {}
+    for obj in laid.get("objects", []):
+        name = str(obj.get("name", ""))
+        if not re.fullmatch(r"v\d+", name):
+            continue
+        i = int(name[1:])
+        gvid[int(obj["_gvid"])] = i
+        x, y = pt(obj["pos"])
+        w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
+        scale = h / sum(heights[i])
+        kinds = "".join(k[0] for k, _ in cells[i])  # o(p), n(ame), d(ata), g(rad)
+        nodes[i] = [_r(x - w / 2), _r(y - h / 2), _r(w), _r(h), [_r(c * scale) for c in heights[i]], kinds]
+    slots: dict[tuple[int, int], list[int]] = {}
+    for i, v in enumerate(g.order):
+        for k, p in enumerate(v.parents):
+            slots.setdefault((g.idx(p), i), []).append(k)
+    edges: list[list[Any]] = []
+    for e in sorted(laid.get("edges", []), key=lambda e: e["_gvid"]):
+        tail, head = gvid[int(e["tail"])], gvid[int(e["head"])]
+        slot = slots[(tail, head)].pop(0)
+        path, arrow = _spline(str(e["pos"]), pt)
+        lx, ly = pt(e["lp"]) if "lp" in e else (0.0, 0.0)
+        edges.append([head, slot, path, arrow, _r(lx - label_width / 2), _r(ly)])
+    return _Geometry(_r(x1 - x0), _r(height), nodes, edges)
+
+
+def _r(x: float) -> float:
+    return round(x, 1)
+
+
+def _spline(pos: str, pt: Any) -> tuple[str, str]:
+    """A graphviz edge ``pos`` (``e,x,y`` then B-spline control points) as an SVG path and arrowhead."""
+    end = None
+    points = []
+    for token in pos.split():
+        if token.startswith("e,"):
+            end = pt(token[2:])
+        elif not token.startswith("s,"):
+            points.append(pt(token))
+    path = f"M{points[0][0]:.1f},{points[0][1]:.1f}C" + " ".join(f"{x:.1f},{y:.1f}" for x, y in points[1:])
+    if end is None:
+        return path, ""
+    (bx, by), (ex, ey) = points[-1], end
+    dx, dy = ex - bx, ey - by
+    length = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / length * 3.5, dx / length * 3.5
+    arrow = f"{ex:.1f},{ey:.1f} {bx + nx:.1f},{by + ny:.1f} {bx - nx:.1f},{by - ny:.1f}"
+    return path, arrow
+
+
+def _number(x: Any) -> Any:
+    """A float, or lanes as a list of floats, for the page's JSON."""
+    return x if type(x) is float else [float(t) for t in x]
+
+
+def _readonly(g: Scene, known: frozenset[str]) -> tuple[set[int], list[str]]:
+    """Nodes the browser cannot recompute (an op without a JavaScript form, and everything after it)."""
+    fixed: set[int] = set()
+    unknown: list[str] = []
+    for i, v in enumerate(g.order):
+        if v.op and v.op not in known:
+            fixed.add(i)
+            if v.op not in unknown:
+                unknown.append(v.op)
+        elif any(g.idx(p) in fixed for p in v.parents):
+            fixed.add(i)
+    if not fixed:
+        return fixed, unknown
+    # The leaves feeding a read-only node: changing them would leave it stale.
+    feeding = set(fixed)
+    for i in range(len(g.order) - 1, -1, -1):
+        if i in feeding:
+            feeding.update(g.idx(p) for p in g.order[i].parents)
+    return feeding, unknown
+
+
+def _style_json(look: Style) -> dict[str, Any]:
+    return {
+        "name": look.name,
+        "bg": look.background,
+        "ink": look.ink,
+        "edge": look.edge,
+        "roles": dict(look.roles),
+        "op": look.op_fill,
+        "hot": look.hot,
+        "dim": look.dim,
+        "focus": look.focus,
+        "font": look.fontname,
+        "size": look.fontsize,
+        "esize": look.edge_fontsize,
+    }
+
+
+_SCRIPT_UNSAFE = re.compile(r"<(/|!--|script)", re.IGNORECASE)
+
+
+def _script_safe(text: str) -> str:
+    return _SCRIPT_UNSAFE.sub(lambda m: "<\\/" if m.group(1) == "/" else "\\u003c" + m.group(1), text)
+
+
+class Explorer:
+    """A live explorer of one output's graph: shown in Jupyter, saved as one HTML file.
+
+    Made by :func:`explore`. :meth:`to_html` gives the fragment (or a whole page),
+    :meth:`save` writes the page.
+    """
+
+    def __init__(self, data: dict[str, Any], *, title: str, dark: bool) -> None:
+        self._data = data
+        self._title = title
+        self._dark = dark
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """What the page computes from: nodes, leaves, geometry and style (JSON-ready)."""
+        return self._data
+
+    def to_html(self, *, title: str | None = None) -> str:
+        """The explorer as an HTML fragment; with ``title``, a whole HTML document (what :meth:`save` writes)."""
+        data = _script_safe(json.dumps(self._data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+        n = len(self._data["nodes"])
+        prompt = self._data.get("prompt", "")
+        fragment = "\n".join(
+            [
+                f'<div class="chainrule-explorer{" crx-dark" if self._dark else ""}" tabindex="0" role="group" '
+                f'aria-label="live graph explorer, {n} nodes" data-lm-suppress-shortcuts="true">',
+                f"<style>{_asset('explore.css')}</style>",
+                f'<p class="crx-prompt">{html.escape(prompt)}</p>' if prompt else "",
+                '<p class="crx-nojs">This live graph explorer needs JavaScript (in Jupyter: trust the notebook).</p>',
+                f'<script type="application/json" class="crx-data">{data}</script>',
+                f'<script>(function () {{\n"use strict";\n{rules_js()}\n{_asset("explore.js")}\n}})();</script>',
+                "</div>",
+            ]
+        )
+        if title is None:
+            return fragment
+        background = "#111" if self._dark else "#fff"
+        return (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(title)}</title>\n</head>\n"
+            f'<body style="margin:16px;background:{background}">\n{fragment}\n</body>\n</html>\n'
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """Jupyter display: the live explorer (HTML with its script; needs a trusted notebook)."""
+        return {"text/html": self.to_html(), "text/plain": repr(self)}
+
+    def save(self, path: str | os.PathLike[str], *, force: bool = False) -> None:
+        """Write the explorer as one self-contained HTML file (no network needed to open it).
+
+        Raises:
+            ValueError: if ``path`` does not end in ``.html`` or ``.htm``.
+        """
+        name = os.fspath(path)
+        if not name.lower().endswith((".html", ".htm")):
+            raise ValueError(f"an explorer is saved as HTML: give a path ending in .html, got {name!r}")
+        write_atomic(path, self.to_html(title=self._title).encode("utf-8"), force=force)
+
+    def __repr__(self) -> str:
+        d = self._data
+        lanes = f", {d['lanes']} lanes" if d["lanes"] else ""
+        return f"Explorer({len(d['nodes'])} nodes, {sum(1 for n in d['nodes'] if n['leaf'])} leaves{lanes})"
+
+
+def explore(
+    output: Value,
+    *,
+    params: Iterable[Value] = (),
+    inputs: Iterable[Value] = (),
+    model: ModuleLike | None = None,
+    names: Names | None = None,
+    style: StyleName | Style = "notebook",
+    digits: int | None = None,
+    lr: float = 0.1,
+    prompt: str = "",
+    rankdir: str = "TB",
+    lane: int = 0,
+    max_nodes: int = DEFAULT_EXPLORE_NODES,
+    title: str = "chainrule explorer",
+) -> Explorer:
+    """A live explorer of ``output``'s graph: edit any leaf, watch every value and gradient recompute.
+
+    Args:
+        output: The Value whose graph is explored (a scalar, or lanes: then the gradient
+            is that of the sum of its lanes, as ``output.sum().backward()`` gives).
+        params: Leaves that are parameters (the *SGD step* moves them); a model's
+            parameters are included.
+        inputs: Leaves to show as inputs.
+        model: A model with ``named_parameters()`` (names and parameters from it).
+        names: Display names, as in :func:`~viz.graph.draw_graph`.
+        style: ``"notebook"`` or ``"dark"`` (for a dark JupyterLab), or any :mod:`viz.styles` look.
+        digits: Significant digits of the numbers shown (default 4); the page computes in full float64.
+        lr: The learning rate the *SGD step* starts with (editable in the page).
+        prompt: Something to try, shown above the explorer.
+        rankdir: ``"TB"`` (top to bottom) or ``"LR"``.
+        lane: The lane shown first, for a graph holding lanes.
+        max_nodes: Refuse graphs with more nodes than this.
+        title: The page title :meth:`Explorer.save` writes.
+
+    Raises:
+        TypeError: if ``output`` is not a Value.
+        ValueError: for a graph over ``max_nodes`` nodes (saying what to do), a bad
+            ``lr``, ``lane``, ``rankdir`` or ``digits``.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0, label="x")
+    >>> explore(x * x + 1.0)
+    Explorer(4 nodes, 2 leaves)
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"explore needs a Value, got {type(output).__name__}")
+    digits = check_digits(digits if digits is not None else DEFAULT_DIGITS)
+    look = get_style(style)
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if rankdir not in ("TB", "LR"):
+        raise ValueError(f"rankdir must be 'TB' or 'LR', got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    if not isinstance(prompt, str) or not isinstance(title, str):
+        raise TypeError("prompt and title must be str")
+    g = _scene(output, params=params, inputs=inputs, model=model, names=names)
+    n = len(g.order)
+    if n > max_nodes:
+        raise ValueError(
+            f"this graph has {n} nodes, more than max_nodes={max_nodes}: too many to read one by one. Explore a "
+            "smaller graph (one neuron, one layer, a model with fewer units or one sample), draw the whole model "
+            f"with viz.draw_graph(..., collapse=...), or pass max_nodes={n} to explore it anyway"
+        )
+    lanes = sorted({v.lanes for v in g.order if v.lanes is not None})
+    n_lanes = lanes[0] if lanes else 0
+    if isinstance(lane, bool) or not isinstance(lane, int) or not 0 <= lane < max(n_lanes, 1):
+        raise ValueError(f"lane must be an int from 0 to {max(n_lanes, 1) - 1}, got {lane!r}")
+    fixed, unknown = _readonly(g, js_rule_names())
+    shown = [g.names[i] or g.vid(i) for i in range(n)]
+    counts: dict[str, int] = {}
+    for s in shown:
+        counts[s] = counts.get(s, 0) + 1
+    nodes = []
+    for i, v in enumerate(g.order):
+        node: dict[str, Any] = {
+            "id": shown[i] if counts[shown[i]] == 1 else f"{shown[i]}#{i}",
+            "name": g.name(i),
+            "role": g.roles[i],
+            "leaf": v.is_leaf,
+            "op": v.op,
+            "sym": op_text(v) if v.op else "",
+            "p": [g.idx(p) for p in v.parents],
+            "q": v.param,
+            "d": _number(v.data),
+        }
+        if i in fixed:
+            node["ro"] = 1
+            if not v.is_leaf:
+                node["dl"] = [_number(d) for d in v.local_grads]
+        nodes.append(node)
+    geo = _layout(g, look, rankdir)
+    note = ""
+    if unknown:
+        ops = ", ".join(repr(u) for u in unknown)
+        note = (
+            f"The op{'s' if len(unknown) > 1 else ''} {ops} {'have' if len(unknown) > 1 else 'has'} no JavaScript "
+            "form (an op defined in Python with define_op), so the page cannot recompute it: the nodes after it "
+            "and the leaves feeding them are read-only here and keep the numbers Python computed."
+        )
+    data = {
+        "digits": digits,
+        "lr": float(lr),
+        "lanes": n_lanes,
+        "lane": lane,
+        "root": g.roots[0],
+        "prompt": prompt,
+        "note": note,
+        "style": _style_json(look),
+        "nodes": nodes,
+        "geo": {"w": geo.width, "h": geo.height, "n": geo.nodes, "e": geo.edges},
+    }
+    return Explorer(data, title=title, dark=look.name == "dark")
