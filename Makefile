@@ -11,7 +11,16 @@ PACKAGES := $(wildcard autograd nn viz)
 KERNEL := $(VENV)/share/jupyter/kernels/chainrule/kernel.json
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: demo docs test lint typecheck pytest dot browser bench mutate lab clean
+# The other Pythons `make test` also runs the engine, nn and viz tests on (each one it finds:
+# python3.X on the PATH or pyenv's), each in its own venv with only what those tests need.
+OTHER_PYTHONS := 3.12 3.13
+# Those tests: everything but the browser, site, notebook, lesson, wheel and benchmark tests
+# (they run once, on $(PYTHON), above), plus the doctests of the packages, the README and the guide.
+LEAN_TESTS := $(filter-out tests/test_browser_% tests/test_site.py tests/test_wheel.py tests/test_notebooks_clean.py \
+	tests/test_exercises.py tests/test_viz_offline_export.py tests/test_viz_pictures_browser.py tests/test_bench%, \
+	$(wildcard tests/test_*.py)) $(PACKAGES) README.md $(wildcard docs/*.md)
+
+.PHONY: demo docs test lint typecheck pytest pythons dot browser bench mutate lab clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,7 +82,28 @@ pytest: $(STAMP) $(KERNEL) dot browser
 	$(VENV)/bin/pytest
 	$(VENV)/bin/pytest --nbmake --nbmake-kernel=chainrule notebooks
 
-test: lint typecheck pytest
+# The engine, nn and viz tests on each other Python found (PyTorch's tests run where its pinned
+# CPU build installs, and skip elsewhere: a plain `pip install torch` would pull a multi-GB CUDA build).
+pythons:
+	@for v in $(OTHER_PYTHONS); do \
+		if [ -z "$$($(PYTHON) tools/find_python.py $$v)" ]; then \
+			echo "note: Python $$v not found (python$$v on the PATH or pyenv): its test run is skipped"; continue; \
+		fi; \
+		$(MAKE) --no-print-directory .venv-$$v/.installed-stamp || exit 1; \
+		echo "The engine, nn and viz tests on Python $$v"; \
+		.venv-$$v/bin/python -m pytest -q -p no:cacheprovider $(LEAN_TESTS) || exit 1; \
+	done
+
+.venv-%/.installed-stamp: pyproject.toml
+	@py=$$($(PYTHON) tools/find_python.py $*); test -n "$$py" || { echo "Python $* not found"; exit 1; }; \
+		test -x .venv-$*/bin/python || $$py -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --upgrade pip
+	.venv-$*/bin/python -m pip install --quiet -e '.[test]'
+	@.venv-$*/bin/python -m pip install --quiet 'torch==2.13.0+cpu' 2>/dev/null \
+		|| echo "note: PyTorch's pinned CPU build (2.13.0+cpu) does not install on Python $*: its tests skip there"
+	@touch $@
+
+test: lint typecheck pytest pythons
 
 # Mutation testing of the derivative paths (configured in pyproject.toml, [tool.mutmut]; the
 # score is in the README's development section). Takes a while on two cores.
@@ -95,4 +125,4 @@ lab: $(STAMP) $(KERNEL)
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OTHER_PYTHONS:%=.venv-%) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -29,12 +29,15 @@ from autograd.chains import (
     derivative_chains,
 )
 from autograd.check.gradcheck import (
+    Culprit,
     GradcheckEntry,
     GradcheckError,
     GradcheckResult,
+    blame,
     gradcheck,
     gradcheck_params,
     gradgradcheck,
+    gradgradcheck_params,
 )
 from autograd.core.engine import backward, grad, topological_order, zero_grad
 from autograd.core.errors import DomainError
@@ -42,6 +45,7 @@ from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.core.ops import apply, define_op, dot, vsum
 from autograd.core.rules import RULES, Rule, is_lanes
 from autograd.core.value import Value
+from autograd.replay import GuardError, Program, ReplayMismatchError, TraceError, compile
 
 __all__ = [
     "RULES",
@@ -49,17 +53,24 @@ __all__ = [
     "ChainEdge",
     "ChainSegment",
     "ChainSummary",
+    "Culprit",
     "DomainError",
     "EdgeSummary",
     "GradcheckEntry",
     "GradcheckError",
     "GradcheckResult",
+    "GuardError",
+    "Program",
+    "ReplayMismatchError",
     "Rule",
     "TooManyPathsError",
+    "TraceError",
     "Value",
     "apply",
     "backward",
+    "blame",
     "chain_summary",
+    "compile",
     "count_paths",
     "define_op",
     "derivative_chains",
@@ -69,6 +80,7 @@ __all__ = [
     "gradcheck",
     "gradcheck_params",
     "gradgradcheck",
+    "gradgradcheck_params",
     "is_grad_enabled",
     "is_lanes",
     "no_grad",

@@ -201,8 +201,9 @@ def op_inputs(draw: Any, rule: Rule | str, *, margin: float = 1e-3) -> tuple[tup
     params = _params(r)
     n = len(r.sample) if r.arity == -1 else r.arity
     intervals = [r.sample[min(i, len(r.sample) - 1)] for i in range(n)]
-    xs = tuple(draw(safe_floats(lo, hi, avoid=r.kinks, margin=margin)) for lo, hi in intervals)
     param = draw(st.sampled_from(params)) if r.has_param else None
+    kinks = r.kinks_at(param)
+    xs = tuple(draw(safe_floats(lo, hi, avoid=kinks, margin=margin)) for lo, hi in intervals)
     return xs, param
 
 
@@ -219,8 +220,8 @@ def _valid(expr: Expression, margin: float) -> bool:
     for step in expr.steps:
         if step[0] == "into":
             continue
-        r = RULES[step[0]]
-        if r.kinks and any(_distance(nodes[i], r.kinks) < margin for i in step[1]):
+        kinks = RULES[step[0]].kinks_at(step[2] if len(step) > 2 else None)
+        if kinks and any(_distance(nodes[i], kinks) < margin for i in step[1]):
             return False
     return all(_distance(n, (0.0,)) < math.inf for n in nodes)  # finite everywhere
 

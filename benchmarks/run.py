@@ -18,7 +18,9 @@ Sections (one module each):
    by reference counting alone;
 6. depth: the deepest chain backward handles at the default recursion limit;
 7. gradcheck and gradgradcheck on MLPs of 33, 129 and 500 weights, full Jacobian vs fast mode,
-   against the per-entry gradgradcheck from before (33 weights).
+   against the per-entry gradgradcheck from before (33 weights);
+8. compiled replay (autograd.compile): the moons step against our eager step and micrograd, the
+   100,000-op chain against PyTorch and a hand-written float loop, first-call cost, memory per node.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.chain import CHAIN
+from benchmarks.compiled import COMPILED
 from benchmarks.depth import DEPTH
+from benchmarks.explore import EXPLORE
 from benchmarks.grad import GRAD
 from benchmarks.gradcheck import GRADCHECK
 from benchmarks.harness import ROOT, Options, Result, Section
@@ -41,7 +45,7 @@ from benchmarks.memory import MEMORY
 from benchmarks.moons import MOONS, MOONS_LANES
 
 #: Every section, in the order they run and their targets appear in the report.
-SECTIONS: tuple[Section, ...] = (MOONS, MOONS_LANES, CHAIN, GRAD, MEMORY, DEPTH, GRADCHECK)
+SECTIONS: tuple[Section, ...] = (MOONS, MOONS_LANES, CHAIN, GRAD, MEMORY, DEPTH, GRADCHECK, EXPLORE, COMPILED)
 
 
 def machine() -> dict[str, str]:

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,10 +78,15 @@ class Chain:
         return self.upstream * self.activation * self.input
 
     def __str__(self) -> str:
-        return (
-            f"∂E/∂{self.label} = ∂E/∂a · ∂a/∂z · ∂z/∂{self.label} = "
-            f"{self.upstream:.6g} × {self.activation:.6g} × {self.input:.6g} = {self.grad:.6g}"
-        )
+        # The factors get the fewest digits (6 or more) that make them, multiplied by hand,
+        # round to the gradient as written: a learner can redo the product.
+        factors = (self.upstream, self.activation, self.input)
+        result = f"{self.grad:.6g}"
+        for digits in range(6, 18):
+            if f"{math.prod(float(f'{x:.{digits}g}') for x in factors):.6g}" == result:
+                break
+        shown = " × ".join(f"{x:.{digits}g}" for x in factors)
+        return f"∂E/∂{self.label} = ∂E/∂a · ∂a/∂z · ∂z/∂{self.label} = {shown} = {result}"
 
 
 @dataclass

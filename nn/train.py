@@ -34,6 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from autograd import DomainError, Value, no_grad, vsum
+from autograd import compile as compile_program
+from autograd.replay import Program
 from nn.init import make_rng
 from nn.inputs import as_matrix
 from nn.losses import l2_penalty
@@ -170,6 +172,7 @@ def fit(
     accuracy: Callable[[Any, Any], bool] | None = None,
     progress: bool | None = None,
     lanes: bool | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on ``(X, y)`` with ``optimizer`` and return the :class:`History`.
 
@@ -209,6 +212,14 @@ def fit(
             per-sample losses as lanes. False: one graph per sample. An ``accuracy``
             function always gets one sample at a time. Both paths give the same history
             up to the order of floating-point additions.
+        compile: Run each training step as a compiled program (:func:`autograd.compile`):
+            the step's graph is traced once, then replayed for the updated parameters
+            without building Values — the same numbers as eager training (the history
+            and the parameters agree to rounding, 1e-12), several times faster. A program
+            is specific to its batch's samples, so this pays where batches repeat: the
+            full batch, or mini-batches with ``shuffle=False``; shuffled mini-batches are
+            trained eagerly. A loss that reads numbers to choose its path (``.data``, a
+            comparison) is retraced whenever they change (see ``autograd.compile``).
 
     Raises:
         ValueError, TypeError: naming the problem: wrong input width, labels of the
@@ -232,6 +243,8 @@ def fit(
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     if lanes is not None and not isinstance(lanes, bool):
         raise TypeError(f"lanes must be True, False or None, got {lanes!r}")
+    if not isinstance(compile, bool):
+        raise TypeError(f"compile must be True or False, got {compile!r}")
     correct = accuracy if accuracy is not None else (spec.correct if spec is not None else None)
     rng = make_rng(seed)
     params = model.parameters()
@@ -242,9 +255,11 @@ def fit(
             "e.g. nn.SGD(model.parameters(), lr=0.1)"
         )
     if lanes if lanes is not None else (spec is not None and size >= LANES_FROM):
-        forward = _lane_forward(model, inputs, labels, loss_fn, reduction, spec, accuracy, auto=lanes is None)
+        forward, score = _lane_forward(model, inputs, labels, loss_fn, reduction, spec, accuracy, auto=lanes is None)
     else:
-        forward = _sample_forward(model, inputs.tolist(), labels.tolist(), loss_fn, reduction, correct)
+        forward, score = _sample_forward(model, inputs.tolist(), labels.tolist(), loss_fn, reduction, correct)
+    # With compile=True, one program per batch of samples (they repeat unless shuffled mini-batches).
+    programs: dict[tuple[int, ...], Program] | None = {} if compile and not (shuffle and size < n) else None
 
     history = History()
     bar = _progress_bar(epochs, progress)
@@ -256,20 +271,33 @@ def fit(
             epoch_loss, hits = 0.0, 0
             for start in range(0, n, size):
                 batch = order[start : start + size]
-                # 1.-2. forward and the batch loss (correct counts the batch's correct samples)
-                try:
-                    batch_loss, batch_hits = forward(batch)
-                except DomainError as exc:
-                    raise _diverged(exc, epoch, params) from exc
-                if l2:
-                    batch_loss = batch_loss + l2_penalty(params, l2)
-                # 3. backward
-                optimizer.zero_grad()
-                batch_loss.backward()
+                if programs is not None:  # steps 1.-3. as one compiled program
+                    key = tuple(batch)
+                    program = programs.get(key)
+                    if program is None:
+                        program = programs[key] = _compiled_step(forward, batch, params, l2)
+                    optimizer.zero_grad()
+                    try:
+                        replayed = program.backward()
+                    except DomainError as exc:
+                        raise _diverged(exc, epoch, params) from exc
+                    value, outputs = replayed[0], [Value(x) for x in replayed[1:]]
+                else:
+                    # 1.-2. forward and the batch loss
+                    try:
+                        batch_loss, outputs = forward(batch)
+                    except DomainError as exc:
+                        raise _diverged(exc, epoch, params) from exc
+                    if l2:
+                        batch_loss = batch_loss + l2_penalty(params, l2)
+                    # 3. backward
+                    optimizer.zero_grad()
+                    batch_loss.backward()
+                    value = batch_loss.data
                 # 4. update
                 optimizer.step()
-                epoch_loss += batch_loss.data * (len(batch) if reduction == "mean" else 1)
-                hits += batch_hits
+                epoch_loss += value * (len(batch) if reduction == "mean" else 1)
+                hits += score(batch, outputs)  # the batch's correctly classified samples
             history.loss.append(epoch_loss / n if reduction == "mean" else epoch_loss)
             if correct is not None:
                 history.accuracy.append(hits / n)
@@ -296,8 +324,27 @@ def _diverged(exc: DomainError, epoch: int, params: list[Value]) -> DomainError:
     return DomainError(f"epoch {epoch + 1}: {exc}; the largest parameter is {largest:.3g}, so {hint}")
 
 
-#: ``forward(batch) -> (batch loss, number of correctly classified samples)``: one step's steps 1 and 2.
-Forward = Callable[[list[int]], tuple[Value, int]]
+#: ``forward(batch) -> (batch loss, the model's outputs as a flat list)``: one step's steps 1 and 2.
+Forward = Callable[[list[int]], tuple[Value, list[Value]]]
+#: ``score(batch, outputs) -> number of correctly classified samples`` from ``forward``'s outputs.
+Score = Callable[[list[int], list[Value]], int]
+
+
+def _compiled_step(forward: Forward, batch: list[int], params: list[Value], l2: float) -> Program:
+    """The step on ``batch`` (its loss, with the L2 penalty, and the model's outputs) as a compiled program."""
+
+    def step() -> tuple[Value, ...]:
+        batch_loss, outputs = forward(batch)
+        if l2:
+            batch_loss = batch_loss + l2_penalty(params, l2)
+        return (batch_loss, *outputs)
+
+    step.__qualname__ = "training step"
+    return compile_program(step, params=params)
+
+
+def _flat(outputs: Value | list[Value]) -> list[Value]:
+    return [outputs] if isinstance(outputs, Value) else list(outputs)
 
 
 def _sample_forward(
@@ -307,18 +354,25 @@ def _sample_forward(
     loss_fn: LossFn,
     reduction: str,
     correct: Callable[[Any, Any], bool] | None,
-) -> Forward:
+) -> tuple[Forward, Score]:
     """The batch loss built sample by sample: one small graph per sample, summed by one ``sum`` node."""
+    width: list[int | None] = [None]  # outputs per sample; None: the model returns a single Value
 
-    def forward(batch: list[int]) -> tuple[Value, int]:
+    def forward(batch: list[int]) -> tuple[Value, list[Value]]:
         outputs = [model(rows[i]) for i in batch]
         total = vsum(loss_fn(out, targets[i]) for out, i in zip(outputs, batch, strict=True))
-        hits = 0
-        if correct is not None:
-            hits = sum(bool(correct(out, targets[i])) for out, i in zip(outputs, batch, strict=True))
-        return (total / len(batch) if reduction == "mean" else total), hits
+        width[0] = None if isinstance(outputs[0], Value) else len(outputs[0])
+        flat = [v for out in outputs for v in _flat(out)]
+        return (total / len(batch) if reduction == "mean" else total), flat
 
-    return forward
+    def score(batch: list[int], flat: list[Value]) -> int:
+        if correct is None:
+            return 0
+        k = width[0]
+        outputs: list[Any] = flat if k is None else [flat[i * k : (i + 1) * k] for i in range(len(batch))]
+        return sum(bool(correct(out, targets[i])) for out, i in zip(outputs, batch, strict=True))
+
+    return forward, score
 
 
 def _lane_forward(
@@ -331,18 +385,23 @@ def _lane_forward(
     accuracy: Callable[[Any, Any], bool] | None,
     *,
     auto: bool,
-) -> Forward:
+) -> tuple[Forward, Score]:
     """The batch loss built as lanes: one graph for the batch, reduced over the lanes by ``mean``/``sum``."""
     columns = [np.ascontiguousarray(inputs[:, j]) for j in range(inputs.shape[1])]
     everything = list(range(len(inputs)))
     hits_of = spec.hits if (accuracy is None and spec is not None) else None
+    single = [True]  # whether the model returns a single Value
 
-    def forward(batch: list[int]) -> tuple[Value, int]:
+    def batch_targets(batch: list[int]) -> NDArray[Any]:
+        return labels if batch == everything else labels[np.asarray(batch)]
+
+    def forward(batch: list[int]) -> tuple[Value, list[Value]]:
         if batch == everything:  # the full batch in order: no gather
-            xs, targets = [Value(c, f"x{j}") for j, c in enumerate(columns)], labels
+            xs = [Value(c, f"x{j}") for j, c in enumerate(columns)]
         else:
             idx = np.asarray(batch)
-            xs, targets = [Value(c[idx], f"x{j}") for j, c in enumerate(columns)], labels[idx]
+            xs = [Value(c[idx], f"x{j}") for j, c in enumerate(columns)]
+        targets = batch_targets(batch)
         try:
             outputs = model(xs)
         except TypeError as exc:
@@ -357,14 +416,19 @@ def _lane_forward(
             raise ValueError(
                 f"with lanes the loss must return one loss per sample, a Value holding {len(batch)} lanes; got {got}"
             )
-        hits = 0
-        if hits_of is not None:
-            hits = hits_of(outputs, targets)
-        elif accuracy is not None:
-            hits = sum(bool(accuracy(_sample(outputs, i), targets[i].tolist())) for i in range(len(batch)))
-        return (losses.mean() if reduction == "mean" else losses.sum()), hits
+        single[0] = isinstance(outputs, Value)
+        return (losses.mean() if reduction == "mean" else losses.sum()), _flat(outputs)
 
-    return forward
+    def score(batch: list[int], flat: list[Value]) -> int:
+        outputs: Value | list[Value] = flat[0] if single[0] else flat
+        targets = batch_targets(batch)
+        if hits_of is not None:
+            return hits_of(outputs, targets)
+        if accuracy is not None:
+            return sum(bool(accuracy(_sample(outputs, i), targets[i].tolist())) for i in range(len(batch)))
+        return 0
+
+    return forward, score
 
 
 def _sample(outputs: Value | list[Value], i: int) -> Value | list[Value]:

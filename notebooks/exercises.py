@@ -14,6 +14,12 @@ as one line of text elsewhere; ``bool(feedback)`` is True only for a right answe
 An exercise cell starts with ``answer = ...``; until you replace the ``...`` the checker
 says so, so the lessons run top to bottom untouched.
 
+Answering in the page: until then, a numeric or multiple-choice exercise also shows a small
+form (its HTML carries the checker's data — the expected number, the tolerance and the
+known-mistake table, or the options and their reasons — and ``exercises.js`` applies the
+same checks with the same words), so the exported lessons and the course site answer it
+with no kernel. An exercise that needs Python (:func:`check_rule`) says how to run it.
+
 >>> check_number(0.25, 0.25, what="σ′(0)").correct
 True
 >>> print(check_number(-0.25, 0.25, what="σ′(0)"))
@@ -23,25 +29,47 @@ True
 from __future__ import annotations
 
 import html
+import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from numbers import Real
+from pathlib import Path
+from typing import Any
 
 from autograd import GradcheckError, Value, define_op, gradcheck
 
-__all__ = ["Feedback", "check_choice", "check_number", "check_rule"]
+__all__ = ["Feedback", "check_choice", "check_number", "check_rule", "exercise_data"]
 
 NOT_ANSWERED = "Replace the `...` with your answer and run the cell again."
+NEEDS_PYTHON = (
+    "This exercise runs your Python code, so it needs a running notebook: open this lesson in Jupyter "
+    "(`make lab` in a checkout of chainrule, or any Jupyter with chainrule installed), write your answer "
+    "in the cell above and run it."
+)
 _COLOURS = {True: ("#1b5e20", "#e8f5e9"), False: ("#b71c1c", "#ffebee"), None: ("#37474f", "#eceff1")}
+_SCRIPT_UNSAFE = re.compile(r"<(/|!--|script)", re.IGNORECASE)
+
+
+@cache
+def _page_script() -> str:
+    """``exercises.js``: the checks of :func:`check_number` and :func:`check_choice`, in the page."""
+    return (Path(__file__).resolve().parent / "exercises.js").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
 class Feedback:
-    """What a checker says: ``correct`` (None while there is no answer yet) and why."""
+    """What a checker says: ``correct`` (None while there is no answer yet) and why.
+
+    ``exercise`` holds, while there is no answer yet, what the page needs to check one
+    itself (see :func:`exercise_data`): its HTML then offers a form to answer in the page.
+    """
 
     correct: bool | None
     message: str
+    exercise: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def __bool__(self) -> bool:
         return self.correct is True
@@ -56,11 +84,51 @@ class Feedback:
     def _repr_html_(self) -> str:
         ink, paper = _COLOURS[self.correct]
         mark, _, text = str(self).partition(": ")
-        return (
+        box = (
             f'<div class="exercise-feedback" style="border-left:4px solid {ink};background:{paper};'
             f'color:{ink};padding:0.4em 0.8em;margin:0.3em 0">'
             f"<strong>{html.escape(mark)}</strong> {html.escape(text)}</div>"
         )
+        return box + _form(self.exercise) if self.exercise is not None else box
+
+
+def exercise_data(kind: str, **fields: Any) -> dict[str, Any]:
+    """What an unanswered exercise hands the page: its checker's data, as JSON-ready values.
+
+    ``kind`` is ``"number"`` (``expected``, ``what``, ``why``, ``rel``, ``mistakes`` as
+    ``[value, reason]`` pairs), ``"choice"`` (``correct``, ``reasons``) or ``"python"``.
+    """
+    data = {"kind": kind, "blank": NOT_ANSWERED, **fields}
+    data["colours"] = {json.dumps(k): list(v) for k, v in _COLOURS.items()}
+    return data
+
+
+def _form(exercise: Mapping[str, Any]) -> str:
+    """The in-page answer form of an exercise (a note for one that needs Python)."""
+    if exercise["kind"] == "python":
+        return f'<p class="exercise-python" style="margin:0.2em 0;color:#37474f">{html.escape(NEEDS_PYTHON)}</p>'
+    if exercise["kind"] == "number":
+        field_html = (
+            f'<label>{html.escape(str(exercise["what"]))} = <input type="text" class="exercise-answer" '
+            'inputmode="decimal" size="14" aria-label="your answer"></label>'
+        )
+    else:
+        field_html = "".join(
+            f'<label style="margin-right:1em"><input type="radio" class="exercise-option" name="option" '
+            f'value="{html.escape(option, quote=True)}"> {html.escape(option)}</label>'
+            for option in exercise["reasons"]
+        )
+    data = _SCRIPT_UNSAFE.sub(
+        lambda m: "<\\/" if m.group(1) == "/" else "\\u003c" + m.group(1), json.dumps(exercise, ensure_ascii=False)
+    )
+    return (
+        '<form class="exercise-live" style="margin:0.2em 0 0.6em">'
+        '<span style="margin-right:0.5em">Or answer here, no kernel needed:</span>'
+        f'{field_html} <button type="submit">Check</button>'
+        '<div class="exercise-live-result" aria-live="polite"></div>'
+        f'<script type="application/json" class="exercise-data">{data}</script>'
+        f"<script>{_page_script()}</script></form>"
+    )
 
 
 def _number(answer: object) -> float | None:
@@ -103,9 +171,11 @@ def check_number(
         Right when ``answer`` is within ``rel`` of ``expected``; otherwise what it
         looks like went wrong (a known mistake, the sign, a constant factor).
     """
-    if answer is ... or answer is None:
-        return Feedback(None, NOT_ANSWERED)
     target = float(expected.data) if isinstance(expected, Value) else float(expected)
+    if answer is ... or answer is None:
+        table = [[float(wrong), reason] for wrong, reason in (mistakes or {}).items()]
+        data = exercise_data("number", expected=target, what=what, why=why, rel=rel, mistakes=table)
+        return Feedback(None, NOT_ANSWERED, data)
     value = _number(answer)
     if value is None:
         return Feedback(False, f"{what} is a real number; {answer!r} is not.")
@@ -133,10 +203,10 @@ def check_choice(answer: object, correct: str, reasons: Mapping[str, str]) -> Fe
     >>> print(check_choice("b", "b", {"a": "no", "b": "yes, because …"}))
     ✓ Right: yes, because …
     """
-    if answer is ... or answer is None:
-        return Feedback(None, NOT_ANSWERED)
     if correct not in reasons:
         raise ValueError(f"check_choice: the correct option {correct!r} has no reason among {sorted(reasons)}")
+    if answer is ... or answer is None:
+        return Feedback(None, NOT_ANSWERED, exercise_data("choice", correct=correct, reasons=dict(reasons)))
     key = str(answer).strip().strip("\"'").lower()
     options = {option.lower(): option for option in reasons}
     if key not in options:
@@ -169,7 +239,7 @@ def check_rule(
         both numbers, and what the engine expects of a rule.
     """
     if local is ... or local is None:
-        return Feedback(None, NOT_ANSWERED)
+        return Feedback(None, NOT_ANSWERED, exercise_data("python"))
     if not callable(local):
         return Feedback(False, "the rule is a function `lambda out, x: (…,)` returning one derivative per input.")
     label = what or f"{name}′(x)"

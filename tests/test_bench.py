@@ -50,9 +50,9 @@ def test_report_marks_each_target() -> None:
 
 def test_every_section_is_listed_once_with_its_targets() -> None:
     names = [section.name for section in SECTIONS]
-    assert names == ["moons", "moons_lanes", "chain", "grad", "memory", "depth", "gradcheck"]
+    assert names == ["moons", "moons_lanes", "chain", "grad", "memory", "depth", "gradcheck", "explore", "compiled"]
     texts = [target.text for section in SECTIONS for target in section.targets]
-    assert len(texts) == len(set(texts)) == 12
+    assert len(texts) == len(set(texts)) == 24
 
 
 def test_a_new_section_plugs_into_the_report() -> None:

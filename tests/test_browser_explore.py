@@ -99,6 +99,8 @@ def test_seed_neuron_edits_recompute_every_value_and_gradient_as_the_engine(tmp_
         # The derivative chain's one path: its factors multiply to W1's gradient.
         (product,) = page.locator(".crx-paths li").evaluate_all("ls => ls.map(l => Number(l.dataset.product))")
         assert product == pytest.approx(expected[ids.index("W1")][1], rel=1e-12)
+        # Every product and sum the panel writes redoes: its terms, as written, give its result as written.
+        _assert_redoes(page.locator(".crx-panel").inner_text())
         hot = page.locator(".crx-edge.crx-hot").count()
         assert hot == 7  # E ← ×0.5 ← **2 ← − ← σ ← + ← + ← × ← W1: the path's edges lit
         screenshot(page, "explore_neuron_why_w1", full_page=True)
@@ -183,6 +185,7 @@ def test_step_through_the_live_pass(tmp_path: Path) -> None:
         assert page.locator(".crx-caption").inner_text() == "E.grad = ∂E/∂E = 1 (the seed)"
         page.locator(".crx-slider").fill(str(15 + 1 + n_edges))
         caption = page.locator(".crx-caption").inner_text()
+        _assert_redoes(caption)
         expected = replay(g.error, {[n["id"] for n in ex.data["nodes"]].index("X1"): 0.7})
         # The last edge applied: v4 = X1 × W1's second input, W1, whose ∂v4/∂W1 is X1 = 0.7.
         assert caption.startswith("W1.grad += ∂v4/∂W1 × v4.grad = 0.7 × ")
@@ -191,6 +194,15 @@ def test_step_through_the_live_pass(tmp_path: Path) -> None:
         page.click(".crx-steps")  # back to live values
         assert page.locator(".crx-player").is_hidden()
     assert log.clean(), log.problems()
+
+
+def _assert_redoes(text: str) -> None:
+    from viz.arithmetic import equations, redoes
+
+    found = equations(text)
+    assert found, text
+    wrong = [e.text for e in found if not redoes(e.op, e.terms, e.result, digits=4)]
+    assert not wrong, wrong
 
 
 def _fmt(x: float) -> str:
@@ -267,24 +279,34 @@ def test_two_explorers_on_one_page_do_not_interfere(tmp_path: Path) -> None:
     assert log.clean(), log.problems()
 
 
+def _mlp_loss() -> tuple[Value, Any]:
+    import nn
+
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    loss = (model([Value(0.5, "x1"), Value(-1.0, "x2")]) - 1.0) ** 2
+    loss.label = "loss"
+    return loss, model
+
+
 @needs_browser
-@pytest.mark.parametrize("style", ["notebook", "dark"])
-def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str) -> None:
-    ex, _ = (
-        explore(
+@pytest.mark.parametrize(("style", "graph"), [("notebook", "neuron"), ("dark", "neuron"), ("notebook", "mlp")])
+def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: str) -> None:
+    if graph == "mlp":
+        loss, model = _mlp_loss()
+        ex = explore(loss, model=model, prompt="Take SGD steps: how fast does the loss fall with lr = 0.1?")
+    else:
+        ex = explore(
             single_neuron_graph().error,
             style=style,  # type: ignore[arg-type]
             prompt="Make ∂E/∂W1 negative — which input do you change?",
-        ),
-        None,
-    )
+        )
     background = "#111111" if style == "dark" else "#ffffff"
     page_html = (
         f'<!doctype html><html><body style="margin:0;background:{background}">'
         f'<main style="width:1000px;margin:0 auto"><div class="jp-OutputArea-output">{ex.to_html()}</div></main>'
         "</body></html>"
     )
-    path = tmp_path / f"lab_{style}.html"
+    path = tmp_path / f"lab_{style}_{graph}.html"
     path.write_text(page_html, encoding="utf-8")
     with open_page(path, viewport=(1100, 1300), color_scheme="dark" if style == "dark" else "light") as (page, log):
         overflow = page.evaluate(
@@ -293,6 +315,43 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str) -> None
             " return Math.max(0, e.right - m.right); }"
         )
         assert overflow <= 1
-        page.click('[data-node="W1"]')
-        screenshot(page, f"explore_lab_{style}")
+        if graph == "neuron":
+            page.click('[data-node="W1"]')
+        else:
+            page.click(f'[data-node="{next(n["id"] for n in ex.data["nodes"] if n["role"] == "parameter")}"]')
+            before = float(page.locator('[data-node="loss"]').get_attribute("data-value"))
+            page.click(".crx-sgd")
+            assert float(page.locator('[data-node="loss"]').get_attribute("data-value")) < before
+        screenshot(page, f"explore_lab_{style}_{graph}")
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_every_panel_writes_arithmetic_a_learner_can_redo(tmp_path: Path) -> None:
+    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
+    z = x * w + b
+    z.label = "z"
+    y = z.tanh()
+    y.label = "y"
+    loss = y + x * x
+    loss.label = "L"
+    ex = explore(loss, inputs=[x], params=[w, b])
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path) as (page, log):
+        for value in ("0.5", "-0.8437", "1.3333"):
+            page.fill('[data-leaf="x"]', value)
+            shown = page.locator(".chainrule-explorer").evaluate(_NODES)
+            for node_id in ids:
+                page.click(f'[data-node="{node_id}"]')
+                panel = page.locator(".crx-panel")
+                total = panel.locator(".crx-sum")
+                assert float(total.get_attribute("data-sum")) == float(shown[node_id][1]), node_id
+                if node_id != "L":
+                    _assert_redoes(panel.inner_text())
+                page.click(f'[data-node="{node_id}"]')  # a second click closes the panel
+        page.fill('[data-leaf="x"]', "0.5")
+        page.click('[data-node="x"]')
+        assert page.locator(".crx-terms li").count() == 3  # x is used three times: three terms
+        assert page.locator(".crx-paths li").count() == 3
+        screenshot(page, "explore_why_x_three_terms")
     assert log.clean(), log.problems()

@@ -86,3 +86,13 @@ def test_save_writes_html_only(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"saved as HTML: give a path ending in \.html"):
         ex.save(tmp_path / "x.svg")
     assert not (tmp_path / "x.svg").exists()
+
+
+@needs_dot
+def test_page_sizes_stay_within_their_budgets() -> None:
+    from benchmarks.explore import _mlp_explorer, _neuron_html
+
+    assert len(_neuron_html().encode("utf-8")) <= 150_000  # lesson 1's explorer
+    nodes, page = _mlp_explorer([4, 4])
+    assert nodes == 59
+    assert len(page.encode("utf-8")) <= 1_000_000  # an MLP(2, [4, 4, 1]) loss

@@ -30,7 +30,20 @@ MIN_TEXT_PX = 9.0  # the smallest text a drawing may render, in CSS px (as tests
 KNOWN_SMALL_TEXT: set[str] = set()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LESSON_PAGES = [f"lessons/{path.stem}.html" for path in NOTEBOOKS]
-OTHER_PAGES = ["index.html", "lessons.html", "guide.html", "api.html", "sources.html"]
+OTHER_PAGES = [
+    "index.html",
+    "lessons.html",
+    "guide.html",
+    "engine.html",
+    "pictures.html",
+    "performance.html",
+    "compiled.html",
+    "development.html",
+    "contributing.html",
+    "changelog.html",
+    "api.html",
+    "sources.html",
+]
 # A tag that loads something: <script src>, <link href>, <img src>, <iframe src>, <source src>, …
 EXTERNAL_TAG = re.compile(
     r"<(script|link|img|iframe|source|audio|video|embed|object)\b[^>]*\b(src|href|data)=[\"']?(https?:)?//", re.I
@@ -235,3 +248,43 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
         assert small, f"{page_name} now reads at {MIN_TEXT_PX} px or more: take it off KNOWN_SMALL_TEXT"
         pytest.xfail(f"{page_name}: smallest drawing text {small} below {MIN_TEXT_PX} px (issue 11 open)")
     assert not small, f"{page_name}: drawings whose smallest text is below {MIN_TEXT_PX} px in the column: {small}"
+
+
+@needs_browser
+@pytest.mark.parametrize(("lesson", "leaf"), [("01_single_neuron", "x₁"), ("04_stepping_through_backprop", "x")])
+def test_the_lessons_live_explorer_works_on_the_site(site: Path, lesson: str, leaf: str) -> None:
+    """Lessons 1 and 4 open an explorer on the site: a prompt, a leaf to edit, values that follow."""
+    with open_page(site / "lessons" / f"{lesson}.html") as (page, log):
+        explorer = page.locator(".chainrule-explorer").first
+        explorer.scroll_into_view_if_needed()
+        assert explorer.locator(".crx-prompt").inner_text()
+        before = explorer.evaluate("r => [...r.querySelectorAll('[data-node]')].map(e => e.dataset.value)")
+        explorer.locator(f'[data-leaf="{leaf}"]').fill("0.7")
+        after = explorer.evaluate("r => [...r.querySelectorAll('[data-node]')].map(e => e.dataset.value)")
+        assert after != before
+        assert all(value != "" for value in after)  # every node has a number: no domain error here
+        screenshot(page, f"site_{lesson}_explorer", full_page=False)
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_exercises_are_answered_in_the_site_page(site: Path) -> None:
+    """Lesson 1's numeric and multiple-choice exercises take an answer in the page and say why."""
+    with open_page(site / "lessons" / "01_single_neuron.html") as (page, log):
+        forms = page.locator("form.exercise-live")
+        assert forms.count() == 2
+        number = forms.nth(0)
+        number.locator(".exercise-answer").fill("0")
+        number.locator("button").click()
+        result = number.locator(".exercise-live-result")
+        assert result.get_attribute("data-correct") == "false"
+        assert "∂s/∂b = 0" in result.inner_text()
+        number.locator(".exercise-answer").fill("0.09276")
+        number.locator("button").click()
+        assert result.get_attribute("data-correct") == "true"
+        choice = forms.nth(1)
+        choice.locator('input[value="w2"]').check()
+        choice.locator("button").click()
+        assert choice.locator(".exercise-live-result").get_attribute("data-correct") == "true"
+        screenshot(page, "site_exercises", full_page=False)
+    assert log.clean(), log.problems()

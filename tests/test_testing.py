@@ -126,7 +126,7 @@ def test_default_expressions_are_unchanged() -> None:
 def test_an_expression_prints_as_python_text() -> None:
     expr = Expression((0.5,), (("tanh", (0,)), ("mul", (1, 0))))
     assert str(expr) == "tanh(x0) * x0"
-    assert repr(expr) == "Expression('tanh(x0) * x0', x0=0.5)"
+    assert repr(expr) == "Expression(inputs=(0.5,), steps=(('tanh', (0,)), ('mul', (1, 0))))"
     nested = Expression(
         (0.5, -1.0),
         (
@@ -154,9 +154,30 @@ def test_an_expression_prints_as_python_text() -> None:
     assert nested.program().splitlines()[:3] == ["t2 = x0 + x1", "t3 = t2 * t2", "t4 = -t3"]
 
 
+def _rebuilt(text: str) -> Expression:
+    """An Expression repr read back as Python literals (what pasting it into a test file does)."""
+    import ast
+
+    call = ast.parse(text, mode="eval").body
+    assert isinstance(call, ast.Call)
+    assert isinstance(call.func, ast.Name)
+    assert call.func.id == "Expression"
+    fields = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    return Expression(**fields)
+
+
+def test_an_expression_repr_builds_the_same_expression() -> None:
+    nested = Expression(
+        (0.5, -1.0),
+        (("add", (0, 1)), ("pow", (2,), 3.0), ("into", (3,), (0.05, 5.0)), ("dot", (0, 1, 2, 3, 4)), ("neg", (5,))),
+    )
+    assert _rebuilt(repr(nested)) == nested
+    assert str(_rebuilt(repr(nested))) == str(nested)
+
+
 def test_a_lanes_expression_prints_its_arrays() -> None:
     expr = Expression((np.array([0.5, 1.0]),), (("sin", (0,)),))
-    assert repr(expr) == "Expression('sin(x0)', x0=np.array([0.5, 1.0]))"
+    assert repr(expr) == "Expression(inputs=(np.array([0.5, 1.0]),), steps=(('sin', (0,)),))"
 
 
 def test_the_shrunk_counterexample_of_a_planted_bug_reads_as_code() -> None:
@@ -172,7 +193,8 @@ def test_the_shrunk_counterexample_of_a_planted_bug_reads_as_code() -> None:
             settings=settings(derandomize=True, database=None, max_examples=200),
         )
         assert "tanh_off_testing_test(" in str(expr)
-        assert repr(expr).startswith("Expression('")
+        assert repr(expr).startswith("Expression(inputs=(")
+        assert _rebuilt(repr(expr)) == expr  # pasteable into @example: the same expression
         error = gradcheck(expr, *expr.inputs, raise_exception=False)
         assert "argument 0 (x0)" in error.message  # gradcheck names the inputs as the text does
     finally:

@@ -15,27 +15,27 @@ from autograd.core.rules import unregister
 
 
 def test_seed_caption_for_w1_is_reproduced() -> None:
-    """Seed 000: ∂E/∂W1 = ∂E/∂predicted × ∂predicted/∂s × ∂s/∂W1 = 0.8444 × 0.1099 × 0.1 (4 significant digits)."""
+    """Seed 000: ∂E/∂W1 = ∂E/∂predicted × ∂predicted/∂s × ∂s/∂W1 = 0.84435 × 0.10986 × 0.1 (4 significant digits)."""
     e, w1, w2, b = seed_neuron()
     d = viz.draw_chain(e, w1)
-    assert d.caption == "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276"
+    assert d.caption == "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276"
     assert viz.chain_caption(e, w1) == d.caption
-    assert viz.chain_caption(e, w2) == "∂E/∂W2 = 0.8444 × 0.1099 × 0.3 = 0.02783"
+    assert viz.chain_caption(e, w2) == "∂E/∂W2 = 0.84435 × 0.10986 × 0.3 = 0.02783"
     # The article takes ∂s/∂b = 0; it is 1.
-    assert viz.chain_caption(e, b) == "∂E/∂b = 0.8444 × 0.1099 × 1 = 0.09276"
+    assert viz.chain_caption(e, b) == "∂E/∂b = 0.84435 × 0.10986 × 1 = 0.09276"
     # digits= sets every number, in the caption and on the picture alike.
     six = viz.draw_chain(e, w1, digits=6)
-    assert six.caption == "∂E/∂W1 = 0.844352 × 0.10986 × 0.1 = 0.00927609"
-    assert "label=<0.10986>" in six.source
+    assert six.caption == "∂E/∂W1 = 0.8443521 × 0.1098605 × 0.1 = 0.00927609"
+    assert "label=<0.1098605>" in six.source  # the edge reads as the caption's factor
     assert "grad 0.00927609" in six.source
 
 
 def test_seed_caption_every_edge() -> None:
     """Without grouping at named nodes, every local derivative of E = 0.5·(0.03 − p)**2 shows (×1 of + left out)."""
     e, w1, *_ = seed_neuron()
-    assert viz.chain_caption(e, w1, factors="edges") == ("∂E/∂W1 = 0.5 × (-1.689) × (-1) × 0.1099 × 0.1 = 0.009276")
+    assert viz.chain_caption(e, w1, factors="edges") == ("∂E/∂W1 = 0.5 × (-1.6887) × (-1) × 0.10986 × 0.1 = 0.009276")
     assert viz.chain_caption(e, w1, factors="edges", drop_ones=False) == (
-        "∂E/∂W1 = 0.5 × (-1.689) × (-1) × 0.1099 × 1 × 1 × 0.1 = 0.009276"
+        "∂E/∂W1 = 0.5 × (-1.6887) × (-1) × 0.10986 × 1 × 1 × 0.1 = 0.009276"
     )
 
 
@@ -46,13 +46,13 @@ def test_seed_caption_with_unlabelled_graph_and_a_squared_error_op() -> None:
     p = s.sigmoid()
     e = 0.5 * (0.03 - p) ** 2
     e.label = "E"
-    assert viz.chain_caption(e, w1) == "∂E/∂W1 = 0.5 × (-1.689) × (-1) × 0.1099 × 0.1 = 0.009276"
+    assert viz.chain_caption(e, w1) == "∂E/∂W1 = 0.5 × (-1.6887) × (-1) × 0.10986 × 0.1 = 0.009276"
     name = "half_sq_err_viz_test"
     try:
         half_sq = define_op(name, lambda y: 0.5 * (y - 0.03) ** 2, lambda out, y: (y - 0.03,))
         e2 = half_sq(p)
         e2.label = "E"
-        assert viz.chain_caption(e2, w1) == "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276"
+        assert viz.chain_caption(e2, w1) == "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276"
     finally:
         unregister(name)
 
@@ -66,9 +66,9 @@ def test_chain_edges_are_highlighted_and_labelled_and_others_grey() -> None:
     e, w1, *_ = seed_neuron()
     src = viz.draw_chain(e, w1, ops="nodes").source
     hot = re.findall(r"-> v\d+op \[label=<([^>]*)> color=\"#d62728\"", src)
-    assert hot == ["0.1", "1", "1", "0.1099", "-1", "-1.689", "0.5"]
+    assert hot == ["0.1", "1", "1", "0.10986", "-1", "-1.6887", "0.5"]  # guard digits: the path redoes
     assert src.count('color="#b0b0b0"') == 8  # 7 input edges off the path, and 0.3·W2's op→value edge
-    assert "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276<BR" in src
+    assert "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276<BR" in src
 
 
 def test_several_paths_are_listed_and_summed() -> None:
@@ -79,14 +79,17 @@ def test_several_paths_are_listed_and_summed() -> None:
     y.label = "y"
     caption = viz.chain_caption(y, x)
     c = math.cos(0.25)
-    half = viz.format_number(c * 0.5)
     lines = caption.splitlines()
+    # cos(0.25) = 0.968912: 0.9689 × 0.5 = 0.48445 would not round to the product 0.4845 as
+    # written, so the factor carries a guard digit.
+    assert viz.format_number(c) == "0.9689"
+    assert viz.format_number(c * 0.5) == "0.4845"
     assert lines == [
-        f"path 1: {viz.format_number(c)} × 0.5 = {viz.format_number(c * 0.5)}",
-        f"path 2: {viz.format_number(c)} × 0.5 = {viz.format_number(c * 0.5)}",
+        "path 1: 0.96891 × 0.5 = 0.4845",
+        "path 2: 0.96891 × 0.5 = 0.4845",
         "path 3: 1 × 0.5 = 0.5",
         "path 4: 1 × 0.5 = 0.5",
-        f"∂y/∂x = {half} + {half} + 0.5 + 0.5 = {viz.format_number(2 * 0.5 * (c + 1))}",
+        f"∂y/∂x = 0.4845 + 0.4845 + 0.5 + 0.5 = {viz.format_number(2 * 0.5 * (c + 1))}",
     ]
     (g,) = grad(y, [x])
     assert viz.format_number(g) == viz.format_number(2 * 0.5 * (c + 1))
@@ -154,4 +157,4 @@ def test_bad_caption_arguments(kwargs: dict[str, Any], message: str) -> None:
 def test_chain_renders_with_caption() -> None:
     e, w1, *_ = seed_neuron()
     texts = svg_texts(viz.draw_chain(e, w1).svg())
-    assert "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276" in texts
+    assert "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276" in texts

@@ -16,6 +16,7 @@ from autograd import Value
 from viz import format_number
 from viz.cli import main
 from viz.expr import MAX_LENGTH, ExpressionError, build, parse
+from viz.styles import STYLES
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -66,9 +67,12 @@ def test_rendered_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str], ex
         texts = svg_texts(data.decode("utf-8"))
         sig = 1 / (1 + math.exp(-0.45))
         d1, d2 = sig * (1 - sig) * 0.3, -1 / 1.5
-        assert f"path 1: {format_number(sig * (1 - sig))} × 0.3 = {format_number(d1)}" in texts
-        assert f"path 2: (-1) × {format_number(1 / 1.5)} = {format_number(d2)}" in texts
-        assert f"∂f/∂b = {format_number(d1)} + ({format_number(d2)}) = {format_number(d1 + d2)}" in texts
+        # 0.07133 + (-0.6667) would give -0.5954, not the -0.5953 written: the products carry a
+        # guard digit (and their factors as many), so the caption's arithmetic redoes.
+        assert f"path 1: {format_number(sig * (1 - sig), 5)} × 0.3 = {format_number(d1, 5)}" in texts
+        assert f"path 2: (-1) × {format_number(1 / 1.5, 5)} = {format_number(d2, 5)}" in texts
+        assert f"∂f/∂b = {format_number(d1, 5)} + ({format_number(d2, 5)}) = {format_number(d1 + d2)}" in texts
+        assert format_number(d1 + d2) == "-0.5953"
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
@@ -239,3 +243,48 @@ def test_a_plain_relative_path_is_not_called_a_link(
     code, _, err = run(["x", "--at", "x=1", "-o", "link.svg"], capsys)
     assert code == 1
     assert "'link.svg' (a link to " in err
+
+
+def test_param_marks_parameters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "g.gv"
+    args = ["tanh(x1*w1 + b)", "--at", "x1=0.5", "w1=-1", "b=2", "--param", "w1", "--param", "b"]
+    code, _, err = run([*args, "-o", str(out_file)], capsys)
+    assert (code, err) == (0, "")
+    src = out_file.read_text(encoding="utf-8")
+    fills = {name: re.search(rf'BGCOLOR="(#\w+)"><TR><TD><B>{name}</B>', src) for name in ("x1", "w1", "b")}
+    assert all(fills.values())
+    assert fills["x1"] is not None
+    assert fills["w1"] is not None
+    assert fills["b"] is not None
+    assert fills["x1"].group(1) == STYLES["notebook"].roles["input"]
+    assert fills["w1"].group(1) == fills["b"].group(1) == STYLES["notebook"].roles["parameter"]
+    assert ">parameter</TD>" in src  # the legend says so
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--param", "z"], "--param z: 'z' does not appear in the expression"),
+        (["--param", "w", "--param", "w"], "--param: 'w' is given twice"),
+        (["--steps", "--local-grads"], "--steps and --local-grads do not go together"),
+    ],
+)
+def test_param_and_local_grads_misuse_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    code, _, err = run(["x*w", "--at", "x=1", "w=2", *extra, "-o", str(tmp_path / "g.gv")], capsys)
+    assert code == 2
+    assert message in err
+
+
+def test_local_grads_with_wrt_labels_the_edges_off_the_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain, labelled = tmp_path / "plain.gv", tmp_path / "labelled.gv"
+    args = ["x*w + x*b", "--at", "x=0.5", "w=-1", "b=2", "--wrt", "w"]
+    assert run([*args, "-o", str(plain)], capsys)[0] == 0
+    assert run([*args, "--local-grads", "-o", str(labelled)], capsys)[0] == 0
+    off_path = r"v\d+ -> v\d+ \[label=<[^>]*> color=\"#b0b0b0\""
+    assert re.findall(off_path, plain.read_text(encoding="utf-8")) == []
+    # the four edges off the path from the output to w: x→x·w, x→x·b, b→x·b and x·b→+
+    assert len(re.findall(off_path, labelled.read_text(encoding="utf-8"))) == 4

@@ -9,7 +9,7 @@ import pytest
 
 from viz.demo import main
 
-CAPTION = "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276"
+CAPTION = "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276"
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs graphviz's dot")

@@ -42,7 +42,7 @@ def test_ipython_formatter_shows_no_error(no_dot: Path, capsys: pytest.CaptureFi
     data, _ = formatters.DisplayFormatter().format(viz.draw_chain(e, w1))
     assert "image/svg+xml" not in data
     assert data["text/plain"].startswith(viz.INSTALL_HINT)
-    assert "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276" in data["text/plain"]
+    assert "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276" in data["text/plain"]
     captured = capsys.readouterr()
     assert captured.err == ""
     assert "Traceback" not in captured.out

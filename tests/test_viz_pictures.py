@@ -24,6 +24,7 @@ from viz.caption import latex_name, latex_number
 from viz.cli import main
 from viz.display import DotError, DotTimeoutError, fit_svg, render
 from viz.numbers import format_lanes, format_number
+from viz.png import dpi_of, with_dpi
 from viz.styles import STYLES
 
 # -- one number formatter ---------------------------------------------------------------------
@@ -73,9 +74,9 @@ def test_format_number_rounds_to_digits_significant_digits(x: float, digits: int
 def test_one_number_shown_one_way_in_a_picture_and_its_caption() -> None:
     e, w1, *_ = seed_neuron()
     d = viz.draw_chain(e, w1)
-    assert d.caption == "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276"
+    assert d.caption == "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276"
     assert "grad 0.009276" in d.source  # W1's gradient on its node, as in the caption
-    assert "label=<0.1099>" in d.source  # σ's local derivative on its edge, as in the caption
+    assert "label=<0.10986>" in d.source  # σ's local derivative on its edge, as in the caption
     assert format_lanes(np.array([0.5, 1.0, 1.5, 2.25])) == "[0.5, 1, 1.5, … 4 lanes]\nmean 1.312, min 0.5, max 2.25"
 
 
@@ -126,6 +127,14 @@ def test_slide_png_has_the_slide_resolution(tmp_path: Path) -> None:
     png = d.save(tmp_path / "slide.png").read_bytes()
     width = int.from_bytes(png[16:20], "big")
     assert abs(width - svg_w * 150 / 72) < 0.02 * width
+    # The PNG says its resolution (a pHYs chunk), so a slide tool places it at its size.
+    assert dpi_of(png) == 150.0
+    assert dpi_of(viz.draw_chain(e, w1).pipe("png")) == 96.0
+    assert dpi_of(viz.draw_chain(e, w1, dpi=300).pipe("png")) == 300.0
+    assert dpi_of(with_dpi(png, 72)) == 72.0  # replaced, not added twice
+    assert with_dpi(png, 72).count(b"pHYs") == 1
+    with pytest.raises(ValueError, match="not a PNG"):
+        with_dpi(b"GIF89a", 72)
 
 
 # -- fitting the notebook column -----------------------------------------------------------------
@@ -149,7 +158,7 @@ def test_notebook_display_is_the_fitted_svg() -> None:
     e, w1, *_ = seed_neuron()
     bundle = viz.draw_chain(e, w1)._repr_mimebundle_()
     assert "max-width:100%" in bundle["text/html"]
-    assert bundle["text/plain"] == "∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276"
+    assert bundle["text/plain"] == "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276"
 
 
 # -- colour and legend ------------------------------------------------------------------------------
@@ -205,13 +214,13 @@ def test_names_for_pictures_and_captions() -> None:
     e, w1, *_ = seed_neuron()
     names = {w1: "w¹₁", "W2": "w¹₂"}
     d = viz.draw_chain(e, w1, names=names)
-    assert d.caption == "∂E/∂w¹₁ = 0.8444 × 0.1099 × 0.1 = 0.009276"
+    assert d.caption == "∂E/∂w¹₁ = 0.84435 × 0.10986 × 0.1 = 0.009276"
     assert "<B>w¹₁</B>" in d.source
     assert "<B>w¹₂</B>" in d.source
     assert viz.chain_caption(e, w1, names=lambda v: "ŷ" if v.label == "predicted" else None).latex() == (
         r"\frac{\partial E}{\partial W_{1}} = \frac{\partial E}{\partial \hat{y}}"
         r" \cdot \frac{\partial \hat{y}}{\partial s} \cdot \frac{\partial s}{\partial W_{1}}"
-        r" = 0.8444 \times 0.1099 \times 0.1 = 0.009276"
+        r" = 0.84435 \times 0.10986 \times 0.1 = 0.009276"
     )
     assert d.latex() == d.caption.latex()
     assert d._repr_latex_().startswith("$\\displaystyle \\frac{\\partial E}{\\partial w^{1}_{1}}")

@@ -4,7 +4,7 @@
   optional local derivative on each edge, colour by role or by gradient, models
   grouped (or collapsed) by module.
 - :func:`draw_chain` — every path from an output to an input highlighted, with the
-  chain-rule caption ``∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276`` (also as LaTeX).
+  chain-rule caption ``∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276`` (also as LaTeX).
 - :func:`steps` — the forward then backward pass as frames: a self-contained player (slider,
   buttons, keys; no kernel, no network) in Jupyter and in HTML files, GIF and PDF exports.
 - :func:`explore` — a live explorer: edit any leaf and every value, local derivative and

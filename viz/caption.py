@@ -3,13 +3,13 @@
 The caption of :func:`viz.draw_chain` (and :func:`chain_caption` alone) multiplies the
 factors along each path and adds the paths up, e.g.::
 
-    ∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276
+    ∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276
 
 The caption is a :class:`Caption`: a ``str`` whose :meth:`~Caption.latex` gives the chain
 rule with symbols and numbers, as a teacher writes it (and Jupyter shows it so)::
 
     \\frac{\\partial E}{\\partial W_{1}} = \\frac{\\partial E}{\\partial \\mathrm{predicted}} ·
-    … = 0.8444 \\times 0.1099 \\times 0.1 = 0.009276
+    … = 0.84435 \\times 0.10986 \\times 0.1 = 0.009276
 
 Numbers have ``digits`` significant digits (:func:`viz.numbers.format_number`), the same
 in the caption as on the picture's nodes and edges.
@@ -54,6 +54,7 @@ from typing import Any, Literal
 
 from autograd import Chain, Value, chain_summary, derivative_chains
 from autograd.chains import DEFAULT_PATH_LIMIT, ChainSummary, path_count_text
+from viz.arithmetic import Worked, paths_digits, worked, worked_all
 from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes, format_number, is_lanes
 from viz.scene import Names, Scene, build_scene, checked_name
 
@@ -67,6 +68,7 @@ __all__ = [
     "latex_name",
     "latex_number",
     "latex_text",
+    "picture_numbers",
 ]
 
 Factors = Literal["auto", "labels", "edges"]
@@ -76,11 +78,18 @@ class Caption(str):
     """A chain caption: the text, plus :meth:`latex` (Jupyter shows the LaTeX)."""
 
     _latex: str
+    _factor_digits: int | None
 
-    def __new__(cls, text: str, latex: str = "") -> Caption:
+    def __new__(cls, text: str, latex: str = "", *, digits: int | None = None) -> Caption:
         obj = super().__new__(cls, text)
         obj._latex = latex
+        obj._factor_digits = digits
         return obj
+
+    @property
+    def factor_digits(self) -> int | None:
+        """The significant digits the factors are written with (guard digits included), if known."""
+        return self._factor_digits
 
     def latex(self) -> str:
         """The chain rule with symbols and numbers, as LaTeX math (without ``$``)."""
@@ -166,24 +175,39 @@ def _at(x: Any, lane: int) -> float:
     return float(x[lane]) if is_lanes(x) else float(x)
 
 
-def _factors(
-    chain: Chain, mode: str, digits: int, drop_ones: bool, names: Naming, lane: int = 0
-) -> tuple[list[str], list[str]]:
-    """Each factor of ``chain`` as text, and as a LaTeX partial derivative ``∂start/∂end``."""
+def _factor_runs(
+    chain: Chain, mode: str, drop_ones: bool, names: Naming, lane: int = 0
+) -> list[tuple[float, Value, Value]]:
+    """Each factor of ``chain`` at ``lane``, with the nodes it runs between (``∂start/∂end``).
+
+    The fractions chain: each one's numerator is the previous one's denominator. In
+    ``"edges"`` mode an edge whose local derivative is exactly 1 (dropped with
+    ``drop_ones``) joins the factor above it (or, at the top, the one below), so its
+    node still links the fractions: ``∂L/∂v5 · ∂v5/∂x``, never ``∂L/∂v5 · ∂v2/∂x``.
+    """
     if mode == "labels":
-        pairs = [(_at(s.factor, lane), (s.start, s.end)) for s in chain.segments(names.named)]
-    else:
-        pairs = [(_at(e.local, lane), (e.child, e.parent)) for e in chain.edges]
-        if drop_ones:
-            pairs = [p for p in pairs if p[0] != 1.0] or [(1.0, (chain.output, chain.wrt))]
-    if not pairs:
-        return ["1"], []
-    texts = [_term(x, digits) for x, _ in pairs]
-    return texts, [_partial(names(a), names(b)) for _, (a, b) in pairs]
+        return [(_at(s.factor, lane), s.start, s.end) for s in chain.segments(names.named)]
+    runs: list[tuple[float, Value, Value]] = []
+    pending: Value | None = None  # the start of a run of dropped 1s waiting for a factor
+    for e in chain.edges:
+        local = _at(e.local, lane)
+        if drop_ones and local == 1.0:
+            if runs:
+                x, start, _ = runs[-1]
+                runs[-1] = (x, start, e.parent)
+            elif pending is None:
+                pending = e.child
+            continue
+        runs.append((local, pending if pending is not None else e.child, e.parent))
+        pending = None
+    if not runs and chain.edges:
+        runs = [(1.0, chain.output, chain.wrt)]
+    return runs
 
 
-def _factor_texts(chain: Chain, mode: str, digits: int, drop_ones: bool, names: Naming, lane: int = 0) -> list[str]:
-    return _factors(chain, mode, digits, drop_ones, names, lane)[0]
+def _factor_pairs(chain: Chain, mode: str, drop_ones: bool, names: Naming, lane: int = 0) -> list[tuple[float, str]]:
+    """Each factor of ``chain`` at ``lane`` and its LaTeX partial derivative (see :func:`_factor_runs`)."""
+    return [(x, _partial(names(a), names(b))) for x, a, b in _factor_runs(chain, mode, drop_ones, names, lane)]
 
 
 class Naming:
@@ -204,11 +228,11 @@ class Naming:
         return bool(self._g.names[i]) if i is not None else bool(v.label)
 
 
-def _path_text(texts: list[str], product: str) -> str:
+def _path_text(w: Worked) -> str:
     """``factors = product``, or the product alone when it is the only factor."""
-    if len(texts) == 1 and texts[0].strip("()") == product:
-        return product
-    return f"{' × '.join(texts)} = {product}"
+    if len(w.terms) == 1 and w.terms[0].strip("()") == w.result:
+        return w.result
+    return w.text("×") + (f" {w.why()}" if not w.exact else "")
 
 
 def _check_lane(lane: int | None, n: int | None) -> None:
@@ -239,17 +263,27 @@ def _lanes_caption(
     once = [p for c, p in zip(chains, products, strict=True) if c.lanes is None]  # scalar paths: added once
     per_lane = [p for c, p in zip(chains, products, strict=True) if c.lanes is not None]
     sums = sum(per_lane[1:], per_lane[0])
+    # At the lane, the paths' products add up to the sum as written (guard digits as needed),
+    # and each path's factors multiply to its product as written.
+    lane_sum = None
+    if lane is not None and len(chains) <= max_listed and len(per_lane) > 1:
+        lane_sum = worked("+", [_at(p, lane) for p in per_lane], _at(sums, lane), digits=digits)
+    at_digits = digits + (lane_sum.guard if lane_sum is not None else 0)
 
     def path(c: Chain, p: Any) -> str:
         if c.lanes is None:
-            texts = _factor_texts(c, mode, digits, drop_ones, names)
-            return f"{_path_text(texts, format_number(p, digits))} (no lanes: counted once)"
+            values = [x for x, _ in _factor_pairs(c, mode, drop_ones, names)] or [1.0]
+            return f"{_path_text(worked('×', values, float(p), digits=digits))} (no lanes: counted once)"
         if lane is None:
             return _listed(p, digits, shown)
-        at = format_number(_at(p, lane), digits)
+        at = _at(p, lane)
         if c.mixes_lanes:
-            return f"{at} (this path adds up the lanes at a scalar node, so its factors do not multiply lane by lane)"
-        return _path_text(_factor_texts(c, mode, digits, drop_ones, names, lane), at)
+            return (
+                f"{format_number(at, digits)} (this path adds up the lanes at a scalar node, "
+                "so its factors do not multiply lane by lane)"
+            )
+        values = [x for x, _ in _factor_pairs(c, mode, drop_ones, names, lane)] or [1.0]
+        return _path_text(worked("×", values, at, digits=at_digits))
 
     if scalar_wrt:
         total = math.fsum([*(float(x) for x in sums), *once])
@@ -267,9 +301,9 @@ def _lanes_caption(
         lines.append(f"… and {len(chains) - max_listed} more paths")
     if lane is not None:
         at = format_number(_at(sums, lane), digits)
-        if len(chains) <= max_listed and len(per_lane) > 1:
-            terms = " + ".join(_term(_at(p, lane), digits) for p in per_lane)
-            lines.append(f"lane {lane}: {head} = {terms} = {at}")
+        if lane_sum is not None:
+            why = f" {lane_sum.why()}" if not lane_sum.exact else ""
+            lines.append(f"lane {lane}: {head} = {lane_sum.text('+')}{why}")
         elif len(per_lane) > 1:
             lines.append(f"lane {lane}: {head} = the sum over {len(per_lane)} paths through the lanes = {at}")
     lines.append(last)
@@ -337,35 +371,82 @@ def caption_for(
         )
         return Caption(text, latex_text(text))
 
-    def one(chain: Chain) -> tuple[str, str, str]:
-        """The path's text ``a × b = p``, its LaTeX with symbols, and the product."""
-        texts, symbols = _factors(chain, mode, digits, drop_ones, names)
-        product = format_number(chain.product, digits)
-        numbers = r" \times ".join(_latex_term(t) for t in texts)
-        if len(texts) == 1 and texts[0].strip("()") == product:
-            return product, latex_number(product), product
-        symbolic = r" \cdot ".join(symbols) + " = " if symbols else ""
-        return f"{' × '.join(texts)} = {product}", f"{symbolic}{numbers} = {latex_number(product)}", product
+    products = [float(c.product) for c in chains]
+    total = math.fsum(products)
+    listed = chains[:max_listed]
+    # The sum line's terms are the path products: written with the guard digits that make
+    # them add up to the total as written (a learner redoes the sum), then each path's
+    # factors with the guard digits that make them multiply to its product as written.
+    added = worked("+", products, total, digits=digits) if 1 < len(chains) <= max_listed else None
+    product_digits = digits + (added.guard if added is not None else 0)
+    pairs = [_factor_pairs(c, mode, drop_ones, names) or [(1.0, "")] for c in listed]
+    paths = worked_all("×", [[x for x, _ in p] for p in pairs], products[:max_listed], digits=product_digits)
+
+    def one(w: Worked, symbols: list[str]) -> tuple[str, str]:
+        """The path's text ``a × b = p`` and its LaTeX with symbols."""
+        product = w.result
+        if len(w.terms) == 1 and w.terms[0].strip("()") == product:
+            return product, latex_number(product)
+        numbers = r" \times ".join(_latex_term(t) for t in w.terms)
+        symbolic = r" \cdot ".join(s for s in symbols if s) + " = " if any(symbols) else ""
+        relation = "=" if w.exact else r"\approx"
+        why = f" {w.why()}" if not w.exact else ""
+        return f"{w.text('×')}{why}", f"{symbolic}{numbers} {relation} {latex_number(product)}"
 
     if len(chains) == 1:
-        text, tex, _ = one(chains[0])
-        return Caption(f"{head} = {text}", f"{head_tex} = {tex}")
+        text, tex = one(paths[0], [s for _, s in pairs[0]])
+        return Caption(f"{head} = {text}", f"{head_tex} = {tex}", digits=paths[0].digits_shown)
     lines, tex_lines = [], []
-    for k, chain in enumerate(chains[:max_listed], start=1):
-        text, tex, _ = one(chain)
+    for k, (w, p) in enumerate(zip(paths, pairs, strict=True), start=1):
+        text, tex = one(w, [s for _, s in p])
         lines.append(f"path {k}: {text}")
         tex_lines.append(rf"\text{{path {k}:}}\quad & {tex}")
-    total = format_number(math.fsum(c.product for c in chains), digits)
-    if len(chains) <= max_listed:
-        terms = [_term(c.product, digits) for c in chains]
-        lines.append(f"{head} = {' + '.join(terms)} = {total}")
-        tex_lines.append(f"{head_tex} & = {' + '.join(_latex_term(t) for t in terms)} = {latex_number(total)}")
+    total_text = format_number(total, digits)
+    if added is not None:
+        why = f" {added.why()}" if not added.exact else ""
+        relation = "=" if added.exact else r"\approx"
+        lines.append(f"{head} = {added.text('+')}{why}")
+        tex_terms = " + ".join(_latex_term(t) for t in added.terms)
+        tex_lines.append(f"{head_tex} & = {tex_terms} {relation} {latex_number(added.result)}")
     else:
         lines.append(f"… and {len(chains) - max_listed} more paths")
-        lines.append(f"{head} = the sum over {len(chains)} paths = {total}")
+        lines.append(f"{head} = the sum over {len(chains)} paths = {total_text}")
         tex_lines.append(rf"& \text{{… and {len(chains) - max_listed} more paths}}")
-        tex_lines.append(rf"{head_tex} & = \text{{the sum over {len(chains)} paths}} = {latex_number(total)}")
-    return Caption("\n".join(lines), r"\begin{aligned}" + r" \\ ".join(tex_lines) + r"\end{aligned}")
+        tex_lines.append(rf"{head_tex} & = \text{{the sum over {len(chains)} paths}} = {latex_number(total_text)}")
+    shown = max(w.digits_shown for w in paths)
+    return Caption("\n".join(lines), r"\begin{aligned}" + r" \\ ".join(tex_lines) + r"\end{aligned}", digits=shown)
+
+
+def picture_numbers(
+    output: Value,
+    wrt: Value,
+    summary: ChainSummary,
+    caption: Caption,
+    names: Naming,
+    *,
+    digits: int,
+    factors: str,
+    drop_ones: bool,
+    limit: int,
+    max_listed: int,
+) -> tuple[int, list[Value]]:
+    """What a chain picture adds to its caption: the digits of its edge labels, the unnamed nodes it must name.
+
+    The highlighted edges' local derivatives get the guard digits that make each path's
+    product, summed over the paths, give the gradient as written (and at least as many
+    as the caption's factors, so a number reads the same in both). The unnamed nodes
+    the caption's ``.latex()`` cites (``∂v5/∂x``) show their id in the picture.
+    """
+    if not 0 < summary.count <= limit:
+        return digits, []
+    chains = derivative_chains(output, wrt, limit=limit)
+    if any(c.lanes is not None for c in chains):
+        return digits, []
+    mode = _mode(chains, factors, names.named)
+    edge_digits = max(paths_digits([[float(x) for x in c.factors] for c in chains], digits=digits), digits)
+    edge_digits = max(edge_digits, caption.factor_digits or digits)
+    cited = [v for c in chains[:max_listed] for _, a, b in _factor_runs(c, mode, drop_ones, names) for v in (a, b)]
+    return edge_digits, [v for v in cited if not names.named(v)]
 
 
 def check_values(output: object, wrt: object) -> None:
@@ -390,7 +471,7 @@ def chain_caption(
 ) -> Caption:
     """The derivative chain from ``output`` to ``wrt`` as text (the caption of :func:`draw_chain`).
 
-    One path gives one line, ``∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276``; several
+    One path gives one line, ``∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276``; several
     paths give one line per path (``path k: factors = product``) and a last line adding
     the products. Nodes are named by their display name (``names=``, else the label),
     else by their drawing id (``v3``). The result is a :class:`Caption`, a ``str`` with

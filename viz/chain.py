@@ -4,7 +4,7 @@ The chain rule's picture from the seeds: every path from the output down to the 
 is highlighted, each of its edges labelled with its local derivative, and the caption
 (:mod:`viz.caption`) multiplies the factors along each path and adds the paths up::
 
-    ∂E/∂W1 = 0.8444 × 0.1099 × 0.1 = 0.009276
+    ∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276
 """
 
 from __future__ import annotations
@@ -14,11 +14,21 @@ from typing import Any, Literal
 
 from autograd import Value, chain_summary
 from autograd.chains import DEFAULT_PATH_LIMIT
-from viz.caption import Caption, Factors, Naming, caption_for, chain_caption, check_values, latex_text
+from viz.caption import (
+    Caption,
+    Factors,
+    Naming,
+    caption_for,
+    chain_caption,
+    check_values,
+    latex_text,
+    picture_numbers,
+)
+from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import DEFAULT_MAX_NODES, Options, emit
 from viz.marks import Color, Marks, fills, legend_table
-from viz.numbers import DEFAULT_SHOWN, format_lanes
+from viz.numbers import DEFAULT_SHOWN, format_lanes, is_lanes
 from viz.scene import ModuleLike, Names, build_scene
 from viz.styles import Style
 
@@ -51,6 +61,8 @@ def draw_chain(
     color: Color = "role",
     legend: bool | None = None,
     vmax: float | None = None,
+    scale: Scale = "auto",
+    local_grads: bool = False,
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
@@ -89,6 +101,12 @@ def draw_chain(
         color: Node fill, as in :func:`~viz.graph.draw_graph`.
         legend: Show what the colours mean (default yes); ``False`` hides it.
         vmax: With ``color="grad"``, the absolute gradient in full colour.
+        scale: With ``color="grad"``: ``"auto"`` (the default) colours by log-magnitude
+            when the gradients span more than 2 decades (vanishing or exploding gradients),
+            else linearly; ``"linear"`` or ``"log"`` force one. The legend gives the scale
+            and its range (:mod:`viz.colour`).
+        local_grads: Also write the local derivative on every edge off the paths (in
+            grey), as :func:`~viz.graph.draw_graph` does; the paths' edges always have theirs.
         params: Leaves to draw as parameters.
         inputs: Leaves to draw as inputs, first and in this order.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
@@ -114,6 +132,8 @@ def draw_chain(
         GraphTooLargeError: with more than ``max_nodes`` drawn nodes.
     """
     check_values(output, wrt)
+    if not isinstance(local_grads, bool):
+        raise TypeError(f"local_grads must be True or False, got {type(local_grads).__name__}")
     options = Options.make(
         digits=digits,
         style=style,
@@ -124,6 +144,7 @@ def draw_chain(
         ops=ops,
         color=color,
         vmax=vmax,
+        scale=scale,
         legend=legend,
         graph_attr=graph_attr,
         node_attr=node_attr,
@@ -147,17 +168,35 @@ def draw_chain(
         shown=shown,
     )
     hot = {(g.idx(e.edge.child), e.edge.index) for e in summary.edges}
+    edge_digits, cited = picture_numbers(
+        output,
+        wrt,
+        summary,
+        caption,
+        naming,
+        digits=digits,
+        factors=factors,
+        drop_ones=drop_ones,
+        limit=limit,
+        max_listed=max_listed,
+    )
     on_path = {i for i, _ in hot} | {g.idx(e.edge.parent) for e in summary.edges}
     grads = [v.grad for v in g.order]
     drawn = Marks(
         data=[format_lanes(v.data, digits, shown) for v in g.order],
         grad=[format_lanes(x, digits, shown) for x in grads],
-        fill=fills(g, options.color, grads, look, options.vmax),
+        fill=fills(g, options.color, grads, look, options.vmax, options.scale),
         emphasis=on_path,
-        edge_labels={(i, k): format_lanes(g.order[i].local_grads[k], digits, shown) for i, k in hot},
+        edge_labels={
+            (i, k): _edge_label(d, edge_digits if (i, k) in hot else digits, digits, shown)
+            for i, v in enumerate(g.order)
+            for k, d in enumerate(v.local_grads)
+            if (i, k) in hot or local_grads
+        },
         hot=hot,
         dim_others=True,
         caption=caption,
+        show_ids=frozenset(g.idx(v) for v in cited if id(v) in g.index),
     )
     if options.legend:
         drawn.legend = legend_table(
@@ -167,9 +206,15 @@ def draw_chain(
             look,
             digits=digits,
             vmax=options.vmax,
+            scale=options.scale,
             hot=f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else "",
             collapse=options.collapse,
         )
     drawing = emit(g, drawn, options, cls=ChainDrawing)
     assert isinstance(drawing, ChainDrawing)
     return drawing
+
+
+def _edge_label(local: Any, edge_digits: int, digits: int, shown: int) -> str:
+    """A highlighted edge's local derivative, with the chain's guard digits (lanes keep ``digits``)."""
+    return format_lanes(local, digits if is_lanes(local) else edge_digits, shown)

@@ -87,7 +87,18 @@ def _parser() -> argparse.ArgumentParser:
         help="the look: notebook (default), slide (1280x720, 18 pt text, 150 dpi), print, dark",
     )
     p.add_argument("--dpi", type=float, default=None, help="resolution of PNG output (default: the style's)")
-    p.add_argument("--local-grads", action="store_true", help="write the local derivative on every edge")
+    p.add_argument(
+        "--local-grads",
+        action="store_true",
+        help="write the local derivative on every edge (with --wrt: also on the edges off the paths)",
+    )
+    p.add_argument(
+        "--param",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="draw this name as a parameter (a weight or bias), not an input; repeat it: --param w1 --param b",
+    )
     p.add_argument(
         "--rankdir",
         default="auto",
@@ -116,11 +127,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _write_steps(args: argparse.Namespace, out: Value, inputs: list[Value], digits: int) -> int:
+def _write_steps(args: argparse.Namespace, out: Value, inputs: list[Value], digits: int, params: list[Value]) -> int:
     """``--steps``: the step-through written as a player, a GIF, a PDF or a folder of SVG frames."""
     try:
         rankdir = "TB" if args.rankdir == "auto" else args.rankdir
-        frames = steps(out, digits=digits, style=args.style, rankdir=rankdir, inputs=inputs)
+        frames = steps(out, digits=digits, style=args.style, rankdir=rankdir, inputs=inputs, params=params)
         paths = frames.save(args.output, fps=args.fps, dpi=96.0 if args.dpi is None else args.dpi)
     except ValueError as exc:
         print(f"python -m viz: error: {exc}", file=sys.stderr)
@@ -176,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fmt = "" if args.steps else format_for(args.output)
         if args.steps and args.wrt is not None:
             raise _UsageError("--steps and --wrt do not go together: --steps shows every gradient")
+        if args.steps and args.local_grads:
+            raise _UsageError("--steps and --local-grads do not go together: each step shows its local derivative")
         if args.digits is not None and args.precision is not None and args.digits != args.precision:
             raise _UsageError("give --digits (--precision is its older name), not both")
         digits = args.digits if args.digits is not None else args.precision
@@ -201,6 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise _UsageError(f"--at {unused[0]}: {unused[0]!r} does not appear in the expression")
         if args.wrt is not None and args.wrt not in used:
             raise _UsageError(f"--wrt {args.wrt}: {args.wrt!r} does not appear in the expression")
+        for name in args.param:
+            if name not in used:
+                raise _UsageError(f"--param {name}: {name!r} does not appear in the expression")
+            if args.param.count(name) > 1:
+                raise _UsageError(f"--param: {name!r} is given twice")
         env = {n: Value(v, label=n) for n, v in values.items()}
         out = build(tree, env)
         if not out.label:
@@ -210,13 +228,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_UsageError, ExpressionError, ValueError) as exc:
         print(f"python -m viz: error: {exc}", file=sys.stderr)
         return 2
+    params = [env[n] for n in args.param]
+    inputs = [v for n, v in env.items() if n not in args.param]
     if args.steps:
-        return _write_steps(args, out, list(env.values()), digits)
+        return _write_steps(args, out, inputs, digits, params)
     common = {
         "digits": digits,
         "style": args.style,
         "rankdir": args.rankdir,
-        "inputs": list(env.values()),
+        "inputs": inputs,
+        "params": params,
+        "local_grads": args.local_grads,
         "max_nodes": args.max_nodes,
         "dpi": args.dpi,
         "timeout": args.timeout,
@@ -224,10 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LargeGraphWarning)
         try:
-            if args.wrt is not None:
-                drawing = draw_chain(out, env[args.wrt], **common)
-            else:
-                drawing = draw_graph(out, local_grads=args.local_grads, **common)
+            drawing = draw_chain(out, env[args.wrt], **common) if args.wrt is not None else draw_graph(out, **common)
         except GraphTooLargeError as exc:
             print(f"python -m viz: error: {exc} (on the command line: --max-nodes)", file=sys.stderr)
             return 2

@@ -26,6 +26,7 @@ from typing import Any
 import graphviz
 
 from autograd import files
+from viz.png import with_dpi
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -142,6 +143,11 @@ def _encoded(source: str) -> bytes:
         ) from None
 
 
+#: graphviz's raster resolution when none is given.
+_DOT_DPI = 96.0
+_DPI_ATTR = re.compile(r'\bdpi="?(\d+(?:\.\d+)?)')
+
+
 def render(
     source: str,
     fmt: str,
@@ -195,6 +201,9 @@ def render(
         detail = f": {said[-1][:300]}" if said else ""
         unreadable = done.returncode > 0 and any(words in line for line in said for words in _SYNTAX)
         raise DotError(f"graphviz's dot {how} on {_size(nodes)}{detail}; {_READ_ADVICE if unreadable else _ADVICE}")
+    if fmt.split(":")[0] == "png":  # say the resolution, so slide and document tools place it at size
+        given = _DPI_ATTR.search(source) if dpi is None else None
+        return with_dpi(done.stdout, dpi if dpi is not None else float(given.group(1)) if given else _DOT_DPI)
     return done.stdout
 
 

@@ -21,6 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from viz.colour import Scale, check_scale
 from viz.display import DEFAULT_TIMEOUT, Drawing, check_dpi, check_timeout
 from viz.layout import (
     CHAR_EM,
@@ -93,6 +94,9 @@ class Options:
         ops: ``"inline"`` (the op in the first cell of its result) or ``"nodes"`` (a node per op).
         color: Node fill: ``"role"``, ``"grad"`` or ``"none"``.
         vmax: With ``color="grad"``, the absolute gradient in full colour (None: the largest).
+        scale: With ``color="grad"``: ``"linear"``, ``"log"`` (log-magnitude, for vanishing
+            and exploding gradients) or ``"auto"`` (log when they span more than 2 decades;
+            :mod:`viz.colour`).
         legend: Show what the colours mean.
         graph_attr: Graphviz graph attributes, winning over the style's.
         node_attr: Graphviz node attributes, winning over the style's.
@@ -110,6 +114,7 @@ class Options:
     ops: Ops = "inline"
     color: Color = "role"
     vmax: float | None = None
+    scale: Scale = "auto"
     legend: bool = True
     graph_attr: Mapping[str, str] = field(default_factory=dict)
     node_attr: Mapping[str, str] = field(default_factory=dict)
@@ -130,6 +135,7 @@ class Options:
         ops: str = "inline",
         color: str = "role",
         vmax: float | None = None,
+        scale: str = "auto",
         legend: bool | None = None,
         graph_attr: Mapping[str, Any] | None = None,
         node_attr: Mapping[str, Any] | None = None,
@@ -171,6 +177,7 @@ class Options:
             ops="inline" if ops == "inline" else "nodes",
             color=color,  # type: ignore[arg-type]  # checked above
             vmax=None if vmax is None else float(vmax),
+            scale=check_scale(scale),
             legend=legend is not False,
             graph_attr=graphviz_attrs("graph_attr", graph_attr),
             node_attr=graphviz_attrs("node_attr", node_attr),
@@ -339,7 +346,7 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
                 texts_of_box[b] = box_rows(g, b, members[b], outputs, digits, lanes_shown)
                 sizes[f"m{b}"] = stacked_sizes[f"m{b}"] = box_size(texts_of_box[b], font)
             continue
-        name = g.names[i] or (g.vid(i) if style.show_ids else "")
+        name = g.names[i] or (g.vid(i) if style.shows_id(i) else "")
         texts = value_cells(name, style.data[i], style.grad[i], op_text(v) if inline and not v.is_leaf else "")
         sizes[g.vid(i)] = cells_size(texts, font)
         stacked_sizes[g.vid(i)] = box_size(texts, font)
@@ -416,7 +423,7 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
         holder = owner_container(g.owner[i])
         c = container(holder)
         vid = g.vid(i)
-        name = g.names[i] or (g.vid(i) if style.show_ids else "")
+        name = g.names[i] or (g.vid(i) if style.shows_id(i) else "")
         c.node(
             vid,
             label=value_label(

@@ -15,8 +15,22 @@ function el(tag, attrs, text) {
 function svgEl(tag, attrs, text) {
   var e = document.createElementNS(SVGNS, tag);
   for (var k in attrs) { e.setAttribute(k, attrs[k]); }
-  if (text !== undefined) { e.textContent = text; }
+  if (text !== undefined) { e.appendChild(document.createTextNode(text)); }
   return e;
+}
+
+/* Updates that touch the page only when something changed: a recompute rewrites hundreds of
+   texts, and every untouched one is layout work saved. */
+function setText(t, s) {
+  if (t._text !== s) { t._text = s; t.firstChild.nodeValue = s; }
+}
+
+function setAttr(e, k, v) {
+  var cache = e._attrs || (e._attrs = {});
+  if (cache[k] !== v) {
+    cache[k] = v;
+    if (v === null) { e.removeAttribute(k); } else { e.setAttribute(k, v); }
+  }
 }
 
 /* -- numbers, written as viz.numbers.format_number writes them ------------------------------ */
@@ -57,6 +71,93 @@ function fmt(x, digits) {
   }
   if (text.charAt(0) === "-" && Number(text) === 0) { text = text.slice(1); }
   return text;
+}
+
+/* -- arithmetic a learner can redo (viz/arithmetic.py): terms written with the fewest guard
+   digits that make them, multiplied or added exactly, give the result as written. */
+
+var MAX_GUARD = 4;
+
+function termText(x, d) { var t = fmt(x, d); return t.charAt(0) === "-" ? "(" + t + ")" : t; }
+
+function significant(text) {
+  var mant = text.trim().replace(/^\(|\)$/g, "").replace(/^-/, "").split("e")[0];
+  var digits = mant.replace(".", "").replace(/^0+/, "");
+  return Math.max(1, digits.length);
+}
+
+/* A decimal text as an exact [BigInt mantissa, power of ten]. */
+function decimal(text) {
+  var t = text.trim().replace(/^\(|\)$/g, "");
+  var m = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/.exec(t);
+  var frac = m[3] || "";
+  return [BigInt(m[1] + ((m[2] || "") + frac || "0")), Number(m[4] || 0) - frac.length];
+}
+
+function exactNumber(texts, op) {
+  var acc = op === "\u00d7" ? [1n, 0] : [0n, 0];
+  for (var i = 0; i < texts.length; i++) {
+    var x = decimal(texts[i]);
+    if (op === "\u00d7") {
+      acc = [acc[0] * x[0], acc[1] + x[1]];
+    } else {
+      var e = Math.min(acc[1], x[1]);
+      acc = [acc[0] * 10n ** BigInt(acc[1] - e) + x[0] * 10n ** BigInt(x[1] - e), e];
+    }
+  }
+  return Number(acc[0].toString() + "e" + acc[1]);  /* correctly rounded, as float(Decimal) */
+}
+
+function redoes(op, terms, result, digits) {
+  var shown = Math.max(digits, significant(result));
+  return fmt(exactNumber(terms, op), Math.min(shown, 17)) === result.trim().replace(/^\(|\)$/g, "");
+}
+
+function worked(op, values, result, digits, resultDigits) {
+  var shownDigits = resultDigits === undefined ? digits : resultDigits;
+  var resultText = fmt(result, shownDigits), texts = [];
+  var finite = isFinite(result) && values.every(function (v) { return isFinite(v); });
+  var base = finite ? Math.max(digits, significant(resultText)) : digits;
+  for (var guard = 0; guard <= MAX_GUARD; guard++) {
+    var at = Math.min(base + guard, 17);
+    texts = values.map(function (v) { return termText(v, at); });
+    if (!finite || redoes(op, texts, resultText, shownDigits)) {
+      return {terms: texts, result: resultText, guard: at - digits, exact: true};
+    }
+    if (at === 17) { break; }
+  }
+  return {terms: texts, result: resultText, guard: Math.min(base + MAX_GUARD, 17) - digits, exact: false};
+}
+
+function workedText(w, op) {
+  var text = w.terms.join(" " + op + " ") + (w.exact ? " = " : " \u2248 ") + w.result;
+  if (!w.exact) {
+    var most = Math.max.apply(null, w.terms.map(significant));
+    text += " (the terms are rounded to " + most + " significant digits)";
+  }
+  return text;
+}
+
+function workedAll(op, values, results, digits) {
+  var first = values.map(function (v, i) { return worked(op, v, results[i], digits); });
+  var guard = Math.max.apply(null, [0].concat(first.map(function (w) { return w.guard; })));
+  if (guard === 0) { return first; }
+  var at = Math.min(digits + guard, 17);
+  return values.map(function (v, i) { return worked(op, v, results[i], at, digits); });
+}
+
+/* A backward step's arithmetic, as viz.arithmetic.backward_step_text writes it. */
+function backwardStep(local, upstream, before, digits) {
+  var product = local * upstream, after = before + product;
+  var added = worked("+", [before, product], after, digits);
+  var at = digits + added.guard;
+  var multiplied = worked("\u00d7", [local, upstream], product, at, at);
+  var running = "running sum " + added.terms[0].replace(/^\(|\)$/g, "") + " + " + added.terms[1] +
+    (added.exact ? " = " : " \u2248 ") + added.result;
+  if (!added.exact) {
+    running += " (the terms are rounded to " + Math.max.apply(null, added.terms.map(significant)) + " significant digits)";
+  }
+  return [workedText(multiplied, "\u00d7"), running];
 }
 
 /* numpy's pairwise sum (what float(lanes.sum()) gives): the first element plus the rest in
@@ -296,15 +397,23 @@ function setup(root) {
 
   if (D.note) { root.appendChild(el("p", {"class": "crx-note"}, D.note)); }
 
-  /* Leaves: a number, a slider and its range each. */
+  /* Leaves: a number, a slider and its range each; inputs first, then parameters. Many of
+     them (a model's) fold away under their count. */
+  var leafBox = el("details", {"class": "crx-leaf-box"});
+  var counts = {};
+  D.leaves.forEach(function (j) { counts[N[j].role] = (counts[N[j].role] || 0) + 1; });
+  leafBox.appendChild(el("summary", {}, "Leaves: " + Object.keys(counts).map(function (r) {
+    return counts[r] + " " + r + (counts[r] === 1 ? "" : "s");
+  }).join(", ") + " \u2014 edit any number"));
+  if (D.leaves.length <= 12) { leafBox.open = true; }
   var leaves = el("div", {"class": "crx-leaves"});
   var leafRows = {};
-  for (i = 0; i < n; i++) {
-    if (!N[i].leaf) { continue; }
-    leafRows[i] = leafRow(i);
-    leaves.appendChild(leafRows[i].row);
-  }
-  root.appendChild(leaves);
+  D.leaves.forEach(function (j) {
+    leafRows[j] = leafRow(j);
+    leaves.appendChild(leafRows[j].row);
+  });
+  leafBox.appendChild(leaves);
+  root.appendChild(leafBox);
 
   function rangeFor(x) {
     var r = Math.max(1, 2 * Math.abs(x));
@@ -316,7 +425,8 @@ function setup(root) {
     var row = el("div", {"class": "crx-leaf crx-role-" + nd.role});
     var range = rangeFor(x);
     var ro = nd.ro ? "read-only: it feeds an op the page cannot recompute" : null;
-    row.appendChild(el("span", {"class": "crx-leaf-name", title: nd.role}, nd.name));
+    var label = el("span", {"class": "crx-leaf-name", title: nd.role}, nd.name + (isLanes(leafValue[i]) ? "[" + lane + "]" : ""));
+    row.appendChild(label);
     var input = el("input", {type: "text", inputmode: "decimal", "class": "crx-leaf-value", "data-leaf": nd.id,
       value: String(x), size: "9", "aria-label": nd.name + " (" + nd.role + ")", title: ro || "type a number, or use \u2191 \u2193"});
     var lo = el("input", {type: "text", inputmode: "decimal", "class": "crx-min", value: String(range[0]), size: "4", "aria-label": nd.name + " slider minimum"});
@@ -380,6 +490,7 @@ function setup(root) {
     hi.addEventListener("change", setRange);
     return {row: row, input: input, slider: sl, lo: lo, hi: hi, msg: msg, show: function () {
       var v = at(leafValue[i], lane);
+      if (isLanes(leafValue[i])) { label.textContent = nd.name + "[" + lane + "]"; }
       input.value = String(v);
       input.classList.remove("crx-invalid");
       msg.textContent = "";
@@ -473,31 +584,28 @@ function setup(root) {
 
   function render() {
     if (frames !== null) { renderFrame(); return; }
-    while (noteLayer.firstChild) { noteLayer.removeChild(noteLayer.firstChild); }
+    if (noteLayer.firstChild) { noteLayer.textContent = ""; }
     var firstError = null;
     for (var i = 0; i < n; i++) {
       var e = nodeEls[i], v = val[i], gr = grad[i];
       var bad = err[i] !== null;
-      e.data.textContent = bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane));
-      e.grad.textContent = grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane));
-      e.g.setAttribute("data-value", bad ? "" : String(at(v, lane)));
-      e.g.setAttribute("data-grad", gr === null ? "" : String(at(gr, lane)));
+      setText(e.data, bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane)));
+      setText(e.grad, grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane)));
+      setAttr(e.g, "data-value", bad ? "" : String(at(v, lane)));
+      setAttr(e.g, "data-grad", gr === null ? "" : String(at(gr, lane)));
+      setAttr(e.g, "data-error", err[i] ? err[i] : null);
       if (err[i]) {
-        e.g.setAttribute("data-error", err[i]);
         if (firstError === null) { firstError = i; }
         errorNote(i, err[i]);
-      } else {
-        e.g.removeAttribute("data-error");
       }
-      e.g.classList.toggle("crx-bad", !!err[i]);
-      e.g.classList.toggle("crx-blocked", err[i] === "");
+      setAttr(e.g, "class", "crx-node" + (err[i] ? " crx-bad" : err[i] === "" ? " crx-blocked" : ""));
     }
     if (gradErr !== null) {
       errorNote(gradErr, "the gradient of " + N[gradErr].name + " overflows float64 (" + String(at(grad[gradErr], lane)) + ")");
     }
     for (var key in edgeEls) {
       var ed = edgeEls[key], d = loc[ed.child];
-      ed.label.textContent = d ? num(at(d[ed.slot], lane)) : "";
+      setText(ed.label, d ? num(at(d[ed.slot], lane)) : "");
     }
     highlight();
     var out = val[R];
@@ -506,7 +614,8 @@ function setup(root) {
     } else if (gradErr !== null) {
       status.textContent = "a gradient overflows float64 at " + N[gradErr].name;
     } else {
-      status.textContent = N[R].name + " = " + num(isLanes(out) ? at(out, lane) : out) + (L ? " (lane " + lane + ")" : "");
+      status.textContent = N[R].name + " = " + num(isLanes(out) ? at(out, lane) : out) +
+        (isLanes(out) ? " at lane " + lane : "") + (L ? " \u2014 nodes holding lanes show lane " + lane : "");
     }
     status.classList.toggle("crx-status-bad", firstError !== null || gradErr !== null);
     if (selected !== null) { explain(selected); }
@@ -557,21 +666,6 @@ function setup(root) {
     return count[j];
   }
 
-  /* Factors written with enough digits that, rounded as shown, they multiply to the product shown. */
-  function shownFactors(factors, product) {
-    var target = num(product);
-    for (var d = digits; d <= 17; d++) {
-      var p = 1.0, texts = [];
-      for (var f = 0; f < factors.length; f++) {
-        var t = fmt(factors[f], d);
-        texts.push(t);
-        p *= Number(t);
-      }
-      if (fmt(p, digits) === target) { return texts; }
-    }
-    return factors.map(function (x) { return fmt(x, 17); });
-  }
-
   function term(t) { return t.charAt(0) === "-" ? "(" + t + ")" : t; }
 
   var hot = {};
@@ -602,25 +696,28 @@ function setup(root) {
     panel.appendChild(el("p", {}, "The chain rule sums, over each node that uses " + nd.name +
       ", its local derivative times that node's gradient:"));
     var list = el("ul", {"class": "crx-terms"});
-    var total = null, parts = [];
+    var total = null, items = [];
     consumers[j].forEach(function (cs) {
-      var c = cs[0], s = cs[1], cn = N[c].name;
-      var d = loc[c][s], gc = grad[c], t = contribution(c, s);
+      var c = cs[0], s = cs[1], t = contribution(c, s);
       total = total === null ? plus(0.0, t) : plus(total, t);
-      var text;
+      items.push([c, s, t]);
+    });
+    var shownTerms = items.map(function (it) { return at(it[2], lane); });
+    var sum = worked("+", shownTerms, at(total, lane), digits);
+    var termDigits = digits + sum.guard;
+    items.forEach(function (it, k) {
+      var c = it[0], s = it[1], cn = N[c].name, d = loc[c][s], gc = grad[c];
+      var text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn;
       if (isLanes(times(d, gc)) && !holdsLanes[j]) {
-        text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn +
-          " summed over the " + L + " lanes = " + num(t) + " (at lane " + lane + ": " +
-          term(num(at(d, lane))) + " \u00d7 " + term(num(at(gc, lane))) + ")";
+        text += " summed over the " + L + " lanes = " + sum.terms[k].replace(/^\(|\)$/g, "");
       } else {
-        text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn + " = " +
-          term(num(at(d, lane))) + " \u00d7 " + term(num(at(gc, lane))) + " = " + num(at(t, lane));
+        var w = worked("\u00d7", [at(d, lane), at(gc, lane)], at(it[2], lane), termDigits, termDigits);
+        text += " = " + workedText(w, "\u00d7");
       }
-      parts.push(term(num(at(t, lane))));
-      list.appendChild(el("li", {"data-term": String(at(t, lane))}, text));
+      list.appendChild(el("li", {"data-term": String(at(it[2], lane))}, text));
     });
     panel.appendChild(list);
-    var sumText = parts.length > 1 ? parts.join(" + ") + " = " + num(at(total, lane)) : num(at(total, lane));
+    var sumText = items.length > 1 ? workedText(sum, "+") : sum.result;
     panel.appendChild(el("p", {"class": "crx-sum", "data-sum": String(at(total, lane))},
       "\u2202" + on + "/\u2202" + nd.name + " = " + sumText + " = " + nd.name + ".grad"));
     /* The derivative chain: every path from the output, each with its product. */
@@ -629,17 +726,21 @@ function setup(root) {
       " from " + on + " to " + nd.name + (L ? " (at lane " + lane + ")" : "") +
       ", each the product of the local derivatives along it:"));
     var pl = el("ol", {"class": "crx-paths"});
+    var lists = [], products = [];
     shown.forEach(function (p) {
       var factors = p.map(function (e) { return at(loc[e[0]][e[1]], lane); });
       var product = 1.0;
       factors.forEach(function (f) { product *= f; });
-      /* The exact 1s of + and Σ edges change nothing: left out, as the pictures leave them. */
+      /* The exact 1s of + and \u03a3 edges change nothing: left out, as the pictures leave them. */
       var kept = factors.filter(function (f) { return f !== 1; });
-      factors = kept.length ? kept : [1];
-      var texts = shownFactors(factors, product);
-      var via = p.map(function (e) { return N[e[0]].name; }).join(" \u2192 ") + " \u2192 " + nd.name;
-      pl.appendChild(el("li", {"data-product": String(product)}, texts.map(term).join(" \u00d7 ") + " = " + num(product) + "   (" + via + ")"));
+      lists.push(kept.length ? kept : [1]);
+      products.push(product);
       p.forEach(function (e) { hot[e[0] + ":" + e[1]] = true; });
+    });
+    workedAll("\u00d7", lists, products, digits).forEach(function (w, k) {
+      var via = shown[k].map(function (e) { return N[e[0]].name; }).join(" \u2192 ") + " \u2192 " + nd.name;
+      var text = lists[k].length > 1 ? workedText(w, "\u00d7") : w.result;  /* one factor: nothing to multiply */
+      pl.appendChild(el("li", {"data-product": String(products[k])}, text + "   (" + via + ")"));
     });
     panel.appendChild(pl);
     if (count > shown.length) {
@@ -674,17 +775,17 @@ function setup(root) {
     for (var k2 in edgeEls) {
       var ed = edgeEls[k2], on = hotEdge !== undefined ? hotEdge === k2 : !!hot[k2];
       var colour = on ? ST.hot : any && hotEdge === undefined ? ST.dim : ST.edge;
-      ed.path.setAttribute("stroke", colour);
-      ed.path.setAttribute("stroke-width", on ? "2.2" : "1");
-      if (ed.arrow) { ed.arrow.setAttribute("fill", colour); ed.arrow.setAttribute("stroke", colour); }
-      ed.label.setAttribute("font-weight", on ? "bold" : "normal");
-      ed.g.classList.toggle("crx-hot", on);
+      setAttr(ed.path, "stroke", colour);
+      setAttr(ed.path, "stroke-width", on ? "2.2" : "1");
+      if (ed.arrow) { setAttr(ed.arrow, "fill", colour); setAttr(ed.arrow, "stroke", colour); }
+      setAttr(ed.label, "font-weight", on ? "bold" : "normal");
+      setAttr(ed.g, "class", on ? "crx-edge crx-hot" : "crx-edge");
     }
     var focus = focusNode !== undefined ? focusNode : selected;
     for (var i = 0; i < n; i++) {
       var e = nodeEls[i];
-      e.ring.setAttribute("stroke", i === focus ? ST.hot : err[i] ? ST.hot : "none");
-      e.ring.setAttribute("stroke-dasharray", err[i] && i !== focus ? "4 2" : "none");
+      setAttr(e.ring, "stroke", i === focus ? ST.hot : err[i] ? ST.hot : "none");
+      setAttr(e.ring, "stroke-dasharray", err[i] && i !== focus ? "4 2" : "none");
     }
   }
 
@@ -728,12 +829,15 @@ function setup(root) {
         gs[fr.node] = plus(before, t);
         if (k3 === frame) {
           var c = N[fr.child].name, p = N[fr.node].name;
-          text = p + ".grad += \u2202" + c + "/\u2202" + p + " \u00d7 " + c + ".grad = " +
-            term(num(at(loc[fr.child][fr.slot], lane))) + " \u00d7 " + term(num(at(gs[fr.child], lane))) + " = " +
-            num(at(times(loc[fr.child][fr.slot], gs[fr.child]), lane)) +
-            (isLanes(times(loc[fr.child][fr.slot], gs[fr.child])) && !holdsLanes[fr.node]
-              ? ", summed over the lanes = " + num(t) : "") +
-            "; running sum " + num(at(before, lane)) + " + " + term(num(at(t, lane))) + " = " + num(at(gs[fr.node], lane));
+          var head = p + ".grad += \u2202" + c + "/\u2202" + p + " \u00d7 " + c + ".grad = ";
+          if (isLanes(times(loc[fr.child][fr.slot], gs[fr.child])) && !holdsLanes[fr.node]) {
+            text = head + term(num(at(loc[fr.child][fr.slot], lane))) + " \u00d7 " + term(num(at(gs[fr.child], lane))) +
+              " at lane " + lane + ", summed over the lanes = " + num(t) +
+              "; running sum " + num(before) + " + " + term(num(t)) + " = " + num(gs[fr.node]);
+          } else {
+            var step = backwardStep(at(loc[fr.child][fr.slot], lane), at(gs[fr.child], lane), at(before, lane), digits);
+            text = head + step[0] + "; " + step[1];
+          }
         }
       }
     }
@@ -746,13 +850,13 @@ function setup(root) {
     }
     for (i = 0; i < n; i++) {
       var e = nodeEls[i];
-      e.data.textContent = known[i] ? (err[i] !== null ? "data undefined" : "data " + num(at(val[i], lane))) : "data ?";
-      e.grad.textContent = f.phase === "forward" ? "" : gs[i] === null ? "grad ?" : "grad " + num(at(gs[i], lane));
+      setText(e.data, known[i] ? (err[i] !== null ? "data undefined" : "data " + num(at(val[i], lane))) : "data ?");
+      setText(e.grad, f.phase === "forward" ? "" : gs[i] === null ? "grad ?" : "grad " + num(at(gs[i], lane)));
     }
     for (var key in edgeEls) {
       var ed = edgeEls[key];
       var show = f.phase === "backward" && key === f.child + ":" + f.slot;
-      ed.label.textContent = show ? num(at(loc[ed.child][ed.slot], lane)) : "";
+      setText(ed.label, show ? num(at(loc[ed.child][ed.slot], lane)) : "");
     }
     highlight(f.node, f.phase === "backward" ? f.child + ":" + f.slot : "");
     slider.max = String(frames.length);

@@ -401,8 +401,12 @@ def explore(
             "form (an op defined in Python with define_op), so the page cannot recompute it: the nodes after it "
             "and the leaves feeding them are read-only here and keep the numbers Python computed."
         )
+    # The leaves as the pictures order them: inputs, then parameters (a model's in its order), then the rest.
+    leaf_order = [i for i in g.first if g.order[i].is_leaf]
+    leaf_order += [i for i, v in enumerate(g.order) if v.is_leaf and i not in leaf_order]
     data = {
         "digits": digits,
+        "leaves": leaf_order,
         "lr": float(lr),
         "lanes": n_lanes,
         "lane": lane,

@@ -40,6 +40,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from autograd import Value
+from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import DEFAULT_MAX_NODES, GraphTooLargeError, LargeGraphWarning, Options, emit
 from viz.fit import READABLE_PX, auto_collapse, draw_readable
@@ -70,6 +71,7 @@ def draw_graph(
     color: Color = "role",
     legend: bool | None = None,
     vmax: float | None = None,
+    scale: Scale = "auto",
     names: Names | None = None,
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
@@ -101,6 +103,10 @@ def draw_graph(
             carries information); ``False`` hides it.
         vmax: With ``color="grad"``, the absolute gradient shown in full colour (default: the
             largest absolute gradient of a node that is not an output).
+        scale: With ``color="grad"``: ``"auto"`` (the default) colours by log-magnitude
+            when the gradients span more than 2 decades (vanishing or exploding gradients),
+            else linearly; ``"linear"`` or ``"log"`` force one. The legend gives the scale
+            and its range (:mod:`viz.colour`).
         names: Display names for pictures and captions: a mapping from a Value, a
             parameter's dotted name or a label to the name shown (e.g. ``"w¹₂₁"``), or a
             function of the Value returning the name (or None to keep it).
@@ -165,6 +171,7 @@ def draw_graph(
         ops=ops,
         color=color,
         vmax=vmax,
+        scale=scale,
         legend=legend,
         graph_attr=graph_attr,
         node_attr=node_attr,
@@ -178,7 +185,7 @@ def draw_graph(
     base = Marks(
         data=[format_lanes(v.data, digits, shown) for v in g.order],
         grad=[format_lanes(x, digits, shown) for x in grads],
-        fill=fills(g, options.color, grads, look, options.vmax),
+        fill=fills(g, options.color, grads, look, options.vmax, options.scale),
     )
     if local_grads:
         base.edge_labels = {
@@ -188,7 +195,9 @@ def draw_graph(
     def draw(level: tuple[str, ...] | str | None, caption: str = "") -> Drawing:
         drawn = dataclasses.replace(base, caption=caption)
         if options.legend:
-            drawn.legend = legend_table(g, options.color, grads, look, digits=digits, vmax=options.vmax, collapse=level)
+            drawn.legend = legend_table(
+                g, options.color, grads, look, digits=digits, vmax=options.vmax, collapse=level, scale=options.scale
+            )
         return emit(g, drawn, options.but(collapse=level))
 
     if not auto or not g.modules:

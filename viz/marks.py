@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from autograd import RULES, Value
+from viz.colour import GradScale, Scale, gradient_scale
 from viz.numbers import format_lanes, format_number, is_lanes
 from viz.scene import Scene, boxes_of, collapsed_modules
 from viz.styles import STYLES, Style
@@ -65,8 +66,15 @@ class Marks:
     hot: set[tuple[int, int]] = field(default_factory=set)  # highlighted (child, slot) edges
     dim_others: bool = False  # grey every edge not in `hot`
     caption: str = ""
-    show_ids: bool = False  # name unlabelled nodes by their id (v4), as captions that cite them do
+    show_ids: bool | frozenset[int] = (
+        False  # name unlabelled nodes (all, or these) by their id (v4), as captions citing them do
+    )
+
     legend: str = ""  # an HTML table shown under the caption ("" for none)
+
+    def shows_id(self, i: int) -> bool:
+        """Whether node ``i``, when unlabelled, shows its id."""
+        return i in self.show_ids if isinstance(self.show_ids, frozenset) else self.show_ids
 
 
 def escape(text: str) -> str:
@@ -202,15 +210,28 @@ def grad_scale(g: Scene, grads: Sequence[Any], vmax: float | None) -> float:
     return max((x for x in values if math.isfinite(x)), default=0.0)
 
 
+def colour_scale(g: Scene, grads: Sequence[Any], vmax: float | None, scale: Scale = "auto") -> GradScale:
+    """The gradient colour scale (:mod:`viz.colour`) of the nodes that are not outputs."""
+    high = grad_scale(g, grads, vmax)  # validates vmax
+    roots = set(g.roots)
+    values = [colour_value(x) for i, x in enumerate(grads) if i not in roots]
+    return gradient_scale(values, vmax=high if vmax is not None else None, scale=scale)
+
+
 def fills(
-    g: Scene, color: Color, grads: Sequence[Any], look: Style | None = None, vmax: float | None = None
+    g: Scene,
+    color: Color,
+    grads: Sequence[Any],
+    look: Style | None = None,
+    vmax: float | None = None,
+    scale: Scale = "auto",
 ) -> list[str]:
     look = look or STYLES["notebook"]
     if color == "none":
         return [look.roles["intermediate"]] * len(g.order)
     if color == "grad":
-        scale = grad_scale(g, grads, vmax)
-        return [diverging(colour_value(x), scale, look) for x in grads]
+        colours = colour_scale(g, grads, vmax, scale)
+        return [colours.colour(colour_value(x), look) for x in grads]
     if color == "role":
         return [look.roles[r] for r in g.roles]
     raise ValueError(f"color must be 'role', 'grad' or 'none', got {color!r}")
@@ -229,6 +250,7 @@ def legend_table(
     vmax: float | None = None,
     hot: str = "",
     collapse: str | Collection[str] | None = None,
+    scale: Scale = "auto",
 ) -> str:
     """An HTML table saying what the colours mean ("" when they mean nothing): the roles drawn
     (not those hidden in collapsed boxes), or the gradient scale with its range."""
@@ -242,12 +264,11 @@ def legend_table(
         if any(b is not None for b in box):
             cells.append(f'<TD BGCOLOR="{look.module}" BORDER="1">module (collapsed)</TD>')
     elif color == "grad":
-        scale = grad_scale(g, grads, vmax)
-        if scale > 0:
-            cells.append("<TD>gradient</TD>")
-            for t in (-1.0, -0.5, 0.0, 0.5, 1.0):
-                x = t * scale
-                cells.append(f'<TD BGCOLOR="{diverging(x, scale, look)}" BORDER="1">{format_number(x, digits)}</TD>')
+        colours = colour_scale(g, grads, vmax, scale)
+        if colours.high > 0:
+            cells.append(f"<TD>{escape(colours.title(digits))}</TD>")
+            for x in colours.ticks():
+                cells.append(f'<TD BGCOLOR="{colours.colour(x, look)}" BORDER="1">{format_number(x, digits)}</TD>')
             more = "≥" if vmax is not None else ""
             cells.append(f"<TD>(outputs not counted{'; ' + more + ' vmax in full colour' if more else ''})</TD>")
     if hot:

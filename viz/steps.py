@@ -37,6 +37,7 @@ from typing import Any, Literal, overload
 import graphviz
 
 from autograd import Value
+from viz.arithmetic import backward_step_text
 from viz.display import (
     FORMATS,
     INSTALL_HINT,
@@ -755,15 +756,25 @@ def steps(
             pi = g.idx(p)
             before = 0.0 if grads[pi] is None else grads[pi]
             product: Any = d * gi
+            scalar = not (is_lanes(d) or is_lanes(gi) or is_lanes(before))
+            if scalar:  # numbers a learner can redo: guard digits where rounding would break them
+                applied, running = backward_step_text(float(d), float(gi), float(before), digits=digits)
+                grads[pi] = before + product
+                add(
+                    "backward",
+                    f"{g.name(pi)}.grad += ∂{g.name(i)}/∂{g.name(pi)} × {g.name(i)}.grad = {applied}; {running}",
+                    pi,
+                    (i, k, pi),
+                )
+                continue
             applied = f"{_term(d, digits)} × {_term(gi, digits)} = {_line(product, digits)}"
             if p.lanes is None and is_lanes(product):  # lanes meet a scalar: it receives their sum
                 product = float(product.sum())  # as the engine sums
                 applied += f", summed over the lanes = {format_number(product, digits)}"
             grads[pi] = before + product
-            sep = "\n" if is_lanes(d) or is_lanes(gi) else "; "  # lanes make long lines: the running sum on its own
             add(
                 "backward",
-                f"{g.name(pi)}.grad += ∂{g.name(i)}/∂{g.name(pi)} × {g.name(i)}.grad = {applied}{sep}"
+                f"{g.name(pi)}.grad += ∂{g.name(i)}/∂{g.name(pi)} × {g.name(i)}.grad = {applied}\n"
                 f"running sum {_line(before, digits)} + {_term(product, digits)} = {_line(grads[pi], digits)}",
                 pi,
                 (i, k, pi),

@@ -85,11 +85,13 @@ class Expression:
         return text if len(text) <= 300 else self.program().replace("\n", "; ")
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"x{i}={_show(x)}" for i, x in enumerate(self.inputs))
-        return f"Expression({str(self)!r}, {shown})"
+        """Python that builds this expression again, to paste into ``@example(...)``
+        (lanes print as ``np.array([...])``); ``str()`` is the formula."""
+        inputs = ", ".join(_show(x) for x in self.inputs) + ("," if len(self.inputs) == 1 else "")
+        return f"Expression(inputs=({inputs}), steps={_steps_source(self.steps)})"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        """How hypothesis (and IPython) print a falsifying example: the text, not the fields."""
+        """How hypothesis (and IPython) print a falsifying example: pasteable into ``@example``."""
         printer.text(repr(self))
 
 
@@ -122,6 +124,22 @@ def _render(step: Step, texts: Sequence[tuple[str, bool]]) -> tuple[str, bool]:
     if param is not None:
         call += f", param={param!r}"
     return f"{op}({call})", True
+
+
+def _steps_source(steps: tuple[Step, ...]) -> str:
+    """The steps as Python literals (ints, floats and strings, whatever numeric types they hold)."""
+
+    def literal(x: Any) -> str:
+        if isinstance(x, str):
+            return repr(x)
+        if isinstance(x, tuple | list):
+            items = [literal(v) for v in x]
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        if isinstance(x, int) and not isinstance(x, bool):
+            return repr(int(x))
+        return repr(float(x))
+
+    return literal(steps)
 
 
 def _show(x: Any) -> str:

@@ -44,12 +44,14 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, overload
 
+from autograd.check.blame import Culprit, blame, blame_second_order
 from autograd.check.problems import (
     Arg,
     Function,
     _check_point_arg,
     _FunctionProblem,
     _GradientProblem,
+    _ParamsGradientProblem,
     _ParamsProblem,
     _Point,
     _signature_names,
@@ -59,14 +61,30 @@ from autograd.check.run import _run
 from autograd.core.rules import _np
 from autograd.core.value import Value
 
-__all__ = ["GradcheckEntry", "GradcheckError", "GradcheckResult", "gradcheck", "gradcheck_params", "gradgradcheck"]
+__all__ = [
+    "Culprit",
+    "GradcheckEntry",
+    "GradcheckError",
+    "GradcheckResult",
+    "blame",
+    "blame_second_order",
+    "gradcheck",
+    "gradcheck_params",
+    "gradgradcheck",
+    "gradgradcheck_params",
+]
 
 
 # -- the options and the point, checked before anything runs ----------------------------
 
 
-def _validate_options(eps: object, atol: object, rtol: object) -> None:
-    for name, value, low in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+def _validate_options(eps: object, atol: object, rtol: object, nondet_tol: object = 0.0) -> None:
+    for name, value, low in (
+        ("eps", eps, "> 0"),
+        ("atol", atol, ">= 0"),
+        ("rtol", rtol, ">= 0"),
+        ("nondet_tol", nondet_tol, ">= 0"),
+    ):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
         x = float(value)
@@ -106,6 +124,7 @@ def gradcheck(
     names: Sequence[str] | None = ...,
     fast_mode: bool = ...,
     seed: int = ...,
+    nondet_tol: float = ...,
     raise_exception: Literal[True] = ...,
 ) -> bool: ...
 @overload
@@ -118,6 +137,7 @@ def gradcheck(
     names: Sequence[str] | None = ...,
     fast_mode: bool = ...,
     seed: int = ...,
+    nondet_tol: float = ...,
     raise_exception: Literal[False],
 ) -> GradcheckResult: ...
 def gradcheck(
@@ -129,6 +149,7 @@ def gradcheck(
     names: Sequence[str] | None = None,
     fast_mode: bool = False,
     seed: int = 0,
+    nondet_tol: float = 1e-12,
     raise_exception: bool = True,
 ) -> bool | GradcheckResult:
     """Compare the engine's derivatives of ``f`` with finite differences at ``xs`` (float64).
@@ -168,7 +189,8 @@ def gradcheck(
         ValueError: for an empty point, a non-finite coordinate, or a bad option.
         DomainError: when ``f`` is undefined at a probe ``x ± h`` (the message says where).
     """
-    _validate_options(eps, atol, rtol)
+    __tracebackhide__ = True
+    _validate_options(eps, atol, rtol, nondet_tol)
     problem = _FunctionProblem(f, _make_point(f, xs, names, "gradcheck"))
     return _run(
         problem,
@@ -178,6 +200,7 @@ def gradcheck(
         fast_mode=fast_mode,
         seed=seed,
         raise_exception=raise_exception,
+        nondet_tol=float(nondet_tol),
     )
 
 
@@ -191,6 +214,7 @@ def gradgradcheck(
     names: Sequence[str] | None = ...,
     fast_mode: bool = ...,
     seed: int = ...,
+    nondet_tol: float = ...,
     raise_exception: Literal[True] = ...,
 ) -> bool: ...
 @overload
@@ -203,6 +227,7 @@ def gradgradcheck(
     names: Sequence[str] | None = ...,
     fast_mode: bool = ...,
     seed: int = ...,
+    nondet_tol: float = ...,
     raise_exception: Literal[False],
 ) -> GradcheckResult: ...
 def gradgradcheck(
@@ -214,6 +239,7 @@ def gradgradcheck(
     names: Sequence[str] | None = None,
     fast_mode: bool = False,
     seed: int = 0,
+    nondet_tol: float = 1e-12,
     raise_exception: bool = True,
 ) -> bool | GradcheckResult:
     """Check second derivatives: the Hessian from the engine against differences of gradients.
@@ -228,7 +254,8 @@ def gradgradcheck(
     >>> gradgradcheck(lambda x, y: (x * y).exp(), 0.4, -0.7)
     True
     """
-    _validate_options(eps, atol, rtol)
+    __tracebackhide__ = True
+    _validate_options(eps, atol, rtol, nondet_tol)
     point = _make_point(f, xs, names, "gradgradcheck")
 
     def weights(m: int) -> list[float]:
@@ -245,6 +272,7 @@ def gradgradcheck(
         fast_mode=fast_mode,
         seed=seed,
         raise_exception=raise_exception,
+        nondet_tol=float(nondet_tol),
     )
 
 
@@ -291,6 +319,7 @@ def gradcheck_params(
     rtol: float = ...,
     fast_mode: bool = ...,
     seed: int = ...,
+    nondet_tol: float = ...,
     raise_exception: Literal[True] = ...,
 ) -> bool: ...
 @overload
@@ -303,6 +332,7 @@ def gradcheck_params(
     rtol: float = ...,
     fast_mode: bool = ...,
     seed: int = ...,
+    nondet_tol: float = ...,
     raise_exception: Literal[False],
 ) -> GradcheckResult: ...
 def gradcheck_params(
@@ -314,6 +344,7 @@ def gradcheck_params(
     rtol: float = 1e-5,
     fast_mode: bool = False,
     seed: int = 0,
+    nondet_tol: float = 1e-12,
     raise_exception: bool = True,
 ) -> bool | GradcheckResult:
     """Check the gradient of ``loss_fn()`` with respect to a model's parameters, in place.
@@ -331,7 +362,8 @@ def gradcheck_params(
     >>> w.data, b.data
     (0.5, -0.2)
     """
-    _validate_options(eps, atol, rtol)
+    __tracebackhide__ = True
+    _validate_options(eps, atol, rtol, nondet_tol)
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
     values, names = _parameters(params)
@@ -347,6 +379,86 @@ def gradcheck_params(
             fast_mode=fast_mode,
             seed=seed,
             raise_exception=raise_exception,
+            nondet_tol=float(nondet_tol),
+        )
+    finally:
+        for p, d in zip(values, saved, strict=True):
+            p.data = d
+
+
+@overload
+def gradgradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[True] = ...,
+) -> bool: ...
+@overload
+def gradgradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = ...,
+    atol: float = ...,
+    rtol: float = ...,
+    fast_mode: bool = ...,
+    seed: int = ...,
+    nondet_tol: float = ...,
+    raise_exception: Literal[False],
+) -> GradcheckResult: ...
+def gradgradcheck_params(
+    loss_fn: Callable[[], Any],
+    params: object,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-7,
+    rtol: float = 1e-5,
+    fast_mode: bool = False,
+    seed: int = 0,
+    nondet_tol: float = 1e-12,
+    raise_exception: bool = True,
+) -> bool | GradcheckResult:
+    """Check second derivatives of ``loss_fn()`` with respect to a model's parameters, in place.
+
+    :func:`gradgradcheck` for :func:`gradcheck_params`'s arguments: the Hessian of the loss
+    with respect to the parameters (one backward pass per row over the gradient built with
+    ``create_graph=True``) against differences of the gradient and second differences of the
+    loss itself. Every parameter's ``data`` is restored, also when ``loss_fn`` raises.
+
+    >>> w, b = Value(0.5, label="w"), Value(-0.2, label="b")
+    >>> gradgradcheck_params(lambda: (w * 1.5 + b).tanh() * w, [w, b])
+    True
+    """
+    __tracebackhide__ = True
+    _validate_options(eps, atol, rtol, nondet_tol)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
+    values, names = _parameters(params)
+    data: list[Any] = [p.data for p in values]
+    point = _Point([d if type(d) is float else d.copy() for d in data], names)
+
+    def weights(m: int) -> list[float]:
+        np = _np()
+
+        return [float(w) for w in np.random.default_rng(seed + 1).standard_normal(m)]
+
+    saved = [p.data for p in values]
+    try:
+        return _run(
+            _ParamsGradientProblem(loss_fn, values, point, weights),
+            eps=float(eps),
+            atol=float(atol),
+            rtol=float(rtol),
+            fast_mode=fast_mode,
+            seed=seed,
+            raise_exception=raise_exception,
+            nondet_tol=float(nondet_tol),
         )
     finally:
         for p, d in zip(values, saved, strict=True):

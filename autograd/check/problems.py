@@ -19,7 +19,7 @@ from typing import Any
 
 from autograd.check.results import GradcheckError
 from autograd.check.steps import _tol
-from autograd.core.engine import grad
+from autograd.core.engine import grad, topological_order
 from autograd.core.rules import _np, is_lanes
 from autograd.core.value import Value, dot, vsum
 
@@ -237,6 +237,30 @@ class _Problem:
         """Inputs and outputs (Values) at the point itself, with a graph from one to the other."""
         raise NotImplementedError
 
+    def graph(self) -> list[Value]:
+        """The outputs built at the point: the graph whose nodes blame checks (and a picture draws)."""
+        return self.build()[1]
+
+    def snippet(self) -> str:
+        """A line of Python that repeats the check ("" when the problem cannot be written as one)."""
+        return ""
+
+    def scale(self, outputs: Sequence[Value]) -> float:
+        """The largest magnitude inside F at the point: every node's data, the intermediates too
+        (rounding error of a difference of F grows with them, not only with |F|)."""
+        np = _np()
+
+        largest = 0.0
+        seen: set[int] = set()
+        for o in outputs:
+            for node in topological_order(o):
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                d: Any = node.data
+                largest = max(largest, abs(d) if type(d) is float else float(np.max(np.abs(d))))
+        return largest
+
     def values(self, flat: Sequence[float]) -> list[float]:
         """``F`` at ``flat`` as floats."""
         raise NotImplementedError
@@ -288,9 +312,22 @@ class _Problem:
 
 
 class _FunctionProblem(_Problem):
+    checker = "gradcheck"
+
     def __init__(self, f: Function, point: _Point) -> None:
         super().__init__(point)
         self.f = f
+
+    def snippet(self) -> str:
+        args = ", ".join(_source_number(x) for x in self.point.args(self.point.flat))
+        formula = f"  # {self.f}" if type(self.f).__name__ == "Expression" else ""
+        return f"{self.checker}({_function_text(self.f)}, {args}){formula}"
+
+    def graph(self) -> list[Value]:
+        inputs, outs = self.build()
+        for v, name in zip(inputs, self.point.names, strict=True):
+            v.label = name  # the check's own leaves, named as f names its arguments (for pictures)
+        return outs
 
     def build(self) -> tuple[list[Value], list[Value]]:
         inputs = [Value(x) for x in self.point.args(self.point.flat)]
@@ -353,6 +390,21 @@ class _GradientProblem(_Problem):
         self.weights = weights
         self.output_base = "∂f"
 
+    def snippet(self) -> str:
+        args = ", ".join(_source_number(x) for x in self.point.args(self.point.flat))
+        return f"gradgradcheck({_function_text(self.f)}, {args})"
+
+    def function_graph(self) -> list[Value]:
+        """f's own graph at the point (second-order blame checks its nodes' create-graph rules)."""
+        inputs = [
+            Value(x, label=name) for x, name in zip(self.point.args(self.point.flat), self.point.names, strict=True)
+        ]
+        return [self._scalar(inputs)]
+
+    def scalar(self, flat: Sequence[float]) -> float:
+        """The checked scalar ``wᵀf`` at ``flat``, as a number (for second differences of f itself)."""
+        return float(self._scalar([Value(x) for x in self.point.args(flat)]).data)
+
     def _scalar(self, inputs: list[Value]) -> Value:
         outs = _outputs(self.f(*inputs))
         if len(outs) == 1 and outs[0].lanes is None:
@@ -361,7 +413,14 @@ class _GradientProblem(_Problem):
 
     def build(self) -> tuple[list[Value], list[Value]]:
         inputs = [Value(x) for x in self.point.args(self.point.flat)]
-        grads = grad(self._scalar(inputs), inputs, create_graph=True)
+        out = self._scalar(inputs)
+        try:
+            grads = grad(out, inputs, create_graph=True)
+        except ValueError as exc:
+            drifting = _drifting([out])
+            if drifting is None:
+                raise
+            raise drifting from exc
         return inputs, [g if isinstance(g, Value) else Value(g) for g in grads]
 
     def values(self, flat: Sequence[float]) -> list[float]:
@@ -372,3 +431,151 @@ class _GradientProblem(_Problem):
         rows, _, values = super().jacobian()
         names = [f"∂f/∂{self.point.name(k)}" for k in range(len(self.point.flat))]
         return rows, names, values
+
+
+class _ParamsGradientProblem(_GradientProblem):
+    """The gradient of ``loss_fn()`` with respect to parameters perturbed in place: its Jacobian is the Hessian."""
+
+    def __init__(
+        self, loss_fn: Callable[[], Any], params: list[Value], point: _Point, weights: Callable[[int], list[float]]
+    ) -> None:
+        super().__init__(lambda *_: loss_fn(), point, weights)
+        self.loss_fn = loss_fn
+        self.params = params
+
+    def snippet(self) -> str:
+        return ""
+
+    def _at(self, flat: Sequence[float]) -> list[Any]:
+        saved = [p.data for p in self.params]
+        for p, x in zip(self.params, self.point.args(flat), strict=True):
+            p.data = x
+        return saved
+
+    def _restore(self, saved: Sequence[Any]) -> None:
+        for p, d in zip(self.params, saved, strict=True):
+            p.data = d
+
+    def _loss(self) -> Value:
+        outs = _outputs(self.loss_fn())
+        if len(outs) == 1 and outs[0].lanes is None:
+            return outs[0]
+        return _combine(outs, self.weights(sum(o.lanes or 1 for o in outs)))
+
+    def function_graph(self) -> list[Value]:
+        return [self._loss()]
+
+    def scalar(self, flat: Sequence[float]) -> float:
+        saved = self._at(flat)
+        try:
+            return float(self._loss().data)
+        finally:
+            self._restore(saved)
+
+    def build(self) -> tuple[list[Value], list[Value]]:
+        out = self._loss()
+        try:
+            grads = grad(out, self.params, create_graph=True)
+        except ValueError as exc:
+            drifting = _drifting([out])
+            if drifting is None:
+                raise
+            raise drifting from exc
+        return self.params, [g if isinstance(g, Value) else Value(g) for g in grads]
+
+    def values(self, flat: Sequence[float]) -> list[float]:
+        saved = self._at(flat)
+        try:
+            return self.point.flatten(grad(self._loss(), self.params))
+        finally:
+            self._restore(saved)
+
+
+def _drifting(outputs: Sequence[Value]) -> GradcheckError | None:
+    """A reentrancy error when a node's rule, evaluated again at the inputs the node recorded, gives
+    other local derivatives than it stored (a rule with hidden state), else None."""
+    from autograd.core.rules import RULES
+
+    for position, node in enumerate(_unique_nodes(outputs)):
+        rule = RULES.get(node.op)
+        if rule is None:
+            continue
+        xs = tuple(p.data for p in node.parents)
+        args = xs if node.param is None else (*xs, node.param)
+        try:
+            again = tuple(rule.local(node.data, *args))
+        except (ValueError, ArithmeticError, TypeError):
+            continue
+        for k, (now, then) in enumerate(zip(again, node.local_grads, strict=False)):
+            np = _np()
+            if not bool(np.allclose(now, then, rtol=1e-12, atol=0.0)):
+                return GradcheckError(
+                    f"reentrancy: the rule of {node.op!r} (node v{position}) gave local derivative {k} = {then!r} when "
+                    f"the node was recorded and {now!r} now, for the same inputs: the rule is not a function of its "
+                    "inputs (hidden state, a counter, randomness)",
+                    kind="reentrancy",
+                    analytic=float(np.asarray(then).ravel()[0]),
+                )
+    return None
+
+
+def _unique_nodes(outputs: Sequence[Value]) -> list[Value]:
+    order: list[Value] = []
+    seen: set[int] = set()
+    for o in outputs:
+        for node in topological_order(o):
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+    return order
+
+
+def _source_number(x: Any) -> str:
+    """A point coordinate as Python source: ``0.3``, ``np.array([0.1, 0.2])``."""
+    if type(x) is float:
+        return repr(x)
+    return f"np.array({[float(v) for v in x]!r})"
+
+
+def _function_text(f: Any) -> str:
+    """Python source for ``f``: an Expression's repr, a lambda's own text, or ``module.name``."""
+    if type(f).__name__ == "Expression" and hasattr(f, "steps"):
+        return repr(f)
+    name = getattr(f, "__name__", "")
+    if name == "<lambda>":
+        text = _lambda_source(f)
+        if text:
+            return text
+    module, qualname = getattr(f, "__module__", None), getattr(f, "__qualname__", None)
+    if module and qualname and "<" not in qualname:
+        return qualname if module in ("__main__", "builtins") else f"{module}.{qualname}"
+    return "f"  # no source to show: the name the message uses
+
+
+def _lambda_source(f: Any) -> str:
+    """The text of the lambda ``f`` in its source file, when it can be found unambiguously."""
+    import ast
+    import textwrap
+
+    try:
+        lines, _ = inspect.getsourcelines(f)
+    except (OSError, TypeError):
+        return ""
+    source = textwrap.dedent("".join(lines))
+    tree = None
+    for candidate in (source, f"(\n{source}\n)", source.rstrip().rstrip(",")):
+        try:
+            tree = ast.parse(candidate)
+        except SyntaxError:
+            continue
+        source = candidate
+        break
+    if tree is None:
+        return ""
+    names = list(f.__code__.co_varnames[: f.__code__.co_argcount])
+    found = [
+        node for node in ast.walk(tree) if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == names
+    ]
+    if len(found) != 1:
+        return ""
+    return ast.get_source_segment(source, found[0]) or ""

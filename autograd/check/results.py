@@ -11,6 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autograd.check.blame import Culprit
+    from autograd.core.value import Value
 
 __all__ = ["GradcheckEntry", "GradcheckError", "GradcheckResult"]
 
@@ -24,9 +29,13 @@ class GradcheckEntry:
         input: The input's name, as the function names it (``"y"``, ``"v lane 0"`` …).
         analytic: The engine's derivative.
         numeric: The finite-difference estimate.
-        kind: ``"mismatch"`` or ``"kink"``.
-        left: The left one-sided derivative (for a kink), else None.
-        right: The right one-sided derivative (for a kink), else None.
+        kind: ``"mismatch"``, ``"jump"`` (a one-sided difference grows like 1/h: f is
+            not continuous within the step) or ``"undecided"`` (the differences did not
+            converge before rounding error stopped them: a kink within ~h of x).
+        left: The last left one-sided (extrapolated) derivative, or None.
+        right: The last right one-sided (extrapolated) derivative, or None.
+        steps: Every step tried: ``(h, central, left, right)`` differences.
+        note: How it was decided, where that is more than disagreement (a kink, …).
     """
 
     __module__ = "autograd"  # where it is imported from, documented and printed
@@ -38,6 +47,8 @@ class GradcheckEntry:
     kind: str
     left: float | None = None
     right: float | None = None
+    steps: tuple[tuple[float, float, float, float], ...] = ()
+    note: str = ""
 
     @property
     def abs_error(self) -> float:
@@ -54,9 +65,10 @@ class GradcheckError(AssertionError):
     """A gradient check failed.
 
     Attributes:
-        kind: ``"mismatch"`` (analytic ≠ numeric), ``"kink"`` (the function is not
-            differentiable there: one-sided differences converge to different values),
-            ``"nondeterministic"`` (the same input gave different outputs),
+        kind: ``"mismatch"`` (analytic ≠ numeric; at a kink of f: the analytic value is
+            not between the one-sided derivatives), ``"jump"`` (f is not continuous
+            within the step), ``"undecided"`` (the differences never converged: a kink
+            within ~h of x), ``"nondeterministic"`` (the same input gave different outputs),
             ``"reentrancy"`` (two evaluations of the gradient disagree) or
             ``"linearity"`` (the gradient is not linear in the upstream gradient).
         index: The argument the (first) failure is about (or None).
@@ -64,6 +76,15 @@ class GradcheckError(AssertionError):
         analytic: The engine's value for the first bad entry, where it applies.
         numeric: The finite-difference value for the first bad entry, where it applies.
         entries: Every bad Jacobian entry (the table in the message).
+        culprits: The nodes whose stored local derivatives disagree with finite
+            differences of their own rule (see :func:`autograd.gradcheck.blame`): each a
+            :class:`~autograd.check.gradcheck.Culprit` with its ``node``. Empty when none is
+            found or the failure is not about values of derivatives.
+        point: The whole point checked, one argument each (floats or lanes), never cut.
+        names: The arguments' names, as in the message.
+        graph: The outputs of the checked function built at the point (Values): the graph
+            the culprits belong to, for a picture (``viz.check.draw_check``).
+        snippet: A line of Python that repeats the check.
     """
 
     __module__ = "autograd"  # where it is imported from, documented and printed
@@ -78,6 +99,11 @@ class GradcheckError(AssertionError):
         analytic: float | None = None,
         numeric: float | None = None,
         entries: Sequence[GradcheckEntry] = (),
+        culprits: Sequence[Culprit] = (),
+        point: Sequence[Any] = (),
+        names: Sequence[str] = (),
+        graph: Sequence[Value] = (),
+        snippet: str = "",
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -86,6 +112,11 @@ class GradcheckError(AssertionError):
         self.analytic = analytic
         self.numeric = numeric
         self.entries = list(entries)
+        self.culprits = list(culprits)
+        self.point = tuple(point)
+        self.names = tuple(names)
+        self.graph = list(graph)
+        self.snippet = snippet
 
 
 @dataclass

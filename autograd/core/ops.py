@@ -99,7 +99,7 @@ def define_op(
     has_param: bool = False,
     symbol: str = "",
     sample: tuple[tuple[float, float], ...] | None = None,
-    kinks: tuple[float, ...] = (),
+    kinks: tuple[float, ...] | Callable[[float], tuple[float, ...]] = (),
     lanes: Callable[..., Any] | None = None,
     replace: bool = False,
     param_sample: tuple[float, ...] = (),
@@ -113,7 +113,9 @@ def define_op(
     arrays, or give ``lanes``: the forward on arrays. ``replace=True`` redefines an op you
     defined before (re-running a notebook cell); built-in ops can't be replaced.
     ``sample``, ``kinks`` and (for an op with ``has_param``) ``param_sample`` tell the
-    strategies in :mod:`autograd.testing` where to draw the op's arguments and parameter.
+    strategies in :mod:`autograd.testing` where to draw the op's arguments and parameter;
+    ``kinks`` may be a function of the parameter (``kinks=lambda p: (p,)`` for a hinge at
+    ``p``), for an op with ``has_param``.
 
     >>> cube = define_op("cube_doc", lambda x: x**3, lambda out, x: (3 * x * x,))
     >>> y = cube(Value(2.0))
@@ -123,6 +125,8 @@ def define_op(
     """
     from autograd.core.rules import _BUILTIN, register, unregister
 
+    if callable(kinks) and not has_param:
+        raise TypeError(f"op {name!r}: kinks as a function of the parameter needs has_param=True")
     if replace and name in RULES and name not in _BUILTIN:
         unregister(name)
     rule = register(

@@ -90,7 +90,9 @@ class Rule:
         symbol: Short label for pictures (``"+"``, ``"×"`` …); defaults to ``name``.
         sample: For tests: an interval per input where the op is smooth and safe.
         kinks: Points where some input makes the op non-differentiable (or singular);
-            property tests keep a margin away from them.
+            property tests keep a margin away from them. For an op with a parameter, a
+            function of the parameter giving them (``lambda p: (p,)`` for a hinge at ``p``);
+            :meth:`kinks_at` evaluates either form.
         param_sample: For tests: parameter values to try when ``has_param``.
         lanes: The forward function on lanes (1-D numpy arrays), where ``forward``
             only takes floats (it uses ``math``); None when ``forward`` is written with
@@ -112,7 +114,7 @@ class Rule:
     has_param: bool = False
     symbol: str = ""
     sample: tuple[Interval, ...] = ((-3.0, 3.0),)
-    kinks: tuple[float, ...] = ()
+    kinks: tuple[float, ...] | Callable[[float], tuple[float, ...]] = ()
     param_sample: tuple[float, ...] = ()
     finite_local: bool = False
     lanes: Callable[..., Any] | None = None
@@ -122,6 +124,19 @@ class Rule:
     def label(self) -> str:
         """What a picture writes in the op's node."""
         return self.symbol or self.name
+
+    def kinks_at(self, param: float | None) -> tuple[float, ...]:
+        """The kinks for the parameter ``param`` (``kinks`` itself unless it is a function of it).
+
+        >>> hinge = Rule("hinge_doc", 1, max, lambda out, x, p: (1.0,), has_param=True, kinks=lambda p: (p,))
+        >>> hinge.kinks_at(0.5), RULES["relu"].kinks_at(None)
+        ((0.5,), (0.0,))
+        """
+        if not callable(self.kinks):
+            return self.kinks
+        if param is None:
+            raise ValueError(f"op {self.name!r}: its kinks depend on its parameter, and none was given")
+        return tuple(float(k) for k in self.kinks(param))
 
 
 RULES: dict[str, Rule] = {}

@@ -1,0 +1,523 @@
+"""The layout of a program: straight-line code, and runs of a repeated block rolled into loops.
+
+A graph built by a Python loop (``for _ in range(n): y = (y * w + c).tanh()``) is the same
+few nodes again and again, each block reading the block before it and the same leaves.
+:func:`plan` finds such runs on the tape — a block of ``p`` nodes repeated at least
+:data:`MIN_REPEATS` times, every parent either a fixed leaf or a node at a fixed distance
+back — and the program runs them as a ``for`` loop instead of ``p · count`` lines, so the
+program text (and the time to compile it) stays small however long the chain.
+
+Inside a loop, a value read by the next iteration stays in a local variable, and only the
+values the reverse pass needs go into the list ``V``; a gradient passed from one iteration
+to the one before it stays in a local ``r`` variable where that keeps the eager engine's
+order of additions (one contribution per iteration), and goes through the list ``G``
+otherwise. Straight-line code keeps one local variable per node.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from autograd.replay.codegen import PROPAGATING, _Names, contribution, node_forward, node_locals
+from autograd.replay.symbolic import Writer
+from autograd.replay.tape import Tape
+
+__all__ = ["MIN_REPEATS", "Segment", "backward", "forward", "homes", "plan"]
+
+MIN_REPEATS = 16
+MAX_PERIOD = 128
+
+
+@dataclass
+class Segment:
+    """Nodes ``start … stop − 1``: straight code when ``count`` is 0, else ``count`` repeats of ``period`` nodes."""
+
+    start: int
+    period: int
+    count: int
+    stored: set[int] = field(default_factory=set)  # offsets kept in V at every iteration
+    stored_last: set[int] = field(default_factory=set)  # offsets kept in V after the loop (last iteration only)
+    #: (offset, parent index) -> (first iteration's slot, step per iteration) for the parents outside the
+    #: loop — leaves, and nodes before it — read at a stride
+    strided: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def counters(self) -> list[int]:
+        """The distinct leaf strides: the loop keeps one counter ``e<k>`` for each."""
+        return sorted({step for _, step in self.strided.values()})
+
+    def outer(self, o: int, i: int, slot: int, names: _Names, gradient: bool = False) -> str:
+        """How iteration ``b`` reads (or adds to the gradient of) parent ``i`` of offset ``o``: a leaf,
+        or a node before the loop."""
+        first, step = self.strided.get((o, i), (slot, 0))
+        if not step:
+            return names.grad(first) if gradient else names.value(first)
+        leaf = first < len(names.tape.leaves)
+        lst = ("GZ" if leaf else "G") if gradient else ("Z" if leaf else "V")
+        return f"{lst}[e{self.counters().index(step)} + {first}]"
+
+    @property
+    def stop(self) -> int:
+        return self.start + (self.period * self.count if self.count else self.period)
+
+
+def _local_lanes(tape: Tape, j: int, i: int) -> bool:
+    flags = tape.local_lanes[j]
+    return bool(flags) and flags[i]
+
+
+_LEAF = 1  # a leaf parent in a signature (nearby nodes are negative distances back); which: see _outer_strides
+_FAR = 2  # a node parent further back than MAX_PERIOD
+
+
+def _outer_strides(tape: Tape, j: int, p: int, count: int) -> tuple[int, dict[tuple[int, int], tuple[int, int]]]:
+    """How many of ``count`` repeats read each outer parent (a leaf, a far node before the loop)
+    at a fixed stride, and those strides."""
+    nl = len(tape.leaves)
+    strided: dict[tuple[int, int], tuple[int, int]] = {}
+    parents = tape.parents
+    start = nl + j
+    for o in range(p):
+        for i, first in enumerate(parents[j + o]):
+            if first >= nl and j + o - (first - nl) <= MAX_PERIOD:
+                continue  # a nearby node: a fixed distance back
+            step = parents[j + p + o][i] - first
+            it = 1
+            while it < count and parents[j + it * p + o][i] == first + it * step:
+                it += 1
+            if first >= nl:  # a far node must come before the loop, in every iteration read
+                while it > 0 and max(first, first + (it - 1) * step) >= start:
+                    it -= 1
+            count = min(count, it)
+            strided[(o, i)] = (first, step)
+    return count, {key: value for key, value in strided.items() if value[1]}
+
+
+def _signatures(tape: Tape) -> list[int]:
+    """Per node, an id of (op, param, kinds, parents as markers or negative distances back)."""
+    nl = len(tape.leaves)
+    far = -MAX_PERIOD
+    ids: dict[tuple[object, ...], int] = {}
+    add = ids.setdefault
+    out: list[int] = []
+    emit = out.append
+    plain = not any(n is not None for n in tape.lanes)
+    rows = zip(tape.rules, tape.params, tape.in_first, tape.parents, strict=True)
+    for j, (rule, param, first, parents) in enumerate(rows):
+        d = -nl - j
+        if len(parents) == 2:
+            a, b = parents
+            a, b = a + d, b + d
+            refs: tuple[int, ...] = (
+                _LEAF if a < -j else a if a >= far else _FAR,
+                _LEAF if b < -j else b if b >= far else _FAR,
+            )
+        elif len(parents) == 1:
+            a = parents[0] + d
+            refs = (_LEAF if a < -j else a if a >= far else _FAR,)
+        else:
+            refs = tuple([_LEAF if s + d < -j else s + d if s + d >= far else _FAR for s in parents])
+        if plain:
+            key: tuple[object, ...] = (rule.name, param, first, refs)
+        else:
+            key = (rule.name, param, first, refs, tape.lanes[nl + j], tape.local_lanes[j])
+        emit(add(key, len(ids)))
+    return out
+
+
+def plan(tape: Tape) -> list[Segment]:
+    """Split the nodes into straight segments and loops (see the module docstring)."""
+    sig = _signatures(tape)
+    n = len(sig)
+    segments: list[Segment] = []
+    straight_from = 0
+    nxt: dict[int, int] = {}
+    following = [n] * n
+    for j in range(n - 1, -1, -1):
+        following[j] = nxt.get(sig[j], n)
+        nxt[sig[j]] = j
+    j = 0
+    while j < n:
+        best: tuple[int, int] | None = None
+        k = following[j]
+        while k < n and k - j <= MAX_PERIOD:
+            p = k - j
+            block = sig[j:k]
+            count = 1
+            while sig[j + count * p : j + (count + 1) * p] == block:
+                count += 1
+            if count >= MIN_REPEATS:
+                count, strided = _outer_strides(tape, j, p, count)
+                if count >= MIN_REPEATS:
+                    best = (p, count)
+                    break
+            k = following[k]
+        if best is None:
+            j += 1
+            continue
+        p, count = best
+        if straight_from < j:
+            segments.append(Segment(straight_from, j - straight_from, 0))
+        segments.append(Segment(j, p, count, strided=strided))
+        j += p * count
+        straight_from = j
+    if straight_from < n:
+        segments.append(Segment(straight_from, n - straight_from, 0))
+    return segments
+
+
+class _Homes(_Names):
+    """Names, with the slots kept in the lists ``V`` and ``G`` (nodes in loops, and what loops read)."""
+
+    def __init__(self, tape: Tape, listed: set[int], external: dict[int, set[int]], strided: set[int]) -> None:
+        super().__init__(tape)
+        self.listed = listed
+        self.external = external  # loop slot -> reading node slots outside its loop (or -1: an output/guard)
+        self.strided = strided  # leaves some loop reads at a stride: their gradients live in the list GZ
+
+    def value(self, s: int) -> str:
+        return f"V[{s}]" if s in self.listed else super().value(s)
+
+    def grad(self, s: int) -> str:
+        if s in self.strided:
+            return f"GZ[{s}]"
+        return f"G[{s}]" if s in self.listed else super().grad(s)
+
+
+def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes:
+    """Where each slot lives in the program laid out as ``segments``."""
+    nl = len(tape.leaves)
+    listed: set[int] = set()
+    owner: dict[int, int] = {}
+    for k, seg in enumerate(segments):
+        if not seg.count:
+            continue
+        for s in range(nl + seg.start, nl + seg.stop):
+            owner[s] = k
+        listed.update(range(nl + seg.start, nl + seg.stop))
+        for o in range(seg.period):
+            j = seg.start + o
+            for s in tape.parents[j]:
+                back = j - (s - nl)
+                if s >= nl and back <= MAX_PERIOD:
+                    for it in range(min(seg.count, back // seg.period + 2)):
+                        src = s + it * seg.period
+                        if src < nl + seg.start:
+                            listed.add(src)
+    external: dict[int, set[int]] = {}
+    for j, parents in enumerate(tape.parents):
+        mine = owner.get(nl + j)
+        for s in parents:
+            theirs = owner.get(s)
+            if theirs is not None and theirs != mine:
+                external.setdefault(s, set()).add(nl + j)
+    for s in [*tape.outputs, *guard_slots]:
+        if s in owner:
+            external.setdefault(s, set()).add(-1)
+    strided: set[int] = set()
+    for seg in segments:
+        for first, step in seg.strided.values():
+            slots = range(first, first + step * seg.count, step)
+            (strided if first < nl else listed).update(slots)
+    return _Homes(tape, listed, external, strided)
+
+
+# -- forward --------------------------------------------------------------------------------
+
+
+def _cross(seg: Segment, o: int, back: int) -> tuple[int, int]:
+    """A parent ``back`` nodes before offset ``o``: (iterations back, its offset)."""
+    rel = o - back
+    src = rel % seg.period
+    return (src - rel) // seg.period, src
+
+
+def forward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment], checked: set[int]) -> None:
+    """Emit the forward pass: every node's value, and the checksum of what could hide a nan."""
+    nl = len(tape.leaves)
+    if names.listed:
+        w.emit(f"V = [0.0] * {tape.size}")
+    for seg in segments:
+        if not seg.count:
+            for j in range(seg.start, seg.stop):
+                s = nl + j
+                ops = [names.value(p) for p in tape.parents[j]]
+                node_forward(w, tape, j, ops, f"v{s}")
+                if s in names.listed:
+                    w.emit(f"V[{s}] = v{s}")
+                _check(w, tape, j, ops, checked, tape.parents[j])
+            continue
+        _loop_forward(w, tape, names, seg)
+
+
+def _loop_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
+    nl = len(tape.leaves)
+    p = seg.period
+    base = nl + seg.start
+    last = base + p * (seg.count - 1)
+    carried: set[int] = set()
+    body: list[tuple[int, list[str]]] = []
+    for o in range(p):
+        j = seg.start + o
+        ops: list[str] = []
+        for i, s in enumerate(tape.parents[j]):
+            back = j - (s - nl)
+            if s < nl or back > MAX_PERIOD:
+                ops.append(seg.outer(o, i, s, names))
+                continue
+            if back <= o:
+                ops.append(f"c{o - back}")
+                continue
+            m, src = _cross(seg, o, back)
+            if m == 1 and src > o:  # the previous iteration's value, still in its local
+                carried.add(src)
+                ops.append(f"c{src}")
+            else:
+                seg.stored.add(src)
+                ops.append(_at(o - back, "V"))
+        body.append((j, ops))
+    for o in range(p):  # what reads the loop from outside: every iteration, or the last one only
+        for it_slot in range(base + o, base + p * seg.count, p):
+            if it_slot in names.external:
+                (seg.stored_last if it_slot == last + o else seg.stored).add(o)
+    seg.stored_last -= seg.stored
+    for src in sorted(carried):
+        w.emit(f"c{src} = {names.value(base - p + src)}")
+    w.emit(f"for {_loop_variables(seg)} in {_loop_ranges(seg, f'range({base}, {base + p * seg.count}, {p})', False)}:")
+    indent = w.indent
+    w.indent += "    "
+    for o, (j, ops) in enumerate(body):
+        node_forward(w, tape, j, ops, f"c{o}")
+        if o in seg.stored:
+            w.emit(f"{_at(o, 'V')} = c{o}")
+        if tape.rules[j].name not in PROPAGATING:
+            for s, text in zip(tape.parents[j], ops, strict=True):
+                if s >= nl:
+                    w.emit(f"K = K + {text}")
+    w.indent = indent
+    for o in sorted(seg.stored_last):
+        w.emit(f"V[{last + o}] = c{o}")
+
+
+def _loop_variables(seg: Segment) -> str:
+    return ", ".join(["b", *(f"e{k}" for k in range(len(seg.counters())))])
+
+
+def _loop_ranges(seg: Segment, nodes: str, reverse: bool) -> str:
+    """The loop's ranges: over the node slots ``b``, and one counter per leaf stride."""
+    steps = seg.counters()
+    if not steps:
+        return nodes
+    last = seg.count - 1
+    counters = [f"range({last * d}, {-d}, {-d})" if reverse else f"range(0, {seg.count * d}, {d})" for d in steps]
+    return f"zip({nodes}, {', '.join(counters)})"
+
+
+def _at(rel: int, lst: str) -> str:
+    return f"{lst}[b + {rel}]" if rel > 0 else f"{lst}[b - {-rel}]" if rel < 0 else f"{lst}[b]"
+
+
+def _check(w: Writer, tape: Tape, j: int, ops: list[str], checked: set[int], slots: tuple[int, ...]) -> None:
+    if tape.rules[j].name in PROPAGATING:
+        return
+    nl = len(tape.leaves)
+    for s, text in zip(slots, ops, strict=True):
+        if s >= nl and s not in checked:
+            checked.add(s)
+            w.emit(f"K = K + {text}")
+
+
+# -- backward -------------------------------------------------------------------------------
+
+
+def _needs(tape: Tape) -> list[bool]:
+    """Per slot: whether a wanted gradient depends on it (the reverse pass skips the rest)."""
+    nl = len(tape.leaves)
+    wanted = set(tape.wanted)
+    needs = [s in wanted for s in range(nl)]
+    for j, parents in enumerate(tape.parents):
+        needs.append(tape.in_first[j] and any(needs[s] for s in parents))
+    return needs
+
+
+def backward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment]) -> set[int]:
+    """Emit the reverse pass; return the slots whose gradient was assigned (others are 0).
+
+    Called before :func:`forward` is emitted (the lines go after it): it records which
+    values each loop's reverse pass reads, which the forward pass then keeps in ``V``.
+    """
+    nl = len(tape.leaves)
+    needs = _needs(tape)
+    root = tape.outputs[0]
+    assigned: set[int] = set()
+    if names.listed:
+        w.emit(f"G = [0.0] * {tape.size}")
+        assigned.update(names.listed)
+    if names.strided:
+        w.emit(f"GZ = [0.0] * {nl}")
+        assigned.update(names.strided)
+    if not needs[root]:
+        return assigned
+    w.emit(f"{names.grad(root)} = 1.0")
+    assigned.add(root)
+    for seg in reversed(segments):
+        if not seg.count:
+            for j in range(seg.stop - 1, seg.start - 1, -1):
+                s = nl + j
+                if needs[s] and s in assigned:
+                    _node_backward(w, tape, j, names.value(s), names.grad(s), names, needs, assigned)
+            continue
+        _loop_backward(w, tape, seg, names, needs, assigned)
+    return assigned
+
+
+def _accumulate(w: Writer, target: str, c: str, first: bool) -> None:
+    w.emit(f"{target} = {c}" if first else f"{target} = {target} + {c}")
+
+
+def _node_backward(
+    w: Writer, tape: Tape, j: int, out: str, g: str, names: _Names, needs: list[bool], assigned: set[int]
+) -> None:
+    slots = tape.parents[j]
+    if not any(needs[p] for p in slots):
+        return
+    local = node_locals(w, tape, j, out, [names.value(p) for p in slots])
+    g_lanes = tape.lanes[len(tape.leaves) + j] is not None
+    for i, p in enumerate(slots):
+        if not needs[p]:
+            continue
+        c = contribution(local[i], g, _local_lanes(tape, j, i) or g_lanes, tape.lanes[p] is None)
+        if c is None:
+            continue
+        _accumulate(w, names.grad(p), c, p not in assigned)
+        assigned.add(p)
+
+
+def _registers(tape: Tape, seg: Segment, names: _Homes, needs: list[bool]) -> dict[int, bool]:
+    """Offsets whose gradient can live in a local ``r`` variable, each with whether the next
+    iteration passes it one contribution (else all its contributions come from its own iteration)."""
+    nl = len(tape.leaves)
+    p = seg.period
+    base = nl + seg.start
+    last = base + p * (seg.count - 1)
+    incoming: dict[int, list[int]] = {o: [] for o in range(p)}
+    bad: set[int] = set()
+    for o in range(p):
+        j = seg.start + o
+        if not needs[nl + j]:
+            continue
+        for s in tape.parents[j]:
+            back = j - (s - nl)
+            if s < nl or not needs[s] or back > MAX_PERIOD or back <= o:
+                continue
+            m, src = _cross(seg, o, back)
+            if m == 1 and src > o:
+                incoming[src].append(o)
+            else:
+                bad.add(src)
+    result: dict[int, bool] = {}
+    for o in range(p):
+        outside = [s for s in range(base + o, base + p * seg.count, p) if s in names.external]
+        if o in bad or len(incoming[o]) > 1:
+            continue
+        if incoming[o]:
+            if all(s == last + o for s in outside):
+                result[o] = True
+        elif not outside:
+            result[o] = False
+    return result
+
+
+def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
+    nl = len(tape.leaves)
+    p = seg.period
+    base = nl + seg.start
+    last = base + p * (seg.count - 1)
+    for j in range(seg.start, seg.start + p):  # a leaf's gradient sums over the iterations: 0.0 first
+        for i, s in enumerate(tape.parents[j]):
+            if (j - seg.start, i) in seg.strided:
+                continue
+            if (s < nl or j - (s - nl) > MAX_PERIOD) and needs[s] and s not in assigned:
+                w.emit(f"{names.grad(s)} = 0.0")
+                assigned.add(s)
+    registers = _registers(tape, seg, names, needs)
+    for o, carried in sorted(registers.items()):
+        if carried:
+            w.emit(f"r{o} = G[{last + o}]")
+    outer = w.lines
+    w.lines = []
+    indent = w.indent
+    w.indent += "    "
+    started: set[int] = set()  # register offsets given their first contribution in this iteration
+    live: set[int] = set()  # offsets whose gradient is non-zero in an iteration
+    for o in range(p):
+        j = seg.start + o
+        if registers.get(o) or (o not in registers):
+            live.add(o)
+    for o in range(p - 1, -1, -1):
+        j = seg.start + o
+        if not needs[nl + j]:
+            continue
+        if o in registers and o not in live:
+            continue  # nothing reached it: its gradient is 0
+        g = f"r{o}" if o in registers else _at(o, "G")
+        slots = tape.parents[j]
+        ops = [_loop_value(tape, seg, o, j, i, s, names) for i, s in enumerate(slots)]
+        local = node_locals(w, tape, j, f"y{o}", ops)
+        g_lanes = tape.lanes[nl + j] is not None
+        for i, s in enumerate(slots):
+            if not needs[s]:
+                continue
+            c = contribution(local[i], g, _local_lanes(tape, j, i) or g_lanes, tape.lanes[s] is None)
+            if c is None:
+                continue
+            back = j - (s - nl)
+            if s < nl or back > MAX_PERIOD:
+                target = seg.outer(o, i, s, names, gradient=True)
+                w.emit(f"{target} = {target} + {c}")
+                continue
+            if back <= o:
+                q = o - back
+                if q in registers:
+                    first = not registers[q] and q not in started
+                    _accumulate(w, f"r{q}", c, first)
+                    started.add(q)
+                    live.add(q)
+                else:
+                    target = _at(q, "G")
+                    w.emit(f"{target} = {target} + {c}")
+                continue
+            m, src = _cross(seg, o, back)
+            if src in registers and m == 1:
+                w.emit(f"r{src} = {c}")
+            else:
+                target = _at(o - back, "G")
+                w.emit(f"{target} = {target} + {c}")
+    body = w.lines
+    w.lines = outer
+    w.indent = indent
+    used = sorted({int(k) for k in re.findall(r"\by(\d+)\b", "\n".join(body))})
+    for ref in re.findall(r"V\[b - (\d+)\]", "\n".join(body)):
+        seg.stored.add((-int(ref)) % p)
+    seg.stored.update(used)
+    seg.stored_last -= seg.stored
+    w.emit(f"for {_loop_variables(seg)} in {_loop_ranges(seg, f'range({last}, {base - 1}, {-p})', True)}:")
+    for o in used:
+        w.emit(f"    y{o} = {_at(o, 'V')}")
+    w.lines.extend(body)
+    for o, carried in sorted(registers.items()):  # the first iteration's share of the nodes before the loop
+        if carried:
+            s = base - p + o
+            if needs[s]:
+                w.emit(f"G[{s}] = G[{s}] + r{o}")
+
+
+def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names: _Homes) -> str:
+    """How the reverse loop body reads parent ``i`` (slot ``s``) of offset ``o``'s node."""
+    nl = len(tape.leaves)
+    back = j - (s - nl)
+    if s < nl or back > MAX_PERIOD:
+        return seg.outer(o, i, s, names)
+    if back <= o:
+        return f"y{o - back}"
+    return _at(o - back, "V")

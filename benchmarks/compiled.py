@@ -1,0 +1,400 @@
+"""Compiled replay (``autograd.compile``) against our eager engine, micrograd, PyTorch and a hand-written loop.
+
+Two workloads, each measured in rounds that alternate the engines (so the machine's
+load hits them alike); every ratio is the median of the per-round ratios, with the
+25th and 75th percentiles as its spread:
+
+- the moons training step (``MLP(2, [16, 16, 1])``, 100 samples, hinge + L2 written as a
+  user writes it, ``1e-4 * sum(p * p for p in params)``, forward + backward + SGD) —
+  compiled, against our eager step on lanes (the same function), our eager step one
+  graph per sample (as micrograd runs), and micrograd (default GC); losses compared at
+  every step, gradients compared with the eager engine's at the first;
+- the chain ``y = tanh(y·w + c)`` of 100,000 ops, forward + backward — compiled, against
+  PyTorch 0-dim float64 eager (when installed), our eager engine, and a hand-written
+  Python float loop doing the same forward and backward (CPython's limit for this
+  arithmetic); ns per op of each.
+
+Also: the cost of the first call (trace + compile + first replay) in eager steps, and the
+memory a compiled program keeps per node against the eager graph's. ``--callgrind``
+(``python -m benchmarks.compiled --callgrind``) counts instructions instead of time for
+the compiled chain and the hand-written loop (valgrind's callgrind: repeatable on a busy
+machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gc
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from autograd import Program, Value, compile
+from benchmarks.harness import ROOT, Options, Result, Section, Target, timed
+
+
+def _spread(numerators: list[float], denominators: list[float]) -> dict[str, float]:
+    """Median of the per-round ratios, with the 25th and 75th percentiles."""
+    ratios = sorted(a / b for a, b in zip(numerators, denominators, strict=True))
+    q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [ratios[0]] * 3
+    return {"median": statistics.median(ratios), "p25": q[0], "p75": q[2]}
+
+
+def _flat(prefix: str, stats: dict[str, float]) -> Result:
+    return {prefix: stats["median"], f"{prefix}_p25": stats["p25"], f"{prefix}_p75": stats["p75"]}
+
+
+# -- the moons step ----------------------------------------------------------------------------
+
+
+def moons_compiled(rounds: int) -> Result:
+    """The moons step, compiled vs eager (lanes and per sample) vs micrograd; see the module docstring."""
+    from autograd import vsum
+    from benchmarks.moons import _moons_setup
+    from nn import MLP, hinge
+
+    x, labels, reference, micro_step = _moons_setup()
+    weights = [p.data for p in reference.parameters()]
+
+    def copy() -> Any:
+        model = MLP(2, [16, 16, 1], seed=0)
+        for p, w in zip(model.parameters(), weights, strict=True):
+            p.data = w
+        return model
+
+    lanes_model, sample_model, compiled_model = copy(), copy(), copy()
+    rows, ys = x.tolist(), labels.tolist()
+
+    def user_loss(model: Any) -> Callable[[], Value]:
+        params = model.parameters()
+
+        def loss() -> Value:
+            total: Value = hinge(model.batch(x), labels).mean() + 1e-4 * sum(p * p for p in params)
+            return total
+
+        return loss
+
+    def sgd(model: Any, k: int) -> None:
+        lr = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= lr * p.grad
+
+    lanes_loss = user_loss(lanes_model)
+
+    def eager_lanes(k: int) -> float:
+        lanes_model.zero_grad()
+        total = lanes_loss()
+        total.backward()
+        sgd(lanes_model, k)
+        return float(total.data)
+
+    sample_params = sample_model.parameters()
+
+    def eager_sample(k: int) -> float:
+        scores = [sample_model(row) for row in rows]
+        losses = [(1.0 - yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
+        total = vsum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in sample_params)
+        sample_model.zero_grad()
+        total.backward()
+        sgd(sample_model, k)
+        return float(total.data)
+
+    program: Program = compile(user_loss(compiled_model), params=compiled_model.parameters())
+
+    def compiled_step(k: int) -> float:
+        compiled_model.zero_grad()
+        value = program.backward()
+        sgd(compiled_model, k)
+        return float(value)
+
+    # the first call: trace + compile + replay, against the same step run eagerly
+    first_eager, _ = timed(lambda: eager_lanes(0))
+    first_compiled, _ = timed(lambda: compiled_step(0))
+    grads_eager = [p.grad for p in lanes_model.parameters()]
+    grads_compiled = [p.grad for p in compiled_model.parameters()]
+    worst_grad = max(abs(a - b) / max(1.0, abs(a)) for a, b in zip(grads_eager, grads_compiled, strict=True))
+    if worst_grad > 1e-12:
+        raise RuntimeError(f"compiled gradients differ from eager ones by {worst_grad:.3g}")
+    t: dict[str, list[float]] = {"micrograd": [], "lanes": [], "sample": [], "compiled": []}
+    worst_loss = 0.0
+    micro_step(0)
+    eager_sample(0)
+    for k in range(1, rounds + 1):
+        elapsed, a = timed(functools.partial(micro_step, k))
+        t["micrograd"].append(elapsed)
+        elapsed, b = timed(functools.partial(eager_lanes, k))
+        t["lanes"].append(elapsed)
+        elapsed, c = timed(functools.partial(eager_sample, k))
+        t["sample"].append(elapsed)
+        elapsed, d = timed(functools.partial(compiled_step, k))
+        t["compiled"].append(elapsed)
+        worst_loss = max(worst_loss, abs(b - d) / max(1.0, abs(b)))
+        if abs(b - d) > 1e-12 * max(1.0, abs(b)) or abs(a - b) > 1e-9 * max(1.0, abs(a)):
+            raise RuntimeError(f"step {k}: losses differ: micrograd {a!r}, eager {b!r}, compiled {d!r}")
+        if abs(a - c) > 1e-9 * max(1.0, abs(a)):
+            raise RuntimeError(f"step {k}: per-sample eager loss {c!r} differs from micrograd's {a!r}")
+    med = {key: statistics.median(v) for key, v in t.items()}
+    result: Result = {
+        "rounds": rounds,
+        "max_relative_gradient_difference": worst_grad,
+        "max_relative_loss_difference": worst_loss,
+        "micrograd_ms": 1e3 * med["micrograd"],
+        "eager_lanes_ms": 1e3 * med["lanes"],
+        "eager_per_sample_ms": 1e3 * med["sample"],
+        "compiled_ms": 1e3 * med["compiled"],
+        "first_call_ms": 1e3 * first_compiled,
+        "first_call_in_eager_steps": first_compiled / first_eager,
+        "program_lines": len(program.source.splitlines()),
+    }
+    result.update(_flat("compiled_vs_micrograd", _spread(t["micrograd"], t["compiled"])))
+    result.update(_flat("compiled_vs_eager_lanes", _spread(t["lanes"], t["compiled"])))
+    result.update(_flat("compiled_vs_eager_per_sample", _spread(t["sample"], t["compiled"])))
+    result.update(_flat("eager_lanes_vs_micrograd", _spread(t["micrograd"], t["lanes"])))
+    return result
+
+
+# -- the chain ---------------------------------------------------------------------------------
+
+
+def chain(y: Value, w: Value, c: Value, steps: int) -> Value:
+    """``y ← tanh(y·w + c)``, ``steps`` times: 3 ops a step."""
+    for _ in range(steps):
+        y = (y * w + c).tanh()
+    return y
+
+
+def hand_loop(y: float, w: float, c: float, steps: int) -> tuple[float, float, float, float]:
+    """The same forward and backward written by hand with floats: ``(y, dy/dy0, dy/dw, dy/dc)``."""
+    tanh = math.tanh
+    ys = [y]
+    keep = ys.append
+    for _ in range(steps):
+        y = tanh(y * w + c)
+        keep(y)
+    gy, gw, gc_ = 1.0, 0.0, 0.0
+    for i in range(steps, 0, -1):
+        out = ys[i]
+        gt = (1.0 - out * out) * gy
+        gc_ += gt
+        gw += ys[i - 1] * gt
+        gy = w * gt
+    return y, gy, gw, gc_
+
+
+def _torch_chain(steps: int) -> Callable[[], tuple[float, float]]:
+    import torch
+
+    def run() -> tuple[float, float]:
+        tw = torch.tensor(0.999, dtype=torch.float64, requires_grad=True)
+        tc = torch.tensor(0.01, dtype=torch.float64, requires_grad=True)
+        ty = torch.tensor(0.5, dtype=torch.float64)
+        for _ in range(steps):
+            ty = torch.tanh(ty * tw + tc)
+        ty.backward()  # type: ignore[no-untyped-call]
+        return float(ty.detach()), float(tw.grad)  # type: ignore[arg-type]
+
+    return run
+
+
+def _eager_chain(steps: int) -> tuple[float, float]:
+    y0, w, c = Value(0.5), Value(0.999), Value(0.01)
+    y = chain(y0, w, c, steps)
+    y.backward()
+    return y.data, w.grad
+
+
+def chain_compiled(rounds: int, ops: int = 100_000) -> Result:
+    """The chain, compiled vs PyTorch 0-dim eager vs our eager vs the hand-written loop."""
+    steps = ops // 3
+    ops = 3 * steps
+    try:
+        torch_run: Callable[[], tuple[float, float]] | None = _torch_chain(steps)
+    except ImportError:
+        torch_run = None
+    program = compile(lambda y, w, c: chain(y, w, c, steps))
+    args = (0.5, 0.999, 0.01)
+    eager_first, _ = timed(lambda: _eager_chain(steps))
+    first, _ = timed(lambda: program(*args))
+    value, (gy, gw, gc_) = program(*args)
+    hand = hand_loop(*args, steps)
+    if max(abs(a - b) / max(1.0, abs(b)) for a, b in zip((value, gy, gw, gc_), hand, strict=True)) > 1e-12:
+        raise RuntimeError(f"compiled chain {(value, gy, gw, gc_)} differs from the hand-written loop's {hand}")
+    eager_value, eager_gw = _eager_chain(steps)
+    if abs(eager_gw - gw) > 1e-12 * max(1.0, abs(eager_gw)) or eager_value != value:
+        raise RuntimeError(f"compiled chain gradient {gw!r} differs from the eager engine's {eager_gw!r}")
+    t: dict[str, list[float]] = {"compiled": [], "hand": [], "eager": [], "torch": []}
+    for _ in range(rounds):
+        t["compiled"].append(timed(lambda: program(*args))[0])
+        t["hand"].append(timed(lambda: hand_loop(*args, steps))[0])
+        t["eager"].append(timed(lambda: _eager_chain(steps))[0])
+        if torch_run is not None:
+            elapsed, (_ty, tgw) = timed(torch_run)
+            t["torch"].append(elapsed)
+            if abs(tgw - gw) > 1e-9 * max(1.0, abs(gw)):
+                raise RuntimeError(f"chain gradients differ: torch {tgw!r}, compiled {gw!r}")
+    med = {key: statistics.median(v) for key, v in t.items() if v}
+    result: Result = {
+        "ops": ops,
+        "rounds": rounds,
+        "compiled_ns_per_op": 1e9 * med["compiled"] / ops,
+        "hand_loop_ns_per_op": 1e9 * med["hand"] / ops,
+        "eager_ns_per_op": 1e9 * med["eager"] / ops,
+        "first_call_s": first,
+        "first_call_in_eager_steps": first / eager_first,
+        "program_lines": len(program.source.splitlines()),
+    }
+    result.update(_flat("compiled_vs_hand_loop", _spread(t["compiled"], t["hand"])))
+    result.update(_flat("eager_vs_compiled", _spread(t["eager"], t["compiled"])))
+    if t["torch"]:
+        result["torch_ns_per_op"] = 1e9 * med["torch"] / ops
+        result.update(_flat("torch_vs_compiled", _spread(t["torch"], t["compiled"])))
+    else:
+        result["torch"] = "not installed (pip install 'chainrule[torch]')"
+    return result
+
+
+# -- memory ------------------------------------------------------------------------------------
+
+
+def _retained(make: Callable[[], Any]) -> tuple[int, Any]:
+    """Bytes still allocated after ``make()`` (what its result keeps alive), and the result."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = make()
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return after - before, kept
+
+
+def memory_compiled(ops: int = 30_000) -> Result:
+    """Bytes per node: the eager graph of the chain against the compiled program of the same chain."""
+    steps = ops // 3
+
+    def graph() -> Any:
+        return chain(Value(0.5), Value(0.999), Value(0.01), steps)
+
+    def compiled() -> Any:
+        program = compile(lambda y, w, c: chain(y, w, c, steps))
+        program(0.5, 0.999, 0.01)
+        program(0.5, 0.999, 0.01)
+        program.forward(0.5, 0.999, 0.01)
+        return program
+
+    eager_bytes, kept = _retained(graph)
+    del kept
+    compiled_bytes, kept = _retained(compiled)
+    del kept
+    nodes = 3 * steps
+    return {
+        "nodes": nodes,
+        "eager_graph_bytes_per_node": eager_bytes / nodes,
+        "compiled_program_bytes_per_node": compiled_bytes / nodes,
+        "compiled_vs_eager_bytes": compiled_bytes / eager_bytes,
+    }
+
+
+def compiled_section(options: Options) -> Result:
+    """Everything above, at the run's size."""
+    rounds = 5 if options.quick else 15
+    return {
+        **{f"moons_{k}": v for k, v in moons_compiled(3 if options.quick else 12).items()},
+        **{f"chain_{k}": v for k, v in chain_compiled(rounds).items()},
+        **{f"memory_{k}": v for k, v in memory_compiled().items()},
+    }
+
+
+COMPILED = Section(
+    "compiled",
+    "compiled replay (autograd.compile): moons step, 1e5-op chain, first-call cost, memory",
+    compiled_section,
+    (
+        Target("moons_compiled_vs_eager_lanes", ">=", 10.0, "compiled moons step: our eager (lanes) ÷ compiled"),
+        Target("moons_compiled_vs_eager_per_sample", ">=", 10.0, "compiled moons step: our eager (per sample) ÷ it"),
+        Target("moons_compiled_vs_micrograd", ">=", 200.0, "compiled moons step: micrograd (default GC) ÷ compiled"),
+        Target("moons_eager_lanes_vs_micrograd", ">=", 200.0, "eager lanes moons step (user's L2): micrograd ÷ ours"),
+        Target("chain_torch_vs_compiled", ">=", 30.0, "1e5-op chain: PyTorch 0-dim eager ÷ compiled"),
+        Target("chain_compiled_vs_hand_loop", "<=", 2.0, "1e5-op chain: compiled ÷ hand-written float loop"),
+        Target("chain_first_call_in_eager_steps", "<=", 3.0, "chain: trace + compile ÷ one eager step"),
+        Target("moons_first_call_in_eager_steps", "<=", 3.0, "moons: trace + compile ÷ one eager (lanes) step"),
+        Target("memory_compiled_vs_eager_bytes", "<=", 1.0, "bytes per node: compiled program ÷ eager graph"),
+    ),
+)
+
+
+# -- instruction counts ------------------------------------------------------------------------
+
+_PROBE = """
+import sys
+from benchmarks.compiled import chain, hand_loop
+from autograd import compile
+steps, which, repeats = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+program = compile(lambda y, w, c: chain(y, w, c, steps))
+program(0.5, 0.999, 0.01)
+program(0.5, 0.999, 0.01)
+for _ in range(repeats):
+    if which == "compiled":
+        program(0.5, 0.999, 0.01)
+    else:
+        hand_loop(0.5, 0.999, 0.01, steps)
+"""
+
+
+_VALGRIND = ("valgrind", "--tool=callgrind")
+
+
+def _instructions(steps: int, which: str, repeats: int) -> int:
+    """Instructions callgrind counts for the probe (Python start-up included; differences cancel it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(ROOT)}
+        subprocess.run(
+            [*_VALGRIND, f"--callgrind-out-file={out}", sys.executable, "-c", _PROBE, str(steps), which, str(repeats)],
+            check=True,
+            capture_output=True,
+            env=env,
+            timeout=1800,
+        )
+        for line in out.read_text().splitlines():
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no instruction count")
+
+
+def callgrind_chain(ops: int = 30_000) -> Result:
+    """Instructions per op of the compiled chain and the hand-written loop (two repeats minus none)."""
+    steps = ops // 3
+    counts = {which: _instructions(steps, which, 2) - _instructions(steps, which, 0) for which in ("compiled", "hand")}
+    return {
+        "ops": 3 * steps,
+        "compiled_instructions_per_op": counts["compiled"] / (2 * 3 * steps),
+        "hand_loop_instructions_per_op": counts["hand"] / (2 * 3 * steps),
+        "compiled_vs_hand_loop": counts["compiled"] / counts["hand"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.compiled [--quick] [--callgrind]``: this section alone."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--callgrind", action="store_true", help="instruction counts of the chain (needs valgrind)")
+    args = parser.parse_args(argv)
+    result = callgrind_chain() if args.callgrind else compiled_section(Options(quick=args.quick))
+    for key, value in result.items():
+        print(f"  {key:44} {value:.6g}" if isinstance(value, float) else f"  {key:44} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Section explore: the live explorer's page sizes, and its recompute time in headless Chromium.
+
+Sizes: the HTML of lesson 1's explorer (the seed neuron) and of an ``MLP(2, [4, 4, 1])``
+loss. Speed: an ``MLP(2, [18, 18, 1])`` loss (493 nodes) opened in Debian's Chromium
+(Playwright with ``executable_path``, the network blocked); a leaf is edited 40 times and
+each edit is timed twice — by the page's own clock around forward + backward + every text
+update (its ``data-recompute-ms``), and from the ``input`` event to the next animation
+frame with the layout done (what a person waits for). Medians and the slowest are reported;
+one animation frame is 16 ms.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+from pathlib import Path
+
+from benchmarks.harness import Result, Section, Target
+
+_EDIT = """async ([selector, value]) => {
+  const input = document.querySelector(selector);
+  const root = input.closest('.chainrule-explorer');
+  const t0 = performance.now();
+  input.value = String(value);
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  await new Promise(r => requestAnimationFrame(() => r()));
+  root.getBoundingClientRect();  // the layout of the new texts, done
+  return [performance.now() - t0, Number(root.dataset.recomputeMs)];
+}"""
+
+
+def _neuron_html() -> str:
+    import viz
+    from autograd.examples import single_neuron_graph
+
+    g = single_neuron_graph()
+    return viz.explore(g.error, params=[g.w1, g.w2, g.b], inputs=[g.x1, g.x2]).to_html(title="neuron")
+
+
+def _mlp_explorer(hidden: list[int]) -> tuple[int, str]:
+    import nn
+    import viz
+    from autograd import Value, topological_order
+
+    model = nn.MLP(2, [*hidden, 1], seed=0)
+    loss = (model([Value(0.5, "x1"), Value(-1.0, "x2")]) - 1.0) ** 2
+    loss.label = "loss"
+    n = len(topological_order(loss))
+    return n, viz.explore(loss, model=model, max_nodes=max(n, 500)).to_html(title="mlp")
+
+
+def _timings(page_html: str, edits: int) -> Result:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        return {"skipped": "Debian's chromium is not installed"}
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"skipped": "Playwright's Python package is not installed"}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as pw:
+        path = Path(folder) / "explore.html"
+        path.write_text(page_html, encoding="utf-8")
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+            page = context.new_page()
+            page.goto(path.as_uri(), wait_until="load")
+            frames, scripts = [], []
+            for k in range(edits):
+                frame_ms, script_ms = page.evaluate(_EDIT, ['[data-leaf="x1"]', 0.5 + 0.01 * (k % 17)])
+                if k >= 3:  # the first edits warm the JIT up
+                    frames.append(frame_ms)
+                    scripts.append(script_ms)
+        finally:
+            browser.close()
+    return {
+        "recompute_ms_median": statistics.median(scripts),
+        "recompute_ms_max": max(scripts),
+        "edit_to_frame_ms_median": statistics.median(frames),
+        "edit_to_frame_ms_max": max(frames),
+        "edits_timed": len(scripts),
+    }
+
+
+def explore_section(quick: bool) -> Result:
+    """Page sizes of two explorers, and the recompute time of a 493-node one in Chromium."""
+    result: Result = {"lesson1_kb": len(_neuron_html().encode("utf-8")) / 1000}
+    n_small, small = _mlp_explorer([4, 4])
+    result["mlp_2_4_4_1_nodes"] = n_small
+    result["mlp_2_4_4_1_kb"] = len(small.encode("utf-8")) / 1000
+    n_big, big = _mlp_explorer([18, 18])
+    result["big_nodes"] = n_big
+    result["big_kb"] = len(big.encode("utf-8")) / 1000
+    result.update(_timings(big, 15 if quick else 40))
+    return result
+
+
+EXPLORE = Section(
+    "explore",
+    "explore: page sizes and recompute time in Chromium",
+    lambda options: explore_section(options.quick),
+    targets=(
+        Target("lesson1_kb", "<=", 150, "lesson 1's explorer page (kB)"),
+        Target("mlp_2_4_4_1_kb", "<=", 1000, "MLP(2,[4,4,1]) loss explorer page (kB)"),
+        Target("recompute_ms_median", "<=", 16, "explorer recompute after an edit, 493 nodes (ms, median)"),
+    ),
+)

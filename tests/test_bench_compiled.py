@@ -1,0 +1,34 @@
+"""The compiled-replay benchmark section runs at tiny sizes (speed is measured by `make bench`, never asserted)."""
+
+import pytest
+
+from benchmarks.compiled import chain_compiled, hand_loop, memory_compiled, moons_compiled
+
+
+def test_the_hand_written_loop_is_the_chain_and_its_derivatives() -> None:
+    y, gy, gw, gc = hand_loop(0.5, 0.9, 0.1, 1)
+    t = 0.5 * 0.9 + 0.1
+    assert y == pytest.approx(__import__("math").tanh(t))
+    d = 1.0 - y * y
+    assert (gy, gw, gc) == pytest.approx((d * 0.9, d * 0.5, d))
+
+
+def test_chain_section_checks_the_replay_against_the_loop_and_the_eager_engine() -> None:
+    result = chain_compiled(rounds=2, ops=300)  # raises if the numbers differ
+    assert result["ops"] == 300
+    assert result["compiled_ns_per_op"] > 0
+    assert result["compiled_vs_hand_loop_p25"] <= result["compiled_vs_hand_loop"] <= result["compiled_vs_hand_loop_p75"]
+    assert result["program_lines"] < 60  # rolled into a loop
+
+
+def test_memory_section_measures_both() -> None:
+    result = memory_compiled(ops=600)
+    assert result["eager_graph_bytes_per_node"] > 0
+    assert result["compiled_program_bytes_per_node"] > 0
+
+
+def test_moons_section_compares_losses_and_gradients() -> None:
+    pytest.importorskip("micrograd")
+    result = moons_compiled(rounds=1)  # raises if compiled and eager differ beyond 1e-12
+    assert result["max_relative_gradient_difference"] <= 1e-12
+    assert result["compiled_vs_micrograd"] > 0
