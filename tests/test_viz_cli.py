@@ -288,3 +288,15 @@ def test_local_grads_with_wrt_labels_the_edges_off_the_paths(
     assert re.findall(off_path, plain.read_text(encoding="utf-8")) == []
     # the four edges off the path from the output to w: x→x·w, x→x·b, b→x·b and x·b→+
     assert len(re.findall(off_path, labelled.read_text(encoding="utf-8"))) == 4
+
+
+def test_background_combines_with_the_style(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "g.gv"
+    args = ["x*w", "--at", "x=1", "w=2", "--style", "slide", "--background", "dark", "-o", str(out_file)]
+    assert run(args, capsys)[:3:2] == (0, "")
+    src = out_file.read_text(encoding="utf-8")
+    assert "bgcolor=transparent" in src
+    assert re.search(r"node \[[^]]*fontsize=18", src)
+    code, _, err = run(["x", "--at", "x=1", "--style", "dark", "--background", "light", "-o", str(out_file)], capsys)
+    assert code == 2
+    assert "drop --background light" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -127,16 +128,16 @@ def test_save_into_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
 
 
 def _sleeping_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A ``dot`` on PATH that sleeps for 30 s and leaves a mark when it is started."""
+    """A ``dot`` on PATH that sleeps for 30 s and leaves a mark when it is started.
+
+    A shell script: it starts in milliseconds, well inside the tests' 0.3 s timeout, where a
+    Python interpreter can take longer than that to start on a loaded machine.
+    """
     folder = tmp_path / "slow-bin"
     folder.mkdir()
     mark = tmp_path / "dot-started"
     script = folder / "dot"
-    script.write_text(
-        f"#!{sys.executable}\nimport pathlib, sys, time\npathlib.Path({str(mark)!r}).write_text(' '.join(sys.argv))\n"
-        "time.sleep(30)\n",
-        encoding="utf-8",
-    )
+    script.write_text(f'#!/bin/sh\necho "$0 $*" > {shlex.quote(str(mark))}\nexec sleep 30\n', encoding="utf-8")
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     return mark

@@ -86,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=list(STYLES),
         help="the look: notebook (default), slide (1280x720, 18 pt text, 150 dpi), print, dark",
     )
+    p.add_argument(
+        "--background",
+        choices=["light", "dark"],
+        default=None,
+        help="the page the picture sits on (default: the style's; --style slide --background dark "
+        "for a dark deck: light ink on a transparent page)",
+    )
     p.add_argument("--dpi", type=float, default=None, help="resolution of PNG output (default: the style's)")
     p.add_argument(
         "--local-grads",
@@ -203,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise _UsageError(
                 f"--timeout must be a positive number of seconds up to {MAX_TIMEOUT:.0f} (a day), got {args.timeout:g}"
             )
+        if args.background is not None:
+            if args.style == "dark" and args.background == "light":
+                raise _UsageError("--style dark is the notebook on a dark background: drop --background light")
+            args.style = f"{'notebook' if args.style == 'dark' else args.style}+{args.background}"
         tree = parse(args.expr)
         used = names(tree)
         values = _bindings(args.at)

@@ -145,7 +145,8 @@ class Options:
     ) -> Options:
         """Options from the drawing functions' arguments, each checked (a ValueError or TypeError names it).
 
-        ``rankdir="auto"`` with the slide style is top to bottom (slides read downwards).
+        ``rankdir="auto"`` picks the orientation whose text reads largest in the style's
+        display (a 16:9 slide for the slide style).
         """
         digits = check_digits(DEFAULT_DIGITS if digits is None else digits)
         look = get_style(style)
@@ -170,7 +171,7 @@ class Options:
         return cls(
             digits=digits,
             style=look,
-            rankdir="TB" if rankdir == "auto" and look.name == "slide" else rankdir,
+            rankdir=rankdir,
             collapse=_collapse_arg(collapse),
             max_nodes=max_nodes,
             lanes_shown=lanes_shown,

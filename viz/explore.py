@@ -417,4 +417,4 @@ def explore(
         "nodes": nodes,
         "geo": {"w": geo.width, "h": geo.height, "n": geo.nodes, "e": geo.edges},
     }
-    return Explorer(data, title=title, dark=look.name == "dark")
+    return Explorer(data, title=title, dark=look.dark)

@@ -30,7 +30,9 @@ __all__ = ["Layout", "caption_box", "layout", "measure", "pin", "render", "rende
 _GAP = 10  # points between the caption and the graph
 _TIMEOUT = 120.0  # seconds for one graphviz run (a batch of up to 100 frames at once)
 _MARGIN = 8  # points around the graph
-_FONT = 'fontname="Helvetica" fontsize="12"'
+_FONT = 'fontname="Helvetica" fontsize="{size:g}"'
+_CAPTION_PT = 12.0  # the caption's font size unless the style gives one
+_PAD = 4.0  # points graphviz adds around a picture (its default pad)
 
 _NODE = re.compile(r"^(\t+)(v\d+(?:op)?in\d+|v\d+op|v\d+|m\d+t|m\d+) \[", re.MULTILINE)
 _EDGE = re.compile(r"^\t([\w]+) -> ([\w]+)(?: \[(.*)\])?$")
@@ -120,10 +122,10 @@ def layout(source: str) -> Layout:
     return Layout(nodes, dict(edges), clusters, str(laid["bb"]))
 
 
-def caption_box(captions: list[str]) -> tuple[int, int]:
-    """The size (points) of the largest of ``captions`` drawn as :func:`pin` draws them."""
+def caption_box(captions: list[str], *, font_size: float = _CAPTION_PT) -> tuple[int, int]:
+    """The size (points) of the largest of ``captions`` drawn as :func:`pin` draws them (at ``font_size``)."""
     body = "".join(f"c{k} [label={_caption_label(c)}]\n" for k, c in enumerate(captions))
-    measured = _json(f"digraph {{ node [shape=plain {_FONT}]\n{body}}}")
+    measured = _json(f"digraph {{ node [shape=plain {_FONT.format(size=font_size)}]\n{body}}}")
     w = h = 0.0
     for obj in measured.get("objects", []):
         w, h = max(w, float(obj["width"]) * 72), max(h, float(obj["height"]) * 72)
@@ -139,11 +141,22 @@ def _caption_label(caption: str, size: tuple[int, int] | None = None) -> str:
     )
 
 
-def pin(source: str, at: Layout, *, caption: str = "", caption_size: tuple[int, int] = (0, 0)) -> str:
+def pin(
+    source: str,
+    at: Layout,
+    *,
+    caption: str = "",
+    caption_size: tuple[int, int] = (0, 0),
+    aspect: float | None = None,
+    font_size: float = _CAPTION_PT,
+) -> str:
     """``source`` (one frame's DOT, laid out like the widest) with every position pinned to ``at``.
 
     With a ``caption``, it is drawn top left above the graph in a box of ``caption_size``
-    (the largest caption's, see :func:`caption_box`), so the graph stays where it is.
+    (the largest caption's, see :func:`caption_box`), so the graph stays where it is. With
+    ``aspect`` (width / height, e.g. 16 / 9 for a slide) the picture is widened or
+    heightened to that shape, the drawing centred in it: every frame fills a slide alike.
+    ``font_size`` is the caption's (as given to :func:`caption_box`).
     """
 
     def node_pos(m: re.Match[str]) -> str:
@@ -180,18 +193,34 @@ def pin(source: str, at: Layout, *, caption: str = "", caption_size: tuple[int, 
         cw, ch = caption_size
         top = y1 + _GAP + ch
         extra = (
-            f'\tcaption [shape=plain {_FONT} pos="{x0 + cw / 2:.2f},{y1 + _GAP + ch / 2:.2f}" '
+            f'\tcaption [shape=plain {_FONT.format(size=font_size)} pos="{x0 + cw / 2:.2f},{y1 + _GAP + ch / 2:.2f}" '
             f"label={_caption_label(caption, caption_size)}]\n"
         )
         x1, y1 = max(x1, x0 + cw), top
+    if aspect is not None:
+        x0, y0, x1, y1 = _to_aspect(x0, y0, x1, y1, aspect)
     # neato -n2 sizes the picture to what it draws: two invisible corner points make it the
     # same in every frame, whichever edge label is shown.
     corners = "".join(
         f'\tcorner{k} [shape=point style=invis width=0 height=0 label="" pos="{x:g},{y:g}"]\n'
         for k, (x, y) in enumerate([(x0, y0), (x1, y1)])
     )
+    if aspect is not None:  # no page margin (PDF adds half an inch): the picture itself has the shape
+        corners = f"\tgraph [margin=0]\n{corners}"
     closing = out.rstrip().rfind("}")
     return f"{out[:closing]}{corners}{extra}}}\n"
+
+
+def _to_aspect(x0: float, y0: float, x1: float, y1: float, aspect: float) -> tuple[float, float, float, float]:
+    """The box grown (never shrunk) so the picture, graphviz's pad included, is ``aspect`` = width / height."""
+    if not aspect > 0:
+        raise ValueError(f"aspect must be a positive width / height ratio, got {aspect!r}")
+    w, h = x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD
+    if w < aspect * h:
+        grow = (aspect * h - w) / 2
+        return x0 - grow, y0, x1 + grow, y1
+    grow = (w / aspect - h) / 2
+    return x0, y0 - grow, x1, y1 + grow
 
 
 def render(source: str, fmt: str) -> bytes:

@@ -54,7 +54,7 @@ from viz.numbers import DEFAULT_SHOWN, format_lanes, format_number, is_lanes
 from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
 from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules
-from viz.styles import Style, StyleName
+from viz.styles import STYLES, Style, StyleName
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
@@ -326,8 +326,18 @@ class Steps(Sequence[Frame]):
         if not caption:
             return pin(source, at)
         if self._caption_size is None:
-            self._caption_size = caption_box([self.caption(k) for k in range(len(self))])
-        return pin(source, at, caption=self.caption(i), caption_size=self._caption_size)
+            self._caption_size = caption_box(
+                [self.caption(k) for k in range(len(self))], font_size=self._look.caption_fontsize
+            )
+        aspect = _SLIDE_ASPECT if self._look.display == "slide" else None  # slide frames fill a 16:9 slide
+        return pin(
+            source,
+            at,
+            caption=self.caption(i),
+            caption_size=self._caption_size,
+            aspect=aspect,
+            font_size=self._look.caption_fontsize,
+        )
 
     def render(self, i: int, format: str = "svg", *, caption: bool = True, dpi: float | None = None) -> bytes:
         """Frame ``i`` rendered at the pinned positions, as ``svg``, ``png`` or ``pdf`` bytes.
@@ -419,7 +429,14 @@ class Steps(Sequence[Frame]):
             raise ValueError(f"fps must be a number of frames per second from {MIN_FPS} to 50, got {fps!r}")
         _check_dpi(dpi)
         image = _need("PIL.Image", "Pillow", "a GIF")
-        frames = [image.open(io.BytesIO(self.render(i, "png", dpi=dpi))).convert("RGB") for i in range(len(self))]
+        # A GIF has no partial transparency: a transparent page (slide+dark) goes on the dark panel colour.
+        page = STYLES["dark"].background if self._look.dark else "white"
+        frames = []
+        for i in range(len(self)):
+            frame = image.open(io.BytesIO(self.render(i, "png", dpi=dpi))).convert("RGBA")
+            canvas = image.new("RGBA", frame.size, page)
+            canvas.alpha_composite(frame)
+            frames.append(canvas.convert("RGB"))
         size = (max(im.width for im in frames), max(im.height for im in frames))
         padded = []
         for im in frames:  # equal sizes by construction; pad defensively so no frame is rescaled
@@ -496,7 +513,7 @@ class Steps(Sequence[Frame]):
             )
             for i, f in enumerate(self._frames)
         ]
-        dark = self._look.name == "dark"
+        dark = self._look.dark
         fragment = player_html(frames, dark=dark)
         return fragment if title is None else player_page(fragment, title, dark=dark)
 
@@ -625,6 +642,10 @@ def _need(module: str, package: str, what: str) -> Any:
         raise ImportError(
             f"writing {what} needs {package}: pip install 'chainrule[export]' (or pip install {package})"
         ) from None
+
+
+#: Width / height of a slide (1280×720): the shape of every step frame in the slide style.
+_SLIDE_ASPECT = 16 / 9
 
 
 def _line(x: Any, digits: int) -> str:

@@ -1,5 +1,12 @@
 """The looks of a picture in one place: ``style="notebook" | "slide" | "print" | "dark"``.
 
+Two axes: the *display* (``notebook``, ``slide``, ``print``: font sizes, the size laid
+out for, raster resolution) and the *background* (light or dark: the palette). A name
+``"<display>+<background>"`` picks both — ``"slide+dark"`` is a slide picture for a dark
+deck (transparent background, light ink: it sits on the slide's own colour),
+``"print+dark"`` a printed page's sizes in the dark palette; ``"dark"`` is
+``"notebook+dark"`` (a dark JupyterLab) and ``"slide+light"`` is ``"slide"``.
+
 A :class:`Style` holds everything a drawing takes from its look: the one sans-serif font
 (nodes, edges, captions and cluster titles alike), font sizes, the raster resolution,
 the display it is laid out for (which picks top-to-bottom or left-to-right), and the
@@ -12,13 +19,28 @@ The graphviz attributes a style sets are defaults: a user's ``graph_attr``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
-__all__ = ["STYLES", "Style", "StyleName", "get_style"]
+__all__ = ["BACKGROUNDS", "DISPLAYS", "STYLES", "Style", "StyleName", "get_style", "with_background"]
 
-StyleName = Literal["notebook", "slide", "print", "dark"]
+StyleName = Literal[
+    "notebook",
+    "slide",
+    "print",
+    "dark",
+    "notebook+light",
+    "notebook+dark",
+    "slide+light",
+    "slide+dark",
+    "print+light",
+    "print+dark",
+]
+
+#: The displays a picture is laid out for, and the backgrounds it can sit on.
+DISPLAYS = ("notebook", "slide", "print")
+BACKGROUNDS = ("light", "dark")
 
 #: One sans-serif family; graphviz writes ``font-family="Helvetica,sans-Serif"`` in SVG and
 #: fontconfig maps it to the system's sans (DejaVu/Liberation/Nimbus Sans) for PNG and PDF.
@@ -86,6 +108,17 @@ class Style:
     zero: tuple[int, int, int]
     fontname: str = FONT
     extra_graph: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def display(self) -> str:
+        """The display axis: ``"notebook"``, ``"slide"`` or ``"print"`` (a custom style: its name)."""
+        base = self.name.partition("+")[0]
+        return "notebook" if base == "dark" else base
+
+    @property
+    def dark(self) -> bool:
+        """Whether the palette is for a dark background."""
+        return self.name == "dark" or self.name.endswith("+dark")
 
     def graph_attr(self) -> dict[str, str]:
         """Graph attributes: the font (cluster titles and the caption inherit it), colours."""
@@ -215,8 +248,51 @@ STYLES: MappingProxyType[str, Style] = MappingProxyType(
 )
 
 
+_PALETTE = (
+    "background",
+    "ink",
+    "edge",
+    "roles",
+    "op_fill",
+    "module",
+    "cluster",
+    "hot",
+    "dim",
+    "focus",
+    "negative",
+    "positive",
+    "zero",
+)
+
+
+def with_background(style: Style, background: str) -> Style:
+    """``style``'s display (sizes, fit, resolution) with the ``"light"`` or ``"dark"`` palette.
+
+    A slide on a dark background gets a transparent page, so the picture sits on the
+    deck's own colour; the other displays get the dark palette's page colour.
+
+    >>> s = with_background(STYLES["slide"], "dark")
+    >>> s.name, s.fontsize, s.background, s.ink
+    ('slide+dark', 18, 'transparent', '#e8e8e8')
+    """
+    if background not in BACKGROUNDS:
+        raise ValueError(f"background must be 'light' or 'dark', got {background!r}")
+    display = style.display
+    if background == "light":  # the display's own light palette (a custom style's display: notebook's)
+        palette = STYLES[display] if display in DISPLAYS else STYLES["notebook"]
+        name = display if display in DISPLAYS else f"{display}+light"
+    else:
+        palette = STYLES["dark"]
+        name = "dark" if display == "notebook" else f"{display}+dark"
+    changes: dict[str, object] = {field_name: getattr(palette, field_name) for field_name in _PALETTE}
+    if background == "dark" and display == "slide":
+        changes["background"] = "transparent"
+    return replace(style, name=name, **changes)  # type: ignore[arg-type]  # the palette's own field types
+
+
 def get_style(style: str | Style) -> Style:
-    """The :class:`Style` named ``style`` (or ``style`` itself).
+    """The :class:`Style` named ``style`` (or ``style`` itself): a name of :data:`STYLES`, or
+    ``"<display>+<background>"`` (``"slide+dark"``, ``"print+dark"`` …).
 
     Raises:
         ValueError: for an unknown name.
@@ -225,6 +301,12 @@ def get_style(style: str | Style) -> Style:
         return style
     if isinstance(style, str) and style in STYLES:
         return STYLES[style]
+    if isinstance(style, str):
+        display, plus, background = style.partition("+")
+        if plus and display in DISPLAYS and background in BACKGROUNDS:
+            return with_background(STYLES[display], background)
+    names = ", ".join(repr(s) for s in STYLES)
     raise ValueError(
-        f"style must be one of {', '.join(repr(s) for s in STYLES)} (or a viz.styles.Style), got {style!r}"
+        f"style must be one of {names}, or a display and a background such as 'slide+dark' "
+        f"(displays {', '.join(DISPLAYS)}; backgrounds light, dark), or a viz.styles.Style; got {style!r}"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, overload
+from typing import Any, cast, overload
 
 from autograd.core.data import _to_data
 from autograd.core.errors import DomainError, _deferring
@@ -216,6 +216,15 @@ def backward(root: Value, grad: float | Any = None) -> None:
         g = leaf.grad
         if not (_isfinite(g) if type(g) is float else _finite(g)):
             raise _not_finite(root, _grad_attr, "backward")
+    if lanes:
+        for leaf in leaves:  # a leaf holding lanes gets one gradient per lane, also when they are all 0
+            if type(leaf.grad) is float and type(leaf._data) is not float:
+                leaf.grad = _per_lane(leaf, leaf.grad)
+
+
+def _per_lane(x: Value, g: float) -> Any:
+    """The float gradient ``g`` of ``x``, which holds lanes, as one entry per lane."""
+    return _np().full(len(cast(Any, x._data)), g)
 
 
 def _grad_attr(node: Value) -> Any:
@@ -294,6 +303,10 @@ def grad(
         grads = _gradients(order, {output: seed})
     zero: Any = Value(0.0) if create_graph else 0.0
     result = [grads.get(x, zero) for x in inputs]
+    for k, x in enumerate(inputs):  # an input holding lanes gets one gradient per lane, also when all are 0
+        g = result[k]
+        if type(x._data) is not float and (g is zero if create_graph else type(g) is float):
+            result[k] = Value(_per_lane(x, 0.0)) if create_graph else _per_lane(x, g)
     if not create_graph:
         for g in result:
             if not (_isfinite(g) if type(g) is float else _finite(g)):

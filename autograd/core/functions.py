@@ -234,9 +234,33 @@ def _powv_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
         d_a = 0.0 if b == 0.0 else b * a ** (b - 1.0)
     elif _is_lanes(b):  # lane-wise, as on scalars (an infinite lane is reported by the lanes' check)
         d_a = _np().where(b == 0.0, 0.0, b * a ** (b - 1.0))
+    elif type(_data(a)) is float and type(_data(b)) is float:
+        # Scalar Values (create_graph): one powv_dbase node, defined (0) at b = 0 also where a = 0,
+        # where the expression b·a**(b-1) would need 0 ** -1.
+        from autograd.core.ops import apply
+
+        d_a = apply("powv_dbase", a, b)
     else:
         d_a = b * a ** (b - 1.0)
     return (d_a, _times_log(out, a))
+
+
+def _powv_dbase(a: float, b: float) -> float:
+    # ∂(a**b)/∂a = b·a**(b-1) as a value of its own: 0 where b = 0 (as in PyTorch), a = 0 included.
+    return 0.0 if b == 0.0 else b * _pow_value(a, b - 1.0)
+
+
+def _powv_dbase_lanes(a: Any, b: Any) -> Any:
+    np = _np()
+    return np.where(b == 0.0, 0.0, b * np.where(a >= 0.0, a, np.nan) ** (b - 1.0))
+
+
+def _powv_dbase_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
+    # ∂/∂a = b(b-1)·a**(b-2); ∂/∂b = a**(b-1)·(1 + b·log a), whose second term is 0 where a = 0
+    # (a**(b-1)·log a → 0 there for b > 1). Where a power is undefined at a = 0 the rule raises:
+    # while a gradient's graph is built that records nan, raising only if a gradient uses it.
+    p = a ** (b - 1.0)
+    return (b * (b - 1.0) * a ** (b - 2.0), p + b * _times_log(p, a))
 
 
 # -- dot: Σ w_i·x_i (+ b) over interleaved parents -------------------------------------

@@ -33,6 +33,9 @@ from autograd.core.functions import (
     _pow,
     _pow_local,
     _pow_value,
+    _powv_dbase,
+    _powv_dbase_lanes,
+    _powv_dbase_local,
     _powv_local,
     _rpow,
     _sigmoid,
@@ -222,6 +225,17 @@ for _rule in (
         _powv_local,
         lanes=lambda a, b: _np().where(a >= 0.0, a, _np().nan) ** b,
         symbol="**",
+        sample=(_POS, _WIDE),
+    ),
+    # ∂(a**b)/∂a as one node, for grad(create_graph=True) on scalars: defined (0) at b = 0 also
+    # where a = 0, where the Value expression b·a**(b-1) would need 0 ** -1 (functions._powv_local).
+    Rule(
+        "powv_dbase",
+        2,
+        _powv_dbase,
+        _powv_dbase_local,
+        lanes=_powv_dbase_lanes,
+        symbol="∂a(a**b)",
         sample=(_POS, _WIDE),
     ),
     Rule(
