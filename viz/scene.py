@@ -29,6 +29,7 @@ __all__ = [
     "checked_name",
     "collapse_levels",
     "collapsed_modules",
+    "count_values",
     "visible",
 ]
 
@@ -122,6 +123,39 @@ class Scene:
     def idx(self, v: Value) -> int:
         return self.index[id(v)]
 
+    def inputs(self, i: int) -> list[tuple[int, int]]:
+        """``(slot, parent index)`` for each input of node ``i`` that the scene draws."""
+        index = self.index
+        return [(k, index[id(p)]) for k, p in enumerate(self.order[i].parents) if id(p) in index]
+
+    def left_out(self, i: int) -> list[Value]:
+        """The inputs of node ``i`` that the scene does not draw (a chain's view leaves out
+        what is off its paths), each once, in order."""
+        seen: dict[int, Value] = {}
+        for p in self.order[i].parents:
+            if id(p) not in self.index:
+                seen.setdefault(id(p), p)
+        return list(seen.values())
+
+
+def count_values(roots: Sequence[Value], limit: int) -> int:
+    """How many Values ``roots`` were computed from, counting no further than ``limit + 1``.
+
+    The walk stops as soon as the count passes ``limit``, so refusing a graph too large to draw
+    costs time in proportion to the limit, not to the graph (10⁶ nodes are refused at once).
+    """
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if len(seen) > limit:
+            break
+        stack.extend(v.parents)
+    return len(seen)
+
 
 def as_roots(root: Value | Sequence[Value]) -> list[Value]:
     if isinstance(root, Value):
@@ -201,12 +235,16 @@ def build_scene(
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
     names_: Names | None = None,
+    keep: Collection[int] | None = None,
 ) -> Scene:
+    """The scene of the graph ``roots`` were computed from; with ``keep`` (ids of Values), only those
+    Values and the roots are drawn (:meth:`Scene.left_out` tells what each node's inputs lost)."""
     order: list[Value] = []
     index: dict[int, int] = {}
+    wanted = None if keep is None else set(keep) | {id(r) for r in roots}
     for r in roots:
         for v in topological_order(r):
-            if id(v) not in index:
+            if id(v) not in index and (wanted is None or id(v) in wanted):
                 index[id(v)] = len(order)
                 order.append(v)
     if isinstance(params, Value):
@@ -314,7 +352,7 @@ def _assign(g: Scene, owned: Mapping[int, tuple[int, str]]) -> list[int | None]:
             continue
         holders = {owned[id(p)][0] for p in v.parents if id(p) in owned}
         best = _common_module(g, holders) if holders else None
-        if best is None and len(v.parents) == 1:
+        if best is None and len(v.parents) == 1 and id(v.parents[0]) in g.index:
             best = owner[g.idx(v.parents[0])]
         owner[i] = best
     return owner

@@ -53,7 +53,7 @@ from viz.marks import Marks, html_lines, op_text
 from viz.numbers import DEFAULT_SHOWN, format_lanes, format_number, is_lanes
 from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
-from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules
+from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules, count_values
 from viz.styles import STYLES, Style, StyleName
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
@@ -734,11 +734,18 @@ def steps(
     )
     digits = options.digits
     (r,) = as_roots(root)
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"max_frames must be a positive int, got {max_frames!r}")
+    walk = 10 * max_frames  # a frame per Value at least: a graph far too large is refused before it is walked
+    if count_values([r], walk) > walk:
+        raise ValueError(
+            f"this graph has more than {walk} Values, so more than max_frames={max_frames} frames (a frame per "
+            "value and per edge); step through a smaller graph (one neuron, or a model with fewer units), draw the "
+            "whole graph at once with viz.draw_graph(..., collapse=...), or raise max_frames"
+        )
     g = build_scene([r], params=params, inputs=inputs, model=model)
     n = len(g.order)
     n_frames = n + 1 + sum(len(v.parents) for v in g.order)
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
-        raise ValueError(f"max_frames must be a positive int, got {max_frames!r}")
     if n_frames > max_frames:
         raise ValueError(
             f"this graph needs {n_frames} frames ({n} nodes and their edges), more than max_frames={max_frames}; "
