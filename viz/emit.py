@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from autograd import Value
 from viz.colour import Scale, check_scale
-from viz.display import DEFAULT_TIMEOUT, Drawing
+from viz.display import DEFAULT_TIMEOUT, Drawing, check_dpi, check_timeout
 from viz.layout import (
     CHAR_EM,
     box_size,
@@ -178,8 +178,9 @@ class Options:
             raise ValueError(f"vmax must be a positive finite number, got {vmax!r}")
         if legend is not None and not isinstance(legend, bool):
             raise TypeError(f"legend must be True, False or None, got {type(legend).__name__}")
-        if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 0 < dpi <= 2400):
-            raise ValueError(f"dpi must be a number from 1 to 2400, got {dpi!r}")
+        if dpi is not None:
+            check_dpi(dpi)
+        check_timeout(timeout)
         return cls(
             digits=digits,
             style=look,

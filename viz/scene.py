@@ -30,6 +30,7 @@ __all__ = [
     "collapse_levels",
     "collapsed_modules",
     "count_values",
+    "visible",
 ]
 
 #: Names longer than this many characters are cut, visibly (``…`` and the full length).
@@ -41,12 +42,32 @@ Names = Mapping[Any, str] | Callable[[Value], "str | None"]
 
 
 def checked_name(text: str, what: str) -> str:
-    """``text`` for a label: a NUL is refused, a name longer than :data:`MAX_LABEL` is cut visibly."""
+    r"""``text`` for a label: a NUL is refused, a name longer than :data:`MAX_LABEL` is cut visibly.
+
+    Characters no picture can hold are shown, not passed on to fail in graphviz or in an
+    encoder: a control character as its symbol (``"\x1b[31m"`` → ``␛[31m``), a lone
+    surrogate or U+FFFE/U+FFFF as its escape (``"bad\udcff"`` → ``bad\udcff``).
+    """
     if "\x00" in text:
         raise ValueError(f"{what} {text[:40]!r}… contains a NUL character, which graphviz cannot draw")
     if len(text) > MAX_LABEL:
-        return f"{text[: MAX_LABEL - 1]}… ({len(text)} characters)"
-    return text
+        text = f"{text[: MAX_LABEL - 1]}… ({len(text)} characters)"
+    return visible(text)
+
+
+_CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20) if chr(c) not in "\t\n\r"} | {0x7F: 0x2421}
+
+
+def visible(text: str) -> str:
+    r"""``text`` with what XML (so graphviz, SVG) and UTF-8 cannot carry made visible, everything else as written.
+
+    >>> visible("\x1b[31m"), visible("bad\udcff"), visible("ok ✓")
+    ('␛[31m', 'bad\\udcff', 'ok ✓')
+    """
+    text = text.translate(_CONTROL_PICTURES)
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF or c in "\ufffe\uffff" else c for c in text)
 
 
 class ModuleLike(Protocol):

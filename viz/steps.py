@@ -38,7 +38,16 @@ import graphviz
 
 from autograd import Value
 from viz.arithmetic import backward_step_text
-from viz.display import INSTALL_HINT, DotError, DotNotFoundError, Drawing, format_for, write_atomic
+from viz.display import (
+    FORMATS,
+    INSTALL_HINT,
+    DotError,
+    DotNotFoundError,
+    Drawing,
+    check_dpi,
+    format_for,
+    write_atomic,
+)
 from viz.emit import DEFAULT_MAX_NODES, Options, emit
 from viz.marks import Marks, html_lines, op_text
 from viz.numbers import DEFAULT_SHOWN, format_lanes, format_number, is_lanes
@@ -381,7 +390,8 @@ class Steps(Sequence[Frame]):
             The paths written (the one file, or the frames in order).
 
         Raises:
-            ValueError: for an unknown format, or fps/dpi not positive.
+            ValueError: for an unknown format, a single picture's extension (``.png``, ``.svg``,
+                ``.dot``) that is not a folder, fps outside [0.01, 50] or dpi outside [10, 600].
             DotNotFoundError: for a rendered format when ``dot`` is missing.
             ImportError: for a GIF without Pillow or a PDF without pypdf (``pip install chainrule[export]``).
         """
@@ -396,6 +406,11 @@ class Steps(Sequence[Frame]):
         if suffix == ".pdf":
             write_atomic(target, self._pdf())
             return [target]
+        if suffix in FORMATS and not target.is_dir():
+            raise ValueError(
+                f"{os.fspath(path)!r} names one {suffix[1:]} file, and a step-through is {len(self)} pictures: "
+                "write .html (a player), .gif or .pdf, or give a folder (frames in format=)"
+            )
         fmt = format_for(f"x.{format}")
         target.mkdir(parents=True, exist_ok=True)
         width = max(3, len(str(len(self) - 1)))
@@ -410,8 +425,8 @@ class Steps(Sequence[Frame]):
         return paths
 
     def _gif(self, *, fps: float, dpi: float) -> bytes:
-        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 50:
-            raise ValueError(f"fps must be a number of frames per second in (0, 50], got {fps!r}")
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not MIN_FPS <= fps <= 50:
+            raise ValueError(f"fps must be a number of frames per second from {MIN_FPS} to 50, got {fps!r}")
         _check_dpi(dpi)
         image = _need("PIL.Image", "Pillow", "a GIF")
         # A GIF has no partial transparency: a transparent page (slide+dark) goes on the dark panel colour.
@@ -613,8 +628,11 @@ def _pinned_value_label(
 
 
 def _check_dpi(dpi: float) -> None:
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
-        raise ValueError(f"dpi must be a number from 10 to 600, got {dpi!r}")
+    check_dpi(dpi)
+
+
+#: The slowest GIF: a frame lasts at most 655.35 s in the format, and the last is held three times as long.
+MIN_FPS = 0.01
 
 
 def _need(module: str, package: str, what: str) -> Any:
