@@ -25,6 +25,7 @@ from autograd.core.functions import (
     _dot_lanes,
     _dot_local,
     _exp,
+    _fsum,
     _lane_count,
     _lanemean,
     _lanesum,
@@ -326,7 +327,7 @@ for _rule in (
     Rule(
         "sum",
         -1,
-        lambda *xs: math.fsum(xs),
+        _fsum,
         lambda out, *xs: (1.0,) * len(xs),
         symbol="Σ",
         sample=(_WIDE, _WIDE, _WIDE),
