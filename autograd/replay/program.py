@@ -198,7 +198,7 @@ class Program:
         per_lane = entry.per_lane
         if per_lane:  # a gradient of an input holding lanes holds lanes, as the eager engine's does
             gs = tuple(
-                _np().full(per_lane[k], g) if k in per_lane and type(g) is float else g for k, g in enumerate(gs)
+                load_numpy().full(per_lane[k], g) if k in per_lane and type(g) is float else g for k, g in enumerate(gs)
             )
         return outs, gs
 
