@@ -40,6 +40,7 @@ function stripZeros(s) { return s.indexOf(".") >= 0 ? s.replace(/0+$/, "").repla
 function toFixedEven(x, f) {
   /* toFixed rounds exact ties away from zero; Python rounds them to even. */
   var s = x.toFixed(f);
+  if (f >= 100 || Math.abs(x).toFixed(f + 1).slice(-1) !== "5") { return s; }  /* no tie possible */
   var longer = Math.abs(x).toFixed(Math.min(100, f + 25));
   var tail = longer.slice(longer.length - 25);
   if (/^50*$/.test(tail)) {

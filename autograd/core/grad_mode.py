@@ -26,13 +26,18 @@ __all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
 
 
 class _Mode:
-    """One entered block: ``on`` is whether it records, None once the block was left out of order."""
+    """One entered block: ``on`` is whether it records, None once the block was left out of order.
 
-    __slots__ = ("below", "on")
+    ``owner`` is the block object entered (one ``NG = no_grad()`` may be entered by several
+    threads or tasks at once: each leaves its own entry, found on its own stack).
+    """
 
-    def __init__(self, on: bool | None, below: _Mode | None) -> None:
+    __slots__ = ("below", "on", "owner")
+
+    def __init__(self, on: bool | None, below: _Mode | None, owner: object = None) -> None:
         self.on = on
         self.below = below
+        self.owner = owner
 
 
 _ROOT = _Mode(True, None)  # the bottom of every stack: recording on
@@ -63,22 +68,43 @@ class _GradMode:
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
-        self._entered: list[_Mode] = []  # one per nested entry of this very object
+        self._entered: list[_Mode] = []  # one per entry of this very object not left yet, in any thread or task
 
     def __enter__(self) -> None:
-        m = _Mode(self._enabled, _mode_get())
+        m = _Mode(self._enabled, _mode_get(), self)
         self._entered.append(m)
         try:
             _mode.set(m)
         except BaseException:  # a signal's exception landing just after the set: as if never entered
             m.on = None
-            self._entered.pop()
+            self._forget(m)
             raise
 
+    def _forget(self, m: _Mode) -> None:
+        entered = self._entered
+        for i in range(len(entered) - 1, -1, -1):
+            if entered[i] is m:
+                del entered[i]
+                return
+
+    def _leaving(self) -> _Mode:
+        """The entry this context leaves: its innermost open entry of this object on its own stack.
+
+        Another thread's or task's entries of the same object are on their own stacks, never
+        this one's. Only when none is here (a generator suspended inside the block, closed by
+        another thread) is it the latest entry not left yet, wherever it was made.
+        """
+        m: _Mode | None = _mode_get()
+        while m is not None:
+            if m.owner is self and m.on is not None:
+                return m
+            m = m.below
+        return self._entered[-1]
+
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        m = self._entered[-1]
+        m = self._leaving()
         m.on = None  # left, in one step: from now on every reader skips it, wherever it is
-        self._entered.pop()
+        self._forget(m)
         if _mode_get() is m:  # the usual case, on top of this context's stack: pop it and any left below
             below = cast(_Mode, m.below)
             while below.on is None:
