@@ -23,10 +23,10 @@ from autograd import (
     grad,
     no_grad,
 )
-from autograd.core.rules import _BUILTIN, Rule
+from autograd.core.rules import BUILTIN_OPS, Rule
 from autograd.replay import codegen
 
-SCALAR_RULES = sorted(_BUILTIN)
+SCALAR_RULES = sorted(BUILTIN_OPS)
 
 
 def _eager(fn: Any, args: list[Any]) -> tuple[Any, list[Any]]:

@@ -183,9 +183,9 @@ def contribution(d: str | float, g: str, lanes: bool, to_scalar: bool) -> str | 
 
 
 def _builtin(name: str) -> bool:
-    from autograd.core.rules import _BUILTIN
+    from autograd.core.rules import BUILTIN_OPS
 
-    return name in _BUILTIN
+    return name in BUILTIN_OPS
 
 
 def _as_lanes(out: Any) -> Any:

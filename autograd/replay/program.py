@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from autograd.core.data import _to_data
+from autograd.core.data import to_data
 from autograd.core.engine import grad as _grad
-from autograd.core.functions import _np
+from autograd.core.functions import load_numpy
 from autograd.core.grad_mode import enable_grad
 from autograd.core.rules import RULES, Rule
 from autograd.core.value import Value
@@ -38,7 +38,7 @@ class ReplayMismatchError(RuntimeError):
 def _isfinite_any(x: Any) -> bool:
     if type(x) is float:
         return math.isfinite(x)
-    return bool(_np().isfinite(x).all())
+    return bool(load_numpy().isfinite(x).all())
 
 
 @dataclass
@@ -174,7 +174,7 @@ class Program:
         lanes = any(n is not None for n in entry.tape.lanes)
         try:
             if lanes:
-                np = _np()
+                np = load_numpy()
                 with np.errstate(all="ignore"):
                     result = program(data)
             else:
@@ -264,7 +264,7 @@ class Program:
 def _close(a: Any, b: Any) -> bool:
     if type(a) is float and type(b) is float:
         return abs(a - b) <= _TOLERANCE * max(1.0, abs(b))
-    np = _np()
+    np = load_numpy()
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= _TOLERANCE * np.maximum(1.0, np.abs(b))))
 
@@ -282,7 +282,7 @@ def _argument(x: Any, i: int) -> Any:
         return x
     if isinstance(x, Value):
         raise TypeError(f"argument {i} is a Value: a compiled function takes numbers (or lanes); pass {x!r}.data")
-    return _to_data(x, f"argument {i}")
+    return to_data(x, f"argument {i}")
 
 
 def compile(
