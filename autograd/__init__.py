@@ -41,9 +41,10 @@ from autograd.check.gradcheck import (
 )
 from autograd.core.engine import backward, grad, topological_order, zero_grad
 from autograd.core.errors import DomainError
+from autograd.core.functions import is_lanes
 from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.core.ops import apply, define_op, dot, vsum
-from autograd.core.rules import RULES, Rule, is_lanes
+from autograd.core.rules import RULES, Rule
 from autograd.core.value import Value
 from autograd.replay import GuardError, Program, ReplayMismatchError, TraceError, compile
 

@@ -14,18 +14,23 @@ What :func:`write_atomic` promises:
   would otherwise replace the device node).
 - **Read-only files are refused** (no write permission bit set: 0o444, 0o000) unless the
   caller passes ``force=True`` — checked on the mode bits, so also when running as root.
-- **Permissions kept**: a replaced file keeps its mode; a new file gets 0o666 less the umask.
+- **Permissions kept**: a replaced file keeps its mode; a new file gets 0o666 less the umask,
+  applied by the system as it creates the file (the umask is never read nor changed: no
+  process-wide state is touched, so other threads' files are never affected).
 - **No temporary file left behind**: it is removed on every error path; its name
   (``.NAME.chainrule-PID-RANDOM.tmp``) is recognisable, so a later write to the same path
-  removes those left by a process that was killed (its PID no longer running).
+  removes those left by a process that was killed (its PID no longer running) and, in this
+  process, those no write is working on any more (a write interrupted by Ctrl-C at the
+  wrong moment): a write in progress registers its temporary file while it runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
-import tempfile
+import threading
 from pathlib import Path
 
 __all__ = ["NotARegularFileError", "ReadOnlyFileError", "write_atomic"]
@@ -56,13 +61,14 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, force: bool = Fal
         OSError: if writing fails (the destination is then unchanged).
     """
     target = Path(os.path.realpath(path))  # follows symlinks, also dangling ones
-    shown = str(path) if str(path) == str(target) else f"{str(path)!r} (a link to {str(target)!r})"
+    shown = f"{str(path)!r} (a link to {str(target)!r})" if os.path.islink(path) else str(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {shown}: the folder {str(target.parent)!r} does not exist")
+    mode: int | None = None  # a new file: 0o666 less the umask, as open() gives it
     try:
         st = target.stat()
     except FileNotFoundError:
-        mode = _new_file_mode()
+        pass
     else:
         if not stat.S_ISREG(st.st_mode):
             raise NotARegularFileError(f"refusing to replace {shown}: it is {_kind(st.st_mode)}, not a regular file")
@@ -72,18 +78,34 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, force: bool = Fal
                 f"refusing to replace {shown}: it is read-only (mode {mode:04o}); pass force=True to replace it"
             )
     _remove_stale(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{_TAG}{os.getpid()}-", suffix=".tmp", dir=target.parent)
+    tmp = target.parent / f".{target.name}{_TAG}{os.getpid()}-{secrets.token_hex(8)}.tmp"
+    created = False
     try:
+        _WRITING[str(tmp)] = threading.current_thread()  # before it exists: never taken for a stale one
+        # A new file: 0o666, less the umask as the system applies it. A replaced one: created
+        # owner-only, then given the old file's mode before any byte is written.
+        fd = os.open(tmp, _FLAGS, 0o666 if mode is None else 0o600)
+        created = True
         with os.fdopen(fd, "wb") as f:
+            if mode is not None:
+                os.fchmod(f.fileno(), mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)  # mkstemp makes 0o600
         os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if created:  # never another's: O_EXCL refused a name already taken
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
+    finally:
+        _WRITING.pop(str(tmp), None)
+
+
+#: The temporary files this process is writing, and the thread writing each. No lock: one
+#: dict operation is atomic, and a lock's ``with`` is not safe from Ctrl-C landing in between.
+_WRITING: dict[str, threading.Thread] = {}
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def _kind(mode: int) -> str:
@@ -98,15 +120,8 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _new_file_mode() -> int:
-    """What ``open()`` gives a new file: 0o666 less the umask."""
-    umask = os.umask(0)  # reading the umask means setting it: put it straight back
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def _remove_stale(target: Path) -> None:
-    """Remove temporary files a killed earlier write to ``target`` left behind (their PID is gone)."""
+    """Remove the temporary files earlier writes to ``target`` left: a killed process's, an interrupted write's."""
     prefix = f".{target.name}{_TAG}"
     try:
         names = [n for n in os.listdir(target.parent) if n.startswith(prefix) and n.endswith(".tmp")]
@@ -114,15 +129,17 @@ def _remove_stale(target: Path) -> None:
         return
     for name in names:
         pid_text = name[len(prefix) :].split("-", 1)[0]
-        if not pid_text.isdigit() or _running(int(pid_text)):
-            continue  # another process may be writing right now
+        if not pid_text.isdigit() or _in_use(int(pid_text), str(target.parent / name)):
+            continue
         with contextlib.suppress(OSError):
             os.unlink(target.parent / name)
 
 
-def _running(pid: int) -> bool:
+def _in_use(pid: int, path: str) -> bool:
+    """Whether a write may still be working on the temporary file ``path`` of process ``pid``."""
     if pid == os.getpid():
-        return True  # another thread of ours may be writing; ours are removed on every error path anyway
+        writer = _WRITING.get(path)
+        return writer is not None and writer.is_alive()  # else left by a write of ours that was interrupted
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

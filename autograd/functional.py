@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.core.data import _to_data
+from autograd.core.data import to_data
 from autograd.core.engine import grad
-from autograd.core.functions import _np
+from autograd.core.functions import load_numpy
 from autograd.core.ops import vsum
 from autograd.core.value import Value
 
@@ -60,7 +60,7 @@ def _one(x: object, what: str) -> Any:
         raise TypeError(
             f"{what} is a {type(x).__name__}: a point's coordinates are separate inputs; lanes are a 1-D numpy array"
         )
-    return _to_data(x, what)
+    return to_data(x, what)
 
 
 def _outputs(out: object, who: str) -> tuple[list[Value], bool]:
@@ -95,7 +95,9 @@ def _number(x: Any) -> Any:
     """A float for a scalar, a numpy array (a copy) otherwise."""
     if isinstance(x, Value):
         x = x.data
-    return float(x) if type(x) is float or not hasattr(x, "shape") or x.shape == () else _np().array(x, dtype=float)
+    return (
+        float(x) if type(x) is float or not hasattr(x, "shape") or x.shape == () else load_numpy().array(x, dtype=float)
+    )
 
 
 def _structure(items: list[Any], many: bool) -> Any:
@@ -105,7 +107,7 @@ def _structure(items: list[Any], many: bool) -> Any:
 def _like(x: Any, g: Any) -> Any:
     """The gradient ``g`` with the shape of the input ``x`` (lanes of zeros for an input with no path)."""
     if type(x) is not float and type(g) is float:
-        return _np().full(len(x), g)
+        return load_numpy().full(len(x), g)
     return _number(g)
 
 
@@ -187,7 +189,7 @@ def jvp(f: Function, inputs: Any, v: Any) -> tuple[Any, Any]:
     xs, _ = _point(inputs, who)
     vs = _vector(v, xs, "inputs", who)
     leaves, outs, many_out = _call(f, xs, who)
-    us = [Value(_np().zeros(o.lanes) if o.lanes is not None else 0.0) for o in outs]
+    us = [Value(load_numpy().zeros(o.lanes) if o.lanes is not None else 0.0) for o in outs]
     total = _weighted(outs, us)
     grads = grad(total, leaves, create_graph=True)
     terms = []
@@ -216,7 +218,7 @@ def jacobian(f: Function, inputs: Any) -> Any:
     who = "jacobian"
     xs, many_in = _point(inputs, who)
     leaves, outs, many_out = _call(f, xs, who)
-    np = _np()
+    np = load_numpy()
     per_output = []
     for o in outs:
         if o.lanes is None:
@@ -245,7 +247,7 @@ def hessian(f: Function, inputs: Any) -> Any:
     leaves, outs, many_out = _call(f, xs, who)
     out = _scalar_output(outs, many_out, who)
     grads = grad(out, leaves, create_graph=True)
-    np = _np()
+    np = load_numpy()
     rows: list[list[Any]] = []
     for g, x in zip(grads, xs, strict=True):
         if type(x) is float:

@@ -50,10 +50,11 @@ except ImportError as exc:  # pragma: no cover - exercised only without the dev 
         "autograd.testing needs hypothesis: pip install 'chainrule[dev]' (or pip install hypothesis)"
     ) from exc
 
-from autograd.check.expressions import Expression, Step, _show
+from autograd.check.expressions import Expression, Step, show_data
 from autograd.check.gradcheck import GradcheckError
 from autograd.core.engine import grad
-from autograd.core.rules import RULES, Rule, _np, is_lanes
+from autograd.core.functions import is_lanes, load_numpy
+from autograd.core.rules import RULES, Rule
 from autograd.core.value import DomainError, Value, no_grad
 
 __all__ = [
@@ -264,7 +265,7 @@ def expressions(
     if lanes is None:
         inputs: tuple[Any, ...] = tuple(draw(safe_floats(lo, hi)) for _ in range(k))
     else:
-        np = _np()
+        np = load_numpy()
 
         width = draw(st.integers(lanes, lanes) if isinstance(lanes, int) else st.integers(*lanes))
         inputs = tuple(np.array([draw(safe_floats(lo, hi)) for _ in range(width)]) for _ in range(k))
@@ -354,7 +355,7 @@ def compare_with_torch(f: Callable[..., Any], *xs: Any, atol: float = 1e-12, rto
         raise GradcheckError(
             f"f returned {len(ours_out)} outputs on Values, {len(theirs_out)} on tensors", kind="torch"
         )
-    np = _np()
+    np = load_numpy()
 
     def close(a: Any, b: Any) -> bool:
         a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -375,7 +376,7 @@ def compare_with_torch(f: Callable[..., Any], *xs: Any, atol: float = 1e-12, rto
             if not close(g, expected):
                 raise GradcheckError(
                     f"∂{label}/∂{name}: ours {np.asarray(g).tolist()!r}, torch {expected.tolist()!r} "
-                    f"(at {', '.join(f'{n} = {_show(x)}' for n, x in zip(names, xs, strict=True))})",
+                    f"(at {', '.join(f'{n} = {show_data(x)}' for n, x in zip(names, xs, strict=True))})",
                     kind="torch",
                 )
     return True

@@ -49,6 +49,11 @@ CLOSED_FORM: dict[str, Callable[[tuple[float, ...], Any], tuple[float, ...]]] = 
     # on a scalar the lane reductions are the identity
     "lanesum": lambda xs, p: (1.0,),
     "lanemean": lambda xs, p: (1.0,),
+    # ∂(a**b)/∂a as a node (grad(create_graph=True) of powv): ∂/∂a and ∂/∂b of b·a**(b-1)
+    "powv_dbase": lambda xs, p: (
+        xs[1] * (xs[1] - 1) * xs[0] ** (xs[1] - 2),
+        xs[0] ** (xs[1] - 1) * (1 + xs[1] * math.log(xs[0])),
+    ),
     # what grad(create_graph=True) records for tanh and sigmoid: (out, g) ↦ g·∂out/∂x
     "tanh_backward": lambda xs, p: (-2.0 * xs[0] * xs[1], 1.0 - xs[0] ** 2),
     "sigmoid_backward": lambda xs, p: ((1.0 - 2.0 * xs[0]) * xs[1], xs[0] * (1.0 - xs[0])),
@@ -90,6 +95,7 @@ USER_PATHS: dict[str, Callable[[tuple[Any, ...], Any], Value]] = {
     "lanemean": lambda xs, p: xs[0].mean(),
     # No operator: users meet these through grad(create_graph=True) (tests/test_vjp_rules.py
     # checks that path); here they go through apply like any rule.
+    "powv_dbase": lambda xs, p: apply("powv_dbase", *xs),
     "tanh_backward": lambda xs, p: apply("tanh_backward", *xs),
     "sigmoid_backward": lambda xs, p: apply("sigmoid_backward", *xs),
 }

@@ -355,3 +355,18 @@ def test_every_panel_writes_arithmetic_a_learner_can_redo(tmp_path: Path) -> Non
         assert page.locator(".crx-paths li").count() == 3
         screenshot(page, "explore_why_x_three_terms")
     assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_a_model_in_its_module_boxes_recomputes_as_the_engine(tmp_path: Path) -> None:
+    loss, model = _mlp_loss()
+    ex = explore(loss, model=model)
+    assert ex.data["geo"]["c"], "a model's modules are drawn as boxes, as in the pictures"
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path) as (page, log):
+        page.click(".crx-leaf-box summary")  # 40 leaves: folded until opened
+        page.fill('[data-leaf="x1"]', "0.7")
+        page.fill('[data-leaf="w1.0.0"]', "-1.2")
+        shown = page.locator(".chainrule-explorer").evaluate(_NODES)
+        _assert_matches(ex, shown, replay(loss, {ids.index("x1"): 0.7, ids.index("w1.0.0"): -1.2}))
+    assert log.clean(), log.problems()

@@ -16,7 +16,7 @@ from typing import Any
 from browser_support import needs_browser, open_page
 
 from autograd import RULES, DomainError, Value, apply
-from autograd.core.rules import _BUILTIN
+from autograd.core.rules import BUILTIN_OPS
 from viz.explore_rules import js_rule_names, rules_js
 
 REL = 1e-12
@@ -149,15 +149,15 @@ def _close(a: float, b: float) -> bool:
 
 
 def test_every_rule_has_a_javascript_form() -> None:
-    missing = sorted(set(RULES) & set(_BUILTIN) - js_rule_names())
+    missing = sorted(set(RULES) & set(BUILTIN_OPS) - js_rule_names())
     assert not missing, f"rules without a JavaScript form in viz/rules.js: {missing}"
-    extra = sorted(js_rule_names() - set(_BUILTIN))
+    extra = sorted(js_rule_names() - set(BUILTIN_OPS))
     assert not extra, f"viz/rules.js has rules that autograd.RULES does not: {extra}"
 
 
 def test_every_rule_is_tried_at_fifty_points_or_more_with_refusals_among_them() -> None:
     refused = set()
-    for name in sorted(_BUILTIN):
+    for name in sorted(BUILTIN_OPS):
         cases = _cases(name)
         assert len(cases) >= MIN_POINTS, (name, len(cases))
         if any("error" in _python(name, xs, p) for xs, p in cases):
@@ -168,7 +168,7 @@ def test_every_rule_is_tried_at_fifty_points_or_more_with_refusals_among_them() 
 
 @needs_browser
 def test_javascript_rules_equal_python_values_derivatives_and_refusals() -> None:
-    cases = [(name, xs, p) for name in sorted(_BUILTIN) for xs, p in _cases(name)]
+    cases = [(name, xs, p) for name in sorted(BUILTIN_OPS) for xs, p in _cases(name)]
     expected = [_python(name, xs, p) for name, xs, p in cases]
     page_html = f"<!doctype html><html><body><script>{rules_js()}\nwindow.RULES = RULES;</script></body></html>"
     with open_page(page_html) as (page, log):
@@ -191,5 +191,5 @@ def test_javascript_rules_equal_python_values_derivatives_and_refusals() -> None
         ):
             problems.append(f"{where}: local derivatives {py['local']} vs {js['local']}")
     assert not problems, f"{len(problems)} of {len(cases)} disagree:\n" + "\n".join(problems[:30])
-    per_rule = {name: sum(1 for c in cases if c[0] == name) for name in _BUILTIN}
+    per_rule = {name: sum(1 for c in cases if c[0] == name) for name in BUILTIN_OPS}
     assert min(per_rule.values()) >= MIN_POINTS

@@ -185,10 +185,14 @@ class Interrupt(Exception):  # noqa: N818 - stands for a signal handler's except
 
 
 class InterruptingStack(list):  # type: ignore[type-arg]
-    """A block's list of entries whose pop raises, as a signal handler's exception would right there."""
+    """A block's list of entries whose removal raises, as a signal handler's exception would right there."""
 
     def pop(self, *args: object) -> object:
         super().pop(*args)
+        raise Interrupt
+
+    def __delitem__(self, index: object) -> None:
+        super().__delitem__(index)  # type: ignore[arg-type]
         raise Interrupt
 
 
@@ -216,3 +220,92 @@ def test_an_interrupt_as_a_block_is_entered_leaves_no_block_behind(monkeypatch: 
         pytest.fail("never entered")  # pragma: no cover
     monkeypatch.undo()
     assert records()
+
+
+def test_one_no_grad_object_entered_by_overlapping_threads_works_per_thread() -> None:
+    """A module-level `NG = no_grad()` entered by two threads whose blocks overlap once left thread A in
+    no-grad for good (w.grad of w*3 was 0.0) and made thread B record inside its own block."""
+    shared = no_grad()
+    a_inside, b_inside, a_left = threading.Event(), threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def thread_a() -> None:
+        with shared:
+            a_inside.set()
+            b_inside.wait(10)
+        a_left.set()
+        w = Value(2.0)
+        y = w * 3
+        y.backward()
+        results["a"] = (records(), w.grad)
+
+    def thread_b() -> None:
+        a_inside.wait(10)
+        with shared:
+            b_inside.set()
+            a_left.wait(10)
+            y = Value(2.0) * 3
+            results["b_inside"] = (records(), y.parents)
+        results["b_after"] = records()
+
+    threads = [threading.Thread(target=thread_a), threading.Thread(target=thread_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == {"a": (True, 3.0), "b_inside": (False, ()), "b_after": True}
+    assert records()
+
+
+def test_one_no_grad_object_entered_by_overlapping_tasks_works_per_task() -> None:
+    shared = no_grad()
+
+    async def task(name: str, out: dict[str, object], a_in: asyncio.Event, b_in: asyncio.Event) -> None:
+        if name == "b":
+            await a_in.wait()
+        with shared:  # a enters, then b; a leaves first, b after
+            if name == "a":
+                a_in.set()
+                await b_in.wait()
+            else:
+                b_in.set()
+                for _ in range(3):
+                    await asyncio.sleep(0)
+            out[f"{name} inside"] = records()
+        out[f"{name} after"] = records()
+        w = Value(2.0)
+        (w * 3).backward()
+        out[f"{name} grad"] = w.grad
+
+    async def main() -> dict[str, object]:
+        out: dict[str, object] = {}
+        a_in, b_in = asyncio.Event(), asyncio.Event()
+        await asyncio.gather(task("a", out, a_in, b_in), task("b", out, a_in, b_in))
+        return out
+
+    out = asyncio.run(main())
+    assert out == {
+        "a inside": False,
+        "b inside": False,
+        "a after": True,
+        "b after": True,
+        "a grad": 3.0,
+        "b grad": 3.0,
+    }
+
+
+def test_one_no_grad_object_nested_in_one_thread_and_entered_in_another() -> None:
+    shared = no_grad()
+    seen: list[bool] = []
+    with shared:
+        with shared:
+            t = threading.Thread(target=lambda: seen.append(records()))
+            t.start()
+            t.join()
+            other = threading.Thread(target=lambda: shared.__enter__() or seen.append(records()))
+            other.start()
+            other.join()  # that thread's entry stays open in that (finished) thread only
+            assert not records()
+        assert not records()
+    assert records()
+    assert seen == [True, False]

@@ -244,3 +244,38 @@ def test_numpy_array_on_the_left_builds_a_node():
     assert isinstance(y, Value)
     assert list(y.data) == [2.0, 4.0]
     assert "lanes=2" in repr(y)
+
+
+# -- a gradient that is exactly zero still has one entry per lane ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x, c: (x * 0.0).sum(),
+        lambda x, c: x.sum() * 0.0,
+        lambda x, c: (x * c).sum(),
+        lambda x, c: (x.relu() * 3.0).sum(),
+    ],
+    ids=["x*0", "sum(x)*0", "x*c at c=0", "relu below 0"],
+)
+def test_a_zero_gradient_of_lanes_is_one_zero_per_lane_from_backward_and_grad(f) -> None:
+    x, c = Value(np.array([-1.0, -2.0, -0.5])), Value(0.0)
+    out = f(x, c)
+    out.backward()
+    assert isinstance(x.grad, np.ndarray)
+    np.testing.assert_array_equal(x.grad, np.zeros(3))
+    (g,) = grad(f(x, c), [x])
+    assert isinstance(g, np.ndarray)
+    np.testing.assert_array_equal(g, np.zeros(3))
+    (gv,) = grad(f(x, c), [x], create_graph=True)
+    assert gv.lanes == 3
+    np.testing.assert_array_equal(gv.data, np.zeros(3))
+
+
+def test_an_input_holding_lanes_outside_the_graph_gets_zeros_per_lane() -> None:
+    x, y = Value(np.array([1.0, 2.0])), Value(3.0)
+    (g,) = grad(y * 2.0, [x])
+    np.testing.assert_array_equal(g, np.zeros(2))
+    (g2,) = grad(x * 2.0, [x], 1.0)  # a number as the upstream gradient of lanes: each lane's share
+    np.testing.assert_array_equal(g2, np.full(2, 2.0))

@@ -8,12 +8,12 @@ from rule_table import CLOSED_FORM
 
 import nn
 from autograd import RULES, Value
-from autograd.core.rules import _BUILTIN
+from autograd.core.rules import BUILTIN_OPS
 from autograd.core.value import FUNCTION_METHODS
 from viz import draw_graph
 from viz.expr import FUNCTIONS, build
 
-UNARY = sorted(name for name in _BUILTIN if RULES[name].arity == 1)
+UNARY = sorted(name for name in BUILTIN_OPS if RULES[name].arity == 1)
 
 # The rules users reach through an operator or a differently named method.
 NOT_NAMED_METHODS = {

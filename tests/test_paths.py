@@ -174,7 +174,7 @@ def test_every_path_raises_the_same_error(name: str, xs: tuple[float, ...], para
         messages[path] = str(info.value)
     assert messages["operator"] == messages["apply"]
     # a user op is written as a call, f(x, y), where the built-in one may be infix: x / y
-    infix, call = (errors._expr(RULES[op], xs, param) for op in (name, copy_name(name)))
+    infix, call = (errors.describe_op(RULES[op], xs, param) for op in (name, copy_name(name)))
     assert messages["define_op"] == messages["apply"].replace(infix, call, 1), messages
     assert messages["operator"].startswith(("(", name, repr(xs[0]), repr(param))), messages
 
@@ -269,7 +269,7 @@ def _fails(check: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
 
 def test_a_mutant_derivative_on_any_path_fails_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     builders = _node_builders()
-    assert {"_binary", "_node", "_unary"} <= set(builders), builders
+    assert {"record_binary", "new_node", "record_unary"} <= set(builders), builders
     checked_by: dict[tuple[str, str, str], set[str]] = {}
     for builder in builders:
         made: dict[int, Value] = {}

@@ -163,7 +163,7 @@ def test_bad_input_exits_2_with_a_clear_message(
         (["x", "--at", "x=1", "--precision", "40", "-o", "g.dot"], "--digits must be from 1 to 17"),
         (["x", "--at", "x=1", "--digits", "0", "-o", "g.dot"], "--digits must be from 1 to 17"),
         (["x", "--at", "x=1", "--digits", "3", "--precision", "4", "-o", "g.dot"], "not both"),
-        (["x", "--at", "x=1", "--dpi", "0", "-o", "g.png"], "--dpi must be from 1 to 2400"),
+        (["x", "--at", "x=1", "--dpi", "0", "-o", "g.png"], "--dpi must be from 10 to 600"),
         (["x", "--at", "x=1", "--timeout", "-1", "-o", "g.png"], "--timeout must be a positive number"),
         (["x", "--at", "x=1", "--max-nodes", "0", "-o", "g.png"], "--max-nodes must be positive"),
         (["x", "--at", "x=1"], "the following arguments are required: -o/--output"),
@@ -192,6 +192,57 @@ def test_expression_builder_directly() -> None:
     not_text: Any = 3
     with pytest.raises(ExpressionError, match="must be a string"):
         parse(not_text)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dpi", "0.1", "-o", "d.png"], "--dpi must be from 10 to 600, got 0.1"),
+        (["--dpi", "2400", "-o", "d.png"], "--dpi must be from 10 to 600, got 2400"),
+        (["--dpi", "nan", "-o", "d.png"], "--dpi must be from 10 to 600, got nan"),
+        (["--timeout", "3e6", "-o", "d.svg"], "--timeout must be a positive number of seconds up to 86400"),
+        (["--timeout", "nan", "-o", "d.svg"], "--timeout must be a positive number of seconds"),
+        (["--steps", "--fps", "0.001", "-o", "f.gif"], "fps must be a number of frames per second from 0.01 to 50"),
+        (["--steps", "-o", "x.png"], "'x.png' names one png file, and a step-through is"),
+        (["--steps", "-o", "x.svg"], "write .html (a player), .gif or .pdf, or give a folder"),
+    ],
+)
+def test_out_of_range_arguments_are_usage_errors_that_write_nothing(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of these once exited 0 with an empty file or a folder, or ended in an OverflowError traceback."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["x*2", "--at", "x=1", *args], capsys)
+    assert code == 2, (out, err)
+    assert message in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_is_read_as_python_reads_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--at ﬁ=1 "ﬁ*2"` once said "unknown name 'fi'": Python reads the ligature ﬁ as fi, in --at too."""
+    out_file = tmp_path / "g.dot"
+    code, out, err = run(["ﬁ*2", "--at", "ﬁ=1", "-o", str(out_file)], capsys)
+    assert (code, err) == (0, "")
+    assert out.startswith("f = 2.0")
+    code, _, err = run(["fi*2", "--at", "ﬁ=1", "fi=2", "-o", str(out_file)], capsys)
+    assert code == 2
+    assert "'fi' is given twice" in err
+
+
+def test_a_plain_relative_path_is_not_called_a_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["x", "--at", "x=1", "-o", "missing/g.svg"], capsys)
+    assert code == 1
+    assert "link" not in err
+    assert err.count("cannot write") == 1
+    assert "cannot write missing/g.svg: the folder" in err
+    (tmp_path / "link.svg").symlink_to(tmp_path / "gone" / "g.svg")
+    code, _, err = run(["x", "--at", "x=1", "-o", "link.svg"], capsys)
+    assert code == 1
+    assert "'link.svg' (a link to " in err
 
 
 def test_param_marks_parameters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

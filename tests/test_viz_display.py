@@ -205,3 +205,60 @@ def test_pipe_and_render_work_like_graphvizs(tmp_path: Path) -> None:
     slide = viz.draw_chain(e, w1, style="slide")
     small = viz.draw_chain(e, w1, style="slide", dpi=72)
     assert len(slide.pipe("png")) > len(small.pipe("png"))
+
+
+@needs_dot
+@pytest.mark.parametrize("label", ["bad\udcff", "\x1b[31m", "bell\x07", "del\x7f", "x\ufffe", "\x0c\x0b"])
+def test_a_label_no_file_can_hold_is_drawn_visibly(label: str) -> None:
+    """A lone surrogate once raised UnicodeEncodeError in the display; a control character gave a DotError
+    telling to "draw fewer nodes" for a 3-node picture. Both are drawn, shown as their symbol or escape."""
+    x = Value(1.0, label=label)
+    y = x * 2
+    y.backward()
+    drawing = viz.draw_graph(y)
+    bundle = drawing._repr_mimebundle_()
+    assert "image/svg+xml" in bundle, bundle.get("text/plain")
+    svg = bundle["image/svg+xml"]
+    shown = viz.scene.visible(label)
+    assert shown != label
+    assert shown.replace("\\", "\\\\") in svg or shown in svg
+    svg.encode("utf-8")  # the notebook's JSON and the file both need UTF-8
+
+
+@pytest.mark.parametrize("timeout", [3e6, float("inf"), float("nan"), 0, -1])
+def test_a_timeout_beyond_a_day_is_a_clear_error_not_an_overflow(timeout: float) -> None:
+    """`timeout=3e6` once ended in OverflowError from the selector, in svg(), save() and the display."""
+    x = Value(1.0, label="x")
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds up to 86,400"):
+        viz.draw_graph(x * 2, timeout=timeout)
+    drawing = viz.draw_graph(x * 2)
+    drawing.timeout = timeout
+    with pytest.raises(ValueError, match="timeout must be"):
+        drawing.svg()
+    bundle = drawing._repr_mimebundle_()
+    assert "timeout must be a positive number of seconds" in bundle["text/plain"]
+
+
+@pytest.mark.parametrize("dpi", [0.1, 9.99, 601, 2400, float("nan")])
+def test_dpi_is_bounded_everywhere(dpi: float) -> None:
+    x = Value(1.0, label="x")
+    with pytest.raises(ValueError, match="dpi must be a number from 10 to 600"):
+        viz.draw_graph(x * 2, dpi=dpi)
+    drawing = viz.draw_graph(x * 2)
+    drawing.dpi = dpi
+    with pytest.raises(ValueError, match="dpi must be a number from 10 to 600"):
+        drawing.render_bytes("png")
+
+
+@needs_dot
+def test_text_with_a_lone_surrogate_is_refused_by_render_with_its_place() -> None:
+    source = 'digraph { a [label="bad\udcff"] }'
+    with pytest.raises(ValueError, match=r"'\\\\udcff', a lone surrogate that UTF-8 cannot encode, near"):
+        viz.display.render(source, "svg")
+
+
+@needs_dot
+def test_dot_refusing_the_text_is_not_blamed_on_the_size() -> None:
+    with pytest.raises(viz.display.DotError, match="could not read this picture's text, whatever its size") as info:
+        viz.display.render("digraph { a [label=<x\x1bx>] }", "svg", nodes=1)
+    assert "fewer nodes" not in str(info.value)

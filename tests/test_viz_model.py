@@ -116,7 +116,7 @@ def test_mlp_2_16_16_1_is_refused_without_collapse_and_is_readable_with_it() -> 
     ):
         viz.draw_graph(loss, model=model, collapse=None)  # every node asked for (the default collapses: below)
     with pytest.raises(viz.GraphTooLargeError, match="474 nodes"):  # ops as nodes of their own: more
-        viz.draw_chain(loss, model.parameters()[0], model=model, ops="nodes")
+        viz.draw_chain(loss, model.parameters()[0], model=model, ops="nodes", view="graph", collapse=None)
     assert viz.draw_graph(loss, model=model, collapse=None, max_nodes=407).node_count == 407  # raised: drawn
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -265,12 +265,12 @@ def test_large_graphs_are_refused_with_what_to_do() -> None:
     with pytest.raises(viz.GraphTooLargeError, match=r"303 nodes, more than max_nodes=200 .*max_nodes=303"):
         viz.draw_graph(y, ops="nodes")
     with pytest.raises(viz.GraphTooLargeError, match="303 nodes"):
-        viz.draw_chain(y, w, ops="nodes")
+        viz.draw_chain(y, w, ops="nodes", view="graph")
     # 93 nodes, but w and b feed every level: the edges cross many levels, and dot takes seconds to minutes.
     y30, w30 = _tanh_chain(30)
     with pytest.raises(viz.GraphTooLargeError, match=r"5432 cells \(93 nodes.*max_nodes=363"):
-        viz.draw_chain(y30, w30)
-    assert viz.draw_chain(y30, w30, max_nodes=363).layout_cells == 5432
+        viz.draw_chain(y30, w30, view="graph")
+    assert viz.draw_chain(y30, w30, view="graph", max_nodes=363).layout_cells == 5432
 
 
 def _fake_dot(tmp_path: Path, body: str) -> str:

@@ -9,11 +9,12 @@ is highlighted, each of its edges labelled with its local derivative, and the ca
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Literal
 
 from autograd import Value, chain_summary
-from autograd.chains import DEFAULT_PATH_LIMIT
+from autograd.chains import DEFAULT_PATH_LIMIT, EdgeSummary
 from viz.caption import (
     Caption,
     Factors,
@@ -26,17 +27,27 @@ from viz.caption import (
 )
 from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
-from viz.emit import DEFAULT_MAX_NODES, Options, emit
+from viz.emit import CHAIN_WALK, DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
+from viz.fit import READABLE_PX, auto_collapse, display_name, draw_readable
 from viz.marks import Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes, is_lanes
-from viz.scene import ModuleLike, Names, build_scene
+from viz.scene import ModuleLike, Names, Scene, build_scene
 from viz.styles import Style
 
 __all__ = ["Caption", "ChainDrawing", "Factors", "chain_caption", "draw_chain"]
 
 
+View = Literal["auto", "graph", "paths"]
+
+
 class ChainDrawing(Drawing):
-    """The :class:`~viz.display.Drawing` of :func:`draw_chain`, whose caption also gives LaTeX."""
+    """The :class:`~viz.display.Drawing` of :func:`draw_chain`, whose caption also gives LaTeX.
+
+    ``view`` says what was drawn: ``"graph"`` (every node, or a model's collapsed boxes) or
+    ``"paths"`` (only the Values on the paths, see :func:`draw_chain`).
+    """
+
+    view: str = "graph"
 
     def latex(self) -> str:
         """The caption's chain rule as LaTeX math (see :class:`Caption`)."""
@@ -66,7 +77,8 @@ def draw_chain(
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
-    collapse: str | Collection[str] | None = None,
+    collapse: str | Collection[str] | bool | None = "auto",
+    view: View = "auto",
     rankdir: str = "auto",
     ops: Literal["inline", "nodes"] = "inline",
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -110,7 +122,15 @@ def draw_chain(
         params: Leaves to draw as parameters.
         inputs: Leaves to draw as inputs, first and in this order.
         model: Group the Values by module, as in :func:`~viz.graph.draw_graph`.
-        collapse: Modules to draw as one box each (needs ``model``).
+        collapse: Modules to draw as one box each (needs ``model``); ``"auto"`` (the
+            default) as in :func:`~viz.graph.draw_graph`, once the chain's own view (``view``)
+            does not read either; ``None`` or ``False`` draws every node.
+        view: ``"graph"`` draws the whole graph with the paths highlighted; ``"paths"`` only
+            the Values on the paths from ``output`` to ``wrt`` (each node's op cell counting the
+            inputs left out), so every factor of the caption is on an edge; ``"auto"`` (the
+            default) the whole graph when it reads (:data:`~viz.fit.READABLE_PX`, at most
+            ``max_nodes`` nodes), else the paths, saying so in the caption and in
+            ``ChainDrawing.view``.
         rankdir: ``"auto"`` (fits the style's display), or graphviz's ``"LR"``, ``"TB"`` ….
         ops: ``"inline"`` (the op in its result's node) or ``"nodes"``, as in
             :func:`~viz.graph.draw_graph`.
@@ -134,11 +154,14 @@ def draw_chain(
     check_values(output, wrt)
     if not isinstance(local_grads, bool):
         raise TypeError(f"local_grads must be True or False, got {type(local_grads).__name__}")
+    if view not in ("auto", "graph", "paths"):
+        raise ValueError(f"view must be 'auto', 'graph' or 'paths', got {view!r}")
+    auto = auto_collapse(collapse)
     options = Options.make(
         digits=digits,
         style=style,
         rankdir=rankdir,
-        collapse=collapse,
+        collapse=None if auto or collapse is False else collapse,  # type: ignore[arg-type]
         max_nodes=max_nodes,
         lanes_shown=lanes_shown,
         ops=ops,
@@ -152,67 +175,138 @@ def draw_chain(
         dpi=dpi,
         timeout=timeout,
     )
-    digits, shown, look = options.digits, options.lanes_shown, options.style
+    walk = options.max_nodes * (MODEL_WALK if model is not None else 1 if view == "graph" else CHAIN_WALK)
+    refuse_early([output], walk, options, model is not None)
     g = build_scene([output], params=params, inputs=inputs, model=model, names_=names)
     naming = Naming(g)
     summary = chain_summary(output, wrt)
     caption = caption_for(
         summary,
         naming,
-        digits=digits,
+        digits=options.digits,
         factors=factors,
         drop_ones=drop_ones,
         limit=limit,
         max_listed=max_listed,
         lane=lane,
-        shown=shown,
+        shown=options.lanes_shown,
     )
-    hot = {(g.idx(e.edge.child), e.edge.index) for e in summary.edges}
     edge_digits, cited = picture_numbers(
         output,
         wrt,
         summary,
         caption,
         naming,
-        digits=digits,
+        digits=options.digits,
         factors=factors,
         drop_ones=drop_ones,
         limit=limit,
         max_listed=max_listed,
     )
-    on_path = {i for i, _ in hot} | {g.idx(e.edge.parent) for e in summary.edges}
-    grads = [v.grad for v in g.order]
-    drawn = Marks(
-        data=[format_lanes(v.data, digits, shown) for v in g.order],
+    path_ids = {id(e.edge.child) for e in summary.edges} | {id(e.edge.parent) for e in summary.edges}
+    hot_text = f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else ""
+
+    def draw(scene: Scene, level: str | tuple[str, ...] | None, note: str = "") -> Drawing:
+        marks = _chain_marks(scene, summary.edges, options, caption + note if note else caption, local_grads)
+        marks.edge_labels = {
+            key: _edge_label(scene.order[key[0]].local_grads[key[1]], edge_digits, options.digits, options.lanes_shown)
+            if key in marks.hot
+            else text
+            for key, text in marks.edge_labels.items()
+        }
+        marks.show_ids = frozenset(scene.idx(v) for v in cited if id(v) in scene.index)
+        if options.legend:
+            marks.legend = legend_table(
+                scene,
+                options.color,
+                [v.grad for v in scene.order],
+                options.style,
+                digits=options.digits,
+                vmax=options.vmax,
+                scale=options.scale,
+                hot=hot_text,
+                collapse=level,
+            )
+        drawing = emit(scene, marks, options.but(collapse=level), cls=ChainDrawing)
+        drawing.caption = caption
+        return drawing
+
+    def whole(note: str = "") -> Drawing:
+        if not auto or not g.modules:
+            return draw(g, options.collapse, note)
+
+        def collapsed(level: str | tuple[str, ...] | None, more: str = "") -> Drawing:
+            return draw(g, level, f"{note}\n{more}" if more else note)
+
+        return draw_readable(g, collapsed, options.style)
+
+    if view == "graph" or not summary.count or options.collapse is not None:  # collapsed boxes: the whole graph
+        return _as_chain(whole(), "graph")
+    why = ""
+    if view == "auto":
+        try:
+            full = draw(g, None)
+        except GraphTooLargeError as exc:
+            why = exc.reason
+        else:
+            if full.text_px is None or full.text_px >= READABLE_PX:
+                return _as_chain(full, "graph")
+            why = f"{full.node_count} nodes and text about {full.text_px:.0f} px high in {display_name(options.style)}"
+    paths = build_scene([output], params=params, inputs=inputs, model=model, names_=names, keep=path_ids)
+    # Without module clusters: the paths of a network run through every neuron of a layer, and a box
+    # per neuron (each with its title) would take more room than the neuron's few Values on the paths.
+    paths = dataclasses.replace(paths, modules=[], owner=[None] * len(paths.order))
+    note = f"\nDrawn: the {len(paths.order)} Values on the paths from {naming(output)} to {naming(wrt)}; "
+    note += "“+n inputs”: inputs off the paths, not drawn.\n"
+    note += f"The whole graph would have {why}: view='graph' draws it." if why else "view='graph' draws every node."
+    try:
+        shown = draw(paths, None, note)
+    except GraphTooLargeError:
+        if not g.modules:
+            raise
+        return _as_chain(whole(), "graph")
+    if shown.text_px is not None and shown.text_px < READABLE_PX and g.modules and view == "auto":
+        return _as_chain(whole(), "graph")
+    return _as_chain(shown, "paths")
+
+
+def _as_chain(drawing: Drawing, view: str) -> ChainDrawing:
+    assert isinstance(drawing, ChainDrawing)  # emit made it with cls=ChainDrawing
+    drawing.view = view
+    return drawing
+
+
+def _chain_marks(
+    scene: Scene, edges: Iterable[EdgeSummary], options: Options, caption: str, local_grads: bool
+) -> Marks:
+    """A chain's marks: the paths' nodes and edges red, each edge's local derivative on it (with
+    ``local_grads``, on the other edges too), each op cell counting the inputs the scene leaves out."""
+    digits, shown = options.digits, options.lanes_shown
+    index = scene.index
+    hot = {(index[id(e.edge.child)], e.edge.index) for e in edges if id(e.edge.child) in index}
+    on_path = {i for i, _ in hot} | {index[id(e.edge.parent)] for e in edges if id(e.edge.parent) in index}
+    grads = [v.grad for v in scene.order]
+    notes = {}
+    for i in range(len(scene.order)):
+        left = len(scene.left_out(i))
+        if left:
+            notes[i] = f"(+{left} input{'s' if left > 1 else ''})"
+    return Marks(
+        data=[format_lanes(v.data, digits, shown) for v in scene.order],
         grad=[format_lanes(x, digits, shown) for x in grads],
-        fill=fills(g, options.color, grads, look, options.vmax, options.scale),
+        fill=fills(scene, options.color, grads, options.style, options.vmax, options.scale),
         emphasis=on_path,
         edge_labels={
-            (i, k): _edge_label(d, edge_digits if (i, k) in hot else digits, digits, shown)
-            for i, v in enumerate(g.order)
+            (i, k): format_lanes(d, digits, shown)
+            for i, v in enumerate(scene.order)
             for k, d in enumerate(v.local_grads)
-            if (i, k) in hot or local_grads
+            if (i, k) in hot or (local_grads and id(v.parents[k]) in index)
         },
         hot=hot,
         dim_others=True,
         caption=caption,
-        show_ids=frozenset(g.idx(v) for v in cited if id(v) in g.index),
+        notes=notes,
     )
-    if options.legend:
-        drawn.legend = legend_table(
-            g,
-            options.color,
-            grads,
-            look,
-            digits=digits,
-            vmax=options.vmax,
-            scale=options.scale,
-            hot=f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else "",
-            collapse=options.collapse,
-        )
-    drawing = emit(g, drawn, options, cls=ChainDrawing)
-    assert isinstance(drawing, ChainDrawing)
-    return drawing
 
 
 def _edge_label(local: Any, edge_digits: int, digits: int, shown: int) -> str:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import Value
 from viz.chain import draw_chain
-from viz.display import DEFAULT_TIMEOUT, FORMATS, DotError, DotNotFoundError, format_for
+from viz.display import DEFAULT_TIMEOUT, FORMATS, MAX_DPI, MAX_TIMEOUT, MIN_DPI, DotError, DotNotFoundError, format_for
 from viz.expr import FUNCTIONS, ExpressionError, build, names, parse
 from viz.graph import DEFAULT_MAX_NODES, GraphTooLargeError, LargeGraphWarning, draw_graph
 from viz.numbers import DEFAULT_DIGITS
@@ -146,7 +147,7 @@ def _write_steps(args: argparse.Namespace, out: Value, inputs: list[Value], digi
         print(f"python -m viz: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"python -m viz: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"python -m viz: error: {_cannot_write(args.output, exc)}", file=sys.stderr)
         return 1
     print(f"{out.label} = {out.data!r}")
     if paths == [Path(args.output)]:
@@ -156,11 +157,16 @@ def _write_steps(args: argparse.Namespace, out: Value, inputs: list[Value], digi
     return 0
 
 
+def _cannot_write(output: str, exc: OSError) -> str:
+    """The message for a file that could not be written (ours already name the file)."""
+    return f"cannot write {output}: {exc.strerror}" if exc.strerror else str(exc)
+
+
 def _bindings(items: Sequence[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
-        name = name.strip()
+        name = unicodedata.normalize("NFKC", name.strip())  # as Python reads names: 'ﬁ' is 'fi'
         if not sep or not name:
             raise _UsageError(f"--at {item!r}: expected NAME=VALUE, e.g. x=0.5")
         if not name.isidentifier() or name.startswith("_"):
@@ -168,7 +174,7 @@ def _bindings(items: Sequence[str]) -> dict[str, float]:
         if name in FUNCTIONS:
             raise _UsageError(f"--at {item!r}: {name!r} is a function name")
         if name in out:
-            raise _UsageError(f"--at: {name!r} is given twice")
+            raise _UsageError(f"--at {item!r}: {name!r} is given twice")
         if len(text) > 100:
             raise _UsageError(f"--at {name}=…: the value is {len(text)} characters long")
         try:
@@ -196,12 +202,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         digits = DEFAULT_DIGITS if digits is None else digits
         if not 1 <= digits <= 17:
             raise _UsageError(f"--digits must be from 1 to 17, got {digits}")
-        if args.dpi is not None and not (math.isfinite(args.dpi) and 0 < args.dpi <= 2400):
-            raise _UsageError(f"--dpi must be from 1 to 2400, got {args.dpi:g}")
+        if args.dpi is not None and not MIN_DPI <= args.dpi <= MAX_DPI:  # also refuses nan
+            raise _UsageError(f"--dpi must be from {MIN_DPI} to {MAX_DPI}, got {args.dpi:g}")
         if args.max_nodes < 1:
             raise _UsageError(f"--max-nodes must be positive, got {args.max_nodes}")
-        if not (math.isfinite(args.timeout) and args.timeout > 0):
-            raise _UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+        if not 0 < args.timeout <= MAX_TIMEOUT:  # also refuses nan
+            raise _UsageError(
+                f"--timeout must be a positive number of seconds up to {MAX_TIMEOUT:.0f} (a day), got {args.timeout:g}"
+            )
         if args.background is not None:
             if args.style == "dark" and args.background == "light":
                 raise _UsageError("--style dark is the notebook on a dark background: drop --background light")
@@ -261,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"python -m viz: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"python -m viz: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"python -m viz: error: {_cannot_write(args.output, exc)}", file=sys.stderr)
         return 1
     print(f"{out.label} = {out.data!r}")
     if drawing.caption:

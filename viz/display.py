@@ -32,10 +32,15 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "FORMATS",
     "INSTALL_HINT",
+    "MAX_DPI",
+    "MAX_TIMEOUT",
+    "MIN_DPI",
     "DotError",
     "DotNotFoundError",
     "DotTimeoutError",
     "Drawing",
+    "check_dpi",
+    "check_timeout",
     "fit_svg",
     "format_for",
     "render",
@@ -44,6 +49,11 @@ __all__ = [
 
 #: Seconds ``dot`` may run for one picture before :func:`render` stops it.
 DEFAULT_TIMEOUT = 30.0
+#: The longest timeout :func:`render` accepts: a day (None means no limit at all).
+MAX_TIMEOUT = 86_400.0
+#: The resolutions a raster picture (PNG, GIF frames) may have, in dots per inch: below
+#: 10 nothing is legible (graphviz writes an empty file), above 600 ``dot`` needs gigabytes.
+MIN_DPI, MAX_DPI = 10, 600
 
 #: Above this natural width (CSS px) the notebook display offers a full-size view.
 _FULL_SIZE_FROM = 800
@@ -81,8 +91,56 @@ _ADVICE = (
 )
 
 
+#: What ``dot`` says when it cannot read the DOT text (no fault of the picture's size).
+_SYNTAX = ("syntax error", "not well-formed", "in label of", "invalid token")
+_READ_ADVICE = (
+    "graphviz could not read this picture's text, whatever its size: save it as a .dot file to see the "
+    "line dot names (a label's characters, or graph_attr/node_attr/edge_attr values passed on to graphviz)"
+)
+
+
 def _size(nodes: int | None) -> str:
     return "this picture" if nodes is None else f"this picture of {nodes} nodes"
+
+
+def check_timeout(timeout: object) -> float | None:
+    """``timeout`` if it is None or a number of seconds in (0, :data:`MAX_TIMEOUT`], else ValueError."""
+    if timeout is None:
+        return None
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout <= MAX_TIMEOUT  # also refuses nan
+    ):
+        raise ValueError(
+            f"timeout must be a positive number of seconds up to {MAX_TIMEOUT:,.0f} (a day) or None (no limit), "
+            f"got {timeout!r}"
+        )
+    return float(timeout)
+
+
+def check_dpi(dpi: object) -> float:
+    """``dpi`` if it is a number from :data:`MIN_DPI` to :data:`MAX_DPI`, else ValueError."""
+    if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not MIN_DPI <= dpi <= MAX_DPI:
+        raise ValueError(f"dpi must be a number from {MIN_DPI} to {MAX_DPI}, got {dpi!r}")
+    return float(dpi)
+
+
+def _encoded(source: str) -> bytes:
+    """``source`` as UTF-8, or a ValueError showing the character no file can hold (a lone surrogate)."""
+    try:
+        return source.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        around = (
+            source[max(0, exc.start - 30) : exc.end + 30]
+            .encode("utf-8", "backslashreplace")
+            .decode("ascii", "backslashreplace")
+        )
+        raise ValueError(
+            f"the picture's text holds {source[exc.start : exc.end].encode('utf-8', 'backslashreplace').decode()!r}, "
+            f"a lone surrogate that UTF-8 cannot encode, near {around!r}: give labels as valid text "
+            "(chainrule's drawings show such characters escaped)"
+        ) from None
 
 
 #: graphviz's raster resolution when none is given.
@@ -112,17 +170,19 @@ def render(
         options: More command-line options (``("-n2",)`` for pinned positions).
 
     Raises:
+        ValueError: for a ``timeout`` or ``dpi`` out of range (:func:`check_timeout`,
+            :func:`check_dpi`), or text no file can hold (a lone surrogate).
         DotNotFoundError: if ``dot`` is not installed.
         DotTimeoutError: if ``dot`` ran longer than ``timeout``.
         DotError: if ``dot`` failed or crashed.
     """
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    check_timeout(timeout)
     cmd = [program, f"-T{fmt}", *options]
     if dpi is not None and fmt.split(":")[0] not in ("svg", "pdf", "ps", "eps", "dot", "gv", "json", "plain"):
-        cmd.append(f"-Gdpi={dpi:g}")
+        cmd.append(f"-Gdpi={check_dpi(dpi):g}")
+    data = _encoded(source)
     try:
-        done = subprocess.run(cmd, input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError:
         raise DotNotFoundError(_WRITE_HINT.format(fmt=fmt)) from None
     except subprocess.TimeoutExpired:
@@ -139,7 +199,8 @@ def render(
             how = f"failed (exit status {done.returncode})"
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = f": {said[-1][:300]}" if said else ""
-        raise DotError(f"graphviz's dot {how} on {_size(nodes)}{detail}; {_ADVICE}")
+        unreadable = done.returncode > 0 and any(words in line for line in said for words in _SYNTAX)
+        raise DotError(f"graphviz's dot {how} on {_size(nodes)}{detail}; {_READ_ADVICE if unreadable else _ADVICE}")
     if fmt.split(":")[0] == "png":  # say the resolution, so slide and document tools place it at size
         given = _DPI_ATTR.search(source) if dpi is None else None
         return with_dpi(done.stdout, dpi if dpi is not None else float(given.group(1)) if given else _DOT_DPI)
@@ -407,7 +468,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
             svg = self.svg()
         except DotNotFoundError:
             return self._fallback(INSTALL_HINT)
-        except DotError as exc:
+        except (DotError, ValueError) as exc:  # ValueError: a timeout or dpi out of range, text UTF-8 cannot hold
             return self._fallback(str(exc), source=False)
         return {"image/svg+xml": svg, "text/html": fit_svg(svg), "text/plain": self.caption or "<chainrule drawing>"}
 
@@ -415,5 +476,5 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         """SVG for IPython, or None (so another representation is used) when ``dot`` is missing."""
         try:
             return self.svg()
-        except (DotNotFoundError, DotError):
+        except (DotNotFoundError, DotError, ValueError):
             return None

@@ -17,12 +17,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from autograd import Value
 from viz.colour import Scale, check_scale
-from viz.display import DEFAULT_TIMEOUT, Drawing
+from viz.display import DEFAULT_TIMEOUT, Drawing, check_dpi, check_timeout
 from viz.layout import (
     CHAR_EM,
     box_size,
@@ -39,16 +40,19 @@ from viz.layout import (
 from viz.marks import Color, Marks, box_label, box_rows, escape, html_label, op_text, value_cells, value_label
 from viz.model_layout import Places, arrange_model, title_node
 from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes
-from viz.scene import Scene, boxes_of, collapsed_modules
+from viz.scene import Scene, boxes_of, collapsed_modules, count_values
 from viz.styles import Style, get_style
 
 __all__ = [
+    "CHAIN_WALK",
     "DEFAULT_MAX_NODES",
     "LAYOUT_CELLS_PER_NODE",
+    "MODEL_WALK",
     "GraphTooLargeError",
     "LargeGraphWarning",
     "Options",
     "emit",
+    "refuse_early",
     "too_large",
 ]
 
@@ -59,6 +63,15 @@ DEFAULT_MAX_NODES = 200
 #: with their number (a 20-level ``tanh(y*w + b)`` chain: 3,700 cells, 25 s). Pictures needing
 #: more than this many cells per allowed node (3,000 for ``max_nodes=200``) are refused.
 LAYOUT_CELLS_PER_NODE = 15
+
+#: How many Values a graph may have for :func:`viz.draw_chain` to look for the paths in it (times
+#: ``max_nodes``): the paths of a large graph may make a small picture, but walking a graph of
+#: millions of Values only to refuse it would take longer than the user's patience.
+CHAIN_WALK = 100
+
+#: As :data:`CHAIN_WALK`, for a model's graph (whose picture ``collapse="auto"`` can make small).
+MODEL_WALK = 2000
+
 
 Collapse = str | tuple[str, ...] | None
 Ops = Literal["inline", "nodes"]
@@ -165,8 +178,9 @@ class Options:
             raise ValueError(f"vmax must be a positive finite number, got {vmax!r}")
         if legend is not None and not isinstance(legend, bool):
             raise TypeError(f"legend must be True, False or None, got {type(legend).__name__}")
-        if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 0 < dpi <= 2400):
-            raise ValueError(f"dpi must be a number from 1 to 2400, got {dpi!r}")
+        if dpi is not None:
+            check_dpi(dpi)
+        check_timeout(timeout)
         return cls(
             digits=digits,
             style=look,
@@ -204,18 +218,48 @@ def _collapse_arg(collapse: object) -> Collapse:
     raise TypeError(f"collapse must be a str or a collection of str, got {type(collapse).__name__}")
 
 
-def too_large(g: Scene, n_drawn: int, max_nodes: int) -> GraphTooLargeError:
-    kinds = sorted({m.kind for m in g.modules if m.name})
+def too_large(g: Scene | None, n_drawn: int, max_nodes: int, *, more: bool = False) -> GraphTooLargeError:
+    """The refusal of a picture of ``n_drawn`` nodes (``more``: at least that many; the count stopped there)."""
+    kinds = sorted({m.kind for m in g.modules if m.name}) if g is not None else []
     if kinds:
         how = "pass " + " or ".join(f"collapse={k!r}" for k in kinds[:3]) + " to draw each such module as one box"
     else:
         how = "draw a smaller graph, or the derivative chain to one input (viz.draw_chain)"
+    count = f"more than {n_drawn - 1}" if more else f"{n_drawn}"
+    anyway = "raise max_nodes" if more else f"pass max_nodes={n_drawn}"
     error = GraphTooLargeError(
-        f"the picture would have {n_drawn} nodes, more than max_nodes={max_nodes} (too many to read, and dot may "
-        f"take minutes): {how}, or pass max_nodes={n_drawn} to draw it anyway"
+        f"the picture would have {count} nodes, more than max_nodes={max_nodes} (too many to read, and dot may "
+        f"take minutes): {how}, or {anyway} to draw it anyway"
     )
-    error.nodes, error.reason = n_drawn, f"{n_drawn} nodes, more than max_nodes={max_nodes}"
+    error.nodes, error.reason = n_drawn, f"{count} nodes, more than max_nodes={max_nodes}"
     return error
+
+
+def refuse_early(roots: Sequence[Value], walk: int, options: Options, model: bool) -> None:
+    """Refuse a graph too large to draw before anything is formatted or laid out.
+
+    The Values are counted no further than ``walk`` (:func:`viz.scene.count_values`), so the
+    refusal of a graph of millions of Values costs as much as a walk of ``walk`` Values. Without
+    a model every Value is a drawn node, so ``walk`` is ``options.max_nodes`` for a picture of the
+    whole graph; a model's picture (boxes) or a chain's (its paths) may be smaller than the graph,
+    and the caller gives a larger ``walk``.
+
+    Raises:
+        GraphTooLargeError: with more than ``walk`` Values.
+    """
+    n = count_values(roots, walk)
+    if n <= walk:
+        return
+    if walk == options.max_nodes:
+        error = too_large(None, n, options.max_nodes, more=True)
+    else:
+        how = "collapse= its modules" if model else "draw a part of it (viz.draw_chain to one input)"
+        error = GraphTooLargeError(
+            f"the graph has more than {walk} Values, too many to look through for a picture of at most "
+            f"max_nodes={options.max_nodes} nodes: {how}, or raise max_nodes"
+        )
+        error.nodes, error.reason = n, f"more than {walk} Values"
+    raise error
 
 
 def graphviz_attrs(what: str, given: Mapping[str, Any] | None) -> dict[str, str]:
@@ -245,9 +289,8 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
     box = boxes_of(g, collapsed_modules(g, options.collapse))
     # Count what will be drawn before building anything.
     consumers_outside: set[int] = set(g.roots)
-    for i, v in enumerate(g.order):
-        for p in v.parents:
-            pi = g.idx(p)
+    for i in range(len(g.order)):
+        for _, pi in g.inputs(i):
             if box[pi] is not None and box[pi] != box[i]:
                 consumers_outside.add(pi)
     boxes_used = sorted({b for b in box if b is not None})
@@ -334,6 +377,11 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
     emit_order = [*g.first, *(i for i in range(len(g.order)) if i not in known)]
     edges = edges_of(g, style, box, owner_container, theme, inline=inline)
 
+    def op_of(i: int) -> str:
+        """The op cell's text: the op, and a note after it (a chain's view: how many inputs are not drawn)."""
+        note = style.notes.get(i)
+        return f"{op_text(g.order[i])} {note}" if note else op_text(g.order[i])
+
     # What each node shows, and its rough size side by side (top to bottom) or stacked (left to right).
     texts_of_box: dict[int, list[str]] = {}
     sizes: dict[str, tuple[float, float]] = {}
@@ -347,11 +395,11 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
                 sizes[f"m{b}"] = stacked_sizes[f"m{b}"] = box_size(texts_of_box[b], font)
             continue
         name = g.names[i] or (g.vid(i) if style.shows_id(i) else "")
-        texts = value_cells(name, style.data[i], style.grad[i], op_text(v) if inline and not v.is_leaf else "")
+        texts = value_cells(name, style.data[i], style.grad[i], op_of(i) if inline and not v.is_leaf else "")
         sizes[g.vid(i)] = cells_size(texts, font)
         stacked_sizes[g.vid(i)] = box_size(texts, font)
         if not v.is_leaf and not inline:
-            w, h = text_size([op_text(v)], font)
+            w, h = text_size(op_of(i).split("\n"), font)
             sizes[f"{g.vid(i)}op"] = stacked_sizes[f"{g.vid(i)}op"] = (w + 20, max(h + 8, 22))
     estimate = [(e.src, e.dst, text_size(e.label_text.split("\n"), edge_font) if e.label_text else None) for e in edges]
     if g.modules:  # what arrange_model adds: ranks of their own per layer, box titles and margins
@@ -380,7 +428,9 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
         error.reason = f"a layout of {top.layout_cells} cells, more than {LAYOUT_CELLS_PER_NODE} × max_nodes"
         raise error
     scales: dict[str, float] = {}
-    picked = pick_rankdir(sizes, estimate, caption_size, theme, stacked_sizes, scales)
+    # Top to bottom, cells are side by side, except where the display scrolls (below): stacked there too.
+    tb_sizes = stacked_sizes if theme.fit[1] is None else sizes
+    picked = pick_rankdir(tb_sizes, estimate, caption_size, theme, stacked_sizes, scales)
     if rankdir == "auto":
         rankdir = user_graph.get("rankdir") or picked
     top.graph_attr["rankdir"] = user_graph.get("rankdir", rankdir)
@@ -434,7 +484,7 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
                 i in style.emphasis,
                 theme,
                 stacked=stacked,
-                op=op_text(v) if inline and not v.is_leaf else "",
+                op=op_of(i) if inline and not v.is_leaf else "",
             ),
             shape="plain",
         )
@@ -443,7 +493,7 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
         if not v.is_leaf and not inline:
             c.node(
                 f"{vid}op",
-                label=html_label(op_text(v)),
+                label=html_label(op_of(i)),
                 shape="ellipse",
                 margin="0.02,0.01",
                 height="0.3",
@@ -473,9 +523,9 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
     # The stops of the edges entering the box there (see Places.stops) join the chain, each after
     # the parameter before it among the node's inputs (x0's after w0, in a neuron's w·x + b).
     consumer: dict[int, int] = {}
-    for k, v in enumerate(g.order):
-        for p in v.parents:
-            consumer.setdefault(g.idx(p), k)
+    for k in range(len(g.order)):
+        for _, pi in g.inputs(k):
+            consumer.setdefault(pi, k)
     siblings: dict[tuple[int | None, int], list[str]] = {}
     for i in g.first:
         holder = owner_container(g.owner[i])
@@ -490,7 +540,7 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
             continue
         i = int(value.group(1))
         slot = drawn[n][3]
-        slots = {g.vid(g.idx(p)): k for k, p in reversed(list(enumerate(g.order[i].parents)))}
+        slots = {g.vid(pi): k for k, pi in reversed(g.inputs(i))}
         at = max((k + 1 for k, name in enumerate(chain) if name in slots and slots[name] < slot), default=0)
         while at < len(chain) and chain[at] not in slots:  # after the stops already there
             at += 1
@@ -526,6 +576,8 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
         top.graph_attr.setdefault("remincross", "false")
     if clusters:
         arrange_model(g, top, clusters, owner_container, box, edges, upward=upward, titled=titled)
+    else:
+        _inputs_in_order(g, top)
     if bundles:
         top.graph_attr.setdefault("compound", "true")
     for n, (src, dst, attrs, _) in enumerate(drawn):
@@ -545,3 +597,19 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
     return top
+
+
+def _inputs_in_order(g: Scene, top: Drawing) -> None:
+    """The inputs given (``inputs=``) side by side in their order, on one rank: x₁ before x₂, and
+    a recurrent net's inputs in time order. (A model's picture does this in :func:`arrange_model`.)
+
+    dot puts a flat edge's tail before its head (left of it top to bottom, above it left to right),
+    so an invisible edge between each input and the next keeps them in order.
+    """
+    given = [g.vid(i) for i in g.first if g.roles[i] == "input"]
+    if len(given) < 2:
+        return
+    with top.subgraph() as same:
+        same.attr(rank="same")
+        for a, b in itertools.pairwise(given):
+            same.edge(a, b, style="invis")

@@ -40,6 +40,7 @@ function stripZeros(s) { return s.indexOf(".") >= 0 ? s.replace(/0+$/, "").repla
 function toFixedEven(x, f) {
   /* toFixed rounds exact ties away from zero; Python rounds them to even. */
   var s = x.toFixed(f);
+  if (f >= 100 || Math.abs(x).toFixed(f + 1).slice(-1) !== "5") { return s; }  /* no tie possible */
   var longer = Math.abs(x).toFixed(Math.min(100, f + 25));
   var tail = longer.slice(longer.length - 25);
   if (/^50*$/.test(tail)) {
@@ -521,6 +522,15 @@ function setup(root) {
   main.appendChild(panel);
   root.appendChild(main);
 
+  /* Module boxes (a model's layers and neurons), under everything else, as the pictures draw them. */
+  (G.c || []).forEach(function (c) {
+    var box = svgEl("g", {"class": "crx-cluster"});
+    box.appendChild(svgEl("rect", {x: String(c[0]), y: String(c[1]), width: String(c[2]), height: String(c[3]),
+      rx: "6", fill: "none", stroke: ST.cluster, "stroke-width": "1"}));
+    box.appendChild(svgEl("text", {x: String(c[5]), y: String(c[6] + ST.size * 0.35), fill: ST.ink,
+      "font-size": String(ST.size)}, c[4]));
+    edgeLayer.parentNode.insertBefore(box, edgeLayer);
+  });
   var edgeEls = {};  /* "child:slot" → {path, arrow, label} */
   G.e.forEach(function (e) {
     var g = svgEl("g", {"class": "crx-edge", "data-edge": N[e[0]].id + ":" + e[1]});

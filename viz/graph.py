@@ -42,7 +42,7 @@ from typing import Any, Literal
 from autograd import Value
 from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
-from viz.emit import DEFAULT_MAX_NODES, GraphTooLargeError, LargeGraphWarning, Options, emit
+from viz.emit import DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, LargeGraphWarning, Options, emit, refuse_early
 from viz.fit import READABLE_PX, auto_collapse, draw_readable
 from viz.marks import ROLE_COLORS, Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes
@@ -179,7 +179,9 @@ def draw_graph(
         dpi=dpi,
         timeout=timeout,
     )
-    g = build_scene(as_roots(root), params=params, inputs=inputs, model=model, names_=names)
+    roots = as_roots(root)
+    refuse_early(roots, options.max_nodes * (MODEL_WALK if model is not None else 1), options, model is not None)
+    g = build_scene(roots, params=params, inputs=inputs, model=model, names_=names)
     digits, shown, look = options.digits, options.lanes_shown, options.style
     grads = [v.grad for v in g.order]
     base = Marks(

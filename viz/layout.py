@@ -47,15 +47,23 @@ def text_size(lines: Sequence[str], size: float) -> tuple[float, float]:
 
 
 def wrap_caption(text: str, width: int) -> list[str]:
-    """``text``'s lines, each longer one broken before a ``×``, ``+`` or after a comma to fit ``width``.
+    """``text``'s lines, each longer one broken before a ``×``, ``+`` or after a comma to fit ``width``
+    (or, in a line with none of them far enough in, at a space).
 
     Continuation lines are indented, so a wrapped chain still reads as one equation.
+
+    >>> wrap_caption("path 1: 0.5 × 0.25 × 0.125 = 0.01562", 24)
+    ['path 1: 0.5 × 0.25', '    × 0.125 = 0.01562']
+    >>> wrap_caption("Drawn: the Values on the paths from L to w", 24)
+    ['Drawn: the Values on', '    the paths from L to', '    w']
     """
     out: list[str] = []
     for line in text.splitlines():
         while len(line) > width:
             cut = max(line.rfind(sep, 0, width) for sep in (" × ", " + ", " = ", ", "))
-            if cut <= width // 3:
+            if cut <= max(4, width // 3):
+                cut = line.rfind(" ", 5, width)
+            if cut <= max(4, width // 3):  # nothing past the indent to break at
                 break
             cut += 1 if line[cut] == "," else 0
             out.append(line[:cut])
@@ -175,7 +183,7 @@ class Edge:
     attrs: dict[str, str]
     label_text: str = ""
     hot: bool = False
-    bundle: tuple[str, str] | None = None  # (group of the tail, group of the head) between collapsed boxes
+    bundle: tuple[str, str, bool] | None = None  # (group of the tail, group of the head, hot) between boxes
     slot: int = -1  # which input of the head's Value (-1: between collapsed boxes)
 
 
@@ -200,22 +208,26 @@ def edges_of(
     With ``inline`` ops the edges go from each input straight to the node (whose first cell is the op).
     """
     out: list[Edge] = []
-    merged: dict[tuple[str, str], Edge] = {}
-    counts: dict[tuple[str, str], int] = {}
+    merged: dict[tuple[str, str, bool], Edge] = {}
+    counts: dict[tuple[str, str, bool], int] = {}
     for i, v in enumerate(g.order):
         if v.is_leaf:
             continue
         dst = f"m{box[i]}" if box[i] is not None else g.vid(i) if inline else f"{g.vid(i)}op"
-        for k, p in enumerate(v.parents):
-            pi = g.idx(p)
+        for k, pi in g.inputs(i):
             src = f"m{box[pi]}" if box[pi] is not None else g.vid(pi)
             if src == dst:
                 continue
             hot = (i, k) in style.hot
             if box[pi] is not None or box[i] is not None:
-                counts[(src, dst)] = counts.get((src, dst), 0) + 1
-                if (src, dst) in merged:
-                    merged[(src, dst)].hot |= hot
+                # Merged per pair of ends; in a chain's picture (the paths highlighted, the rest grey)
+                # the edges on a path apart from the others: a merged edge is red only for what it
+                # carries on the paths, and counts only that. (A frame of steps keeps one edge per
+                # pair, red while one of its edges is applied, so every frame has the same edges.)
+                key = (src, dst, hot and style.dim_others)
+                counts[key] = counts.get(key, 0) + 1
+                if key in merged:
+                    merged[key].hot |= hot
                     continue
 
                 def group(node: str, b: int | None) -> str:
@@ -224,8 +236,8 @@ def edges_of(
                     holder = owner_container(g.modules[b].parent)
                     return node if holder is None else f"cluster_m{holder}"
 
-                e = Edge(src, dst, {}, hot=hot, bundle=(group(src, box[pi]), group(dst, box[i])))
-                merged[(src, dst)] = e
+                e = Edge(src, dst, {}, hot=hot, bundle=(group(src, box[pi]), group(dst, box[i]), key[2]))
+                merged[key] = e
                 out.append(e)
                 continue
             attrs: dict[str, str] = {}
@@ -248,7 +260,7 @@ def edges_of(
     for e in out:
         if e.bundle is None:
             continue
-        n = counts[(e.src, e.dst)]
+        n = counts[(e.src, e.dst, e.bundle[2])]
         if n > 1:
             e.attrs["label"] = html_label(f"{n} edges")
             e.label_text = f"{n} edges"
@@ -261,9 +273,9 @@ def edges_of(
 
 def bundles_of(
     edges: Sequence[Edge], box: Sequence[int | None], g: Scene, owner_container: Callable[[int | None], int | None]
-) -> dict[tuple[str, str], Bundle]:
+) -> dict[tuple[str, str, bool], Bundle]:
     """Groups of box edges drawn as one edge: between two clusters (layers), or a node and a cluster."""
-    groups: dict[tuple[str, str], Bundle] = {}
+    groups: dict[tuple[str, str, bool], Bundle] = {}
     for e in edges:
         if e.bundle is None or e.bundle[0] == e.bundle[1]:
             continue
@@ -277,7 +289,7 @@ def bundles_of(
     return {k: b for k, b in groups.items() if len(b.pairs) > 1}
 
 
-def bundle_ends(key: tuple[str, str], first_in: Mapping[int, str]) -> tuple[str, str]:
+def bundle_ends(key: tuple[str, str, bool], first_in: Mapping[int, str]) -> tuple[str, str]:
     def end(name: str) -> str:
         return first_in[int(name[len("cluster_m") :])] if name.startswith("cluster_") else name
 
@@ -286,14 +298,14 @@ def bundle_ends(key: tuple[str, str], first_in: Mapping[int, str]) -> tuple[str,
 
 def drawn_lines(
     edges: Sequence[Edge],
-    bundles: Mapping[tuple[str, str], Bundle],
+    bundles: Mapping[tuple[str, str, bool], Bundle],
     first_in: Mapping[int, str],
     style: Marks,
     theme: Style,
 ) -> list[tuple[str, str, dict[str, str], int]]:
     """The edges as drawn: ``(tail, head, attributes, slot)``, a bundle once (slot -1: no one input)."""
     out: list[tuple[str, str, dict[str, str], int]] = []
-    drawn_bundles: set[tuple[str, str]] = set()
+    drawn_bundles: set[tuple[str, str, bool]] = set()
     for e in edges:
         key = e.bundle
         if key is not None and key in bundles:

@@ -71,6 +71,7 @@ class Marks:
     )
 
     legend: str = ""  # an HTML table shown under the caption ("" for none)
+    notes: dict[int, str] = field(default_factory=dict)  # said after the op in a node's op cell
 
     def shows_id(self, i: int) -> bool:
         """Whether node ``i``, when unlabelled, shows its id."""

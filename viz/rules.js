@@ -73,6 +73,19 @@ var RULES = (function () {
     return r;
   }
 
+  /* Python's float ** float, where the rules use it on any floats (0 ** negative raises). */
+  function fpow(a, b) {
+    if (a === 0.0 && b < 0.0) { throw new Undefined("0.0 cannot be raised to a negative power"); }
+    return pow(a, b);
+  }
+
+  /* out·log(base), 0 where base = 0 (autograd/core/functions.py's _times_log on floats). */
+  function timesLog(out, base) {
+    if (base === 0.0) { return 0.0; }
+    if (base < 0.0) { throw new Undefined("math domain error"); }
+    return out * Math.log(base);
+  }
+
   function powValue(a, b) {
     if (a < 0.0) { throw new Undefined("a Value exponent needs a base >= 0 (\u2202/\u2202exponent = out\u00b7log(base))"); }
     if (a === 0.0 && b < 0.0) { throw new Undefined("zero to a negative power is infinite"); }
@@ -120,6 +133,12 @@ var RULES = (function () {
           throw new Undefined("the derivative y\u00b7x**(y-1) with respect to the base x is infinite at 0 for 0 < y < 1");
         }
         return [b === 0.0 ? 0.0 : b * pow(a, b - 1.0), a === 0.0 ? 0.0 : o * Math.log(a)];
+      }),
+    powv_dbase: rule(2, false,
+      function (x) { return x[1] === 0.0 ? 0.0 : x[1] * powValue(x[0], x[1] - 1.0); },
+      function (o, x) {
+        var a = x[0], b = x[1], p = fpow(a, b - 1.0);
+        return [b * (b - 1.0) * fpow(a, b - 2.0), p + b * timesLog(p, a)];
       }),
     rpow: rule(1, true,
       function (x, c) { return powValue(c, x[0]); },

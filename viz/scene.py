@@ -29,6 +29,8 @@ __all__ = [
     "checked_name",
     "collapse_levels",
     "collapsed_modules",
+    "count_values",
+    "visible",
 ]
 
 #: Names longer than this many characters are cut, visibly (``…`` and the full length).
@@ -40,12 +42,32 @@ Names = Mapping[Any, str] | Callable[[Value], "str | None"]
 
 
 def checked_name(text: str, what: str) -> str:
-    """``text`` for a label: a NUL is refused, a name longer than :data:`MAX_LABEL` is cut visibly."""
+    r"""``text`` for a label: a NUL is refused, a name longer than :data:`MAX_LABEL` is cut visibly.
+
+    Characters no picture can hold are shown, not passed on to fail in graphviz or in an
+    encoder: a control character as its symbol (``"\x1b[31m"`` → ``␛[31m``), a lone
+    surrogate or U+FFFE/U+FFFF as its escape (``"bad\udcff"`` → ``bad\udcff``).
+    """
     if "\x00" in text:
         raise ValueError(f"{what} {text[:40]!r}… contains a NUL character, which graphviz cannot draw")
     if len(text) > MAX_LABEL:
-        return f"{text[: MAX_LABEL - 1]}… ({len(text)} characters)"
-    return text
+        text = f"{text[: MAX_LABEL - 1]}… ({len(text)} characters)"
+    return visible(text)
+
+
+_CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20) if chr(c) not in "\t\n\r"} | {0x7F: 0x2421}
+
+
+def visible(text: str) -> str:
+    r"""``text`` with what XML (so graphviz, SVG) and UTF-8 cannot carry made visible, everything else as written.
+
+    >>> visible("\x1b[31m"), visible("bad\udcff"), visible("ok ✓")
+    ('␛[31m', 'bad\\udcff', 'ok ✓')
+    """
+    text = text.translate(_CONTROL_PICTURES)
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF or c in "\ufffe\uffff" else c for c in text)
 
 
 class ModuleLike(Protocol):
@@ -100,6 +122,39 @@ class Scene:
 
     def idx(self, v: Value) -> int:
         return self.index[id(v)]
+
+    def inputs(self, i: int) -> list[tuple[int, int]]:
+        """``(slot, parent index)`` for each input of node ``i`` that the scene draws."""
+        index = self.index
+        return [(k, index[id(p)]) for k, p in enumerate(self.order[i].parents) if id(p) in index]
+
+    def left_out(self, i: int) -> list[Value]:
+        """The inputs of node ``i`` that the scene does not draw (a chain's view leaves out
+        what is off its paths), each once, in order."""
+        seen: dict[int, Value] = {}
+        for p in self.order[i].parents:
+            if id(p) not in self.index:
+                seen.setdefault(id(p), p)
+        return list(seen.values())
+
+
+def count_values(roots: Sequence[Value], limit: int) -> int:
+    """How many Values ``roots`` were computed from, counting no further than ``limit + 1``.
+
+    The walk stops as soon as the count passes ``limit``, so refusing a graph too large to draw
+    costs time in proportion to the limit, not to the graph (10⁶ nodes are refused at once).
+    """
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if len(seen) > limit:
+            break
+        stack.extend(v.parents)
+    return len(seen)
 
 
 def as_roots(root: Value | Sequence[Value]) -> list[Value]:
@@ -180,12 +235,16 @@ def build_scene(
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
     names_: Names | None = None,
+    keep: Collection[int] | None = None,
 ) -> Scene:
+    """The scene of the graph ``roots`` were computed from; with ``keep`` (ids of Values), only those
+    Values and the roots are drawn (:meth:`Scene.left_out` tells what each node's inputs lost)."""
     order: list[Value] = []
     index: dict[int, int] = {}
+    wanted = None if keep is None else set(keep) | {id(r) for r in roots}
     for r in roots:
         for v in topological_order(r):
-            if id(v) not in index:
+            if id(v) not in index and (wanted is None or id(v) in wanted):
                 index[id(v)] = len(order)
                 order.append(v)
     if isinstance(params, Value):
@@ -293,7 +352,7 @@ def _assign(g: Scene, owned: Mapping[int, tuple[int, str]]) -> list[int | None]:
             continue
         holders = {owned[id(p)][0] for p in v.parents if id(p) in owned}
         best = _common_module(g, holders) if holders else None
-        if best is None and len(v.parents) == 1:
+        if best is None and len(v.parents) == 1 and id(v.parents[0]) in g.index:
             best = owner[g.idx(v.parents[0])]
         owner[i] = best
     return owner

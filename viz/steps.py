@@ -38,13 +38,22 @@ import graphviz
 
 from autograd import Value
 from viz.arithmetic import backward_step_text
-from viz.display import INSTALL_HINT, DotError, DotNotFoundError, Drawing, format_for, write_atomic
+from viz.display import (
+    FORMATS,
+    INSTALL_HINT,
+    DotError,
+    DotNotFoundError,
+    Drawing,
+    check_dpi,
+    format_for,
+    write_atomic,
+)
 from viz.emit import DEFAULT_MAX_NODES, Options, emit
 from viz.marks import Marks, html_lines, op_text
 from viz.numbers import DEFAULT_SHOWN, format_lanes, format_number, is_lanes
 from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
-from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules
+from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules, count_values
 from viz.styles import STYLES, Style, StyleName
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
@@ -381,7 +390,8 @@ class Steps(Sequence[Frame]):
             The paths written (the one file, or the frames in order).
 
         Raises:
-            ValueError: for an unknown format, or fps/dpi not positive.
+            ValueError: for an unknown format, a single picture's extension (``.png``, ``.svg``,
+                ``.dot``) that is not a folder, fps outside [0.01, 50] or dpi outside [10, 600].
             DotNotFoundError: for a rendered format when ``dot`` is missing.
             ImportError: for a GIF without Pillow or a PDF without pypdf (``pip install chainrule[export]``).
         """
@@ -396,6 +406,11 @@ class Steps(Sequence[Frame]):
         if suffix == ".pdf":
             write_atomic(target, self._pdf())
             return [target]
+        if suffix in FORMATS and not target.is_dir():
+            raise ValueError(
+                f"{os.fspath(path)!r} names one {suffix[1:]} file, and a step-through is {len(self)} pictures: "
+                "write .html (a player), .gif or .pdf, or give a folder (frames in format=)"
+            )
         fmt = format_for(f"x.{format}")
         target.mkdir(parents=True, exist_ok=True)
         width = max(3, len(str(len(self) - 1)))
@@ -410,8 +425,8 @@ class Steps(Sequence[Frame]):
         return paths
 
     def _gif(self, *, fps: float, dpi: float) -> bytes:
-        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 50:
-            raise ValueError(f"fps must be a number of frames per second in (0, 50], got {fps!r}")
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not MIN_FPS <= fps <= 50:
+            raise ValueError(f"fps must be a number of frames per second from {MIN_FPS} to 50, got {fps!r}")
         _check_dpi(dpi)
         image = _need("PIL.Image", "Pillow", "a GIF")
         # A GIF has no partial transparency: a transparent page (slide+dark) goes on the dark panel colour.
@@ -613,8 +628,11 @@ def _pinned_value_label(
 
 
 def _check_dpi(dpi: float) -> None:
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
-        raise ValueError(f"dpi must be a number from 10 to 600, got {dpi!r}")
+    check_dpi(dpi)
+
+
+#: The slowest GIF: a frame lasts at most 655.35 s in the format, and the last is held three times as long.
+MIN_FPS = 0.01
 
 
 def _need(module: str, package: str, what: str) -> Any:
@@ -716,11 +734,18 @@ def steps(
     )
     digits = options.digits
     (r,) = as_roots(root)
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"max_frames must be a positive int, got {max_frames!r}")
+    walk = 10 * max_frames  # a frame per Value at least: a graph far too large is refused before it is walked
+    if count_values([r], walk) > walk:
+        raise ValueError(
+            f"this graph has more than {walk} Values, so more than max_frames={max_frames} frames (a frame per "
+            "value and per edge); step through a smaller graph (one neuron, or a model with fewer units), draw the "
+            "whole graph at once with viz.draw_graph(..., collapse=...), or raise max_frames"
+        )
     g = build_scene([r], params=params, inputs=inputs, model=model)
     n = len(g.order)
     n_frames = n + 1 + sum(len(v.parents) for v in g.order)
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
-        raise ValueError(f"max_frames must be a positive int, got {max_frames!r}")
     if n_frames > max_frames:
         raise ValueError(
             f"this graph needs {n_frames} frames ({n} nodes and their edges), more than max_frames={max_frames}; "

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograd.chains.summary import _summary
+from autograd.chains.summary import edge_summary
 from autograd.chains.types import Chain, ChainEdge, ChainSegment, ChainSummary, EdgeSummary, Number
 from autograd.core.engine import topological_order
 from autograd.core.value import Value
@@ -216,4 +216,4 @@ def chain_summary(output: Value, wrt: Value) -> ChainSummary:
     below = _paths_to(order, wrt)  # paths from node down to wrt
     if id(output) not in below:
         return ChainSummary(output, wrt, 0, 0.0, ())
-    return _summary(order, below, output, wrt)
+    return edge_summary(order, below, output, wrt)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from autograd.chains.types import ChainEdge, ChainSummary, EdgeSummary, Number, _is_scalar
+from autograd.chains.types import ChainEdge, ChainSummary, EdgeSummary, Number, is_scalar
+from autograd.core.functions import load_numpy
 from autograd.core.lanes import sum_to
-from autograd.core.rules import _np
 from autograd.core.value import Value
 
 
@@ -29,13 +29,13 @@ def _tangents(order: list[Value], below: dict[int, int], wrt: Value) -> dict[int
     tangent is a row of n entries.
     """
     n_wrt = wrt.lanes
-    np: Any = None if n_wrt is None else _np()  # numpy only when wrt holds lanes (then it is imported)
+    np: Any = None if n_wrt is None else load_numpy()  # numpy only when wrt holds lanes (then it is imported)
     tangent: dict[int, Number] = {}
     for node in order:
         if id(node) not in below:
             continue
         if node is wrt:
-            tangent[id(node)] = 1.0 if n_wrt is None else _np().ones(n_wrt)
+            tangent[id(node)] = 1.0 if n_wrt is None else load_numpy().ones(n_wrt)
             continue
         n = node.lanes
         terms: list[Number] = []
@@ -45,7 +45,7 @@ def _tangents(order: list[Value], below: dict[int, int], wrt: Value) -> dict[int
             t = tangent[id(p)]
             if n_wrt is None:  # a column per lane node, a float per scalar node
                 term = d * t
-                if not _is_scalar(term):
+                if not is_scalar(term):
                     term = sum_to(node.data, term)  # summed over the lanes for a scalar node
             elif p.lanes is None:  # t is a row over wrt's lanes
                 term = d * t if n is None else np.outer(np.broadcast_to(d, (n,)), t)
@@ -55,22 +55,24 @@ def _tangents(order: list[Value], below: dict[int, int], wrt: Value) -> dict[int
             else:  # a diagonal: stays one (for a lane node) or becomes a row (for a scalar node)
                 term = d * t
             terms.append(term)
-        if n is not None and n_wrt is not None and any(_np().ndim(x) == 2 for x in terms):
-            terms = [x if _np().ndim(x) == 2 else _np().diag(_np().broadcast_to(x, (n,))) for x in terms]
-        total: Number = math.fsum(terms) if all(_is_scalar(x) for x in terms) else sum(terms[1:], terms[0])
-        if n is not None and _is_scalar(total):
-            total = _np().full(n, float(total))
+        if n is not None and n_wrt is not None and any(load_numpy().ndim(x) == 2 for x in terms):
+            terms = [
+                x if load_numpy().ndim(x) == 2 else load_numpy().diag(load_numpy().broadcast_to(x, (n,))) for x in terms
+            ]
+        total: Number = math.fsum(terms) if all(is_scalar(x) for x in terms) else sum(terms[1:], terms[0])
+        if n is not None and is_scalar(total):
+            total = load_numpy().full(n, float(total))
         tangent[id(node)] = total
     return tangent
 
 
-def _summary(order: list[Value], below: dict[int, int], output: Value, wrt: Value) -> ChainSummary:
+def edge_summary(order: list[Value], below: dict[int, int], output: Value, wrt: Value) -> ChainSummary:
     tangent = _tangents(order, below, wrt)
 
     def reduce_to(parent: Value, x: Number) -> Number:
         """The backward contribution ``x`` as the parent receives it: summed over lanes for a scalar."""
-        if _is_scalar(x):
-            return x if parent.lanes is None else _np().full(parent.lanes, float(x))
+        if is_scalar(x):
+            return x if parent.lanes is None else load_numpy().full(parent.lanes, float(x))
         return sum_to(parent.data, x)
 
     def through(a: Number, parent: Value) -> Number:
@@ -78,13 +80,13 @@ def _summary(order: list[Value], below: dict[int, int], output: Value, wrt: Valu
         t = tangent[id(parent)]
         if wrt.lanes is None:
             x = a * t
-            return x if _is_scalar(x) else sum_to(wrt.data, x)
-        if _np().ndim(t) == 2:
+            return x if is_scalar(x) else sum_to(wrt.data, x)
+        if load_numpy().ndim(t) == 2:
             return a @ t
         return a * t
 
     above: dict[int, int] = {id(output): 1}
-    adjoint: dict[int, Number] = {id(output): 1.0 if output.lanes is None else _np().ones(output.lanes)}
+    adjoint: dict[int, Number] = {id(output): 1.0 if output.lanes is None else load_numpy().ones(output.lanes)}
     edges: list[EdgeSummary] = []
     for node in reversed(order):
         if id(node) not in below or node is wrt:
@@ -105,6 +107,6 @@ def _summary(order: list[Value], below: dict[int, int], output: Value, wrt: Valu
                     through(share, parent),
                 )
             )
-    ones = 1.0 if output.lanes is None else _np().ones(output.lanes)
+    ones = 1.0 if output.lanes is None else load_numpy().ones(output.lanes)
     gradient = through(ones, output) if output is not wrt else reduce_to(wrt, ones)
     return ChainSummary(output, wrt, below[id(output)], gradient, tuple(edges))

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from autograd.core.functions import load_numpy
 from autograd.core.lanes import sum_to
-from autograd.core.rules import _np
 from autograd.core.value import Value
 
 #: A float, or lanes: a 1-D float64 numpy array with one entry per lane. (Only in
@@ -25,7 +25,7 @@ from autograd.core.value import Value
 Number = Any
 
 
-def _is_scalar(x: object) -> bool:
+def is_scalar(x: object) -> bool:
     return isinstance(x, float | int)
 
 
@@ -62,18 +62,18 @@ class _Walk:
 
     def __init__(self, start: Value) -> None:
         n = start.lanes
-        self.value: Number = 1.0 if n is None else _np().ones(n)
+        self.value: Number = 1.0 if n is None else load_numpy().ones(n)
         self.mixed = False
 
     def step(self, edge: ChainEdge) -> None:
         r = self.value
         n = edge.parent.lanes
-        if n is not None and edge.child.lanes is None and not _is_scalar(r):
+        if n is not None and edge.child.lanes is None and not is_scalar(r):
             r = sum_to(edge.child.data, r)  # the lanes' shares summed at the scalar child
             self.mixed = True
         r = r * edge.local
-        if n is not None and _is_scalar(r):
-            r = _np().full(n, float(r))
+        if n is not None and is_scalar(r):
+            r = load_numpy().full(n, float(r))
         self.value = r
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.check.steps import _diagnose, _second_difference, _Verdict
+from autograd.check.steps import Verdict, diagnose, second_difference
 from autograd.core.engine import grad, topological_order
 from autograd.core.grad_mode import enable_grad
 from autograd.core.lanes import evaluate
@@ -150,7 +150,7 @@ def _entry(local: Any, out_lanes: int | None, arg_lane: int | None, out_lane: in
     return float(local[lane])
 
 
-def _probe_steps(h0: float, run: Callable[[float], list[_Verdict]]) -> list[_Verdict] | None:
+def _probe_steps(h0: float, run: Callable[[float], list[Verdict]]) -> list[Verdict] | None:
     """``run(h)`` from ``h0``, the step made 1000× smaller when a probe leaves the op's domain."""
     h = h0
     for _ in range(_RETRIES):
@@ -161,7 +161,7 @@ def _probe_steps(h0: float, run: Callable[[float], list[_Verdict]]) -> list[_Ver
     return None
 
 
-def _blamed(verdict: _Verdict, analytic: float) -> bool:
+def _blamed(verdict: Verdict, analytic: float) -> bool:
     """A mismatch, or a kink whose analytic value is not between the one-sided derivatives."""
     if verdict.kind == "mismatch":
         return True
@@ -205,7 +205,7 @@ def _check_node(node: Value, position: int, eps: float, atol: float, rtol: float
 
             verdicts = _probe_steps(
                 eps * max(1.0, abs(base)),
-                lambda h, phi=phi, column=column: _diagnose(phi, h, column, f0, atol, rtol),  # type: ignore[misc]
+                lambda h, phi=phi, column=column: diagnose(phi, h, column, f0, atol, rtol),  # type: ignore[misc]
             )
             if verdicts is None:
                 continue
@@ -307,7 +307,7 @@ def _check_node_second(node: Value, position: int, eps: float, atol: float, rtol
 
             verdicts = _probe_steps(
                 eps * max(1.0, abs(x)),
-                lambda h, phi=phi, a=float(seconds[j]), f0=numbers[i]: _diagnose(phi, h, [a], [f0], atol, rtol),  # type: ignore[misc]
+                lambda h, phi=phi, a=float(seconds[j]), f0=numbers[i]: diagnose(phi, h, [a], [f0], atol, rtol),  # type: ignore[misc]
             )
             if verdicts is not None and _blamed(verdicts[0], float(seconds[j])):
                 culprits.append(culprit(i, float(seconds[j]), verdicts[0].numeric, j))
@@ -325,7 +325,7 @@ def _check_node_second(node: Value, position: int, eps: float, atol: float, rtol
                 return _forward(rule, [x + t * c for x, c in zip(xs, v, strict=True)], param)[0]
 
             h0 = 1e-3 * max(max(1.0, abs(xs[i])), max(1.0, abs(xs[j])))
-            verdict = _second_difference(psi, h0, analytic, f0, atol, rtol)
+            verdict = second_difference(psi, h0, analytic, f0, atol, rtol)
             if verdict.kind == "mismatch":
                 culprits.append(culprit(i, analytic, verdict.numeric, j, forward=True))
     return culprits

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.core.rules import is_lanes
+from autograd.core.functions import is_lanes
 from autograd.core.value import Value, apply
 
 #: One step of an expression: ``(op, argument indices)`` or ``(op, argument indices, param)``.
@@ -34,8 +34,6 @@ class Expression:
     interval. Calling the expression on Values builds the graph and returns the last step.
     ``str()`` is the expression as Python text (``tanh(x0) * x0``).
     """
-
-    __module__ = "autograd.testing"  # where it is imported from, documented and printed
 
     inputs: tuple[Any, ...]
     steps: tuple[Step, ...]
@@ -87,12 +85,17 @@ class Expression:
     def __repr__(self) -> str:
         """Python that builds this expression again, to paste into ``@example(...)``
         (lanes print as ``np.array([...])``); ``str()`` is the formula."""
-        inputs = ", ".join(_show(x) for x in self.inputs) + ("," if len(self.inputs) == 1 else "")
+        inputs = ", ".join(show_data(x) for x in self.inputs) + ("," if len(self.inputs) == 1 else "")
         return f"Expression(inputs=({inputs}), steps={_steps_source(self.steps)})"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """How hypothesis (and IPython) print a falsifying example: pasteable into ``@example``."""
         printer.text(repr(self))
+
+
+# Where it is imported from, documented and printed; set after @dataclass, which looks the class's
+# module up while it builds the class (autograd.testing may not be imported yet).
+Expression.__module__ = "autograd.testing"
 
 
 def _render(step: Step, texts: Sequence[tuple[str, bool]]) -> tuple[str, bool]:
@@ -142,7 +145,7 @@ def _steps_source(steps: tuple[Step, ...]) -> str:
     return literal(steps)
 
 
-def _show(x: Any) -> str:
+def show_data(x: Any) -> str:
     if is_lanes(x):
         return f"np.array({[float(v) for v in x]!r})"
     return repr(x)

@@ -32,10 +32,10 @@ Hessian-vector products; :func:`gradcheck_params` checks a model's parameters in
 
 Layout: this module holds the public functions and the checks of their arguments. What a
 check reports (:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`)
-is in ``autograd.check.results``; the function checked and its point (``_Point``, the
-``_Problem`` classes) in ``autograd.check.problems``; the step-halving procedure of
-point 3 (``_diagnose``) in ``autograd.check.steps``; the run of points 1-4 and the
-messages (``_run``) in ``autograd.check.run``. Import the public names from here.
+is in ``autograd.check.results``; the function checked and its point (``Point``, the
+``Problem`` classes) in ``autograd.check.problems``; the step-halving procedure of
+point 3 (``diagnose``) in ``autograd.check.steps``; the run of points 1-4 and the
+messages (``run_checks``) in ``autograd.check.run``. Import the public names from here.
 """
 
 from __future__ import annotations
@@ -48,17 +48,17 @@ from autograd.check.blame import Culprit, blame, blame_second_order
 from autograd.check.problems import (
     Arg,
     Function,
-    _check_point_arg,
-    _FunctionProblem,
-    _GradientProblem,
-    _ParamsGradientProblem,
-    _ParamsProblem,
-    _Point,
-    _signature_names,
+    FunctionProblem,
+    GradientProblem,
+    ParamsGradientProblem,
+    ParamsProblem,
+    Point,
+    check_point_arg,
+    signature_names,
 )
 from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
-from autograd.check.run import _run
-from autograd.core.rules import _np
+from autograd.check.run import run_checks
+from autograd.core.functions import load_numpy
 from autograd.core.value import Value
 
 __all__ = [
@@ -96,7 +96,7 @@ def _validate_options(eps: object, atol: object, rtol: object, nondet_tol: objec
 
 def _make_point(
     f: Function | None, xs: Sequence[Arg], names: Sequence[str] | None, who: str, n_names: int | None = None
-) -> _Point:
+) -> Point:
     if not xs:
         raise ValueError(f"{who} needs at least one point coordinate: {who}(f, x, y, …)")
     if names is not None:
@@ -104,11 +104,11 @@ def _make_point(
             raise ValueError(f"names must be a list of {len(xs)} strings, one per argument, got {names!r}")
         arg_names = list(names)
     elif f is not None:
-        arg_names = _signature_names(f, len(xs))
+        arg_names = signature_names(f, len(xs))
     else:
         arg_names = [f"x{i}" for i in range(len(xs))]
-    data = [_check_point_arg(x, name) for x, name in zip(xs, arg_names, strict=True)]
-    return _Point(data, arg_names)
+    data = [check_point_arg(x, name) for x, name in zip(xs, arg_names, strict=True)]
+    return Point(data, arg_names)
 
 
 # -- public functions ----------------------------------------------------------------------
@@ -191,8 +191,8 @@ def gradcheck(
     """
     __tracebackhide__ = True
     _validate_options(eps, atol, rtol, nondet_tol)
-    problem = _FunctionProblem(f, _make_point(f, xs, names, "gradcheck"))
-    return _run(
+    problem = FunctionProblem(f, _make_point(f, xs, names, "gradcheck"))
+    return run_checks(
         problem,
         eps=float(eps),
         atol=float(atol),
@@ -259,12 +259,12 @@ def gradgradcheck(
     point = _make_point(f, xs, names, "gradgradcheck")
 
     def weights(m: int) -> list[float]:
-        np = _np()
+        np = load_numpy()
 
         return [float(w) for w in np.random.default_rng(seed + 1).standard_normal(m)]
 
-    problem = _GradientProblem(f, point, weights)
-    return _run(
+    problem = GradientProblem(f, point, weights)
+    return run_checks(
         problem,
         eps=float(eps),
         atol=float(atol),
@@ -368,11 +368,11 @@ def gradcheck_params(
         raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
     values, names = _parameters(params)
     data: list[Any] = [p.data for p in values]
-    point = _Point([d if type(d) is float else d.copy() for d in data], names)
+    point = Point([d if type(d) is float else d.copy() for d in data], names)
     saved = [p.data for p in values]
     try:
-        return _run(
-            _ParamsProblem(loss_fn, values, point),
+        return run_checks(
+            ParamsProblem(loss_fn, values, point),
             eps=float(eps),
             atol=float(atol),
             rtol=float(rtol),
@@ -441,17 +441,17 @@ def gradgradcheck_params(
         raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
     values, names = _parameters(params)
     data: list[Any] = [p.data for p in values]
-    point = _Point([d if type(d) is float else d.copy() for d in data], names)
+    point = Point([d if type(d) is float else d.copy() for d in data], names)
 
     def weights(m: int) -> list[float]:
-        np = _np()
+        np = load_numpy()
 
         return [float(w) for w in np.random.default_rng(seed + 1).standard_normal(m)]
 
     saved = [p.data for p in values]
     try:
-        return _run(
-            _ParamsGradientProblem(loss_fn, values, point, weights),
+        return run_checks(
+            ParamsGradientProblem(loss_fn, values, point, weights),
             eps=float(eps),
             atol=float(atol),
             rtol=float(rtol),

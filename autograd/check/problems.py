@@ -1,7 +1,7 @@
 """What :mod:`autograd.check.gradcheck` checks: a function ``F: Rⁿ → Rᵐ`` at a point.
 
-``_Point`` flattens the arguments into scalar coordinates (each lane is one coordinate) and
-names them as the checked function does. A ``_Problem`` evaluates ``F`` two ways: as numbers
+``Point`` flattens the arguments into scalar coordinates (each lane is one coordinate) and
+names them as the checked function does. A ``Problem`` evaluates ``F`` two ways: as numbers
 at any point (``values``, for the finite differences) and as a graph at the point itself
 (``build``, for the analytic Jacobian ``jacobian`` and the products ``uᵀJ`` of ``vjp``).
 Three problems: a function of Values (:func:`~autograd.check.gradcheck.gradcheck`), a loss of a
@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.check.results import GradcheckError
-from autograd.check.steps import _tol
+from autograd.check.steps import tolerance_at
 from autograd.core.engine import grad, topological_order
-from autograd.core.rules import _np, is_lanes
+from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.value import Value, dot, vsum
 
 Function = Callable[..., Any]
@@ -39,7 +39,7 @@ def _short(x: Any) -> str:
     return "[" + ", ".join(values) + "]"
 
 
-def _check_point_arg(x: object, name: str) -> Any:
+def check_point_arg(x: object, name: str) -> Any:
     """A validated float or lanes array for one argument of the point, or a TypeError saying how to pass it."""
     if isinstance(x, Value):
         raise TypeError(
@@ -55,7 +55,7 @@ def _check_point_arg(x: object, name: str) -> Any:
     if is_lanes(x):
         arr: Any = x
         if arr.ndim == 0:
-            return _check_point_arg(float(arr), name)
+            return check_point_arg(float(arr), name)
         if arr.ndim != 1:
             raise TypeError(
                 f"{name} is a {arr.ndim}-D array of shape {arr.shape}: a 1-D numpy array is one argument "
@@ -71,7 +71,7 @@ def _check_point_arg(x: object, name: str) -> Any:
         raise type(exc)(str(exc).replace("Value data", name)) from None
 
 
-def _signature_names(f: Function, n: int) -> list[str]:
+def signature_names(f: Function, n: int) -> list[str]:
     """The names ``f`` gives its first ``n`` positional arguments (``x0``… when it does not say)."""
     try:
         sig = inspect.signature(f)
@@ -100,7 +100,7 @@ def _signature_names(f: Function, n: int) -> list[str]:
     return (names + [f"{var}[{i}]" for i in range(len(names), n)])[:n]
 
 
-class _Point:
+class Point:
     """The arguments as a flat list of scalar coordinates (each lane is one coordinate)."""
 
     def __init__(self, data: Sequence[Any], names: Sequence[str]) -> None:
@@ -132,7 +132,7 @@ class _Point:
                 out.append(flat[k])
                 k += 1
             else:
-                np = _np()  # lanes are numpy arrays: numpy is loaded already
+                np = load_numpy()  # lanes are numpy arrays: numpy is loaded already
 
                 out.append(np.array(flat[k : k + n], dtype=np.float64))
                 k += n
@@ -199,7 +199,7 @@ def _flat_values(outs: Sequence[Value]) -> list[float]:
 
 def _combine(outs: Sequence[Value], u: Sequence[float]) -> Value:
     """``Σ u_k·out_k`` over every output coordinate, as one Value (one backward pass gives uᵀJ)."""
-    np = _np()
+    np = load_numpy()
 
     terms: list[Value] = []
     k = 0
@@ -217,7 +217,7 @@ def _combine(outs: Sequence[Value], u: Sequence[float]) -> Value:
 # -- problems: a function of the flat point, numerically and on the graph -----------------
 
 
-class _Problem:
+class Problem:
     """``F: Rⁿ → Rᵐ`` at a point: numeric values, and the graph for analytic derivatives."""
 
     what = "gradient"
@@ -230,7 +230,7 @@ class _Problem:
         """An error when F computed on the graph differs from F computed as numbers (``same_code`` False)."""
         return None
 
-    def __init__(self, point: _Point) -> None:
+    def __init__(self, point: Point) -> None:
         self.point = point
 
     def build(self) -> tuple[list[Value], list[Value]]:
@@ -248,7 +248,7 @@ class _Problem:
     def scale(self, outputs: Sequence[Value]) -> float:
         """The largest magnitude inside F at the point: every node's data, the intermediates too
         (rounding error of a difference of F grows with them, not only with |F|)."""
-        np = _np()
+        np = load_numpy()
 
         largest = 0.0
         seen: set[int] = set()
@@ -269,7 +269,7 @@ class _Problem:
         """The analytic Jacobian (a row per output coordinate), the output names, and ``F`` at the point."""
         inputs, outs = self.build()
         rows: list[list[float]] = []
-        np = _np()
+        np = load_numpy()
 
         for o in outs:
             if o.lanes is None:
@@ -288,7 +288,7 @@ class _Problem:
         output (a scalar or lanes), or the weights of one ``dot`` node over scalar outputs.
         (Outputs mixing lanes and scalars take one backward pass each.)
         """
-        np = _np()
+        np = load_numpy()
 
         inputs, outs = self.build()
         if len(outs) == 1:
@@ -311,10 +311,10 @@ class _Problem:
         return results, _flat_values(outs)
 
 
-class _FunctionProblem(_Problem):
+class FunctionProblem(Problem):
     checker = "gradcheck"
 
-    def __init__(self, f: Function, point: _Point) -> None:
+    def __init__(self, f: Function, point: Point) -> None:
         super().__init__(point)
         self.f = f
 
@@ -338,10 +338,10 @@ class _FunctionProblem(_Problem):
         return _flat_values(_outputs(self.f(*(Value(x) for x in self.point.args(flat)))))
 
 
-class _ParamsProblem(_Problem):
+class ParamsProblem(Problem):
     """``loss_fn()`` as a function of the parameters' ``data``, perturbed in place and always restored."""
 
-    def __init__(self, loss_fn: Callable[[], Any], params: list[Value], point: _Point) -> None:
+    def __init__(self, loss_fn: Callable[[], Any], params: list[Value], point: Point) -> None:
         super().__init__(point)
         self.loss_fn = loss_fn
         self.params = params
@@ -360,7 +360,7 @@ class _ParamsProblem(_Problem):
                 p.data = d
 
 
-class _GradientProblem(_Problem):
+class GradientProblem(Problem):
     """``x ↦ ∇(wᵀf)(x)``: its Jacobian is the Hessian (w: fixed weights when f has several outputs)."""
 
     what = "second derivative"
@@ -370,7 +370,7 @@ class _GradientProblem(_Problem):
         self, graph: Sequence[float], numeric: Sequence[float], atol: float, rtol: float
     ) -> GradcheckError | None:
         for k, (g, n) in enumerate(zip(graph, numeric, strict=True)):
-            if abs(g - n) > _tol(atol, rtol, n):
+            if abs(g - n) > tolerance_at(atol, rtol, n):
                 i, lane = self.point.where[k]
                 return GradcheckError(
                     f"first derivative mismatch for {self.point.long_name(k)} at the point {self.point.describe()}: "
@@ -384,7 +384,7 @@ class _GradientProblem(_Problem):
                 )
         return None
 
-    def __init__(self, f: Function, point: _Point, weights: Callable[[int], list[float]]) -> None:
+    def __init__(self, f: Function, point: Point, weights: Callable[[int], list[float]]) -> None:
         super().__init__(point)
         self.f = f
         self.weights = weights
@@ -433,11 +433,11 @@ class _GradientProblem(_Problem):
         return rows, names, values
 
 
-class _ParamsGradientProblem(_GradientProblem):
+class ParamsGradientProblem(GradientProblem):
     """The gradient of ``loss_fn()`` with respect to parameters perturbed in place: its Jacobian is the Hessian."""
 
     def __init__(
-        self, loss_fn: Callable[[], Any], params: list[Value], point: _Point, weights: Callable[[int], list[float]]
+        self, loss_fn: Callable[[], Any], params: list[Value], point: Point, weights: Callable[[int], list[float]]
     ) -> None:
         super().__init__(lambda *_: loss_fn(), point, weights)
         self.loss_fn = loss_fn
@@ -507,7 +507,7 @@ def _drifting(outputs: Sequence[Value]) -> GradcheckError | None:
         except (ValueError, ArithmeticError, TypeError):
             continue
         for k, (now, then) in enumerate(zip(again, node.local_grads, strict=False)):
-            np = _np()
+            np = load_numpy()
             if not bool(np.allclose(now, then, rtol=1e-12, atol=0.0)):
                 return GradcheckError(
                     f"reentrancy: the rule of {node.op!r} (node v{position}) gave local derivative {k} = {then!r} when "

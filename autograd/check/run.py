@@ -1,6 +1,6 @@
 """How :mod:`autograd.check.gradcheck` runs the checks on a problem and reports what failed.
 
-``_run`` takes a ``_Problem`` (``autograd.check.problems``) through the checks in the
+``run_checks`` takes a ``Problem`` (``autograd.check.problems``) through the checks in the
 order of the module docstring of :mod:`autograd.check.gradcheck`: determinism and reentrancy,
 then every Jacobian entry (or, in fast mode, one random projection per argument) through the
 step procedure of ``autograd.check.steps`` (``_probe`` is the function along one
@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from autograd.check.blame import Culprit, blame, blame_second_order
-from autograd.check.problems import _GradientProblem, _Problem
+from autograd.check.problems import GradientProblem, Problem
 from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
-from autograd.check.steps import _diagnose, _second_difference, _Verdict
-from autograd.core.rules import _np
+from autograd.check.steps import Verdict, diagnose, second_difference
+from autograd.core.functions import load_numpy
 from autograd.core.value import DomainError, Value
 
 _STEPS_SHOWN = 8  # steps listed for the first bad entry
@@ -39,7 +39,7 @@ def _fail(raise_exception: bool, error: GradcheckError) -> GradcheckResult:
     return GradcheckResult(False, error.kind, str(error), error.entries, error)
 
 
-def _probe(problem: _Problem, direction: Sequence[float], label: str) -> Callable[[float], list[float]]:
+def _probe(problem: Problem, direction: Sequence[float], label: str) -> Callable[[float], list[float]]:
     """``t ↦ F(x + t·direction)``; an error raised by ``F`` at a probe says where it was probing."""
     x = problem.point.flat
 
@@ -54,7 +54,7 @@ def _probe(problem: _Problem, direction: Sequence[float], label: str) -> Callabl
 
 
 def _where(
-    problem: _Problem, exc: Exception, direction: Sequence[float], label: str, t: float, at: Sequence[float]
+    problem: Problem, exc: Exception, direction: Sequence[float], label: str, t: float, at: Sequence[float]
 ) -> Exception:
     sign = "+" if t > 0 else "−"
     where = f"{label} with t = {t:.3g}"
@@ -111,7 +111,7 @@ def _steps_text(e: GradcheckEntry) -> list[str]:
     return lines
 
 
-def _head(problem: _Problem, k0: int, e0: GradcheckEntry, atol: float, rtol: float) -> str:
+def _head(problem: Problem, k0: int, e0: GradcheckEntry, atol: float, rtol: float) -> str:
     point = problem.point
     name = f"{point.long_name(k0)} = {point.flat[k0]!r} (output {e0.output})"
     if e0.kind == "jump":
@@ -137,7 +137,7 @@ def _head(problem: _Problem, k0: int, e0: GradcheckEntry, atol: float, rtol: flo
 
 
 def _mismatch_error(
-    problem: _Problem, entries: list[tuple[int, GradcheckEntry]], atol: float, rtol: float, culprits: list[Culprit]
+    problem: Problem, entries: list[tuple[int, GradcheckEntry]], atol: float, rtol: float, culprits: list[Culprit]
 ) -> str:
     """The message: the first bad entry in words and its steps, the whole point, a table of every
     bad entry, the culprits, and a line that repeats the check."""
@@ -186,11 +186,11 @@ def _culprit_lines(culprits: Sequence[Culprit]) -> list[str]:
     return lines
 
 
-def _blame(problem: _Problem, eps: float, atol: float, rtol: float) -> tuple[list[Culprit], list[Value]]:
+def _blame(problem: Problem, eps: float, atol: float, rtol: float) -> tuple[list[Culprit], list[Value]]:
     """The culprit nodes and the graph they belong to (first order; for a gradient problem, also
     the create-graph rules of f's nodes). Errors while blaming never hide the failure."""
     try:
-        if isinstance(problem, _GradientProblem):
+        if isinstance(problem, GradientProblem):
             graph = problem.function_graph()
             culprits = blame(graph, eps=eps, atol=atol, rtol=rtol)
             culprits += blame_second_order(graph, eps=eps, atol=atol, rtol=rtol)
@@ -203,7 +203,7 @@ def _blame(problem: _Problem, eps: float, atol: float, rtol: float) -> tuple[lis
 
 
 def _finish(
-    problem: _Problem, error: GradcheckError, eps: float, atol: float, rtol: float, *, blamed: bool = True
+    problem: Problem, error: GradcheckError, eps: float, atol: float, rtol: float, *, blamed: bool = True
 ) -> GradcheckError:
     """The error with what every failure carries: the whole point, names, snippet, culprits and graph."""
     point = problem.point
@@ -219,8 +219,8 @@ def _finish(
     return error
 
 
-def _run(
-    problem: _Problem,
+def run_checks(
+    problem: Problem,
     *,
     eps: float,
     atol: float,
@@ -241,10 +241,10 @@ def _run(
 
 
 def _check(
-    problem: _Problem, eps: float, atol: float, rtol: float, fast_mode: bool, seed: int, nondet_tol: float
+    problem: Problem, eps: float, atol: float, rtol: float, fast_mode: bool, seed: int, nondet_tol: float
 ) -> GradcheckError | None:
     """The first failure, as an error (with its point, snippet and culprits), or None when every check passes."""
-    np = _np()
+    np = load_numpy()
 
     point = problem.point
     x = point.flat
@@ -287,7 +287,7 @@ def _check(
         if error is None:
             error = _bad_entries(problem, bad, eps, atol, rtol)
         return _finish(problem, error, eps, atol, rtol, blamed=error.kind not in ("nondeterministic",))
-    if isinstance(problem, _GradientProblem):
+    if isinstance(problem, GradientProblem):
         against_f = _against_f(problem, rows if not fast_mode else None, v, eps, atol, rtol, scale)
         if against_f is not None:
             return _finish(problem, against_f, eps, atol, rtol)
@@ -298,7 +298,7 @@ def _check(
 
 
 def _entries(
-    problem: _Problem,
+    problem: Problem,
     coordinates: Sequence[int],
     rows: Sequence[Sequence[float]],
     out_names: Sequence[str],
@@ -317,19 +317,19 @@ def _entries(
         direction[k] = 1.0
         column = [row[k] for row in rows]
         h0 = eps * max(1.0, abs(x[k]))
-        verdicts = _diagnose(_probe(problem, direction, point.name(k)), h0, column, f0, atol, rtol, scale)
+        verdicts = diagnose(_probe(problem, direction, point.name(k)), h0, column, f0, atol, rtol, scale)
         for i, vd in enumerate(verdicts):
             if vd.kind != "ok":
                 bad.append((k, _entry(out_names[i], point.name(k), column[i], vd)))
     return bad
 
 
-def _entry(output: str, input_: str, analytic: float, vd: _Verdict) -> GradcheckEntry:
+def _entry(output: str, input_: str, analytic: float, vd: Verdict) -> GradcheckEntry:
     return GradcheckEntry(output, input_, analytic, vd.numeric, vd.kind, vd.left, vd.right, tuple(vd.steps), vd.note)
 
 
 def _fast(
-    problem: _Problem,
+    problem: Problem,
     w: Sequence[float],
     u: Sequence[float],
     v: Sequence[float],
@@ -357,7 +357,7 @@ def _fast(
         along = _probe(problem, d, f"x + t·v (v: a random direction on {point.names[arg]})")
         # The absolute tolerance is the bound on uᵀEd for an error matrix E whose entries are each
         # within atol (as PyTorch's fast mode scales it).
-        verdict = _diagnose(
+        verdict = diagnose(
             lambda t, along=along: [math.fsum(a * b for a, b in zip(u, along(t), strict=True))],  # type: ignore[misc]
             eps,
             [analytic],
@@ -383,7 +383,7 @@ def _fast(
 
 
 def _confirm(
-    problem: _Problem, bad: list[tuple[int, GradcheckEntry]], eps: float, nondet_tol: float, where: str
+    problem: Problem, bad: list[tuple[int, GradcheckEntry]], eps: float, nondet_tol: float, where: str
 ) -> GradcheckError | None:
     """A nondeterministic function can look like a mismatch: the probes of the first bad entry, repeated."""
     point = problem.point
@@ -405,7 +405,7 @@ def _confirm(
 
 
 def _bad_entries(
-    problem: _Problem, bad: list[tuple[int, GradcheckEntry]], eps: float, atol: float, rtol: float
+    problem: Problem, bad: list[tuple[int, GradcheckEntry]], eps: float, atol: float, rtol: float
 ) -> GradcheckError:
     order = {"mismatch": 0, "jump": 1, "undecided": 2}
     bad = sorted(bad, key=lambda ke: order.get(ke[1].kind, 3))
@@ -427,7 +427,7 @@ def _bad_entries(
 
 
 def _against_f(
-    problem: _GradientProblem,
+    problem: GradientProblem,
     rows: Sequence[Sequence[float]] | None,
     v: Sequence[float],
     eps: float,
@@ -467,7 +467,7 @@ def _against_f(
         def psi(t: float, step: list[float] = step) -> float:
             return problem.scalar([xi + t * si for xi, si in zip(x, step, strict=True)])
 
-        verdict = _second_difference(psi, h0, analytic, s0, atol, rtol, scale)
+        verdict = second_difference(psi, h0, analytic, s0, atol, rtol, scale)
         if verdict.kind == "ok":
             continue
         along = point.long_name(d.index(1.0)) if d.count(0.0) == n - 1 else "a random direction d (seeded)"
@@ -512,7 +512,7 @@ def _against_f(
 
 
 def _reentrancy(
-    problem: _Problem,
+    problem: Problem,
     out_names: Sequence[str],
     rows: Sequence[Sequence[float]],
     rows2: Sequence[Sequence[float]],
@@ -536,7 +536,7 @@ def _reentrancy(
     return None
 
 
-def _linearity(problem: _Problem, u: Sequence[float]) -> GradcheckError | None:
+def _linearity(problem: Problem, u: Sequence[float]) -> GradcheckError | None:
     """The analytic derivatives are linear in the upstream gradient (zero upstream → zero)."""
     point = problem.point
     (base, zero, scaled), _ = problem.vjp(u, (1.0, 0.0, 2.5))

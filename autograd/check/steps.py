@@ -1,7 +1,7 @@
 """The step procedure of :mod:`autograd.check.gradcheck` (point 3 of its module docstring): one
 Jacobian column's analytic values against finite differences along one direction.
 
-``_diagnose`` starts at the step ``h0`` (made smaller by itself while a probe ``x ± h`` leaves
+``diagnose`` starts at the step ``h0`` (made smaller by itself while a probe ``x ± h`` leaves
 f's domain). An entry that fails there is followed while the step is halved, keeping central,
 one-sided and Richardson-extrapolated differences, until ``_decide`` calls it ``ok``
 (finite-difference error that shrinks), a ``mismatch`` (the differences converged elsewhere)
@@ -32,7 +32,7 @@ Step = tuple[float, float, float, float]
 
 
 @dataclass
-class _Verdict:
+class Verdict:
     kind: str  # "ok", "mismatch", "jump" or "undecided"
     numeric: float
     left: float | None = None
@@ -41,7 +41,7 @@ class _Verdict:
     note: str = ""  # how it was decided, when that is not plain agreement (a kink, larger steps …)
 
 
-def _tol(atol: float, rtol: float, numeric: float) -> float:
+def tolerance_at(atol: float, rtol: float, numeric: float) -> float:
     return atol + rtol * abs(numeric)
 
 
@@ -59,7 +59,7 @@ def _first_step(phi: Callable[[float], list[float]], h0: float) -> tuple[float, 
     raise first
 
 
-def _diagnose(
+def diagnose(
     phi: Callable[[float], list[float]],
     h0: float,
     analytic: Sequence[float],
@@ -67,7 +67,7 @@ def _diagnose(
     atol: float,
     rtol: float,
     scale: float = 0.0,
-) -> list[_Verdict]:
+) -> list[Verdict]:
     """Compare ``analytic[i]`` with the derivative at ``t = 0`` of ``phi(t)[i]``, for every output ``i``.
 
     ``scale`` is the largest magnitude inside the function (0 when unknown): rounding error
@@ -75,8 +75,9 @@ def _diagnose(
     """
     h0, plus, minus = _first_step(phi, h0)
     central = [(p - m) / (2.0 * h0) for p, m in zip(plus, minus, strict=True)]
-    verdicts: list[_Verdict | None] = [
-        _Verdict("ok", c) if abs(a - c) <= _tol(atol, rtol, c) else None for a, c in zip(analytic, central, strict=True)
+    verdicts: list[Verdict | None] = [
+        Verdict("ok", c) if abs(a - c) <= tolerance_at(atol, rtol, c) else None
+        for a, c in zip(analytic, central, strict=True)
     ]
     open_ = [i for i, v in enumerate(verdicts) if v is None]
     if not open_:
@@ -90,7 +91,7 @@ def _diagnose(
         left, right = (f0[i] - minus[i]) / h0, (plus[i] - f0[i]) / h0
         hist[i] = {"C": [central[i]], "L": [left], "R": [right]}
         steps[i] = [(h0, central[i], left, right)]
-        if _noise(plus[i], minus[i], f0[i], scale, h0) > 0.5 * _tol(atol, rtol, central[i]):
+        if _noise(plus[i], minus[i], f0[i], scale, h0) > 0.5 * tolerance_at(atol, rtol, central[i]):
             noisy.add(i)  # even the first step is rounding noise: no smaller one is tried
     for k in range(1, _MAX_HALVINGS + 1):
         following = [i for i in open_ if i not in noisy]
@@ -105,7 +106,7 @@ def _diagnose(
         for i in following:
             a, est = analytic[i], hist[i]
             c = (plus[i] - minus[i]) / (2.0 * h)
-            if _noise(plus[i], minus[i], f0[i], scale, h) > 0.5 * _tol(atol, rtol, c):
+            if _noise(plus[i], minus[i], f0[i], scale, h) > 0.5 * tolerance_at(atol, rtol, c):
                 noisy.add(i)
                 continue
             est["C"].append(c)
@@ -143,15 +144,15 @@ def _grow(
     atol: float,
     rtol: float,
     scale: float,
-) -> list[_Verdict | None]:
+) -> list[Verdict | None]:
     """Larger steps, for entries whose small steps were rounding noise: ``ok`` when two successive
     central differences (or their Richardson extrapolations) past the noise agree with the
     analytic value; None otherwise (nothing is concluded from larger steps but agreement)."""
-    out: list[_Verdict | None] = [None] * len(analytic)
+    out: list[Verdict | None] = [None] * len(analytic)
     if not analytic:
         return out
     size = max([scale, *(abs(v) for v in f0)])
-    tol = min(_tol(atol, rtol, a) for a in analytic)
+    tol = min(tolerance_at(atol, rtol, a) for a in analytic)
     h = max(h0, 4.0 * _EPS64 * size / tol) if tol > 0.0 else h0
     history: list[tuple[float, list[float]]] = []
     while h <= h0 * _MAX_GROWTH and None in out:
@@ -171,7 +172,7 @@ def _grow(
                     and _close(a, _rich(history, i, -3), atol, rtol)
                     and _close(a, _rich(history, i, -2), atol, rtol)
                 ):
-                    out[i] = _Verdict(
+                    out[i] = Verdict(
                         "ok",
                         c1[i],
                         steps=[(hh, cc[i], cc[i], cc[i]) for hh, cc in history],
@@ -187,12 +188,12 @@ def _rich(history: Sequence[tuple[float, list[float]]], i: int, k: int) -> float
 
 
 def _close(a: float, b: float, atol: float, rtol: float) -> bool:
-    return abs(a - b) <= _tol(atol, rtol, b)
+    return abs(a - b) <= tolerance_at(atol, rtol, b)
 
 
 def _settled(a: float, b: float, atol: float, rtol: float) -> bool:
     """Two successive estimates agree much better than the tolerance: the differences have converged."""
-    return abs(a - b) <= 0.25 * _tol(atol, rtol, b)
+    return abs(a - b) <= 0.25 * tolerance_at(atol, rtol, b)
 
 
 def _converged(values: Sequence[float], atol: float, rtol: float) -> bool:
@@ -200,11 +201,11 @@ def _converged(values: Sequence[float], atol: float, rtol: float) -> bool:
     return len(values) >= 3 and all(_settled(values[-j], values[-j - 1], atol, rtol) for j in (1, 2))
 
 
-def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> _Verdict | None:
+def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> Verdict | None:
     c, l2, r2 = est["C"], est["L2"], est["R2"]
     # Finite-difference error shrinks with h: two successive steps agree with the analytic value.
     if _close(a, c[-1], atol, rtol) and _close(a, c[-2], atol, rtol):
-        return _Verdict("ok", c[-1])
+        return Verdict("ok", c[-1])
     # The same after Richardson extrapolation: O(h²) error removed (smooth), or O(h) (C¹ but not C² at x).
     for extrapolated in (est["C2"], est["C1"]):
         if (
@@ -212,7 +213,7 @@ def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> 
             and _close(a, extrapolated[-1], atol, rtol)
             and _close(a, extrapolated[-2], atol, rtol)
         ):
-            return _Verdict("ok", extrapolated[-1])
+            return Verdict("ok", extrapolated[-1])
     if len(c) < 3:
         return None
     sides_agree = _close(l2[-1], r2[-1], atol, rtol)
@@ -221,18 +222,18 @@ def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> 
         return _kink(c[-1], l2[-1], r2[-1], a, atol, rtol)
     # A mismatch: the differences have converged (and agree from both sides), not to the analytic value.
     if sides_agree and _settled(c[-1], c[-2], atol, rtol) and _settled(c[-2], c[-3], atol, rtol):
-        return _Verdict("mismatch", c[-1])
+        return Verdict("mismatch", c[-1])
     return None
 
 
-def _kink(central: float, left: float, right: float, a: float, atol: float, rtol: float) -> _Verdict:
+def _kink(central: float, left: float, right: float, a: float, atol: float, rtol: float) -> Verdict:
     """One-sided derivatives that converged apart: the analytic value passes between them (a subgradient)."""
     low, high = min(left, right), max(left, right)
-    if low - _tol(atol, rtol, low) <= a <= high + _tol(atol, rtol, high):
-        return _Verdict(
+    if low - tolerance_at(atol, rtol, low) <= a <= high + tolerance_at(atol, rtol, high):
+        return Verdict(
             "ok", central, left, right, note="a kink: the analytic value is between the one-sided derivatives"
         )
-    return _Verdict(
+    return Verdict(
         "mismatch", central, left, right, note="a kink: the analytic value is not between the one-sided derivatives"
     )
 
@@ -245,17 +246,17 @@ def _jump(values: Sequence[float], other: Sequence[float], a: float, atol: float
         return False
     last = values[-4:]
     grows = all(abs(last[j + 1]) > 1.8 * abs(last[j]) and abs(last[j + 1]) < 2.2 * abs(last[j]) for j in range(3))
-    return grows and abs(last[-1]) > 100.0 * max(abs(a), abs(other[-1]), _tol(atol, rtol, a))
+    return grows and abs(last[-1]) > 100.0 * max(abs(a), abs(other[-1]), tolerance_at(atol, rtol, a))
 
 
-def _final(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> _Verdict:
+def _final(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> Verdict:
     """The verdict when rounding error (or the domain) stops the steps before the differences settled."""
     c = est["C"]
     left = est["L2"][-1] if "L2" in est else est["L"][-1]
     right = est["R2"][-1] if "R2" in est else est["R"][-1]
     for side, values, other in (("right", est["R"], est["L"]), ("left", est["L"], est["R"])):
         if _jump(values, other, a, atol, rtol):
-            return _Verdict("jump", c[-1], left, right, note=f"the {side}-hand difference grows like 1/h")
+            return Verdict("jump", c[-1], left, right, note=f"the {side}-hand difference grows like 1/h")
     l_ok = _converged(est.get("L2", []), atol, rtol)
     r_ok = _converged(est.get("R2", []), atol, rtol)
     if l_ok and r_ok and not _close(left, right, atol, rtol):
@@ -263,15 +264,15 @@ def _final(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> _
     # one side converged to the analytic value; the other did not converge at all
     if (l_ok and _close(a, left, atol, rtol)) != (r_ok and _close(a, right, atol, rtol)) and not (l_ok and r_ok):
         side = "right" if l_ok else "left"
-        return _Verdict("ok", left if l_ok else right, left, right, note=f"a kink within ~h on the {side}")
+        return Verdict("ok", left if l_ok else right, left, right, note=f"a kink within ~h on the {side}")
     if len(c) >= 3 and _settled(c[-1], c[-2], atol, rtol) and _settled(c[-2], c[-3], atol, rtol):
-        return _Verdict("mismatch", c[-1], left, right)
+        return Verdict("mismatch", c[-1], left, right)
     if l_ok and r_ok:
-        return _Verdict("mismatch", c[-1], left, right)
-    return _Verdict("undecided", c[-1], left, right, note="a kink within ~h of x")
+        return Verdict("mismatch", c[-1], left, right)
+    return Verdict("undecided", c[-1], left, right, note="a kink within ~h of x")
 
 
-def _second_difference(
+def second_difference(
     psi: Callable[[float], float],
     h0: float,
     analytic: float,
@@ -279,7 +280,7 @@ def _second_difference(
     atol: float,
     rtol: float,
     scale: float = 0.0,
-) -> _Verdict:
+) -> Verdict:
     """``analytic`` against ``ψ″(0)`` from second differences of ``ψ`` itself (f, not its gradient).
 
     Central second differences ``(ψ(h) − 2ψ(0) + ψ(−h))/h²`` and their Richardson
@@ -303,7 +304,7 @@ def _second_difference(
             h /= 2.0  # out of the domain (or an overflow) at this step: a smaller one
             continue
         size = max(abs(p), abs(m), abs(p2), abs(m2), abs(f0), scale)
-        if 16.0 * _EPS64 * size / (h * h) > 0.25 * _tol(atol, rtol, analytic):
+        if 16.0 * _EPS64 * size / (h * h) > 0.25 * tolerance_at(atol, rtol, analytic):
             if central:
                 break
             h /= 2.0
@@ -321,12 +322,12 @@ def _second_difference(
                 and _close(analytic, values[-1], atol, rtol)
                 and _close(analytic, values[-2], atol, rtol)
             ):
-                return _Verdict("ok", values[-1], steps=steps)
+                return Verdict("ok", values[-1], steps=steps)
         if (
             _converged(extrapolated, atol, rtol)
             and _close(extrapolated[-1], sides[-1][0], atol, 0.05)
             and _close(extrapolated[-1], sides[-1][1], atol, 0.05)
         ):
-            return _Verdict("mismatch", extrapolated[-1], sides[-1][0], sides[-1][1], steps=steps)
+            return Verdict("mismatch", extrapolated[-1], sides[-1][0], sides[-1][1], steps=steps)
         h /= 2.0
-    return _Verdict("ok", central[-1] if central else analytic, steps=steps, note="undecided")
+    return Verdict("ok", central[-1] if central else analytic, steps=steps, note="undecided")

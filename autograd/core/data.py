@@ -7,19 +7,19 @@ import math
 import numbers
 from typing import Any, cast
 
-from autograd.core.functions import _is_lanes, _np
+from autograd.core.functions import is_lanes, load_numpy
 
 __all__: list[str] = []
 
 
-def _to_float(x: object, what: str) -> float:
+def to_float(x: object, what: str) -> float:
     if type(x) is float:
         value = x
     elif type(x) is int:
         value = _int_to_float(x, what)
     elif isinstance(x, bool) or not isinstance(x, numbers.Real):
-        if _is_lanes(x) and cast(Any, x).ndim == 0:  # a 0-d array is a scalar
-            return _to_float(cast(Any, x)[()], what)
+        if is_lanes(x) and cast(Any, x).ndim == 0:  # a 0-d array is a scalar
+            return to_float(cast(Any, x)[()], what)
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
     elif isinstance(x, int):
         value = _int_to_float(int(x), what)
@@ -44,14 +44,14 @@ def _int_to_float(x: int, what: str) -> float:
         ) from None
 
 
-def _to_data(x: object, what: str) -> Any:
+def to_data(x: object, what: str) -> Any:
     """A float, or lanes: a 1-D float64 numpy array (copied), for a Value's ``data``."""
-    if type(x) is float or not _is_lanes(x):
-        return _to_float(x, what)
-    np = _np()
+    if type(x) is float or not is_lanes(x):
+        return to_float(x, what)
+    np = load_numpy()
     arr: Any = x
     if arr.ndim == 0:
-        return _to_float(arr, what)
+        return to_float(arr, what)
     if arr.ndim != 1:
         raise ValueError(f"{what}: lanes must be a 1-D array, got shape {arr.shape}")
     if arr.size == 0:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, overload
+from typing import Any, cast, overload
 
-from autograd.core.data import _to_data
-from autograd.core.errors import DomainError, _deferring
-from autograd.core.functions import _np, is_lanes
-from autograd.core.lanes import _backward_lanes, _gradients_general
+from autograd.core.data import to_data
+from autograd.core.errors import DomainError, deferring
+from autograd.core.functions import is_lanes, load_numpy
+from autograd.core.lanes import backward_lanes, gradients_general
 from autograd.core.value import Value
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
@@ -102,7 +102,7 @@ def _seed(grad: object, root: Value) -> Any:
         return 1.0
     if isinstance(grad, bool) or not (isinstance(grad, numbers.Real) or is_lanes(grad)):
         raise TypeError(f"upstream gradient must be a real number or lanes, got {type(grad).__name__}")
-    g: Any = _to_data(grad, "upstream gradient")  # finite; lanes 1-D and real; a 0-d array is a number
+    g: Any = to_data(grad, "upstream gradient")  # finite; lanes 1-D and real; a 0-d array is a number
     glanes = None if type(g) is float else len(g)
     if glanes is not None and lanes != glanes:
         raise ValueError(f"upstream gradient has {glanes} lanes, the output {lanes or 'none'}")
@@ -110,7 +110,7 @@ def _seed(grad: object, root: Value) -> Any:
 
 
 def _finite(g: Any) -> bool:
-    return _isfinite(g) if type(g) is float else bool(_np().isfinite(g).all())
+    return _isfinite(g) if type(g) is float else bool(load_numpy().isfinite(g).all())
 
 
 def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) -> DomainError:
@@ -128,7 +128,7 @@ def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) ->
             continue
         name = f"leaf {node.label or f'v{i}'!r}" if node.is_leaf else f"node v{i} ({node.op!r})"
         terms = [
-            f"v{j} ({child.op!r}): {_num(_local_to(child, node))} × {_num(gradient_of(child))}"
+            f"v{j} ({child.op!r}): {describe_number(_local_to(child, node))} × {describe_number(gradient_of(child))}"
             for j, child in enumerate(order[i + 1 :], start=i + 1)
             if any(p is node for p in child.parents)
         ]
@@ -140,11 +140,13 @@ def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) ->
         ]
         if undefined:  # recorded while building a gradient's graph (create_graph), used only now
             return DomainError(
-                f"{where}: the gradient of {name} (v{i} in topological_order, data {_num(node.data)}) is {_num(g)}: "
+                f"{where}: the gradient of {name} (v{i} in topological_order, data {describe_number(node.data)}) "
+                f"is {describe_number(g)}: "
                 f"the local derivative of {', '.join(undefined)} is infinite or undefined at its data ({shown})"
             )
         return DomainError(
-            f"{where}: the gradient of {name} (v{i} in topological_order, data {_num(node.data)}) is {_num(g)}: "
+            f"{where}: the gradient of {name} (v{i} in topological_order, data {describe_number(node.data)}) "
+            f"is {describe_number(g)}: "
             f"it overflows float64 in the sum over its children of local derivative × gradient ({shown}). {_HINT}"
         )
     return DomainError(f"{where}: a gradient is not finite. {_HINT}")  # pragma: no cover - located above
@@ -153,10 +155,10 @@ def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) ->
 _HINT = "Rescale the computation (smaller constants or inputs), or check the inputs for extreme values."
 
 
-def _num(x: Any) -> str:
+def describe_number(x: Any) -> str:
     if type(x) is float:
         return repr(x)
-    bad = _np().flatnonzero(~_np().isfinite(x))
+    bad = load_numpy().flatnonzero(~load_numpy().isfinite(x))
     return f"lanes, first not finite at lane {bad[0]}: {x[bad[0]]!r}" if bad.size else f"lanes {x[:3]!r}…"
 
 
@@ -196,8 +198,8 @@ def backward(root: Value, grad: float | Any = None) -> None:
     seed = _seed(grad, root)
     order, leaves, lanes = _interior_order(root, reset=True)  # interior nodes, grads reset
     if lanes:
-        with _np().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
-            _backward_lanes(root, order, seed)
+        with load_numpy().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
+            backward_lanes(root, order, seed)
     else:
         root.grad += seed
         for node in reversed(order):
@@ -216,6 +218,15 @@ def backward(root: Value, grad: float | Any = None) -> None:
         g = leaf.grad
         if not (_isfinite(g) if type(g) is float else _finite(g)):
             raise _not_finite(root, _grad_attr, "backward")
+    if lanes:
+        for leaf in leaves:  # a leaf holding lanes gets one gradient per lane, also when they are all 0
+            if type(leaf.grad) is float and type(leaf._data) is not float:
+                leaf.grad = _per_lane(leaf, leaf.grad)
+
+
+def _per_lane(x: Value, g: float) -> Any:
+    """The float gradient ``g`` of ``x``, which holds lanes, as one entry per lane."""
+    return load_numpy().full(len(cast(Any, x._data)), g)
 
 
 def _grad_attr(node: Value) -> Any:
@@ -280,20 +291,24 @@ def grad(
     seed = _seed(grad_output, output)
     order, _leaves, lanes = _interior_order(output, reset=False)
     if create_graph:
-        from autograd.core.higher_order import _gradients_as_values  # the gradient as a graph: its own module
+        from autograd.core.higher_order import gradients_as_values  # the gradient as a graph: its own module
 
-        deferring = _deferring.set(True)  # a node's infinite derivative raises only when a gradient uses it
+        token = deferring.set(True)  # a node's infinite derivative raises only when a gradient uses it
         try:
-            grads = _gradients_as_values(output, order, Value(seed), set(inputs))
+            grads = gradients_as_values(output, order, Value(seed), set(inputs))
         finally:
-            _deferring.reset(deferring)
+            deferring.reset(token)
     elif lanes:
-        with _np().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
-            grads = _gradients_general(order, {output: seed})
+        with load_numpy().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
+            grads = gradients_general(order, {output: seed})
     else:
         grads = _gradients(order, {output: seed})
     zero: Any = Value(0.0) if create_graph else 0.0
     result = [grads.get(x, zero) for x in inputs]
+    for k, x in enumerate(inputs):  # an input holding lanes gets one gradient per lane, also when all are 0
+        g = result[k]
+        if type(x._data) is not float and (g is zero if create_graph else type(g) is float):
+            result[k] = Value(_per_lane(x, 0.0)) if create_graph else _per_lane(x, g)
     if not create_graph:
         for g in result:
             if not (_isfinite(g) if type(g) is float else _finite(g)):

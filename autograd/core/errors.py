@@ -2,7 +2,7 @@
 
 The recording code (:mod:`autograd.core.value`) evaluates a rule's forward value and local
 derivatives; when they are not all finite floats (or the rule raised), it hands them to
-:func:`_checked` or :func:`_failed` here, which raise :class:`DomainError` (or a
+:func:`checked_values` or :func:`failed_values` here, which raise :class:`DomainError` (or a
 ``TypeError`` for a user op returning something that is not a number) naming the op and
 its arguments, e.g. ``log(-1.0) is undefined: needs x > 0``.
 """
@@ -29,7 +29,7 @@ class DomainError(ValueError):
     """
 
 
-def _expr(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
+def describe_op(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
     """Human-readable form of an op application, for error messages."""
     if rule.name in _SYMBOLS:
         a, b = xs
@@ -47,11 +47,11 @@ def _expr(rule: Rule, xs: tuple[float, ...], param: float | None) -> str:
     return f"{rule.name}({args})"
 
 
-def _undefined(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exception) -> DomainError:
+def undefined_error(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exception) -> DomainError:
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, OverflowError) and reason in ("math range error", "(34, 'Numerical result out of range')"):
         reason = "overflows float64"
-    return DomainError(f"{_expr(rule, xs, param)} is undefined: {reason}")
+    return DomainError(f"{describe_op(rule, xs, param)} is undefined: {reason}")
 
 
 # Building the graph of a gradient (``grad(..., create_graph=True)``) records the rules'
@@ -59,10 +59,10 @@ def _undefined(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exce
 # undefined (``x ** 0.5`` at 0, inside the derivative of ``x ** 1.5``) is recorded with nan
 # for it, so the finite first derivative is returned; a gradient actually taken through that
 # node then raises (DomainError from backward/grad, naming the node).
-_deferring: ContextVar[bool] = ContextVar("chainrule_defer_local", default=False)
+deferring: ContextVar[bool] = ContextVar("chainrule_defer_local", default=False)
 
 
-def _checked(
+def checked_values(
     rule: Rule, xs: tuple[float, ...], param: float | None, out: object, local: Any, n: int
 ) -> tuple[float, tuple[Any, ...]]:
     """The checks the fast cases skip, written once: ``out`` and ``local`` as finite floats.
@@ -82,30 +82,30 @@ def _checked(
         what = "value" if i == 0 else f"local derivative {i - 1}"
         if type(x) is not float:
             raise TypeError(f"op {rule.name!r}: its {what} must be a float, got {type(x).__name__}: {x!r}")
-        if i and _deferring.get():
+        if i and deferring.get():
             return cast(float, out), tuple(d if _isfinite(d) else math.nan for d in local)
         problem = "is undefined" if math.isnan(x) else "overflows float64"
-        raise DomainError(f"{_expr(rule, xs, param)} {problem} ({what} {x!r})")
+        raise DomainError(f"{describe_op(rule, xs, param)} {problem} ({what} {x!r})")
     return cast(float, out), local
 
 
-def _failed(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exception, n: int) -> tuple[float, Any]:
+def failed_values(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exception, n: int) -> tuple[float, Any]:
     """The forward or the local derivatives raised: a :class:`DomainError` naming the op.
 
-    Only while the graph of a gradient is built (see ``_deferring``) and only when the
+    Only while the graph of a gradient is built (see ``deferring``) and only when the
     forward value is fine, the node is recorded with nan local derivatives instead.
     """
-    if not (n and _deferring.get()):
-        raise _undefined(rule, xs, param, exc) from None
+    if not (n and deferring.get()):
+        raise undefined_error(rule, xs, param, exc) from None
     try:
         out = rule.forward(*xs) if param is None else rule.forward(*xs, param)
     except (ValueError, ZeroDivisionError, OverflowError) as forward_exc:
-        raise _undefined(rule, xs, param, forward_exc) from None
-    return _checked(rule, xs, param, out, (math.nan,) * n, n)
+        raise undefined_error(rule, xs, param, forward_exc) from None
+    return checked_values(rule, xs, param, out, (math.nan,) * n, n)
 
 
 def _as_float(x: object) -> Any:
-    """A user op's number as a float (numpy scalars are numbers too); other types pass to :func:`_checked`."""
+    """A user op's number as a float (numpy scalars are numbers too); other types pass to :func:`checked_values`."""
     if type(x) is float or isinstance(x, bool) or not isinstance(x, numbers.Real):
         return x
     return float(x)

@@ -4,9 +4,9 @@ Two kinds of function live here. The *dispatching helpers* (:func:`exp`, :func:`
 :func:`sin`, :func:`cos`, :func:`where_positive`, :func:`step`, :func:`sign`,
 :func:`ones_like`) let one ``local`` formula run on a float (recording a node), on lanes
 (1-D numpy arrays) and on a :class:`~autograd.Value` (building the graph of a derivative
-for ``grad(create_graph=True)``). The *careful forward functions* (``_sigmoid``,
-``_exp``, ``_pow`` …) compute a primitive on floats without overflow or a wrong domain
-error. numpy is imported here, once, when lanes first appear (:func:`_np`).
+for ``grad(create_graph=True)``). The *careful forward functions* (``sigmoid_forward``,
+``exp_forward``, ``pow_forward`` …) compute a primitive on floats without overflow or a wrong domain
+error. numpy is imported here, once, when lanes first appear (:func:`load_numpy`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ Number = Any  # a float, a lane array, or a Value when the rule builds a graph (
 # so the same rule also builds the graph of a derivative.
 
 
-def _np() -> Any:
+def load_numpy() -> Any:
     """numpy, imported here and nowhere else in autograd, when lanes first appear.
 
     Not at the top: it would make ``import autograd`` about three times slower (numpy takes
@@ -41,17 +41,14 @@ def _np() -> Any:
 
 def is_lanes(x: object) -> bool:
     """True for lanes (a numpy array, as a Value's ``data`` or ``grad`` may be), False for a float."""
-    return type(x) is not float and type(x).__name__ == "ndarray" and isinstance(x, _np().ndarray)
-
-
-_is_lanes = is_lanes
+    return type(x) is not float and type(x).__name__ == "ndarray" and isinstance(x, load_numpy().ndarray)
 
 
 def _dispatching(name: str, scalar: Callable[[float], float]) -> Callable[[Number], Number]:
     def function(x: Number) -> Number:
         if type(x) is float:
             return scalar(x)
-        return getattr(_np(), name)(x) if _is_lanes(x) else getattr(x, name)()
+        return getattr(load_numpy(), name)(x) if is_lanes(x) else getattr(x, name)()
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"``{name}`` of a float (math), lanes (numpy) or a Value (its method)."
@@ -66,7 +63,7 @@ cos = _dispatching("cos", math.cos)
 
 def _data(x: Number) -> Any:
     """The number(s) behind ``x``: a float or lanes as they are, a Value's ``data``."""
-    return x if type(x) is float or _is_lanes(x) else x.data
+    return x if type(x) is float or is_lanes(x) else x.data
 
 
 def where_positive(x: Number, if_positive: float, otherwise: float) -> Any:
@@ -74,7 +71,7 @@ def where_positive(x: Number, if_positive: float, otherwise: float) -> Any:
     d = _data(x)
     if type(d) is float:
         return if_positive if d > 0.0 else otherwise
-    return _np().where(d > 0.0, if_positive, otherwise)
+    return load_numpy().where(d > 0.0, if_positive, otherwise)
 
 
 def step(x: Number) -> Any:
@@ -87,19 +84,19 @@ def sign(x: Number) -> Any:
     d = _data(x)
     if type(d) is float:
         return 1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0
-    return _np().sign(d)
+    return load_numpy().sign(d)
 
 
 def ones_like(x: Number, value: float = 1.0) -> Any:
     """``value`` in every lane of ``x`` (or the float ``value`` for a scalar): a constant."""
     d = _data(x)
-    return value if type(d) is float else _np().full(d.shape, value)
+    return value if type(d) is float else load_numpy().full(d.shape, value)
 
 
 # -- forward functions that need care ---------------------------------------------------
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid_forward(x: float) -> float:
     # Numerically stable on both sides: never exponentiates a large positive number.
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -110,13 +107,13 @@ def _sigmoid(x: float) -> float:
 _MAX_EXP = math.log(1.7976931348623157e308)
 
 
-def _exp(x: float) -> float:
+def exp_forward(x: float) -> float:
     if x > _MAX_EXP:
         raise OverflowError(f"overflows float64 (needs x <= {_MAX_EXP:.6f})")
     return math.exp(x)
 
 
-def _pow(a: float, p: float) -> float:
+def pow_forward(a: float, p: float) -> float:
     if a < 0.0 and not p.is_integer():
         raise ValueError("a negative base needs an integer exponent")
     if a == 0.0 and p < 0.0:
@@ -124,7 +121,7 @@ def _pow(a: float, p: float) -> float:
     return math.pow(a, p)
 
 
-def _pow_local(out: Number, a: Number, p: float) -> tuple[Number]:
+def pow_local(out: Number, a: Number, p: float) -> tuple[Number]:
     # d/da a**p = p·a**(p-1); 0 for p = 0 (a constant), as PyTorch does.
     if p == 0.0:
         return (0.0,)
@@ -133,71 +130,71 @@ def _pow_local(out: Number, a: Number, p: float) -> tuple[Number]:
     return (p * a ** (p - 1.0),)
 
 
-def _sigmoid_lanes(x: Any) -> Any:
-    np = _np()
+def sigmoid_lanes(x: Any) -> Any:
+    np = load_numpy()
     z = np.exp(-np.abs(x))  # never overflows
     return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
-def _sum_lanes(*xs: Any) -> Any:
+def sum_lanes(*xs: Any) -> Any:
     total = xs[0]
     for x in xs[1:]:
         total = total + x
     return total
 
 
-def _dot_lanes(*xs: Any) -> Any:
+def dot_lanes(*xs: Any) -> Any:
     total = xs[0] * xs[1]
     for i in range(2, len(xs) - 1, 2):
         total = total + xs[i] * xs[i + 1]
     return total + xs[-1] if len(xs) % 2 else total
 
 
-def _lane_count(x: Number) -> int:
+def lane_count(x: Number) -> int:
     d = _data(x)
     return 1 if type(d) is float else len(d)
 
 
-def _lanesum(x: Any) -> float:
-    return x if type(x) is float else float(_np().sum(x))
+def lanesum_forward(x: Any) -> float:
+    return x if type(x) is float else float(load_numpy().sum(x))
 
 
-def _lanemean(x: Any) -> float:
-    return x if type(x) is float else float(_np().mean(x))
+def lanemean_forward(x: Any) -> float:
+    return x if type(x) is float else float(load_numpy().mean(x))
 
 
-def _div(a: float, b: float) -> float:
+def div_forward(a: float, b: float) -> float:
     if b == 0.0:
         raise ZeroDivisionError("division by zero")
     return a / b
 
 
-def _sqrt(x: float) -> float:
+def sqrt_forward(x: float) -> float:
     if x < 0.0:
         raise ValueError("needs x >= 0")
     return math.sqrt(x)
 
 
-def _sqrt_local(out: Number, a: Number) -> tuple[Number]:
+def sqrt_local(out: Number, a: Number) -> tuple[Number]:
     # sqrt(0) = 0 is defined (under no_grad that is all that is asked); its derivative is not.
     if type(out) is float and out == 0.0:
         raise ValueError("the derivative 1/(2·sqrt(x)) is infinite at 0")
     return (0.5 / out,)
 
 
-def _log(x: float) -> float:
+def log_forward(x: float) -> float:
     if x <= 0.0:
         raise ValueError("needs x > 0")
     return math.log(x)
 
 
-def _log1p(x: float) -> float:
+def log1p_forward(x: float) -> float:
     if x <= -1.0:
         raise ValueError("needs x > -1")
     return math.log1p(x)
 
 
-def _pow_value(a: float, b: float) -> float:
+def powv_forward(a: float, b: float) -> float:
     if a < 0.0:
         # ∂(a**b)/∂b = a**b · log(a) needs a > 0 (or a = 0, where a**b is 0 for every b > 0).
         raise ValueError("a Value exponent needs a base >= 0 (∂/∂exponent = out·log(base))")
@@ -206,8 +203,8 @@ def _pow_value(a: float, b: float) -> float:
     return math.pow(a, b)
 
 
-def _rpow(b: float, c: float) -> float:
-    return _pow_value(c, b)
+def rpow_forward(b: float, c: float) -> float:
+    return powv_forward(c, b)
 
 
 def _times_log(out: Number, base: Number) -> Number:
@@ -215,9 +212,9 @@ def _times_log(out: Number, base: Number) -> Number:
     d = _data(base)
     if type(d) is float:
         return 0.0 if d == 0.0 else out * log(base)
-    np = _np()
+    np = load_numpy()
     zero = d == 0.0
-    if not _is_lanes(base):  # a Value holding lanes (create_graph): stay in the graph, 0 where a = 0
+    if not is_lanes(base):  # a Value holding lanes (create_graph): stay in the graph, 0 where a = 0
         if not zero.any():
             return out * log(base)
         mask = zero.astype(np.float64)
@@ -226,23 +223,47 @@ def _times_log(out: Number, base: Number) -> Number:
         return np.where(zero, 0.0, out * np.log(d))
 
 
-def _powv_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
+def powv_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
     # ∂/∂a = b·a**(b-1) (0 where b = 0, as in PyTorch), ∂/∂b = out·log(a) (0 where a = 0).
     if type(a) is float and type(b) is float and a == 0.0 and 0.0 < b < 1.0:
         raise ValueError("the derivative y·x**(y-1) with respect to the base x is infinite at 0 for 0 < y < 1")
     if type(b) is float:
         d_a = 0.0 if b == 0.0 else b * a ** (b - 1.0)
-    elif _is_lanes(b):  # lane-wise, as on scalars (an infinite lane is reported by the lanes' check)
-        d_a = _np().where(b == 0.0, 0.0, b * a ** (b - 1.0))
+    elif is_lanes(b):  # lane-wise, as on scalars (an infinite lane is reported by the lanes' check)
+        d_a = load_numpy().where(b == 0.0, 0.0, b * a ** (b - 1.0))
+    elif type(_data(a)) is float and type(_data(b)) is float:
+        # Scalar Values (create_graph): one powv_dbase node, defined (0) at b = 0 also where a = 0,
+        # where the expression b·a**(b-1) would need 0 ** -1.
+        from autograd.core.ops import apply
+
+        d_a = apply("powv_dbase", a, b)
     else:
         d_a = b * a ** (b - 1.0)
     return (d_a, _times_log(out, a))
 
 
+def powv_dbase_forward(a: float, b: float) -> float:
+    # ∂(a**b)/∂a = b·a**(b-1) as a value of its own: 0 where b = 0 (as in PyTorch), a = 0 included.
+    return 0.0 if b == 0.0 else b * powv_forward(a, b - 1.0)
+
+
+def powv_dbase_lanes(a: Any, b: Any) -> Any:
+    np = load_numpy()
+    return np.where(b == 0.0, 0.0, b * np.where(a >= 0.0, a, np.nan) ** (b - 1.0))
+
+
+def powv_dbase_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
+    # ∂/∂a = b(b-1)·a**(b-2); ∂/∂b = a**(b-1)·(1 + b·log a), whose second term is 0 where a = 0
+    # (a**(b-1)·log a → 0 there for b > 1). Where a power is undefined at a = 0 the rule raises:
+    # while a gradient's graph is built that records nan, raising only if a gradient uses it.
+    p = a ** (b - 1.0)
+    return (b * (b - 1.0) * a ** (b - 2.0), p + b * _times_log(p, a))
+
+
 # -- dot: Σ w_i·x_i (+ b) over interleaved parents -------------------------------------
 
 
-def _dot(*xs: float) -> float:
+def dot_forward(*xs: float) -> float:
     # dot(w0, x0, w1, x1, …[, b]) = Σ w_i·x_i (+ b), summed without rounding drift.
     terms = [xs[i] * xs[i + 1] for i in range(0, len(xs) - 1, 2)]
     if len(xs) % 2:
@@ -250,7 +271,7 @@ def _dot(*xs: float) -> float:
     return math.fsum(terms)
 
 
-def _dot_local(xs: tuple[Number, ...]) -> tuple[Number, ...]:
+def dot_local(xs: tuple[Number, ...]) -> tuple[Number, ...]:
     # dot(w0, x0, w1, x1, …[, b]) = Σ w_i·x_i (+ b): ∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1.
     out: list[Number] = []
     for i in range(0, len(xs) - 1, 2):

@@ -1,7 +1,7 @@
 """Recording on or off: :func:`no_grad`, :func:`enable_grad`, :func:`is_grad_enabled`.
 
 The state is per thread and per asyncio task; the recording code reads it with one
-``ContextVar.get`` per op (``_mode_get().on``).
+``ContextVar.get`` per op (``current_mode().on``).
 """
 
 from __future__ import annotations
@@ -26,23 +26,28 @@ __all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
 
 
 class _Mode:
-    """One entered block: ``on`` is whether it records, None once the block was left out of order."""
+    """One entered block: ``on`` is whether it records, None once the block was left out of order.
 
-    __slots__ = ("below", "on")
+    ``owner`` is the block object entered (one ``NG = no_grad()`` may be entered by several
+    threads or tasks at once: each leaves its own entry, found on its own stack).
+    """
 
-    def __init__(self, on: bool | None, below: _Mode | None) -> None:
+    __slots__ = ("below", "on", "owner")
+
+    def __init__(self, on: bool | None, below: _Mode | None, owner: object = None) -> None:
         self.on = on
         self.below = below
+        self.owner = owner
 
 
 _ROOT = _Mode(True, None)  # the bottom of every stack: recording on
 _mode: ContextVar[_Mode] = ContextVar("chainrule_grad_mode", default=_ROOT)
-_mode_get = _mode.get
+current_mode = _mode.get
 
 
-def _resolve() -> bool:
+def resolve_mode() -> bool:
     """The recording flag when the top block was left out of order: the first block still open below it."""
-    m = _mode_get()
+    m = current_mode()
     while m.on is None:
         m = cast(_Mode, m.below)  # the root is never left
     _mode.set(m)
@@ -51,35 +56,56 @@ def _resolve() -> bool:
 
 def is_grad_enabled() -> bool:
     """Whether operations currently record a graph (False inside :func:`no_grad`)."""
-    on = _mode_get().on
-    return _resolve() if on is None else on
+    on = current_mode().on
+    return resolve_mode() if on is None else on
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradMode:
+class GradMode:
     """The context manager (and decorator) :func:`no_grad` and :func:`enable_grad` return."""
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
-        self._entered: list[_Mode] = []  # one per nested entry of this very object
+        self._entered: list[_Mode] = []  # one per entry of this very object not left yet, in any thread or task
 
     def __enter__(self) -> None:
-        m = _Mode(self._enabled, _mode_get())
+        m = _Mode(self._enabled, current_mode(), self)
         self._entered.append(m)
         try:
             _mode.set(m)
         except BaseException:  # a signal's exception landing just after the set: as if never entered
             m.on = None
-            self._entered.pop()
+            self._forget(m)
             raise
 
+    def _forget(self, m: _Mode) -> None:
+        entered = self._entered
+        for i in range(len(entered) - 1, -1, -1):
+            if entered[i] is m:
+                del entered[i]
+                return
+
+    def _leaving(self) -> _Mode:
+        """The entry this context leaves: its innermost open entry of this object on its own stack.
+
+        Another thread's or task's entries of the same object are on their own stacks, never
+        this one's. Only when none is here (a generator suspended inside the block, closed by
+        another thread) is it the latest entry not left yet, wherever it was made.
+        """
+        m: _Mode | None = current_mode()
+        while m is not None:
+            if m.owner is self and m.on is not None:
+                return m
+            m = m.below
+        return self._entered[-1]
+
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        m = self._entered[-1]
+        m = self._leaving()
         m.on = None  # left, in one step: from now on every reader skips it, wherever it is
-        self._entered.pop()
-        if _mode_get() is m:  # the usual case, on top of this context's stack: pop it and any left below
+        self._forget(m)
+        if current_mode() is m:  # the usual case, on top of this context's stack: pop it and any left below
             below = cast(_Mode, m.below)
             while below.on is None:
                 below = cast(_Mode, below.below)
@@ -98,20 +124,20 @@ class _GradMode:
             def generator(*args: Any, **kwargs: Any) -> Any:
                 gen = func(*args, **kwargs)
                 try:
-                    with _GradMode(enabled):
+                    with GradMode(enabled):
                         response = gen.send(None)
                     while True:
                         try:
                             request = yield response
                         except GeneratorExit:
-                            with _GradMode(enabled):
+                            with GradMode(enabled):
                                 gen.close()
                             raise
                         except BaseException as exc:  # thrown in by the caller: hand it on
-                            with _GradMode(enabled):
+                            with GradMode(enabled):
                                 response = gen.throw(exc)
                         else:
-                            with _GradMode(enabled):
+                            with GradMode(enabled):
                                 response = gen.send(request)
                 except StopIteration as stop:
                     return stop.value
@@ -121,24 +147,24 @@ class _GradMode:
 
             @functools.wraps(func)
             async def coroutine(*args: Any, **kwargs: Any) -> Any:
-                with _GradMode(enabled):  # a task has its own context: other tasks never see it
+                with GradMode(enabled):  # a task has its own context: other tasks never see it
                     return await func(*args, **kwargs)
 
             return cast(F, coroutine)
 
         @functools.wraps(func)
         def plain(*args: Any, **kwargs: Any) -> Any:
-            with _GradMode(enabled):
+            with GradMode(enabled):
                 return func(*args, **kwargs)
 
         return cast(F, plain)
 
 
 @overload
-def no_grad() -> _GradMode: ...
+def no_grad() -> GradMode: ...
 @overload
 def no_grad(func: F) -> F: ...
-def no_grad(func: F | None = None) -> _GradMode | F:
+def no_grad(func: F | None = None) -> GradMode | F:
     """A block (or a decorated function) in which operations record no graph.
 
     Results are plain leaf Values (no parents, no local derivatives). The state is per
@@ -157,15 +183,15 @@ def no_grad(func: F | None = None) -> _GradMode | F:
     >>> y.parents
     ()
     """
-    mode = _GradMode(False)
+    mode = GradMode(False)
     return mode if func is None else mode(func)
 
 
 @overload
-def enable_grad() -> _GradMode: ...
+def enable_grad() -> GradMode: ...
 @overload
 def enable_grad(func: F) -> F: ...
-def enable_grad(func: F | None = None) -> _GradMode | F:
+def enable_grad(func: F | None = None) -> GradMode | F:
     """A block (or a decorated function) that records a graph even inside :func:`no_grad`.
 
     >>> from autograd import Value
@@ -175,5 +201,5 @@ def enable_grad(func: F | None = None) -> _GradMode | F:
     >>> y.op
     'mul'
     """
-    mode = _GradMode(True)
+    mode = GradMode(True)
     return mode if func is None else mode(func)

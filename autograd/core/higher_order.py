@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd.core.engine import _num, topological_order
-from autograd.core.functions import _np
+from autograd.core.engine import describe_number, topological_order
+from autograd.core.functions import load_numpy
 from autograd.core.lanes import sum_to
 from autograd.core.ops import vsum
-from autograd.core.record import _binary
+from autograd.core.record import record_binary
 from autograd.core.rules import RULES, Rule
-from autograd.core.value import _MUL, Value
+from autograd.core.value import Value
+
+_MUL = RULES["mul"]
 
 
 def _local_as_values(rule: Rule, node: Value, parents: tuple[Value, ...]) -> tuple[Any, ...]:
@@ -34,7 +36,7 @@ def _local_as_values(rule: Rule, node: Value, parents: tuple[Value, ...]) -> tup
 
 def _fused(rule: Rule, node: Value, g: Value) -> Value:
     """``g·∂node/∂x`` as the one node of the rule's :attr:`~autograd.Rule.vjp` (``tanh_backward`` …)."""
-    return _binary(RULES[rule.vjp], node, g)
+    return record_binary(RULES[rule.vjp], node, g)
 
 
 def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
@@ -52,9 +54,9 @@ def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
             where = f"v{topological_order(output).index(node)}"
             raise ValueError(
                 f"grad(create_graph=True): node {where} ({node.op!r}) was built when its inputs held other data "
-                f"(local derivative {i}: {_num(then)} then, {_num(now)} now): a .data was assigned after the "
-                "graph was built. backward() and grad() use the derivatives stored at build time; build the "
-                "graph again to differentiate at the new data"
+                f"(local derivative {i}: {describe_number(then)} then, {describe_number(now)} now): "
+                "a .data was assigned after the graph was built. backward() and grad() use the derivatives "
+                "stored at build time; build the graph again to differentiate at the new data"
             )
 
 
@@ -78,10 +80,10 @@ def _same(a: Any, b: Any) -> bool:
     """Equal up to rounding (the same rule evaluated on floats and on Values)."""
     if type(a) is float and type(b) is float:
         return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
-    return bool(_np().allclose(a, b, rtol=1e-12, atol=0.0))
+    return bool(load_numpy().allclose(a, b, rtol=1e-12, atol=0.0))
 
 
-def _gradients_as_values(output: Value, order: list[Value], seed: Value, wanted: set[Value]) -> dict[Value, Any]:
+def gradients_as_values(output: Value, order: list[Value], seed: Value, wanted: set[Value]) -> dict[Value, Any]:
     """The gradients of the ``wanted`` nodes, as Values whose own graph can be differentiated again.
 
     Each node's rule is evaluated again on Values (so its derivatives are differentiable)
@@ -138,9 +140,9 @@ def _gradients_as_values(output: Value, order: list[Value], seed: Value, wanted:
             if type(d) is float:
                 if d == 0.0:
                     continue
-                contribute(parent, g if d == 1.0 else _binary(_MUL, d, g))
+                contribute(parent, g if d == 1.0 else record_binary(_MUL, d, g))
             else:
-                contribute(parent, _binary(_MUL, d, g))
+                contribute(parent, record_binary(_MUL, d, g))
     for leaf, t in terms.items():
         if leaf in wanted:
             grads[leaf] = vsum(t) if type(t) is list else t

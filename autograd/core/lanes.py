@@ -2,8 +2,8 @@
 
 Every rule applies lane-wise (:func:`evaluate`); where lanes meet a scalar, the scalar's
 gradient is the sum over the lanes (:func:`sum_to`, the one place that sums). The backward
-loops for graphs with lanes (:func:`_backward_lanes` for ``backward``,
-:func:`_gradients_general` for ``grad``) are here too; the engine calls them when lanes
+loops for graphs with lanes (:func:`backward_lanes` for ``backward``,
+:func:`gradients_general` for ``grad``) are here too; the engine calls them when lanes
 are involved.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from autograd.core.errors import DomainError, _expr, _undefined
-from autograd.core.functions import _np, is_lanes
+from autograd.core.errors import DomainError, describe_op, undefined_error
+from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.rules import Rule
 
 if TYPE_CHECKING:
@@ -34,10 +34,10 @@ def _first_bad_lane(values: Any) -> int | None:
     """Index of the first lane that is not finite, or None (for a float: 0 if not finite)."""
     if type(values) is float:
         return None if math.isfinite(values) else 0
-    finite = _np().isfinite(values)
+    finite = load_numpy().isfinite(values)
     if finite.all():
         return None
-    return int(_np().flatnonzero(~finite)[0])
+    return int(load_numpy().flatnonzero(~finite)[0])
 
 
 def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
@@ -49,7 +49,7 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
 
     Domain errors are found from non-finite results and name the first bad lane.
     """
-    np = _np()
+    np = load_numpy()
     _lane_count(xs)
     forward = rule.lanes or rule.forward
     extra = () if param is None else (param,)
@@ -58,7 +58,7 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
             out = forward(*xs, *extra)
             local = rule.local(out, *xs, *extra) if recording else ()
         except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError) as exc:
-            raise _undefined(rule, xs, param, exc) from None
+            raise undefined_error(rule, xs, param, exc) from None
         except TypeError as exc:
             raise TypeError(
                 f"op {rule.name!r} on lanes: {exc} (its forward and local get numpy arrays here; "
@@ -71,12 +71,12 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
     bad = _first_bad_lane(out)
     if bad is not None:
         at = _at_lane(xs, bad)
-        raise DomainError(f"{_expr(rule, at, param)} is undefined or overflows at lane {bad}")
+        raise DomainError(f"{describe_op(rule, at, param)} is undefined or overflows at lane {bad}")
     for d in () if rule.finite_local else local:
         bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
         if bad is not None:
             at = _at_lane(xs, bad)
-            raise DomainError(f"{_expr(rule, at, param)}: local derivative is not finite at lane {bad}")
+            raise DomainError(f"{describe_op(rule, at, param)}: local derivative is not finite at lane {bad}")
     return out, tuple(local)
 
 
@@ -102,7 +102,7 @@ def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
     return contribution if total is None else total + contribution
 
 
-def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
+def backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
     """The backward loop when lanes are involved: numpy work, sums where lanes meet scalars.
 
     Not in place (``grad = grad + c``): a gradient array may be shared with a caller.
@@ -116,7 +116,7 @@ def _backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
             parent.grad = parent.grad + sum_to(parent._data, local * g)
 
 
-def _gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Value, Any]:
+def gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Value, Any]:
     """:func:`_gradients` when lanes are involved: sums where lanes meet a scalar."""
     for node in reversed(order):
         g = grads.get(node)

@@ -10,19 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd.core.data import _to_data, _to_float
-from autograd.core.record import _record
-from autograd.core.rules import RULES, Rule
-from autograd.core.value import _DOT, Value
+from autograd.core.data import to_data, to_float
+from autograd.core.record import record_op
+from autograd.core.rules import BUILTIN_OPS, RULES, Rule, register, unregister
+from autograd.core.value import Value
 
 __all__ = ["apply", "define_op", "dot", "vsum"]
+
+_DOT = RULES["dot"]
 
 
 def _lift(x: object) -> Value:
     """A Value for ``x``: Values pass through, real numbers become constant leaves."""
     if isinstance(x, Value):
         return x
-    return Value(_to_data(x, "operand"))
+    return Value(to_data(x, "operand"))
 
 
 def apply(op: str, *args: Value | float, param: float | None = None) -> Value:
@@ -46,8 +48,8 @@ def apply(op: str, *args: Value | float, param: float | None = None) -> Value:
         raise TypeError(f"op {op!r} needs a param")
     if not rule.has_param and param is not None:
         raise TypeError(f"op {op!r} takes no param")
-    p = None if param is None else _to_float(param, f"param of {op!r}")
-    return _record(rule, tuple(_lift(a) for a in args), p)
+    p = None if param is None else to_float(param, f"param of {op!r}")
+    return record_op(rule, tuple(_lift(a) for a in args), p)
 
 
 def vsum(values: Iterable[Value | float]) -> Value:
@@ -63,7 +65,7 @@ def vsum(values: Iterable[Value | float]) -> Value:
     parents = tuple(_lift(v) for v in values)
     if not parents:
         return Value(0.0)
-    return _record(RULES["sum"], parents, None)
+    return record_op(RULES["sum"], parents, None)
 
 
 def dot(weights: Iterable[Value | float], inputs: Iterable[Value | float], bias: Value | float | None = None) -> Value:
@@ -87,7 +89,7 @@ def dot(weights: Iterable[Value | float], inputs: Iterable[Value | float], bias:
     parents[1::2] = xs
     if bias is not None:
         parents.append(bias if type(bias) is Value else _lift(bias))
-    return _record(_DOT, tuple(parents), None)
+    return record_op(_DOT, tuple(parents), None)
 
 
 def define_op(
@@ -123,11 +125,10 @@ def define_op(
     >>> y.data, y.parents[0].grad
     (8.0, 12.0)
     """
-    from autograd.core.rules import _BUILTIN, register, unregister
 
     if callable(kinks) and not has_param:
         raise TypeError(f"op {name!r}: kinks as a function of the parameter needs has_param=True")
-    if replace and name in RULES and name not in _BUILTIN:
+    if replace and name in RULES and name not in BUILTIN_OPS:
         unregister(name)
     rule = register(
         Rule(

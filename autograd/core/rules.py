@@ -20,38 +20,40 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.core.functions import (
-    _div,
-    _dot,
-    _dot_lanes,
-    _dot_local,
-    _exp,
-    _lane_count,
-    _lanemean,
-    _lanesum,
-    _log,
-    _log1p,
-    _pow,
-    _pow_local,
-    _pow_value,
-    _powv_local,
-    _rpow,
-    _sigmoid,
-    _sigmoid_lanes,
-    _sqrt,
-    _sqrt_local,
-    _sum_lanes,
     cos,
+    div_forward,
+    dot_forward,
+    dot_lanes,
+    dot_local,
     exp,
+    exp_forward,
     is_lanes,
+    lane_count,
+    lanemean_forward,
+    lanesum_forward,
+    load_numpy,
     log,
+    log1p_forward,
+    log_forward,
     ones_like,
+    pow_forward,
+    pow_local,
+    powv_dbase_forward,
+    powv_dbase_lanes,
+    powv_dbase_local,
+    powv_forward,
+    powv_local,
+    rpow_forward,
+    sigmoid_forward,
+    sigmoid_lanes,
     sign,
     sin,
+    sqrt_forward,
+    sqrt_local,
     step,
+    sum_lanes,
     where_positive,
 )
-from autograd.core.functions import _is_lanes as _is_lanes  # re-exported: modules import these from here
-from autograd.core.functions import _np as _np
 
 __all__ = [
     "RULES",
@@ -152,7 +154,7 @@ def register(rule: Rule) -> Rule:
     if not isinstance(rule.name, str) or not rule.name.isidentifier():
         raise ValueError(f"op name must be an identifier, got {rule.name!r}")
     if rule.name in RULES:
-        hint = "a built-in op" if rule.name in _BUILTIN else "define_op(..., replace=True) redefines an op of yours"
+        hint = "a built-in op" if rule.name in BUILTIN_OPS else "define_op(..., replace=True) redefines an op of yours"
         raise ValueError(f"an op named {rule.name!r} is already registered ({hint})")
     if not (rule.arity == -1 or rule.arity >= 1):
         raise ValueError(f"arity must be >= 1 or -1 (n-ary), got {rule.arity!r}")
@@ -171,7 +173,7 @@ def unregister(name: str) -> Rule:
     """
     if name not in RULES:
         raise KeyError(f"no op named {name!r}")
-    if name in _BUILTIN:
+    if name in BUILTIN_OPS:
         raise ValueError(f"{name!r} is a built-in op and cannot be removed")
     return RULES.pop(name)
 
@@ -196,7 +198,7 @@ for _rule in (
     Rule(
         "div",
         2,
-        _div,
+        div_forward,
         lambda out, a, b: (1.0 / b, -out / b),
         lanes=lambda a, b: a / b,
         symbol="÷",
@@ -207,8 +209,8 @@ for _rule in (
     Rule(
         "pow",
         1,
-        _pow,
-        _pow_local,
+        pow_forward,
+        pow_local,
         lanes=lambda a, p: a**p,
         has_param=True,
         symbol="**",
@@ -218,54 +220,65 @@ for _rule in (
     Rule(
         "powv",
         2,
-        _pow_value,
-        _powv_local,
-        lanes=lambda a, b: _np().where(a >= 0.0, a, _np().nan) ** b,
+        powv_forward,
+        powv_local,
+        lanes=lambda a, b: load_numpy().where(a >= 0.0, a, load_numpy().nan) ** b,
         symbol="**",
+        sample=(_POS, _WIDE),
+    ),
+    # ∂(a**b)/∂a as one node, for grad(create_graph=True) on scalars: defined (0) at b = 0 also
+    # where a = 0, where the Value expression b·a**(b-1) would need 0 ** -1 (functions._powv_local).
+    Rule(
+        "powv_dbase",
+        2,
+        powv_dbase_forward,
+        powv_dbase_local,
+        lanes=powv_dbase_lanes,
+        symbol="∂a(a**b)",
         sample=(_POS, _WIDE),
     ),
     Rule(
         "rpow",
         1,
-        _rpow,
+        rpow_forward,
         lambda out, b, c: (0.0 if c == 0.0 else out * math.log(c),),
-        lanes=lambda b, c: c**b if c >= 0.0 else _np().full(b.shape, _np().nan),
+        lanes=lambda b, c: c**b if c >= 0.0 else load_numpy().full(b.shape, load_numpy().nan),
         has_param=True,
         symbol="**",
         param_sample=(2.0, 0.5, 10.0),
     ),
-    Rule("exp", 1, _exp, lambda out, a: (out,), finite_local=True, lanes=exp),
-    Rule("log", 1, _log, lambda out, a: (1.0 / a,), sample=(_POS,), lanes=log),
+    Rule("exp", 1, exp_forward, lambda out, a: (out,), finite_local=True, lanes=exp),
+    Rule("log", 1, log_forward, lambda out, a: (1.0 / a,), sample=(_POS,), lanes=log),
     # log(1 + x), exact where 1 + x would round (x = 1e-18 gives 1e-18, not 0). 1/(1 + x) is
     # finite for every float x > -1: the float next to -1 leaves 1 + x ≥ 2**-53.
     Rule(
         "log1p",
         1,
-        _log1p,
+        log1p_forward,
         lambda out, a: (1.0 / (1.0 + a),),
         sample=((-0.9, 3.0),),
         kinks=(-1.0,),
         finite_local=True,
-        lanes=lambda a: _np().log1p(a),
+        lanes=lambda a: load_numpy().log1p(a),
     ),
-    Rule("sqrt", 1, _sqrt, _sqrt_local, sample=(_POS,), lanes=lambda a: _np().sqrt(a)),
+    Rule("sqrt", 1, sqrt_forward, sqrt_local, sample=(_POS,), lanes=lambda a: load_numpy().sqrt(a)),
     Rule(
         "tanh",
         1,
         math.tanh,
         lambda out, a: (1.0 - out * out,),
         finite_local=True,
-        lanes=lambda a: _np().tanh(a),
+        lanes=lambda a: load_numpy().tanh(a),
         vjp="tanh_backward",
     ),
     Rule(
         "sigmoid",
         1,
-        _sigmoid,
+        sigmoid_forward,
         lambda out, a: (out * (1.0 - out),),
         symbol="σ",
         finite_local=True,
-        lanes=_sigmoid_lanes,
+        lanes=sigmoid_lanes,
         vjp="sigmoid_backward",
     ),
     # What grad(create_graph=True) records for tanh and sigmoid: g·∂out/∂x from (out, g), in
@@ -293,14 +306,14 @@ for _rule in (
         lambda out, a: (step(a),),
         kinks=(0.0,),
         finite_local=True,
-        lanes=lambda a: _np().where(a > 0.0, a, 0.0),
+        lanes=lambda a: load_numpy().where(a > 0.0, a, 0.0),
     ),
     Rule(
         "leaky_relu",
         1,
         lambda a, s: a if a > 0.0 else s * a,
         lambda out, a, s: (where_positive(a, 1.0, s),),
-        lanes=lambda a, s: _np().where(a > 0.0, a, s * a),
+        lanes=lambda a, s: load_numpy().where(a > 0.0, a, s * a),
         has_param=True,
         kinks=(0.0,),
         param_sample=(0.01, 0.2),
@@ -317,23 +330,23 @@ for _rule in (
         symbol="Σ",
         sample=(_WIDE, _WIDE, _WIDE),
         finite_local=True,
-        lanes=_sum_lanes,
+        lanes=sum_lanes,
     ),
     Rule(
         "dot",
         -1,
-        _dot,
-        lambda out, *xs: _dot_local(xs),
+        dot_forward,
+        lambda out, *xs: dot_local(xs),
         symbol="·",
         sample=(_WIDE, _WIDE, _WIDE, _WIDE, _WIDE),
         finite_local=True,
-        lanes=_dot_lanes,
+        lanes=dot_lanes,
     ),
     # Reductions over lanes: a lane Value in, a scalar Value out (on a scalar: the identity).
     Rule(
         "lanesum",
         1,
-        _lanesum,
+        lanesum_forward,
         lambda out, a: (ones_like(a),),
         symbol="Σlanes",
         finite_local=True,
@@ -341,12 +354,12 @@ for _rule in (
     Rule(
         "lanemean",
         1,
-        _lanemean,
-        lambda out, a: (ones_like(a, 1.0 / _lane_count(a)),),
+        lanemean_forward,
+        lambda out, a: (ones_like(a, 1.0 / lane_count(a)),),
         symbol="mean",
         finite_local=True,
     ),
 ):
     register(_rule)
 del _rule
-_BUILTIN = frozenset(RULES)
+BUILTIN_OPS = frozenset(RULES)

@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from autograd.core.data import _to_data, _to_float
+from autograd.core.data import to_data, to_float
 from autograd.core.errors import DomainError
 from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.core.rules import RULES, Rule
@@ -52,16 +52,16 @@ def _operator(rule: Rule, *, reflected: bool = False) -> Callable[[Value, Value 
     if reflected:
 
         def method(self: Value, other: Value | float) -> Value:
-            if not _is_number(other):
+            if not is_number(other):
                 return cast(Value, NotImplemented)  # Python then raises TypeError
-            return _binary(rule, other, self)
+            return record_binary(rule, other, self)
 
     else:
 
         def method(self: Value, other: Value | float) -> Value:
-            if type(other) is not Value and not _is_number(other):
+            if type(other) is not Value and not is_number(other):
                 return cast(Value, NotImplemented)  # Python then raises TypeError
-            return _binary(rule, self, other)
+            return record_binary(rule, self, other)
 
     method.__name__ = f"__{'r' if reflected else ''}{rule.name if rule.name != 'div' else 'truediv'}__"
     method.__doc__ = f"``{'other ' + rule.label + ' self' if reflected else 'self ' + rule.label + ' other'}``."
@@ -128,7 +128,7 @@ class Value:
             raise TypeError("Value(data) needs a number, got a Value (use v.detach() for a copy)")
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self._data = _to_data(data, "Value data")
+        self._data = to_data(data, "Value data")
         self.grad = 0.0
         self.label = label
         self._op = ""
@@ -154,7 +154,7 @@ class Value:
 
     @data.setter
     def data(self, value: float | Any) -> None:
-        self._data = value if type(value) is float and _isfinite(value) else _to_data(value, "data")
+        self._data = value if type(value) is float and _isfinite(value) else to_data(value, "data")
 
     # -- read-only views of the graph -------------------------------------------------
 
@@ -237,27 +237,27 @@ class Value:
     __rtruediv__ = _operator(RULES["div"], reflected=True)
 
     def __neg__(self) -> Value:
-        return _unary(_NEG, self)
+        return record_unary(_NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __pow__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            return _binary(_POWV, self, other)
+            return record_binary(_POWV, self, other)
         # float and int first: they need no ABC check (which may allocate, starting a collection)
-        if type(other) is not float and type(other) is not int and not _is_real(other):
+        if type(other) is not float and type(other) is not int and not is_real(other):
             return NotImplemented
-        return _unary(_POW, self, _to_float(other, "exponent"))
+        return record_unary(_POW, self, to_float(other, "exponent"))
 
     def __rpow__(self, other: float) -> Value:
         # float and int first: they need no ABC check (which may allocate, starting a collection)
-        if type(other) is not float and type(other) is not int and not _is_real(other):
+        if type(other) is not float and type(other) is not int and not is_real(other):
             return NotImplemented
-        return _unary(_RPOW, self, _to_float(other, "base"))
+        return record_unary(_RPOW, self, to_float(other, "base"))
 
     def __abs__(self) -> Value:
-        return _unary(_ABS, self)
+        return record_unary(_ABS, self)
 
     # -- comparisons (on .data) -------------------------------------------------------
 
@@ -277,11 +277,11 @@ class Value:
 
     def exp(self) -> Value:
         """``e**self``; raises :class:`DomainError` when it overflows float64."""
-        return _unary(_EXP, self)
+        return record_unary(_EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; needs ``self > 0``."""
-        return _unary(_LOG, self)
+        return record_unary(_LOG, self)
 
     def log1p(self) -> Value:
         """``log(1 + self)``, exact also where ``1 + self`` would round; needs ``self > -1``.
@@ -289,49 +289,49 @@ class Value:
         >>> Value(1e-18).log1p().data
         1e-18
         """
-        return _unary(_LOG1P, self)
+        return record_unary(_LOG1P, self)
 
     def sqrt(self) -> Value:
         """Square root; needs ``self > 0`` (its derivative is infinite at 0)."""
-        return _unary(_SQRT, self)
+        return record_unary(_SQRT, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return _unary(_TANH, self)
+        return record_unary(_TANH, self)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid ``1/(1+e**-x)``, stable for any finite input."""
-        return _unary(_SIGMOID, self)
+        return record_unary(_SIGMOID, self)
 
     def relu(self) -> Value:
         """``max(0, x)``; by convention its derivative at 0 is 0."""
-        return _unary(_RELU, self)
+        return record_unary(_RELU, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """``x`` if ``x > 0`` else ``slope·x``; derivative at 0 is ``slope``."""
-        return _unary(_LEAKY_RELU, self, _to_float(slope, "slope"))
+        return record_unary(_LEAKY_RELU, self, to_float(slope, "slope"))
 
     def abs(self) -> Value:
         """``|x|``; by convention its derivative at 0 is 0."""
-        return _unary(_ABS, self)
+        return record_unary(_ABS, self)
 
     def sin(self) -> Value:
         """Sine."""
-        return _unary(_SIN, self)
+        return record_unary(_SIN, self)
 
     def cos(self) -> Value:
         """Cosine."""
-        return _unary(_COS, self)
+        return record_unary(_COS, self)
 
     # -- gradients ---------------------------------------------------------------------
 
     def sum(self) -> Value:
         """Sum over the lanes: a scalar Value (the identity on a scalar)."""
-        return _unary(_LANESUM, self)
+        return record_unary(_LANESUM, self)
 
     def mean(self) -> Value:
         """Mean over the lanes: a scalar Value (the identity on a scalar)."""
-        return _unary(_LANEMEAN, self)
+        return record_unary(_LANEMEAN, self)
 
     def backward(self, grad: float | Any = None) -> None:
         """Backpropagate from this node; see :func:`autograd.core.engine.backward`."""
@@ -407,7 +407,7 @@ _COS = RULES["cos"]
 
 # -- recording: autograd/core/record.py, which needs the class above --------------------------------
 # The methods above call these at run time; record.py imports Value, so it comes last.
-from autograd.core.record import _binary, _is_number, _is_real, _unary  # noqa: E402
+from autograd.core.record import is_number, is_real, record_binary, record_unary  # noqa: E402
 
 # apply, define_op, dot and vsum were documented here first; they live in autograd.core.ops, which
 # needs Value (and autograd.core.record), so they are looked up from there when first asked for.

@@ -34,7 +34,7 @@ PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanes
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
-    | {"D", "V", "G", "Z", "GZ", "b", "map", "tuple", "zip", "None"}
+    | {"D", "V", "G", "Z", "GZ", "b", "map", "tuple", "zip", "axis", "None"}
 )
 _GENERATED = re.compile(r"[a-zA-Z]\d+")
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_ .,()\[\]=+\-*/<>:!\n]*")
@@ -183,9 +183,9 @@ def contribution(d: str | float, g: str, lanes: bool, to_scalar: bool) -> str | 
 
 
 def _builtin(name: str) -> bool:
-    from autograd.core.rules import _BUILTIN
+    from autograd.core.rules import BUILTIN_OPS
 
-    return name in _BUILTIN
+    return name in BUILTIN_OPS
 
 
 def _as_lanes(out: Any) -> Any:

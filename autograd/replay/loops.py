@@ -16,8 +16,10 @@ otherwise. Straight-line code keeps one local variable per node.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from autograd.replay.codegen import PROPAGATING, _Names, contribution, node_forward, node_locals
 from autograd.replay.symbolic import Writer
@@ -41,10 +43,11 @@ class Segment:
     #: (offset, parent index) -> (first iteration's slot, step per iteration) for the parents outside the
     #: loop — leaves, and nodes before it — read at a stride
     strided: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    vector: bool = False  # run as numpy over all iterations at once (see vectorizable)
 
     def counters(self) -> list[int]:
         """The distinct leaf strides: the loop keeps one counter ``e<k>`` for each."""
-        return sorted({step for _, step in self.strided.values()})
+        return sorted({step for _, step in self.strided.values() if step})
 
     def outer(self, o: int, i: int, slot: int, names: _Names, gradient: bool = False) -> str:
         """How iteration ``b`` reads (or adds to the gradient of) parent ``i`` of offset ``o``: a leaf,
@@ -66,37 +69,42 @@ def _local_lanes(tape: Tape, j: int, i: int) -> bool:
     return bool(flags) and flags[i]
 
 
-_LEAF = 1  # a leaf parent in a signature (nearby nodes are negative distances back); which: see _outer_strides
-_FAR = 2  # a node parent further back than MAX_PERIOD
+_LEAF = 1  # a leaf parent, in a signature
+_NODE = 2  # a node parent: a fixed distance back, or a node before the loop (see _classify)
 
 
-def _outer_strides(tape: Tape, j: int, p: int, count: int) -> tuple[int, dict[tuple[int, int], tuple[int, int]]]:
-    """How many of ``count`` repeats read each outer parent (a leaf, a far node before the loop)
-    at a fixed stride, and those strides."""
+def _classify(tape: Tape, j: int, p: int, count: int) -> tuple[int, dict[tuple[int, int], tuple[int, int]]]:
+    """How many of ``count`` repeats of the block at ``j`` read each parent consistently, and how.
+
+    A node parent at the same distance back in every repeat is read relative to the loop
+    variable; any other parent — a leaf, or a node before the loop — must be read at a fixed
+    stride (possibly 0): those go in the returned dict, (offset, parent index) -> (first slot, step).
+    """
     nl = len(tape.leaves)
-    strided: dict[tuple[int, int], tuple[int, int]] = {}
-    parents = tape.parents
     start = nl + j
+    outer: dict[tuple[int, int], tuple[int, int]] = {}
+    parents = tape.parents
     for o in range(p):
         for i, first in enumerate(parents[j + o]):
-            if first >= nl and j + o - (first - nl) <= MAX_PERIOD:
-                continue  # a nearby node: a fixed distance back
+            if count < 2:
+                return count, outer
             step = parents[j + p + o][i] - first
-            it = 1
+            relative = first >= nl and step == p
+            it = 2
             while it < count and parents[j + it * p + o][i] == first + it * step:
                 it += 1
-            if first >= nl:  # a far node must come before the loop, in every iteration read
+            if not relative and first >= nl:  # a node before the loop, in every iteration read
                 while it > 0 and max(first, first + (it - 1) * step) >= start:
                     it -= 1
             count = min(count, it)
-            strided[(o, i)] = (first, step)
-    return count, {key: value for key, value in strided.items() if value[1]}
+            if not relative:
+                outer[(o, i)] = (first, step)
+    return count, outer
 
 
 def _signatures(tape: Tape) -> list[int]:
-    """Per node, an id of (op, param, kinds, parents as markers or negative distances back)."""
+    """Per node, an id of (op, param, kinds, which parents are leaves)."""
     nl = len(tape.leaves)
-    far = -MAX_PERIOD
     ids: dict[tuple[object, ...], int] = {}
     add = ids.setdefault
     out: list[int] = []
@@ -104,19 +112,7 @@ def _signatures(tape: Tape) -> list[int]:
     plain = not any(n is not None for n in tape.lanes)
     rows = zip(tape.rules, tape.params, tape.in_first, tape.parents, strict=True)
     for j, (rule, param, first, parents) in enumerate(rows):
-        d = -nl - j
-        if len(parents) == 2:
-            a, b = parents
-            a, b = a + d, b + d
-            refs: tuple[int, ...] = (
-                _LEAF if a < -j else a if a >= far else _FAR,
-                _LEAF if b < -j else b if b >= far else _FAR,
-            )
-        elif len(parents) == 1:
-            a = parents[0] + d
-            refs = (_LEAF if a < -j else a if a >= far else _FAR,)
-        else:
-            refs = tuple([_LEAF if s + d < -j else s + d if s + d >= far else _FAR for s in parents])
+        refs = tuple([_LEAF if s < nl else _NODE for s in parents])
         if plain:
             key: tuple[object, ...] = (rule.name, param, first, refs)
         else:
@@ -147,7 +143,7 @@ def plan(tape: Tape) -> list[Segment]:
             while sig[j + count * p : j + (count + 1) * p] == block:
                 count += 1
             if count >= MIN_REPEATS:
-                count, strided = _outer_strides(tape, j, p, count)
+                count, strided = _classify(tape, j, p, count)
                 if count >= MIN_REPEATS:
                     best = (p, count)
                     break
@@ -158,7 +154,9 @@ def plan(tape: Tape) -> list[Segment]:
         p, count = best
         if straight_from < j:
             segments.append(Segment(straight_from, j - straight_from, 0))
-        segments.append(Segment(j, p, count, strided=strided))
+        loop = Segment(j, p, count, strided=strided)
+        loop.vector = vectorizable(tape, loop)
+        segments.append(loop)
         j += p * count
         straight_from = j
     if straight_from < n:
@@ -197,9 +195,9 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes
         listed.update(range(nl + seg.start, nl + seg.stop))
         for o in range(seg.period):
             j = seg.start + o
-            for s in tape.parents[j]:
+            for i, s in enumerate(tape.parents[j]):
                 back = j - (s - nl)
-                if s >= nl and back <= MAX_PERIOD:
+                if (o, i) not in seg.strided:
                     for it in range(min(seg.count, back // seg.period + 2)):
                         src = s + it * seg.period
                         if src < nl + seg.start:
@@ -217,8 +215,9 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes
     strided: set[int] = set()
     for seg in segments:
         for first, step in seg.strided.values():
-            slots = range(first, first + step * seg.count, step)
-            (strided if first < nl else listed).update(slots)
+            if step:
+                slots = range(first, first + step * seg.count, step)
+                (strided if first < nl else listed).update(slots)
     return _Homes(tape, listed, external, strided)
 
 
@@ -247,7 +246,10 @@ def forward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment], check
                     w.emit(f"V[{s}] = v{s}")
                 _check(w, tape, j, ops, checked, tape.parents[j])
             continue
-        _loop_forward(w, tape, names, seg)
+        if seg.vector:
+            vector_forward(w, tape, names, seg)
+        else:
+            _loop_forward(w, tape, names, seg)
 
 
 def _loop_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
@@ -262,7 +264,7 @@ def _loop_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
         ops: list[str] = []
         for i, s in enumerate(tape.parents[j]):
             back = j - (s - nl)
-            if s < nl or back > MAX_PERIOD:
+            if (o, i) in seg.strided:
                 ops.append(seg.outer(o, i, s, names))
                 continue
             if back <= o:
@@ -367,7 +369,10 @@ def backward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment]) -> s
                 if needs[s] and s in assigned:
                     _node_backward(w, tape, j, names.value(s), names.grad(s), names, needs, assigned)
             continue
-        _loop_backward(w, tape, seg, names, needs, assigned)
+        if seg.vector:
+            vector_backward(w, tape, seg, names, needs, assigned)
+        else:
+            _loop_backward(w, tape, seg, names, needs, assigned)
     return assigned
 
 
@@ -406,9 +411,9 @@ def _registers(tape: Tape, seg: Segment, names: _Homes, needs: list[bool]) -> di
         j = seg.start + o
         if not needs[nl + j]:
             continue
-        for s in tape.parents[j]:
+        for i, s in enumerate(tape.parents[j]):
             back = j - (s - nl)
-            if s < nl or not needs[s] or back > MAX_PERIOD or back <= o:
+            if (o, i) in seg.strided or not needs[s] or back <= o:
                 continue
             m, src = _cross(seg, o, back)
             if m == 1 and src > o:
@@ -435,9 +440,8 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
     last = base + p * (seg.count - 1)
     for j in range(seg.start, seg.start + p):  # a leaf's gradient sums over the iterations: 0.0 first
         for i, s in enumerate(tape.parents[j]):
-            if (j - seg.start, i) in seg.strided:
-                continue
-            if (s < nl or j - (s - nl) > MAX_PERIOD) and needs[s] and s not in assigned:
+            first, step = seg.strided.get((j - seg.start, i), (s, 1))
+            if not step and needs[s] and s not in assigned:
                 w.emit(f"{names.grad(s)} = 0.0")
                 assigned.add(s)
     registers = _registers(tape, seg, names, needs)
@@ -472,7 +476,7 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
             if c is None:
                 continue
             back = j - (s - nl)
-            if s < nl or back > MAX_PERIOD:
+            if (o, i) in seg.strided:
                 target = seg.outer(o, i, s, names, gradient=True)
                 w.emit(f"{target} = {target} + {c}")
                 continue
@@ -516,8 +520,162 @@ def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names:
     """How the reverse loop body reads parent ``i`` (slot ``s``) of offset ``o``'s node."""
     nl = len(tape.leaves)
     back = j - (s - nl)
-    if s < nl or back > MAX_PERIOD:
+    if (o, i) in seg.strided:
         return seg.outer(o, i, s, names)
     if back <= o:
         return f"y{o - back}"
     return _at(o - back, "V")
+
+
+# -- vectorized loops: independent iterations of lanes, as one numpy operation each --------------
+
+#: Ops a vectorized loop may apply to a number that holds one value per iteration: arithmetic only
+#: (``exp`` of a float is ``math.exp``, of an array ``numpy.exp``: they may differ in the last bit).
+_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "neg", "dot", "sum"})
+_REDUCING = frozenset({"lanesum", "lanemean"})
+
+
+def vectorizable(tape: Tape, seg: Segment) -> bool:
+    """Whether the loop's iterations can run at once: every node holds lanes, is elementwise, and
+    reads only its own iteration's nodes and outer parents (each outer lanes node once per body)."""
+    from autograd.replay.codegen import _builtin
+
+    nl = len(tape.leaves)
+    if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
+        return False
+    shared: list[int] = []
+    for o in range(seg.period):
+        j = seg.start + o
+        rule = tape.rules[j]
+        if tape.lanes[nl + j] is None or not _builtin(rule.name) or rule.name in _REDUCING:
+            return False
+        if rule.name not in _ARITHMETIC and any(tape.lanes[s] is None for s in tape.parents[j]):
+            return False
+        for i, s in enumerate(tape.parents[j]):
+            outer = seg.strided.get((o, i))
+            if outer is None:
+                if j - (s - nl) > o:
+                    return False  # reads an earlier iteration
+            elif not outer[1]:
+                shared.append(outer[0])
+    return len(shared) == len(set(shared))
+
+
+def _stack(items: list[Any], like: Any) -> Any:
+    """Gradients kept per slot (floats 0.0 or lanes) as one array of the loop's shape."""
+    import numpy
+
+    out = numpy.zeros(like.shape)
+    for k, x in enumerate(items):
+        out[k] = x
+    return out
+
+
+def _scatter(target: list[Any], slots: tuple[int, ...], values: Any) -> None:
+    """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes)."""
+    rows = values.tolist() if values.ndim == 1 else values
+    for k, v in zip(slots, rows, strict=True):
+        target[k] = target[k] + v
+
+
+def _accumulate_reversed(total: Any, values: Any) -> Any:
+    """``total`` plus each iteration's value, last iteration first (the eager engine's order)."""
+    if values.ndim == 2 and type(total) is float and total == 0.0:
+        import numpy
+
+        return numpy.add.reduce(values[::-1], axis=0)  # row by row: the same additions
+    for v in reversed(values.tolist() if values.ndim == 1 else list(values)):
+        total = total + v
+    return total
+
+
+def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
+    """Emit a vectorizable loop's forward pass: one array (iterations × lanes) per body node."""
+    import numpy
+
+    nl = len(tape.leaves)
+    base = nl + seg.start
+    array = w.bind(numpy.array, "N")
+    for (o, i), (first, step) in sorted(seg.strided.items()):
+        if not step:
+            continue
+        slots = tuple(range(first, first + step * seg.count, step))
+        getter = w.bind(operator.itemgetter(*slots), "F")
+        column = "[:, None]" if tape.lanes[first] is None else ""
+        w.emit(f"{_gathered(base + o, i)} = {array}({getter}({'Z' if first < nl else 'V'})){column}")
+    for o in range(seg.period):
+        j = seg.start + o
+        ops = _vector_operands(tape, names, seg, o, j)
+        node_forward(w, tape, j, ops, f"u{base + o}")
+        if tape.rules[j].name not in PROPAGATING:
+            for s, text in zip(tape.parents[j], ops, strict=True):
+                if s >= nl:
+                    w.emit(f"K = K + {text}")
+        if any(s in names.external for s in range(base + o, base + seg.period * seg.count, seg.period)):
+            w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = u{base + o}")
+
+
+def _gathered(slot: int, i: int) -> str:
+    """The name of the array of parent ``i`` of the loop node at ``slot``, one row per iteration."""
+    return f"x{slot}{i:04d}"
+
+
+def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) -> list[str]:
+    base = len(tape.leaves) + seg.start
+    ops: list[str] = []
+    for i, s in enumerate(tape.parents[j]):
+        outer = seg.strided.get((o, i))
+        if outer is None:
+            ops.append(f"u{s}")  # this iteration's node: the same slot shift as ours
+        elif outer[1]:
+            ops.append(_gathered(base + o, i))
+        else:
+            ops.append(names.value(outer[0]))
+    return ops
+
+
+def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
+    """Emit a vectorizable loop's reverse pass, adding up in the eager engine's order."""
+    nl = len(tape.leaves)
+    p = seg.period
+    base = nl + seg.start
+    stop = base + p * seg.count
+    stack = w.bind(_stack, "F")
+    scatter = w.bind(_scatter, "F")
+    accumulate = w.bind(_accumulate_reversed, "F")
+    started: set[int] = set()
+    for o in range(p):
+        if any(s in names.external for s in range(base + o, stop, p)):
+            w.emit(f"k{base + o} = {stack}(G[{base + o}:{stop}:{p}], u{base + o})")
+            started.add(o)
+    for first, step in sorted(seg.strided.values()):
+        if not step and needs[first] and first not in assigned:
+            w.emit(f"{names.grad(first)} = 0.0")
+            assigned.add(first)
+    for o in range(p - 1, -1, -1):
+        j = seg.start + o
+        if not needs[nl + j] or o not in started:
+            continue
+        ops = _vector_operands(tape, names, seg, o, j)
+        local = node_locals(w, tape, j, f"u{base + o}", ops)
+        g = f"k{base + o}"
+        for i, s in enumerate(tape.parents[j]):
+            if not needs[s]:
+                continue
+            c = contribution(local[i], g, False, False)
+            if c is None:
+                continue
+            outer = seg.strided.get((o, i))
+            if outer is None:
+                q = s - (nl + j) + o  # this iteration's node at offset q
+                _accumulate(w, f"k{base + q}", c, q not in started)
+                started.add(q)
+                continue
+            first, step = outer
+            values = f"{c}.sum(axis=1)" if tape.lanes[s] is None else c
+            if step:
+                slots = w.bind(tuple(range(first, first + step * seg.count, step)), "O")
+                w.emit(f"{scatter}({'GZ' if first < nl else 'G'}, {slots}, {values})")
+            else:
+                target = names.grad(first)
+                w.emit(f"{target} = {accumulate}({target}, {values})")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from autograd.core.data import _to_data
+from autograd.core.data import to_data
 from autograd.core.engine import grad as _grad
-from autograd.core.functions import _np
+from autograd.core.functions import load_numpy
 from autograd.core.grad_mode import enable_grad
 from autograd.core.rules import RULES, Rule
 from autograd.core.value import Value
@@ -38,7 +39,7 @@ class ReplayMismatchError(RuntimeError):
 def _isfinite_any(x: Any) -> bool:
     if type(x) is float:
         return math.isfinite(x)
-    return bool(_np().isfinite(x).all())
+    return bool(load_numpy().isfinite(x).all())
 
 
 @dataclass
@@ -62,6 +63,12 @@ class _Entry:
             self.programs[grads] = fn
             self.sources[grads] = source
         return fn
+
+    @functools.cached_property
+    def per_lane(self) -> dict[int, int]:
+        """Position in the returned gradients -> lanes, for the wanted leaves that hold lanes."""
+        tape = self.tape
+        return {k: n for k, s in enumerate(tape.wanted) if (n := tape.lanes[s]) is not None}
 
     def current(self) -> bool:
         """Whether every op the trace used is still the one registered under its name."""
@@ -174,7 +181,7 @@ class Program:
         lanes = any(n is not None for n in entry.tape.lanes)
         try:
             if lanes:
-                np = _np()
+                np = load_numpy()
                 with np.errstate(all="ignore"):
                     result = program(data)
             else:
@@ -186,7 +193,14 @@ class Program:
         outs, gs, checksum = result
         if not (_isfinite_any(checksum) and all(map(_isfinite_any, outs)) and all(map(_isfinite_any, gs or ()))):
             return self._eager(data, grads)  # a nan or an overflow somewhere: the eager engine says where
-        return outs, gs if gs is not None else ()
+        if gs is None:
+            return outs, ()
+        per_lane = entry.per_lane
+        if per_lane:  # a gradient of an input holding lanes holds lanes, as the eager engine's does
+            gs = tuple(
+                load_numpy().full(per_lane[k], g) if k in per_lane and type(g) is float else g for k, g in enumerate(gs)
+            )
+        return outs, gs
 
     def _leaves(self, data: tuple[Any, ...]) -> list[Value]:
         return [Value(d) for d in data]
@@ -264,7 +278,7 @@ class Program:
 def _close(a: Any, b: Any) -> bool:
     if type(a) is float and type(b) is float:
         return abs(a - b) <= _TOLERANCE * max(1.0, abs(b))
-    np = _np()
+    np = load_numpy()
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= _TOLERANCE * np.maximum(1.0, np.abs(b))))
 
@@ -282,7 +296,7 @@ def _argument(x: Any, i: int) -> Any:
         return x
     if isinstance(x, Value):
         raise TypeError(f"argument {i} is a Value: a compiled function takes numbers (or lanes); pass {x!r}.data")
-    return _to_data(x, f"argument {i}")
+    return to_data(x, f"argument {i}")
 
 
 def compile(

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.core.grad_mode import _GradMode, enable_grad
+from autograd.core.grad_mode import GradMode, enable_grad
 from autograd.core.value import Value
 
 __all__ = ["Guard", "Trace", "TraceError", "trace"]
@@ -130,7 +130,7 @@ def _current() -> Trace | None:
 def _install() -> None:
     data: property = Value.__dict__["data"]
     _saved["data"] = data
-    _saved["enter"] = _GradMode.__dict__["__enter__"]
+    _saved["enter"] = GradMode.__dict__["__enter__"]
 
     def get(self: Value) -> Any:
         t = _current()
@@ -168,7 +168,7 @@ def _install() -> None:
         type.__setattr__(Value, name, compare)
     enter = _saved["enter"]
 
-    def enter_(self: _GradMode) -> None:
+    def enter_(self: GradMode) -> None:
         t = _current()
         if t is not None and not self._enabled:
             t.problem(
@@ -177,14 +177,14 @@ def _install() -> None:
             )
         enter(self)
 
-    _GradMode.__enter__ = enter_  # type: ignore[method-assign]
+    GradMode.__enter__ = enter_  # type: ignore[method-assign]
 
 
 def _uninstall() -> None:
     type.__setattr__(Value, "data", _saved["data"])
     for name in _CMP:
         type.__setattr__(Value, name, _saved[name])
-    _GradMode.__enter__ = _saved["enter"]  # type: ignore[method-assign]
+    GradMode.__enter__ = _saved["enter"]  # type: ignore[method-assign]
     _saved.clear()
 
 
