@@ -80,6 +80,7 @@ def test_seed_neuron_edits_recompute_every_value_and_gradient_as_the_engine(tmp_
     ids = [n["id"] for n in ex.data["nodes"]]
     with _open(ex, tmp_path, viewport=(1000, 1300)) as (page, log):
         root = page.locator(".chainrule-explorer").first
+        assert page.locator(".crx-nojs").count() == 0  # the still picture gives way to the live one
         start = root.evaluate(_NODES)
         _assert_matches(ex, start, replay(g.error, {}))
         page.fill('[data-leaf="X1"]', "0.7")

@@ -43,9 +43,9 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from autograd import Value
-from viz.display import write_atomic
-from viz.emit import Options, emit
+from autograd import DomainError, Value, grad
+from viz.display import DotError, DotNotFoundError, write_atomic
+from viz.emit import GraphTooLargeError, Options, emit
 from viz.explore_rules import js_rule_names, rules_js
 from viz.marks import Marks, escape, op_text
 from viz.numbers import DEFAULT_DIGITS, check_digits
@@ -296,10 +296,11 @@ class Explorer:
     :meth:`save` writes the page.
     """
 
-    def __init__(self, data: dict[str, Any], *, title: str, dark: bool) -> None:
+    def __init__(self, data: dict[str, Any], *, title: str, dark: bool, still: str = "") -> None:
         self._data = data
         self._title = title
         self._dark = dark
+        self._still = still
 
     @property
     def data(self) -> dict[str, Any]:
@@ -317,7 +318,8 @@ class Explorer:
                 f'aria-label="live graph explorer, {n} nodes" data-lm-suppress-shortcuts="true">',
                 f"<style>{_asset('explore.css')}</style>",
                 f'<p class="crx-prompt">{html.escape(prompt)}</p>' if prompt else "",
-                '<p class="crx-nojs">This live graph explorer needs JavaScript (in Jupyter: trust the notebook).</p>',
+                '<div class="crx-nojs"><p>This live graph explorer needs JavaScript (in Jupyter: trust the notebook); '
+                f"here is its picture.</p>{self._still}</div>",
                 f'<script type="application/json" class="crx-data">{data}</script>',
                 f'<script>(function () {{\n"use strict";\n{rules_js()}\n{_asset("explore.js")}\n}})();</script>',
                 "</div>",
@@ -397,7 +399,7 @@ def explore(
         ValueError: for a graph over ``max_nodes`` nodes (saying what to do), a bad
             ``lr``, ``lane``, ``rankdir`` or ``digits``.
 
-    >>> from autograd import Value
+    >>> from autograd import DomainError, Value, grad
     >>> x = Value(2.0, label="x")
     >>> explore(x * x + 1.0)
     Explorer(4 nodes, 2 leaves)
@@ -474,4 +476,33 @@ def explore(
         "nodes": nodes,
         "geo": {"w": geo.width, "h": geo.height, "n": geo.nodes, "e": geo.edges, "c": geo.clusters},
     }
-    return Explorer(data, title=title, dark=look.dark)
+    return Explorer(data, title=title, dark=look.dark, still=_still(g, output, look, digits, rankdir))
+
+
+def _still(g: Scene, output: Value, look: Style, digits: int, rankdir: str) -> str:
+    """The graph as the pictures draw it (:func:`viz.emit.emit`), with the gradients the page starts
+    from (computed here with :func:`autograd.grad`; no ``.grad`` is touched): shown where scripts do
+    not run. "" when it cannot be drawn."""
+    from viz.numbers import format_lanes
+    from viz.player import compact_svg
+
+    n = len(g.order)
+    seed = None if output.lanes is None else [1.0] * output.lanes
+    try:
+        grads: list[Any] = grad(output, list(g.order), seed)
+    except DomainError:
+        grads = [None] * n
+    marks = Marks(
+        data=[format_lanes(v.data, digits) for v in g.order],
+        grad=[None if x is None else format_lanes(x, digits) for x in grads],
+        fill=[look.roles[r] for r in g.roles],
+        edge_labels={
+            (i, k): format_lanes(d, digits) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)
+        },
+    )
+    try:
+        # Above the pictures' own limit a still picture is too large to read (and to carry): none.
+        options = Options.make(digits=digits, style=look, rankdir=rankdir, legend=False)
+        return compact_svg(emit(g, marks, options).svg())
+    except (DotError, DotNotFoundError, GraphTooLargeError):
+        return ""

@@ -15,6 +15,7 @@ from autograd.core.data import to_data
 from autograd.core.errors import DomainError, deferring
 from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.lanes import backward_lanes, gradients_general
+from autograd.core.record import is_constant
 from autograd.core.value import Value
 
 __all__ = ["backward", "grad", "topological_order", "zero_grad"]
@@ -127,17 +128,17 @@ def _not_finite(root: Value, gradient_of: Callable[[Value], Any], where: str) ->
         if g is None or _finite(g):
             continue
         name = f"leaf {node.label or f'v{i}'!r}" if node.is_leaf else f"node v{i} ({node.op!r})"
+        children = [  # those that passed a gradient down (a child off every path from the root has none)
+            (j, child)
+            for j, child in enumerate(order[i + 1 :], start=i + 1)
+            if any(p is node for p in child.parents) and gradient_of(child) is not None
+        ]
         terms = [
             f"v{j} ({child.op!r}): {describe_number(_local_to(child, node))} × {describe_number(gradient_of(child))}"
-            for j, child in enumerate(order[i + 1 :], start=i + 1)
-            if any(p is node for p in child.parents)
+            for j, child in children
         ]
         shown = "; ".join(terms[:3]) + (f"; and {len(terms) - 3} more" if len(terms) > 3 else "")
-        undefined = [
-            f"v{j} ({child.op!r})"
-            for j, child in enumerate(order[i + 1 :], start=i + 1)
-            if any(p is node for p in child.parents) and not _finite(_local_to(child, node))
-        ]
+        undefined = [f"v{j} ({child.op!r})" for j, child in children if not _finite(_local_to(child, node))]
         if undefined:  # recorded while building a gradient's graph (create_graph), used only now
             return DomainError(
                 f"{where}: the gradient of {name} (v{i} in topological_order, data {describe_number(node.data)}) "
@@ -216,7 +217,7 @@ def backward(root: Value, grad: float | Any = None) -> None:
                         parent.grad += local * g
     for leaf in leaves:
         g = leaf.grad
-        if not (_isfinite(g) if type(g) is float else _finite(g)):
+        if not (_isfinite(g) if type(g) is float else _finite(g)) and not is_constant(leaf):
             raise _not_finite(root, _grad_attr, "backward")
     if lanes:
         for leaf in leaves:  # a leaf holding lanes gets one gradient per lane, also when they are all 0

@@ -180,7 +180,8 @@ def record_binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
         or not _isfinite(out)
         or not (rule.finite_local or finite_floats(local, 2 if recording else 0))
     ):
-        out, local = checked_values(rule, (x, y), None, out, local, 2 if recording else 0)
+        constant = (is_constant(a), is_constant(b))
+        out, local = checked_values(rule, (x, y), None, out, local, 2 if recording else 0, constant)
     node = _new(Value)
     node._data = out
     node.grad = 0.0
@@ -223,4 +224,14 @@ def constant_leaf(x: Any) -> Value:
     node._op = ""
     node._n = 0
     node._param = None
+    node._local = CONSTANT  # unused by a leaf: marks a plain number made a node (its gradient is never asked for)
     return node
+
+
+#: The marker in a constant leaf's (otherwise unused) ``_local``: see :func:`is_constant`.
+CONSTANT: tuple[float, ...] = (math.nan,)  # math.nan is looked up, so the tuple is built, never shared
+
+
+def is_constant(node: Value) -> bool:
+    """Whether ``node`` is a plain number an operation made into a leaf (``x * 2``'s 2), not a user's Value."""
+    return node._n == 0 and getattr(node, "_local", None) is CONSTANT

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from autograd.core.data import to_data, to_float
 from autograd.core.errors import DomainError
+from autograd.core.functions import is_lanes
 from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.core.rules import RULES, Rule
 
@@ -246,13 +247,13 @@ class Value:
         if isinstance(other, Value):
             return record_binary(_POWV, self, other)
         # float and int first: they need no ABC check (which may allocate, starting a collection)
-        if type(other) is not float and type(other) is not int and not is_real(other):
+        if type(other) is not float and type(other) is not int and not is_real(other) and not _is_0d(other):
             return NotImplemented
         return record_unary(_POW, self, to_float(other, "exponent"))
 
     def __rpow__(self, other: float) -> Value:
         # float and int first: they need no ABC check (which may allocate, starting a collection)
-        if type(other) is not float and type(other) is not int and not is_real(other):
+        if type(other) is not float and type(other) is not int and not is_real(other) and not _is_0d(other):
             return NotImplemented
         return record_unary(_RPOW, self, to_float(other, "base"))
 
@@ -369,16 +370,29 @@ def _short(x: Any) -> str:
     return f"[{head}{', …' if len(x) > 3 else ''}]"
 
 
+def _is_0d(x: object) -> bool:
+    """A 0-d numpy array: a number in an array's clothes (``np.array(2.0)``, a numpy reduction's result)."""
+    return is_lanes(x) and cast(Any, x).ndim == 0
+
+
 def _cmp(other: object) -> float:
+    """``other`` as what ``.data`` is compared with: exactly, however large or fine it is."""
     if isinstance(other, Value):
         if type(other._data) is not float:
             raise TypeError("comparisons need scalar Values (this one holds lanes)")
         return other._data
+    if _is_0d(other):
+        other = cast(Any, other)[()]  # its numpy scalar
     if isinstance(other, bool) or not isinstance(other, numbers.Real):
         raise TypeError(f"cannot compare Value with {type(other).__name__}")
     if isinstance(other, int):
         return cast(float, int(other))  # compared exactly, however large (float(10**400) would overflow)
-    return float(other)
+    if isinstance(other, numbers.Rational):
+        return cast(float, other)  # a Fraction compares with a float exactly, however large
+    try:
+        return float(other)
+    except OverflowError:  # beyond every float: compares as the infinity of its sign (the data is finite)
+        return math.inf if cast(Any, other) > 0 else -math.inf
 
 
 _ADD = RULES["add"]
