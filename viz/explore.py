@@ -501,7 +501,8 @@ def _still(g: Scene, output: Value, look: Style, digits: int, rankdir: str) -> s
         },
     )
     try:
-        options = Options.make(digits=digits, style=look, rankdir=rankdir, max_nodes=max(n, 1), legend=False)
+        # Above the pictures' own limit a still picture is too large to read (and to carry): none.
+        options = Options.make(digits=digits, style=look, rankdir=rankdir, legend=False)
         return compact_svg(emit(g, marks, options).svg())
     except (DotError, DotNotFoundError, GraphTooLargeError):
         return ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast, overload
 
@@ -193,7 +194,24 @@ def backward(root: Value, grad: float | Any = None) -> None:
             inspection. Every finite gradient meets only finite numbers, and a non-finite
             one reaches some leaf, so this is checked on the leaves, once, at the end.
         ValueError: for an upstream gradient that is nan or ±inf.
+
+    Threads: backward passes run one at a time in a process (a lock), because they add into
+    shared ``.grad`` attributes (and reset the graph's interior ones): two threads calling
+    ``y.backward()`` on one graph, or on graphs sharing parameters, get their contributions
+    summed exactly as if the calls were made one after the other. :func:`grad` mutates
+    nothing shared and runs concurrently.
     """
+    with _ONE_BACKWARD:
+        _backward(root, grad)
+
+
+#: Held by the backward pass running now (re-entrant: a thread whose Ctrl-C escaped at the
+#: very edge of the ``with`` still gets it back).
+_ONE_BACKWARD = threading.RLock()
+
+
+def _backward(root: Value, grad: float | Any) -> None:
+    """:func:`backward`'s pass, under :data:`_ONE_BACKWARD`."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     seed = _seed(grad, root)

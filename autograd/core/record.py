@@ -39,6 +39,8 @@ def new_node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any,
     they are the hot path.
     """
     node = _new(Value)
+    if type(out) is not float:  # lanes: read-only, so they cannot change behind the graph's back
+        out.flags.writeable = False
     node._data = out
     node.grad = 0.0
     node.label = ""

@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from autograd.core.data import to_data, to_float
+from autograd.core.data import refuse_array_subclass, to_data, to_float
 from autograd.core.errors import DomainError
 from autograd.core.functions import is_lanes
 from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -54,6 +54,7 @@ def _operator(rule: Rule, *, reflected: bool = False) -> Callable[[Value, Value 
 
         def method(self: Value, other: Value | float) -> Value:
             if not is_number(other):
+                refuse_array_subclass(other, "operand")
                 return cast(Value, NotImplemented)  # Python then raises TypeError
             return record_binary(rule, other, self)
 
@@ -61,6 +62,7 @@ def _operator(rule: Rule, *, reflected: bool = False) -> Callable[[Value, Value 
 
         def method(self: Value, other: Value | float) -> Value:
             if type(other) is not Value and not is_number(other):
+                refuse_array_subclass(other, "operand")
                 return cast(Value, NotImplemented)  # Python then raises TypeError
             return record_binary(rule, self, other)
 
@@ -248,12 +250,14 @@ class Value:
             return record_binary(_POWV, self, other)
         # float and int first: they need no ABC check (which may allocate, starting a collection)
         if type(other) is not float and type(other) is not int and not is_real(other) and not _is_0d(other):
+            refuse_array_subclass(other, "operand")
             return NotImplemented
         return record_unary(_POW, self, to_float(other, "exponent"))
 
     def __rpow__(self, other: float) -> Value:
         # float and int first: they need no ABC check (which may allocate, starting a collection)
         if type(other) is not float and type(other) is not int and not is_real(other) and not _is_0d(other):
+            refuse_array_subclass(other, "operand")
             return NotImplemented
         return record_unary(_RPOW, self, to_float(other, "base"))
 
