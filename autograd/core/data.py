@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from autograd.core.functions import is_lanes, load_numpy
 
-__all__: list[str] = []
+__all__: list[str] = []  # used inside autograd only
 
 
 def to_float(x: object, what: str) -> float:
@@ -63,3 +63,14 @@ def to_data(x: object, what: str) -> Any:
     if bad.size:
         raise ValueError(f"{what} must be finite, got {lanes[bad[0]]!r} at lane {bad[0]}")
     return lanes
+
+
+def is_real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_number(x: object) -> bool:
+    """A real number or lanes that may meet a Value (bool is refused: it is almost always a bug)."""
+    return (
+        type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)) or is_lanes(x)
+    )

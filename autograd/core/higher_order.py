@@ -21,9 +21,8 @@ from autograd.core.engine import describe_number, topological_order
 from autograd.core.functions import load_numpy
 from autograd.core.lanes import sum_to
 from autograd.core.ops import vsum
-from autograd.core.record import record_binary
 from autograd.core.rules import RULES, Rule
-from autograd.core.value import Value
+from autograd.core.value import Value, record_binary
 
 _MUL = RULES["mul"]
 
