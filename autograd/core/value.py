@@ -35,6 +35,7 @@ from autograd.core.data import is_number, is_real, to_data, to_float
 from autograd.core.errors import checked_values, failed_values, finite_floats
 from autograd.core.grad_mode import current_mode, resolve_mode
 from autograd.core.lanes import evaluate
+from autograd.core.reverse import run_backward
 from autograd.core.rules import RULES, Rule
 
 __all__ = ["FUNCTION_METHODS", "Value"]
@@ -334,10 +335,8 @@ class Value:
         return record_unary(_LANEMEAN, self)
 
     def backward(self, grad: float | Any = None) -> None:
-        """Backpropagate from this node; see :func:`autograd.core.engine.backward`."""
-        from autograd.core.engine import backward
-
-        backward(self, grad)
+        """Backpropagate from this node; see :func:`autograd.backward`."""
+        run_backward(self, grad)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut from the graph."""
