@@ -1,15 +1,12 @@
 """Arithmetic a learner can redo (viz.arithmetic): the numbers a caption, a chain picture, a
 step's frame or ``.latex()`` writes multiply (or add) to the result they write.
 
-The last tests execute every lesson and redo every ``a × b = c`` and ``a + b = c`` the
-lessons show: printed captions, the pictures' SVG text, the LaTeX and the step player's
-frames.
+Every lesson's outputs are redone in tests/test_lesson_outputs.py (the lessons executed);
+their prose here.
 """
 
 from __future__ import annotations
 
-import html
-import importlib.util
 import json
 import math
 import re
@@ -173,54 +170,6 @@ def test_step_frames_redo() -> None:
         checked += len(found)
         assert [e.text for e in found if not redoes(e.op, e.terms, e.result, digits=4)] == [], f.caption
     assert checked == 2 * sum(f.edge is not None for f in frames)  # each backward step: a product and a sum
-
-
-# -- every lesson ----------------------------------------------------------------------------------
-
-
-def _kernel_reason() -> str | None:
-    if importlib.util.find_spec("nbclient") is None:
-        return "nbclient is not installed (the notebooks extra)"
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    if "chainrule" not in KernelSpecManager().find_kernel_specs():
-        return "the Jupyter kernel 'chainrule' is not registered (make test registers it)"
-    return None
-
-
-def _shown_texts(nb: dict[str, object]) -> list[str]:
-    """Everything the executed notebook shows: streams, text, LaTeX, SVG and HTML outputs."""
-    texts: list[str] = []
-    for cell in nb["cells"]:  # type: ignore[attr-defined]
-        for out in cell.get("outputs", []):
-            if "text" in out:
-                texts.append("".join(out["text"]))
-            for kind, data in out.get("data", {}).items():
-                if kind.startswith(("text/", "image/svg")):
-                    body = "".join(data) if isinstance(data, list) else str(data)
-                    if kind in ("text/html", "image/svg+xml"):
-                        body = html.unescape(re.sub(r"<[^>]+>", "\n", body))
-                    texts.append(re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), body))
-    return texts
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_every_caption_a_lesson_shows_redoes(path: Path) -> None:
-    """Execute the lesson; every ``a × b = c`` and ``a + b = c`` it shows redoes (rounded as c is written)."""
-    reason = _kernel_reason()
-    if reason:
-        pytest.skip(f"LESSON ARITHMETIC NOT CHECKED: {reason}")
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(
-        nb, kernel_name="chainrule", timeout=600, resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
-    found = [e for text in _shown_texts(json.loads(nbformat.writes(nb))) for e in equations(text)]
-    wrong = [e.text for e in found if not redoes(e.op, e.terms, e.result, digits=1)]
-    assert wrong == [], f"{path.name}: arithmetic that does not redo: {wrong}"
 
 
 def test_the_lessons_prose_redoes() -> None:

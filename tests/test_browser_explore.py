@@ -80,6 +80,7 @@ def test_seed_neuron_edits_recompute_every_value_and_gradient_as_the_engine(tmp_
     ids = [n["id"] for n in ex.data["nodes"]]
     with _open(ex, tmp_path, viewport=(1000, 1300)) as (page, log):
         root = page.locator(".chainrule-explorer").first
+        assert page.locator(".crx-nojs").count() == 0  # the still picture gives way to the live one
         start = root.evaluate(_NODES)
         _assert_matches(ex, start, replay(g.error, {}))
         page.fill('[data-leaf="X1"]', "0.7")
@@ -354,4 +355,19 @@ def test_every_panel_writes_arithmetic_a_learner_can_redo(tmp_path: Path) -> Non
         assert page.locator(".crx-terms li").count() == 3  # x is used three times: three terms
         assert page.locator(".crx-paths li").count() == 3
         screenshot(page, "explore_why_x_three_terms")
+    assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_a_model_in_its_module_boxes_recomputes_as_the_engine(tmp_path: Path) -> None:
+    loss, model = _mlp_loss()
+    ex = explore(loss, model=model)
+    assert ex.data["geo"]["c"], "a model's modules are drawn as boxes, as in the pictures"
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path) as (page, log):
+        page.click(".crx-leaf-box summary")  # 40 leaves: folded until opened
+        page.fill('[data-leaf="x1"]', "0.7")
+        page.fill('[data-leaf="w1.0.0"]', "-1.2")
+        shown = page.locator(".chainrule-explorer").evaluate(_NODES)
+        _assert_matches(ex, shown, replay(loss, {ids.index("x1"): 0.7, ids.index("w1.0.0"): -1.2}))
     assert log.clean(), log.problems()

@@ -34,6 +34,11 @@ def test_the_seed_neuron_page_carries_every_node_its_leaves_and_one_layout(tmp_p
     assert not re.search(r"(src|href)=\"https?:", page), "the page must need no network"
     (payload,) = re.findall(r'<script type="application/json" class="crx-data">(.*?)</script>', page, re.DOTALL)
     assert json.loads(payload) == json.loads(json.dumps(ex.data))
+    # Where scripts do not run (an untrusted notebook, a renderer that strips them), a still picture
+    # with the gradients the page starts from.
+    still = page[page.index('<div class="crx-nojs">') : page.index('<script type="application/json"')]
+    assert "<svg" in still
+    assert "grad 0.009276" in still
     bundle = ex._repr_mimebundle_()
     assert bundle["text/html"] == ex.to_html()
     assert repr(ex) == "Explorer(15 nodes, 7 leaves)"

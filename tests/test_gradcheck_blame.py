@@ -347,3 +347,20 @@ def test_every_built_in_with_a_kink_passes_there() -> None:
                 assert gradcheck(lambda x, name=name, param=param: apply(name, x, param=param), kink), (name, param)
                 checked.append((name, param))
     assert {n for n, _ in checked} == {"relu", "leaky_relu", "abs"}
+
+
+def test_gradcheck_params_names_the_culprit_in_a_model(ops: Any) -> None:
+    bad_tanh = ops("blame_params_tanh_test", math.tanh, lambda out, x: (1.0 - out,))  # square forgotten
+    w = [Value(0.3, label="w0"), Value(-0.8, label="w1")]
+    b = Value(0.1, label="b")
+
+    def loss() -> Value:
+        return (bad_tanh(w[0] * 0.5 + w[1] * -1.5 + b) - 0.2) ** 2
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck_params(loss, [*w, b])
+    error = info.value
+    assert {c.op for c in error.culprits} == {"blame_params_tanh_test"}
+    assert error.names == ("w0", "w1", "b")
+    assert error.snippet == ""  # a loss of parameters perturbed in place has no one-line repeat
+    assert [p.data for p in (*w, b)] == [0.3, -0.8, 0.1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from autograd import DomainError, Value, grad, topological_order
@@ -78,3 +79,28 @@ def test_a_rule_of_its_own_on_numbers() -> None:
     assert rule.forward(0.0, 1.0) == 1.0
     with pytest.raises(ValueError, match="zero to a negative power"):
         rule.forward(0.0, 0.5)
+
+
+def test_on_lanes_each_lane_is_the_scalar_value() -> None:
+    from autograd import RULES, apply, no_grad
+
+    a = np.array([0.0, 0.0, 2.0, 1.3, 0.0, 4.0])
+    b = np.array([0.0, 2.0, 0.0, 0.7, 3.0, -0.5])
+    with no_grad():  # the values only (the local derivatives are undefined at a lane 0 ** 0)
+        out = apply("powv_dbase", Value(a), Value(b))
+    expected = [RULES["powv_dbase"].forward(float(x), float(y)) for x, y in zip(a, b, strict=True)]
+    assert out.data.tolist() == pytest.approx(expected, rel=1e-15, abs=0.0)
+    with pytest.raises(DomainError, match="at lane 1"):
+        apply("powv_dbase", Value(np.array([1.0, -1.0])), Value(np.array([2.0, 2.5])))
+
+
+def test_lanes_keep_the_value_expression_and_refuse_x_to_the_y_at_a_lane_zero_to_the_zero() -> None:
+    # powv_dbase is for scalar Values; a base holding lanes keeps b·a**(b-1), which at a lane
+    # with x = y = 0 needs 0 ** -1 and is refused naming the lane (lanes are not fixed here)
+    base, exponent = Value(np.array([0.0, 2.0])), Value(0.0)
+    with pytest.raises(DomainError, match=r"^0\.0 \*\* -1\.0 is undefined or overflows at lane 0$"):
+        grad(base**exponent, [base, exponent], grad_output=np.ones(2), create_graph=True)
+    other = Value(np.array([1.5, 2.0]))
+    d_base, _ = grad(other**exponent, [other, exponent], np.ones(2), create_graph=True)
+    np.testing.assert_array_equal(d_base.data, [0.0, 0.0])
+    assert "powv_dbase" not in {node.op for node in topological_order(d_base)}

@@ -340,3 +340,39 @@ def test_fit_refuses_a_compile_that_is_not_a_bool() -> None:
     model = nn.MLP(2, [2, 1], seed=0)
     with pytest.raises(TypeError, match="compile must be True or False"):
         nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.1), compile="yes", progress=False)  # type: ignore[arg-type]
+
+
+def test_wide_lanes_layers_run_vectorized_and_give_the_eager_numbers_exactly() -> None:
+    from autograd import dot, vsum
+
+    rng = np.random.default_rng(0)
+    xs = [Value(rng.normal(size=30)) for _ in range(3)]
+    w1 = [[Value(float(rng.normal())) for _ in range(3)] for _ in range(20)]
+    w2 = [[Value(float(rng.normal()) / 4) for _ in range(20)] for _ in range(18)]
+    b = [Value(float(rng.normal())) for _ in range(38)]
+    params = [p for row in w1 + w2 for p in row] + b
+
+    def loss() -> Value:
+        h = [dot(w1[k], xs, b[k]).tanh() for k in range(20)]
+        o = [dot(w2[k], h, b[20 + k]).sigmoid() for k in range(18)]
+        # h[3] is also read after the loops: its gradient adds up from both sides
+        return vsum(o).mean() + (h[3] * h[3]).sum() * 0.5 + 1e-3 * sum(p * p for p in params)
+
+    program = compile(loss, params=params)
+    program()
+    assert ".sum(axis=1)" in program.source  # the layers ran as numpy over neurons × lanes
+    for p in params:
+        p.data = p.data * 0.9 + 0.01
+    value, grads = program()
+    out = loss()
+    want = grad(out, params)
+    assert value == out.data
+    assert list(grads) == want  # the same additions in the same order: bit for bit
+
+
+def test_the_gradient_of_lanes_holds_lanes_even_where_nothing_reaches_them() -> None:
+    program = compile(lambda x, y: (x * 0.0).sum() + y * 2.0)
+    program(np.array([1.0, 2.0]), 1.0)
+    _, (gx, gy) = program(np.array([3.0, 4.0]), 1.0)
+    assert list(gx) == [0.0, 0.0]
+    assert gy == 2.0

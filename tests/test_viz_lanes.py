@@ -323,6 +323,7 @@ def test_steps_seed_a_lane_output_with_ones() -> None:
     assert s[-1].grads[0].tolist() == [1.0, 4.0]
     assert s[-2].caption == (
         "x.grad += ∂y/∂x × y.grad = [0.5, 2] × [1, 1] = [0.5, 2]\nrunning sum 0 + [0.5, 2] = [0.5, 2]"
+        " (1 of 2 contributions: grad so far)"
     )
 
 

@@ -71,11 +71,15 @@ def test_repeated_parent_accumulates_a_running_sum() -> None:
         "a = 3 (input)",
         "y = a × a = 9",
         "y.grad = ∂y/∂y = 1 (the seed)",
-        "a.grad += ∂y/∂a × y.grad = 3 × 1 = 3; running sum 0 + 3 = 3",
-        "a.grad += ∂y/∂a × y.grad = 3 × 1 = 3; running sum 3 + 3 = 6",
+        "a.grad += ∂y/∂a × y.grad = 3 × 1 = 3; running sum 0 + 3 = 3 (1 of 2 contributions: grad so far)",
+        "a.grad += ∂y/∂a × y.grad = 3 × 1 = 3; running sum 3 + 3 = 6 (2 of 2 contributions: final)",
     ]
     assert [f.edge for f in s][-2:] == [(1, 0, 0), (1, 1, 0)]
     assert s[-1].grads == (6.0, 1.0)
+    # The partial sum is marked on the node too, in the frame where it is partial only.
+    assert [f.partial for f in s][-2:] == [frozenset({0}), frozenset()]
+    assert "grad so far 3" in s.draw(len(s) - 2).source
+    assert "grad so far" not in s.draw(len(s) - 1).source
 
 
 @given(expressions())
@@ -238,7 +242,7 @@ def test_the_pinned_source_gives_every_node_a_position() -> None:
     declared = set(re.findall(r"^\t+(v\d+(?:op)?) \[", src, flags=re.MULTILINE))
     pinned = set(re.findall(r"^\t+(v\d+(?:op)?) \[pos=\"[\d.]+,[\d.]+\"", src, flags=re.MULTILINE))
     assert declared == pinned
-    assert len(declared) == 8 + 5
+    assert len(declared) == 8  # each op in its result's node, as the pictures draw it: no op nodes
     assert all("pos=" in line for line in src.splitlines() if " -> " in line)
 
 

@@ -115,17 +115,52 @@ def latex_text(text: str) -> str:
     return r"\begin{array}{l}" + r" \\ ".join(lines) + r"\end{array}" if len(lines) > 1 else "".join(lines)
 
 
+#: The LaTeX commands a label written in LaTeX may use (anything else is set as text).
+_LATEX_WORDS = (
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi "
+    "rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+    "Upsilon Phi Psi Omega hat bar tilde dot ddot vec check breve acute grave widehat widetilde overline "
+    "underline mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak boldsymbol prime ell nabla partial "
+    "cdot ast star dagger infty top"
+)
+LATEX_COMMANDS = frozenset(_LATEX_WORDS.split(" "))
+_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_LATEX_CHARS = re.compile(r"[A-Za-z0-9\\_^{}()\[\],.'+\-*/|= ]*")
+
+
+def _plain_latex(name: str) -> bool:
+    """Whether ``name`` is LaTeX of plain mathematics: known commands, ordinary characters, balanced braces."""
+    if not _LATEX_CHARS.fullmatch(name):
+        return False
+    if any(m.group(1) not in LATEX_COMMANDS and m.group(1) not in ",;!" for m in _LATEX_COMMAND.finditer(name)):
+        return False
+    depth = 0
+    for c in _LATEX_COMMAND.sub("", name):  # \{ and \} are escaped braces, not groups
+        depth += (c == "{") - (c == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def latex_name(name: str) -> str:
     """A display name as LaTeX: ``W1`` → ``W_{1}``, ``w¹₂₁`` → ``w^{1}_{21}``, ``σ`` → ``\\sigma``.
 
-    A name already written in LaTeX (with ``\\``, ``_``, ``^`` or ``{``) is used as it is;
-    a word longer than one letter is set upright (``\\mathrm{predicted}``).
+    A name already written in LaTeX (with ``\\``, ``_``, ``^`` or ``{``) is used as it is
+    when it is plain mathematics: balanced braces, and only the commands of
+    :data:`LATEX_COMMANDS` (Greek letters, accents, fonts). Anything else — ``\\href``,
+    ``\\class``, ``\\unicode``, a stray ``$`` — is set as text, every special character
+    escaped, so a label can never make a link, a style or a script in a page showing it.
+    A word longer than one letter is set upright (``\\mathrm{predicted}``).
 
     >>> latex_name("W1"), latex_name("w¹₂₁"), latex_name("w_{21}^{(1)}"), latex_name("predicted")
     ('W_{1}', 'w^{1}_{21}', 'w_{21}^{(1)}', '\\\\mathrm{predicted}')
+    >>> print(latex_name(r"\\href{javascript:alert(1)}{w}"))
+    \\mathrm{\\backslash href\\{javascript:alert(1)\\}\\{w\\}}
     """
     if any(c in name for c in "\\_^{"):
-        return name
+        if _plain_latex(name):
+            return name
+        return r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in name) + "}"
     out, sup, sub = "", "", ""
     for c in name:
         decomposed = unicodedata.normalize("NFD", c)

@@ -178,35 +178,43 @@ def draw_chain(
     walk = options.max_nodes * (MODEL_WALK if model is not None else 1 if view == "graph" else CHAIN_WALK)
     refuse_early([output], walk, options, model is not None)
     g = build_scene([output], params=params, inputs=inputs, model=model, names_=names)
-    naming = Naming(g)
     summary = chain_summary(output, wrt)
-    caption = caption_for(
-        summary,
-        naming,
-        digits=options.digits,
-        factors=factors,
-        drop_ones=drop_ones,
-        limit=limit,
-        max_listed=max_listed,
-        lane=lane,
-        shown=options.lanes_shown,
-    )
-    edge_digits, cited = picture_numbers(
-        output,
-        wrt,
-        summary,
-        caption,
-        naming,
-        digits=options.digits,
-        factors=factors,
-        drop_ones=drop_ones,
-        limit=limit,
-        max_listed=max_listed,
-    )
+
+    def numbers(scene: Scene) -> tuple[Caption, int, list[Value]]:
+        """The caption, the edge labels' digits and the cited unnamed nodes, naming nodes as ``scene`` draws
+        them (the paths view numbers its own nodes: the LaTeX cites the ids that picture shows)."""
+        naming = Naming(scene)
+        text = caption_for(
+            summary,
+            naming,
+            digits=options.digits,
+            factors=factors,
+            drop_ones=drop_ones,
+            limit=limit,
+            max_listed=max_listed,
+            lane=lane,
+            shown=options.lanes_shown,
+        )
+        edge_digits, cited = picture_numbers(
+            output,
+            wrt,
+            summary,
+            text,
+            naming,
+            digits=options.digits,
+            factors=factors,
+            drop_ones=drop_ones,
+            limit=limit,
+            max_listed=max_listed,
+        )
+        return text, edge_digits, cited
+
+    naming = Naming(g)
     path_ids = {id(e.edge.child) for e in summary.edges} | {id(e.edge.parent) for e in summary.edges}
     hot_text = f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else ""
 
     def draw(scene: Scene, level: str | tuple[str, ...] | None, note: str = "") -> Drawing:
+        caption, edge_digits, cited = numbers(scene)
         marks = _chain_marks(scene, summary.edges, options, caption + note if note else caption, local_grads)
         marks.edge_labels = {
             key: _edge_label(scene.order[key[0]].local_grads[key[1]], edge_digits, options.digits, options.lanes_shown)

@@ -576,6 +576,8 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
         top.graph_attr.setdefault("remincross", "false")
     if clusters:
         arrange_model(g, top, clusters, owner_container, box, edges, upward=upward, titled=titled)
+    else:
+        _inputs_in_order(g, top)
     if bundles:
         top.graph_attr.setdefault("compound", "true")
     for n, (src, dst, attrs, _) in enumerate(drawn):
@@ -595,3 +597,19 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
     return top
+
+
+def _inputs_in_order(g: Scene, top: Drawing) -> None:
+    """The inputs given (``inputs=``) side by side in their order, on one rank: x₁ before x₂, and
+    a recurrent net's inputs in time order. (A model's picture does this in :func:`arrange_model`.)
+
+    dot puts a flat edge's tail before its head (left of it top to bottom, above it left to right),
+    so an invisible edge between each input and the next keeps them in order.
+    """
+    given = [g.vid(i) for i in g.first if g.roles[i] == "input"]
+    if len(given) < 2:
+        return
+    with top.subgraph() as same:
+        same.attr(rank="same")
+        for a, b in itertools.pairwise(given):
+            same.edge(a, b, style="invis")

@@ -522,6 +522,15 @@ function setup(root) {
   main.appendChild(panel);
   root.appendChild(main);
 
+  /* Module boxes (a model's layers and neurons), under everything else, as the pictures draw them. */
+  (G.c || []).forEach(function (c) {
+    var box = svgEl("g", {"class": "crx-cluster"});
+    box.appendChild(svgEl("rect", {x: String(c[0]), y: String(c[1]), width: String(c[2]), height: String(c[3]),
+      rx: "6", fill: "none", stroke: ST.cluster, "stroke-width": "1"}));
+    box.appendChild(svgEl("text", {x: String(c[5]), y: String(c[6] + ST.size * 0.35), fill: ST.ink,
+      "font-size": String(ST.size)}, c[4]));
+    edgeLayer.parentNode.insertBefore(box, edgeLayer);
+  });
   var edgeEls = {};  /* "child:slot" → {path, arrow, label} */
   G.e.forEach(function (e) {
     var g = svgEl("g", {"class": "crx-edge", "data-edge": N[e[0]].id + ":" + e[1]});

@@ -43,10 +43,11 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from autograd import Value
-from viz.display import write_atomic
+from autograd import DomainError, Value, grad
+from viz.display import DotError, DotNotFoundError, write_atomic
+from viz.emit import GraphTooLargeError, Options, emit
 from viz.explore_rules import js_rule_names, rules_js
-from viz.marks import escape, op_text
+from viz.marks import Marks, escape, op_text
 from viz.numbers import DEFAULT_DIGITS, check_digits
 from viz.pinned import _json, measure
 from viz.scene import ModuleLike, Names, Scene, as_roots, build_scene
@@ -76,6 +77,7 @@ class _Geometry:
     height: float
     nodes: list[list[Any]]  # per node: [x, y, w, h, [cell heights], cell kinds] (x, y: top-left corner)
     edges: list[list[Any]]  # per edge: [child, slot, path, arrow polygon, label x (its left), label y]
+    clusters: list[list[Any]]  # per module box: [x, y, w, h, title, title x, title y]
 
 
 def _scene(
@@ -100,8 +102,12 @@ def _cell_html(kind: str, text: str) -> str:
     return f"<B>{body}</B>" if kind == "name" else body
 
 
-def _layout(g: Scene, look: Style, rankdir: str) -> _Geometry:
-    """Lay the graph out once with graphviz at fixed cell sizes (wide enough for any number)."""
+def _layout(g: Scene, look: Style, rankdir: str, *, model_layout: bool) -> _Geometry:
+    """Lay the graph out once with graphviz at fixed cell sizes (wide enough for any number).
+
+    With ``model_layout`` the layout is the pictures' own (:func:`_core_source`: a model's
+    modules in boxes, its parameters in order); otherwise one ``dot`` graph of the value nodes.
+    """
     cells = [_cells(g, i) for i in range(len(g.order))]
     texts = sorted({_cell_html(k, t) for c in cells for k, t in c})
     font = f'fontname="{look.fontname}" fontsize="{look.fontsize:g}"'
@@ -110,20 +116,26 @@ def _layout(g: Scene, look: Style, rankdir: str) -> _Geometry:
     label_width = (measure([_WIDEST], font=font)[0][0] - 10) * look.edge_fontsize / look.fontsize
     widths = [max(sizes[_cell_html(k, t)][0] for k, t in c) for c in cells]
     heights = [[sizes[_cell_html(k, t)][1] for k, t in c] for c in cells]
-    lines = [
-        f'digraph explore {{ graph [rankdir={rankdir} nodesep="0.25" ranksep="0.3"] '
-        f'node [shape=plain {font}] edge [fontname="{look.fontname}" fontsize="{look.edge_fontsize:g}"]'
-    ]
-    for i, c in enumerate(cells):
-        rows = "".join(
-            f'<TR><TD WIDTH="{widths[i]}" HEIGHT="{h}">{_cell_html(k, t)}</TD></TR>'
-            for (k, t), h in zip(c, heights[i], strict=True)
-        )
-        lines.append(f'v{i} [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>]')
-    for i, v in enumerate(g.order):
-        for p in v.parents:
-            lines.append(f"v{g.idx(p)} -> v{i} [label=<{_WIDEST}>]")
-    laid = _json("\n".join(lines) + "\n}")
+    if model_layout:
+        source = _core_source(g, look, rankdir)
+    else:
+        lines = [
+            f'digraph explore {{ graph [rankdir={rankdir} nodesep="0.25" ranksep="0.3"] '
+            f'node [shape=plain {font}] edge [fontname="{look.fontname}" fontsize="{look.edge_fontsize:g}"]'
+        ]
+        for i, c in enumerate(cells):
+            rows = "".join(
+                f'<TR><TD WIDTH="{widths[i]}" HEIGHT="{h}">{_cell_html(k, t)}</TD></TR>'
+                for (k, t), h in zip(c, heights[i], strict=True)
+            )
+            lines.append(
+                f'v{i} [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>]'
+            )
+        for i, v in enumerate(g.order):
+            for p in v.parents:
+                lines.append(f"v{g.idx(p)} -> v{i} [label=<{_WIDEST}>]")
+        source = "\n".join(lines) + "\n}"
+    laid = _json(source)
     x0, y0, x1, y1 = (float(t) for t in str(laid["bb"]).split(","))
     height = y1 - y0
 
@@ -132,30 +144,74 @@ def _layout(g: Scene, look: Style, rankdir: str) -> _Geometry:
         return x - x0, height - (y - y0)
 
     nodes: list[list[Any]] = [[] for _ in g.order]
-    gvid: dict[int, int] = {}
+    names: dict[int, str] = {}
+    clusters: list[list[Any]] = []
     for obj in laid.get("objects", []):
         name = str(obj.get("name", ""))
+        names[int(obj["_gvid"])] = name
+        if name.startswith("cluster") and "bb" in obj:
+            bx0, by0, bx1, by1 = (float(t) for t in str(obj["bb"]).split(","))
+            (lx, ly), label = pt(obj["lp"]) if "lp" in obj else (0.0, 0.0), str(obj.get("label", ""))
+            left = bx0 - x0 + 8 if obj.get("labeljust") == "l" else lx
+            clusters.append(
+                [_r(bx0 - x0), _r(height - (by1 - y0)), _r(bx1 - bx0), _r(by1 - by0), label, _r(left), _r(ly)]
+            )
+            continue
         if not re.fullmatch(r"v\d+", name):
             continue
         i = int(name[1:])
-        gvid[int(obj["_gvid"])] = i
         x, y = pt(obj["pos"])
         w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
         scale = h / sum(heights[i])
         kinds = "".join(k[0] for k, _ in cells[i])  # o(p), n(ame), d(ata), g(rad)
         nodes[i] = [_r(x - w / 2), _r(y - h / 2), _r(w), _r(h), [_r(c * scale) for c in heights[i]], kinds]
+    if any(not n for n in nodes):
+        raise RuntimeError("graphviz's layout of the explorer lacks a node: please report this graph")
     slots: dict[tuple[int, int], list[int]] = {}
     for i, v in enumerate(g.order):
         for k, p in enumerate(v.parents):
             slots.setdefault((g.idx(p), i), []).append(k)
+    # An edge that enters a module's box from outside is drawn in two parts, through a stop
+    # (``v7in0``, see viz.model_layout): the first part's path is kept for the second.
+    visible = [e for e in sorted(laid.get("edges", []), key=lambda e: e["_gvid"]) if e.get("style") != "invis"]
+    first_part: dict[str, tuple[str, str]] = {}
+    for e in visible:
+        head = names[int(e["head"])]
+        if re.fullmatch(r"v\d+in\d+", head):
+            first_part[head] = (names[int(e["tail"])], _spline(str(e["pos"]), pt)[0])
     edges: list[list[Any]] = []
-    for e in sorted(laid.get("edges", []), key=lambda e: e["_gvid"]):
-        tail, head = gvid[int(e["tail"])], gvid[int(e["head"])]
-        slot = slots[(tail, head)].pop(0)
+    for e in visible:
+        tail, head = names[int(e["tail"])], names[int(e["head"])]
+        if not re.fullmatch(r"v\d+", head):
+            continue
+        lead = ""
+        if tail in first_part:
+            tail, lead = first_part[tail]
+        if not re.fullmatch(r"v\d+", tail):
+            raise RuntimeError(f"the explorer cannot follow the edge {tail} -> {head}: please report this graph")
+        child = int(head[1:])
+        slot = slots[(int(tail[1:]), child)].pop(0)
         path, arrow = _spline(str(e["pos"]), pt)
         lx, ly = pt(e["lp"]) if "lp" in e else (0.0, 0.0)
-        edges.append([head, slot, path, arrow, _r(lx - label_width / 2), _r(ly)])
-    return _Geometry(_r(x1 - x0), _r(height), nodes, edges)
+        edges.append([child, slot, f"{lead} {path}".strip(), arrow, _r(lx - label_width / 2), _r(ly)])
+    if any(rest for rest in slots.values()):
+        raise RuntimeError("graphviz's layout of the explorer lacks an edge: please report this graph")
+    return _Geometry(_r(x1 - x0), _r(height), nodes, edges, clusters)
+
+
+def _core_source(g: Scene, look: Style, rankdir: str) -> str:
+    """The pictures' own DOT for ``g`` (:func:`viz.emit.emit`: module boxes, parameters in order),
+    every cell showing the widest number, so the layout has room for any."""
+    n = len(g.order)
+    marks = Marks(
+        data=[_WIDEST] * n,
+        grad=[_WIDEST] * n,
+        fill=[look.roles[r] for r in g.roles],
+        edge_labels={(i, k): _WIDEST for i, v in enumerate(g.order) for k in range(len(v.parents))},
+    )
+    options = Options.make(style=look, rankdir=rankdir, max_nodes=max(n, 1), legend=False)
+    source: str = emit(g, marks, options).source
+    return source
 
 
 def _r(x: float) -> float:
@@ -219,6 +275,7 @@ def _style_json(look: Style) -> dict[str, Any]:
         "hot": look.hot,
         "dim": look.dim,
         "focus": look.focus,
+        "cluster": look.cluster,
         "font": look.fontname,
         "size": look.fontsize,
         "esize": look.edge_fontsize,
@@ -239,10 +296,11 @@ class Explorer:
     :meth:`save` writes the page.
     """
 
-    def __init__(self, data: dict[str, Any], *, title: str, dark: bool) -> None:
+    def __init__(self, data: dict[str, Any], *, title: str, dark: bool, still: str = "") -> None:
         self._data = data
         self._title = title
         self._dark = dark
+        self._still = still
 
     @property
     def data(self) -> dict[str, Any]:
@@ -260,7 +318,8 @@ class Explorer:
                 f'aria-label="live graph explorer, {n} nodes" data-lm-suppress-shortcuts="true">',
                 f"<style>{_asset('explore.css')}</style>",
                 f'<p class="crx-prompt">{html.escape(prompt)}</p>' if prompt else "",
-                '<p class="crx-nojs">This live graph explorer needs JavaScript (in Jupyter: trust the notebook).</p>',
+                '<div class="crx-nojs"><p>This live graph explorer needs JavaScript (in Jupyter: trust the notebook); '
+                f"here is its picture.</p>{self._still}</div>",
                 f'<script type="application/json" class="crx-data">{data}</script>',
                 f'<script>(function () {{\n"use strict";\n{rules_js()}\n{_asset("explore.js")}\n}})();</script>',
                 "</div>",
@@ -340,7 +399,7 @@ def explore(
         ValueError: for a graph over ``max_nodes`` nodes (saying what to do), a bad
             ``lr``, ``lane``, ``rankdir`` or ``digits``.
 
-    >>> from autograd import Value
+    >>> from autograd import DomainError, Value, grad
     >>> x = Value(2.0, label="x")
     >>> explore(x * x + 1.0)
     Explorer(4 nodes, 2 leaves)
@@ -392,7 +451,7 @@ def explore(
             if not v.is_leaf:
                 node["dl"] = [_number(d) for d in v.local_grads]
         nodes.append(node)
-    geo = _layout(g, look, rankdir)
+    geo = _layout(g, look, rankdir, model_layout=bool(g.modules))
     note = ""
     if unknown:
         ops = ", ".join(repr(u) for u in unknown)
@@ -415,6 +474,35 @@ def explore(
         "note": note,
         "style": _style_json(look),
         "nodes": nodes,
-        "geo": {"w": geo.width, "h": geo.height, "n": geo.nodes, "e": geo.edges},
+        "geo": {"w": geo.width, "h": geo.height, "n": geo.nodes, "e": geo.edges, "c": geo.clusters},
     }
-    return Explorer(data, title=title, dark=look.dark)
+    return Explorer(data, title=title, dark=look.dark, still=_still(g, output, look, digits, rankdir))
+
+
+def _still(g: Scene, output: Value, look: Style, digits: int, rankdir: str) -> str:
+    """The graph as the pictures draw it (:func:`viz.emit.emit`), with the gradients the page starts
+    from (computed here with :func:`autograd.grad`; no ``.grad`` is touched): shown where scripts do
+    not run. "" when it cannot be drawn."""
+    from viz.numbers import format_lanes
+    from viz.player import compact_svg
+
+    n = len(g.order)
+    seed = None if output.lanes is None else [1.0] * output.lanes
+    try:
+        grads: list[Any] = grad(output, list(g.order), seed)
+    except DomainError:
+        grads = [None] * n
+    marks = Marks(
+        data=[format_lanes(v.data, digits) for v in g.order],
+        grad=[None if x is None else format_lanes(x, digits) for x in grads],
+        fill=[look.roles[r] for r in g.roles],
+        edge_labels={
+            (i, k): format_lanes(d, digits) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)
+        },
+    )
+    try:
+        # Above the pictures' own limit a still picture is too large to read (and to carry): none.
+        options = Options.make(digits=digits, style=look, rankdir=rankdir, legend=False)
+        return compact_svg(emit(g, marks, options).svg())
+    except (DotError, DotNotFoundError, GraphTooLargeError):
+        return ""

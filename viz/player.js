@@ -46,8 +46,35 @@
       return null;
     }
 
-    function reveal() {
-      /* Scroll the picture (never the page) so the node this step is about is in view. */
+    function container() {
+      /* The box the player is seen in: the nearest ancestor that scrolls (JupyterLab's notebook
+         panel, a scrolled output area), else the window. */
+      for (var el = root.parentElement; el && el !== document.body && el !== document.documentElement;
+           el = el.parentElement) {
+        var s = window.getComputedStyle(el);
+        if ((s.overflowY === "auto" || s.overflowY === "scroll") && el.clientHeight > 0) { return el; }
+      }
+      return null;
+    }
+
+    function room() {
+      /* The height the picture may take: the container's, less the controls and the caption. */
+      var c = container();
+      var height = c ? c.clientHeight : window.innerHeight;
+      var used = root.getBoundingClientRect().height - view.getBoundingClientRect().height;
+      return Math.max(120, height - used - 16);
+    }
+
+    function size() {
+      var px = room() + "px";
+      view.style.maxHeight = px;
+      var svg = frame.querySelector("svg");
+      if (svg) { svg.style.maxHeight = root.classList.contains("crp-fitted") ? px : "none"; }
+    }
+
+    function reveal(page) {
+      /* Scroll the picture so the node this step is about is in view; with `page` (a reader's step),
+         also the notebook panel (or window), just enough to show the whole player. */
       var node = focusNode();
       if (!node || view.clientWidth === 0) { return; }
       var v = view.getBoundingClientRect();
@@ -58,17 +85,20 @@
       if (r.top < v.top || r.bottom > v.bottom) {
         view.scrollTop += (r.top + r.bottom) / 2 - (v.top + v.bottom) / 2;
       }
+      if (page) { root.scrollIntoView({block: "nearest", inline: "nearest"}); }
     }
 
-    function show(k) {
+    function show(k, page) {
       k = Math.max(0, Math.min(n - 1, k));
       frame.innerHTML = build(k);
+      size();
       frame.setAttribute("data-focus", frames[k].focus);
       current = k;
       slider.value = String(k + 1);
       status.textContent = "step " + (k + 1) + "/" + n + " (" + frames[k].phase + ")";
       caption.textContent = frames[k].caption;
-      reveal();
+      size();  /* the caption's height may have changed */
+      reveal(page);
     }
 
     function stop() {
@@ -81,7 +111,7 @@
       if (current === n - 1) { show(0); }
       if (timer !== null) { clearInterval(timer); }
       timer = setInterval(function () {
-        if (current >= n - 1) { stop(); } else { show(current + 1); }
+        if (current >= n - 1) { stop(); } else { show(current + 1, false); }
       }, Number(speed.value));
       play.textContent = "\u25A0 pause";
       play.setAttribute("aria-pressed", "true");
@@ -93,25 +123,26 @@
       root.classList.toggle("crp-fitted", on);
       fit.textContent = on ? "actual size" : "fit width";
       fit.setAttribute("aria-pressed", on ? "true" : "false");
-      reveal();
+      size();
+      reveal(false);
     }
 
-    root.querySelector(".crp-prev").addEventListener("click", function () { stop(); show(current - 1); });
-    root.querySelector(".crp-next").addEventListener("click", function () { stop(); show(current + 1); });
+    root.querySelector(".crp-prev").addEventListener("click", function () { stop(); show(current - 1, true); });
+    root.querySelector(".crp-next").addEventListener("click", function () { stop(); show(current + 1, true); });
     play.addEventListener("click", toggle);
     speed.addEventListener("change", function () { if (timer !== null) { start(); } });
     fit.addEventListener("click", function () { setFit(!root.classList.contains("crp-fitted")); });
-    slider.addEventListener("input", function () { stop(); show(Number(slider.value) - 1); });
+    slider.addEventListener("input", function () { stop(); show(Number(slider.value) - 1, true); });
     root.addEventListener("keydown", function (e) {
       var tag = e.target.tagName;
       if (tag === "SELECT") { return; }
       if (tag === "INPUT" && (e.key === "ArrowLeft" || e.key === "ArrowRight" || e.key === "Home" || e.key === "End")) {
         return; /* the slider moves itself and reports it through "input" */
       }
-      if (e.key === "ArrowLeft" || e.key === "ArrowDown") { stop(); show(current - 1); }
-      else if (e.key === "ArrowRight" || e.key === "ArrowUp") { stop(); show(current + 1); }
-      else if (e.key === "Home") { stop(); show(0); }
-      else if (e.key === "End") { stop(); show(n - 1); }
+      if (e.key === "ArrowLeft" || e.key === "ArrowDown") { stop(); show(current - 1, true); }
+      else if (e.key === "ArrowRight" || e.key === "ArrowUp") { stop(); show(current + 1, true); }
+      else if (e.key === "Home") { stop(); show(0, true); }
+      else if (e.key === "End") { stop(); show(n - 1, true); }
       else if (e.key === " " && tag !== "BUTTON") { toggle(); }
       else { return; }
       e.preventDefault();
@@ -120,14 +151,16 @@
     var nojs = root.querySelector(".crp-nojs");
     if (nojs) { nojs.parentNode.removeChild(nojs); }
     root.querySelector(".crp-bar").hidden = false;
-    /* Fit the picture to the column (and 80 % of the window's height) unless that makes
-       its text too small to read; then show it at actual size, scrolled to each step's node. */
+    /* Fit the picture to the column and to the height of the box it is seen in (JupyterLab's
+       notebook panel, not the window) unless that makes its text too small to read; then show
+       it at actual size, scrolled to each step's node. */
     var svg = frame.querySelector("svg");
     var box = svg ? svg.getBoundingClientRect() : null;
     var scale = box && box.width > 0 && view.clientWidth > 0
-      ? Math.min(view.clientWidth / box.width, 0.8 * window.innerHeight / box.height) : 1;
+      ? Math.min(view.clientWidth / box.width, room() / box.height) : 1;
     setFit(scale >= Number(root.getAttribute("data-min-scale")));
-    show(0);
+    show(0, false);
+    window.addEventListener("resize", function () { size(); reveal(false); });
   }
 
   var players = document.querySelectorAll(".chainrule-player:not([data-ready])");

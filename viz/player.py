@@ -17,6 +17,7 @@ import html
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -143,12 +144,13 @@ def player_data(frames: list[PlayerFrame]) -> dict[str, Any]:
     return {"parts": parts, "frames": out}
 
 
-def player_html(frames: list[PlayerFrame], *, dark: bool = False) -> str:
+def player_html(frames: list[PlayerFrame], *, dark: bool = False, legend: Sequence[tuple[str, str]] = ()) -> str:
     """The player as an HTML fragment (for a notebook output or a page).
 
     The first frame is drawn in the HTML (what shows where scripts do not run); the script
     draws the others from :func:`player_data`, embedded as JSON. ``dark``: controls and
-    caption in dark colours, for frames drawn in the dark style.
+    caption in dark colours, for frames drawn in the dark style. ``legend``: ``(label, colour)``
+    swatches shown under the caption, saying what the frames' colours and marks mean.
 
     Raises:
         ValueError: if there are no frames.
@@ -178,6 +180,7 @@ def player_html(frames: list[PlayerFrame], *, dark: bool = False) -> str:
         "fit width</button>"
         "</div>",
         f'<div class="crp-caption" style="min-height:{1.4 * lines:.1f}em">{html.escape(first.caption)}</div>',
+        _legend(legend),
         f'<div class="crp-view"><div class="crp-frame" data-focus="{html.escape(first.focus)}">'
         f"{compact_svg(first.svg)}</div></div>",
         '<p class="crp-nojs">This is frame 1 of a step-through player whose controls need JavaScript '
@@ -198,3 +201,14 @@ def player_page(fragment: str, title: str, *, dark: bool = False) -> str:
         f'<body style="margin:16px;background:{"#111" if dark else "#fff"}">\n'
         f"{fragment}\n</body>\n</html>\n"
     )
+
+
+def _legend(items: Sequence[tuple[str, str]]) -> str:
+    """What the frames' colours and marks mean: ``(label, colour)`` swatches ("" when there are none)."""
+    if not items:
+        return ""
+    swatches = "".join(
+        f'<span class="crp-key"><i style="background:{html.escape(colour)}"></i>{html.escape(label)}</span>'
+        for label, colour in items
+    )
+    return f'<div class="crp-legend">{swatches}</div>'

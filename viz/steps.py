@@ -79,6 +79,9 @@ class Frame:
             being applied; None otherwise.
         data: The data shown per node (None: not computed yet): a float, or lanes.
         grads: The gradient shown per node (None: not reached yet): a float, or lanes.
+        partial: The nodes whose gradient shown is a partial sum: some of the contributions
+            it receives (one per edge out of the node) are still to come. Their captions say
+            "k of n contributions: grad so far", their grad cells "grad so far …".
     """
 
     index: int
@@ -88,6 +91,7 @@ class Frame:
     edge: tuple[int, int, int] | None
     data: tuple[Any, ...]
     grads: tuple[Any, ...]
+    partial: frozenset[int] = frozenset()
 
 
 class Steps(Sequence[Frame]):
@@ -147,7 +151,14 @@ class Steps(Sequence[Frame]):
                 fill.append(look.roles[role])
         style = Marks(
             data=[None if x is None else self._text(x) for x in f.data],
-            grad=[("" if f.phase == "forward" else None) if x is None else self._text(x) for x in f.grads],
+            grad=[
+                ("" if f.phase == "forward" else None)
+                if x is None
+                else f"so far {self._text(x)}"
+                if j in f.partial
+                else self._text(x)
+                for j, x in enumerate(f.grads)
+            ],
             fill=fill,
             emphasis={f.node},
             caption=self.caption(i) if caption else "",
@@ -239,6 +250,7 @@ class Steps(Sequence[Frame]):
                 if self._box[j] is None:
                     name = g.names[j] or g.vid(j)
                     labels[g.vid(j)] = _pinned_value_label(
+                        "" if g.order[j].is_leaf else op_text(g.order[j]),
                         name,
                         style.data[j],
                         style.grad[j],
@@ -272,9 +284,12 @@ class Steps(Sequence[Frame]):
         for j, v in enumerate(g.order):
             if self._box[j] is not None:
                 continue
+            if not v.is_leaf:
+                add((j, "op"), [op_text(v)])
             add((j, "name"), [g.names[j] or g.vid(j)], bold=True)
             add((j, "data"), ["data ?", f"data {self._text(v.data)}"])
-            add((j, "grad"), ["grad ?", *(f"grad {self._text(x)}" for x in history[j])])
+            shown = [self._text(x) for x in history[j]]
+            add((j, "grad"), ["grad ?", *(f"grad {x}" for x in shown), *(f"grad so far {x}" for x in shown)])
         for b, rows in self._box_rows(None, variants=True).items():
             for k, variants in enumerate(rows):
                 add((b, k), variants)
@@ -282,17 +297,14 @@ class Steps(Sequence[Frame]):
         heights: dict[tuple[Any, ...], int] = {}
         for slot, (w, h) in zip(slots, measure(cells), strict=True):
             widths[slot], heights[slot] = max(w, widths.get(slot, 0)), max(h, heights.get(slot, 0))
-        values = [
-            (0, 0, 0, 0)
-            if self._box[j] is not None
-            else (
-                widths[(j, "name")],
-                widths[(j, "data")],
-                widths[(j, "grad")],
-                max(heights[(j, "name")], heights[(j, "data")], heights[(j, "grad")]),
-            )
-            for j in range(len(g.order))
-        ]
+        values: list[tuple[int, int, int, int, int]] = []
+        for j in range(len(g.order)):
+            if self._box[j] is not None:
+                values.append((0, 0, 0, 0, 0))
+                continue
+            op, name, data, grad = ((j, c) for c in ("op", "name", "data", "grad"))
+            width = max(widths.get(op, 0), widths[name], widths[data], widths[grad])
+            values.append((width, heights.get(op, 0), heights[name], heights[data], heights[grad]))
         boxes = {
             b: (max(widths[(b, k)] for k in range(len(rows))), [heights[(b, k)] for k in range(len(rows))])
             for b, rows in self._box_rows(None, variants=True).items()
@@ -514,8 +526,21 @@ class Steps(Sequence[Frame]):
             for i, f in enumerate(self._frames)
         ]
         dark = self._look.dark
-        fragment = player_html(frames, dark=dark)
+        fragment = player_html(frames, dark=dark, legend=self._legend())
         return fragment if title is None else player_page(fragment, title, dark=dark)
+
+    def _legend(self) -> list[tuple[str, str]]:
+        """The player's key: the roles drawn, this step's node, the edge applied, a module's box."""
+        look, g = self._look, self._g
+        present = {g.roles[j] for j in range(len(g.order)) if self._box[j] is None}
+        items = [(role, look.roles[role]) for role in ("input", "parameter", "constant", "intermediate", "output")]
+        items = [item for item in items if item[0] in present]
+        if any(b is not None for b in self._box):
+            items.append(("module (collapsed)", look.module))
+        items.append(("this step's node (red border)", look.focus))
+        items.append(("the edge applied: red, with its local derivative", look.hot))
+        items.append(("“grad so far”: a partial sum", look.roles["intermediate"]))
+        return items
 
     def _focus_name(self, f: Frame) -> str:
         b = self._box[f.node]
@@ -564,11 +589,11 @@ class Steps(Sequence[Frame]):
 class _Sizes:
     """Pinned label sizes in points.
 
-    Per value node its name, data and grad cell widths and its row height; per box its
-    width and the height of each row.
+    Per value node its width and the heights of its op, name, data and grad rows (stacked, as the
+    pictures draw them; 0 for a row it lacks); per box its width and the height of each row.
     """
 
-    values: list[tuple[int, int, int, int]]
+    values: list[tuple[int, int, int, int, int]]
     boxes: dict[int, tuple[int, list[int]]]
 
 
@@ -607,23 +632,31 @@ def _frame_box_label(rows: list[str], fill: str, focus: bool, size: tuple[int, l
 
 
 def _pinned_value_label(
+    op: str,
     name: str,
     data: str | None,
     grad: str | None,
     fill: str,
     focus: bool,
-    size: tuple[int, int, int, int],
+    size: tuple[int, int, int, int, int],
     look: Style,
 ) -> str:
-    """A value node's label with every cell at its pinned size (an empty grad cell while going forward)."""
-    nw, dw, gw, h = size
-    data_text = html_lines(f"data {data if data is not None else '?'}")
-    grad_text = "" if grad == "" else html_lines(f"grad {grad if grad is not None else '?'}")
-    cell = f'<TD COLOR="{look.ink}" BGCOLOR="{fill}" HEIGHT="{h}" WIDTH='
-    cells = f'{cell}"{nw}"><B>{html_lines(name)}</B></TD>{cell}"{dw}">{data_text}</TD>{cell}"{gw}">{grad_text}</TD>'
+    """A value node's label as the pictures draw it — the op that made it (grey), its name, data and
+    grad stacked — with every cell at its pinned size (an empty grad cell while going forward)."""
+    width, op_h, name_h, data_h, grad_h = size
+    rows = []
+    if op:
+        rows.append((op_h, look.op_fill, html_lines(op)))
+    rows.append((name_h, fill, f"<B>{html_lines(name)}</B>"))
+    rows.append((data_h, fill, html_lines(f"data {data if data is not None else '?'}")))
+    rows.append((grad_h, fill, "" if grad == "" else html_lines(f"grad {grad if grad is not None else '?'}")))
+    cells = "".join(
+        f'<TR><TD COLOR="{look.ink}" BGCOLOR="{bg}" HEIGHT="{h}" WIDTH="{width}">{text}</TD></TR>'
+        for h, bg, text in rows
+    )
     return (
         f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
-        f'CELLPADDING="4"><TR>{cells}</TR></TABLE>>'
+        f'CELLPADDING="4">{cells}</TABLE>>'
     )
 
 
@@ -730,7 +763,7 @@ def steps(
         collapse=collapse,
         max_nodes=max_nodes,
         lanes_shown=lanes_shown,
-        ops="nodes",
+        ops="inline",
     )
     digits = options.digits
     (r,) = as_roots(root)
@@ -757,8 +790,22 @@ def steps(
     data: list[Any] = [None] * n
     grads: list[Any] = [None] * n
 
+    # How many contributions each gradient receives (one per edge out of its node), and has so far:
+    # a backward frame marks a sum still missing some as partial, in its caption and on the node.
+    expected = [0] * n
+    for v in g.order:
+        for p in v.parents:
+            expected[g.idx(p)] += 1
+    received = [0] * n
+
     def add(phase: Literal["forward", "backward"], caption: str, node: int, edge: tuple[int, int, int] | None) -> None:
-        frames.append(Frame(len(frames), phase, caption, node, edge, tuple(data), tuple(grads)))
+        if edge is not None:
+            received[node] += 1
+            k, total = received[node], expected[node]
+            if total > 1:
+                caption += f" ({k} of {total} contributions{': grad so far' if k < total else ': final'})"
+        partial = frozenset(j for j in range(n) if 0 < received[j] < expected[j])
+        frames.append(Frame(len(frames), phase, caption, node, edge, tuple(data), tuple(grads), partial))
 
     for i, v in enumerate(g.order):
         data[i] = v.data

@@ -6,36 +6,58 @@ True
 How a check decides (float64 throughout):
 
 1. The function and its analytic derivatives are evaluated twice at the point (the
-   function once more): outputs that differ beyond rounding mean it is not deterministic
-   (a random dropout mask, a counter) and that is the error reported (``nondeterministic``);
+   function once more): outputs that differ by more than ``nondet_tol`` (relative, 1e-12
+   by default: a sum taken in another order) mean it is not deterministic (a random
+   dropout mask, a counter) and that is the error reported (``nondeterministic``);
    derivatives that differ are a ``reentrancy`` failure.
 2. The analytic Jacobian (one backward pass per output) is compared with central
-   differences at the step ``h = eps·max(1, |x|)``. An entry passes when
+   differences at the step ``h = eps·max(1, |x|)`` (made 10× smaller, up to 10⁸ times,
+   while a probe ``x ± h`` leaves f's domain). An entry passes when
    ``|analytic − numeric| ≤ atol + rtol·|numeric|``.
 3. An entry that fails is not blamed yet: the step is halved again and again. A
    discrepancy that shrinks with ``h`` is finite-difference error (a function that is
    once but not twice differentiable, a large third derivative, a kink inside the step
    but not at the point) and passes as soon as two successive steps agree with the
    analytic value (plain or Richardson-extrapolated differences). One that stays while
-   the differences themselves have converged is a ``mismatch``. One-sided differences
-   that converge to two different values are a ``kink``. Steps stop where rounding
-   error would dominate; an entry still undecided then is a ``kink`` if its one-sided
-   differences disagree, else a ``mismatch``. Before a failure is reported, the probes
-   are repeated to rule out nondeterminism.
-4. The analytic derivatives are linear in the upstream gradient (zero upstream → zero
+   the differences themselves have converged is a ``mismatch``. Rounding error is
+   estimated from the largest value inside f (every node of its graph), not only |f|;
+   a step where it could exceed the tolerance is never trusted, and when small steps are
+   all noise, larger ones are tried. **Kinks**: one-sided differences that converge to two
+   different values are a kink of f, where the convention, one for every built-in, is
+   that an analytic value between them (a subgradient: ``relu′(0) = 0``,
+   ``abs′(0) = 0``, ``leaky_relu′(0) = slope``) passes and one outside them is a
+   ``mismatch``. A one-sided difference that grows like 1/h is a ``jump`` (f is not
+   continuous within h); one side converged to the analytic value while the other never
+   converged passes (a kink within ~h on the other side); anything else unsettled when
+   rounding stops the steps is ``undecided`` ("a kink within ~h of x"), never a kink.
+   Before a failure is reported, the probes are repeated to rule out nondeterminism.
+4. (:func:`gradgradcheck`) The Hessian is also compared with second differences of f
+   itself, along each coordinate (up to 16) and one random direction: a first
+   derivative right at x and wrong near it agrees with differences of the engine's own
+   gradient, never with f. Only second differences that converged elsewhere fail.
+5. The analytic derivatives are linear in the upstream gradient (zero upstream → zero
    gradient): ``linearity``.
 
-``fast_mode=True`` checks one seeded random projection ``uᵀJv`` instead of the whole
-Jacobian (O(1) backward passes, like PyTorch's); a failure is then re-checked entry by
-entry to report the table. :func:`gradgradcheck` checks second derivatives through
-Hessian-vector products; :func:`gradcheck_params` checks a model's parameters in place.
+Every failure of values is then **blamed** (:func:`blame`): each node's stored local
+derivatives are checked against finite differences of its own rule at the inputs it
+recorded (and for second derivatives, each node's create-graph rule), and the
+disagreeing nodes are ``error.culprits`` and listed in the message, with the steps tried,
+the whole point (``error.point``) and a line that repeats the check (``error.snippet``).
+
+``fast_mode=True`` checks one seeded random projection ``uᵀJv_a`` per argument ``a``
+(one backward pass, like PyTorch's fast mode, which also projects per input): a bad
+argument among many is never diluted by the others; a failing argument's entries are then
+checked one by one for the table. :func:`gradgradcheck` checks second derivatives through
+Hessian-vector products; :func:`gradcheck_params` and :func:`gradgradcheck_params` check a
+model's parameters in place.
 
 Layout: this module holds the public functions and the checks of their arguments. What a
 check reports (:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`)
 is in ``autograd.check.results``; the function checked and its point (``Point``, the
-``Problem`` classes) in ``autograd.check.problems``; the step-halving procedure of
-point 3 (``diagnose``) in ``autograd.check.steps``; the run of points 1-4 and the
-messages (``run_checks``) in ``autograd.check.run``. Import the public names from here.
+``Problem`` classes) in ``autograd.check.problems``; the step procedure of point 3
+(``diagnose``) in ``autograd.check.steps``; blame (:class:`Culprit`) in
+``autograd.check.blame``; the run and the messages (``run_checks``) in
+``autograd.check.run``. Import the public names from here.
 """
 
 from __future__ import annotations
@@ -160,8 +182,8 @@ def gradcheck(
     entry passes when ``|analytic − numeric| ≤ atol + rtol·|numeric|`` at two successive
     steps (see the module docstring: a discrepancy that shrinks as the step shrinks is
     finite-difference error, one that stays is a mismatch, one-sided differences that
-    converge apart are a kink). The defaults are tighter than torch's (atol 1e-5, rtol
-    1e-3): a derivative off by a factor 1.001 fails.
+    converge apart are a kink, where a derivative between them passes). The defaults are
+    tighter than torch's (atol 1e-5, rtol 1e-3): a derivative off by a factor 1.001 fails.
 
     Args:
         f: A function of ``len(xs)`` Values.
@@ -171,9 +193,12 @@ def gradcheck(
         atol: Absolute tolerance (``>= 0``).
         rtol: Relative tolerance (``>= 0``).
         names: Argument names for messages (default: the names in ``f``'s signature).
-        fast_mode: Check one seeded random projection ``uᵀJv`` (O(1) backward passes)
-            instead of every entry; a failure is re-checked entry by entry for the table.
+        fast_mode: Check one seeded random projection ``uᵀJv`` per argument (one
+            backward pass) instead of every entry; a failing argument's entries are then
+            checked one by one for the table.
         seed: The seed of the random projections.
+        nondet_tol: How far (relative) two evaluations at the same point may differ and
+            still count as the same (``>= 0``).
         raise_exception: If False, return a :class:`GradcheckResult` instead of raising.
 
     Returns:
@@ -182,8 +207,9 @@ def gradcheck(
 
     Raises:
         GradcheckError: ``kind`` says which check failed; the message names the
-            arguments as ``f`` names them, shows the whole point and a table of every bad
-            (output, input) entry.
+            arguments as ``f`` names them, shows the steps tried, the point and a table
+            of every bad (output, input) entry, the culprit nodes (``error.culprits``)
+            and a line that repeats the check (``error.snippet``).
         TypeError: for a point passed as a tuple, a list, a Value or a 2-D array (the
             message says how to pass it), or an ``f`` that does not return Values.
         ValueError: for an empty point, a non-finite coordinate, or a bad option.

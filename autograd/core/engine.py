@@ -56,6 +56,12 @@ def backward(root: Value, grad: float | Any = None) -> None:
             inspection. Every finite gradient meets only finite numbers, and a non-finite
             one reaches some leaf, so this is checked on the leaves, once, at the end.
         ValueError: for an upstream gradient that is nan or ±inf.
+
+    Threads: backward passes run one at a time in a process (a lock), because they add into
+    shared ``.grad`` attributes (and reset the graph's interior ones): two threads calling
+    ``y.backward()`` on one graph, or on graphs sharing parameters, get their contributions
+    summed exactly as if the calls were made one after the other. :func:`grad` mutates
+    nothing shared and runs concurrently.
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")

@@ -74,21 +74,30 @@ def finite_floats(local: Any, n: int) -> bool:
 
 
 def checked_values(
-    rule: Rule, xs: tuple[float, ...], param: float | None, out: object, local: Any, n: int
+    rule: Rule,
+    xs: tuple[float, ...],
+    param: float | None,
+    out: object,
+    local: Any,
+    n: int,
+    constant: tuple[bool, ...] = (),
 ) -> tuple[float, tuple[Any, ...]]:
     """The checks the fast cases skip, written once: ``out`` and ``local`` as finite floats.
 
     ``n`` is the number of parents (0 when nothing is recorded). A user op's numpy
     scalars become floats; a ``local`` of the wrong shape is a TypeError saying so; a value
     or local derivative that is not a number is a TypeError, nan (undefined) or ±inf
-    (overflow) a :class:`DomainError`.
+    (overflow) a :class:`DomainError` — except the derivative with respect to an operand
+    that is a plain number (``constant[i]``): no gradient the user can ask for goes through
+    it, so ``Value(2.0) / 1e-160`` is 2e160 with its finite gradient, and the constant's own
+    (shown in pictures) is the ±inf or nan it is.
     """
     out = _as_float(out)
     if n and (type(local) is not tuple or len(local) != n or any(type(d) is not float for d in local)):
         local = _derivatives(rule, local, n)
     checked = (out,) if rule.finite_local and type(out) is float and _isfinite(out) else (out, *local)
     for i, x in enumerate(checked):
-        if type(x) is float and _isfinite(x):
+        if type(x) is float and (_isfinite(x) or (i and len(checked) == n + 1 and constant and constant[i - 1])):
             continue
         what = "value" if i == 0 else f"local derivative {i - 1}"
         if type(x) is not float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 __all__ = ["cos", "exp", "is_lanes", "log", "ones_like", "sign", "sin", "step", "where_positive"]
@@ -160,7 +161,29 @@ def lanesum_forward(x: Any) -> float:
 
 
 def lanemean_forward(x: Any) -> float:
-    return x if type(x) is float else float(load_numpy().mean(x))
+    if type(x) is float:
+        return x
+    np = load_numpy()
+    with np.errstate(over="ignore"):
+        mean = float(np.mean(x))
+    if math.isfinite(mean) or not np.isfinite(x).all():
+        return mean
+    # The sum overflowed though the lanes are finite: add them scaled down by a power of two
+    # (exact for every normal number), so the sum cannot overflow, then scale the mean back.
+    k = max(1, len(x)).bit_length() + 1
+    return math.ldexp(float(np.mean(np.ldexp(x, -k))), k)  # a mean is at most the largest lane: finite
+
+
+def sum_forward(*xs: float) -> float:
+    """The correctly rounded sum (:func:`math.fsum`), also when a partial sum overflows but the total does not."""
+    try:
+        return math.fsum(xs)
+    except OverflowError:  # "intermediate overflow": add exactly as fractions, round once
+        total = sum(map(Fraction, xs), Fraction(0))
+    try:
+        return float(total)
+    except OverflowError:
+        raise OverflowError("the sum overflows float64") from None
 
 
 def div_forward(a: float, b: float) -> float:

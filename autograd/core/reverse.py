@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from autograd.core.data import to_data
+from autograd.core.data import is_constant, to_data
 from autograd.core.errors import DomainError
 from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.lanes import sum_to
@@ -240,12 +241,24 @@ def reverse_pass(
     return totals
 
 
+#: Held by the backward pass running now (re-entrant: a thread whose Ctrl-C escaped at the
+#: very edge of the ``with`` still gets it back).
+_ONE_BACKWARD = threading.RLock()
+
+
 def run_backward(root: Value, grad: object = None) -> None:
     """:func:`autograd.backward` once ``root`` is known to be a Value: the pass, into ``.grad``.
 
-    A non-finite gradient reaches some leaf and every finite one meets only finite numbers,
-    so the leaves are checked once, at the end.
+    Passes run one at a time in a process (a lock), because they add into shared ``.grad``
+    attributes: threads backpropagating one graph, or graphs sharing parameters, sum as if
+    the calls were made one after the other. A non-finite gradient reaches some leaf and
+    every finite one meets only finite numbers, so the leaves are checked once, at the end.
     """
+    with _ONE_BACKWARD:
+        _run_backward(root, grad)
+
+
+def _run_backward(root: Value, grad: object) -> None:
     seed = seed_gradient(grad, root)
     order, leaves, lanes = interior_order(root, reset=True)
     if lanes:
@@ -255,7 +268,7 @@ def run_backward(root: Value, grad: object = None) -> None:
         reverse_pass(order, root, seed, lanes=False, into_grad=True)
     for leaf in leaves:
         g = leaf.grad
-        if not (_isfinite(g) if type(g) is float else _finite(g)):
+        if not (_isfinite(g) if type(g) is float else _finite(g)) and not is_constant(leaf):
             raise not_finite_error(root, _grad_attr, "backward")
     if lanes:
         for leaf in leaves:  # a leaf holding lanes gets one gradient per lane, also when they are all 0
@@ -290,17 +303,17 @@ def not_finite_error(root: Value, gradient_of: Callable[[Value], Any], where: st
         if g is None or _finite(g):
             continue
         name = f"leaf {node.label or f'v{i}'!r}" if node.is_leaf else f"node v{i} ({node.op!r})"
+        children = [  # those that passed a gradient down (a child off every path from the root has none)
+            (j, child)
+            for j, child in enumerate(order[i + 1 :], start=i + 1)
+            if any(p is node for p in child.parents) and gradient_of(child) is not None
+        ]
         terms = [
             f"v{j} ({child.op!r}): {describe_number(_local_to(child, node))} × {describe_number(gradient_of(child))}"
-            for j, child in enumerate(order[i + 1 :], start=i + 1)
-            if any(p is node for p in child.parents)
+            for j, child in children
         ]
         shown = "; ".join(terms[:3]) + (f"; and {len(terms) - 3} more" if len(terms) > 3 else "")
-        undefined = [
-            f"v{j} ({child.op!r})"
-            for j, child in enumerate(order[i + 1 :], start=i + 1)
-            if any(p is node for p in child.parents) and not _finite(_local_to(child, node))
-        ]
+        undefined = [f"v{j} ({child.op!r})" for j, child in children if not _finite(_local_to(child, node))]
         if undefined:  # recorded while building a gradient's graph (create_graph), used only now
             return DomainError(
                 f"{where}: the gradient of {name} (v{i} in topological_order, data {describe_number(node.data)}) "

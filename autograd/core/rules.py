@@ -51,6 +51,7 @@ from autograd.core.functions import (
     sqrt_forward,
     sqrt_local,
     step,
+    sum_forward,
     sum_lanes,
     where_positive,
 )
@@ -325,7 +326,7 @@ for _rule in (
     Rule(
         "sum",
         -1,
-        lambda *xs: math.fsum(xs),
+        sum_forward,
         lambda out, *xs: (1.0,) * len(xs),
         symbol="Σ",
         sample=(_WIDE, _WIDE, _WIDE),

@@ -31,8 +31,9 @@ import operator
 from collections.abc import Callable
 from typing import Any, cast
 
-from autograd.core.data import is_number, is_real, to_data, to_float
+from autograd.core.data import CONSTANT, is_constant, is_number, is_real, refuse_array_subclass, to_data, to_float
 from autograd.core.errors import checked_values, failed_values, finite_floats
+from autograd.core.functions import is_lanes
 from autograd.core.grad_mode import current_mode, resolve_mode
 from autograd.core.lanes import evaluate
 from autograd.core.reverse import run_backward
@@ -54,6 +55,7 @@ def _operator(rule: Rule, *, reflected: bool = False) -> Callable[[Value, Value 
 
         def method(self: Value, other: Value | float) -> Value:
             if not is_number(other):
+                refuse_array_subclass(other, "operand")
                 return cast(Value, NotImplemented)  # Python then raises TypeError
             return record_binary(rule, other, self)
 
@@ -61,6 +63,7 @@ def _operator(rule: Rule, *, reflected: bool = False) -> Callable[[Value, Value 
 
         def method(self: Value, other: Value | float) -> Value:
             if type(other) is not Value and not is_number(other):
+                refuse_array_subclass(other, "operand")
                 return cast(Value, NotImplemented)  # Python then raises TypeError
             return record_binary(rule, self, other)
 
@@ -247,13 +250,15 @@ class Value:
         if isinstance(other, Value):
             return record_binary(_POWV, self, other)
         # float and int first: they need no ABC check (which may allocate, starting a collection)
-        if type(other) is not float and type(other) is not int and not is_real(other):
+        if type(other) is not float and type(other) is not int and not is_real(other) and not _is_0d(other):
+            refuse_array_subclass(other, "operand")
             return NotImplemented
         return record_unary(_POW, self, to_float(other, "exponent"))
 
     def __rpow__(self, other: float) -> Value:
         # float and int first: they need no ABC check (which may allocate, starting a collection)
-        if type(other) is not float and type(other) is not int and not is_real(other):
+        if type(other) is not float and type(other) is not int and not is_real(other) and not _is_0d(other):
+            refuse_array_subclass(other, "operand")
             return NotImplemented
         return record_unary(_RPOW, self, to_float(other, "base"))
 
@@ -368,16 +373,29 @@ def _short(x: Any) -> str:
     return f"[{head}{', …' if len(x) > 3 else ''}]"
 
 
+def _is_0d(x: object) -> bool:
+    """A 0-d numpy array: a number in an array's clothes (``np.array(2.0)``, a numpy reduction's result)."""
+    return is_lanes(x) and cast(Any, x).ndim == 0
+
+
 def _cmp(other: object) -> float:
+    """``other`` as what ``.data`` is compared with: exactly, however large or fine it is."""
     if isinstance(other, Value):
         if type(other._data) is not float:
             raise TypeError("comparisons need scalar Values (this one holds lanes)")
         return other._data
+    if _is_0d(other):
+        other = cast(Any, other)[()]  # its numpy scalar
     if isinstance(other, bool) or not isinstance(other, numbers.Real):
         raise TypeError(f"cannot compare Value with {type(other).__name__}")
     if isinstance(other, int):
         return cast(float, int(other))  # compared exactly, however large (float(10**400) would overflow)
-    return float(other)
+    if isinstance(other, numbers.Rational):
+        return cast(float, other)  # a Fraction compares with a float exactly, however large
+    try:
+        return float(other)
+    except OverflowError:  # beyond every float: compares as the infinity of its sign (the data is finite)
+        return math.inf if cast(Any, other) > 0 else -math.inf
 
 
 _ADD = RULES["add"]
@@ -419,6 +437,8 @@ def new_node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any,
     they are the hot path.
     """
     node = _new(Value)
+    if type(out) is not float:  # lanes: read-only, so they cannot change behind the graph's back
+        out.flags.writeable = False
     node._data = out
     node.grad = 0.0
     node.label = ""
@@ -515,7 +535,8 @@ def record_binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
         or not _isfinite(out)
         or not (rule.finite_local or finite_floats(local, 2 if recording else 0))
     ):
-        out, local = checked_values(rule, (x, y), None, out, local, 2 if recording else 0)
+        constant = (is_constant(a), is_constant(b))
+        out, local = checked_values(rule, (x, y), None, out, local, 2 if recording else 0, constant)
     node = _new(Value)
     node._data = out
     node.grad = 0.0
@@ -547,4 +568,5 @@ def constant_leaf(x: Any) -> Value:
     node._op = ""
     node._n = 0
     node._param = None
+    node._local = CONSTANT  # unused by a leaf: marks a plain number made a node (its gradient is never asked for)
     return node

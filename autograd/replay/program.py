@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,12 @@ class _Entry:
             self.programs[grads] = fn
             self.sources[grads] = source
         return fn
+
+    @functools.cached_property
+    def per_lane(self) -> dict[int, int]:
+        """Position in the returned gradients -> lanes, for the wanted leaves that hold lanes."""
+        tape = self.tape
+        return {k: n for k, s in enumerate(tape.wanted) if (n := tape.lanes[s]) is not None}
 
     def current(self) -> bool:
         """Whether every op the trace used is still the one registered under its name."""
@@ -186,7 +193,14 @@ class Program:
         outs, gs, checksum = result
         if not (_isfinite_any(checksum) and all(map(_isfinite_any, outs)) and all(map(_isfinite_any, gs or ()))):
             return self._eager(data, grads)  # a nan or an overflow somewhere: the eager engine says where
-        return outs, gs if gs is not None else ()
+        if gs is None:
+            return outs, ()
+        per_lane = entry.per_lane
+        if per_lane:  # a gradient of an input holding lanes holds lanes, as the eager engine's does
+            gs = tuple(
+                load_numpy().full(per_lane[k], g) if k in per_lane and type(g) is float else g for k, g in enumerate(gs)
+            )
+        return outs, gs
 
     def _leaves(self, data: tuple[Any, ...]) -> list[Value]:
         return [Value(d) for d in data]
