@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from typing import Any, cast
 
 from autograd.core.functions import is_lanes, load_numpy
 
-__all__: list[str] = []
+__all__: list[str] = []  # used inside autograd only
 
 
 def to_float(x: object, what: str) -> float:
@@ -20,6 +21,7 @@ def to_float(x: object, what: str) -> float:
     elif isinstance(x, bool) or not isinstance(x, numbers.Real):
         if is_lanes(x) and cast(Any, x).ndim == 0:  # a 0-d array is a scalar
             return to_float(cast(Any, x)[()], what)
+        refuse_array_subclass(x, what)
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
     elif isinstance(x, int):
         value = _int_to_float(int(x), what)
@@ -31,6 +33,20 @@ def to_float(x: object, what: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return value
+
+
+def refuse_array_subclass(x: object, what: str) -> None:
+    """A TypeError for a numpy array subclass (a masked array, a matrix): its own arithmetic would
+    take over a Value's and drop the graph (``w * np.ma.array(...)`` once gave ``w.grad == 0``)."""
+    np = sys.modules.get("numpy")  # only if numpy is in use: such an array needs it
+    if np is None or not isinstance(x, np.ndarray) or type(x) is np.ndarray:
+        return
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"{what}: a masked array is not lanes (its masked entries have no number to compute with); "
+            "pass a.filled(value) or a.compressed() (the unmasked entries), a plain array"
+        )
+    raise TypeError(f"{what}: a {type(x).__name__} (a numpy array subclass) is not lanes; pass np.asarray(a).ravel()")
 
 
 def _int_to_float(x: int, what: str) -> float:
@@ -62,4 +78,25 @@ def to_data(x: object, what: str) -> Any:
     bad = np.flatnonzero(~np.isfinite(lanes))
     if bad.size:
         raise ValueError(f"{what} must be finite, got {lanes[bad[0]]!r} at lane {bad[0]}")
+    lanes.flags.writeable = False  # a copy no one else holds: it can only change through .data = ...
     return lanes
+
+
+def is_real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_number(x: object) -> bool:
+    """A real number or lanes that may meet a Value (bool is refused: it is almost always a bug)."""
+    return (
+        type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)) or is_lanes(x)
+    )
+
+
+#: The marker in a constant leaf's (otherwise unused) ``_local``: see :func:`is_constant`.
+CONSTANT: tuple[float, ...] = (math.nan,)  # math.nan is looked up, so the tuple is built, never shared
+
+
+def is_constant(node: Any) -> bool:
+    """Whether ``node`` (a Value) is a plain number an operation made a leaf (``x * 2``'s 2), not a user's Value."""
+    return node._n == 0 and getattr(node, "_local", None) is CONSTANT

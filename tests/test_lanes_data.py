@@ -1,0 +1,52 @@
+"""What lanes may be: plain float arrays the engine owns (read-only), never a masked array or another subclass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Value
+
+
+def test_a_masked_array_is_refused_not_silently_dropped_from_the_graph() -> None:
+    """`loss = Value(1.0) * (w * np.ma.array([1., 3.])).sum()` left w.grad == 0.0 (a plain array gives 4.0)."""
+    w = Value(2.0)
+    masked = np.ma.array([1.0, 3.0])
+    for build in (lambda: w * masked, lambda: masked * w, lambda: w + masked, lambda: masked / w, lambda: w**masked):
+        with pytest.raises(TypeError, match=r"a masked array is not lanes .*a\.filled\(value\) or a\.compressed\(\)"):
+            build()
+    with pytest.raises(TypeError, match="a masked array is not lanes"):
+        Value(masked)
+    loss = Value(1.0) * (w * masked.filled(0.0)).sum()
+    loss.backward()
+    assert w.grad == 4.0
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_another_array_subclass_is_refused_with_what_to_pass() -> None:
+    with pytest.raises(TypeError, match=r"a matrix \(a numpy array subclass\) is not lanes; pass np.asarray"):
+        Value(2.0) + np.matrix([[1.0, 2.0]])
+
+
+def test_lanes_cannot_be_changed_in_place_behind_the_graph() -> None:
+    """`x.data[0] = nan` was accepted: relu swallowed the nan and the existing graph used the new numbers."""
+    source = np.array([1.0, -2.0])
+    x = Value(source)
+    y = (x * 3.0).relu()
+    for lanes in (x.data, y.data, y.parents[0].data):
+        assert not lanes.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            lanes[0] = np.nan
+    source[0] = np.nan  # the caller's own array is copied, so this changes nothing here
+    assert x.data.tolist() == [1.0, -2.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0]
+
+
+def test_assigning_data_is_the_way_to_change_lanes_and_it_is_checked() -> None:
+    x = Value(np.array([1.0, 2.0]))
+    x.data = np.array([3.0, 4.0])
+    assert x.data.tolist() == [3.0, 4.0]
+    assert not x.data.flags.writeable
+    with pytest.raises(ValueError, match="must be finite"):
+        x.data = np.array([np.nan, 1.0])
