@@ -12,6 +12,7 @@ from viz_support import golden, needs_dot, seed_neuron, svg_texts
 import viz
 from autograd import Value, define_op, grad
 from autograd.core.rules import unregister
+from viz import chain_caption
 
 
 def test_seed_caption_for_w1_is_reproduced() -> None:
@@ -158,3 +159,17 @@ def test_chain_renders_with_caption() -> None:
     e, w1, *_ = seed_neuron()
     texts = svg_texts(viz.draw_chain(e, w1).svg())
     assert "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276" in texts
+
+
+# -- a path count beyond printable digits ----------------------------------------------------------
+
+
+def test_a_caption_names_a_path_count_beyond_printable_digits() -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(14_400):  # 2**14400 paths: about 10^4334, more digits than Python prints
+        y = (y + y) * 0.5
+    y.label = "y"
+    caption = chain_caption(y, x)
+    assert "about 10^4334 paths" in str(caption)
+    assert str(caption).startswith("∂y/∂x = 1 ")
