@@ -53,9 +53,11 @@ except ImportError as exc:  # pragma: no cover - exercised only without the dev 
 from autograd.check.expressions import Expression, Step, show_data
 from autograd.check.gradcheck import GradcheckError
 from autograd.core.engine import grad
+from autograd.core.errors import DomainError
 from autograd.core.functions import is_lanes, load_numpy
+from autograd.core.grad_mode import no_grad
 from autograd.core.rules import RULES, Rule
-from autograd.core.value import DomainError, Value, no_grad
+from autograd.core.value import Value
 
 __all__ = [
     "PROFILE_CI",

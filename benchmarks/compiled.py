@@ -337,25 +337,42 @@ COMPILED = Section(
 
 _PROBE = """
 import sys
-from benchmarks.compiled import chain, hand_loop
-from autograd import compile
 steps, which, repeats = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-program = compile(lambda y, w, c: chain(y, w, c, steps))
-program(0.5, 0.999, 0.01)
-program(0.5, 0.999, 0.01)
+from autograd import compile
+from benchmarks.compiled import chain, hand_loop
+if which.startswith("moons") or which == "micrograd":
+    from benchmarks.moons import _moons_setup
+    from nn import hinge
+    x, labels, model, micro_step = _moons_setup()
+    params = model.parameters()
+    def loss():
+        return hinge(model.batch(x), labels).mean() + 1e-4 * sum(p * p for p in params)
+    program = compile(loss, params=params)
+    def eager():
+        model.zero_grad()
+        loss().backward()
+    def compiled():
+        model.zero_grad()
+        program.backward()
+    step = {"moons_eager": eager, "moons_compiled": compiled, "micrograd": lambda: micro_step(0)}[which]
+    compiled(); compiled(); step()
+else:
+    program = compile(lambda y, w, c: chain(y, w, c, steps))
+    program(0.5, 0.999, 0.01)
+    program(0.5, 0.999, 0.01)
+    step = {
+        "compiled": lambda: program(0.5, 0.999, 0.01),
+        "hand": lambda: hand_loop(0.5, 0.999, 0.01, steps),
+    }[which]
 for _ in range(repeats):
-    if which == "compiled":
-        program(0.5, 0.999, 0.01)
-    else:
-        hand_loop(0.5, 0.999, 0.01, steps)
+    step()
 """
-
 
 _VALGRIND = ("valgrind", "--tool=callgrind")
 
 
 def _instructions(steps: int, which: str, repeats: int) -> int:
-    """Instructions callgrind counts for the probe (Python start-up included; differences cancel it)."""
+    """Instructions callgrind counts for the probe (start-up included; differences cancel it)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(ROOT)}
@@ -364,23 +381,41 @@ def _instructions(steps: int, which: str, repeats: int) -> int:
             check=True,
             capture_output=True,
             env=env,
-            timeout=1800,
+            timeout=3600,
         )
         for line in out.read_text().splitlines():
-            if line.startswith("summary:") or line.startswith("totals:"):
+            if line.startswith(("summary:", "totals:")):
                 return int(line.split()[1])
     raise RuntimeError("callgrind wrote no instruction count")
 
 
+def _per_run(which: str, steps: int = 0) -> float:
+    """Instructions of one run of ``which``: (three runs − one run) / 2, so start-up and tracing cancel."""
+    return (_instructions(steps, which, 3) - _instructions(steps, which, 1)) / 2
+
+
 def callgrind_chain(ops: int = 30_000) -> Result:
-    """Instructions per op of the compiled chain and the hand-written loop (two repeats minus none)."""
+    """Instructions per op of the compiled chain and the hand-written loop."""
     steps = ops // 3
-    counts = {which: _instructions(steps, which, 2) - _instructions(steps, which, 0) for which in ("compiled", "hand")}
+    compiled, hand = _per_run("compiled", steps), _per_run("hand", steps)
     return {
         "ops": 3 * steps,
-        "compiled_instructions_per_op": counts["compiled"] / (2 * 3 * steps),
-        "hand_loop_instructions_per_op": counts["hand"] / (2 * 3 * steps),
-        "compiled_vs_hand_loop": counts["compiled"] / counts["hand"],
+        "compiled_instructions_per_op": compiled / (3 * steps),
+        "hand_loop_instructions_per_op": hand / (3 * steps),
+        "compiled_vs_hand_loop": compiled / hand,
+    }
+
+
+def callgrind_moons() -> Result:
+    """Instructions of one moons step: compiled, our eager step on lanes, micrograd's."""
+    compiled, eager, micro = _per_run("moons_compiled"), _per_run("moons_eager"), _per_run("micrograd")
+    return {
+        "compiled_instructions": compiled,
+        "eager_lanes_instructions": eager,
+        "micrograd_instructions": micro,
+        "eager_lanes_vs_compiled": eager / compiled,
+        "micrograd_vs_compiled": micro / compiled,
+        "micrograd_vs_eager_lanes": micro / eager,
     }
 
 
@@ -388,9 +423,16 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.compiled [--quick] [--callgrind]``: this section alone."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--callgrind", action="store_true", help="instruction counts of the chain (needs valgrind)")
+    parser.add_argument(
+        "--callgrind",
+        choices=("chain", "moons"),
+        help="count instructions instead of time (valgrind's callgrind; minutes on a busy machine)",
+    )
     args = parser.parse_args(argv)
-    result = callgrind_chain() if args.callgrind else compiled_section(Options(quick=args.quick))
+    if args.callgrind:
+        result = callgrind_chain() if args.callgrind == "chain" else callgrind_moons()
+    else:
+        result = compiled_section(Options(quick=args.quick))
     for key, value in result.items():
         print(f"  {key:44} {value:.6g}" if isinstance(value, float) else f"  {key:44} {value}")
     return 0

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from rule_table import BUILTIN, CLOSED_FORM, PATHS, copy_name, entry, user_copies
 
 import autograd.core.errors as errors
-import autograd.core.record as record_module
+import autograd.core.value as record_module
 from autograd import RULES, DomainError, GradcheckError, Value, gradcheck, gradgradcheck
 from autograd.testing import op_inputs
 
@@ -220,7 +220,7 @@ def _lane_columns(name: str) -> list[tuple[float, ...]]:
 
 
 def _node_builders() -> list[str]:
-    """Every function of autograd.core.record that makes a recorded node (sets its parents)."""
+    """Every function of autograd.core.value that makes a recorded node (sets its parents)."""
     return sorted(
         name
         for name, f in vars(record_module).items()

@@ -376,3 +376,12 @@ def test_the_gradient_of_lanes_holds_lanes_even_where_nothing_reaches_them() -> 
     _, (gx, gy) = program(np.array([3.0, 4.0]), 1.0)
     assert list(gx) == [0.0, 0.0]
     assert gy == 2.0
+
+
+def test_a_function_whose_path_changes_every_call_runs_eagerly_after_a_few_calls() -> None:
+    program = compile(lambda x: x * x.data)  # a guard on x's number: every new x retraces
+    for k in range(1, 10):
+        assert program(float(k)) == (float(k * k), (float(k),))
+    assert program.gave_up is not None
+    assert "changed" in program.gave_up
+    assert program.traces <= 5

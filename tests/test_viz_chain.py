@@ -161,6 +161,23 @@ def test_chain_renders_with_caption() -> None:
     assert "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276" in texts
 
 
+def test_latex_ids_are_the_ids_the_picture_shows_in_both_views() -> None:
+    """The fractions chain, and every unnamed node the LaTeX cites shows that id in the picture drawn."""
+    x, w, b, y = (Value(v, label=n) for v, n in ((0.1, "x"), (0.5, "w"), (1.83, "b"), (0.03, "y")))
+    loss = 0.5 * (y - (x * w + b).sigmoid()) ** 2
+    loss.label = "E"
+    loss.backward()
+    for view in ("graph", "paths"):
+        d = viz.draw_chain(loss, w, factors="edges", view=view)
+        symbol = r"(v_\{\d+\}|[^{}]+)"  # a symbol: v_{9}, or a name without braces
+        fractions = re.findall(rf"\\frac\{{\\partial {symbol}\}}\{{\\partial {symbol}\}}", d.latex())[1:]
+        assert [top for top, _ in fractions[1:]] == [bottom for _, bottom in fractions[:-1]], view  # they chain
+        cited = {m for pair in fractions for m in pair if re.fullmatch(r"v_\{\d+\}", m)}
+        assert cited, view
+        for name in cited:
+            assert f"<B>v{name[3:-1]}</B>" in d.source, (view, name)
+
+
 # -- a path count beyond printable digits ----------------------------------------------------------
 
 

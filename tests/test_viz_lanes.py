@@ -409,3 +409,19 @@ def test_lane_graph_renders(tmp_path: Path) -> None:
     assert "layers.1" in svg_texts(boxes.read_text(encoding="utf-8"))
     frames = viz.steps(loss).save(tmp_path / "frames")
     assert len(frames) == 10
+
+
+def test_lanes_text_never_walks_every_lane_in_python() -> None:
+    """The player of 10^6 lanes took 8.6-32 s: every label made all lanes Python floats one by one."""
+    import numpy as np
+
+    from viz.numbers import fixed_lanes, format_lanes, short_lanes
+
+    def refuse(self: object) -> object:
+        raise AssertionError("a lane listing iterated over every lane in Python")
+
+    walked_ndarray = type("ndarray", (np.ndarray,), {"__iter__": refuse})  # still lanes to is_lanes
+    lanes = (np.arange(-500_000, 500_001) / 500_000).view(walked_ndarray)  # symmetric: the mean is 0 exactly
+    assert format_lanes(lanes, 3).splitlines() == ["[-1, -1, -1, … 1000001 lanes]", "mean 0, min -1, max 1"]
+    assert short_lanes(lanes, 3, shown=2) == "[-1, -1.00, … 1000001 lanes]"
+    assert fixed_lanes(lanes, 1).splitlines()[1] == "mean 0.0, min -1.0, max 1.0"

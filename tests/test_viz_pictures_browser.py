@@ -125,6 +125,29 @@ def test_chainrules_own_drawings_fit_a_notebook_column(tmp_path: Path) -> None:
     assert not problems, problems
 
 
+@needs_browser
+@pytest.mark.parametrize(("sizes", "min_px"), [([4, 4, 1], 11.0), ([16, 16, 1], 9.0)])
+def test_a_networks_chain_reads_in_a_notebook_column(tmp_path: Path, sizes: list[int], min_px: float) -> None:
+    """draw_chain to a first-layer weight of an MLP, as Chromium shows it in a 1000 px column: the chain's
+    own view, no overflow, its smallest text at least 11 px (MLP(2, [4, 4, 1])) or 9 px ([16, 16, 1])."""
+    from viz_support import mlp_loss
+
+    model, loss, _ = mlp_loss(sizes)
+    w = model.layers[0].neurons[1].w[0]
+    drawing = viz.draw_chain(loss, w, model=model, names={w: "w¹₂₁"})
+    assert drawing.view == "paths"
+    name = f"mlp_chain_{'_'.join(map(str, sizes))}"
+    (tmp_path / f"{name}.html").write_text(_page([(name, drawing)]), encoding="utf-8")
+    with open_page(tmp_path / f"{name}.html", viewport=VIEWPORT, wait_ms=300) as (page, log):
+        report = picture_report(page)
+        screenshot(page, f"pictures_{name}")
+    (picture,) = [p for p in report if p.min_text_px is not None]
+    assert picture.fits, picture
+    assert picture.min_text_px is not None
+    assert picture.min_text_px >= min_px, picture
+    assert log.clean(), log.problems()
+
+
 #: For each SVG on the page: the box titles' text boxes as Chromium lays the text out
 #: (getBBox, in the SVG's user units), and every edge point that falls in one of them, the
 #: edges walked along their length (getPointAtLength, 0.5 units apart) and arrowheads included.

@@ -28,7 +28,7 @@ from viz.caption import (
 from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import CHAIN_WALK, DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
-from viz.fit import READABLE_PX, auto_collapse, display_name, draw_readable
+from viz.fit import READABLE_PX, TURN_READABLE_PX, auto_collapse, display_name, draw_readable, fit_screen
 from viz.marks import Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes, is_lanes
 from viz.scene import ModuleLike, Names, Scene, build_scene
@@ -38,6 +38,11 @@ __all__ = ["Caption", "ChainDrawing", "Factors", "chain_caption", "draw_chain"]
 
 
 View = Literal["auto", "graph", "paths"]
+
+
+#: The smallest text (CSS px) a chain's own view (``view="paths"``) may have once turned to fit a
+#: screen's height: its factors are what the picture is for.
+PATHS_TURN_PX = 11.0
 
 
 class ChainDrawing(Drawing):
@@ -178,35 +183,45 @@ def draw_chain(
     walk = options.max_nodes * (MODEL_WALK if model is not None else 1 if view == "graph" else CHAIN_WALK)
     refuse_early([output], walk, options, model is not None)
     g = build_scene([output], params=params, inputs=inputs, model=model, names_=names)
-    naming = Naming(g)
     summary = chain_summary(output, wrt)
-    caption = caption_for(
-        summary,
-        naming,
-        digits=options.digits,
-        factors=factors,
-        drop_ones=drop_ones,
-        limit=limit,
-        max_listed=max_listed,
-        lane=lane,
-        shown=options.lanes_shown,
-    )
-    edge_digits, cited = picture_numbers(
-        output,
-        wrt,
-        summary,
-        caption,
-        naming,
-        digits=options.digits,
-        factors=factors,
-        drop_ones=drop_ones,
-        limit=limit,
-        max_listed=max_listed,
-    )
+
+    def numbers(scene: Scene) -> tuple[Caption, int, list[Value]]:
+        """The caption, the edge labels' digits and the cited unnamed nodes, naming nodes as ``scene`` draws
+        them (the paths view numbers its own nodes: the LaTeX cites the ids that picture shows)."""
+        naming = Naming(scene)
+        text = caption_for(
+            summary,
+            naming,
+            digits=options.digits,
+            factors=factors,
+            drop_ones=drop_ones,
+            limit=limit,
+            max_listed=max_listed,
+            lane=lane,
+            shown=options.lanes_shown,
+        )
+        edge_digits, cited = picture_numbers(
+            output,
+            wrt,
+            summary,
+            text,
+            naming,
+            digits=options.digits,
+            factors=factors,
+            drop_ones=drop_ones,
+            limit=limit,
+            max_listed=max_listed,
+        )
+        return text, edge_digits, cited
+
+    naming = Naming(g)
     path_ids = {id(e.edge.child) for e in summary.edges} | {id(e.edge.parent) for e in summary.edges}
     hot_text = f"highlighted: the paths from {naming(output)} to {naming(wrt)}" if summary.count else ""
 
-    def draw(scene: Scene, level: str | tuple[str, ...] | None, note: str = "") -> Drawing:
+    made: dict[int, tuple[Scene, str | tuple[str, ...] | None, str]] = {}
+
+    def draw(scene: Scene, level: str | tuple[str, ...] | None, note: str = "", turn: str = "") -> Drawing:
+        caption, edge_digits, cited = numbers(scene)
         marks = _chain_marks(scene, summary.edges, options, caption + note if note else caption, local_grads)
         marks.edge_labels = {
             key: _edge_label(scene.order[key[0]].local_grads[key[1]], edge_digits, options.digits, options.lanes_shown)
@@ -227,9 +242,19 @@ def draw_chain(
                 hot=hot_text,
                 collapse=level,
             )
-        drawing = emit(scene, marks, options.but(collapse=level), cls=ChainDrawing)
+        drawing = emit(scene, marks, options.but(collapse=level, rankdir=turn or options.rankdir), cls=ChainDrawing)
+        made[id(drawing)] = (scene, level, note)
         drawing.caption = caption
         return drawing
+
+    def final(drawing: Drawing, view: str) -> ChainDrawing:
+        """The drawing returned, turned if it is taller than a screen and the turned one reads (fit_screen)."""
+        if options.rankdir == "auto" and "rankdir" not in options.graph_attr:
+            scene, level, note = made[id(drawing)]
+            # A chain's own view is there so that every factor reads: it turns only if the text stays large.
+            min_px = PATHS_TURN_PX if view == "paths" else TURN_READABLE_PX
+            drawing = fit_screen(drawing, lambda r: draw(scene, level, note, r), options.style, min_px=min_px)
+        return _as_chain(drawing, view)
 
     def whole(note: str = "") -> Drawing:
         if not auto or not g.modules:
@@ -241,7 +266,7 @@ def draw_chain(
         return draw_readable(g, collapsed, options.style)
 
     if view == "graph" or not summary.count or options.collapse is not None:  # collapsed boxes: the whole graph
-        return _as_chain(whole(), "graph")
+        return final(whole(), "graph")
     why = ""
     if view == "auto":
         try:
@@ -250,7 +275,7 @@ def draw_chain(
             why = exc.reason
         else:
             if full.text_px is None or full.text_px >= READABLE_PX:
-                return _as_chain(full, "graph")
+                return final(full, "graph")
             why = f"{full.node_count} nodes and text about {full.text_px:.0f} px high in {display_name(options.style)}"
     paths = build_scene([output], params=params, inputs=inputs, model=model, names_=names, keep=path_ids)
     # Without module clusters: the paths of a network run through every neuron of a layer, and a box
@@ -264,10 +289,10 @@ def draw_chain(
     except GraphTooLargeError:
         if not g.modules:
             raise
-        return _as_chain(whole(), "graph")
+        return final(whole(), "graph")
     if shown.text_px is not None and shown.text_px < READABLE_PX and g.modules and view == "auto":
-        return _as_chain(whole(), "graph")
-    return _as_chain(shown, "paths")
+        return final(whole(), "graph")
+    return final(shown, "paths")
 
 
 def _as_chain(drawing: Drawing, view: str) -> ChainDrawing:

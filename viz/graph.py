@@ -43,7 +43,7 @@ from autograd import Value
 from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, LargeGraphWarning, Options, emit, refuse_early
-from viz.fit import READABLE_PX, auto_collapse, draw_readable
+from viz.fit import READABLE_PX, auto_collapse, draw_readable, fit_screen
 from viz.marks import ROLE_COLORS, Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes
 from viz.scene import MAX_LABEL, ModuleLike, Names, as_roots, build_scene
@@ -194,13 +194,16 @@ def draw_graph(
             (i, k): format_lanes(d, digits, shown) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)
         }
 
-    def draw(level: tuple[str, ...] | str | None, caption: str = "") -> Drawing:
+    def draw(level: tuple[str, ...] | str | None, caption: str = "", turn: str = "") -> Drawing:
         drawn = dataclasses.replace(base, caption=caption)
         if options.legend:
             drawn.legend = legend_table(
                 g, options.color, grads, look, digits=digits, vmax=options.vmax, collapse=level, scale=options.scale
             )
-        return emit(g, drawn, options.but(collapse=level))
+        picture = emit(g, drawn, options.but(collapse=level, rankdir=turn or options.rankdir))
+        if turn or options.rankdir != "auto" or "rankdir" in options.graph_attr:
+            return picture
+        return fit_screen(picture, lambda rankdir: draw(level, caption, rankdir), look)
 
     if not auto or not g.modules:
         return draw(options.collapse)

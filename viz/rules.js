@@ -65,6 +65,47 @@ var RULES = (function () {
     return sum;
   }
 
+  /* A finite double as an exact integer count of 2**-1074 (every finite double is one). */
+  function units(x) {
+    var buf = new DataView(new ArrayBuffer(8));
+    buf.setFloat64(0, x);
+    var hi = buf.getUint32(0), lo = buf.getUint32(4);
+    var exp = (hi >>> 20) & 0x7ff;
+    var mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+    var n = exp === 0 ? mant : (mant | (1n << 52n)) << BigInt(exp - 1);
+    return hi >>> 31 ? -n : n;
+  }
+
+  /* An exact count of 2**-1074 rounded to the nearest double, ties to even (Python's float(Fraction)). */
+  function nearest(n) {
+    var neg = n < 0n, m = neg ? -n : n;
+    var bits = m.toString(2).length, value;
+    if (bits <= 53) {
+      value = Number(m) * 5e-324;  /* exact: a multiple of the smallest subnormal */
+    } else {
+      var shift = bits - 53, q = m >> BigInt(shift), r = m - (q << BigInt(shift)), half = 1n << BigInt(shift - 1);
+      if (r > half || (r === half && (q & 1n) === 1n)) { q += 1n; }
+      var e = shift - 1074;
+      value = e >= 1024 ? Infinity : Number(q) * Math.pow(2, e);
+    }
+    return neg ? -value : value;
+  }
+
+  /* autograd's sum_forward: math.fsum, and where a partial sum overflows but the total does
+     not, the exact sum rounded once. */
+  function sumForward(xs) {
+    try {
+      return fsum(xs);
+    } catch (e) {
+      if (!(e instanceof Undefined) || e.reason !== "intermediate overflow in fsum") { throw e; }
+    }
+    var total = 0n;
+    for (var i = 0; i < xs.length; i++) { total += units(xs[i]); }
+    var out = nearest(total);
+    if (!isFinite(out)) { throw new Undefined("the sum overflows float64"); }
+    return out;
+  }
+
   /* Python's float ** float where it is defined (the callers refuse the rest first): an
      overflow raises, as Python's does. */
   function pow(a, b) {
@@ -178,7 +219,7 @@ var RULES = (function () {
     abs: rule(1, false, function (x) { return Math.abs(x[0]); }, function (o, x) { return [sign(x[0])]; }, true),
     sin: rule(1, false, function (x) { return Math.sin(x[0]); }, function (o, x) { return [Math.cos(x[0])]; }, true),
     cos: rule(1, false, function (x) { return Math.cos(x[0]); }, function (o, x) { return [-Math.sin(x[0])]; }, true),
-    sum: rule(-1, false, function (x) { return fsum(x); },
+    sum: rule(-1, false, function (x) { return sumForward(x); },
       function (o, x) { var d = []; for (var i = 0; i < x.length; i++) { d.push(1.0); } return d; }, true),
     dot: rule(-1, false,
       function (x) {

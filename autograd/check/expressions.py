@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.core.functions import is_lanes
-from autograd.core.value import Value, apply
+from autograd.core.ops import apply
+from autograd.core.value import Value
 
 #: One step of an expression: ``(op, argument indices)`` or ``(op, argument indices, param)``.
 Step = tuple[Any, ...]

@@ -21,7 +21,8 @@ from autograd.check.results import GradcheckError
 from autograd.check.steps import tolerance_at
 from autograd.core.engine import grad, topological_order
 from autograd.core.functions import is_lanes, load_numpy
-from autograd.core.value import Value, dot, vsum
+from autograd.core.ops import dot, vsum
+from autograd.core.value import Value
 
 Function = Callable[..., Any]
 Arg = Any  # a float, or lanes (a 1-D numpy array)

@@ -25,8 +25,9 @@ from autograd.check.blame import Culprit, blame, blame_second_order
 from autograd.check.problems import GradientProblem, Problem
 from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
 from autograd.check.steps import Verdict, diagnose, second_difference
+from autograd.core.errors import DomainError
 from autograd.core.functions import load_numpy
-from autograd.core.value import DomainError, Value
+from autograd.core.value import Value
 
 _STEPS_SHOWN = 8  # steps listed for the first bad entry
 _CULPRITS_SHOWN = 10

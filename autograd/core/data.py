@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from autograd.core.functions import is_lanes, load_numpy
 
-__all__: list[str] = []
+__all__: list[str] = []  # used inside autograd only
 
 
 def to_float(x: object, what: str) -> float:
@@ -80,3 +80,23 @@ def to_data(x: object, what: str) -> Any:
         raise ValueError(f"{what} must be finite, got {lanes[bad[0]]!r} at lane {bad[0]}")
     lanes.flags.writeable = False  # a copy no one else holds: it can only change through .data = ...
     return lanes
+
+
+def is_real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_number(x: object) -> bool:
+    """A real number or lanes that may meet a Value (bool is refused: it is almost always a bug)."""
+    return (
+        type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)) or is_lanes(x)
+    )
+
+
+#: The marker in a constant leaf's (otherwise unused) ``_local``: see :func:`is_constant`.
+CONSTANT: tuple[float, ...] = (math.nan,)  # math.nan is looked up, so the tuple is built, never shared
+
+
+def is_constant(node: Any) -> bool:
+    """Whether ``node`` (a Value) is a plain number an operation made a leaf (``x * 2``'s 2), not a user's Value."""
+    return node._n == 0 and getattr(node, "_local", None) is CONSTANT

@@ -62,6 +62,17 @@ def undefined_error(rule: Rule, xs: tuple[float, ...], param: float | None, exc:
 deferring: ContextVar[bool] = ContextVar("chainrule_defer_local", default=False)
 
 
+def finite_floats(local: Any, n: int) -> bool:
+    """``local`` is a tuple of ``n`` finite floats: all :func:`checked_values` would check, found
+    without calling it (the rules that do not promise ``finite_local``: ``÷``, ``log`` …)."""
+    if type(local) is not tuple or len(local) != n:
+        return False
+    for d in local:  # noqa: SIM110 - a loop: all() over a generator costs more on the hot path
+        if type(d) is not float or not _isfinite(d):
+            return False
+    return True
+
+
 def checked_values(
     rule: Rule,
     xs: tuple[float, ...],

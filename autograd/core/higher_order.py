@@ -1,9 +1,9 @@
 """``grad(..., create_graph=True)``: the gradient as a graph of Values, to differentiate again.
 
-:func:`autograd.grad` comes here for ``create_graph=True``. Walking the graph from the
-output back, each node's rule is evaluated again on Values, so
-the local derivatives are themselves nodes, and each contribution ``local × g`` is
-recorded with the same operators users call. Two things keep that graph small and linear
+The one reverse pass (:func:`autograd.core.reverse.reverse_pass`) asks
+:class:`GradientGraph` for each node's contributions when ``create_graph=True``: the node's
+rule is evaluated again on Values, so the local derivatives are themselves nodes, and each
+contribution ``local × g`` is recorded with the same operators users call. Two things keep that graph small and linear
 in the original's size: a node's contributions are summed once, as one ``sum`` node, and a
 rule with a :attr:`~autograd.Rule.vjp` (``tanh``, ``sigmoid``) records one fused node
 instead of its derivative's own graph times ``g``.
@@ -17,13 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd.core.engine import describe_number, topological_order
 from autograd.core.functions import load_numpy
-from autograd.core.lanes import sum_to
 from autograd.core.ops import vsum
-from autograd.core.record import record_binary
+from autograd.core.reverse import describe_number, topological_order
 from autograd.core.rules import RULES, Rule
-from autograd.core.value import Value
+from autograd.core.value import Value, record_binary
 
 _MUL = RULES["mul"]
 
@@ -83,47 +81,39 @@ def _same(a: Any, b: Any) -> bool:
     return bool(load_numpy().allclose(a, b, rtol=1e-12, atol=0.0))
 
 
-def gradients_as_values(output: Value, order: list[Value], seed: Value, wanted: set[Value]) -> dict[Value, Any]:
-    """The gradients of the ``wanted`` nodes, as Values whose own graph can be differentiated again.
+class GradientGraph:
+    """The gradient as a graph of Values: what :func:`~autograd.core.reverse.reverse_pass` calls
+    for ``grad(..., create_graph=True)``.
 
     Each node's rule is evaluated again on Values (so its derivatives are differentiable)
     and checked against the numbers stored when the node was built (:func:`_check_fresh`);
-    a rule with a :attr:`~autograd.Rule.vjp` records its one fused node instead. The
-    contributions to a node's gradient are collected and summed once, as one ``sum`` node
-    (:func:`~autograd.vsum`), when the node is reached: no chain of ``+`` nodes. Local
-    derivatives that are the constants 0 and 1 add no node.
+    a rule with a :attr:`~autograd.Rule.vjp` records its one fused node instead. A node's
+    contributions are summed once, as one ``sum`` node (:func:`~autograd.vsum`), when the
+    node is reached: no chain of ``+`` nodes. Local derivatives that are the constants 0
+    and 1 add no node (``0·g`` contributes nothing, ``1·g`` is ``g``).
     """
-    terms: dict[Value, Any] = {output: seed}  # a node's contributions so far: one Value, or a list of them
-    grads: dict[Value, Any] = {}
-    get, pop, rules = terms.get, terms.pop, RULES
 
-    def contribute(parent: Value, c: Value) -> None:
-        if type(c._data) is not float:
-            c = sum_to(parent._data, c)
-        previous = get(parent)
-        if previous is None:
-            terms[parent] = c
-        elif type(previous) is list:
-            previous.append(c)
-        else:
-            terms[parent] = [previous, c]
+    def __init__(self, output: Value) -> None:
+        self.output = output
 
-    for node in reversed(order):
-        t = pop(node, None)
-        if t is None:
-            continue
-        g = vsum(t) if type(t) is list else t
-        if node in wanted:
-            grads[node] = g
-        rule = rules[node._op]
+    def total(self, terms: list[Value]) -> Value:
+        """The contributions to one node as one ``sum`` node."""
+        return vsum(terms)
+
+    def final(self, t: Any) -> Value:
+        """A gradient as the pass left it (a Value, or a leaf's list of contributions) as one Value."""
+        return vsum(t) if type(t) is list else t
+
+    def contributions(self, node: Value, g: Value) -> list[tuple[Value, Value]]:
+        """Each parent of ``node`` with ``∂node/∂parent × g``, recorded as Values."""
+        rule = RULES[node._op]
         if rule.vjp and node._n == 1:  # one fused node (out, g) ↦ g·∂out/∂x
             a = node._p0
             args = (a._data,) if node._param is None else (a._data, node._param)
             recomputed = rule.local(node._data, *args)  # on the numbers: the stale-data check
             if type(recomputed[0]) is not float or recomputed[0] != node._d0:
-                _check_fresh(node, recomputed, output)
-            contribute(a, _fused(rule, node, g))
-            continue
+                _check_fresh(node, recomputed, self.output)
+            return [(a, _fused(rule, node, g))]
         n = node._n
         if n == 2:  # the common cases, parents and stored derivatives read from their slots
             parents: tuple[Value, ...] = (node._p0, node._p1)
@@ -133,17 +123,15 @@ def gradients_as_values(output: Value, order: list[Value], seed: Value, wanted: 
         else:
             parents, stored = node._parents, node._local
         local = _local_as_values(rule, node, parents)
+        out: list[tuple[Value, Value]] = []
         for parent, d, then in zip(parents, local, stored, strict=True):
             now = d._data if type(d) is Value else d
             if type(now) is not float or type(then) is not float or now != then:  # lanes, or changed: look closer
-                _check_fresh(node, tuple(local), output)
+                _check_fresh(node, tuple(local), self.output)
             if type(d) is float:
                 if d == 0.0:
                     continue
-                contribute(parent, g if d == 1.0 else record_binary(_MUL, d, g))
+                out.append((parent, g if d == 1.0 else record_binary(_MUL, d, g)))
             else:
-                contribute(parent, record_binary(_MUL, d, g))
-    for leaf, t in terms.items():
-        if leaf in wanted:
-            grads[leaf] = vsum(t) if type(t) is list else t
-    return grads
+                out.append((parent, record_binary(_MUL, d, g)))
+        return out

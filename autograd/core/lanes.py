@@ -1,23 +1,18 @@
 """Lanes: a Value whose ``data`` is a 1-D float64 array, one scalar per sample.
 
 Every rule applies lane-wise (:func:`evaluate`); where lanes meet a scalar, the scalar's
-gradient is the sum over the lanes (:func:`sum_to`, the one place that sums). The backward
-loops for graphs with lanes (:func:`backward_lanes` for ``backward``,
-:func:`gradients_general` for ``grad``) are here too; the engine calls them when lanes
-are involved.
+gradient is the sum over the lanes (:func:`sum_to`, the one place that sums: the reverse
+pass calls it for every contribution).
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autograd.core.errors import DomainError, describe_op, undefined_error
 from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.rules import Rule
-
-if TYPE_CHECKING:
-    from autograd.core.value import Value
 
 __all__ = ["evaluate", "sum_to"]
 
@@ -91,40 +86,3 @@ def sum_to(like: Any, g: Any) -> Any:
     if is_lanes(g):
         return float(g.sum())
     return g if type(g._data) is float else g.sum()
-
-
-# -- the backward loops when lanes are involved ----------------------------------------------
-
-
-def _add_into(parent: Value, total: Any, contribution: Any) -> Any:
-    """``total + contribution``, summing over the lanes where lanes meet a scalar parent."""
-    contribution = sum_to(parent._data, contribution)
-    return contribution if total is None else total + contribution
-
-
-def backward_lanes(root: Value, order: list[Value], seed: Any) -> None:
-    """The backward loop when lanes are involved: numpy work, sums where lanes meet scalars.
-
-    Not in place (``grad = grad + c``): a gradient array may be shared with a caller.
-    """
-    root.grad = _add_into(root, root.grad, seed)
-    for node in reversed(order):
-        g = node.grad
-        if type(g) is float and g == 0.0:
-            continue
-        for parent, local in zip(node.parents, node.local_grads, strict=True):
-            parent.grad = parent.grad + sum_to(parent._data, local * g)
-
-
-def gradients_general(order: list[Value], grads: dict[Value, Any]) -> dict[Value, Any]:
-    """:func:`_gradients` when lanes are involved: sums where lanes meet a scalar."""
-    for node in reversed(order):
-        g = grads.get(node)
-        if g is None:
-            continue
-        for parent, local in zip(node.parents, node.local_grads, strict=True):
-            if type(local) is float and local == 0.0:
-                continue
-            contribution = g if (type(local) is float and local == 1.0) else local * g
-            grads[parent] = _add_into(parent, grads.get(parent), contribution)
-    return grads

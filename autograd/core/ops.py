@@ -1,23 +1,62 @@
 """Op registration and application: :func:`apply`, :func:`define_op`, :func:`vsum`, :func:`dot`.
 
 The rule table itself and :func:`~autograd.core.rules.register` are in :mod:`autograd.core.rules`;
-everything here records through :func:`autograd.core.record._record`, the one recording algorithm.
-These names are also importable from :mod:`autograd.core.value`, where they were first documented.
+everything here records through :func:`record_op`, the one recording algorithm (its fast cases
+for one and two inputs are :func:`~autograd.core.value.record_unary` and ``record_binary``).
 """
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd.core.data import to_data, to_float
-from autograd.core.record import record_op
+from autograd.core.errors import checked_values, failed_values, finite_floats
+from autograd.core.grad_mode import current_mode, resolve_mode
 from autograd.core.rules import BUILTIN_OPS, RULES, Rule, register, unregister
-from autograd.core.value import Value
+from autograd.core.value import Value, new_node, record_binary, record_lanes, record_unary
 
 __all__ = ["apply", "define_op", "dot", "vsum"]
 
 _DOT = RULES["dot"]
+_isfinite = math.isfinite
+_data_of = operator.attrgetter("_data")
+
+
+def record_op(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
+    """Evaluate ``rule`` on ``parents`` and return the new node: the one recording algorithm.
+
+    Forward value, then (when recording) the local derivatives, both from the rule table;
+    a value or derivative that is not a finite float raises before any node exists
+    (:func:`checked_values`, :func:`failed_values`), so a failed op leaves no half-built graph behind.
+    Operators, methods, :func:`apply` and :func:`define_op`'s functions all come here or
+    to its two fast cases.
+    """
+    # These first two cases are just optimisations: the same steps, unrolled for one input
+    # and for two (parents and derivatives in slots); operators and methods call them directly.
+    n = len(parents)
+    if n == 1:
+        return record_unary(rule, parents[0], param)
+    if n == 2 and param is None:
+        return record_binary(rule, parents[0], parents[1])
+    xs = tuple(map(_data_of, parents))
+    if len(set(map(type, xs))) > 1 or type(xs[0]) is not float:
+        return record_lanes(rule, parents, param)
+    recording = current_mode().on
+    if recording is None:
+        recording = resolve_mode()
+    n = n if recording else 0
+    try:
+        args = xs if param is None else (*xs, param)
+        out = rule.forward(*args)
+        local = rule.local(out, *args) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        out, local = failed_values(rule, xs, param, exc, n)
+    if type(out) is not float or not _isfinite(out) or not (rule.finite_local or finite_floats(local, n)):
+        out, local = checked_values(rule, xs, param, out, local, n)
+    return new_node(rule, out, parents if recording else (), local, param)
 
 
 def _lift(x: object) -> Value:

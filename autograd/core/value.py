@@ -1,4 +1,4 @@
-"""`Value`: a scalar node of a dynamically built computation graph.
+"""`Value`: a scalar node of a dynamically built computation graph, and how a node is made.
 
 A node stores its parents and its local derivatives ``∂self/∂parent``, both from the one
 rule table in :mod:`autograd.core.rules`, computed when the node is created. There is no
@@ -12,33 +12,34 @@ and their derivatives in ``_d0``/``_d1`` (floats are not tracked), with no tuple
 only n-ary nodes (``vsum``, ``dot``, user ops of three inputs or more) keep tuples.
 :attr:`Value.parents` builds the tuple when asked. The library never changes the
 interpreter's GC settings: automatic collection runs as usual while graphs are built.
+
+Recording (the second half of this module): :func:`record_unary` and :func:`record_binary`
+evaluate a rule from the table on one or two parents' data and return the new node —
+forward value, then (when recording) the local derivatives, then the checks (a value or
+derivative that is not a finite float raises before any node exists, so a failed op leaves
+no half-built graph). The operators and methods call them directly, as the hot path; the
+general algorithm for any number of inputs, :func:`autograd.core.ops.record_op`, calls them
+as its fast cases. Inputs holding lanes go to :func:`record_lanes`. The class and its
+recording share this module because each needs the other.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from autograd.core.data import refuse_array_subclass, to_data, to_float
-from autograd.core.errors import DomainError
+from autograd.core.data import CONSTANT, is_constant, is_number, is_real, refuse_array_subclass, to_data, to_float
+from autograd.core.errors import checked_values, failed_values, finite_floats
 from autograd.core.functions import is_lanes
-from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
+from autograd.core.grad_mode import current_mode, resolve_mode
+from autograd.core.lanes import evaluate
+from autograd.core.reverse import run_backward
 from autograd.core.rules import RULES, Rule
 
-__all__ = [
-    "FUNCTION_METHODS",
-    "DomainError",
-    "Value",
-    "apply",
-    "define_op",
-    "dot",
-    "enable_grad",
-    "is_grad_enabled",
-    "no_grad",
-    "vsum",
-]
+__all__ = ["FUNCTION_METHODS", "Value"]
 
 _isfinite = math.isfinite
 
@@ -339,10 +340,8 @@ class Value:
         return record_unary(_LANEMEAN, self)
 
     def backward(self, grad: float | Any = None) -> None:
-        """Backpropagate from this node; see :func:`autograd.core.engine.backward`."""
-        from autograd.core.engine import backward
-
-        backward(self, grad)
+        """Backpropagate from this node; see :func:`autograd.backward`."""
+        run_backward(self, grad)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut from the graph."""
@@ -423,19 +422,151 @@ _SIN = RULES["sin"]
 _COS = RULES["cos"]
 
 
-# -- recording: autograd/core/record.py, which needs the class above --------------------------------
-# The methods above call these at run time; record.py imports Value, so it comes last.
-from autograd.core.record import is_number, is_real, record_binary, record_unary  # noqa: E402
+# -- recording: making a node (the operators and methods above call these) ----------------------
 
-# apply, define_op, dot and vsum were documented here first; they live in autograd.core.ops, which
-# needs Value (and autograd.core.record), so they are looked up from there when first asked for.
-if TYPE_CHECKING:
-    from autograd.core.ops import apply, define_op, dot, vsum
-else:
+_data_of = operator.attrgetter("_data")
+_new = object.__new__
 
-    def __getattr__(name: str) -> Any:
-        if name in ("apply", "define_op", "dot", "vsum"):
-            from autograd.core import ops
 
-            return getattr(ops, name)
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def new_node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any, ...], param: float | None) -> Value:
+    """A new node (a leaf when ``parents`` is empty: nothing recorded), its local derivatives stored.
+
+    One or two parents and their derivatives go in the slots ``_p0``/``_p1`` and
+    ``_d0``/``_d1`` (no tuple per node: see the module docstring), more in the tuples
+    ``_parents`` and ``_local``. :func:`record_unary` and :func:`record_binary` do the same inline, as
+    they are the hot path.
+    """
+    node = _new(Value)
+    if type(out) is not float:  # lanes: read-only, so they cannot change behind the graph's back
+        out.flags.writeable = False
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = param
+    n = len(parents)
+    node._n = n
+    if n == 0:
+        node._op = ""
+        return node
+    node._op = rule.name
+    if n == 1:
+        node._p0 = parents[0]
+        node._d0 = local[0]
+    elif n == 2:
+        node._p0, node._p1 = parents
+        node._d0, node._d1 = local
+    else:
+        node._parents = parents
+        node._local = local
+    return node
+
+
+def record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) -> Value:
+    """:func:`record_op` when some input holds lanes: :func:`autograd.core.lanes.evaluate`, then the node."""
+    recording = current_mode().on
+    if recording is None:
+        recording = resolve_mode()
+    out, local = evaluate(rule, tuple(map(_data_of, parents)), param, recording)
+    return new_node(rule, out, parents if recording else (), local, param)
+
+
+def record_unary(rule: Rule, a: Value, param: float | None = None) -> Value:
+    """:func:`record_op`'s fast case for one input (lanes go to :func:`record_lanes`)."""
+    x = a._data
+    if type(x) is not float:
+        return record_lanes(rule, (a,), param)
+    recording = current_mode().on
+    if recording is None:
+        recording = resolve_mode()
+    try:
+        if param is None:
+            out = rule.forward(x)
+            local = rule.local(out, x) if recording else ()
+        else:
+            out = rule.forward(x, param)
+            local = rule.local(out, x, param) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        out, local = failed_values(rule, (x,), param, exc, 1 if recording else 0)
+    if (
+        type(out) is not float
+        or not _isfinite(out)
+        or not (rule.finite_local or finite_floats(local, 1 if recording else 0))
+    ):
+        out, local = checked_values(rule, (x,), param, out, local, 1 if recording else 0)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = param
+    if recording:
+        node._op = rule.name
+        node._n = 1
+        node._p0 = a
+        (node._d0,) = local
+    else:
+        node._op = ""
+        node._n = 0
+    return node
+
+
+def record_binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
+    """:func:`record_op`'s fast case for two inputs (lanes go to :func:`record_lanes`).
+
+    ``a`` or ``b`` may be a number already checked with :func:`is_number`: it becomes a
+    constant leaf here.
+    """
+    if type(a) is not Value:
+        a = constant_leaf(a)
+    if type(b) is not Value:
+        b = constant_leaf(b)
+    x, y = a._data, b._data
+    if type(x) is not float or type(y) is not float:
+        return record_lanes(rule, (a, b), None)
+    recording = current_mode().on
+    if recording is None:
+        recording = resolve_mode()
+    try:
+        out = rule.forward(x, y)
+        local = rule.local(out, x, y) if recording else ()
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        out, local = failed_values(rule, (x, y), None, exc, 2 if recording else 0)
+    if (
+        type(out) is not float
+        or not _isfinite(out)
+        or not (rule.finite_local or finite_floats(local, 2 if recording else 0))
+    ):
+        constant = (is_constant(a), is_constant(b))
+        out, local = checked_values(rule, (x, y), None, out, local, 2 if recording else 0, constant)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._param = None
+    if recording:
+        node._op = rule.name
+        node._n = 2
+        node._p0 = a
+        node._p1 = b
+        node._d0, node._d1 = local
+    else:
+        node._op = ""
+        node._n = 0
+    return node
+
+
+def constant_leaf(x: Any) -> Value:
+    """A constant leaf for the number ``x`` (already checked with :func:`is_number`)."""
+    node = _new(Value)
+    if type(x) is float:
+        if not _isfinite(x):
+            raise ValueError(f"operand must be finite, got {x!r}")
+        node._data = x
+    else:
+        node._data = to_data(x, "operand")
+    node.grad = 0.0
+    node.label = ""
+    node._op = ""
+    node._n = 0
+    node._param = None
+    node._local = CONSTANT  # unused by a leaf: marks a plain number made a node (its gradient is never asked for)
+    return node

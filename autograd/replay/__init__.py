@@ -15,7 +15,24 @@ the eager engine, which raises its :class:`~autograd.DomainError` naming the op;
 ``check=True`` compares the first calls with the eager engine.
 """
 
-from autograd.replay.program import CHECK_CALLS, MAX_TRACES, GuardError, Program, ReplayMismatchError, compile
+from autograd.replay.program import (
+    CHECK_CALLS,
+    GIVE_UP_AFTER,
+    MAX_TRACES,
+    GuardError,
+    Program,
+    ReplayMismatchError,
+    compile,
+)
 from autograd.replay.trace import TraceError
 
-__all__ = ["CHECK_CALLS", "MAX_TRACES", "GuardError", "Program", "ReplayMismatchError", "TraceError", "compile"]
+__all__ = [
+    "CHECK_CALLS",
+    "GIVE_UP_AFTER",
+    "MAX_TRACES",
+    "GuardError",
+    "Program",
+    "ReplayMismatchError",
+    "TraceError",
+    "compile",
+]

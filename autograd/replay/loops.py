@@ -19,6 +19,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from autograd.replay.codegen import PROPAGATING, _Names, contribution, node_forward, node_locals
@@ -107,18 +108,22 @@ def _signatures(tape: Tape) -> list[int]:
     nl = len(tape.leaves)
     ids: dict[tuple[object, ...], int] = {}
     add = ids.setdefault
-    out: list[int] = []
-    emit = out.append
     plain = not any(n is not None for n in tape.lanes)
-    rows = zip(tape.rules, tape.params, tape.in_first, tape.parents, strict=True)
-    for j, (rule, param, first, parents) in enumerate(rows):
-        refs = tuple([_LEAF if s < nl else _NODE for s in parents])
-        if plain:
-            key: tuple[object, ...] = (rule.name, param, first, refs)
-        else:
-            key = (rule.name, param, first, refs, tape.lanes[nl + j], tape.local_lanes[j])
-        emit(add(key, len(ids)))
-    return out
+    names = [rule.name for rule in tape.rules]
+    if plain:
+        keys: Any = zip(names, tape.params, tape.in_first, map(_refs, tape.parents, repeat(nl)), strict=True)
+    else:
+        refs = map(_refs, tape.parents, repeat(nl))
+        keys = zip(names, tape.params, tape.in_first, refs, tape.lanes[nl:], tape.local_lanes, strict=True)
+    return [add(key, len(ids)) for key in keys]
+
+
+def _refs(parents: tuple[int, ...], nl: int) -> tuple[int, ...]:
+    if len(parents) == 1:
+        return (_LEAF if parents[0] < nl else _NODE,)
+    if len(parents) == 2:
+        return (_LEAF if parents[0] < nl else _NODE, _LEAF if parents[1] < nl else _NODE)
+    return tuple([_LEAF if s < nl else _NODE for s in parents])
 
 
 def plan(tape: Tape) -> list[Segment]:
@@ -186,12 +191,11 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes
     """Where each slot lives in the program laid out as ``segments``."""
     nl = len(tape.leaves)
     listed: set[int] = set()
-    owner: dict[int, int] = {}
+    owner: list[int] = [-1] * tape.size  # per slot: the loop it is in (-1: none)
     for k, seg in enumerate(segments):
         if not seg.count:
             continue
-        for s in range(nl + seg.start, nl + seg.stop):
-            owner[s] = k
+        owner[nl + seg.start : nl + seg.stop] = [k] * (seg.stop - seg.start)
         listed.update(range(nl + seg.start, nl + seg.stop))
         for o in range(seg.period):
             j = seg.start + o
@@ -203,14 +207,15 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes
                         if src < nl + seg.start:
                             listed.add(src)
     external: dict[int, set[int]] = {}
-    for j, parents in enumerate(tape.parents):
-        mine = owner.get(nl + j)
-        for s in parents:
-            theirs = owner.get(s)
-            if theirs is not None and theirs != mine:
-                external.setdefault(s, set()).add(nl + j)
+    if listed:
+        for j, parents in enumerate(tape.parents):
+            mine = owner[nl + j]
+            for s in parents:
+                theirs = owner[s]
+                if theirs >= 0 and theirs != mine:
+                    external.setdefault(s, set()).add(nl + j)
     for s in [*tape.outputs, *guard_slots]:
-        if s in owner:
+        if owner[s] >= 0:
             external.setdefault(s, set()).add(-1)
     strided: set[int] = set()
     for seg in segments:
@@ -337,8 +342,16 @@ def _needs(tape: Tape) -> list[bool]:
     nl = len(tape.leaves)
     wanted = set(tape.wanted)
     needs = [s in wanted for s in range(nl)]
-    for j, parents in enumerate(tape.parents):
-        needs.append(tape.in_first[j] and any(needs[s] for s in parents))
+    add = needs.append
+    for first, parents in zip(tape.in_first, tape.parents, strict=True):
+        if not first:
+            add(False)
+        elif len(parents) == 2:
+            add(needs[parents[0]] or needs[parents[1]])
+        elif len(parents) == 1:
+            add(needs[parents[0]])
+        else:
+            add(any(needs[s] for s in parents))
     return needs
 
 

@@ -25,6 +25,9 @@ __all__ = ["GuardError", "Program", "ReplayMismatchError", "compile"]
 CHECK_CALLS = 3
 #: How many traces (paths through the function) a program keeps per input shape.
 MAX_TRACES = 8
+#: After this many calls in a row that each needed a new trace, a program stops tracing and
+#: runs the eager engine (see :attr:`Program.gave_up`).
+GIVE_UP_AFTER = 4
 _TOLERANCE = 1e-12
 
 
@@ -107,6 +110,10 @@ class Program:
         self.calls = 0
         self._cache: dict[tuple[int | None, ...], list[_Entry]] = {}
         self._last: _Entry | None = None
+        self._retraced = 0
+        #: Why the program runs the eager engine instead of replays (None while it replays): a
+        #: function whose guards fail call after call (it reads numbers that change every step).
+        self.gave_up: str | None = None
         self._single = True
 
     # -- the three ways to call it ---------------------------------------------------------
@@ -153,6 +160,8 @@ class Program:
         data = tuple(_argument(a, i) for i, a in enumerate(args))
         signature = tuple(None if type(d) is float else len(d) for d in data)
         self.calls += 1
+        if self.gave_up:
+            return self._eager(data, grads)
         entries = self._cache.get(signature)
         failed: list[tuple[_Entry, int]] = []
         if entries:
@@ -165,6 +174,7 @@ class Program:
                     failed.append((entry, result))
                     continue
                 self._last = entry
+                self._retraced = 0
                 if self.check and self.calls <= CHECK_CALLS:
                     self._compare(data, grads, result)
                 return cast(tuple[tuple[Any, ...], tuple[Any, ...]], result)
@@ -174,6 +184,16 @@ class Program:
                 f"this call takes another path through {_fname(self.fn)} than the traced one: "
                 f"{entry.describe(k)} comes out differently now (strict=True: no retrace)"
             )
+        if failed:
+            self._retraced += 1
+            if self._retraced >= GIVE_UP_AFTER:  # measured: tracing every call costs more than eager
+                entry, k = failed[0]
+                self.gave_up = (
+                    f"{GIVE_UP_AFTER} calls in a row took a new path ({entry.describe(k)} changed): "
+                    "running eagerly from now on"
+                )
+                self._cache.clear()
+                return self._eager(data, grads)
         return self._trace(data, signature, grads)
 
     def _replay(self, entry: _Entry, data: tuple[Any, ...], grads: bool) -> Any:

@@ -105,8 +105,7 @@ def build(
             slot[v] = len(leaves)
             leaves.append(v)
     base = len(leaves)
-    for j, v in enumerate(nodes):
-        slot[v] = base + j
+    slot.update(zip(nodes, range(base, base + len(nodes)), strict=True))
     lanes: list[int | None] = [_lane_count(v) for v in leaves]
     any_lanes = any(n is not None for n in lanes)
     if any_lanes:
@@ -136,7 +135,7 @@ def build(
         outputs=[slot[v] for v in outputs],
         n_args=len(args),
         wanted=[slot[v] for v in [*args, *params]],
-        in_first=[v in first for v in nodes],
+        in_first=[v in first for v in nodes] if extra else [True] * len(nodes),
         guard_slots=[(slot[a], None if b is None else slot[b]) for a, b in guards],
     )
 

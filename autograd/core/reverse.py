@@ -1,0 +1,348 @@
+"""The reverse pass: one algorithm for ``backward()``, ``grad()`` and ``grad(create_graph=True)``.
+
+From the output back, in reverse topological order, each node passes its gradient to its
+parents, multiplied by the local derivative of the edge (the chain rule); where paths meet,
+the contributions are summed, and where lanes meet a scalar the lanes' shares are summed
+(:func:`~autograd.core.lanes.sum_to`). One rule for zeros (:func:`is_zero`): a node whose
+gradient is the number 0, or that no path from the output reaches, passes nothing on — not
+even ``0 ×`` an undefined local derivative.
+
+What a gradient is depends on the call — floats, lanes, or Values whose own graph can be
+differentiated again — and only two steps depend on it: how a node's contributions are
+made (the stored local derivatives × the gradient, or for Values the ones a
+:class:`GraphGradients` records) and how they are summed (``+`` as they arrive, or for
+Values once, as one ``sum`` node). The two loops at the top of :func:`reverse_pass` are
+optimisations of the same steps for graphs of floats.
+
+Everything here is iterative: no recursion, so graphs of any depth work at the default
+recursion limit. The nodes are read through their slots (see :mod:`autograd.core.value`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from autograd.core.data import is_constant, to_data
+from autograd.core.errors import DomainError
+from autograd.core.functions import is_lanes, load_numpy
+from autograd.core.lanes import sum_to
+
+if TYPE_CHECKING:  # annotations only: the pass reads nodes, it never makes a Value
+    from autograd.core.value import Value
+
+__all__ = [
+    "GraphGradients",
+    "describe_number",
+    "interior_order",
+    "is_zero",
+    "not_finite_error",
+    "per_lane",
+    "reverse_pass",
+    "run_backward",
+    "seed_gradient",
+    "topological_order",
+]
+
+_EXIT = object()  # stack marker: "all parents of the node below me are done"
+_isfinite = math.isfinite
+
+
+class GraphGradients(Protocol):
+    """What the pass needs when gradients are Values (``grad(..., create_graph=True)``)."""
+
+    def contributions(self, node: Value, g: Value) -> Iterable[tuple[Value, Value]]:
+        """Each parent of ``node`` with its contribution ``∂node/∂parent × g``, recorded as Values."""
+        ...
+
+    def total(self, terms: list[Value]) -> Value:
+        """The contributions to one node, summed (as one node)."""
+        ...
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, parents before children, ``root`` last (:func:`autograd.topological_order`)."""
+    order: list[Value] = []
+    seen: set[Value] = set()  # Values hash by identity
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if node is _EXIT:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            if node._n:
+                stack.append(node)
+                stack.append(_EXIT)
+                stack.extend(p for p in reversed(node.parents) if p not in seen)
+            else:
+                order.append(node)
+    return order
+
+
+def interior_order(root: Value, reset: bool) -> tuple[list[Value], list[Value], bool]:
+    """What the pass needs, in one walk: the interior nodes in topological order (their
+    ``grad`` reset to 0.0 when ``reset``), the leaves, and whether any lanes are involved
+    (lanes only ever come from leaves). Leaves are taken on sight, without a stack round trip.
+    """
+    order: list[Value] = []
+    leaves: list[Value] = []
+    seen: set[Value] = set()  # Values hash by identity
+    lanes = type(root._data) is not float
+    if not root._n:
+        leaves.append(root)
+        return order, leaves, lanes
+    stack: list[Any] = [root]
+    push, pop, visit, done, leaf = stack.append, stack.pop, seen.add, order.append, leaves.append
+    while stack:
+        node = pop()
+        if node is _EXIT:
+            node = pop()
+            if reset:
+                node.grad = 0.0
+            done(node)
+        elif node not in seen:  # an interior node (leaves never reach the stack)
+            visit(node)
+            push(node)
+            push(_EXIT)
+            n = node._n
+            # one and two parents live in slots (see autograd/core/value.py); the tuple is built here only
+            for parent in (node._p0, node._p1) if n == 2 else (node._p0,) if n == 1 else node._parents:
+                if parent not in seen:
+                    if parent._n:
+                        push(parent)
+                    else:
+                        visit(parent)
+                        leaf(parent)
+                        if type(parent._data) is not float:
+                            lanes = True
+    return order, leaves, lanes
+
+
+def seed_gradient(grad: object, root: Value) -> Any:
+    """The upstream gradient: 1.0 by default for a scalar output; lanes need it explicit."""
+    lanes = root.lanes
+    if grad is None:
+        if lanes is not None:
+            raise ValueError(
+                f"backward needs a scalar output, and this Value holds {lanes} lanes: reduce them with "
+                ".sum() or .mean() first, or pass an upstream gradient (a number or lanes)"
+            )
+        return 1.0
+    if isinstance(grad, bool) or not (isinstance(grad, numbers.Real) or is_lanes(grad)):
+        raise TypeError(f"upstream gradient must be a real number or lanes, got {type(grad).__name__}")
+    g: Any = to_data(grad, "upstream gradient")  # finite; lanes 1-D and real; a 0-d array is a number
+    glanes = None if type(g) is float else len(g)
+    if glanes is not None and lanes != glanes:
+        raise ValueError(f"upstream gradient has {glanes} lanes, the output {lanes or 'none'}")
+    return g
+
+
+def is_zero(g: object) -> bool:
+    """The one rule for zeros: a gradient that is the number 0, or none (no path from the output),
+    passes nothing on. A Value is never zero here: its data may be 0 where its derivative is not."""
+    return g is None or (type(g) is float and g == 0.0)
+
+
+def reverse_pass(
+    order: list[Value],
+    output: Value,
+    seed: Any,
+    *,
+    lanes: bool,
+    into_grad: bool = False,
+    graph: GraphGradients | None = None,
+) -> dict[Value, Any]:
+    """The gradient of ``output`` (upstream gradient ``seed``) with respect to every node.
+
+    ``order`` is :func:`interior_order`'s: the interior nodes, parents first. Returns each
+    reached node's gradient (for Values reached only as leaves, the list of their
+    contributions, for ``graph.total``). With ``into_grad`` (``backward()``), each gradient
+    is added to the ``grad`` the node holds instead (the interior nodes' were reset to 0.0;
+    leaves accumulate across calls), and ``{}`` is returned. With ``graph``, the gradients
+    are Values recorded by it. ``lanes`` says whether lanes are involved.
+    """
+    g: Any  # a node's gradient: a float, lanes, or a Value
+    if graph is None and not lanes:
+        # These two cases are just optimisations: the general loop below, for a graph of floats,
+        # with the one- and two-parent nodes' slots read directly and, for backward(), the ``grad``
+        # attributes as the totals. ``if g`` is is_zero for a float.
+        if into_grad:
+            output.grad += seed
+            for node in reversed(order):
+                g = node.grad
+                if g:
+                    n = node._n
+                    if n == 2:
+                        node._p0.grad += node._d0 * g
+                        node._p1.grad += node._d1 * g
+                    elif n == 1:
+                        node._p0.grad += node._d0 * g
+                    else:
+                        for parent, local in zip(node._parents, node._local, strict=False):  # same length
+                            parent.grad += local * g
+            return {}
+        grads: dict[Value, Any] = {output: seed}
+        get = grads.get
+        for node in reversed(order):
+            g = get(node)
+            if not g:  # None (no path from the output) or 0.0
+                continue
+            n = node._n
+            if n == 2:
+                a, b = node._p0, node._p1
+                grads[a] = get(a, 0.0) + node._d0 * g
+                grads[b] = get(b, 0.0) + node._d1 * g
+            elif n == 1:
+                a = node._p0
+                grads[a] = get(a, 0.0) + node._d0 * g
+            else:
+                for parent, local in zip(node._parents, node._local, strict=False):  # same length
+                    grads[parent] = get(parent, 0.0) + local * g
+        return grads
+
+    # The general case: lanes (numpy arrays; never summed in place, a caller may share them) or
+    # Values. totals[node] is the node's gradient so far: a number, or for Values one Value or the
+    # list of the contributions, summed once when the node is reached.
+    totals: dict[Value, Any] = {output: output.grad + seed if into_grad else seed}
+    for node in reversed(order):
+        g = totals.get(node)
+        if type(g) is list:
+            g = totals[node] = graph.total(g)  # type: ignore[union-attr]  # only a graph's gradients are lists
+        if is_zero(g):
+            continue
+        if graph is None:
+            for parent, local in zip(node.parents, node.local_grads, strict=True):
+                c = local * g
+                if type(c) is not float and type(parent._data) is float:  # lanes meet a scalar
+                    c = sum_to(parent._data, c)
+                t = totals.get(parent)
+                if t is None:
+                    t = parent.grad if into_grad else 0.0
+                totals[parent] = t + c
+        else:
+            for parent, c in graph.contributions(node, g):
+                if type(c._data) is not float and type(parent._data) is float:  # lanes meet a scalar
+                    c = sum_to(parent._data, c)
+                t = totals.get(parent)
+                if t is None:
+                    totals[parent] = c
+                elif type(t) is list:
+                    t.append(c)
+                else:
+                    totals[parent] = [t, c]
+    if into_grad:
+        for node, t in totals.items():
+            node.grad = t
+        return {}
+    return totals
+
+
+#: Held by the backward pass running now (re-entrant: a thread whose Ctrl-C escaped at the
+#: very edge of the ``with`` still gets it back).
+_ONE_BACKWARD = threading.RLock()
+
+
+def run_backward(root: Value, grad: object = None) -> None:
+    """:func:`autograd.backward` once ``root`` is known to be a Value: the pass, into ``.grad``.
+
+    Passes run one at a time in a process (a lock), because they add into shared ``.grad``
+    attributes: threads backpropagating one graph, or graphs sharing parameters, sum as if
+    the calls were made one after the other. A non-finite gradient reaches some leaf and
+    every finite one meets only finite numbers, so the leaves are checked once, at the end.
+    """
+    with _ONE_BACKWARD:
+        _run_backward(root, grad)
+
+
+def _run_backward(root: Value, grad: object) -> None:
+    seed = seed_gradient(grad, root)
+    order, leaves, lanes = interior_order(root, reset=True)
+    if lanes:
+        with load_numpy().errstate(over="ignore", invalid="ignore"):  # a non-finite gradient is reported below
+            reverse_pass(order, root, seed, lanes=True, into_grad=True)
+    else:
+        reverse_pass(order, root, seed, lanes=False, into_grad=True)
+    for leaf in leaves:
+        g = leaf.grad
+        if not (_isfinite(g) if type(g) is float else _finite(g)) and not is_constant(leaf):
+            raise not_finite_error(root, _grad_attr, "backward")
+    if lanes:
+        for leaf in leaves:  # a leaf holding lanes gets one gradient per lane, also when they are all 0
+            if type(leaf.grad) is float and type(leaf._data) is not float:
+                leaf.grad = per_lane(leaf, leaf.grad)
+
+
+def per_lane(x: Value, g: float) -> Any:
+    """The float gradient ``g`` of ``x``, which holds lanes, as one entry per lane."""
+    return load_numpy().full(len(cast(Any, x._data)), g)
+
+
+def _grad_attr(node: Value) -> Any:
+    return node.grad
+
+
+def _finite(g: Any) -> bool:
+    return _isfinite(g) if type(g) is float else bool(load_numpy().isfinite(g).all())
+
+
+def not_finite_error(root: Value, gradient_of: Callable[[Value], Any], where: str) -> DomainError:
+    """The error for a gradient that is not finite, naming the node where it first became so.
+
+    The first node in backward's order (the root's side first) whose gradient is not
+    finite: its gradient is the sum, over its children, of local derivative × the child's
+    gradient — finite numbers whose product or sum overflowed.
+    """
+    order = topological_order(root)
+    for i in range(len(order) - 1, -1, -1):
+        node = order[i]
+        g = gradient_of(node)
+        if g is None or _finite(g):
+            continue
+        name = f"leaf {node.label or f'v{i}'!r}" if node.is_leaf else f"node v{i} ({node.op!r})"
+        children = [  # those that passed a gradient down (a child off every path from the root has none)
+            (j, child)
+            for j, child in enumerate(order[i + 1 :], start=i + 1)
+            if any(p is node for p in child.parents) and gradient_of(child) is not None
+        ]
+        terms = [
+            f"v{j} ({child.op!r}): {describe_number(_local_to(child, node))} × {describe_number(gradient_of(child))}"
+            for j, child in children
+        ]
+        shown = "; ".join(terms[:3]) + (f"; and {len(terms) - 3} more" if len(terms) > 3 else "")
+        undefined = [f"v{j} ({child.op!r})" for j, child in children if not _finite(_local_to(child, node))]
+        if undefined:  # recorded while building a gradient's graph (create_graph), used only now
+            return DomainError(
+                f"{where}: the gradient of {name} (v{i} in topological_order, data {describe_number(node.data)}) "
+                f"is {describe_number(g)}: "
+                f"the local derivative of {', '.join(undefined)} is infinite or undefined at its data ({shown})"
+            )
+        return DomainError(
+            f"{where}: the gradient of {name} (v{i} in topological_order, data {describe_number(node.data)}) "
+            f"is {describe_number(g)}: "
+            f"it overflows float64 in the sum over its children of local derivative × gradient ({shown}). {_HINT}"
+        )
+    return DomainError(f"{where}: a gradient is not finite. {_HINT}")  # pragma: no cover - located above
+
+
+_HINT = "Rescale the computation (smaller constants or inputs), or check the inputs for extreme values."
+
+
+def describe_number(x: Any) -> str:
+    """A float as ``repr`` shows it; lanes by their first non-finite entry (or their first three)."""
+    if type(x) is float:
+        return repr(x)
+    bad = load_numpy().flatnonzero(~load_numpy().isfinite(x))
+    return f"lanes, first not finite at lane {bad[0]}: {x[bad[0]]!r}" if bad.size else f"lanes {x[:3]!r}…"
+
+
+def _local_to(child: Value, parent: Value) -> Any:
+    """The (summed) local derivative of ``child`` with respect to ``parent``."""
+    total: Any = 0.0
+    for p, d in zip(child.parents, child.local_grads, strict=True):
+        if p is parent:
+            total = total + d
+    return total
