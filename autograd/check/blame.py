@@ -289,7 +289,7 @@ def _check_node_second(node: Value, position: int, eps: float, atol: float, rtol
     hessian: list[list[float]] = []
 
     for i, d in enumerate(firsts):
-        value = d.data if isinstance(d, Value) else float(d)
+        value = float(d.data) if isinstance(d, Value) else float(d)
         if abs(value - numbers[i]) > atol + rtol * abs(numbers[i]):
             culprits.append(culprit(i, float(value), numbers[i], None))
             continue

@@ -68,6 +68,11 @@ class _Entry:
         return fn
 
     @functools.cached_property
+    def has_lanes(self) -> bool:
+        """Whether any slot holds lanes (the replay then runs with numpy's warnings off)."""
+        return any(n is not None for n in self.tape.lanes)
+
+    @functools.cached_property
     def per_lane(self) -> dict[int, int]:
         """Position in the returned gradients -> lanes, for the wanted leaves that hold lanes."""
         tape = self.tape
@@ -198,9 +203,8 @@ class Program:
 
     def _replay(self, entry: _Entry, data: tuple[Any, ...], grads: bool) -> Any:
         program = entry.program(grads)
-        lanes = any(n is not None for n in entry.tape.lanes)
         try:
-            if lanes:
+            if entry.has_lanes:
                 np = load_numpy()
                 with np.errstate(all="ignore"):
                     result = program(data)
