@@ -103,13 +103,13 @@ def single_neuron(**overrides: float) -> SingleNeuronResult:
     # The article updates the bias with the perceptron rule b + η(d − y)·1 (it takes ∂s/∂b
     # to be 0), then runs its second forward pass with the new parameters as it printed
     # them (W1 to 11 decimals, W2 to 10, b to 9).
-    article_b = round(p["b"] + lr * (p["target"] - predicted.data), 9)
-    article = (Value(round(new[0].data, 11)), Value(round(new[1].data, 10)), Value(article_b))
+    article_b = round(p["b"] + lr * (p["target"] - float(predicted.data)), 9)
+    article = (Value(round(float(new[0].data), 11)), Value(round(float(new[1].data), 10)), Value(article_b))
     article_error = _forward(p["x1"], p["x2"], p["target"], *article)[2]
     return SingleNeuronResult(
-        s=s.data,
-        predicted=predicted.data,
-        error=error.data,
+        s=float(s.data),
+        predicted=float(predicted.data),
+        error=float(error.data),
         de_dpredicted=de_dp,
         dpredicted_ds=dp_ds,
         ds_dw1=ds_dw1,
@@ -118,12 +118,12 @@ def single_neuron(**overrides: float) -> SingleNeuronResult:
         de_dw1=de_dw1,
         de_dw2=de_dw2,
         de_db=de_db,
-        w1_new=new[0].data,
-        w2_new=new[1].data,
-        b_new=new[2].data,
-        error_new=error_new.data,
+        w1_new=float(new[0].data),
+        w2_new=float(new[1].data),
+        b_new=float(new[2].data),
+        error_new=float(error_new.data),
         article_b_new=article_b,
-        article_error_new=article_error.data,
+        article_error_new=float(article_error.data),
     )
 
 

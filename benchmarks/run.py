@@ -20,7 +20,9 @@ Sections (one module each):
 7. gradcheck and gradgradcheck on MLPs of 33, 129 and 500 weights, full Jacobian vs fast mode,
    against the per-entry gradgradcheck from before (33 weights);
 8. compiled replay (autograd.compile): the moons step against our eager step and micrograd, the
-   100,000-op chain against PyTorch and a hand-written float loop, first-call cost, memory per node.
+   100,000-op chain against PyTorch and a hand-written float loop, first-call cost, memory per node;
+9. the live explorer (viz.explore): page sizes, and the recompute time after an edit of a 493-node graph in
+   headless Chromium (skipped without it).
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def _number(target: Target) -> float | None:
 
 def _sign_correct(output: Output, target: Target) -> bool:
     y, t = _single(output), _number(target)
-    return y is not None and t is not None and y.data * t > 0.0
+    return y is not None and t is not None and float(y.data) * t > 0.0
 
 
 def _probability_correct(output: Output, target: Target) -> bool:

@@ -64,7 +64,7 @@ class Module:
 
     def state_dict(self) -> dict[str, float]:
         """Parameter values by name (a copy: changing it does not change the model)."""
-        return {name: p.data for name, p in self.named_parameters()}
+        return {name: float(p.data) for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
         """Set every parameter from ``state`` (as produced by :meth:`state_dict`).

@@ -142,10 +142,10 @@ class SGD(Optimizer):
 
     def _update(self, lr: float) -> None:
         mu, wd = self.momentum, self.weight_decay
-        steps = [p.grad + wd * p.data if wd else p.grad for p in self.params]
+        steps = [float(p.grad + wd * p.data) if wd else float(p.grad) for p in self.params]
         if mu:
             steps = [mu * v + g for v, g in zip(self._velocity, steps, strict=True)]
-        new = [p.data - lr * g for p, g in zip(self.params, steps, strict=True)]
+        new = [float(p.data - lr * g) for p, g in zip(self.params, steps, strict=True)]
         self._commit(new)
         if mu:
             self._velocity = steps
@@ -187,11 +187,11 @@ class Adam(Optimizer):
         t = self.steps + 1
         c1, c2 = 1.0 - b1**t, 1.0 - b2**t
         wd = self.weight_decay
-        grads = [p.grad + wd * p.data if wd else p.grad for p in self.params]
+        grads = [float(p.grad + wd * p.data) if wd else float(p.grad) for p in self.params]
         m = [b1 * m + (1.0 - b1) * g for m, g in zip(self._m, grads, strict=True)]
         v = [b2 * v + (1.0 - b2) * g * g for v, g in zip(self._v, grads, strict=True)]
         new = [
-            p.data - lr * (mi / c1) / (math.sqrt(vi / c2) + self.eps)
+            float(p.data - lr * (mi / c1) / (math.sqrt(vi / c2) + self.eps))
             for p, mi, vi in zip(self.params, m, v, strict=True)
         ]
         self._commit(new)

@@ -232,11 +232,11 @@ def derivative_chains(model: MLP, x: Sequence[float], target: Any, *, max_paths:
             prefix = f"layers.{li}.neurons.{j}"
             for i, w in enumerate(neuron.w):
                 name = f"{prefix}.w.{i}"
-                chains[name] = Chain(name, w.label, w.grad, a.grad, da_dz, z.local_grads[2 * i], paths(w))
+                chains[name] = Chain(name, w.label, float(w.grad), float(a.grad), da_dz, z.local_grads[2 * i], paths(w))
             if neuron.b is not None:
                 b = neuron.b
                 name = f"{prefix}.b"
-                chains[name] = Chain(name, b.label, b.grad, a.grad, da_dz, z.local_grads[-1], paths(b))
+                chains[name] = Chain(name, b.label, float(b.grad), float(a.grad), da_dz, z.local_grads[-1], paths(b))
     return chains
 
 

@@ -319,7 +319,7 @@ def fit(
 
 def _diverged(exc: DomainError, epoch: int, params: list[Value]) -> DomainError:
     """The forward pass failed (an overflow, a log of a negative…): say where, and the likely cause."""
-    largest = max((abs(p.data) for p in params), default=0.0)
+    largest = max((abs(float(p.data)) for p in params), default=0.0)
     hint = "training has probably diverged: lower the learning rate" if largest > 1e6 else "check the data and the loss"
     return DomainError(f"epoch {epoch + 1}: {exc}; the largest parameter is {largest:.3g}, so {hint}")
 

@@ -1,4 +1,5 @@
-"""Notebook 4's player in live JupyterLab (1600×1000): runs, takes the keys from JupyterLab, keeps the focus in view."""
+"""Notebook 4's player in live JupyterLab (1280×800): runs, takes the keys from JupyterLab, and at every frame keeps
+the node the step is about and the controls in view — in the notebook panel, not only in the window."""
 
 from __future__ import annotations
 
@@ -27,8 +28,16 @@ _GEOMETRY = """r => {
   const name = r.querySelector('.crp-frame').dataset.focus;
   const f = [...r.querySelectorAll('g.node')].find(g => g.querySelector('title').textContent === name)
     .getBoundingClientRect();
+  // The box the player is seen in: JupyterLab's notebook panel (the nearest ancestor that scrolls).
+  let panel = r.parentElement;
+  while (panel && !['auto', 'scroll'].includes(getComputedStyle(panel).overflowY)) panel = panel.parentElement;
+  const p = panel ? panel.getBoundingClientRect() : {top: 0, bottom: innerHeight, left: 0, right: innerWidth};
+  const inside = (a, b) =>
+    a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
   return {
-    focusInView: f.left >= v.left && f.right <= v.right && f.top >= v.top && f.bottom <= v.bottom,
+    focusInView: inside(f, v),
+    focusInPanel: inside(f, p),
+    barInPanel: inside(bar, p),
     barInWindow: bar.top >= 0 && bar.bottom <= innerHeight,
   };
 }"""
@@ -84,7 +93,7 @@ def test_notebook_4_player_in_live_jupyterlab(tmp_path: Path) -> None:
     with _jupyterlab(tmp_path) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1600, "height": 1000})
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
 
             def route(r: Any) -> None:  # JupyterLab's own server only
                 if r.request.url.startswith((url, "data:", "blob:", "about:")):
@@ -106,18 +115,28 @@ def test_notebook_4_player_in_live_jupyterlab(tmp_path: Path) -> None:
             player = page.locator(".chainrule-player").first
             player.scroll_into_view_if_needed()
             player.locator(".crp-caption").click()  # focuses the player, as a reader's click does
+            every: dict[str, dict[str, bool]] = {}
             for _ in range(9):
+                every[str(player.locator(".crp-status").text_content())] = player.evaluate(_GEOMETRY)
                 page.keyboard.press("ArrowRight")
             page.keyboard.press("ArrowDown")  # a JupyterLab shortcut (next cell) outside the player
             page.keyboard.press("ArrowUp")
             status = player.locator(".crp-status").text_content()
             focused = page.evaluate("document.activeElement.classList.contains('chainrule-player')")
             geometry = player.evaluate(_GEOMETRY)
+            every[str(status)] = geometry
             screenshot(page, "steps_jupyterlab_step10", full_page=False)
+            for _ in range(9):  # the rest of the frames
+                page.keyboard.press("ArrowRight")
+                every[str(player.locator(".crp-status").text_content())] = player.evaluate(_GEOMETRY)
+            screenshot(page, "steps_jupyterlab_last", full_page=False)
         finally:
             browser.close()
     assert status == "step 10/18 (backward)"
     assert focused, "JupyterLab took the focus away from the player"
-    assert geometry == {"focusInView": True, "barInWindow": True}
+    everything = {"focusInView": True, "focusInPanel": True, "barInPanel": True, "barInWindow": True}
+    assert geometry == everything
+    assert len(every) == 18  # every frame, from step 1/18 to 18/18
+    assert {step: g for step, g in every.items() if g != everything} == {}
     assert errors == []
     assert elsewhere == []  # the player asks for nothing beyond the page

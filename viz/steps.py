@@ -27,17 +27,14 @@ import html
 import importlib
 import io
 import os
-import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, overload
 
 import graphviz
 
 from autograd import Value
-from viz.arithmetic import backward_step_text
 from viz.display import (
     FORMATS,
     INSTALL_HINT,
@@ -49,8 +46,10 @@ from viz.display import (
     write_atomic,
 )
 from viz.emit import DEFAULT_MAX_NODES, Options, emit
+from viz.frame_labels import Sizes, box_label, pinned_value_label, relabel, row_html
+from viz.frames import Frame, build_frames
 from viz.marks import Marks, html_lines, op_text
-from viz.numbers import DEFAULT_SHOWN, format_lanes, format_number, is_lanes
+from viz.numbers import DEFAULT_SHOWN, format_lanes
 from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
 from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules, count_values
@@ -64,34 +63,6 @@ __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 DEFAULT_MAX_FRAMES = 400
 
 _GIF_COLORS = 48  # colours of an animated GIF's palette
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One picture of the step-through.
-
-    Attributes:
-        index: Position in the sequence (0-based).
-        phase: ``"forward"`` or ``"backward"``.
-        caption: What happens in this step, in words and numbers.
-        node: Index (``v<node>``) of the node the step is about.
-        edge: For a backward step, ``(child, slot, parent)`` node indices of the edge
-            being applied; None otherwise.
-        data: The data shown per node (None: not computed yet): a float, or lanes.
-        grads: The gradient shown per node (None: not reached yet): a float, or lanes.
-        partial: The nodes whose gradient shown is a partial sum: some of the contributions
-            it receives (one per edge out of the node) are still to come. Their captions say
-            "k of n contributions: grad so far", their grad cells "grad so far …".
-    """
-
-    index: int
-    phase: Literal["forward", "backward"]
-    caption: str
-    node: int
-    edge: tuple[int, int, int] | None
-    data: tuple[Any, ...]
-    grads: tuple[Any, ...]
-    partial: frozenset[int] = frozenset()
 
 
 class Steps(Sequence[Frame]):
@@ -110,7 +81,7 @@ class Steps(Sequence[Frame]):
         self._look = options.style
         self._lanes_shown = options.lanes_shown
         self._box = boxes_of(g, collapsed_modules(g, options.collapse))
-        self._layout: tuple[Layout, _Sizes] | None = None
+        self._layout: tuple[Layout, Sizes] | None = None
         self._caption_size: tuple[int, int] | None = None
         self._svg: dict[tuple[int, bool], str] = {}
 
@@ -230,7 +201,7 @@ class Steps(Sequence[Frame]):
             out[b] = rows
         return out
 
-    def _drawing(self, style: Marks, i: int | None, *, sizes: _Sizes | None = None) -> Drawing:
+    def _drawing(self, style: Marks, i: int | None, *, sizes: Sizes | None = None) -> Drawing:
         """Frame ``i``'s drawing (None: the widest labels); with ``sizes``, every label at its pinned size."""
         d = emit(self._g, style, self._options)
         # Relabel: boxes show only what is known in this frame, and pinned pictures give every
@@ -241,15 +212,13 @@ class Steps(Sequence[Frame]):
             focus = f is None or self._box[f.node] == b
             fill = self._look.focus if focus and f is not None else self._look.module
             texts = [row[0] for row in rows]
-            labels[f"m{b}"] = _frame_box_label(
-                texts, fill, focus, None if sizes is None else sizes.boxes[b], self._look
-            )
+            labels[f"m{b}"] = box_label(texts, fill, focus, None if sizes is None else sizes.boxes[b], self._look)
         if sizes is not None:
             g = self._g
             for j in range(len(g.order)):
                 if self._box[j] is None:
                     name = g.names[j] or g.vid(j)
-                    labels[g.vid(j)] = _pinned_value_label(
+                    labels[g.vid(j)] = pinned_value_label(
                         "" if g.order[j].is_leaf else op_text(g.order[j]),
                         name,
                         style.data[j],
@@ -260,7 +229,7 @@ class Steps(Sequence[Frame]):
                         self._look,
                     )
         if labels:
-            d.body[:] = [_relabel(line, labels) for line in d.body]
+            d.body[:] = [relabel(line, labels) for line in d.body]
         return d
 
     def draw(self, i: int) -> Drawing:
@@ -269,7 +238,7 @@ class Steps(Sequence[Frame]):
 
     # -- the pinned pictures: every frame at the same positions -------------------------------
 
-    def _measure(self) -> _Sizes:
+    def _measure(self) -> Sizes:
         """Each cell's size: the largest over every text it shows in any frame (one ``dot`` run)."""
         g = self._g
         history = self._grad_history()
@@ -279,7 +248,7 @@ class Steps(Sequence[Frame]):
         def add(slot: tuple[Any, ...], texts: Iterable[str], *, bold: bool = False) -> None:
             for t in dict.fromkeys(texts):  # distinct, in order
                 slots.append(slot)
-                cells.append(f"<B>{html_lines(t)}</B>" if bold else _row_html(t))
+                cells.append(f"<B>{html_lines(t)}</B>" if bold else row_html(t))
 
         for j, v in enumerate(g.order):
             if self._box[j] is not None:
@@ -309,7 +278,7 @@ class Steps(Sequence[Frame]):
             b: (max(widths[(b, k)] for k in range(len(rows))), [heights[(b, k)] for k in range(len(rows))])
             for b, rows in self._box_rows(None, variants=True).items()
         }
-        return _Sizes(values, boxes)
+        return Sizes(values, boxes)
 
     def _widest_style(self) -> Marks:
         """The last frame with every edge labelled: what the layout is made for (cells have their pinned sizes)."""
@@ -318,7 +287,7 @@ class Steps(Sequence[Frame]):
         style.edge_labels = {(i, k): self._text(d) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)}
         return style
 
-    def _pinned_layout(self) -> tuple[Layout, _Sizes]:
+    def _pinned_layout(self) -> tuple[Layout, Sizes]:
         if self._layout is None:
             sizes = self._measure()
             self._layout = (layout(self._drawing(self._widest_style(), None, sizes=sizes).source), sizes)
@@ -585,81 +554,6 @@ class Steps(Sequence[Frame]):
         return f"Steps({len(self)} frames: {n_fwd} forward, {len(self) - n_fwd} backward)"
 
 
-@dataclass(frozen=True)
-class _Sizes:
-    """Pinned label sizes in points.
-
-    Per value node its width and the heights of its op, name, data and grad rows (stacked, as the
-    pictures draw them; 0 for a row it lacks); per box its width and the height of each row.
-    """
-
-    values: list[tuple[int, int, int, int, int]]
-    boxes: dict[int, tuple[int, list[int]]]
-
-
-_LABELLED = re.compile(r"^(\t+)(v\d+|m\d+) \[label=<.*> shape=plain\]\n?$")
-
-
-def _relabel(line: str, labels: dict[str, str]) -> str:
-    """``line`` with a new label when it declares one of the nodes in ``labels``."""
-    m = _LABELLED.match(line)
-    if m is None or m.group(2) not in labels:
-        return line
-    return f"{m.group(1)}{m.group(2)} [label={labels[m.group(2)]} shape=plain]\n"
-
-
-def _row_html(row: str) -> str:
-    """A box row: ``\0name\0 rest`` has its name in bold."""
-    if row.startswith("\0"):
-        _, name, rest = row.split("\0", 2)
-        return f"<B>{html_lines(name)}</B>{html_lines(rest)}"
-    return html_lines(row)
-
-
-def _frame_box_label(rows: list[str], fill: str, focus: bool, size: tuple[int, list[int]] | None, look: Style) -> str:
-    """A collapsed module's label; with ``size``, every row at its pinned size."""
-    cells = []
-    for k, row in enumerate(rows):
-        dims = "" if size is None else f' COLOR="{look.ink}" BGCOLOR="{fill}" WIDTH="{size[0]}" HEIGHT="{size[1][k]}"'
-        cells.append(f"<TR><TD{dims}>{_row_html(row)}</TD></TR>")
-    if size is not None:  # pinned: the border is always there (transparent off focus), so the box keeps its size
-        return (
-            f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
-            f'CELLPADDING="4">{"".join(cells)}</TABLE>>'
-        )
-    border = f' COLOR="{look.hot}" BORDER="2"' if focus else ' BORDER="0"'
-    return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">{"".join(cells)}</TABLE>>'
-
-
-def _pinned_value_label(
-    op: str,
-    name: str,
-    data: str | None,
-    grad: str | None,
-    fill: str,
-    focus: bool,
-    size: tuple[int, int, int, int, int],
-    look: Style,
-) -> str:
-    """A value node's label as the pictures draw it — the op that made it (grey), its name, data and
-    grad stacked — with every cell at its pinned size (an empty grad cell while going forward)."""
-    width, op_h, name_h, data_h, grad_h = size
-    rows = []
-    if op:
-        rows.append((op_h, look.op_fill, html_lines(op)))
-    rows.append((name_h, fill, f"<B>{html_lines(name)}</B>"))
-    rows.append((data_h, fill, html_lines(f"data {data if data is not None else '?'}")))
-    rows.append((grad_h, fill, "" if grad == "" else html_lines(f"grad {grad if grad is not None else '?'}")))
-    cells = "".join(
-        f'<TR><TD COLOR="{look.ink}" BGCOLOR="{bg}" HEIGHT="{h}" WIDTH="{width}">{text}</TD></TR>'
-        for h, bg, text in rows
-    )
-    return (
-        f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
-        f'CELLPADDING="4">{cells}</TABLE>>'
-    )
-
-
 def _check_dpi(dpi: float) -> None:
     check_dpi(dpi)
 
@@ -679,35 +573,6 @@ def _need(module: str, package: str, what: str) -> Any:
 
 #: Width / height of a slide (1280×720): the shape of every step frame in the slide style.
 _SLIDE_ASPECT = 16 / 9
-
-
-def _line(x: Any, digits: int) -> str:
-    """A number, or lanes listed on one line, as every drawing shows them (:mod:`viz.numbers`)."""
-    return format_lanes(x, digits, DEFAULT_SHOWN, stats=False)
-
-
-def _term(x: Any, digits: int) -> str:
-    text = _line(x, digits)
-    return f"({text})" if text.startswith("-") else text
-
-
-def _call(g: Scene, i: int, digits: int) -> str:
-    """``v5 = v3 × W2 = 0.06``: the forward step that made node ``i``."""
-    v = g.order[i]
-    args = [g.name(g.idx(p)) for p in v.parents]
-    op = op_text(v)
-    if v.op in _INFIX and len(args) == 2:
-        expr = f"{args[0]} {op} {args[1]}"
-    elif v.op == "pow" and v.param is not None:
-        expr = f"{args[0]}**{_term(v.param, digits)}"
-    elif v.op == "rpow" and v.param is not None:
-        expr = f"{_term(v.param, digits)}**{args[0]}"
-    else:
-        expr = f"{v.op if v.op in ('sum', 'dot') else op}({', '.join(args)})"
-    return f"{g.name(i)} = {expr} = {_line(v.data, digits)}"
-
-
-_INFIX = ("add", "sub", "mul", "div", "powv")
 
 
 def steps(
@@ -786,72 +651,5 @@ def steps(
             "is a frame), draw the whole graph at once with viz.draw_graph(..., collapse=...), "
             "or raise max_frames"
         )
-    frames: list[Frame] = []
-    data: list[Any] = [None] * n
-    grads: list[Any] = [None] * n
-
-    # How many contributions each gradient receives (one per edge out of its node), and has so far:
-    # a backward frame marks a sum still missing some as partial, in its caption and on the node.
-    expected = [0] * n
-    for v in g.order:
-        for p in v.parents:
-            expected[g.idx(p)] += 1
-    received = [0] * n
-
-    def add(phase: Literal["forward", "backward"], caption: str, node: int, edge: tuple[int, int, int] | None) -> None:
-        if edge is not None:
-            received[node] += 1
-            k, total = received[node], expected[node]
-            if total > 1:
-                caption += f" ({k} of {total} contributions{': grad so far' if k < total else ': final'})"
-        partial = frozenset(j for j in range(n) if 0 < received[j] < expected[j])
-        frames.append(Frame(len(frames), phase, caption, node, edge, tuple(data), tuple(grads), partial))
-
-    for i, v in enumerate(g.order):
-        data[i] = v.data
-        if v.is_leaf:
-            add("forward", f"{g.name(i)} = {_line(v.data, digits)} ({g.roles[i]})", i, None)
-        else:
-            add("forward", _call(g, i, digits), i, None)
-    root_i = g.idx(r)
-    name = g.name(root_i)
-    if r.lanes is None:
-        grads[root_i] = 1.0
-        add("backward", f"{name}.grad = ∂{name}/∂{name} = 1 (the seed)", root_i, None)
-    else:
-        import numpy as np
-
-        grads[root_i] = np.ones(r.lanes)
-        seed = f"1 in each of its {r.lanes} lanes (the seed, as for {name}.sum())"
-        add("backward", f"{name}.grad = ∂{name}/∂{name} = {seed}", root_i, None)
-    for i in reversed(range(n)):
-        v = g.order[i]
-        gi = 0.0 if grads[i] is None else grads[i]
-        for k, (p, d) in enumerate(zip(v.parents, v.local_grads, strict=True)):
-            pi = g.idx(p)
-            before = 0.0 if grads[pi] is None else grads[pi]
-            product: Any = d * gi
-            scalar = not (is_lanes(d) or is_lanes(gi) or is_lanes(before))
-            if scalar:  # numbers a learner can redo: guard digits where rounding would break them
-                applied, running = backward_step_text(float(d), float(gi), float(before), digits=digits)
-                grads[pi] = before + product
-                add(
-                    "backward",
-                    f"{g.name(pi)}.grad += ∂{g.name(i)}/∂{g.name(pi)} × {g.name(i)}.grad = {applied}; {running}",
-                    pi,
-                    (i, k, pi),
-                )
-                continue
-            applied = f"{_term(d, digits)} × {_term(gi, digits)} = {_line(product, digits)}"
-            if p.lanes is None and is_lanes(product):  # lanes meet a scalar: it receives their sum
-                product = float(product.sum())  # as the engine sums
-                applied += f", summed over the lanes = {format_number(product, digits)}"
-            grads[pi] = before + product
-            add(
-                "backward",
-                f"{g.name(pi)}.grad += ∂{g.name(i)}/∂{g.name(pi)} × {g.name(i)}.grad = {applied}\n"
-                f"running sum {_line(before, digits)} + {_term(product, digits)} = {_line(grads[pi], digits)}",
-                pi,
-                (i, k, pi),
-            )
+    frames = build_frames(g, digits)
     return Steps(g, frames, options)

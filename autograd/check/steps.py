@@ -86,29 +86,38 @@ def diagnose(
     # removed), C1 (O(h) removed), L2 and R2. Each halving of h adds one of each.
     hist: dict[int, dict[str, list[float]]] = {}
     steps: dict[int, list[Step]] = {}
-    noisy: set[int] = set()  # entries whose steps were stopped by rounding error
+    # Two estimates of rounding error: from |F| (the steps stop where it could exceed the
+    # tolerance) and from the largest value inside F (a step where that one could is never
+    # trusted to conclude a failure; agreement with the analytic value is accepted anywhere).
+    clean: dict[int, int] = {}  # how many of the first steps are trusted (steps shrink: a prefix)
+    stopped: set[int] = set()
     for i in open_:
         left, right = (f0[i] - minus[i]) / h0, (plus[i] - f0[i]) / h0
         hist[i] = {"C": [central[i]], "L": [left], "R": [right]}
         steps[i] = [(h0, central[i], left, right)]
-        if _noise(plus[i], minus[i], f0[i], scale, h0) > 0.5 * tolerance_at(atol, rtol, central[i]):
-            noisy.add(i)  # even the first step is rounding noise: no smaller one is tried
+        inner = _noise(plus[i], minus[i], f0[i], scale, h0) <= 0.5 * tolerance_at(atol, rtol, central[i])
+        clean[i] = 1 if inner else 0
+        if _noise(plus[i], minus[i], f0[i], 0.0, h0) > 0.5 * tolerance_at(atol, rtol, central[i]):
+            stopped.add(i)  # even the first step is rounding noise: no smaller one is tried
     for k in range(1, _MAX_HALVINGS + 1):
-        following = [i for i in open_ if i not in noisy]
+        following = [i for i in open_ if i not in stopped]
         if not following:
             break
         h = h0 * 2.0**-k
         try:
             plus, minus = phi(h), phi(-h)
         except (ValueError, ArithmeticError):
-            noisy.update(following)  # a probe outside the domain at a smaller step: no more steps
-            break
+            break  # a probe outside the domain at a smaller step: no more steps
         for i in following:
             a, est = analytic[i], hist[i]
             c = (plus[i] - minus[i]) / (2.0 * h)
-            if _noise(plus[i], minus[i], f0[i], scale, h) > 0.5 * tolerance_at(atol, rtol, c):
-                noisy.add(i)
+            if _noise(plus[i], minus[i], f0[i], 0.0, h) > 0.5 * tolerance_at(atol, rtol, c):
+                stopped.add(i)
                 continue
+            if clean[i] == len(est["C"]) and _noise(plus[i], minus[i], f0[i], scale, h) <= 0.5 * tolerance_at(
+                atol, rtol, c
+            ):
+                clean[i] += 1
             est["C"].append(c)
             est["L"].append((f0[i] - minus[i]) / h)
             est["R"].append((plus[i] - f0[i]) / h)
@@ -117,7 +126,7 @@ def diagnose(
             est.setdefault("C1", []).append(2.0 * c - est["C"][-2])
             est.setdefault("L2", []).append(2.0 * est["L"][-1] - est["L"][-2])
             est.setdefault("R2", []).append(2.0 * est["R"][-1] - est["R"][-2])
-            v = _decide(est, a, atol, rtol)
+            v = _decide(est, a, atol, rtol, trusted=clean[i] == len(est["C"]))
             if v is not None:
                 v.steps = steps[i]
                 verdicts[i] = v
@@ -125,7 +134,7 @@ def diagnose(
     undecided = [i for i in open_ if verdicts[i] is None]
     grown = _grow(phi, h0, [analytic[i] for i in undecided], [f0[i] for i in undecided], atol, rtol, scale)
     for i, g in zip(undecided, grown, strict=True):
-        v = g if g is not None else _final(hist[i], analytic[i], atol, rtol)
+        v = g if g is not None else _final(hist[i], analytic[i], atol, rtol, clean[i])
         v.steps = steps[i] + (v.steps if g is not None else [])
         verdicts[i] = v
     return [v for v in verdicts if v is not None]
@@ -201,7 +210,7 @@ def _converged(values: Sequence[float], atol: float, rtol: float) -> bool:
     return len(values) >= 3 and all(_settled(values[-j], values[-j - 1], atol, rtol) for j in (1, 2))
 
 
-def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> Verdict | None:
+def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float, *, trusted: bool = True) -> Verdict | None:
     c, l2, r2 = est["C"], est["L2"], est["R2"]
     # Finite-difference error shrinks with h: two successive steps agree with the analytic value.
     if _close(a, c[-1], atol, rtol) and _close(a, c[-2], atol, rtol):
@@ -214,7 +223,7 @@ def _decide(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> 
             and _close(a, extrapolated[-2], atol, rtol)
         ):
             return Verdict("ok", extrapolated[-1])
-    if len(c) < 3:
+    if len(c) < 3 or not trusted:  # a failure is concluded only from steps clear of rounding noise
         return None
     sides_agree = _close(l2[-1], r2[-1], atol, rtol)
     # A kink: each one-sided derivative has converged, to different values.
@@ -249,26 +258,35 @@ def _jump(values: Sequence[float], other: Sequence[float], a: float, atol: float
     return grows and abs(last[-1]) > 100.0 * max(abs(a), abs(other[-1]), tolerance_at(atol, rtol, a))
 
 
-def _final(est: dict[str, list[float]], a: float, atol: float, rtol: float) -> Verdict:
-    """The verdict when rounding error (or the domain) stops the steps before the differences settled."""
+def _final(est: dict[str, list[float]], a: float, atol: float, rtol: float, clean: int) -> Verdict:
+    """The verdict when rounding error (or the domain) stops the steps before the differences settled.
+
+    Only the first ``clean`` steps (clear of rounding from the values inside f) may show a
+    failure; agreement with the analytic value is accepted from any step.
+    """
     c = est["C"]
     left = est["L2"][-1] if "L2" in est else est["L"][-1]
     right = est["R2"][-1] if "R2" in est else est["R"][-1]
     for side, values, other in (("right", est["R"], est["L"]), ("left", est["L"], est["R"])):
         if _jump(values, other, a, atol, rtol):
             return Verdict("jump", c[-1], left, right, note=f"the {side}-hand difference grows like 1/h")
-    l_ok = _converged(est.get("L2", []), atol, rtol)
-    r_ok = _converged(est.get("R2", []), atol, rtol)
-    if l_ok and r_ok and not _close(left, right, atol, rtol):
-        return _kink(c[-1], left, right, a, atol, rtol)
-    # one side converged to the analytic value; the other did not converge at all
-    if (l_ok and _close(a, left, atol, rtol)) != (r_ok and _close(a, right, atol, rtol)) and not (l_ok and r_ok):
-        side = "right" if l_ok else "left"
-        return Verdict("ok", left if l_ok else right, left, right, note=f"a kink within ~h on the {side}")
-    if len(c) >= 3 and _settled(c[-1], c[-2], atol, rtol) and _settled(c[-2], c[-3], atol, rtol):
-        return Verdict("mismatch", c[-1], left, right)
+    # one side converged to the analytic value; the other did not converge at all (a kink within ~h)
+    l_any, r_any = _converged(est.get("L2", []), atol, rtol), _converged(est.get("R2", []), atol, rtol)
+    if (l_any and _close(a, left, atol, rtol)) != (r_any and _close(a, right, atol, rtol)) and not (l_any and r_any):
+        side = "right" if l_any else "left"
+        return Verdict("ok", left if l_any else right, left, right, note=f"a kink within ~h on the {side}")
+    t = {key: values[: clean if len(values) == len(c) else max(clean - 1, 0)] for key, values in est.items()}
+    tc = t["C"] or c[:1]
+    t_left = t["L2"][-1] if t.get("L2") else left
+    t_right = t["R2"][-1] if t.get("R2") else right
+    l_ok = _converged(t.get("L2", []), atol, rtol)
+    r_ok = _converged(t.get("R2", []), atol, rtol)
+    if l_ok and r_ok and not _close(t_left, t_right, atol, rtol):
+        return _kink(tc[-1], t_left, t_right, a, atol, rtol)
+    if len(tc) >= 3 and _settled(tc[-1], tc[-2], atol, rtol) and _settled(tc[-2], tc[-3], atol, rtol):
+        return Verdict("mismatch", tc[-1], t_left, t_right)
     if l_ok and r_ok:
-        return Verdict("mismatch", c[-1], left, right)
+        return Verdict("mismatch", tc[-1], t_left, t_right)
     return Verdict("undecided", c[-1], left, right, note="a kink within ~h of x")
 
 

@@ -6,9 +6,16 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from autograd.core.functions import is_lanes, load_numpy
+
+if TYPE_CHECKING:  # numpy is imported when lanes first appear (functions.load_numpy), not for typing
+    import numpy
+    from numpy.typing import NDArray
+
+    #: What a Value's ``data`` and ``grad`` hold: a float, or lanes (a 1-D float64 array).
+    Data: TypeAlias = float | NDArray[numpy.float64]
 
 __all__: list[str] = []  # used inside autograd only
 
@@ -60,7 +67,7 @@ def _int_to_float(x: int, what: str) -> float:
         ) from None
 
 
-def to_data(x: object, what: str) -> Any:
+def to_data(x: object, what: str) -> Data:
     """A float, or lanes: a 1-D float64 numpy array (copied), for a Value's ``data``."""
     if type(x) is float or not is_lanes(x):
         return to_float(x, what)
@@ -74,7 +81,7 @@ def to_data(x: object, what: str) -> Any:
         raise ValueError(f"{what}: lanes must not be empty")
     if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":  # real numbers only: no complex, dates, objects
         raise TypeError(f"{what}: lanes must hold real numbers, got dtype {arr.dtype}")
-    lanes = np.array(arr, dtype=np.float64)
+    lanes: NDArray[numpy.float64] = np.array(arr, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(lanes))
     if bad.size:
         raise ValueError(f"{what} must be finite, got {lanes[bad[0]]!r} at lane {bad[0]}")

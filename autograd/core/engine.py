@@ -35,7 +35,7 @@ def topological_order(root: Value) -> list[Value]:
     return reverse.topological_order(root)
 
 
-def backward(root: Value, grad: float | Any = None) -> None:
+def backward(root: Value, grad: object = None) -> None:
     """Accumulate ``∂root/∂node · grad`` into ``node.grad`` for every node of the graph.
 
     Semantics (like PyTorch's): *leaves* (inputs, parameters, constants) accumulate

@@ -32,6 +32,7 @@ from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.lanes import sum_to
 
 if TYPE_CHECKING:  # annotations only: the pass reads nodes, it never makes a Value
+    from autograd.core.data import Data
     from autograd.core.value import Value
 
 __all__ = [
@@ -122,7 +123,7 @@ def interior_order(root: Value, reset: bool) -> tuple[list[Value], list[Value], 
     return order, leaves, lanes
 
 
-def seed_gradient(grad: object, root: Value) -> Any:
+def seed_gradient(grad: object, root: Value) -> Data:
     """The upstream gradient: 1.0 by default for a scalar output; lanes need it explicit."""
     lanes = root.lanes
     if grad is None:
@@ -134,8 +135,8 @@ def seed_gradient(grad: object, root: Value) -> Any:
         return 1.0
     if isinstance(grad, bool) or not (isinstance(grad, numbers.Real) or is_lanes(grad)):
         raise TypeError(f"upstream gradient must be a real number or lanes, got {type(grad).__name__}")
-    g: Any = to_data(grad, "upstream gradient")  # finite; lanes 1-D and real; a 0-d array is a number
-    glanes = None if type(g) is float else len(g)
+    g = to_data(grad, "upstream gradient")  # finite; lanes 1-D and real; a 0-d array is a number
+    glanes = None if isinstance(g, float) else len(g)
     if glanes is not None and lanes != glanes:
         raise ValueError(f"upstream gradient has {glanes} lanes, the output {lanes or 'none'}")
     return g
@@ -276,16 +277,17 @@ def _run_backward(root: Value, grad: object) -> None:
                 leaf.grad = per_lane(leaf, leaf.grad)
 
 
-def per_lane(x: Value, g: float) -> Any:
+def per_lane(x: Value, g: float) -> Data:
     """The float gradient ``g`` of ``x``, which holds lanes, as one entry per lane."""
-    return load_numpy().full(len(cast(Any, x._data)), g)
+    lanes: Data = load_numpy().full(len(cast(Any, x._data)), g)
+    return lanes
 
 
-def _grad_attr(node: Value) -> Any:
+def _grad_attr(node: Value) -> Data:
     return node.grad
 
 
-def _finite(g: Any) -> bool:
+def _finite(g: Data) -> bool:
     return _isfinite(g) if type(g) is float else bool(load_numpy().isfinite(g).all())
 
 
@@ -331,9 +333,9 @@ def not_finite_error(root: Value, gradient_of: Callable[[Value], Any], where: st
 _HINT = "Rescale the computation (smaller constants or inputs), or check the inputs for extreme values."
 
 
-def describe_number(x: Any) -> str:
+def describe_number(x: Data) -> str:
     """A float as ``repr`` shows it; lanes by their first non-finite entry (or their first three)."""
-    if type(x) is float:
+    if isinstance(x, float):
         return repr(x)
     bad = load_numpy().flatnonzero(~load_numpy().isfinite(x))
     return f"lanes, first not finite at lane {bad[0]}: {x[bad[0]]!r}" if bad.size else f"lanes {x[:3]!r}…"

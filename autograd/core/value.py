@@ -29,7 +29,7 @@ import math
 import numbers
 import operator
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from autograd.core.data import CONSTANT, is_constant, is_number, is_real, refuse_array_subclass, to_data, to_float
 from autograd.core.errors import checked_values, failed_values, finite_floats
@@ -38,6 +38,9 @@ from autograd.core.grad_mode import current_mode, resolve_mode
 from autograd.core.lanes import evaluate
 from autograd.core.reverse import run_backward
 from autograd.core.rules import RULES, Rule
+
+if TYPE_CHECKING:
+    from autograd.core.data import Data
 
 __all__ = ["FUNCTION_METHODS", "Value"]
 
@@ -111,9 +114,9 @@ class Value:
         "label",
     )
 
-    grad: float  # lanes too, for a Value whose data holds lanes
+    grad: Data  # lanes too, for a Value whose data holds lanes
     label: str
-    _data: float  # or lanes: a 1-D float64 numpy array, one scalar per sample
+    _data: Data  # a float, or lanes: a 1-D float64 numpy array, one scalar per sample
     _op: str
     _n: int
     _p0: Value
@@ -127,7 +130,7 @@ class Value:
     # numpy must hand ``lanes * value`` to Value.__rmul__, not loop over the lanes itself.
     __array_ufunc__ = None
 
-    def __init__(self, data: float | Any, label: str = "") -> None:
+    def __init__(self, data: object, label: str = "") -> None:
         if isinstance(data, Value):
             raise TypeError("Value(data) needs a number, got a Value (use v.detach() for a copy)")
         if not isinstance(label, str):
@@ -140,7 +143,7 @@ class Value:
         self._param = None
 
     @property
-    def data(self) -> float:
+    def data(self) -> Data:
         """The number (a float), or lanes: a 1-D float64 numpy array, one scalar per sample.
 
         Assigning keeps it so: ``p.data -= lr * p.grad``, ``w.data = 0`` or
@@ -157,7 +160,7 @@ class Value:
         return self._data
 
     @data.setter
-    def data(self, value: float | Any) -> None:
+    def data(self, value: object) -> None:
         self._data = value if type(value) is float and _isfinite(value) else to_data(value, "data")
 
     # -- read-only views of the graph -------------------------------------------------
@@ -339,7 +342,7 @@ class Value:
         """Mean over the lanes: a scalar Value (the identity on a scalar)."""
         return record_unary(_LANEMEAN, self)
 
-    def backward(self, grad: float | Any = None) -> None:
+    def backward(self, grad: object = None) -> None:
         """Backpropagate from this node; see :func:`autograd.backward`."""
         run_backward(self, grad)
 
@@ -366,8 +369,8 @@ def _scalar(v: Value) -> float:
     return v.data
 
 
-def _short(x: Any) -> str:
-    if type(x) is float:
+def _short(x: Data) -> str:
+    if isinstance(x, float):
         return repr(x)
     head = ", ".join(f"{v:.6g}" for v in x[:3])
     return f"[{head}{', …' if len(x) > 3 else ''}]"
@@ -428,7 +431,7 @@ _data_of = operator.attrgetter("_data")
 _new = object.__new__
 
 
-def new_node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any, ...], param: float | None) -> Value:
+def new_node(rule: Rule, out: Data, parents: tuple[Value, ...], local: tuple[Any, ...], param: float | None) -> Value:
     """A new node (a leaf when ``parents`` is empty: nothing recorded), its local derivatives stored.
 
     One or two parents and their derivatives go in the slots ``_p0``/``_p1`` and
@@ -437,7 +440,7 @@ def new_node(rule: Rule, out: Any, parents: tuple[Value, ...], local: tuple[Any,
     they are the hot path.
     """
     node = _new(Value)
-    if type(out) is not float:  # lanes: read-only, so they cannot change behind the graph's back
+    if not isinstance(out, float):  # lanes: read-only, so they cannot change behind the graph's back
         out.flags.writeable = False
     node._data = out
     node.grad = 0.0

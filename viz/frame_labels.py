@@ -1,0 +1,92 @@
+"""The labels of a step-through's frames at their pinned sizes, in the pictures' visual language.
+
+Every frame of :mod:`viz.steps` is drawn at one layout (:mod:`viz.pinned`): each cell of each
+label gets the size of the largest text it shows in any frame, so nodes never move. A value
+node is drawn as in every picture (:mod:`viz.marks`): the op that made it in a grey first cell,
+then its name, data and grad stacked; a collapsed module's box shows only what is known by then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from viz.marks import html_lines
+from viz.styles import Style
+
+__all__ = ["Sizes", "box_label", "pinned_value_label", "relabel", "row_html"]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Pinned label sizes in points.
+
+    Per value node its width and the heights of its op, name, data and grad rows (stacked, as the
+    pictures draw them; 0 for a row it lacks); per box its width and the height of each row.
+    """
+
+    values: list[tuple[int, int, int, int, int]]
+    boxes: dict[int, tuple[int, list[int]]]
+
+
+_LABELLED = re.compile(r"^(\t+)(v\d+|m\d+) \[label=<.*> shape=plain\]\n?$")
+
+
+def relabel(line: str, labels: dict[str, str]) -> str:
+    """``line`` with a new label when it declares one of the nodes in ``labels``."""
+    m = _LABELLED.match(line)
+    if m is None or m.group(2) not in labels:
+        return line
+    return f"{m.group(1)}{m.group(2)} [label={labels[m.group(2)]} shape=plain]\n"
+
+
+def row_html(row: str) -> str:
+    """A box row: ``\0name\0 rest`` has its name in bold."""
+    if row.startswith("\0"):
+        _, name, rest = row.split("\0", 2)
+        return f"<B>{html_lines(name)}</B>{html_lines(rest)}"
+    return html_lines(row)
+
+
+def box_label(rows: list[str], fill: str, focus: bool, size: tuple[int, list[int]] | None, look: Style) -> str:
+    """A collapsed module's label; with ``size``, every row at its pinned size."""
+    cells = []
+    for k, row in enumerate(rows):
+        dims = "" if size is None else f' COLOR="{look.ink}" BGCOLOR="{fill}" WIDTH="{size[0]}" HEIGHT="{size[1][k]}"'
+        cells.append(f"<TR><TD{dims}>{row_html(row)}</TD></TR>")
+    if size is not None:  # pinned: the border is always there (transparent off focus), so the box keeps its size
+        return (
+            f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
+            f'CELLPADDING="4">{"".join(cells)}</TABLE>>'
+        )
+    border = f' COLOR="{look.hot}" BORDER="2"' if focus else ' BORDER="0"'
+    return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">{"".join(cells)}</TABLE>>'
+
+
+def pinned_value_label(
+    op: str,
+    name: str,
+    data: str | None,
+    grad: str | None,
+    fill: str,
+    focus: bool,
+    size: tuple[int, int, int, int, int],
+    look: Style,
+) -> str:
+    """A value node's label as the pictures draw it — the op that made it (grey), its name, data and
+    grad stacked — with every cell at its pinned size (an empty grad cell while going forward)."""
+    width, op_h, name_h, data_h, grad_h = size
+    rows = []
+    if op:
+        rows.append((op_h, look.op_fill, html_lines(op)))
+    rows.append((name_h, fill, f"<B>{html_lines(name)}</B>"))
+    rows.append((data_h, fill, html_lines(f"data {data if data is not None else '?'}")))
+    rows.append((grad_h, fill, "" if grad == "" else html_lines(f"grad {grad if grad is not None else '?'}")))
+    cells = "".join(
+        f'<TR><TD COLOR="{look.ink}" BGCOLOR="{bg}" HEIGHT="{h}" WIDTH="{width}">{text}</TD></TR>'
+        for h, bg, text in rows
+    )
+    return (
+        f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
+        f'CELLPADDING="4">{cells}</TABLE>>'
+    )
