@@ -3,9 +3,8 @@
 ``emit(scene, marks, options)`` builds the :class:`~viz.display.Drawing` (a
 ``graphviz.Digraph``) that every picture is: :func:`viz.draw_graph`, :func:`viz.draw_chain`
 and each frame of :func:`viz.steps` (whose player pins the result with :mod:`viz.pinned`).
-:class:`Options` is the one options object: everything a caller chooses about a picture
-(digits, style, orientation, collapse, limits, graphviz attributes), checked once by
-:meth:`Options.make`.
+:class:`~viz.options.Options` is the one options object (:mod:`viz.options`, whose names
+this module also gives).
 
 Before anything is formatted the drawn nodes are counted and the layout's size estimated,
 so a picture too large to read (or for ``dot`` to lay out in reasonable time) is refused
@@ -14,16 +13,10 @@ with :class:`GraphTooLargeError`, saying how to draw it.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import re
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
-from autograd import Value
-from viz.colour import Scale, check_scale
-from viz.display import DEFAULT_TIMEOUT, Drawing, check_dpi, check_timeout
+from viz.display import Drawing
 from viz.layout import (
     CHAR_EM,
     box_size,
@@ -37,11 +30,20 @@ from viz.layout import (
     text_size,
     wrap_caption,
 )
-from viz.marks import Color, Marks, box_label, box_rows, escape, html_label, op_text, value_cells, value_label
+from viz.marks import Marks, box_label, box_rows, escape, html_label, op_text, value_cells, value_label
 from viz.model_layout import Places, arrange_model, title_node
-from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes
-from viz.scene import Scene, boxes_of, collapsed_modules, count_values
-from viz.styles import Style, get_style
+from viz.options import (
+    CHAIN_WALK,
+    DEFAULT_MAX_NODES,
+    LAYOUT_CELLS_PER_NODE,
+    MODEL_WALK,
+    GraphTooLargeError,
+    LargeGraphWarning,
+    Options,
+    refuse_early,
+    too_large,
+)
+from viz.scene import Scene, boxes_of, collapsed_modules
 
 __all__ = [
     "CHAIN_WALK",
@@ -55,224 +57,6 @@ __all__ = [
     "refuse_early",
     "too_large",
 ]
-
-#: Above this many drawn nodes the drawing functions refuse (unless ``max_nodes=`` is raised).
-DEFAULT_MAX_NODES = 200
-
-#: dot lays out the nodes plus a point per rank crossed by each long edge; its time grows fast
-#: with their number (a 20-level ``tanh(y*w + b)`` chain: 3,700 cells, 25 s). Pictures needing
-#: more than this many cells per allowed node (3,000 for ``max_nodes=200``) are refused.
-LAYOUT_CELLS_PER_NODE = 15
-
-#: How many Values a graph may have for :func:`viz.draw_chain` to look for the paths in it (times
-#: ``max_nodes``): the paths of a large graph may make a small picture, but walking a graph of
-#: millions of Values only to refuse it would take longer than the user's patience.
-CHAIN_WALK = 100
-
-#: As :data:`CHAIN_WALK`, for a model's graph (whose picture ``collapse="auto"`` can make small).
-MODEL_WALK = 2000
-
-
-Collapse = str | tuple[str, ...] | None
-Ops = Literal["inline", "nodes"]
-
-
-class LargeGraphWarning(UserWarning):
-    """Kept for compatibility: large graphs are now refused with :class:`GraphTooLargeError`."""
-
-
-class GraphTooLargeError(ValueError):
-    """The picture would have more nodes than ``max_nodes``; the message says how to draw it.
-
-    ``nodes`` is the number of nodes the picture would have had, ``reason`` says in a few
-    words what was too large ("407 nodes, more than max_nodes=200").
-    """
-
-    nodes: int | None = None
-    reason: str = "too large"
-
-
-@dataclass(frozen=True)
-class Options:
-    """Everything a caller chooses about a picture; build it with :meth:`make`, which checks each.
-
-    Attributes:
-        digits: Significant digits of every number.
-        style: The look (:mod:`viz.styles`).
-        rankdir: ``"auto"`` (the orientation whose text reads largest in the style's display), or
-            graphviz's ``"LR"``, ``"TB"``, ``"RL"``, ``"BT"``.
-        collapse: Module classes or dotted names drawn as one box each (None: none).
-        max_nodes: Refuse pictures with more drawn nodes than this.
-        lanes_shown: How many values of a lane Value are listed.
-        ops: ``"inline"`` (the op in the first cell of its result) or ``"nodes"`` (a node per op).
-        color: Node fill: ``"role"``, ``"grad"`` or ``"none"``.
-        vmax: With ``color="grad"``, the absolute gradient in full colour (None: the largest).
-        scale: With ``color="grad"``: ``"linear"``, ``"log"`` (log-magnitude, for vanishing
-            and exploding gradients) or ``"auto"`` (log when they span more than 2 decades;
-            :mod:`viz.colour`).
-        legend: Show what the colours mean.
-        graph_attr: Graphviz graph attributes, winning over the style's.
-        node_attr: Graphviz node attributes, winning over the style's.
-        edge_attr: Graphviz edge attributes, winning over the style's.
-        dpi: Resolution of PNG output (None: the style's).
-        timeout: Seconds ``dot`` may take (None: no limit).
-    """
-
-    digits: int = DEFAULT_DIGITS
-    style: Style = field(default_factory=lambda: get_style("notebook"))
-    rankdir: str = "auto"
-    collapse: Collapse = None
-    max_nodes: int = DEFAULT_MAX_NODES
-    lanes_shown: int = DEFAULT_SHOWN
-    ops: Ops = "inline"
-    color: Color = "role"
-    vmax: float | None = None
-    scale: Scale = "auto"
-    legend: bool = True
-    graph_attr: Mapping[str, str] = field(default_factory=dict)
-    node_attr: Mapping[str, str] = field(default_factory=dict)
-    edge_attr: Mapping[str, str] = field(default_factory=dict)
-    dpi: float | None = None
-    timeout: float | None = DEFAULT_TIMEOUT
-
-    @classmethod
-    def make(
-        cls,
-        *,
-        digits: int | None = None,
-        style: str | Style = "notebook",
-        rankdir: str = "auto",
-        collapse: str | Collection[str] | None = None,
-        max_nodes: int = DEFAULT_MAX_NODES,
-        lanes_shown: int = DEFAULT_SHOWN,
-        ops: str = "inline",
-        color: str = "role",
-        vmax: float | None = None,
-        scale: str = "auto",
-        legend: bool | None = None,
-        graph_attr: Mapping[str, Any] | None = None,
-        node_attr: Mapping[str, Any] | None = None,
-        edge_attr: Mapping[str, Any] | None = None,
-        dpi: float | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-    ) -> Options:
-        """Options from the drawing functions' arguments, each checked (a ValueError or TypeError names it).
-
-        ``rankdir="auto"`` picks the orientation whose text reads largest in the style's
-        display (a 16:9 slide for the slide style).
-        """
-        digits = check_digits(DEFAULT_DIGITS if digits is None else digits)
-        look = get_style(style)
-        format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
-        if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
-            raise ValueError(f"rankdir must be 'auto' or one of LR, RL, TB, BT, got {rankdir!r}")
-        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-            raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
-        if ops not in ("nodes", "inline"):
-            raise ValueError(f"ops must be 'inline' or 'nodes', got {ops!r}")
-        if color not in ("role", "grad", "none"):
-            raise ValueError(f"color must be 'role', 'grad' or 'none', got {color!r}")
-        if vmax is not None and (
-            isinstance(vmax, bool) or not isinstance(vmax, int | float) or not vmax > 0 or vmax == float("inf")
-        ):
-            raise ValueError(f"vmax must be a positive finite number, got {vmax!r}")
-        if legend is not None and not isinstance(legend, bool):
-            raise TypeError(f"legend must be True, False or None, got {type(legend).__name__}")
-        if dpi is not None:
-            check_dpi(dpi)
-        check_timeout(timeout)
-        return cls(
-            digits=digits,
-            style=look,
-            rankdir=rankdir,
-            collapse=_collapse_arg(collapse),
-            max_nodes=max_nodes,
-            lanes_shown=lanes_shown,
-            ops="inline" if ops == "inline" else "nodes",
-            color=color,  # type: ignore[arg-type]  # checked above
-            vmax=None if vmax is None else float(vmax),
-            scale=check_scale(scale),
-            legend=legend is not False,
-            graph_attr=graphviz_attrs("graph_attr", graph_attr),
-            node_attr=graphviz_attrs("node_attr", node_attr),
-            edge_attr=graphviz_attrs("edge_attr", edge_attr),
-            dpi=dpi,
-            timeout=timeout,
-        )
-
-    def but(self, **changes: Any) -> Options:
-        """A copy with ``changes`` (e.g. ``collapse=("Neuron",)`` for one level of ``collapse="auto"``)."""
-        return dataclasses.replace(self, **changes)
-
-
-def _collapse_arg(collapse: object) -> Collapse:
-    if collapse is None:
-        return None
-    if isinstance(collapse, str):
-        return collapse
-    if isinstance(collapse, Collection):
-        for w in collapse:
-            if not isinstance(w, str):
-                raise TypeError(f"collapse must be a str or a collection of str, got an item {w!r}")
-        return tuple(collapse)
-    raise TypeError(f"collapse must be a str or a collection of str, got {type(collapse).__name__}")
-
-
-def too_large(g: Scene | None, n_drawn: int, max_nodes: int, *, more: bool = False) -> GraphTooLargeError:
-    """The refusal of a picture of ``n_drawn`` nodes (``more``: at least that many; the count stopped there)."""
-    kinds = sorted({m.kind for m in g.modules if m.name}) if g is not None else []
-    if kinds:
-        how = "pass " + " or ".join(f"collapse={k!r}" for k in kinds[:3]) + " to draw each such module as one box"
-    else:
-        how = "draw a smaller graph, or the derivative chain to one input (viz.draw_chain)"
-    count = f"more than {n_drawn - 1}" if more else f"{n_drawn}"
-    anyway = "raise max_nodes" if more else f"pass max_nodes={n_drawn}"
-    error = GraphTooLargeError(
-        f"the picture would have {count} nodes, more than max_nodes={max_nodes} (too many to read, and dot may "
-        f"take minutes): {how}, or {anyway} to draw it anyway"
-    )
-    error.nodes, error.reason = n_drawn, f"{count} nodes, more than max_nodes={max_nodes}"
-    return error
-
-
-def refuse_early(roots: Sequence[Value], walk: int, options: Options, model: bool) -> None:
-    """Refuse a graph too large to draw before anything is formatted or laid out.
-
-    The Values are counted no further than ``walk`` (:func:`viz.scene.count_values`), so the
-    refusal of a graph of millions of Values costs as much as a walk of ``walk`` Values. Without
-    a model every Value is a drawn node, so ``walk`` is ``options.max_nodes`` for a picture of the
-    whole graph; a model's picture (boxes) or a chain's (its paths) may be smaller than the graph,
-    and the caller gives a larger ``walk``.
-
-    Raises:
-        GraphTooLargeError: with more than ``walk`` Values.
-    """
-    n = count_values(roots, walk)
-    if n <= walk:
-        return
-    if walk == options.max_nodes:
-        error = too_large(None, n, options.max_nodes, more=True)
-    else:
-        how = "collapse= its modules" if model else "draw a part of it (viz.draw_chain to one input)"
-        error = GraphTooLargeError(
-            f"the graph has more than {walk} Values, too many to look through for a picture of at most "
-            f"max_nodes={options.max_nodes} nodes: {how}, or raise max_nodes"
-        )
-        error.nodes, error.reason = n, f"more than {walk} Values"
-    raise error
-
-
-def graphviz_attrs(what: str, given: Mapping[str, Any] | None) -> dict[str, str]:
-    if given is None:
-        return {}
-    if not isinstance(given, Mapping):
-        raise TypeError(f"{what} must be a mapping of graphviz attributes, got {type(given).__name__}")
-    out = {}
-    for k, v in given.items():
-        if not isinstance(k, str):
-            raise TypeError(f"{what} keys must be str, got {k!r}")
-        out[k] = str(v)
-    return out
 
 
 def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawing) -> Drawing:

@@ -49,7 +49,7 @@ from viz.emit import GraphTooLargeError, Options, emit
 from viz.explore_rules import js_rule_names, rules_js
 from viz.marks import Marks, escape, op_text
 from viz.numbers import DEFAULT_DIGITS, check_digits
-from viz.pinned import _json, measure
+from viz.pinned import dot_json, measure
 from viz.scene import ModuleLike, Names, Scene, as_roots, build_scene
 from viz.styles import Style, StyleName, get_style
 
@@ -135,7 +135,7 @@ def _layout(g: Scene, look: Style, rankdir: str, *, model_layout: bool) -> _Geom
             for p in v.parents:
                 lines.append(f"v{g.idx(p)} -> v{i} [label=<{_WIDEST}>]")
         source = "\n".join(lines) + "\n}"
-    laid = _json(source)
+    laid = dot_json(source)
     x0, y0, x1, y1 = (float(t) for t in str(laid["bb"]).split(","))
     height = y1 - y0
 

@@ -25,7 +25,7 @@ from typing import Any
 from viz.display import render as display_render
 from viz.marks import escape
 
-__all__ = ["Layout", "caption_box", "layout", "measure", "pin", "render", "render_svgs"]
+__all__ = ["Layout", "caption_box", "dot_json", "layout", "measure", "pin", "render", "render_svgs"]
 
 _GAP = 10  # points between the caption and the graph
 _TIMEOUT = 120.0  # seconds for one graphviz run (a batch of up to 100 frames at once)
@@ -75,7 +75,8 @@ def _pipe(source: str, fmt: str, *, pinned: bool) -> bytes:
     return display_render(source, fmt, timeout=_TIMEOUT, program=program, options=options)
 
 
-def _json(source: str) -> dict[str, Any]:
+def dot_json(source: str) -> dict[str, Any]:
+    """``dot``'s layout of ``source`` as its JSON (``-Tjson``): positions, sizes, edge splines."""
     out: dict[str, Any] = json.loads(_pipe(source, "json", pinned=False))
     return out
 
@@ -88,7 +89,7 @@ def measure(cells: list[str], *, font: str = 'fontname="Helvetica" fontsize="11"
     """
     table = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
     body = "".join(f"c{k} [label=<{table}<TR><TD>{c}</TD></TR></TABLE>>]\n" for k, c in enumerate(cells))
-    measured = _json(f"digraph {{ node [shape=plain {font}]\n{body}}}")
+    measured = dot_json(f"digraph {{ node [shape=plain {font}]\n{body}}}")
     sizes = {obj["name"]: obj for obj in measured.get("objects", [])}
     return [
         (math.ceil(float(sizes[f"c{k}"]["width"]) * 72), math.ceil(float(sizes[f"c{k}"]["height"]) * 72))
@@ -104,7 +105,7 @@ def layout(source: str) -> Layout:
     Raises:
         DotNotFoundError: if graphviz's ``dot`` program is missing.
     """
-    laid = _json(source)
+    laid = dot_json(source)
     objects = laid.get("objects", [])
     nodes: dict[str, str] = {}
     clusters: dict[str, tuple[str, str | None]] = {}
@@ -125,7 +126,7 @@ def layout(source: str) -> Layout:
 def caption_box(captions: list[str], *, font_size: float = _CAPTION_PT) -> tuple[int, int]:
     """The size (points) of the largest of ``captions`` drawn as :func:`pin` draws them (at ``font_size``)."""
     body = "".join(f"c{k} [label={_caption_label(c)}]\n" for k, c in enumerate(captions))
-    measured = _json(f"digraph {{ node [shape=plain {_FONT.format(size=font_size)}]\n{body}}}")
+    measured = dot_json(f"digraph {{ node [shape=plain {_FONT.format(size=font_size)}]\n{body}}}")
     w = h = 0.0
     for obj in measured.get("objects", []):
         w, h = max(w, float(obj["width"]) * 72), max(h, float(obj["height"]) * 72)
