@@ -170,3 +170,10 @@ def test_sigmoid_has_no_overflow_at_extremes():
         y = Value(x).sigmoid()
         y.backward()
         assert math.isfinite(y.data)
+
+
+def test_a_user_op_whose_forward_returns_a_bool_is_refused(user_op: Callable[..., Callable[..., Value]]) -> None:
+    # True is an int (and a numbers.Real): it must not become 1.0 silently.
+    op = user_op("returns_true", lambda x: True, lambda out, x: (1.0,))
+    with pytest.raises(TypeError, match=r"op 'returns_true': its value must be a float, got bool: True"):
+        op(Value(1.0))

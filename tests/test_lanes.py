@@ -371,3 +371,10 @@ def test_second_derivatives_on_lanes_are_the_scalar_ones(base: list[float], expo
         assert (d_a.data[i], d_b.data[i]) == (s_a.data, s_b.data)
         assert [float(dd[0][i]), float(dd[1][i])] == pytest.approx(grad(s_b, [sa, sb]), rel=1e-15)
     assert d_b.data[1] == pytest.approx(8.0 * math.log(2.0), rel=1e-15)
+
+
+def test_sigmoid_on_lanes_equals_the_scalar_bit_for_bit() -> None:
+    for x in (0.9, -0.9, 0.0, 3.7, -12.5):
+        scalar = Value(x).sigmoid().data
+        lane = float(Value(np.array([x, x])).sigmoid().data[0])
+        assert scalar.hex() == lane.hex(), x
