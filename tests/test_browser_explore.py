@@ -407,3 +407,28 @@ def test_texts_off_screen_wait_then_show_what_a_full_screen_shows(tmp_path: Path
     assert after["small"][2] == after["large"][2]
     ids = [n["id"] for n in ex.data["nodes"]]
     _assert_matches(ex, after["small"][2], replay(loss, {ids.index("x1"): 0.9}))
+
+
+@needs_browser
+def test_fit_width_too_small_to_read_lets_texts_wait(tmp_path: Path) -> None:
+    """A 493-node model fitted to 1280 px draws specks for texts: they wait, then show the new numbers."""
+    import nn
+
+    model = nn.MLP(2, [18, 18, 1], seed=0)
+    loss = (model([Value(0.5, "x1"), Value(-1.0, "x2")]) - 1.0) ** 2
+    loss.label = "loss"
+    ex = explore(loss, model=model)
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path, viewport=(1280, 900)) as (page, log):
+        page.click(".crx-fit")
+        page.wait_for_function(_SETTLED)
+        waited = page.evaluate(_EDIT_NOW, "0.9")
+        page.wait_for_function(_SETTLED)
+        status = page.locator(".crx-status").inner_text()
+        loss_text = page.locator('[data-node="loss"] text').all_text_contents()
+        shown = page.locator(".chainrule-explorer").evaluate(_NODES)
+    assert log.clean(), log.problems()
+    assert waited > 0
+    assert status.startswith("loss = ")
+    assert f"data {status.removeprefix('loss = ')}" in loss_text
+    _assert_matches(ex, shown, replay(loss, {ids.index("x1"): 0.9}))

@@ -555,9 +555,9 @@ function setup(root) {
      whose node or edge is off screen keeps its new string aside, written when it scrolls
      into view or in small batches while the page is idle. data-value/data-grad attributes
      are always written at once; data-pending on the explorer counts the texts still waiting. */
-  var waiting = 0, pending = [], flushQueued = false;
+  var waiting = 0, pending = [], flushQueued = false, unreadable = false;
   function show(t, s) {
-    if (t._owner._off) {
+    if (t._owner._off || unreadable) {
       t._want = s;
       if (!t._waiting && t._text !== s) { t._waiting = true; waiting++; pending.push(t); }
     } else {
@@ -595,6 +595,15 @@ function setup(root) {
     }, {rootMargin: "200px"});
     nodeEls.forEach(function (e) { watcher.observe(e.g); });
     for (var ek in edgeEls) { watcher.observe(edgeEls[ek].g); }
+  }
+  /* "fit width" can shrink a large graph until its texts are specks: those wait too. */
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(function (entries) {
+      var shown = entries[entries.length - 1].contentRect.width;
+      unreadable = shown > 0 && ST.size * shown / (G.w + 8) < 4;  /* text height in px */
+      if (!unreadable) { pending.slice().forEach(function (t) { if (!t._owner._off) { writeWaiting(t); } }); }
+      settle();
+    }).observe(svg);
   }
 
   function drawNode(i) {
