@@ -17,7 +17,7 @@ OTHER_PYTHONS := 3.12 3.13
 # Those tests: everything but the browser, site, notebook, lesson, wheel and benchmark tests
 # (they run once, on $(PYTHON), above), plus the doctests of the packages, the README and the guide.
 LEAN_TESTS := $(filter-out tests/test_browser_% tests/test_site.py tests/test_wheel.py tests/test_notebooks_clean.py \
-	tests/test_exercises% tests/test_viz_offline_export.py tests/test_viz_pictures_browser.py tests/test_bench%, \
+	tests/test_exercises% tests/test_lesson_outputs.py tests/test_viz_offline_export.py tests/test_viz_pictures_browser.py tests/test_bench%, \
 	$(wildcard tests/test_*.py)) $(PACKAGES) README.md $(wildcard docs/*.md)
 
 .PHONY: demo docs test lint typecheck pytest pythons dot browser bench mutate lab clean

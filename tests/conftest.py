@@ -1,8 +1,17 @@
-"""Shared test set-up: a deterministic hypothesis profile for CI and `make test`."""
+"""Shared test set-up: the deterministic hypothesis profile for CI and `make test`, and the fixtures
+several test files use (``user_op``, ``no_dot``, ``torch``)."""
 
 import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from autograd import RULES, Value, define_op
+from autograd.core.rules import unregister
 
 settings.register_profile(
     "ci",
@@ -13,3 +22,37 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, max_examples=300)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def user_op() -> Iterator[Callable[..., Callable[..., Value]]]:
+    """``define_op`` for the duration of one test: every op it makes is unregistered afterwards.
+
+    It is called inside the test, so ``define_op`` and ``register`` run within the very test
+    that checks what they made.
+    """
+    made: list[str] = []
+
+    def make(name: str, forward: Any, local: Any, **kwargs: Any) -> Callable[..., Value]:
+        made.append(name)
+        return define_op(name, forward, local, **kwargs)
+
+    yield make
+    for name in made:
+        if name in RULES:
+            unregister(name)
+
+
+@pytest.fixture
+def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """PATH without graphviz: an empty directory."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    return empty
+
+
+@pytest.fixture(scope="session")
+def torch() -> ModuleType:
+    """PyTorch, for the comparisons against it; the test is skipped without the ``torch`` extra."""
+    return pytest.importorskip("torch")

@@ -28,7 +28,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # -- the check and the guard digits ------------------------------------------------------------
 
 
-def test_the_issue_example_does_not_redo_and_the_guarded_one_does() -> None:
+def test_the_unguarded_example_does_not_redo_and_the_guarded_one_does() -> None:
     assert not redoes("×", ["0.8444", "0.1099", "0.1"], "0.009276", digits=4)  # 0.009280
     assert redoes("×", ["0.84435", "0.10986", "0.1"], "0.009276", digits=4)
     assert not redoes("+", ["0.07133", "(-0.6667)"], "-0.5953", digits=4)  # -0.59537 → -0.5954

@@ -23,6 +23,17 @@ REL = 1e-12
 _NODES = """(root) => Object.fromEntries([...root.querySelectorAll('[data-node]')].map(
   e => [e.dataset.node, [e.dataset.value, e.dataset.grad, e.dataset.error || null]]))"""
 
+_TEXTS = "() => [...document.querySelectorAll('.crx-nodes text, .crx-edges text')].map(t => t.textContent)"
+_SETTLED = "() => document.querySelector('.chainrule-explorer').dataset.pending === '0'"
+_EDIT_NOW = """async (value) => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await new Promise(r => setTimeout(r, 50));  // the page has seen which nodes are on screen
+  const input = document.querySelector('[data-leaf="x1"]');
+  input.value = value;
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  return Number(document.querySelector('.chainrule-explorer').dataset.pending);
+}"""
+
 
 def _neuron() -> tuple[Explorer, Any]:
     g = single_neuron_graph()
@@ -323,6 +334,7 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: 
             before = float(page.locator('[data-node="loss"]').get_attribute("data-value"))
             page.click(".crx-sgd")
             assert float(page.locator('[data-node="loss"]').get_attribute("data-value")) < before
+        page.wait_for_function(_SETTLED)  # texts off screen written too
         screenshot(page, f"explore_lab_{style}_{graph}")
     assert log.clean(), log.problems()
 
@@ -371,3 +383,27 @@ def test_a_model_in_its_module_boxes_recomputes_as_the_engine(tmp_path: Path) ->
         shown = page.locator(".chainrule-explorer").evaluate(_NODES)
         _assert_matches(ex, shown, replay(loss, {ids.index("x1"): 0.7, ids.index("w1.0.0"): -1.2}))
     assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_texts_off_screen_wait_then_show_what_a_full_screen_shows(tmp_path: Path) -> None:
+    """An edit writes the texts on screen at once; the others follow, and end exactly as on a screen showing all."""
+    loss, model = _mlp_loss()
+    ex = explore(loss, model=model)
+    after: dict[str, tuple[int, list[str], dict[str, Any]]] = {}
+    for name, viewport in [("small", (420, 300)), ("large", (6000, 4000))]:
+        with _open(ex, tmp_path, f"{name}.html", viewport=viewport) as (page, log):
+            page.wait_for_function(_SETTLED)
+            before = page.evaluate(_TEXTS)
+            waited = page.evaluate(_EDIT_NOW, "0.9")
+            page.wait_for_function(_SETTLED)
+            texts = page.evaluate(_TEXTS)
+            assert texts != before
+            after[name] = (waited, texts, page.locator(".chainrule-explorer").evaluate(_NODES))
+        assert log.clean(), log.problems()
+    assert after["small"][0] > 0  # most of the graph is off a 420×300 screen: its texts waited
+    assert after["large"][0] == 0  # everything on screen: nothing waits
+    assert after["small"][1] == after["large"][1]
+    assert after["small"][2] == after["large"][2]
+    ids = [n["id"] for n in ex.data["nodes"]]
+    _assert_matches(ex, after["small"][2], replay(loss, {ids.index("x1"): 0.9}))

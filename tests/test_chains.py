@@ -414,3 +414,18 @@ def test_summaries_and_chains_of_scalars_never_import_numpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "False"
+
+
+# -- path counts beyond any printable number -------------------------------------------------------
+
+
+def test_path_counts_beyond_any_printable_number_are_too_many_paths() -> None:
+    """More than 10^4300 paths made the error message itself fail (int-to-str limit)."""
+    x = Value(1.0)
+    y = x
+    for _ in range(15_000):
+        y = (y + y) * 0.5  # each level doubles the number of paths
+    assert count_paths(y, x).bit_length() == 15_001
+    with pytest.raises(TooManyPathsError, match=r"about 10\^4515 paths") as info:
+        derivative_chains(y, x)
+    assert info.value.count == 2**15_000

@@ -1,6 +1,6 @@
 """Attacks on saving, re-run at small scale: Ctrl-C at every step of a save, threads saving at once, the umask watched.
 
-Each class of attack once broke something (issue: temporary files left by an interrupted
+Each class of attack once broke something (temporary files left by an interrupted
 save and never removed in the same process; the umask set to 0 for a moment by every
 save). Deterministic: the interrupt is raised by a line tracer at the k-th line of the
 write, for every k, not by a timer.
@@ -120,7 +120,7 @@ def _umask_now() -> int | None:
 
 @pytest.mark.skipif(_umask_now() is None, reason="needs /proc/self/status with a Umask line (Linux)")
 def test_the_umask_watched_from_another_thread_never_changes_during_saves(tmp_path: Path) -> None:
-    """The issue watched it over 10^6 saves; here a thousand small writes, the watcher reading all along."""
+    """Watched over 10^6 saves once; here a thousand small writes, the watcher reading all along."""
     before = _umask_now()
     seen: set[int | None] = set()
     done = threading.Event()

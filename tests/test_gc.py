@@ -106,7 +106,7 @@ def test_ops_leave_the_gc_setting_alone(op: str, enabled: bool) -> None:
 
 
 def test_user_code_and_numpy_operands_run_with_the_gc_as_the_user_left_it() -> None:
-    """Finding 2: a numbers.Real's __float__ and a user op ran inside a process-wide pause."""
+    """A numbers.Real's __float__ and a user op ran inside a process-wide pause."""
     Watched.seen.clear()
     Value(1.0) * Watched(2.0)  # the operand is converted inside the op
     seen: ClassVar[list[bool]] = []
@@ -146,7 +146,7 @@ def ops_running(threads: int = 2) -> Iterator[None]:
 
 
 def test_another_thread_never_finds_the_gc_disabled_while_ops_run() -> None:
-    """Finding 2: a thread making cyclic garbage found the GC disabled in half its iterations."""
+    """A thread making cyclic garbage found the GC disabled in half its iterations."""
     observed: list[bool] = []
     with ops_running(2):
         for _ in range(20_000):
@@ -155,7 +155,7 @@ def test_another_thread_never_finds_the_gc_disabled_while_ops_run() -> None:
 
 
 def test_a_users_gc_disable_section_stays_disabled_while_other_threads_run_ops() -> None:
-    """Finding 2: a user's own gc.disable() was switched back on by another thread's op."""
+    """A user's own gc.disable() was switched back on by another thread's op."""
     observed: list[bool] = []
     with ops_running(1):
         for _section in range(30):
@@ -168,7 +168,7 @@ def test_a_users_gc_disable_section_stays_disabled_while_other_threads_run_ops()
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_children_forked_while_threads_run_ops_start_with_the_gc_enabled() -> None:
-    """Finding 1: with two op threads running, 3.9 % of forked children started with the GC off for good."""
+    """With two op threads running, 3.9 % of forked children started with the GC off for good."""
     reports: list[bytes] = []
     read_end, write_end = os.pipe()
     try:
@@ -244,7 +244,7 @@ class TimerInterruptError(Exception):
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
 def test_interrupts_anywhere_in_ops_leave_the_gc_and_recording_as_they_were() -> None:
-    """Finding 1: 10.7 % of Ctrl-C interrupts left the old pause's flag stale. Signals now land
+    """10.7 % of Ctrl-C interrupts left the old pause's flag stale. Signals now land
     anywhere in ops and backward; afterwards nothing global has changed (no_grad blocks and
     interrupts: tests/test_grad_mode.py)."""
     caught = 0

@@ -1,13 +1,28 @@
-"""no_grad / enable_grad: blocks that generators, threads and tasks can't break (reliability finding 4)."""
+"""``no_grad`` and ``enable_grad``: every no_grad test is here.
+
+What is recorded inside a block (nothing: every recorder makes a leaf; under no_grad only a
+value's domain matters), on lanes too; blocks and decorators that generators, threads,
+asyncio tasks and interrupts can't break.
+"""
 
 import asyncio
 import gc
+import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import numpy as np
 import pytest
 
-from autograd import Value, enable_grad, is_grad_enabled, no_grad
+from autograd import (
+    DomainError,
+    Value,
+    dot,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    vsum,
+)
 
 
 def records() -> bool:
@@ -309,3 +324,145 @@ def test_one_no_grad_object_nested_in_one_thread_and_entered_in_another() -> Non
         assert not records()
     assert records()
     assert seen == [True, False]
+
+
+# -- recording after a block was left by another thread --------------------------------------------
+
+
+def _suspended_inside_no_grad() -> Iterator[int]:
+    with no_grad():
+        yield 1
+
+
+def _left_out_of_order() -> None:
+    """A generator suspended inside ``no_grad`` and closed by another thread: its block, marked
+    left, stays on top of this thread's stack until the next op looks below it."""
+    gen = _suspended_inside_no_grad()
+    next(gen)
+    closer = threading.Thread(target=gen.close)
+    closer.start()
+    closer.join(timeout=60)
+
+
+def test_every_recorder_records_after_a_block_was_closed_by_another_thread() -> None:
+    """Every way of making a node must look below a left block (recording is on there) rather
+    than take it for "off"."""
+    a, b, c = Value(2.0), Value(3.0), Value(4.0)
+    lanes = Value(np.array([1.0, 2.0]))
+    made = {
+        "one input": lambda: a.exp(),
+        "two inputs": lambda: a * b,
+        "n inputs": lambda: vsum([a, b, c]),
+        "lanes": lambda: lanes * a,
+        "lanes, n inputs": lambda: vsum([lanes, a, b]),
+    }
+    for what, make in made.items():
+        _left_out_of_order()
+        node = make()
+        assert not node.is_leaf, what
+        assert len(node.local_grads) == len(node.parents), what
+
+
+def test_no_grad_makes_a_leaf_on_every_path(user_op: Callable[..., Callable[..., Value]]) -> None:
+    norm3 = user_op(
+        "norm3_nograd",
+        lambda x, y, z: math.sqrt(x * x + y * y + z * z),
+        lambda out, x, y, z: (x / out, y / out, z / out),
+        arity=3,
+    )
+    a, b, c = Value(2.0), Value(3.0), Value(6.0)
+    with no_grad():
+        made = {
+            "binary": a * b,
+            "unary": a.tanh(),
+            "vsum": vsum([a, b, c]),
+            "dot": dot([a, b], [c, a]),
+            "user n-ary": norm3(a, b, c),
+            "user n-ary at its kink": norm3(0.0, 0.0, 0.0),  # value 0 is defined; its derivative is not
+            "lanes": Value(np.array([1.0, 2.0])) * a,
+            "lanes sqrt at 0": Value(np.array([0.0, 4.0])).sqrt(),
+        }
+    for what, node in made.items():
+        assert (node.op, node.parents, node.local_grads, node.is_leaf) == ("", (), (), True), what
+        assert (node.grad, node.label, node.param) == (0.0, "", None), what
+    assert made["user n-ary"].data == 7.0
+    assert made["user n-ary at its kink"].data == 0.0
+    assert list(made["lanes sqrt at 0"].data) == [0.0, 2.0]
+    node = made["vsum"]
+    node.backward()  # a leaf: its own gradient only
+    assert (node.grad, a.grad, b.grad) == (1.0, 0.0, 0.0)
+
+
+# -- no_grad ---------------------------------------------------------------------------------------
+
+
+def test_no_grad_records_nothing():
+    x = Value(2.0)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = (x * x).exp()
+    assert is_grad_enabled()
+    assert y.parents == ()
+    assert y.op == ""
+    assert y.is_leaf
+    assert y.data == pytest.approx(math.exp(4.0))
+
+
+def test_no_grad_is_per_thread():
+    seen: dict[str, bool] = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def worker() -> None:
+        with no_grad():
+            inside.set()
+            release.wait(5)
+            seen["worker"] = is_grad_enabled()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(5)
+    seen["main"] = is_grad_enabled()
+    y = Value(1.0) * 2.0
+    release.set()
+    t.join()
+    assert seen == {"worker": False, "main": True}
+    assert y.parents != ()
+
+
+# -- no_grad: only the domain matters --------------------------------------------------------------
+
+
+def test_no_grad_asks_only_for_the_domain() -> None:
+    with no_grad():
+        assert Value(0.0).sqrt().data == 0.0
+        assert (Value(0.0) ** 0.5).data == 0.0
+        assert (Value(0.0) ** Value(0.5)).data == 0.0
+        assert (0.0 ** Value(0.5)).data == 0.0
+        assert (Value(0.0) ** 0.0).data == 1.0
+        with pytest.raises(DomainError, match=r"^sqrt\(-1\.0\) is undefined"):
+            Value(-1.0).sqrt()
+        with pytest.raises(DomainError, match="zero to a negative power is infinite"):
+            Value(0.0) ** -1.0
+    with pytest.raises(DomainError, match="infinite at 0"):  # recording: the derivative is wanted
+        Value(0.0).sqrt()
+
+
+def test_no_grad_values_match_pytorch(torch) -> None:  # type: ignore[no-untyped-def]
+    with torch.no_grad(), no_grad():
+        zero = torch.tensor(0.0, dtype=torch.float64)
+        assert Value(0.0).sqrt().data == torch.sqrt(zero).item()
+        assert (Value(0.0) ** 0.5).data == (zero**0.5).item()
+        assert (0.0 ** Value(0.5)).data == torch.pow(0.0, torch.tensor(0.5, dtype=torch.float64)).item()
+
+
+# -- no_grad with lanes ----------------------------------------------------------------------------
+
+
+def test_no_grad_with_lanes():
+    x = Value(np.array([1.0, 2.0]))
+    with no_grad():
+        y = x.exp()
+    assert y.is_leaf
+    assert y.lanes == 2
+    assert np.allclose(y.data, np.exp([1.0, 2.0]), rtol=1e-15)

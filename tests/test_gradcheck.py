@@ -141,7 +141,7 @@ def test_unregister_refuses_builtin_ops():
         unregister("no_such_op")
 
 
-# -- issue 13: no false alarms (the issue's own examples; the corpus is in test_gradcheck_corpus.py) --
+# -- no false alarms (known hard cases; the corpus is in test_gradcheck_corpus.py) ---------------
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_unregister_refuses_builtin_ops():
         (lambda s: (1.0 - 1.0 * s).relu() ** 2, 1.0),  # squared hinge at the hinge
     ],
 )
-def test_the_false_alarms_of_the_issue_pass(f, x):
+def test_known_false_alarms_pass(f, x):
     assert gradcheck(f, x)
 
 

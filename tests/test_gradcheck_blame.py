@@ -364,3 +364,18 @@ def test_gradcheck_params_names_the_culprit_in_a_model(ops: Any) -> None:
     assert error.names == ("w0", "w1", "b")
     assert error.snippet == ""  # a loss of parameters perturbed in place has no one-line repeat
     assert [p.data for p in (*w, b)] == [0.3, -0.8, 0.1]
+
+
+def test_a_gradient_that_jumps_where_f_is_smooth_is_a_bug_not_a_kink(ops: Any) -> None:
+    # a sine whose local rule jumps just right of 0.5: f is smooth, its gradient is not
+    def local(out: Any, x: Any) -> tuple[Any, ...]:
+        v = x.data if isinstance(x, Value) else x
+        return (math.cos(v) + (1e3 if v > 0.5 else 0.0),)
+
+    broken = ops("blame_broken_sin_test", math.sin, local)
+    result = gradgradcheck(broken, 0.5, raise_exception=False)
+    assert result.kind == "jump"
+    assert "the gradient at x + h disagrees with f there" in result.message
+    # where f itself has the kink (|x − 0.5| at 0.5 + 3e-8), the gradient's jump is f's: it passes
+    assert gradgradcheck(lambda x: (x - 0.5).abs(), 0.5 + 3e-8)
+    assert gradgradcheck(lambda x: (x - 0.5).abs(), 0.5 + 3e-8, fast_mode=True)

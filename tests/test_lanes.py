@@ -1,13 +1,26 @@
-"""Lanes: a Value holding one scalar per sample, every rule applied lane-wise."""
+"""Lanes: a Value holding one scalar per sample, every rule applied lane-wise (``x ** y`` with two Values included)."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import RULES, DomainError, GradcheckError, Value, apply, grad, gradcheck, gradgradcheck, no_grad
+from autograd import (
+    RULES,
+    DomainError,
+    GradcheckError,
+    Value,
+    apply,
+    define_op,
+    dot,
+    grad,
+    gradcheck,
+    gradgradcheck,
+)
+from autograd.core.rules import unregister
 from autograd.testing import Expression, expressions, op_inputs
 
 REL = 1e-12
@@ -156,8 +169,6 @@ def test_gradcheck_with_lanes():
 
 
 def test_gradcheck_names_the_lane(monkeypatch):
-    from autograd import define_op
-    from autograd.core.rules import unregister
 
     bad = define_op(
         "bad_cube_lanes_test",
@@ -175,15 +186,6 @@ def test_gradcheck_names_the_lane(monkeypatch):
 def test_gradcheck_checks_a_lanes_output_as_a_jacobian():
     # a lanes output is no longer refused: its whole Jacobian is checked (tests/test_gradcheck.py)
     assert gradcheck(lambda v: v * 2.0 + v.sin() * v.sum(), np.array([1.0, 2.0]))
-
-
-def test_no_grad_with_lanes():
-    x = Value(np.array([1.0, 2.0]))
-    with no_grad():
-        y = x.exp()
-    assert y.is_leaf
-    assert y.lanes == 2
-    assert np.allclose(y.data, np.exp([1.0, 2.0]), rtol=1e-15)
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -279,3 +281,100 @@ def test_an_input_holding_lanes_outside_the_graph_gets_zeros_per_lane() -> None:
     np.testing.assert_array_equal(g, np.zeros(2))
     (g2,) = grad(x * 2.0, [x], 1.0)  # a number as the upstream gradient of lanes: each lane's share
     np.testing.assert_array_equal(g2, np.full(2, 2.0))
+
+
+# -- lanes: dot, powers and warnings ---------------------------------------------------------------
+
+
+def test_dot_on_lanes_with_three_pairs() -> None:
+    w = [Value(np.array([1.0, 2.0])), Value(3.0), Value(np.array([0.5, -1.0]))]
+    x = [Value(2.0), Value(np.array([1.0, 1.0])), Value(4.0)]
+    out = dot(w, x, Value(1.0))
+    assert list(out.data) == [1.0 * 2 + 3 * 1 + 0.5 * 4 + 1, 2.0 * 2 + 3 * 1 - 1.0 * 4 + 1]
+    out.sum().backward()
+    assert (x[0].grad, x[2].grad) == (3.0, -0.5)
+
+
+def test_zero_to_a_power_on_lanes_is_what_it_is_on_scalars() -> None:
+    base = Value(np.array([0.0, 2.0]))
+    exponent = Value(np.array([2.0, 3.0]))
+    out = base**exponent
+    assert list(out.data) == [0.0, 8.0]
+    d_base, d_exponent = out.local_grads
+    assert list(d_base) == [0.0, 12.0]
+    assert list(d_exponent) == [0.0, 8.0 * math.log(2.0)]
+    for i in range(2):  # each lane as the scalar path gives it
+        s = Value(float(base.data[i])) ** Value(float(exponent.data[i]))
+        assert s.local_grads == (d_base[i], d_exponent[i])
+
+
+def test_lanes_make_no_numpy_warnings() -> None:
+    """numpy's warnings are silenced where the code finds non-finite numbers itself and says so."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DomainError, match="at lane 1"):
+            Value(np.array([1.0, 0.0])).log()
+        base, exponent = Value(np.array([0.0, 2.0])), Value(np.array([2.0, 3.0]))
+        d_base, d_exponent = grad(base**exponent, [base, exponent], grad_output=np.ones(2), create_graph=True)
+        assert list(d_base.data) == [0.0, 12.0]
+        assert list(d_exponent.data) == [0.0, 8.0 * math.log(2.0)]
+        z = Value(np.array([1.0, 2.0]))
+        y = (1e200 * (1e200 * z).sin()).sin().sum()
+        with pytest.raises(DomainError, match="backward: the gradient of"):
+            y.backward()
+        # inf - inf: two equal paths of opposite sign, each overflowing
+        paths = [(1e200 * (1e200 * z).sin()).sin() for _ in range(2)]
+        y = (paths[0] - paths[1]).sum()
+        with pytest.raises(DomainError, match="backward: the gradient of leaf"):
+            y.backward()
+        with pytest.raises(DomainError, match="grad: the gradient of leaf"):
+            grad(y, [z])
+
+
+# -- x ** y with two Values on lanes: each lane as the scalar path gives it ------------------------
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent"),
+    [(0.0, [2.0, 3.0]), (0.0, [0.0, 1.0]), ([0.0, 2.0], [2.0, 3.0]), ([0.0, 2.0], [0.0, 3.0]), ([1.5, 0.0], 2.0)],
+)
+def test_each_lane_is_the_scalar_result(base: object, exponent: object) -> None:
+    a, b = (
+        Value(np.asarray(base) if type(base) is list else base),
+        Value(np.asarray(exponent) if type(exponent) is list else exponent),
+    )
+    out = a**b
+    lanes = len(out.data)
+    for i in range(lanes):
+        at = [float(np.broadcast_to(v.data, (lanes,))[i]) for v in (a, b)]
+        s = Value(at[0]) ** Value(at[1])
+        assert out.data[i] == s.data
+        for d, want in zip(out.local_grads, s.local_grads, strict=True):
+            assert float(np.broadcast_to(d, (lanes,))[i]) == want, (i, at)
+
+
+def test_an_infinite_derivative_names_its_lane() -> None:
+    with pytest.raises(DomainError, match=r"^0\.0 \*\* 0\.5: local derivative is not finite at lane 0$"):
+        Value(0.0) ** Value(np.array([0.5, 2.0]))
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent"), [([1.5, 2.0], [2.0, 3.0]), ([0.0, 2.0], [2.0, 3.0]), ([0.0, 2.0], [1.0, 3.0])]
+)
+def test_second_derivatives_on_lanes_are_the_scalar_ones(base: list[float], exponent: list[float]) -> None:
+    a, b = Value(np.array(base)), Value(np.array(exponent))
+    d_a, d_b = grad(a**b, [a, b], grad_output=np.ones(2), create_graph=True)
+    dd = grad(d_b.sum(), [a, b])
+    for i in range(2):
+        sa, sb = Value(base[i]), Value(float(b.data[i]))
+        s_a, s_b = grad(sa**sb, [sa, sb], create_graph=True)
+        assert (d_a.data[i], d_b.data[i]) == (s_a.data, s_b.data)
+        assert [float(dd[0][i]), float(dd[1][i])] == pytest.approx(grad(s_b, [sa, sb]), rel=1e-15)
+    assert d_b.data[1] == pytest.approx(8.0 * math.log(2.0), rel=1e-15)
+
+
+def test_sigmoid_on_lanes_equals_the_scalar_bit_for_bit() -> None:
+    for x in (0.9, -0.9, 0.0, 3.7, -12.5):
+        scalar = Value(x).sigmoid().data
+        lane = float(Value(np.array([x, x])).sigmoid().data[0])
+        assert scalar.hex() == lane.hex(), x

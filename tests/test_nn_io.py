@@ -266,7 +266,7 @@ def test_save_into_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
         nn.save(MLP(2, [1], seed=0), missing / "model.json")
 
 
-# -- reliability finding 7: every malformed file is a ModelFileError ------------------------
+# -- every malformed file is a ModelFileError ----------------------------------------------------
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -347,7 +347,7 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
         nn.load(tmp_path)
 
 
-# -- reliability finding 8: writing files -------------------------------------------------------
+# -- writing files ----------------------------------------------------------------------------------
 
 
 def test_a_symlink_is_followed_and_its_target_replaced(tmp_path: Path) -> None:
@@ -399,7 +399,7 @@ def test_a_read_only_file_is_refused_unless_forced(tmp_path: Path, mode: int) ->
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_save_killed_midway_leaves_a_temporary_file_the_next_save_removes(tmp_path: Path) -> None:
-    """Finding 8: kill -9 during saves left hidden .tmp files; now they are recognisable and cleaned up."""
+    """kill -9 during saves left hidden .tmp files; now they are recognisable and cleaned up."""
     path = tmp_path / "m.json"
     nn.save(MLP(2, [1], seed=0), path)
     pid = os.fork()

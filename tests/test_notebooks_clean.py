@@ -44,7 +44,7 @@ def _source(cell: dict[str, Any]) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
-def test_every_notebook_of_the_issue_is_there() -> None:
+def test_every_lesson_is_there() -> None:
     numbers = sorted(int(path.name.split("_")[0]) for path in NOTEBOOKS)
     assert numbers == list(range(1, 11)), [path.name for path in NOTEBOOKS]
 

@@ -216,7 +216,7 @@ def _lane_columns(name: str) -> list[tuple[float, ...]]:
     return columns
 
 
-# -- the checks see every path: a ×1.001 mutant of a stored derivative fails them ----------------
+# -- the checks see every path: a stored derivative ×1.001 fails them ---------------------------
 
 
 def _node_builders() -> list[str]:
@@ -267,7 +267,7 @@ def _fails(check: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
     return False
 
 
-def test_a_mutant_derivative_on_any_path_fails_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_derivative_on_any_path_fails_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     builders = _node_builders()
     assert {"record_binary", "new_node", "record_unary"} <= set(builders), builders
     checked_by: dict[tuple[str, str, str], set[str]] = {}

@@ -59,7 +59,7 @@ def _fails(check: Any, *args: Any) -> bool:
     return False
 
 
-def test_a_mutant_derivative_in_create_graph_fails_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_derivative_in_create_graph_fails_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     local_as_values, fused = higher_order._local_as_values, higher_order._fused
 
     def scaled_local(rule: Any, node: Value, parents: tuple[Value, ...]) -> tuple[Any, ...]:

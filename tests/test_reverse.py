@@ -96,3 +96,13 @@ def test_lanes_gradients_are_not_summed_in_place() -> None:
 
 def _bits(x: Any) -> Any:
     return x.hex() if type(x) is float else x
+
+
+def test_a_zero_gradient_through_lanes_passes_nothing_on() -> None:
+    # The same undefined derivative behind a zero gradient, in a graph with lanes: the lanes path.
+    x, zero = _undefined_behind_zero()
+    lanes = Value(np.array([1.0, 2.0]))
+    loss = (zero * lanes).sum()
+    assert grad(loss, [x]) == [0.0]
+    loss.backward()
+    assert x.grad == 0.0

@@ -25,7 +25,7 @@ from browser_support import needs_browser, open_page, picture_report, screenshot
 ROOT = Path(__file__).resolve().parent.parent
 MIN_TEXT_PX = 9.0  # the smallest text a drawing may render, in CSS px (as tests/test_viz_pictures_browser.py)
 #: Lessons whose drawings do not yet reach MIN_TEXT_PX in the site's 736 px column (none at present;
-#: issue 11). Every other check of their pages holds; when one reaches the target its test fails
+#: see KNOWN_SMALL_TEXT's use below). Every other check of their pages holds; when one reaches the target its test fails
 #: until it is taken off this list.
 KNOWN_SMALL_TEXT: set[str] = set()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -241,12 +241,12 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
         f"{page_name}: {len(images)} pictures as files, {inline_svgs} inline, {len(players)} players; "
         f"smallest text {smallest_text} px (files), {smallest_inline} px (inline)"
     )
-    # The measured target of the pictures issue, in the site's column as in an exported notebook:
+    # The measured target for pictures, in the site's column as in an exported notebook:
     # every drawing's smallest text at least 9 CSS px at a 1280×800 viewport.
     small = [f"{t:.1f} px" for t in [*text, *inline] if t < MIN_TEXT_PX]
     if stem in KNOWN_SMALL_TEXT:
         assert small, f"{page_name} now reads at {MIN_TEXT_PX} px or more: take it off KNOWN_SMALL_TEXT"
-        pytest.xfail(f"{page_name}: smallest drawing text {small} below {MIN_TEXT_PX} px (issue 11 open)")
+        pytest.xfail(f"{page_name}: smallest drawing text {small} below {MIN_TEXT_PX} px (known small text)")
     assert not small, f"{page_name}: drawings whose smallest text is below {MIN_TEXT_PX} px in the column: {small}"
 
 

@@ -12,6 +12,7 @@ from viz_support import golden, needs_dot, seed_neuron, svg_texts
 import viz
 from autograd import Value, define_op, grad
 from autograd.core.rules import unregister
+from viz import chain_caption
 
 
 def test_seed_caption_for_w1_is_reproduced() -> None:
@@ -175,3 +176,17 @@ def test_latex_ids_are_the_ids_the_picture_shows_in_both_views() -> None:
         assert cited, view
         for name in cited:
             assert f"<B>v{name[3:-1]}</B>" in d.source, (view, name)
+
+
+# -- a path count beyond printable digits ----------------------------------------------------------
+
+
+def test_a_caption_names_a_path_count_beyond_printable_digits() -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(14_400):  # 2**14400 paths: about 10^4334, more digits than Python prints
+        y = (y + y) * 0.5
+    y.label = "y"
+    caption = chain_caption(y, x)
+    assert "about 10^4334 paths" in str(caption)
+    assert str(caption).startswith("∂y/∂x = 1 ")

@@ -28,7 +28,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def test_issue_example_with_wrt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_example_with_wrt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_file = tmp_path / "graph.dot"
     code, out, err = run(["tanh(x*w + b)", "--at", "x=0.5", "w=-1", "b=2", "--wrt", "w", "-o", str(out_file)], capsys)
     assert (code, err) == (0, "")
@@ -300,3 +300,17 @@ def test_background_combines_with_the_style(tmp_path: Path, capsys: pytest.Captu
     code, _, err = run(["x", "--at", "x=1", "--style", "dark", "--background", "light", "-o", str(out_file)], capsys)
     assert code == 2
     assert "drop --background light" in err
+
+
+# -- a non-finite gradient on the command line -----------------------------------------------------
+
+
+def test_cli_exits_2_when_a_gradient_overflows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "g.dot"
+    status = main(["sin(1e200*sin(1e200*z))", "--at", "z=1", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "-inf" in err
+    assert "overflows" in err
+    assert "nan" not in err
+    assert not out.exists()

@@ -12,16 +12,9 @@ import pytest
 from viz_support import needs_dot, seed_neuron
 
 import viz
-from autograd import Value
-
-
-@pytest.fixture
-def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """PATH without graphviz: an empty directory."""
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    return empty
+from autograd import (
+    Value,
+)
 
 
 def test_notebook_display_falls_back_to_dot_text(no_dot: Path) -> None:
@@ -262,3 +255,29 @@ def test_dot_refusing_the_text_is_not_blamed_on_the_size() -> None:
     with pytest.raises(viz.display.DotError, match="could not read this picture's text, whatever its size") as info:
         viz.display.render("digraph { a [label=<x\x1bx>] }", "svg", nodes=1)
     assert "fewer nodes" not in str(info.value)
+
+
+# -- saving uses the shared file helper ------------------------------------------------------------
+
+
+def test_drawings_are_saved_by_the_shared_helper(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from viz import draw_graph
+
+    x = Value(2.0, label="x")
+    drawing = draw_graph(x * x)
+    fifo = tmp_path / "picture.dot"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"refusing to replace .*a FIFO"):
+        drawing.save(fifo)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    target = tmp_path / "real.dot"
+    (tmp_path / "link.dot").symlink_to(target.name)
+    drawing.save(tmp_path / "link.dot")
+    assert target.read_text().startswith("digraph")
+    target.chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        drawing.save(target)
+    assert sorted(os.listdir(tmp_path)) == ["link.dot", "picture.dot", "real.dot"]

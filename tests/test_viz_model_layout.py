@@ -1,4 +1,4 @@
-"""Model graphs read like the network (issue 11, item 5), measured on the SVG that dot draws.
+"""Model graphs read like the network, measured on the SVG that dot draws.
 
 Box titles are cluster labels top to bottom and title nodes left to right (viz.graph.emit);
 both are measured the same way (tests/svg_layout.py), and in Chromium by

@@ -1,4 +1,4 @@
-"""Pictures for people (issue 11) and drawings that cannot hang (issue 16): numbers, styles, fit, legend,
+"""Pictures for people and drawings that cannot hang: numbers, styles, fit, legend,
 names and LaTeX, bundled model edges, dot's timeout and crashes, size limits, hostile labels."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from viz.styles import STYLES
 # -- one number formatter ---------------------------------------------------------------------
 
 
-def test_format_number_examples_of_the_issue() -> None:
+def test_format_number_examples() -> None:
     assert [format_number(x) for x in (0.009276093, 0.109860473, -1.68870, 1.2341e-05, 0.5, 1.0)] == [
         "0.009276",
         "0.1099",

@@ -1,4 +1,4 @@
-"""What a person sees, checked in a real browser (issue 11, item 7).
+"""What a person sees, checked in a real browser.
 
 Every notebook, executed and exported to HTML that needs no network, opened in headless
 Chromium at 1280×800: no picture wider than the content column, the smallest text of every
@@ -90,8 +90,7 @@ def test_every_notebook_picture_fits_and_reads(notebook_pages: dict[str, Path]) 
     if not KNOWN_SMALL_TEXT:
         return
     pytest.xfail(
-        "below the 9 px target (issue 11 open): "
-        + "; ".join(f"{name}: {', '.join(small[name])}" for name in sorted(KNOWN_SMALL_TEXT))
+        "below the 9 px target: " + "; ".join(f"{name}: {', '.join(small[name])}" for name in sorted(KNOWN_SMALL_TEXT))
     )
 
 

@@ -19,15 +19,6 @@ from autograd.testing import Expression, expressions
 from viz.player import PlayerFrame, compact_svg, player_html, split_svg
 
 
-@pytest.fixture
-def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """PATH without graphviz: an empty directory."""
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    return empty
-
-
 def test_frame_sequence_for_the_seed_neuron() -> None:
     e, w1, _w2, _b = seed_neuron()
     order = topological_order(e)

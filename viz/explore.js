@@ -542,11 +542,60 @@ function setup(root) {
       "font-size": String(ST.esize), fill: ST.ink}, "");
     g.appendChild(label);
     edgeLayer.appendChild(g);
+    label._owner = g;
+    g._texts = [label];
     edgeEls[e[0] + ":" + e[1]] = {g: g, path: path, arrow: arrow, label: label, child: e[0], slot: e[1]};
   });
 
   var nodeEls = [];
   for (i = 0; i < n; i++) { nodeEls.push(drawNode(i)); }
+
+  /* Texts off screen wait. After an edit nearly every number changes, and the browser lays
+     out each changed SVG text again (about 40 ms for 1,500 texts at 500 nodes): so a text
+     whose node or edge is off screen keeps its new string aside, written when it scrolls
+     into view or in small batches while the page is idle. data-value/data-grad attributes
+     are always written at once; data-pending on the explorer counts the texts still waiting. */
+  var waiting = 0, pending = [], flushQueued = false;
+  function show(t, s) {
+    if (t._owner._off) {
+      t._want = s;
+      if (!t._waiting && t._text !== s) { t._waiting = true; waiting++; pending.push(t); }
+    } else {
+      if (t._waiting) { t._waiting = false; waiting--; }
+      setText(t, s);
+    }
+  }
+  function writeWaiting(t) {
+    if (t._waiting) { t._waiting = false; waiting--; setText(t, t._want); }
+  }
+  function flushSome() {
+    flushQueued = false;
+    for (var k = 0; k < 150 && pending.length;) {
+      var t = pending.pop();
+      if (t._waiting) { writeWaiting(t); k++; }
+    }
+    settle();
+  }
+  function settle() {
+    setAttr(root, "data-pending", String(waiting));
+    if (!waiting) { pending.length = 0; return; }
+    if (flushQueued) { return; }
+    flushQueued = true;
+    if (typeof requestIdleCallback === "function") { requestIdleCallback(flushSome, {timeout: 200}); }
+    else { setTimeout(flushSome, 20); }
+  }
+  if (typeof IntersectionObserver === "function") {
+    var watcher = new IntersectionObserver(function (entries) {
+      entries.forEach(function (en) {
+        var g = en.target;
+        g._off = !en.isIntersecting;
+        if (!g._off) { g._texts.forEach(writeWaiting); }
+      });
+      settle();
+    }, {rootMargin: "200px"});
+    nodeEls.forEach(function (e) { watcher.observe(e.g); });
+    for (var ek in edgeEls) { watcher.observe(edgeEls[ek].g); }
+  }
 
   function drawNode(i) {
     var nd = N[i], box = G.n[i];
@@ -574,6 +623,8 @@ function setup(root) {
     g.addEventListener("click", function (e) { e.stopPropagation(); select(i); });
     g.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { select(i); e.preventDefault(); } });
     nodeLayer.appendChild(g);
+    g._texts = [texts.data, texts.grad].filter(function (t) { return t; });
+    g._texts.forEach(function (t) { t._owner = g; });
     return {g: g, data: texts.data, grad: texts.grad, rects: rects, ring: ring};
   }
 
@@ -599,8 +650,8 @@ function setup(root) {
     for (var i = 0; i < n; i++) {
       var e = nodeEls[i], v = val[i], gr = grad[i];
       var bad = err[i] !== null;
-      setText(e.data, bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane)));
-      setText(e.grad, grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane)));
+      show(e.data, bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane)));
+      show(e.grad, grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane)));
       setAttr(e.g, "data-value", bad ? "" : String(at(v, lane)));
       setAttr(e.g, "data-grad", gr === null ? "" : String(at(gr, lane)));
       setAttr(e.g, "data-error", err[i] ? err[i] : null);
@@ -615,7 +666,7 @@ function setup(root) {
     }
     for (var key in edgeEls) {
       var ed = edgeEls[key], d = loc[ed.child];
-      setText(ed.label, d ? num(at(d[ed.slot], lane)) : "");
+      show(ed.label, d ? num(at(d[ed.slot], lane)) : "");
     }
     highlight();
     var out = val[R];
@@ -629,6 +680,7 @@ function setup(root) {
     }
     status.classList.toggle("crx-status-bad", firstError !== null || gradErr !== null);
     if (selected !== null) { explain(selected); }
+    settle();
   }
 
   function errorNote(i, text) {
@@ -860,19 +912,20 @@ function setup(root) {
     }
     for (i = 0; i < n; i++) {
       var e = nodeEls[i];
-      setText(e.data, known[i] ? (err[i] !== null ? "data undefined" : "data " + num(at(val[i], lane))) : "data ?");
-      setText(e.grad, f.phase === "forward" ? "" : gs[i] === null ? "grad ?" : "grad " + num(at(gs[i], lane)));
+      show(e.data, known[i] ? (err[i] !== null ? "data undefined" : "data " + num(at(val[i], lane))) : "data ?");
+      show(e.grad, f.phase === "forward" ? "" : gs[i] === null ? "grad ?" : "grad " + num(at(gs[i], lane)));
     }
     for (var key in edgeEls) {
       var ed = edgeEls[key];
-      var show = f.phase === "backward" && key === f.child + ":" + f.slot;
-      setText(ed.label, show ? num(at(loc[ed.child][ed.slot], lane)) : "");
+      var onEdge = f.phase === "backward" && key === f.child + ":" + f.slot;
+      show(ed.label, onEdge ? num(at(loc[ed.child][ed.slot], lane)) : "");
     }
     highlight(f.node, f.phase === "backward" ? f.child + ":" + f.slot : "");
     slider.max = String(frames.length);
     slider.value = String(frame + 1);
     stepStatus.textContent = "step " + (frame + 1) + "/" + frames.length + " (" + (f.phase === "seed" ? "backward" : f.phase) + ")";
     caption.textContent = text;
+    settle();
   }
 
   function stopPlay() {

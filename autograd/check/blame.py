@@ -161,15 +161,10 @@ def _probe_steps(h0: float, run: Callable[[float], list[Verdict]]) -> list[Verdi
     return None
 
 
-def _blamed(verdict: Verdict, analytic: float) -> bool:
-    """A mismatch, or a kink whose analytic value is not between the one-sided derivatives."""
-    if verdict.kind == "mismatch":
-        return True
-    if verdict.kind == "kink" and verdict.left is not None and verdict.right is not None:
-        low, high = min(verdict.left, verdict.right), max(verdict.left, verdict.right)
-        slack = 1e-7 + 1e-5 * max(abs(low), abs(high))
-        return not low - slack <= analytic <= high + slack
-    return False
+def _blamed(verdict: Verdict) -> bool:
+    """A mismatch (at a kink of the op: an analytic value not between the one-sided derivatives,
+    as the step procedure decides). A jump or an undecided entry blames no node."""
+    return verdict.kind == "mismatch"
 
 
 def _check_node(node: Value, position: int, eps: float, atol: float, rtol: float) -> list[Culprit]:
@@ -210,7 +205,7 @@ def _check_node(node: Value, position: int, eps: float, atol: float, rtol: float
             if verdicts is None:
                 continue
             for m, (a, vd) in enumerate(zip(column, verdicts, strict=True)):
-                if _blamed(vd, a):
+                if _blamed(vd):
                     lane = k if k is not None else (m if out_lanes is not None else None)
                     culprits.append(
                         Culprit(node, position, node.op, node.label, tuple(xs), param, i, lane, a, vd.numeric)
@@ -309,7 +304,7 @@ def _check_node_second(node: Value, position: int, eps: float, atol: float, rtol
                 eps * max(1.0, abs(x)),
                 lambda h, phi=phi, a=float(seconds[j]), f0=numbers[i]: diagnose(phi, h, [a], [f0], atol, rtol),  # type: ignore[misc]
             )
-            if verdicts is not None and _blamed(verdicts[0], float(seconds[j])):
+            if verdicts is not None and _blamed(verdicts[0]):
                 culprits.append(culprit(i, float(seconds[j]), verdicts[0].numeric, j))
     if culprits or len(hessian) != len(xs):
         return culprits

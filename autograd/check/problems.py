@@ -395,6 +395,10 @@ class GradientProblem(Problem):
         args = ", ".join(_source_number(x) for x in self.point.args(self.point.flat))
         return f"gradgradcheck({_function_text(self.f)}, {args})"
 
+    def first_order_at(self, flat: Sequence[float]) -> Problem:
+        """The first-order problem of f at ``flat`` (is the gradient there f's?)."""
+        return FunctionProblem(self.f, Point(self.point.args(flat), self.point.names))
+
     def function_graph(self) -> list[Value]:
         """f's own graph at the point (second-order blame checks its nodes' create-graph rules)."""
         inputs = [
@@ -463,6 +467,9 @@ class ParamsGradientProblem(GradientProblem):
             return outs[0]
         return _combine(outs, self.weights(sum(o.lanes or 1 for o in outs)))
 
+    def first_order_at(self, flat: Sequence[float]) -> Problem:
+        return _ShiftedParams(self, flat)
+
     def function_graph(self) -> list[Value]:
         return [self._loss()]
 
@@ -490,6 +497,23 @@ class ParamsGradientProblem(GradientProblem):
             return self.point.flatten(grad(self._loss(), self.params))
         finally:
             self._restore(saved)
+
+
+class _ShiftedParams(ParamsProblem):
+    """The loss as a function of the parameters around ``flat`` (perturbed in place, restored)."""
+
+    def __init__(self, problem: ParamsGradientProblem, flat: Sequence[float]) -> None:
+        super().__init__(problem.loss_fn, problem.params, Point(problem.point.args(flat), problem.point.names))
+
+    def build(self) -> tuple[list[Value], list[Value]]:
+        saved = [p.data for p in self.params]
+        for p, x in zip(self.params, self.point.args(self.point.flat), strict=True):
+            p.data = x
+        try:
+            return super().build()
+        finally:
+            for p, d in zip(self.params, saved, strict=True):
+                p.data = d
 
 
 def _drifting(outputs: Sequence[Value]) -> GradcheckError | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd.core.functions import load_numpy
+from autograd.core.lanes import sum_to
 from autograd.core.ops import vsum
 from autograd.core.reverse import describe_number, topological_order
 from autograd.core.rules import RULES, Rule
@@ -104,8 +105,8 @@ class GradientGraph:
         """A gradient as the pass left it (a Value, or a leaf's list of contributions) as one Value."""
         return vsum(t) if type(t) is list else t
 
-    def contributions(self, node: Value, g: Value) -> list[tuple[Value, Value]]:
-        """Each parent of ``node`` with ``∂node/∂parent × g``, recorded as Values."""
+    def propagate(self, node: Value, g: Value, totals: dict[Value, Any]) -> None:
+        """Add ``∂node/∂parent × g``, recorded as Values, to each parent's entry of ``totals``."""
         rule = RULES[node._op]
         if rule.vjp and node._n == 1:  # one fused node (out, g) ↦ g·∂out/∂x
             a = node._p0
@@ -113,7 +114,8 @@ class GradientGraph:
             recomputed = rule.local(node._data, *args)  # on the numbers: the stale-data check
             if type(recomputed[0]) is not float or recomputed[0] != node._d0:
                 _check_fresh(node, recomputed, self.output)
-            return [(a, _fused(rule, node, g))]
+            _add(totals, a, _fused(rule, node, g))
+            return
         n = node._n
         if n == 2:  # the common cases, parents and stored derivatives read from their slots
             parents: tuple[Value, ...] = (node._p0, node._p1)
@@ -123,7 +125,6 @@ class GradientGraph:
         else:
             parents, stored = node._parents, node._local
         local = _local_as_values(rule, node, parents)
-        out: list[tuple[Value, Value]] = []
         for parent, d, then in zip(parents, local, stored, strict=True):
             now = d._data if type(d) is Value else d
             if type(now) is not float or type(then) is not float or now != then:  # lanes, or changed: look closer
@@ -131,7 +132,19 @@ class GradientGraph:
             if type(d) is float:
                 if d == 0.0:
                     continue
-                out.append((parent, g if d == 1.0 else record_binary(_MUL, d, g)))
+                _add(totals, parent, g if d == 1.0 else record_binary(_MUL, d, g))
             else:
-                out.append((parent, record_binary(_MUL, d, g)))
-        return out
+                _add(totals, parent, record_binary(_MUL, d, g))
+
+
+def _add(totals: dict[Value, Any], parent: Value, c: Value) -> None:
+    """One contribution to ``parent``'s gradient: kept (a list from the second on), summed when it is reached."""
+    if type(c._data) is not float and type(parent._data) is float:  # lanes meet a scalar
+        c = sum_to(parent._data, c)
+    t = totals.get(parent)
+    if t is None:
+        totals[parent] = c
+    elif type(t) is list:
+        t.append(c)
+    else:
+        totals[parent] = [t, c]

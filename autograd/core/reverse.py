@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from autograd.core.data import is_constant, to_data
@@ -55,8 +55,9 @@ _isfinite = math.isfinite
 class GraphGradients(Protocol):
     """What the pass needs when gradients are Values (``grad(..., create_graph=True)``)."""
 
-    def contributions(self, node: Value, g: Value) -> Iterable[tuple[Value, Value]]:
-        """Each parent of ``node`` with its contribution ``∂node/∂parent × g``, recorded as Values."""
+    def propagate(self, node: Value, g: Value, totals: dict[Value, Any]) -> None:
+        """Add each contribution ``∂node/∂parent × g``, recorded as a Value, to the parent's entry of
+        ``totals`` (one Value, or the list of them: summed once by :meth:`total`)."""
         ...
 
     def total(self, terms: list[Value]) -> Value:
@@ -213,7 +214,7 @@ def reverse_pass(
         g = totals.get(node)
         if type(g) is list:
             g = totals[node] = graph.total(g)  # type: ignore[union-attr]  # only a graph's gradients are lists
-        if is_zero(g):
+        if g is None or (type(g) is float and g == 0.0):  # is_zero(g), inlined
             continue
         if graph is None:
             for parent, local in zip(node.parents, node.local_grads, strict=True):
@@ -225,16 +226,7 @@ def reverse_pass(
                     t = parent.grad if into_grad else 0.0
                 totals[parent] = t + c
         else:
-            for parent, c in graph.contributions(node, g):
-                if type(c._data) is not float and type(parent._data) is float:  # lanes meet a scalar
-                    c = sum_to(parent._data, c)
-                t = totals.get(parent)
-                if t is None:
-                    totals[parent] = c
-                elif type(t) is list:
-                    t.append(c)
-                else:
-                    totals[parent] = [t, c]
+            graph.propagate(node, g, totals)
     if into_grad:
         for node, t in totals.items():
             node.grad = t

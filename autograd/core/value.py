@@ -149,7 +149,9 @@ class Value:
         Assigning keeps it so: ``p.data -= lr * p.grad``, ``w.data = 0`` or
         ``w.data = np.clip(...)`` store a float (or float64 lanes, copied); anything else
         (a string, a 2-D array, nan, ±inf, an integer beyond float64) is refused right at
-        the assignment, leaving ``data`` unchanged.
+        the assignment, leaving ``data`` unchanged. Lanes are read-only arrays, so they never
+        change behind a graph's back: ``x.data[0] = 5`` raises, and lanes are updated by
+        assignment, ``x.data = x.data - lr * x.grad``.
 
         A graph built before the assignment keeps the local derivatives it was built
         with: :func:`~autograd.backward` and ``grad()`` use those; ``grad(...,
