@@ -65,11 +65,15 @@
       return Math.max(120, height - used - 16);
     }
 
+    var fitted = null;  /* the pictures' height limit, fitted: one for every frame, so nodes never move */
+
     function size() {
+      /* Measured once (and again when the window changes size), never per frame. */
       var px = room() + "px";
       view.style.maxHeight = px;
+      fitted = root.classList.contains("crp-fitted") ? px : "none";
       var svg = frame.querySelector("svg");
-      if (svg) { svg.style.maxHeight = root.classList.contains("crp-fitted") ? px : "none"; }
+      if (svg) { svg.style.maxHeight = fitted; }
     }
 
     function reveal(page) {
@@ -91,13 +95,13 @@
     function show(k, page) {
       k = Math.max(0, Math.min(n - 1, k));
       frame.innerHTML = build(k);
-      size();
+      var svg = frame.querySelector("svg");
+      if (svg && fitted !== null) { svg.style.maxHeight = fitted; }  /* the same size in every frame */
       frame.setAttribute("data-focus", frames[k].focus);
       current = k;
       slider.value = String(k + 1);
       status.textContent = "step " + (k + 1) + "/" + n + " (" + frames[k].phase + ")";
       caption.textContent = frames[k].caption;
-      size();  /* the caption's height may have changed */
       reveal(page);
     }
 
