@@ -210,6 +210,10 @@ class InterruptingStack(list):  # type: ignore[type-arg]
         super().__delitem__(index)  # type: ignore[arg-type]
         raise Interrupt
 
+    def remove(self, value: object) -> None:
+        super().remove(value)
+        raise Interrupt
+
 
 def test_an_interrupt_while_a_block_is_left_still_leaves_it() -> None:
     block = no_grad()

@@ -6,6 +6,7 @@ The state is per thread and per asyncio task; the recording code reads it with o
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import Callable
@@ -81,11 +82,11 @@ class GradMode:
             raise
 
     def _forget(self, m: _Mode) -> None:
-        entered = self._entered
-        for i in range(len(entered) - 1, -1, -1):
-            if entered[i] is m:
-                del entered[i]
-                return
+        # One list.remove, a single step for the interpreter: another thread entering or leaving this
+        # same object meanwhile can't shift the list under an index (a loop over indexes could read
+        # past its end). Entries compare by identity, so it removes exactly m.
+        with contextlib.suppress(ValueError):
+            self._entered.remove(m)
 
     def _leaving(self) -> _Mode:
         """The entry this context leaves: its innermost open entry of this object on its own stack.
