@@ -48,15 +48,14 @@ def tolerance_at(atol: float, rtol: float, numeric: float) -> float:
 def _first_step(phi: Callable[[float], list[float]], h0: float) -> tuple[float, list[float], list[float]]:
     """``phi(±h)`` at ``h0``, or at a step 10× smaller each time a probe leaves f's domain."""
     h = h0
-    first: Exception | None = None
+    errors: list[Exception] = []
     for _ in range(_DOMAIN_SHRINKS + 1):
         try:
             return h, phi(h), phi(-h)
         except (ValueError, ArithmeticError) as exc:
-            first = first or exc
+            errors.append(exc)
             h /= 10.0
-    assert first is not None
-    raise first
+    raise errors[0]  # the error at the step asked for: the one the user can act on
 
 
 def diagnose(

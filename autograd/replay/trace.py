@@ -48,7 +48,8 @@ class Guard:
 
     def values(self) -> tuple[Value, Value | None]:
         """The Values the guard reads (left, and right when it is a Value)."""
-        assert self.left is not None, "a guard forgets its Values only once they are on a tape"
+        if self.left is None:
+            raise RuntimeError("a guard's Values were read after forget(): it forgets them once they are on a tape")
         return self.left, self.right if isinstance(self.right, Value) else None
 
     def forget(self) -> None:
@@ -59,7 +60,8 @@ class Guard:
 
     def describe(self, names: dict[int, str]) -> str:
         """What the guard checks, in the user's terms (labels where the Values have them)."""
-        assert self.left is not None, "described before it forgets its Values"
+        if self.left is None:
+            raise RuntimeError("a guard was described after forget(): describe it before it forgets its Values")
         left = _name(self.left, names)
         if self.kind == "data":
             return f"the read of {left}.data at {self.where} (it held {_short(self.expected)} when traced)"
