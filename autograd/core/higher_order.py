@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd.core.functions import load_numpy
+from autograd.core.functions import RuleCall, load_numpy
 from autograd.core.lanes import sum_to
-from autograd.core.ops import vsum
+from autograd.core.ops import record_op, vsum
 from autograd.core.reverse import describe_number, topological_order
 from autograd.core.rules import RULES, Rule
 from autograd.core.value import Value, record_binary
@@ -30,7 +30,13 @@ _MUL = RULES["mul"]
 def _local_as_values(rule: Rule, node: Value, parents: tuple[Value, ...]) -> tuple[Any, ...]:
     """The node's rule evaluated again on Values: its local derivatives, differentiable."""
     param = node._param
-    return tuple(rule.local(node, *parents) if param is None else rule.local(node, *parents, param))
+    local = rule.local(node, *parents) if param is None else rule.local(node, *parents, param)
+    return tuple(_record(d) if type(d) is RuleCall else d for d in local)
+
+
+def _record(call: RuleCall) -> Value:
+    """The node a rule asked for in place of a local derivative's expression (:class:`RuleCall`)."""
+    return record_op(RULES[call.op], call.args, None)
 
 
 def _fused(rule: Rule, node: Value, g: Value) -> Value:
