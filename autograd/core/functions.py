@@ -14,7 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from autograd.core.value import Value
 
 __all__ = ["cos", "exp", "is_lanes", "log", "ones_like", "sign", "sin", "step", "where_positive"]
 
@@ -104,7 +107,7 @@ class RuleCall(NamedTuple):
     """
 
     op: str
-    args: tuple[Any, ...]
+    args: tuple[Value, ...]
 
 
 # -- forward functions that need care ---------------------------------------------------
