@@ -20,9 +20,9 @@ import viz
 import viz.scene
 from autograd import Value, dot
 from autograd.examples import single_neuron_graph
-from viz.caption import latex_name, latex_number
 from viz.cli import main
 from viz.display import DotError, DotTimeoutError, fit_svg, render
+from viz.latex import latex_name, latex_number
 from viz.numbers import format_lanes, format_number
 from viz.png import dpi_of, with_dpi
 from viz.styles import STYLES

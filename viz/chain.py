@@ -22,13 +22,13 @@ from viz.caption import (
     caption_for,
     chain_caption,
     check_values,
-    latex_text,
     picture_numbers,
 )
 from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import CHAIN_WALK, DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
 from viz.fit import READABLE_PX, TURN_READABLE_PX, auto_collapse, display_name, draw_readable
+from viz.latex import latex_text
 from viz.marks import Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes, is_lanes
 from viz.scene import ModuleLike, Names, Scene, build_scene

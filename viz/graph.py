@@ -42,7 +42,7 @@ from typing import Any, Literal
 from autograd import Value
 from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
-from viz.emit import DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, LargeGraphWarning, Options, emit, refuse_early
+from viz.emit import DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
 from viz.fit import READABLE_PX, auto_collapse, draw_readable
 from viz.marks import ROLE_COLORS, Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes
@@ -56,7 +56,6 @@ __all__ = [
     "READABLE_PX",
     "ROLE_COLORS",
     "GraphTooLargeError",
-    "LargeGraphWarning",
     "ModuleLike",
     "Names",
     "draw_graph",
