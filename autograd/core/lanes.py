@@ -8,11 +8,14 @@ pass calls it for every contribution).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd.core.errors import DomainError, describe_op, undefined_error
 from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.rules import Rule
+
+if TYPE_CHECKING:
+    from autograd.core.data import Data
 
 __all__ = ["evaluate", "sum_to"]
 
@@ -25,7 +28,7 @@ def _lane_count(xs: tuple[Any, ...]) -> int:
     return lengths.pop()
 
 
-def _first_bad_lane(values: Any) -> int | None:
+def _first_bad_lane(values: Data) -> int | None:
     """Index of the first lane that is not finite, or None (for a float: 0 if not finite)."""
     if type(values) is float:
         return None if math.isfinite(values) else 0

@@ -228,7 +228,7 @@ for _rule in (
         sample=(_POS, _WIDE),
     ),
     # ∂(a**b)/∂a as one node, for grad(create_graph=True) on scalars: defined (0) at b = 0 also
-    # where a = 0, where the Value expression b·a**(b-1) would need 0 ** -1 (functions._powv_local).
+    # where a = 0, where the Value expression b·a**(b-1) would need 0 ** -1 (functions.powv_local).
     Rule(
         "powv_dbase",
         2,
