@@ -169,6 +169,11 @@ def node_locals(w: Writer, tape: Tape, j: int, out: str, operands: list[str]) ->
     return [f"D[{i}]" for i in range(len(slots))]
 
 
+def accumulate(w: Writer, target: str, c: str, first: bool) -> None:
+    """Emit ``target = c`` (its first contribution) or ``target = target + c``."""
+    w.emit(f"{target} = {c}" if first else f"{target} = {target} + {c}")
+
+
 def contribution(d: str | float, g: str, lanes: bool, to_scalar: bool) -> str | None:
     """``d · g`` as text (None when ``d`` is 0), summed over the lanes where lanes reach a scalar."""
     if type(d) is float:
