@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
+from autograd.replay.affine import affine, affine_backward, affine_forward
 from autograd.replay.codegen import PROPAGATING, _Names, accumulate, contribution, node_forward, node_locals
+from autograd.replay.fold import fold_backward, fold_forward, foldable, reads
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 from autograd.replay.vector import vector_backward, vector_forward, vectorizable
@@ -45,6 +47,7 @@ class Segment:
     #: loop — leaves, and nodes before it — read at a stride
     strided: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     vector: bool = False  # run as numpy over all iterations at once (see vectorizable)
+    fold: bool = False  # a running sum, run as one call (see autograd.replay.fold)
 
     def counters(self) -> list[int]:
         """The distinct leaf strides: the loop keeps one counter ``e<k>`` for each."""
@@ -138,6 +141,7 @@ def plan(tape: Tape) -> list[Segment]:
         following[j] = nxt.get(sig[j], n)
         nxt[sig[j]] = j
     j = 0
+    count_reads: list[int] | None = None
     while j < n:
         best: tuple[int, int] | None = None
         k = following[j]
@@ -161,6 +165,10 @@ def plan(tape: Tape) -> list[Segment]:
             segments.append(Segment(straight_from, j - straight_from, 0))
         loop = Segment(j, p, count, strided=strided)
         loop.vector = vectorizable(tape, loop)
+        if not loop.vector:
+            if count_reads is None:
+                count_reads = reads(tape)
+            loop.fold = foldable(tape, loop, count_reads)
         segments.append(loop)
         j += p * count
         straight_from = j
@@ -246,13 +254,18 @@ def forward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment], check
             for j in range(seg.start, seg.stop):
                 s = nl + j
                 ops = [names.value(p) for p in tape.parents[j]]
-                node_forward(w, tape, j, ops, f"v{s}")
+                if affine(tape, j):
+                    affine_forward(w, tape, j, ops, f"v{s}")
+                else:
+                    node_forward(w, tape, j, ops, f"v{s}")
                 if s in names.listed:
                     w.emit(f"V[{s}] = v{s}")
                 _check(w, tape, j, ops, checked, tape.parents[j])
             continue
         if seg.vector:
             vector_forward(w, tape, names, seg)
+        elif seg.fold:
+            fold_forward(w, tape, names, seg)
         else:
             _loop_forward(w, tape, names, seg)
 
@@ -384,6 +397,8 @@ def backward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment]) -> s
             continue
         if seg.vector:
             vector_backward(w, tape, seg, names, needs, assigned)
+        elif seg.fold:
+            fold_backward(w, tape, seg, names, needs, assigned)
         else:
             _loop_backward(w, tape, seg, names, needs, assigned)
     return assigned
@@ -394,6 +409,9 @@ def _node_backward(
 ) -> None:
     slots = tape.parents[j]
     if not any(needs[p] for p in slots):
+        return
+    if affine(tape, j):
+        affine_backward(w, tape, j, g, names, needs, assigned)
         return
     local = node_locals(w, tape, j, out, [names.value(p) for p in slots])
     g_lanes = tape.lanes[len(tape.leaves) + j] is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 from typing import TYPE_CHECKING, Any
 
+from autograd.replay.affine import layer, layer_backward, layer_forward
 from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
@@ -26,21 +27,36 @@ __all__ = ["vector_backward", "vector_forward", "vectorizable"]
 #: (``exp`` of a float is ``math.exp``, of an array ``numpy.exp``: they may differ in the last bit).
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "neg", "dot", "sum"})
 _REDUCING = frozenset({"lanesum", "lanemean"})
+#: Ops a loop of plain numbers (no lanes) may run as numpy over its iterations: those whose float
+#: forward is one IEEE operation, as numpy's is (``dot`` and ``sum`` of floats use ``math.fsum``;
+#: a float division by zero raises where numpy's gives an infinity).
+_SCALAR = frozenset({"add", "sub", "mul", "neg"})
+
+
+def scalar(tape: Tape, seg: Segment) -> bool:
+    """Whether a (vectorized) loop's nodes hold plain numbers: one per iteration, no lanes."""
+    return tape.lanes[len(tape.leaves) + seg.start] is None
 
 
 def vectorizable(tape: Tape, seg: Segment) -> bool:
-    """Whether the loop's iterations can run at once: every node holds lanes, is elementwise, and
-    reads only its own iteration's nodes and outer parents (each outer lanes node once per body)."""
+    """Whether the loop's iterations can run at once: every node is elementwise, and reads only
+    its own iteration's nodes and outer parents (each outer lanes node once per body); either
+    every node holds lanes, or every node and parent holds a number and the ops are :data:`_SCALAR`
+    (a tape with lanes only: numpy is loaded then)."""
     from autograd.replay.codegen import _builtin
 
     nl = len(tape.leaves)
     if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
         return False
+    numbers = scalar(tape, seg)
     shared: list[int] = []
     for o in range(seg.period):
         j = seg.start + o
         rule = tape.rules[j]
-        if tape.lanes[nl + j] is None or not _builtin(rule.name) or rule.name in _REDUCING:
+        if numbers:
+            if rule.name not in _SCALAR or any(tape.lanes[s] is not None for s in (nl + j, *tape.parents[j])):
+                return False
+        elif tape.lanes[nl + j] is None or not _builtin(rule.name) or rule.name in _REDUCING:
             return False
         if rule.name not in _ARITHMETIC and any(tape.lanes[s] is None for s in tape.parents[j]):
             return False
@@ -62,6 +78,13 @@ def _stack(items: list[Any], like: Any) -> Any:
     for k, x in enumerate(items):
         out[k] = x
     return out
+
+
+def _floats(items: list[float]) -> Any:
+    """Gradients kept per slot (floats) as one array."""
+    import numpy
+
+    return numpy.array(items, dtype=numpy.float64)
 
 
 def _scatter(target: list[Any], slots: tuple[int, ...], values: Any) -> None:
@@ -89,23 +112,29 @@ def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
     nl = len(tape.leaves)
     base = nl + seg.start
     array = w.bind(numpy.array, "N")
+    numbers = scalar(tape, seg)
+    layers = {o for o in range(seg.period) if layer(tape, seg, o)}
     for (o, i), (first, step) in sorted(seg.strided.items()):
-        if not step:
+        if not step or o in layers:
             continue
         slots = tuple(range(first, first + step * seg.count, step))
         getter = w.bind(operator.itemgetter(*slots), "F")
-        column = "[:, None]" if tape.lanes[first] is None else ""
+        column = "[:, None]" if tape.lanes[first] is None and not numbers else ""
         w.emit(f"{_gathered(base + o, i)} = {array}({getter}({'Z' if first < nl else 'V'})){column}")
     for o in range(seg.period):
         j = seg.start + o
         ops = _vector_operands(tape, names, seg, o, j)
-        node_forward(w, tape, j, ops, f"u{base + o}")
+        if o in layers:  # a dot: nothing to check (it propagates a nan or an infinity)
+            layer_forward(w, tape, names, seg, o, f"u{base + o}")
+        else:
+            node_forward(w, tape, j, ops, f"u{base + o}")
         if tape.rules[j].name not in PROPAGATING:
             for s, text in zip(tape.parents[j], ops, strict=True):
                 if s >= nl:
                     w.emit(f"K = K + {text}")
         if any(s in names.external for s in range(base + o, base + seg.period * seg.count, seg.period)):
-            w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = u{base + o}")
+            rows = f"u{base + o}.tolist()" if numbers else f"u{base + o}"  # floats, as the eager engine keeps
+            w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = {rows}")
 
 
 def _gathered(slot: int, i: int) -> str:
@@ -136,10 +165,15 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
     stack = w.bind(_stack, "F")
     scatter = w.bind(_scatter, "F")
     reversed_sum = w.bind(_accumulate_reversed, "F")
+    numbers = scalar(tape, seg)
+    array = w.bind(_floats, "F")
     started: set[int] = set()
     for o in range(p):
         if any(s in names.external for s in range(base + o, stop, p)):
-            w.emit(f"k{base + o} = {stack}(G[{base + o}:{stop}:{p}], u{base + o})")
+            gathered = (
+                f"{array}(G[{base + o}:{stop}:{p}])" if numbers else f"{stack}(G[{base + o}:{stop}:{p}], u{base + o})"
+            )
+            w.emit(f"k{base + o} = {gathered}")
             started.add(o)
     for first, step in sorted(seg.strided.values()):
         if not step and needs[first] and first not in assigned:
@@ -149,9 +183,12 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
         j = seg.start + o
         if not needs[nl + j] or o not in started:
             continue
+        g = f"k{base + o}"
+        if layer(tape, seg, o):
+            layer_backward(w, tape, seg, o, g, names, needs, assigned)
+            continue
         ops = _vector_operands(tape, names, seg, o, j)
         local = node_locals(w, tape, j, f"u{base + o}", ops)
-        g = f"k{base + o}"
         for i, s in enumerate(tape.parents[j]):
             if not needs[s]:
                 continue
@@ -165,7 +202,7 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
                 started.add(q)
                 continue
             first, step = outer
-            values = f"{c}.sum(axis=1)" if tape.lanes[s] is None else c
+            values = f"{c}.sum(axis=1)" if tape.lanes[s] is None and not numbers else c
             if step:
                 slots = w.bind(tuple(range(first, first + step * seg.count, step)), "O")
                 w.emit(f"{scatter}({'GZ' if first < nl else 'G'}, {slots}, {values})")
