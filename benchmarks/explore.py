@@ -16,6 +16,7 @@ import shutil
 import statistics
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from benchmarks.harness import Result, Section, Target
 
@@ -50,7 +51,8 @@ def _mlp_explorer(hidden: list[int]) -> tuple[int, str]:
     from autograd import Value, topological_order
 
     model = nn.MLP(2, [*hidden, 1], seed=0)
-    loss = (model([Value(0.5, "x1"), Value(-1.0, "x2")]) - 1.0) ** 2
+    out = cast(Value, model([Value(0.5, "x1"), Value(-1.0, "x2")]))  # one output: a Value
+    loss = (out - 1.0) ** 2
     loss.label = "loss"
     n = len(topological_order(loss))
     return n, viz.explore(loss, model=model, max_nodes=max(n, 500)).to_html(title="mlp")

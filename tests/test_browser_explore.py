@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from browser_support import needs_browser, open_page, screenshot
 
-from autograd import Value, apply, define_op, grad
+from autograd import DomainError, Value, apply, define_op, grad
 from autograd.examples import single_neuron_graph
 from viz.explore import Explorer, explore
 
@@ -253,6 +253,29 @@ def test_lanes_one_at_a_time(tmp_path: Path) -> None:
 
 
 @needs_browser
+def test_a_domain_error_at_a_lane_says_what_python_says(tmp_path: Path) -> None:
+    import numpy as np
+
+    xs = Value(np.array([0.5, 2.0, 1.0]), label="x")
+    w = Value(0.7, label="w")
+    out = ((xs * w).log() + 1.0).mean()
+    out.label = "L"
+    ex = explore(out, params=[w])
+    log_id = next(n["id"] for n in ex.data["nodes"] if n["op"] == "log")
+    with _open(ex, tmp_path) as (page, log):
+        page.select_option(".crx-lane", "2")
+        page.fill('[data-leaf="x"]', "-0.3")
+        shown = page.locator(".chainrule-explorer").evaluate(_NODES)
+        with pytest.raises(DomainError) as python:
+            (Value(np.array([0.5, 2.0, -0.3])) * Value(0.7)).log()
+        assert shown[log_id][2] == str(python.value)
+        assert str(python.value).endswith("at lane 2")
+        assert str(python.value) in page.locator(".crx-status").inner_text()
+        screenshot(page, "explore_lane_domain_error")
+    assert log.clean(), log.problems()
+
+
+@needs_browser
 def test_an_op_without_a_javascript_form_is_read_only_with_a_note(tmp_path: Path) -> None:
     cube = define_op("cube_explore", lambda x: x**3, lambda out, x: (3 * x * x,), replace=True)
     x = Value(0.5, label="x")
@@ -432,3 +455,60 @@ def test_fit_width_too_small_to_read_lets_texts_wait(tmp_path: Path) -> None:
     assert status.startswith("loss = ")
     assert f"data {status.removeprefix('loss = ')}" in loss_text
     _assert_matches(ex, shown, replay(loss, {ids.index("x1"): 0.9}))
+
+
+# Every name a node's text shows, with whether it is drawn (a box with area, not hidden).
+_SHOWN_NAMES = """(root) => {
+  const out = {};
+  root.querySelectorAll('[data-node] text').forEach(t => {
+    const r = t.getBoundingClientRect();
+    const name = t.textContent.trim();
+    if (name && r.width > 0 && r.height > 0 && getComputedStyle(t).visibility !== 'hidden') {
+      (out[name] = out[name] || []).push(t.closest('[data-node]').dataset.node);
+    }
+  });
+  return out;
+}"""
+
+
+def _cited(text: str, names: list[str]) -> set[str]:
+    """The node names ``text`` cites: every v-id (v13), and every other node name written as a word."""
+    import re
+
+    found = set(re.findall(r"(?<![\w.])v\d+(?![\w.])", text))
+    for name in names:
+        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", text):
+            found.add(name)
+    return found
+
+
+@needs_browser
+def test_every_name_the_panel_and_controls_cite_is_shown_on_its_node(tmp_path: Path) -> None:
+    """The why-panel, the status line and the step captions call nodes by names the picture shows on them."""
+    ex, _ = _neuron()
+    names = [n["name"] for n in ex.data["nodes"]]
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path, viewport=(1000, 1300)) as (page, log):
+        root = page.locator(".chainrule-explorer").first
+        page.fill('[data-leaf="X1"]', "0.7")
+        shown = root.evaluate(_SHOWN_NAMES)
+        for name, node_id in zip(names, ids, strict=True):
+            assert node_id in shown.get(name, []), f"{name} is not shown on its node"
+        texts = [page.locator(".crx-status").inner_text()]
+        for node_id in ids:
+            page.click(f'[data-node="{node_id}"]')
+            texts.append(page.locator(".crx-panel").inner_text())
+            page.click(f'[data-node="{node_id}"]')
+        page.click(".crx-steps")
+        last = int(page.locator(".crx-slider").get_attribute("max"))
+        for k in range(1, last + 1):
+            page.locator(".crx-slider").fill(str(k))
+            texts.append(page.locator(".crx-caption").inner_text())
+        cited = set().union(*(_cited(t, names) for t in texts))
+        assert {"v4", "v13", "W1", "E"} <= cited  # the panel cites intermediate nodes by their ids
+        missing = sorted(c for c in cited if c not in shown)
+        assert not missing, f"cited but not shown on any node: {missing}"
+        page.click(".crx-steps")
+        page.click('[data-node="W1"]')
+        screenshot(page, "explore_names_shown")
+    assert log.clean(), log.problems()

@@ -6,7 +6,7 @@ import pytest
 
 import viz
 from autograd import Value
-from viz.caption import latex_name
+from viz.latex import latex_name
 
 HOSTILE = [
     r"\href{javascript:alert(1)}{w}",

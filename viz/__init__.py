@@ -29,7 +29,7 @@ from viz.caption import Caption, chain_caption
 from viz.chain import ChainDrawing, draw_chain
 from viz.display import DEFAULT_TIMEOUT, INSTALL_HINT, DotError, DotNotFoundError, DotTimeoutError, Drawing
 from viz.explore import Explorer, explore
-from viz.graph import ROLE_COLORS, GraphTooLargeError, LargeGraphWarning, ModuleLike, draw_graph
+from viz.graph import ROLE_COLORS, GraphTooLargeError, ModuleLike, draw_graph
 from viz.numbers import fixed, fixed_lanes, format_lanes, format_number, short, short_lanes
 from viz.steps import Frame, Steps, steps
 from viz.styles import STYLES, Style
@@ -48,7 +48,6 @@ __all__ = [
     "Explorer",
     "Frame",
     "GraphTooLargeError",
-    "LargeGraphWarning",
     "ModuleLike",
     "Steps",
     "Style",

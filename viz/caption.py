@@ -47,14 +47,13 @@ the factors at one lane.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from autograd import Chain, Value, chain_summary, derivative_chains
 from autograd.chains import DEFAULT_PATH_LIMIT, ChainSummary, path_count_text
 from viz.arithmetic import Worked, paths_digits, worked, worked_all
+from viz.latex import latex_number, latex_term, latex_text, partial
 from viz.numbers import DEFAULT_DIGITS, DEFAULT_SHOWN, check_digits, format_lanes, format_number, is_lanes
 from viz.scene import Names, Scene, build_scene, checked_name
 
@@ -65,9 +64,6 @@ __all__ = [
     "caption_for",
     "chain_caption",
     "check_values",
-    "latex_name",
-    "latex_number",
-    "latex_text",
     "picture_numbers",
 ]
 
@@ -97,107 +93,6 @@ class Caption(str):
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self._latex}$"
-
-
-_GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "η": "eta", "θ": "theta",
-    "λ": "lambda", "μ": "mu", "σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega", "Σ": "Sigma",
-}  # fmt: skip
-_ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0307": "dot"}
-_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁱⁿ", "0123456789+-()in", strict=True))
-_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₒₓᵢⱼₖₙ", "0123456789+-()aeoxijkn", strict=True))
-_LATEX_SPECIAL = {c: f"\\{c}" for c in "#$%&_{}"} | {"\\": "\\backslash ", "^": "\\hat{}", "~": "\\sim "}
-
-
-def latex_text(text: str) -> str:
-    """``text`` as LaTeX ``\\text{…}`` lines (for captions that are not one chain)."""
-    lines = [r"\text{" + "".join(_LATEX_SPECIAL.get(c, c) for c in line) + "}" for line in text.splitlines()]
-    return r"\begin{array}{l}" + r" \\ ".join(lines) + r"\end{array}" if len(lines) > 1 else "".join(lines)
-
-
-#: The LaTeX commands a label written in LaTeX may use (anything else is set as text).
-_LATEX_WORDS = (
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi "
-    "rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
-    "Upsilon Phi Psi Omega hat bar tilde dot ddot vec check breve acute grave widehat widetilde overline "
-    "underline mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak boldsymbol prime ell nabla partial "
-    "cdot ast star dagger infty top"
-)
-LATEX_COMMANDS = frozenset(_LATEX_WORDS.split(" "))
-_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
-_LATEX_CHARS = re.compile(r"[A-Za-z0-9\\_^{}()\[\],.'+\-*/|= ]*")
-
-
-def _plain_latex(name: str) -> bool:
-    """Whether ``name`` is LaTeX of plain mathematics: known commands, ordinary characters, balanced braces."""
-    if not _LATEX_CHARS.fullmatch(name):
-        return False
-    if any(m.group(1) not in LATEX_COMMANDS and m.group(1) not in ",;!" for m in _LATEX_COMMAND.finditer(name)):
-        return False
-    depth = 0
-    for c in _LATEX_COMMAND.sub("", name):  # \{ and \} are escaped braces, not groups
-        depth += (c == "{") - (c == "}")
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def latex_name(name: str) -> str:
-    """A display name as LaTeX: ``W1`` → ``W_{1}``, ``w¹₂₁`` → ``w^{1}_{21}``, ``σ`` → ``\\sigma``.
-
-    A name already written in LaTeX (with ``\\``, ``_``, ``^`` or ``{``) is used as it is
-    when it is plain mathematics: balanced braces, and only the commands of
-    :data:`LATEX_COMMANDS` (Greek letters, accents, fonts). Anything else — ``\\href``,
-    ``\\class``, ``\\unicode``, a stray ``$`` — is set as text, every special character
-    escaped, so a label can never make a link, a style or a script in a page showing it.
-    A word longer than one letter is set upright (``\\mathrm{predicted}``).
-
-    >>> latex_name("W1"), latex_name("w¹₂₁"), latex_name("w_{21}^{(1)}"), latex_name("predicted")
-    ('W_{1}', 'w^{1}_{21}', 'w_{21}^{(1)}', '\\\\mathrm{predicted}')
-    >>> print(latex_name(r"\\href{javascript:alert(1)}{w}"))
-    \\mathrm{\\backslash href\\{javascript:alert(1)\\}\\{w\\}}
-    """
-    if any(c in name for c in "\\_^{"):
-        if _plain_latex(name):
-            return name
-        return r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in name) + "}"
-    out, sup, sub = "", "", ""
-    for c in name:
-        decomposed = unicodedata.normalize("NFD", c)
-        base, marks = decomposed[0], decomposed[1:]
-        if c in _SUP:
-            sup += _SUP[c]
-        elif c in _SUB:
-            sub += _SUB[c]
-        elif len(marks) == 1 and marks[0] in _ACCENTS and base.isalpha():
-            out += f"\\{_ACCENTS[marks[0]]}{{{base}}}"  # ŷ → \hat{y}
-        else:
-            out += f"\\{_GREEK[c]} " if c in _GREEK else c
-    m = re.fullmatch(r"([A-Za-z]+)(\d+)", out)
-    if m and not sub:
-        out, sub = m.group(1), m.group(2)
-    out = out.strip()
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9.]+", out):
-        out = r"\mathrm{" + out + "}"
-    elif not re.fullmatch(r"[A-Za-z]|\\[a-zA-Z]+|\\[a-z]+\{[A-Za-z]\}", out):
-        out = r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in out) + "}"
-    return out + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub else "")
-
-
-def latex_number(text: str) -> str:
-    """A formatted number as LaTeX: ``1.234e-05`` → ``1.234 \\times 10^{-5}``."""
-    mantissa, e, exp = text.partition("e")
-    if not e:
-        return text
-    return f"{mantissa} \\times 10^{{{int(exp)}}}"
-
-
-def _partial(top: str, bottom: str) -> str:
-    return f"\\frac{{\\partial {latex_name(top)}}}{{\\partial {latex_name(bottom)}}}"
-
-
-def _latex_term(text: str) -> str:
-    return f"\\left({latex_number(text[1:-1])}\\right)" if text.startswith("(") else latex_number(text)
 
 
 def _term(x: float, digits: int) -> str:
@@ -242,7 +137,7 @@ def _factor_runs(
 
 def _factor_pairs(chain: Chain, mode: str, drop_ones: bool, names: Naming, lane: int = 0) -> list[tuple[float, str]]:
     """Each factor of ``chain`` at ``lane`` and its LaTeX partial derivative (see :func:`_factor_runs`)."""
-    return [(x, _partial(names(a), names(b))) for x, a, b in _factor_runs(chain, mode, drop_ones, names, lane)]
+    return [(x, partial(names(a), names(b))) for x, a, b in _factor_runs(chain, mode, drop_ones, names, lane)]
 
 
 class Naming:
@@ -374,7 +269,7 @@ def caption_for(
     _check_lane(lane, None)
     output, wrt = summary.output, summary.wrt
     head = f"∂{names(output)}/∂{names(wrt)}"
-    head_tex = _partial(names(output), names(wrt))
+    head_tex = partial(names(output), names(wrt))
     if summary.count == 0:
         _mode([], factors)
         return Caption(f"{head} = 0 (no path from {names(output)} to {names(wrt)})", f"{head_tex} = 0")
@@ -422,7 +317,7 @@ def caption_for(
         product = w.result
         if len(w.terms) == 1 and w.terms[0].strip("()") == product:
             return product, latex_number(product)
-        numbers = r" \times ".join(_latex_term(t) for t in w.terms)
+        numbers = r" \times ".join(latex_term(t) for t in w.terms)
         symbolic = r" \cdot ".join(s for s in symbols if s) + " = " if any(symbols) else ""
         relation = "=" if w.exact else r"\approx"
         why = f" {w.why()}" if not w.exact else ""
@@ -441,7 +336,7 @@ def caption_for(
         why = f" {added.why()}" if not added.exact else ""
         relation = "=" if added.exact else r"\approx"
         lines.append(f"{head} = {added.text('+')}{why}")
-        tex_terms = " + ".join(_latex_term(t) for t in added.terms)
+        tex_terms = " + ".join(latex_term(t) for t in added.terms)
         tex_lines.append(f"{head_tex} & = {tex_terms} {relation} {latex_number(added.result)}")
     else:
         lines.append(f"… and {len(chains) - max_listed} more paths")

@@ -23,7 +23,6 @@ import argparse
 import math
 import sys
 import unicodedata
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from autograd import Value
 from viz.chain import draw_chain
 from viz.display import DEFAULT_TIMEOUT, FORMATS, MAX_DPI, MAX_TIMEOUT, MIN_DPI, DotError, DotNotFoundError, format_for
 from viz.expr import FUNCTIONS, ExpressionError, build, names, parse
-from viz.graph import DEFAULT_MAX_NODES, GraphTooLargeError, LargeGraphWarning, draw_graph
+from viz.graph import DEFAULT_MAX_NODES, GraphTooLargeError, draw_graph
 from viz.numbers import DEFAULT_DIGITS
 from viz.steps import steps
 from viz.styles import STYLES
@@ -254,15 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dpi": args.dpi,
         "timeout": args.timeout,
     }
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", LargeGraphWarning)
-        try:
-            drawing = draw_chain(out, env[args.wrt], **common) if args.wrt is not None else draw_graph(out, **common)
-        except GraphTooLargeError as exc:
-            print(f"python -m viz: error: {exc} (on the command line: --max-nodes)", file=sys.stderr)
-            return 2
-    for w in caught:
-        print(f"python -m viz: warning: {w.message}", file=sys.stderr)
+    try:
+        drawing = draw_chain(out, env[args.wrt], **common) if args.wrt is not None else draw_graph(out, **common)
+    except GraphTooLargeError as exc:
+        print(f"python -m viz: error: {exc} (on the command line: --max-nodes)", file=sys.stderr)
+        return 2
     try:
         drawing.save(args.output)
     except (DotNotFoundError, DotError) as exc:

@@ -161,30 +161,7 @@ function backwardStep(local, upstream, before, digits) {
   return [workedText(multiplied, "\u00d7"), running];
 }
 
-/* numpy's pairwise sum (what float(lanes.sum()) gives): the first element plus the rest in
-   blocks of eight accumulators, halves above 128. */
-function pairwise(a, start, n) {
-  var i, res;
-  if (n < 8) {
-    res = -0.0;
-    for (i = 0; i < n; i++) { res += a[start + i]; }
-    return res;
-  }
-  if (n <= 128) {
-    var r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]];
-    for (i = 8; i < n - (n % 8); i += 8) {
-      for (var j = 0; j < 8; j++) { r[j] += a[start + i + j]; }
-    }
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++) { res += a[start + i]; }
-    return res;
-  }
-  var n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
-  return pairwise(a, start, n2) + pairwise(a, start + n2, n - n2);
-}
-
-function laneSum(a) { return pairwise(a, 0, a.length); }
+var laneSum = RULES.laneSum;
 
 function isLanes(x) { return x !== null && typeof x === "object"; }
 function at(x, l) { return isLanes(x) ? x[l] : x; }
@@ -233,58 +210,8 @@ function setup(root) {
   /* -- the computation: autograd's recording and backward, in the browser ------------------ */
 
   function evalLanes(i) {
-    var nd = N[i], r = table[nd.op], q = nd.q === null ? null : nd.q;
-    var xs = nd.p.map(function (p) { return val[p]; });
-    if (nd.op === "lanesum" || nd.op === "lanemean") {
-      var a = xs[0], count = isLanes(a) ? a.length : 1;
-      var s = isLanes(a) ? laneSum(a) : a;
-      var out = nd.op === "lanemean" ? s / count : s;
-      var ones = [];
-      for (var j = 0; j < count; j++) { ones.push(nd.op === "lanemean" ? 1.0 / count : 1.0); }
-      if (!isFinite(out)) { return {error: expr(nd, xs, 0) + " is undefined or overflows at lane 0"}; }
-      return {out: out, local: [isLanes(a) ? ones : (nd.op === "lanemean" ? 1.0 : 1.0)]};
-    }
-    var outs = [], locals = [], badValue = -1, badLocal = [];
-    for (k = 0; k < nd.p.length; k++) { locals.push([]); badLocal.push(-1); }
-    for (var l = 0; l < L; l++) {
-      var xl = xs.map(function (x) { return at(x, l); });
-      var o = NaN, d = null;
-      try {
-        o = nd.op === "sum" ? naiveSum(xl) : nd.op === "dot" ? naiveDot(xl) : r.forward(xl, q);
-      } catch (e) { o = NaN; }
-      if (isFinite(o)) {
-        try { d = r.local(o, xl, q); } catch (e2) { d = null; }
-      }
-      outs.push(o);
-      if (!isFinite(o) && badValue < 0) { badValue = l; }
-      for (k = 0; k < nd.p.length; k++) {
-        var dk = d === null ? NaN : d[k];
-        locals[k].push(dk);
-        if (isFinite(o) && !isFinite(dk) && badLocal[k] < 0) { badLocal[k] = l; }
-      }
-    }
-    if (badValue >= 0) { return {error: expr(nd, xs, badValue) + " is undefined or overflows at lane " + badValue}; }
-    if (!r.finiteLocal) {
-      for (k = 0; k < nd.p.length; k++) {
-        if (badLocal[k] >= 0) {
-          return {error: expr(nd, xs, badLocal[k]) + ": local derivative is not finite at lane " + badLocal[k]};
-        }
-      }
-    }
-    return {out: outs, local: locals};
-  }
-
-  function naiveSum(xs) { var t = xs[0]; for (var j = 1; j < xs.length; j++) { t = t + xs[j]; } return t; }
-  function naiveDot(xs) {
-    var t = xs[0] * xs[1];
-    for (var j = 2; j < xs.length - 1; j += 2) { t = t + xs[j] * xs[j + 1]; }
-    return xs.length % 2 ? t + xs[xs.length - 1] : t;
-  }
-
-  function expr(nd, xs, l) {
-    /* The op at one lane, as Python's messages write it. */
-    var msg = RULES.evaluate(nd.op, xs.map(function (x) { return at(x, l); }), nd.q);
-    return msg.error ? msg.error.replace(/ (is undefined|overflows float64).*$/, "") : nd.op;
+    var nd = N[i];
+    return RULES.evaluateLanes(nd.op, nd.p.map(function (p) { return val[p]; }), nd.q, L);
   }
 
   function forward() {

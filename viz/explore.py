@@ -92,8 +92,9 @@ def _cells(g: Scene, i: int) -> list[tuple[str, str]]:
     """A node's cells, top to bottom: ``(kind, text)`` with kind op, name, data or grad."""
     v = g.order[i]
     cells = [("op", op_text(v))] if v.op else []
-    if g.names[i]:
-        cells.append(("name", g.names[i]))
+    # Every node shows the name the panel, the status line and the step captions call it by:
+    # its label, or its id (v4) as the pictures show the nodes their captions cite.
+    cells.append(("name", g.name(i)))
     return [*cells, ("data", f"data {_WIDEST}"), ("grad", f"grad {_WIDEST}")]
 
 
@@ -208,6 +209,7 @@ def _core_source(g: Scene, look: Style, rankdir: str) -> str:
         grad=[_WIDEST] * n,
         fill=[look.roles[r] for r in g.roles],
         edge_labels={(i, k): _WIDEST for i, v in enumerate(g.order) for k in range(len(v.parents))},
+        show_ids=True,
     )
     options = Options.make(style=look, rankdir=rankdir, max_nodes=max(n, 1), legend=False)
     source: str = emit(g, marks, options).source
@@ -499,6 +501,7 @@ def _still(g: Scene, output: Value, look: Style, digits: int, rankdir: str) -> s
         edge_labels={
             (i, k): format_lanes(d, digits) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)
         },
+        show_ids=True,  # the names the live page uses
     )
     try:
         # Above the pictures' own limit a still picture is too large to read (and to carry): none.

@@ -9,12 +9,17 @@ then its name, data and grad stacked; a collapsed module's box shows only what i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from viz.marks import html_lines
+from viz.frames import Frame, box_rows, grad_history
+from viz.marks import html_lines, op_text
+from viz.pinned import measure
+from viz.scene import Scene
 from viz.styles import Style
 
-__all__ = ["Sizes", "box_label", "pinned_value_label", "relabel", "row_html"]
+__all__ = ["Sizes", "box_label", "frame_sizes", "pinned_value_label", "relabel", "row_html"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,49 @@ def pinned_value_label(
         f'<<TABLE COLOR="{look.hot if focus else "transparent"}" BORDER="2" CELLBORDER="1" CELLSPACING="0" '
         f'CELLPADDING="4">{cells}</TABLE>>'
     )
+
+
+def frame_sizes(g: Scene, box: Sequence[int | None], frames: Sequence[Frame], text: Callable[[Any], str]) -> Sizes:
+    """Each cell's size: the largest over every text it shows in any of ``frames`` (one ``dot`` run).
+
+    ``box[j]`` is node j's collapsed box (None: drawn as a value node); ``text`` writes a number.
+    """
+    history = grad_history(frames, len(g.order))
+    slots: list[tuple[Any, ...]] = []
+    cells: list[str] = []
+
+    def add(slot: tuple[Any, ...], texts: Iterable[str], *, bold: bool = False) -> None:
+        for t in dict.fromkeys(texts):  # distinct, in order
+            slots.append(slot)
+            cells.append(f"<B>{html_lines(t)}</B>" if bold else row_html(t))
+
+    for j, v in enumerate(g.order):
+        if box[j] is not None:
+            continue
+        if not v.is_leaf:
+            add((j, "op"), [op_text(v)])
+        add((j, "name"), [g.names[j] or g.vid(j)], bold=True)
+        add((j, "data"), ["data ?", f"data {text(v.data)}"])
+        shown = [text(x) for x in history[j]]
+        add((j, "grad"), ["grad ?", *(f"grad {x}" for x in shown), *(f"grad so far {x}" for x in shown)])
+    rows_of = box_rows(g, box, frames, None, text, variants=True)
+    for b, rows in rows_of.items():
+        for k, variants in enumerate(rows):
+            add((b, k), variants)
+    widths: dict[tuple[Any, ...], int] = {}
+    heights: dict[tuple[Any, ...], int] = {}
+    for slot, (w, h) in zip(slots, measure(cells), strict=True):
+        widths[slot], heights[slot] = max(w, widths.get(slot, 0)), max(h, heights.get(slot, 0))
+    values: list[tuple[int, int, int, int, int]] = []
+    for j in range(len(g.order)):
+        if box[j] is not None:
+            values.append((0, 0, 0, 0, 0))
+            continue
+        op, name, data, grad = ((j, c) for c in ("op", "name", "data", "grad"))
+        width = max(widths.get(op, 0), widths[name], widths[data], widths[grad])
+        values.append((width, heights.get(op, 0), heights[name], heights[data], heights[grad]))
+    boxes = {
+        b: (max(widths[(b, k)] for k in range(len(rows))), [heights[(b, k)] for k in range(len(rows))])
+        for b, rows in rows_of.items()
+    }
+    return Sizes(values, boxes)

@@ -9,6 +9,7 @@ contributions (one per edge out of it) marks that sum as partial (:attr:`Frame.p
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ from viz.marks import op_text
 from viz.numbers import DEFAULT_SHOWN, format_lanes, format_number, is_lanes
 from viz.scene import Scene
 
-__all__ = ["Frame", "build_frames"]
+__all__ = ["Frame", "box_outputs", "box_rows", "build_frames", "grad_history"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,76 @@ def build_frames(g: Scene, digits: int) -> list[Frame]:
                 (i, k, pi),
             )
     return frames
+
+
+def grad_history(frames: Sequence[Frame], n: int) -> list[list[Any]]:
+    """Every gradient each of the ``n`` nodes shows in some backward frame (its running sums), in order."""
+    seen: list[list[Any]] = [[] for _ in range(n)]
+    for f in frames:
+        if f.phase == "backward":
+            seen[f.node].append(f.grads[f.node])
+    return seen
+
+
+def box_outputs(g: Scene, box: Sequence[int | None]) -> dict[int, tuple[int, list[int]]]:
+    """Each collapsed box (``box[j]``: node j's box, or None): how many values it holds, and its
+    outputs (the nodes used outside it)."""
+    members: dict[int, list[int]] = {}
+    outside: set[int] = set(g.roots)
+    for j, v in enumerate(g.order):
+        b = box[j]
+        if b is not None:
+            members.setdefault(b, []).append(j)
+        for p in v.parents:
+            pj = g.idx(p)
+            if box[pj] is not None and box[pj] != b:
+                outside.add(pj)
+    return {b: (len(inside), [j for j in inside if j in outside]) for b, inside in members.items()}
+
+
+def box_rows(
+    g: Scene,
+    box: Sequence[int | None],
+    frames: Sequence[Frame],
+    i: int | None,
+    text: Callable[[Any], str],
+    *,
+    variants: bool = False,
+) -> dict[int, list[list[str]]]:
+    """The text rows of each collapsed box in frame ``i``, showing only what is known by then.
+
+    Numbers are written by ``text``. With ``i`` None, every text each row shows in some frame
+    (``variants``) or the last frame's; each row is a list of its texts.
+    """
+    history = grad_history(frames, len(g.order)) if variants else []
+    f = frames[len(frames) - 1 if i is None else i]
+    out = {}
+    for b, (n_values, outputs) in box_outputs(g, box).items():
+        m = g.modules[b]
+        name = m.name
+        parent = g.modules[m.parent] if m.parent is not None else None
+        if parent is not None and parent.name and name.startswith(parent.name + "."):
+            name = name[len(parent.name) + 1 :]  # the enclosing cluster's label says the rest
+        n_params = len(m.params)
+        counts = f"{n_params} parameter{'s' if n_params != 1 else ''}, {n_values} values"
+        rows = [[f"\0{name}\0 ({m.kind})"], [counts]]
+        for j in outputs[:4]:
+            if variants:
+                data = text(g.order[j].data)
+                texts = ["out data ?", f"out data {data}"]
+                for grad in ["?", *(text(x) for x in history[j])]:
+                    sep = "\n" if "\n" in data or "\n" in grad else " "
+                    texts.append(f"out data {data}{sep}grad {grad}")
+                rows.append(texts)
+                continue
+            data = "?" if f.data[j] is None else text(f.data[j])
+            grad = "" if f.phase == "forward" else "?" if f.grads[j] is None else text(f.grads[j])
+            sep = "\n" if "\n" in data or "\n" in grad else " "
+            rows.append([f"out data {data}" + (f"{sep}grad {grad}" if grad else "")])
+        if len(outputs) > 4:
+            rows.append([f"… and {len(outputs) - 4} more outputs"])
+        out[b] = rows
+    return out
 
 
 def _line(x: Any, digits: int) -> str:

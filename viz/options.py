@@ -28,7 +28,6 @@ __all__ = [
     "MODEL_WALK",
     "Collapse",
     "GraphTooLargeError",
-    "LargeGraphWarning",
     "Ops",
     "Options",
     "graphviz_attrs",
@@ -55,10 +54,6 @@ MODEL_WALK = 2000
 
 Collapse = str | tuple[str, ...] | None
 Ops = Literal["inline", "nodes"]
-
-
-class LargeGraphWarning(UserWarning):
-    """Kept for compatibility: large graphs are now refused with :class:`GraphTooLargeError`."""
 
 
 class GraphTooLargeError(ValueError):

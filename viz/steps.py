@@ -24,11 +24,8 @@ and is highlighted when the node a frame is about is inside it.
 from __future__ import annotations
 
 import html
-import importlib
-import io
 import os
-from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -46,11 +43,12 @@ from viz.display import (
     write_atomic,
 )
 from viz.emit import DEFAULT_MAX_NODES, Options, emit
-from viz.frame_labels import Sizes, box_label, pinned_value_label, relabel, row_html
-from viz.frames import Frame, build_frames
-from viz.marks import Marks, html_lines, op_text
+from viz.export import animated_gif, check_fps, merged_pdf, need
+from viz.frame_labels import Sizes, box_label, frame_sizes, pinned_value_label, relabel
+from viz.frames import Frame, box_rows, build_frames
+from viz.marks import Marks, op_text
 from viz.numbers import DEFAULT_SHOWN, format_lanes
-from viz.pinned import Layout, caption_box, layout, measure, pin, render, render_svgs
+from viz.pinned import Layout, caption_box, layout, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
 from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules, count_values
 from viz.styles import STYLES, Style, StyleName
@@ -61,8 +59,6 @@ __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 #: is no lesson, and the player of MLP(2, [8, 8, 1]) (356 frames) already takes half a minute
 #: of graphviz and 1.7 MB.
 DEFAULT_MAX_FRAMES = 400
-
-_GIF_COLORS = 48  # colours of an animated GIF's palette
 
 
 class Steps(Sequence[Frame]):
@@ -141,65 +137,8 @@ class Steps(Sequence[Frame]):
             style.edge_labels = {(child, slot): self._text(g.order[child].local_grads[slot])}
         return style
 
-    def _grad_history(self) -> list[list[Any]]:
-        """Every gradient each node shows in some frame (its running sums)."""
-        seen: list[list[Any]] = [[] for _ in self._g.order]
-        for f in self._frames:
-            if f.phase == "backward":
-                seen[f.node].append(f.grads[f.node])
-        return seen
-
-    def _box_outputs(self) -> dict[int, tuple[int, list[int]]]:
-        """Each collapsed box: (how many values it holds, its outputs: the nodes used outside it)."""
-        g, box = self._g, self._box
-        members: dict[int, list[int]] = {}
-        outside: set[int] = set(g.roots)
-        for j, v in enumerate(g.order):
-            b = box[j]
-            if b is not None:
-                members.setdefault(b, []).append(j)
-            for p in v.parents:
-                pj = g.idx(p)
-                if box[pj] is not None and box[pj] != b:
-                    outside.add(pj)
-        return {b: (len(inside), [j for j in inside if j in outside]) for b, inside in members.items()}
-
     def _box_rows(self, i: int | None, *, variants: bool = False) -> dict[int, list[list[str]]]:
-        """The text rows of each box in frame ``i``, showing only what is known by then.
-
-        With ``i`` None, every text each row shows in some frame (``variants``) or the last
-        frame's; each row is a list of its texts.
-        """
-        g = self._g
-        history = self._grad_history() if variants else []
-        f = self._frames[len(self) - 1 if i is None else i]
-        out = {}
-        for b, (n_values, outputs) in self._box_outputs().items():
-            m = g.modules[b]
-            name = m.name
-            parent = g.modules[m.parent] if m.parent is not None else None
-            if parent is not None and parent.name and name.startswith(parent.name + "."):
-                name = name[len(parent.name) + 1 :]  # the enclosing cluster's label says the rest
-            n_params = len(m.params)
-            counts = f"{n_params} parameter{'s' if n_params != 1 else ''}, {n_values} values"
-            rows = [[f"\0{name}\0 ({m.kind})"], [counts]]
-            for j in outputs[:4]:
-                if variants:
-                    data = self._text(g.order[j].data)
-                    texts = ["out data ?", f"out data {data}"]
-                    for grad in ["?", *(self._text(x) for x in history[j])]:
-                        sep = "\n" if "\n" in data or "\n" in grad else " "
-                        texts.append(f"out data {data}{sep}grad {grad}")
-                    rows.append(texts)
-                    continue
-                data = "?" if f.data[j] is None else self._text(f.data[j])
-                grad = "" if f.phase == "forward" else "?" if f.grads[j] is None else self._text(f.grads[j])
-                sep = "\n" if "\n" in data or "\n" in grad else " "
-                rows.append([f"out data {data}" + (f"{sep}grad {grad}" if grad else "")])
-            if len(outputs) > 4:
-                rows.append([f"… and {len(outputs) - 4} more outputs"])
-            out[b] = rows
-        return out
+        return box_rows(self._g, self._box, self._frames, i, self._text, variants=variants)
 
     def _drawing(self, style: Marks, i: int | None, *, sizes: Sizes | None = None) -> Drawing:
         """Frame ``i``'s drawing (None: the widest labels); with ``sizes``, every label at its pinned size."""
@@ -240,45 +179,7 @@ class Steps(Sequence[Frame]):
 
     def _measure(self) -> Sizes:
         """Each cell's size: the largest over every text it shows in any frame (one ``dot`` run)."""
-        g = self._g
-        history = self._grad_history()
-        slots: list[tuple[Any, ...]] = []
-        cells: list[str] = []
-
-        def add(slot: tuple[Any, ...], texts: Iterable[str], *, bold: bool = False) -> None:
-            for t in dict.fromkeys(texts):  # distinct, in order
-                slots.append(slot)
-                cells.append(f"<B>{html_lines(t)}</B>" if bold else row_html(t))
-
-        for j, v in enumerate(g.order):
-            if self._box[j] is not None:
-                continue
-            if not v.is_leaf:
-                add((j, "op"), [op_text(v)])
-            add((j, "name"), [g.names[j] or g.vid(j)], bold=True)
-            add((j, "data"), ["data ?", f"data {self._text(v.data)}"])
-            shown = [self._text(x) for x in history[j]]
-            add((j, "grad"), ["grad ?", *(f"grad {x}" for x in shown), *(f"grad so far {x}" for x in shown)])
-        for b, rows in self._box_rows(None, variants=True).items():
-            for k, variants in enumerate(rows):
-                add((b, k), variants)
-        widths: dict[tuple[Any, ...], int] = {}
-        heights: dict[tuple[Any, ...], int] = {}
-        for slot, (w, h) in zip(slots, measure(cells), strict=True):
-            widths[slot], heights[slot] = max(w, widths.get(slot, 0)), max(h, heights.get(slot, 0))
-        values: list[tuple[int, int, int, int, int]] = []
-        for j in range(len(g.order)):
-            if self._box[j] is not None:
-                values.append((0, 0, 0, 0, 0))
-                continue
-            op, name, data, grad = ((j, c) for c in ("op", "name", "data", "grad"))
-            width = max(widths.get(op, 0), widths[name], widths[data], widths[grad])
-            values.append((width, heights.get(op, 0), heights[name], heights[data], heights[grad]))
-        boxes = {
-            b: (max(widths[(b, k)] for k in range(len(rows))), [heights[(b, k)] for k in range(len(rows))])
-            for b, rows in self._box_rows(None, variants=True).items()
-        }
-        return Sizes(values, boxes)
+        return frame_sizes(self._g, self._box, self._frames, self._text)
 
     def _widest_style(self) -> Marks:
         """The last frame with every edge labelled: what the layout is made for (cells have their pinned sizes)."""
@@ -330,7 +231,7 @@ class Steps(Sequence[Frame]):
             raise ValueError(f"format must be 'svg', 'png' or 'pdf', got {format!r}")
         source = self.pinned_source(i, caption=caption)
         if dpi is not None:
-            _check_dpi(dpi)
+            check_dpi(dpi)
             source = source.replace("{", f"{{\n\tdpi={dpi:g}", 1)
         return render(source, format)
 
@@ -406,66 +307,15 @@ class Steps(Sequence[Frame]):
         return paths
 
     def _gif(self, *, fps: float, dpi: float) -> bytes:
-        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not MIN_FPS <= fps <= 50:
-            raise ValueError(f"fps must be a number of frames per second from {MIN_FPS} to 50, got {fps!r}")
-        _check_dpi(dpi)
-        image = _need("PIL.Image", "Pillow", "a GIF")
+        check_fps(fps)
+        check_dpi(dpi)
         # A GIF has no partial transparency: a transparent page (slide+dark) goes on the dark panel colour.
         page = STYLES["dark"].background if self._look.dark else "white"
-        frames = []
-        for i in range(len(self)):
-            frame = image.open(io.BytesIO(self.render(i, "png", dpi=dpi))).convert("RGBA")
-            canvas = image.new("RGBA", frame.size, page)
-            canvas.alpha_composite(frame)
-            frames.append(canvas.convert("RGB"))
-        size = (max(im.width for im in frames), max(im.height for im in frames))
-        padded = []
-        for im in frames:  # equal sizes by construction; pad defensively so no frame is rescaled
-            if im.size != size:
-                canvas = image.new("RGB", size, "white")
-                canvas.paste(im, (0, 0))
-                im = canvas
-            padded.append(im)
-        # One palette for every frame: the drawing's most frequent colours exactly (white stays
-        # white, fills stay themselves), anti-aliased pixels mapped to the nearest of them without
-        # dithering, so edges stay crisp and Pillow stores each frame as its change from the last.
-        counts: Counter[tuple[int, int, int]] = Counter()
-        for im in padded:
-            for n, rgb in im.getcolors(maxcolors=size[0] * size[1]) or []:
-                counts[rgb] += n
-        top: list[tuple[int, int, int]] = []
-        buckets = set()  # Pillow maps near colours (251 and 255) to one palette entry: one colour per 5-bit bucket
-        for rgb, _ in counts.most_common():
-            bucket = tuple(c >> 3 for c in rgb)
-            if bucket not in buckets:
-                buckets.add(bucket)
-                top.append(rgb)
-                if len(top) == _GIF_COLORS:
-                    break
-        palette = image.new("P", (1, 1))
-        palette.putpalette([c for rgb in top for c in rgb] + [255, 255, 255] * (256 - len(top)))
-        canvas_frames = [im.quantize(palette=palette, dither=image.Dither.NONE) for im in padded]
-        ms = round(1000 / fps)
-        buf = io.BytesIO()
-        canvas_frames[0].save(
-            buf,
-            format="GIF",
-            save_all=True,
-            append_images=canvas_frames[1:],
-            duration=[ms] * (len(canvas_frames) - 1) + [3 * ms],
-            loop=0,
-        )
-        return buf.getvalue()
+        return animated_gif((self.render(i, "png", dpi=dpi) for i in range(len(self))), fps=fps, page=page)
 
     def _pdf(self) -> bytes:
-        pypdf = _need("pypdf", "pypdf", "a PDF")
-        writer = pypdf.PdfWriter()
-        for i in range(len(self)):
-            writer.append(pypdf.PdfReader(io.BytesIO(self.render(i, "pdf"))))
-        writer.compress_identical_objects()  # the pages' fonts are the same: keep one copy
-        buf = io.BytesIO()
-        writer.write(buf)
-        return buf.getvalue()
+        need("pypdf", "pypdf", "a PDF")  # before rendering every frame
+        return merged_pdf(self.render(i, "pdf") for i in range(len(self)))
 
     # -- display ------------------------------------------------------------------------------
 
@@ -552,23 +402,6 @@ class Steps(Sequence[Frame]):
     def __repr__(self) -> str:
         n_fwd = sum(1 for f in self._frames if f.phase == "forward")
         return f"Steps({len(self)} frames: {n_fwd} forward, {len(self) - n_fwd} backward)"
-
-
-def _check_dpi(dpi: float) -> None:
-    check_dpi(dpi)
-
-
-#: The slowest GIF: a frame lasts at most 655.35 s in the format, and the last is held three times as long.
-MIN_FPS = 0.01
-
-
-def _need(module: str, package: str, what: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(
-            f"writing {what} needs {package}: pip install 'chainrule[export]' (or pip install {package})"
-        ) from None
 
 
 #: Width / height of a slide (1280×720): the shape of every step frame in the slide style.
