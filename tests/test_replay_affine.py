@@ -1,4 +1,4 @@
-"""Neurons and layers in a compiled program (autograd.replay.affine): a few numpy calls, the eager numbers bit for bit."""
+"""Neurons and layers in a compiled program (autograd.replay.affine): few numpy calls, eager numbers bit for bit."""
 
 from __future__ import annotations
 
