@@ -3,6 +3,7 @@ dot's own coordinates (SVG and JSON), not on estimates."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -16,8 +17,18 @@ import viz.chain
 from autograd import Value
 from viz.display import Drawing
 from viz.expr import build
+from viz.fit import READABLE_PX, SCREEN_PX, TURN_READABLE_PX
 from viz.styles import get_style
-from viz.wrap import MAX_MEASURED_NODES, SLIDE_PX, fit_display, fold, fold_ranks, measure
+from viz.wrap import (
+    MAX_MEASURED_NODES,
+    SITE_COLUMN_PX,
+    SLIDE_PX,
+    fit_column,
+    fit_display,
+    fold,
+    fold_ranks,
+    measure,
+)
 
 SLIDE = get_style("slide")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -57,6 +68,14 @@ def test_folded_ranks_run_like_a_snake(top: int, parts: int) -> None:
         step = abs(places[r + 1] - places[r])
         # next to each other in a run, side by side (the same place) where one run turns into the next
         assert step == (0 if (r + 1) % length == 0 else 1)
+
+
+@given(st.integers(2, 40), st.integers(1, 4))
+def test_a_pivoting_snake_never_runs_flat(top: int, parts: int) -> None:
+    places = fold_ranks(list(range(top + 1)), parts, pivot=True)
+    assert places[0] == 0
+    assert all(abs(b - a) == 1 for a, b in itertools.pairwise(places))
+    assert max(places) == -(-top // parts)
 
 
 def test_fold_ranks_refuses_no_parts() -> None:
@@ -131,12 +150,13 @@ def test_a_folded_chain_keeps_every_edge_label_and_arrow(rankdir: str) -> None:
         drawn = f"{tail}->{head}" if f"{tail}->{head}" in heads else f"{head}->{tail}"
         assert drawn in heads, (tail, head)
         if drawn != f"{tail}->{head}":
-            assert f"\t{head} -> {tail} [dir=back " in folded.source
+            assert re.search(rf"^\t{head} -> {tail} \[.* dir=back\]$", folded.source, re.MULTILINE)
         # the arrowhead touches the node the data enters, not the one it leaves
         assert _distance(heads[drawn], boxes[head]) < _distance(heads[drawn], boxes[tail])
         assert label.group(1) in texts
-    # Two runs side by side (TB: columns; LR: rows), the second beginning beside the end of the first.
-    first, second = [f"v{k}" for k in range(4)], [f"v{k}" for k in range(4, 8)]
+    # Two runs side by side (TB: columns; LR: rows), the second beginning beside the end of the first
+    # (left to right, the snake turns at v4, on a place of its own between the rows).
+    first, second = [f"v{k}" for k in range(4)], [f"v{k}" for k in range(4 if rankdir == "TB" else 5, 8)]
     axis = 0 if rankdir == "TB" else 1
     assert max(boxes[n][axis + 2] for n in first) < min(boxes[n][axis] for n in second)
     plain_laid, folded_laid = measure(plain), measure(folded)
@@ -156,6 +176,20 @@ def test_pictures_with_clusters_or_too_short_are_not_folded() -> None:
     boxed = Drawing()
     boxed.body.append("\tsubgraph cluster_m0 {\n")
     assert fold(boxed, 2, {"a": 0, "b": 1, "c": 2, "d": 3}) is None
+
+
+@needs_dot
+def test_a_graph_whose_edges_would_cross_the_folds_is_not_folded() -> None:
+    """An unrolled recurrent net: its weights feed every step, across any fold."""
+    w_x, w_h, b = Value(0.5, label="wx"), Value(0.9, label="wh"), Value(0.1, label="b")
+    h = Value(0.0, label="h0")
+    for t, x in enumerate([0.5, -1.0, 0.8, 0.2, -0.4], start=1):
+        h = (w_x * Value(x, label=f"x{t}") + w_h * h + b).tanh()
+    d = viz.draw_graph(h, params=[w_x, w_h, b], rankdir="TB")
+    laid = measure(d)
+    assert laid is not None
+    for parts in (2, 3, 4):
+        assert fold(d, parts, laid.ranks) is None
 
 
 # -- the layout chosen by measuring ---------------------------------------------------------------
@@ -239,6 +273,35 @@ def test_large_pictures_are_not_measured() -> None:
 
 
 @needs_dot
-def test_notebook_pictures_are_not_folded() -> None:
+def test_a_chain_too_tall_for_a_screen_is_folded_to_read_in_both_columns() -> None:
+    """Lesson 1's chain: 1,287 px tall top to bottom; turned left to right it reads 7.9 px in the
+    course site's 736 px column. Folded, it fits a screen and reads in both columns."""
     d = _loss("notebook")
-    assert "rank=same;" not in d.source
+    assert "rank=same;" in d.source
+    laid = measure(d)
+    assert laid is not None
+    text, height = laid.in_column(1000)
+    site_text, _ = laid.in_column(SITE_COLUMN_PX)
+    assert height <= SCREEN_PX
+    assert text >= TURN_READABLE_PX
+    assert site_text >= READABLE_PX
+    tall = measure(_loss("notebook", rankdir="TB"))
+    turned = measure(_loss("notebook", rankdir="LR", view="graph"))
+    assert tall is not None
+    assert turned is not None
+    assert tall.in_column(1000)[1] > SCREEN_PX
+    assert turned.in_column(SITE_COLUMN_PX)[0] < READABLE_PX
+
+
+@needs_dot
+def test_a_picture_that_fits_a_screen_is_kept() -> None:
+    out, env = _expr("tanh(x*w + b)", "x w b")
+    plain = viz.draw_chain(out, env["w"])
+    calls: list[str] = []
+
+    def redraw(rankdir: str) -> Drawing:
+        calls.append(rankdir)
+        return plain
+
+    assert fit_column(plain, redraw, get_style("notebook")) is plain
+    assert calls == []
