@@ -53,8 +53,9 @@ model's parameters in place.
 
 Layout: this module holds the public functions and the checks of their arguments. What a
 check reports (:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`)
-is in ``autograd.check.results``; the function checked and its point (``Point``, the
-``Problem`` classes) in ``autograd.check.problems``; the step procedure of point 3
+is in ``autograd.check.results``; the point (``Point``) in ``autograd.check.point``; the
+function checked (the ``Problem`` classes) in ``autograd.check.problems`` and
+``autograd.check.gradients``; the line that repeats a check in ``autograd.check.snippet``; the step procedure of point 3
 (``diagnose``) in ``autograd.check.steps``; blame (:class:`Culprit`) in
 ``autograd.check.blame``; the run and the messages (``run_checks``) in
 ``autograd.check.run``. Import the public names from here.
@@ -67,18 +68,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, Protocol, cast, overload
 
 from autograd.check.blame import Culprit, blame, blame_second_order
-from autograd.check.problems import (
-    Arg,
-    Function,
-    FunctionProblem,
-    GradientProblem,
-    ParamsGradientProblem,
-    ParamsProblem,
-    Point,
-    Problem,
-    check_point_arg,
-    signature_names,
-)
+from autograd.check.gradients import GradientProblem, ParamsGradientProblem
+from autograd.check.point import Arg, Function, Point, check_point_arg, signature_names
+from autograd.check.problems import FunctionProblem, ParamsProblem, Problem
 from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
 from autograd.check.run import run_checks
 from autograd.core.functions import load_numpy

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from autograd.check.blame import Culprit, blame, blame_second_order
-from autograd.check.problems import GradientProblem, Problem
+from autograd.check.gradients import GradientProblem
+from autograd.check.problems import Problem
 from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
 from autograd.check.steps import Verdict, diagnose, second_difference, tolerance_at
 from autograd.core.errors import DomainError
