@@ -51,14 +51,14 @@ checked one by one for the table. :func:`gradgradcheck` checks second derivative
 Hessian-vector products; :func:`gradcheck_params` and :func:`gradgradcheck_params` check a
 model's parameters in place.
 
-Layout: this module holds the public functions and the checks of their arguments. What a
-check reports (:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`)
-is in ``autograd.check.results``; the point (``Point``) in ``autograd.check.point``; the
-function checked (the ``Problem`` classes) in ``autograd.check.problems`` and
-``autograd.check.gradients``; the line that repeats a check in ``autograd.check.snippet``; the step procedure of point 3
-(``diagnose``) in ``autograd.check.steps``; blame (:class:`Culprit`) in
-``autograd.check.blame``; the run and the messages (``run_checks``) in
-``autograd.check.run``. Import the public names from here.
+Layout: this module holds the public functions and the checks of their arguments; each
+part of a check has a module of ``autograd.check``: ``results`` (what a check reports:
+:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`), ``point`` (the
+point as flat coordinates), ``problems`` and ``gradients`` (the function checked, first and
+second order), ``run`` (``run_checks``: the checks in order), ``steps`` (the step procedure
+of point 3), ``consistency`` (points 1 and 5), ``second_differences`` (point 4), ``report``
+(the messages), ``blame`` (:class:`Culprit`) and ``snippet`` (the line that repeats a check).
+Import the public names from here.
 """
 
 from __future__ import annotations
