@@ -73,7 +73,8 @@ def mlp_samples_loss(hidden: list[int], samples: int = 4) -> tuple[Any, Any]:
     model = nn.MLP(2, [*hidden, 1], seed=0)
     loss: Any = None
     for k, ((a, b), y) in enumerate(SAMPLES[:samples]):
-        term = (model([Value(a, f"x{k}0"), Value(b, f"x{k}1")]) - y) ** 2
+        out = cast(Value, model([Value(a, f"x{k}0"), Value(b, f"x{k}1")]))  # one output: a Value
+        term = (out - y) ** 2
         loss = term if loss is None else loss + term
     loss.label = "loss"
     return loss, model
