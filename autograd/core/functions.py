@@ -161,6 +161,8 @@ def sum_lanes(*xs: Any) -> Any:
 
 
 def dot_lanes(*xs: Any) -> Any:
+    if len(xs) == 1:  # dot(b) = b
+        return xs[0] * 1.0
     total = xs[0] * xs[1]
     for i in range(2, len(xs) - 1, 2):
         total = total + xs[i] * xs[i + 1]

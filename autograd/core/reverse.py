@@ -88,14 +88,18 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def interior_order(root: Value, reset: bool) -> tuple[list[Value], list[Value], bool]:
+def interior_order(root: Value, reset: bool, seen: set[Value] | None = None) -> tuple[list[Value], list[Value], bool]:
     """What the pass needs, in one walk: the interior nodes in topological order (their
     ``grad`` reset to 0.0 when ``reset``), the leaves, and whether any lanes are involved
     (lanes only ever come from leaves). Leaves are taken on sight, without a stack round trip.
+
+    ``seen`` (the nodes a walk from other roots already took, updated here) leaves those
+    out: the compiled replay's tape walks its outputs one after another with one set.
     """
     order: list[Value] = []
     leaves: list[Value] = []
-    seen: set[Value] = set()  # Values hash by identity
+    if seen is None:
+        seen = set()  # Values hash by identity
     lanes = type(root._data) is not float
     if not root._n:
         leaves.append(root)

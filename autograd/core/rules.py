@@ -223,7 +223,8 @@ for _rule in (
         2,
         powv_forward,
         powv_local,
-        lanes=lambda a, b: load_numpy().where(a >= 0.0, a, load_numpy().nan) ** b,
+        # A negative base is undefined whatever the exponent, as on scalars (numpy's nan ** 0 is 1).
+        lanes=lambda a, b: load_numpy().where(a >= 0.0, a**b, load_numpy().nan),
         symbol="**",
         sample=(_POS, _WIDE),
     ),
