@@ -586,6 +586,12 @@ def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -
         caption = page.locator(".crx-caption").inner_text()
         assert ".grad += ∂" in caption  # the last edge applied
         _assert_redoes(caption)
+        names = [n["name"] for n in nodes]
+        for step in (1, 40, len(nodes), len(nodes) + 2, len(nodes) + 500):  # forward, the seed, backward
+            page.locator(".crx-slider").fill(str(step))
+            _assert_names_shown(
+                root, page.locator(".crx-caption").inner_text(), names, [b[9] for b in ex.data["geo"]["b"]]
+            )
         page.click(".crx-steps")
     assert log.clean(), log.problems()
 
