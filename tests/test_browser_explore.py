@@ -324,11 +324,19 @@ def _mlp_loss() -> tuple[Value, Any]:
 
 
 @needs_browser
-@pytest.mark.parametrize(("style", "graph"), [("notebook", "neuron"), ("dark", "neuron"), ("notebook", "mlp")])
+@pytest.mark.parametrize(
+    ("style", "graph"),
+    [("notebook", "neuron"), ("dark", "neuron"), ("notebook", "mlp"), ("notebook", "collapsed"), ("dark", "collapsed")],
+)
 def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: str) -> None:
     if graph == "mlp":
         loss, model = _mlp_loss()
         ex = explore(loss, model=model, prompt="Take SGD steps: how fast does the loss fall with lr = 0.1?")
+    elif graph == "collapsed":
+        from benchmarks.explore import mlp_samples_loss
+
+        loss, model = mlp_samples_loss([16, 16])
+        ex = explore(loss, model=model, style=style)  # type: ignore[arg-type]
     else:
         ex = explore(
             single_neuron_graph().error,
@@ -352,6 +360,9 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: 
         assert overflow <= 1
         if graph == "neuron":
             page.click('[data-node="W1"]')
+        elif graph == "collapsed":
+            page.click('.crx-box[data-box="layers.1.neurons.0"]')
+            assert page.locator(".crx-box-leaves li").count() == 17
         else:
             page.click(f'[data-node="{next(n["id"] for n in ex.data["nodes"] if n["role"] == "parameter")}"]')
             before = float(page.locator('[data-node="loss"]').get_attribute("data-value"))
@@ -572,6 +583,15 @@ def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -
         assert float(root.evaluate(_NODES)["loss"][0]) < before
         page.wait_for_function(_SETTLED)
         screenshot(page, "explore_collapsed", full_page=True)
+        # Step through the live pass: every node and edge, those inside the boxes too.
+        page.click(".crx-steps")
+        n_edges = sum(len(n["p"]) for n in nodes)
+        assert page.locator(".crx-step-status").inner_text() == f"step 1/{len(nodes) + 1 + n_edges} (forward)"
+        page.locator(".crx-slider").fill(str(len(nodes) + 1 + n_edges))
+        caption = page.locator(".crx-caption").inner_text()
+        assert ".grad += ∂" in caption  # the last edge applied
+        _assert_redoes(caption)
+        page.click(".crx-steps")
     assert log.clean(), log.problems()
 
 
