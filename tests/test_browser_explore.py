@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from browser_support import needs_browser, open_page, screenshot
+from viz_support import notebook_expression
 
 from autograd import DomainError, Value, apply, define_op, grad
 from autograd.examples import single_neuron_graph
@@ -375,14 +376,8 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: 
 
 @needs_browser
 def test_every_panel_writes_arithmetic_a_learner_can_redo(tmp_path: Path) -> None:
-    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
-    z = x * w + b
-    z.label = "z"
-    y = z.tanh()
-    y.label = "y"
-    loss = y + x * x
-    loss.label = "L"
-    ex = explore(loss, inputs=[x], params=[w, b])
+    loss, inputs, params = notebook_expression()
+    ex = explore(loss, inputs=inputs, params=params)
     ids = [n["id"] for n in ex.data["nodes"]]
     with _open(ex, tmp_path) as (page, log):
         for value in ("0.5", "-0.8437", "1.3333"):

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autograd.check.blame import graph_nodes
 from autograd.check.point import Function, Point
 from autograd.check.results import GradcheckError
 from autograd.check.snippet import function_text, source_number
-from autograd.core.engine import grad, topological_order
+from autograd.core.engine import grad
 from autograd.core.functions import load_numpy
 from autograd.core.ops import dot, vsum
 from autograd.core.value import Value
@@ -116,14 +117,9 @@ class Problem:
         np = load_numpy()
 
         largest = 0.0
-        seen: set[int] = set()
-        for o in outputs:
-            for node in topological_order(o):
-                if id(node) in seen:
-                    continue
-                seen.add(id(node))
-                d: Any = node.data
-                largest = max(largest, abs(d) if type(d) is float else float(np.max(np.abs(d))))
+        for node in graph_nodes(outputs):
+            d: Any = node.data
+            largest = max(largest, abs(d) if type(d) is float else float(np.max(np.abs(d))))
         return largest
 
     def values(self, flat: Sequence[float]) -> list[float]:
