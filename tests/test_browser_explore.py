@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from browser_support import needs_browser, open_page, screenshot
+from viz_support import notebook_expression
 
 from autograd import DomainError, Value, apply, define_op, grad
 from autograd.examples import single_neuron_graph
@@ -324,11 +325,19 @@ def _mlp_loss() -> tuple[Value, Any]:
 
 
 @needs_browser
-@pytest.mark.parametrize(("style", "graph"), [("notebook", "neuron"), ("dark", "neuron"), ("notebook", "mlp")])
+@pytest.mark.parametrize(
+    ("style", "graph"),
+    [("notebook", "neuron"), ("dark", "neuron"), ("notebook", "mlp"), ("notebook", "collapsed"), ("dark", "collapsed")],
+)
 def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: str) -> None:
     if graph == "mlp":
         loss, model = _mlp_loss()
         ex = explore(loss, model=model, prompt="Take SGD steps: how fast does the loss fall with lr = 0.1?")
+    elif graph == "collapsed":
+        from benchmarks.explore import mlp_samples_loss
+
+        loss, model = mlp_samples_loss([16, 16])
+        ex = explore(loss, model=model, style=style)  # type: ignore[arg-type]
     else:
         ex = explore(
             single_neuron_graph().error,
@@ -352,6 +361,9 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: 
         assert overflow <= 1
         if graph == "neuron":
             page.click('[data-node="W1"]')
+        elif graph == "collapsed":
+            page.click('.crx-box[data-box="layers.1.neurons.0"]')
+            assert page.locator(".crx-box-leaves li").count() == 17
         else:
             page.click(f'[data-node="{next(n["id"] for n in ex.data["nodes"] if n["role"] == "parameter")}"]')
             before = float(page.locator('[data-node="loss"]').get_attribute("data-value"))
@@ -364,14 +376,8 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: 
 
 @needs_browser
 def test_every_panel_writes_arithmetic_a_learner_can_redo(tmp_path: Path) -> None:
-    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
-    z = x * w + b
-    z.label = "z"
-    y = z.tanh()
-    y.label = "y"
-    loss = y + x * x
-    loss.label = "L"
-    ex = explore(loss, inputs=[x], params=[w, b])
+    loss, inputs, params = notebook_expression()
+    ex = explore(loss, inputs=inputs, params=params)
     ids = [n["id"] for n in ex.data["nodes"]]
     with _open(ex, tmp_path) as (page, log):
         for value in ("0.5", "-0.8437", "1.3333"):
@@ -512,3 +518,96 @@ def test_every_name_the_panel_and_controls_cite_is_shown_on_its_node(tmp_path: P
         page.click('[data-node="W1"]')
         screenshot(page, "explore_names_shown")
     assert log.clean(), log.problems()
+
+
+_BOX_OUTPUTS = """(root) => [...root.querySelectorAll('.crx-box')].map(b => [b.dataset.box,
+  [...b.querySelectorAll('text')].flatMap(t => t.children.length ? [...t.children].map(c => c.textContent)
+                                                                 : [t.textContent])])"""
+
+
+@needs_browser
+def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -> None:
+    """MLP(2, [16, 16, 1]) over 4 samples: 620 nodes, drawn as 33 neuron boxes and what lies outside them.
+
+    An edit of an input and of a parameter inside a box recompute every node as the engine
+    does; the boxes show their outputs' new numbers; a box lists its leaves, each explaining
+    its gradient; every name the panel cites is shown on its node, or names the box it is in.
+    """
+    from benchmarks.explore import mlp_samples_loss
+
+    loss, model = mlp_samples_loss([16, 16])
+    ex = explore(loss, model=model)
+    nodes = ex.data["nodes"]
+    ids = [n["id"] for n in nodes]
+    inside = next(i for i, n in enumerate(nodes) if n["leaf"] and n["role"] == "parameter" and "box" in n)
+    with _open(ex, tmp_path, viewport=(1280, 900)) as (page, log):
+        root = page.locator(".chainrule-explorer").first
+        assert page.locator(".crx-box").count() == 33
+        assert page.locator(".crx-node").count() + 33 <= 500
+        page.click(".crx-leaf-box summary")  # 349 leaves: folded until opened
+        page.fill('[data-leaf="x00"]', "0.7")
+        page.fill(f'[data-leaf="{ids[inside]}"]', "-1.2")
+        shown = root.evaluate(_NODES)
+        expected = replay(loss, {ids.index("x00"): 0.7, inside: -1.2})
+        _assert_matches(ex, shown, expected)
+        # Each box's output rows show the numbers of the nodes they name.
+        page.wait_for_function(_SETTLED)
+        for box, texts in root.evaluate(_BOX_OUTPUTS)[:3]:
+            outputs = [n for n in nodes if n.get("box") is not None and n["name"] in texts]
+            assert outputs, box
+            for node in outputs:
+                k = texts.index(node["name"])
+                assert texts[k + 1] == f" data {_fmt(expected[ids.index(node['id'])][0])}"
+                assert texts[k + 2] == f"grad {_fmt(expected[ids.index(node['id'])][1])}"
+        # A box lists its leaves: one explains its gradient, its sum equal to its gradient.
+        page.locator(f'.crx-box[data-box="{ex.data["geo"]["b"][nodes[inside]["box"]][9]}"]').click()
+        leaves = page.locator(".crx-box-leaves li")
+        in_box = [n for n in nodes if n.get("box") == nodes[inside]["box"] and n["leaf"]]
+        assert leaves.count() == len(in_box) == 17  # a second-layer neuron: 16 weights and a bias
+        assert "collapse=None, max_nodes=620" in page.locator(".crx-panel").inner_text()  # how to draw it all
+        page.locator(f'.crx-box-leaves li[data-leaf-of-box="{ids[inside]}"] .crx-why').click()
+        total = page.locator(".crx-panel .crx-sum")
+        assert float(total.get_attribute("data-sum")) == float(shown[ids[inside]][1])
+        panel = page.locator(".crx-panel").inner_text()
+        _assert_names_shown(root, panel, [n["name"] for n in nodes], [b[9] for b in ex.data["geo"]["b"]])
+        assert page.locator(".crx-box-edge.crx-hot").count() >= 2  # the paths run through the boxes' edges
+        screenshot(page, "explore_collapsed_why", full_page=False)
+        # One SGD step moves every parameter, those inside the boxes too: the loss falls.
+        before = float(shown["loss"][0])
+        page.fill(".crx-lr", "0.01")
+        page.click(".crx-sgd")
+        assert float(root.evaluate(_NODES)["loss"][0]) < before
+        page.wait_for_function(_SETTLED)
+        screenshot(page, "explore_collapsed", full_page=True)
+        # Step through the live pass: every node and edge, those inside the boxes too.
+        page.click(".crx-steps")
+        n_edges = sum(len(n["p"]) for n in nodes)
+        assert page.locator(".crx-step-status").inner_text() == f"step 1/{len(nodes) + 1 + n_edges} (forward)"
+        page.locator(".crx-slider").fill(str(len(nodes) + 1 + n_edges))
+        caption = page.locator(".crx-caption").inner_text()
+        assert ".grad += ∂" in caption  # the last edge applied
+        _assert_redoes(caption)
+        names = [n["name"] for n in nodes]
+        for step in (1, 40, len(nodes), len(nodes) + 2, len(nodes) + 500):  # forward, the seed, backward
+            page.locator(".crx-slider").fill(str(step))
+            _assert_names_shown(
+                root, page.locator(".crx-caption").inner_text(), names, [b[9] for b in ex.data["geo"]["b"]]
+            )
+        page.click(".crx-steps")
+    assert log.clean(), log.problems()
+
+
+def _assert_names_shown(root: Any, text: str, names: list[str], boxes: list[str]) -> None:
+    """Every node name ``text`` cites is shown on a drawn node, or is followed by the box it is in."""
+    import re
+
+    shown = root.evaluate(_SHOWN_NAMES)
+    drawn_boxes = set(root.evaluate("r => [...r.querySelectorAll('.crx-box')].map(b => b.dataset.box)"))
+    cited = _cited(text, names)
+    assert cited
+    for name in cited:
+        if name in shown:
+            continue
+        within = re.findall(rf"(?<![\w.]){re.escape(name)} in ([\w.]+)", text)
+        assert within, f"{name} is cited but shown on no node and names no box"
+        assert set(within) <= drawn_boxes & set(boxes), within

@@ -9,89 +9,58 @@ overlaps happen in every run; the assertions hold in every interleaving.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
-import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
+from engine_support import InThreads
 
 from autograd import Value, enable_grad, is_grad_enabled, no_grad
+
+pytestmark = pytest.mark.usefixtures("fine_switching")
 
 SHARED = [no_grad(), no_grad(), enable_grad()]
 ENABLES = [False, False, True]
 
 
-@pytest.fixture(autouse=True)
-def fine_switching() -> Iterator[None]:
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
-
-
-def _script(seed: int) -> None:
-    """Enter and leave shared blocks at random, checking the recording state after each step."""
-    rng = random.Random(seed)
+def _steps(rng: random.Random, count: int) -> Iterator[tuple[bool, list[int]]]:
+    """Enter or leave a shared block at random ``count`` times, yielding after each step whether
+    recording should be on (and the blocks entered); every block is left at the end."""
     stack: list[int] = []
-    for _ in range(300):
+    for _ in range(count):
         if stack and rng.random() < 0.45:
             SHARED[stack.pop()].__exit__(None, None, None)
         else:
             k = rng.randrange(len(SHARED))
             SHARED[k].__enter__()
             stack.append(k)
-        expected = ENABLES[stack[-1]] if stack else True
+        yield (ENABLES[stack[-1]] if stack else True), stack
+    while stack:
+        SHARED[stack.pop()].__exit__(None, None, None)
+
+
+def _script(seed: int) -> None:
+    """Enter and leave shared blocks at random, checking the recording state after each step."""
+    for expected, stack in _steps(random.Random(seed), 300):
         assert is_grad_enabled() is expected, (seed, stack)
         y = Value(2.0) * Value(3.0)
         assert bool(y.parents) is expected
-    while stack:
-        SHARED[stack.pop()].__exit__(None, None, None)
     assert is_grad_enabled()
 
 
-def test_threads_entering_shared_blocks_each_see_their_own() -> None:
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
-
-    def worker(seed: int) -> None:
-        try:
-            start.wait()
-            _script(seed)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+def test_threads_entering_shared_blocks_each_see_their_own(in_threads: InThreads) -> None:
+    in_threads([functools.partial(_script, seed) for seed in range(8)])
     assert is_grad_enabled()
 
 
 def test_tasks_entering_shared_blocks_each_see_their_own() -> None:
     async def task(seed: int) -> None:
         rng = random.Random(seed)
-
-        async def pause() -> None:
+        for expected, stack in _steps(rng, 200):
             if rng.random() < 0.5:
                 await asyncio.sleep(0)
-
-        stack: list[int] = []
-        for _ in range(200):
-            if stack and rng.random() < 0.45:
-                SHARED[stack.pop()].__exit__(None, None, None)
-            else:
-                k = rng.randrange(len(SHARED))
-                SHARED[k].__enter__()
-                stack.append(k)
-            await pause()
-            assert is_grad_enabled() is (ENABLES[stack[-1]] if stack else True), (seed, stack)
-        while stack:
-            SHARED[stack.pop()].__exit__(None, None, None)
+            assert is_grad_enabled() is expected, (seed, stack)
 
     async def main() -> None:
         await asyncio.gather(*(task(seed) for seed in range(8)))
@@ -100,7 +69,7 @@ def test_tasks_entering_shared_blocks_each_see_their_own() -> None:
     assert is_grad_enabled()
 
 
-def test_threads_backpropagating_shared_graphs_while_others_switch_modes() -> None:
+def test_threads_backpropagating_shared_graphs_while_others_switch_modes(in_threads: InThreads) -> None:
     w = Value(0.7, label="w")
     graphs = []
     for k in range(4):
@@ -113,28 +82,5 @@ def test_threads_backpropagating_shared_graphs_while_others_switch_modes() -> No
         y.backward()
     expected = w.grad
     w.grad = 0.0
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
-
-    def backprop(y: Value) -> None:
-        try:
-            start.wait()
-            y.backward()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    def modes(seed: int) -> None:
-        try:
-            start.wait()
-            _script(seed)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=backprop, args=(y,)) for y in graphs]
-    threads += [threading.Thread(target=modes, args=(100 + i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    in_threads([y.backward for y in graphs] + [functools.partial(_script, 100 + i) for i in range(4)])
     assert w.grad == pytest.approx(expected, rel=1e-12)

@@ -291,6 +291,30 @@ def test_exercises_are_answered_in_the_site_page(site: Path) -> None:
     assert log.clean(), log.problems()
 
 
+@needs_browser
+def test_lesson_4s_prediction_is_answered_in_the_site_page(site: Path) -> None:
+    """Lesson 4's "predict frame 14" takes an answer in the page, with check_number's feedback."""
+    with open_page(site / "lessons" / "04_stepping_through_backprop.html") as (page, log):
+        forms = page.locator("form.exercise-live")
+        assert forms.count() == 1
+        form = forms.first
+        form.scroll_into_view_if_needed()
+        result = form.locator(".exercise-live-result")
+        form.locator(".exercise-answer").fill("0.9051")  # tanh(1.5): y's value, not its slope
+        form.locator("button").click()
+        assert result.get_attribute("data-correct") == "false"
+        assert "y's value" in result.inner_text()
+        form.locator(".exercise-answer").fill("-0.1807")
+        form.locator("button").click()
+        assert "wrong sign" in result.inner_text()
+        form.locator(".exercise-answer").fill("0.1807")
+        form.locator("button").click()
+        assert result.get_attribute("data-correct") == "true"
+        assert "z.grad = 0.1807" in result.inner_text()
+        screenshot(page, "site_04_prediction_exercise", full_page=False)
+    assert log.clean(), log.problems()
+
+
 #: A link inside the site: an href without a scheme, not to an anchor of the same page.
 LOCAL_HREF = re.compile(r"""<a\b[^>]*\bhref=["'](?![a-z][a-z0-9+.-]*:|#)([^"'#?]+)""", re.I)
 

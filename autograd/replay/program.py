@@ -15,7 +15,7 @@ from autograd.core.functions import load_numpy
 from autograd.core.grad_mode import enable_grad
 from autograd.core.rules import RULES, Rule
 from autograd.core.value import Value
-from autograd.replay import codegen
+from autograd.replay import source as _source
 from autograd.replay.tape import Tape, build
 from autograd.replay.trace import Guard, TraceError, trace
 
@@ -45,6 +45,15 @@ def _isfinite_any(x: Any) -> bool:
     return bool(load_numpy().isfinite(x).all())
 
 
+def _all_finite(xs: tuple[Any, ...]) -> bool:
+    """Whether every number (float or lanes) in ``xs`` is finite: one sum for plain floats (a nan or
+    an infinity makes it non-finite; a sum that overflows is checked number by number)."""
+    floats = [x for x in xs if type(x) is float]
+    if len(floats) == len(xs):
+        return math.isfinite(sum(floats)) or all(map(math.isfinite, floats))
+    return all(map(_isfinite_any, xs))
+
+
 @dataclass
 class _Entry:
     """One trace of the function, and the programs generated from it (made when first needed)."""
@@ -59,7 +68,7 @@ class _Entry:
     def program(self, grads: bool) -> Callable[[tuple[Any, ...]], Any]:
         fn = self.programs.get(grads)
         if fn is None:
-            source, namespace = codegen.generate(self.tape, self.guards, grads)
+            source, namespace = _source.generate(self.tape, self.guards, grads)
             code = builtins.compile(source, "<chainrule compiled program>", "exec")
             exec(code, namespace)  # the text is generated and audited (codegen.audit): no user text in it
             fn = namespace["P"]
@@ -215,7 +224,7 @@ class Program:
         if type(result) is int:
             return result
         outs, gs, checksum = result
-        if not (_isfinite_any(checksum) and all(map(_isfinite_any, outs)) and all(map(_isfinite_any, gs or ()))):
+        if not (_isfinite_any(checksum) and _all_finite(outs) and _all_finite(gs or ())):
             return self._eager(data, grads)  # a nan or an overflow somewhere: the eager engine says where
         if gs is None:
             return outs, ()
