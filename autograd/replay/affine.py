@@ -135,7 +135,7 @@ def _plus(total: Any, rows: Any, i: int) -> Any:
 
 def _matrix(values: tuple[float, ...], rows: int, cols: int) -> Any:
     np = _np()
-    return np.array(values, dtype=np.float64).reshape(rows, cols)
+    return np.fromiter(values, np.float64, len(values)).reshape(rows, cols)
 
 
 def _layer(weights: Any, xs: tuple[Any, ...], bias: int) -> Any:

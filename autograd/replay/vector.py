@@ -83,18 +83,26 @@ def _stack(items: list[Any], like: Any) -> Any:
     return out
 
 
-def _floats(items: list[float]) -> Any:
-    """Gradients kept per slot (floats) as one array."""
+def _floats(items: list[float] | tuple[float, ...]) -> Any:
+    """Floats (numbers gathered, or gradients kept per slot) as one array."""
     import numpy
 
-    return numpy.array(items, dtype=numpy.float64)
+    return numpy.fromiter(items, numpy.float64, len(items))
 
 
-def _scatter(target: list[Any], slots: tuple[int, ...], values: Any) -> None:
-    """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes)."""
-    rows = values.tolist() if values.ndim == 1 else values
-    for k, v in zip(slots, rows, strict=True):
-        target[k] = target[k] + v
+def _scatter(target: list[Any], slots: tuple[int, ...], *values: Any) -> None:
+    """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes),
+    for each array of ``values`` in turn (each slot gets its additions in that order)."""
+    rows = [v.tolist() if v.ndim == 1 else v for v in values]
+    if len(rows) == 1:
+        for k, v in zip(slots, rows[0], strict=True):
+            target[k] = target[k] + v
+        return
+    for k, *vs in zip(slots, *rows, strict=True):
+        total = target[k]
+        for v in vs:
+            total = total + v
+        target[k] = total
 
 
 def _accumulate_reversed(total: Any, values: Any) -> Any:
@@ -124,7 +132,8 @@ def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
         slots = tuple(range(first, first + step * seg.count, step))
         getter = w.bind(operator.itemgetter(*slots), "F")
         column = "[:, None]" if tape.lanes[first] is None and not numbers else ""
-        w.emit(f"{_gathered(base + o, i)} = {array}({getter}({'Z' if first < nl else 'V'})){column}")
+        gather = array if tape.lanes[first] is not None else w.bind(_floats, "F")
+        w.emit(f"{_gathered(base + o, i)} = {gather}({getter}({'Z' if first < nl else 'V'})){column}")
     for o in range(seg.period):
         j = seg.start + o
         ops = _vector_operands(tape, names, seg, o, j)
@@ -168,6 +177,18 @@ def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) ->
     return ops
 
 
+def _flush(w: Writer, scatter: str, pending: list[tuple[str, tuple[int, ...], str]]) -> None:
+    """Emit the scatters waiting in ``pending``: one call for each run of them on the same slots."""
+    while pending:
+        lst, slots, _ = pending[0]
+        same = 1
+        while same < len(pending) and pending[same][:2] == (lst, slots):
+            same += 1
+        values = ", ".join(v for _, _, v in pending[:same])
+        w.emit(f"{scatter}({lst}, {w.bind(slots, 'O')}, {values})")
+        del pending[:same]
+
+
 def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
     """Emit a vectorizable loop's reverse pass, adding up in the eager engine's order."""
     nl = len(tape.leaves)
@@ -201,6 +222,8 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
             continue
         ops = _vector_operands(tape, names, seg, o, j)
         local = node_locals(w, tape, j, f"u{base + o}", ops)
+        pending: list[tuple[str, tuple[int, ...], str]] = []  # scatters in a row: one call when their slots agree
+
         for i, s in enumerate(tape.parents[j]):
             if not needs[s]:
                 continue
@@ -209,6 +232,7 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
                 continue
             outer = seg.strided.get((o, i))
             if outer is None:
+                _flush(w, scatter, pending)
                 q = s - (nl + j) + o  # this iteration's node at offset q
                 accumulate(w, f"k{base + q}", c, q not in started)
                 started.add(q)
@@ -216,8 +240,11 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
             first, step = outer
             values = f"{c}.sum(axis=1)" if tape.lanes[s] is None and not numbers else c
             if step:
-                slots = w.bind(tuple(range(first, first + step * seg.count, step)), "O")
-                w.emit(f"{scatter}({'GZ' if first < nl else 'G'}, {slots}, {values})")
+                pending.append(
+                    ("GZ" if first < nl else "G", tuple(range(first, first + step * seg.count, step)), values)
+                )
             else:
+                _flush(w, scatter, pending)
                 target = names.grad(first)
                 w.emit(f"{target} = {reversed_sum}({target}, {values})")
+        _flush(w, scatter, pending)
