@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from autograd.replay.codegen import accumulate
+from autograd.replay.codegen import accumulate, slots_of
 from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
@@ -146,13 +146,19 @@ def _layer(weights: Any, xs: tuple[Any, ...], bias: int) -> Any:
     return total + weights[:, n, None] if bias else total
 
 
-def _layer_weight_grads(target: list[Any], slots: tuple[int, ...], xs: tuple[Any, ...], g: Any, bias: int) -> None:
+def _layer_weight_grads(
+    target: list[Any], slots: tuple[int, ...] | slice, xs: tuple[Any, ...], g: Any, bias: int
+) -> None:
     """``target[slot] += Σ_lanes x_i·g_k`` for each neuron k and input i (then each bias's ``Σ_lanes g_k``)."""
     np = _np()
     sums = (g[:, None, :] * np.array(xs)).sum(axis=2)
     if bias:
         sums = np.concatenate((sums, g.sum(axis=1)[:, None]), axis=1)
-    for s, v in zip(slots, sums.ravel().tolist(), strict=True):
+    values = sums.ravel().tolist()
+    if type(slots) is slice:
+        target[slots] = list(map(operator.add, target[slots], values))
+        return
+    for s, v in zip(slots, values, strict=True):
         target[s] = target[s] + v
 
 
@@ -282,7 +288,7 @@ def layer_backward(
     slot = len(tape.leaves) + j
     weight_slots = _weight_slots(seg, o, m)
     if any(needs[s] for s in weight_slots):
-        slots = w.bind(weight_slots, "O")
+        slots = w.bind(slots_of(weight_slots), "O")
         w.emit(f"{w.bind(_layer_weight_grads, 'F')}(GZ, {slots}, s{slot}, {g}, {m % 2})")
     inputs = _inputs(seg, o, m)
     if any(needs[s] for s in inputs):

@@ -13,7 +13,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from autograd.replay.affine import layer, layer_backward, layer_forward
-from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals
+from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals, slots_of
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 
@@ -90,9 +90,17 @@ def _floats(items: list[float] | tuple[float, ...]) -> Any:
     return numpy.fromiter(items, numpy.float64, len(items))
 
 
-def _scatter(target: list[Any], slots: tuple[int, ...], *values: Any) -> None:
+def _scatter(target: list[Any], slots: tuple[int, ...] | slice, *values: Any) -> None:
     """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes),
     for each array of ``values`` in turn (each slot gets its additions in that order)."""
+    if type(slots) is slice and all(v.ndim == 1 for v in values):
+        current = target[slots]
+        for v in values:
+            current = list(map(operator.add, current, v.tolist()))
+        target[slots] = current
+        return
+    if type(slots) is slice:
+        slots = tuple(range(len(target))[slots])
     rows = [v.tolist() if v.ndim == 1 else v for v in values]
     if len(rows) == 1:
         for k, v in zip(slots, rows[0], strict=True):
@@ -185,7 +193,7 @@ def _flush(w: Writer, scatter: str, pending: list[tuple[str, tuple[int, ...], st
         while same < len(pending) and pending[same][:2] == (lst, slots):
             same += 1
         values = ", ".join(v for _, _, v in pending[:same])
-        w.emit(f"{scatter}({lst}, {w.bind(slots, 'O')}, {values})")
+        w.emit(f"{scatter}({lst}, {w.bind(slots_of(slots), 'O')}, {values})")
         del pending[:same]
 
 
