@@ -32,8 +32,8 @@ from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
 if TYPE_CHECKING:
-    from autograd.replay.codegen import _Names
-    from autograd.replay.loops import Segment, _Homes
+    from autograd.replay.codegen import Names
+    from autograd.replay.loops import Homes, Segment
 
 __all__ = ["MIN_PAIRS", "affine", "affine_backward", "affine_forward", "layer", "layer_backward", "layer_forward"]
 
@@ -190,9 +190,7 @@ def affine_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: s
     w.emit(f"{target} = {w.bind(_row, 'F')}(({', '.join(weights)},), ({', '.join(xs)},), {m % 2})")
 
 
-def affine_backward(
-    w: Writer, tape: Tape, j: int, g: str, names: _Names, needs: list[bool], assigned: set[int]
-) -> None:
+def affine_backward(w: Writer, tape: Tape, j: int, g: str, names: Names, needs: list[bool], assigned: set[int]) -> None:
     """Emit the reverse pass of an :func:`affine` node whose gradient (lanes) is ``g``."""
     parents = tape.parents[j]
     m = len(parents)
@@ -266,7 +264,7 @@ def _inputs(seg: Segment, o: int, m: int) -> list[int]:
     return [seg.strided[(o, i)][0] for i in range(1, 2 * (m // 2), 2)]
 
 
-def layer_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment, o: int, target: str) -> None:
+def layer_forward(w: Writer, tape: Tape, names: Homes, seg: Segment, o: int, target: str) -> None:
     """Emit ``target = <the layer's values>`` (neurons × lanes) for a :func:`layer` body node."""
     j = seg.start + o
     m = len(tape.parents[j])
@@ -280,7 +278,7 @@ def layer_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment, o: int, ta
 
 
 def layer_backward(
-    w: Writer, tape: Tape, seg: Segment, o: int, g: str, names: _Homes, needs: list[bool], assigned: set[int]
+    w: Writer, tape: Tape, seg: Segment, o: int, g: str, names: Homes, needs: list[bool], assigned: set[int]
 ) -> None:
     """Emit the reverse pass of a :func:`layer` body node whose gradient (neurons × lanes) is ``g``."""
     j = seg.start + o

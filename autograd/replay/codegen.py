@@ -26,7 +26,7 @@ from typing import Any
 from autograd.replay.symbolic import Sym, Writer, number, symbolic
 from autograd.replay.tape import Tape
 
-__all__ = ["accumulate", "audit", "contribution", "node_forward", "node_locals", "slots_of"]
+__all__ = ["Names", "accumulate", "audit", "builtin", "contribution", "node_forward", "node_locals", "slots_of"]
 
 #: Ops whose result is nan or ±inf whenever an input is (checked only at the outputs);
 #: every other op gets its inputs added to the checksum ``K``.
@@ -53,7 +53,7 @@ def audit(source: str) -> None:
             raise RuntimeError(f"compiled program text holds an unexpected word {word!r}")
 
 
-class _Names:
+class Names:
     """Where each slot's value and gradient live in the program."""
 
     def __init__(self, tape: Tape) -> None:
@@ -86,7 +86,7 @@ def node_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: str
         w.emit(f"{target} = {result.text}")
         return
     call = f"{w.bind(fn)}({', '.join(operands)}{', ' + number(param) if param is not None else ''})"
-    if any(lanes) and tape.lanes[len(tape.leaves) + j] is not None and not _builtin(rule.name):
+    if any(lanes) and tape.lanes[len(tape.leaves) + j] is not None and not builtin(rule.name):
         call = f"{w.bind(_as_lanes, 'F')}({call})"
     w.emit(f"{target} = {call}")
 
@@ -127,7 +127,7 @@ def contribution(d: str | float, g: str, lanes: bool, to_scalar: bool) -> str | 
     return c
 
 
-def _builtin(name: str) -> bool:
+def builtin(name: str) -> bool:
     from autograd.core.rules import BUILTIN_OPS
 
     return name in BUILTIN_OPS

@@ -18,7 +18,7 @@ from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 
 if TYPE_CHECKING:
-    from autograd.replay.loops import Segment, _Homes
+    from autograd.replay.loops import Homes, Segment
 
 __all__ = ["vector_backward", "vector_forward", "vectorizable"]
 
@@ -43,7 +43,7 @@ def vectorizable(tape: Tape, seg: Segment) -> bool:
     its own iteration's nodes and outer parents (each outer lanes node once per body); either
     every node holds lanes, or every node and parent holds a number and the ops are :data:`_SCALAR`
     (a tape with lanes only: numpy is loaded then)."""
-    from autograd.replay.codegen import _builtin
+    from autograd.replay.codegen import builtin
 
     nl = len(tape.leaves)
     if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
@@ -56,7 +56,7 @@ def vectorizable(tape: Tape, seg: Segment) -> bool:
         if numbers:
             if rule.name not in _SCALAR or any(tape.lanes[s] is not None for s in (nl + j, *tape.parents[j])):
                 return False
-        elif tape.lanes[nl + j] is None or not _builtin(rule.name) or rule.name in _REDUCING:
+        elif tape.lanes[nl + j] is None or not builtin(rule.name) or rule.name in _REDUCING:
             return False
         if rule.name not in _ARITHMETIC and any(tape.lanes[s] is None for s in tape.parents[j]):
             return False
@@ -124,7 +124,7 @@ def _accumulate_reversed(total: Any, values: Any) -> Any:
     return total
 
 
-def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
+def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
     """Emit a vectorizable loop's forward pass: one array (iterations × lanes) per body node."""
     import numpy
 
@@ -170,7 +170,7 @@ def _aliases(seg: Segment) -> dict[tuple[int, int], tuple[int, int]]:
     return {key: first.setdefault(where, key) for key, where in sorted(seg.strided.items())}
 
 
-def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) -> list[str]:
+def _vector_operands(tape: Tape, names: Homes, seg: Segment, o: int, j: int) -> list[str]:
     base = len(tape.leaves) + seg.start
     ops: list[str] = []
     alias = _aliases(seg)
@@ -197,7 +197,7 @@ def _flush(w: Writer, scatter: str, pending: list[tuple[str, tuple[int, ...], st
         del pending[:same]
 
 
-def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
+def vector_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list[bool], assigned: set[int]) -> None:
     """Emit a vectorizable loop's reverse pass, adding up in the eager engine's order."""
     nl = len(tape.leaves)
     p = seg.period
