@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from browser_support import needs_browser, open_page, screenshot
+from viz_support import notebook_expression
 
 from autograd import DomainError, Value, apply, define_op, grad
 from autograd.examples import single_neuron_graph
@@ -375,14 +376,8 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: 
 
 @needs_browser
 def test_every_panel_writes_arithmetic_a_learner_can_redo(tmp_path: Path) -> None:
-    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
-    z = x * w + b
-    z.label = "z"
-    y = z.tanh()
-    y.label = "y"
-    loss = y + x * x
-    loss.label = "L"
-    ex = explore(loss, inputs=[x], params=[w, b])
+    loss, inputs, params = notebook_expression()
+    ex = explore(loss, inputs=inputs, params=params)
     ids = [n["id"] for n in ex.data["nodes"]]
     with _open(ex, tmp_path) as (page, log):
         for value in ("0.5", "-0.8437", "1.3333"):
@@ -569,6 +564,7 @@ def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -
         leaves = page.locator(".crx-box-leaves li")
         in_box = [n for n in nodes if n.get("box") == nodes[inside]["box"] and n["leaf"]]
         assert leaves.count() == len(in_box) == 17  # a second-layer neuron: 16 weights and a bias
+        assert "collapse=None, max_nodes=620" in page.locator(".crx-panel").inner_text()  # how to draw it all
         page.locator(f'.crx-box-leaves li[data-leaf-of-box="{ids[inside]}"] .crx-why').click()
         total = page.locator(".crx-panel .crx-sum")
         assert float(total.get_attribute("data-sum")) == float(shown[ids[inside]][1])
@@ -591,6 +587,12 @@ def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -
         caption = page.locator(".crx-caption").inner_text()
         assert ".grad += ∂" in caption  # the last edge applied
         _assert_redoes(caption)
+        names = [n["name"] for n in nodes]
+        for step in (1, 40, len(nodes), len(nodes) + 2, len(nodes) + 500):  # forward, the seed, backward
+            page.locator(".crx-slider").fill(str(step))
+            _assert_names_shown(
+                root, page.locator(".crx-caption").inner_text(), names, [b[9] for b in ex.data["geo"]["b"]]
+            )
         page.click(".crx-steps")
     assert log.clean(), log.problems()
 
