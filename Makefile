@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,notebooks,docs,torch,export
-# The import packages (mypy --strict runs on each one that exists).
+# The import packages; mypy --strict runs on each one that exists and on the benchmarks.
 PACKAGES := $(wildcard autograd nn viz)
+TYPED := $(PACKAGES) $(wildcard benchmarks)
 # The notebooks run on this venv's Python, registered inside the venv as the kernel "chainrule".
 KERNEL := $(VENV)/share/jupyter/kernels/chainrule/kernel.json
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
@@ -76,7 +77,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy $(PACKAGES)
+	$(VENV)/bin/mypy $(TYPED)
 
 pytest: $(STAMP) $(KERNEL) dot browser
 	$(VENV)/bin/pytest

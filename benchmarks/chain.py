@@ -43,7 +43,9 @@ def chain_section(n_nodes: int, repeats: int, *, gc_off: bool = False) -> Result
     try:
         import torch
     except ImportError:
-        torch = None
+        have_torch = False
+    else:
+        have_torch = True
 
     def chain_torch() -> Any:
         tw = torch.tensor(0.999, dtype=torch.float64, requires_grad=True)
@@ -59,7 +61,7 @@ def chain_section(n_nodes: int, repeats: int, *, gc_off: bool = False) -> Result
         times["ours_build"].append(elapsed)
         times["ours_backward"].append(timed(y.backward)[0])
         del y, _x
-        if torch is None:
+        if not have_torch:
             continue
         elapsed, (ty, tw) = timed(chain_torch)
         times["torch_build"].append(elapsed)

@@ -208,7 +208,7 @@ def _eager_chain(steps: int) -> tuple[float, float]:
     y0, w, c = Value(0.5), Value(0.999), Value(0.01)
     y = chain(y0, w, c, steps)
     y.backward()
-    return y.data, w.grad
+    return float(y.data), float(w.grad)  # scalars
 
 
 def chain_compiled(rounds: int, ops: int = 100_000) -> Result:

@@ -6,6 +6,7 @@ entry), on the 33-weight MLP.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import statistics
 from collections.abc import Callable
@@ -114,17 +115,17 @@ def gradcheck_section(quick: bool, mlps: dict[int, tuple[int, list[int]]] = GRAD
             assert isinstance(total, Value)
             return total
 
-        out[f"gradcheck_full_s_{n_params}"] = median(lambda m=model, f=loss: gradcheck_params(f, m))
-        out[f"gradcheck_fast_s_{n_params}"] = median(lambda m=model, f=loss: gradcheck_params(f, m, fast_mode=True))
+        out[f"gradcheck_full_s_{n_params}"] = median(functools.partial(gradcheck_params, loss, model))
+        out[f"gradcheck_fast_s_{n_params}"] = median(functools.partial(gradcheck_params, loss, model, fast_mode=True))
         f = _mlp_loss(nin, sizes, [row[:nin] for row in X], y)
-        ws = [p.data for p in params]
+        ws = [float(p.data) for p in params]  # scalar weights
         if not (quick and n_params >= 500):  # O(n²): about 20 s at 500 weights
             out[f"gradgradcheck_full_s_{n_params}"] = median(
-                lambda f=f, ws=ws: gradgradcheck(f, *ws), 1 if n_params >= 500 else 3
+                functools.partial(gradgradcheck, f, *ws), 1 if n_params >= 500 else 3
             )
-        out[f"gradgradcheck_fast_s_{n_params}"] = median(lambda f=f, ws=ws: gradgradcheck(f, *ws, fast_mode=True))
+        out[f"gradgradcheck_fast_s_{n_params}"] = median(functools.partial(gradgradcheck, f, *ws, fast_mode=True))
         if n_params == smallest:
-            out[f"gradgradcheck_per_entry_s_{n_params}"] = timed(lambda f=f, ws=ws: _per_entry_gradgradcheck(f, ws))[0]
+            out[f"gradgradcheck_per_entry_s_{n_params}"] = timed(functools.partial(_per_entry_gradgradcheck, f, ws))[0]
         out[f"gradcheck_fast_speedup_{n_params}"] = (
             out[f"gradcheck_full_s_{n_params}"] / out[f"gradcheck_fast_s_{n_params}"]
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import tracemalloc
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from autograd import Value, topological_order
 from benchmarks.harness import Result, Section, Target
@@ -67,7 +67,7 @@ def memory_section() -> Result:
         return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in micro.parameters())
 
     def our_graph() -> Value:
-        scores = [ours(row) for row in rows]
+        scores = [cast(Value, ours(row)) for row in rows]  # one output: a Value
         losses = [(1.0 - yi * si).relu() for yi, si in zip(labels, scores, strict=True)]
         return vsum(losses) * (1.0 / len(losses)) + 1e-4 * vsum([p * p for p in ours.parameters()])
 
@@ -76,11 +76,11 @@ def memory_section() -> Result:
         params = [(layer, [(n.w, n.b, n.activation) for n in layer.neurons]) for layer in ours.layers]
 
         def forward(row: list[float]) -> Value:
-            xs: list[Any] = [Value(v) for v in row]
+            xs = [Value(v) for v in row]
             for _layer, neurons in params:
                 out = []
                 for w, b, act in neurons:
-                    z = b
+                    z = cast(Value, b)  # every neuron here has a bias
                     for wi, xi in zip(w, xs, strict=True):
                         z = z + wi * xi
                     out.append(z.relu() if act == "relu" else z)

@@ -8,6 +8,7 @@ around micrograd's step only, and steps back to back (see :func:`_race`).
 
 from __future__ import annotations
 
+import functools
 import gc
 import statistics
 import time
@@ -83,7 +84,7 @@ def _race(
     worst = 0.0
     for k in range(2 * steps):
         if k < steps:  # default GC: micrograd then ours, same step k
-            elapsed, a = timed(lambda k=k: micro_step(k))
+            elapsed, a = timed(functools.partial(micro_step, k))
             t_micro.append(elapsed)
         else:
             gc.collect()
@@ -94,7 +95,7 @@ def _race(
                 t_micro_nogc.append(time.perf_counter() - start)
             finally:
                 gc.enable()
-        elapsed, b = timed(lambda k=k: our_step(k))
+        elapsed, b = timed(functools.partial(our_step, k))
         t_ours.append(elapsed)
         worst = max(worst, abs(a - b) / max(1.0, abs(a)))
         if abs(a - b) > 1e-9 * max(1.0, abs(a)):
@@ -144,7 +145,7 @@ def _sgd_step(model: Any, params: list[Value], total: Value, k: int) -> float:
     lr = 1.0 - 0.9 * k / 100
     for p in params:
         p.data -= lr * p.grad
-    return total.data
+    return float(total.data)  # a scalar loss
 
 
 def moons_step(quick: bool) -> Result:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # autodoc imports the packages of this checkout
@@ -32,7 +36,6 @@ copyright = "chainrule developers"
 
 extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "lessons/exercises.py", "lessons/__pycache__"]
-suppress_warnings = ["myst.xref_missing"]  # the README links to files of the repository, not to pages
 
 # Lessons: executed on every build, top to bottom, in their own folder (so `import exercises` works);
 # an exception in any cell — a check that no longer holds — fails the build.
@@ -68,3 +71,19 @@ html_copy_source = False
 # Search runs in the browser from searchindex.js. Its summaries would fetch() each result page,
 # which browsers refuse for a site opened from disk (file://): list the matching pages without them.
 html_show_search_summary = False
+
+# The README, CONTRIBUTING and CHANGELOG link to files at the top of the repository; on the site
+# those files are pages (contributing, changelog, license), so an included text's links are pointed there.
+REPOSITORY_FILES = {"CONTRIBUTING.md": "contributing.md", "CHANGELOG.md": "changelog.md", "LICENSE": "license.md"}
+
+
+def _link_to_pages(app: Sphinx, relative_path: Path, parent_docname: str, content: list[str]) -> None:
+    """Rewrite ``](CONTRIBUTING.md)``-style links of an included file to the site's page for that file."""
+    for name, page in REPOSITORY_FILES.items():
+        content[0] = content[0].replace(f"]({name})", f"]({page})")
+
+
+def setup(app: Sphinx) -> dict[str, bool]:
+    """Register the link rewriting of included files."""
+    app.connect("include-read", _link_to_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,7 +1,9 @@
 """Shared test set-up: the deterministic hypothesis profile for CI and `make test`, and the fixtures
-several test files use (``user_op``, ``no_dot``, ``torch``)."""
+several test files use (``user_op``, ``no_dot``, ``torch``, ``fine_switching``, ``in_threads``)."""
 
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -56,3 +58,39 @@ def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def torch() -> ModuleType:
     """PyTorch, for the comparisons against it; the test is skipped without the ``torch`` extra."""
     return pytest.importorskip("torch")
+
+
+@pytest.fixture
+def fine_switching() -> Iterator[None]:
+    """Threads switch every microsecond (restored after): a race shows within a few trials."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+@pytest.fixture
+def in_threads() -> Callable[[list[Callable[[], object]]], None]:
+    """Run each function of a list in its own thread, all released at once; fail with what any raised."""
+
+    def run(works: list[Callable[[], object]]) -> None:
+        start = threading.Barrier(len(works))
+        errors: list[BaseException] = []
+
+        def worker(work: Callable[[], object]) -> None:
+            try:
+                start.wait()
+                work()
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(work,)) for work in works]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+
+    return run

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from browser_support import needs_browser, open_page, screenshot
 
-from autograd import Value, apply, define_op, grad
+from autograd import DomainError, Value, apply, define_op, grad
 from autograd.examples import single_neuron_graph
 from viz.explore import Explorer, explore
 
@@ -253,6 +253,29 @@ def test_lanes_one_at_a_time(tmp_path: Path) -> None:
 
 
 @needs_browser
+def test_a_domain_error_at_a_lane_says_what_python_says(tmp_path: Path) -> None:
+    import numpy as np
+
+    xs = Value(np.array([0.5, 2.0, 1.0]), label="x")
+    w = Value(0.7, label="w")
+    out = ((xs * w).log() + 1.0).mean()
+    out.label = "L"
+    ex = explore(out, params=[w])
+    log_id = next(n["id"] for n in ex.data["nodes"] if n["op"] == "log")
+    with _open(ex, tmp_path) as (page, log):
+        page.select_option(".crx-lane", "2")
+        page.fill('[data-leaf="x"]', "-0.3")
+        shown = page.locator(".chainrule-explorer").evaluate(_NODES)
+        with pytest.raises(DomainError) as python:
+            (Value(np.array([0.5, 2.0, -0.3])) * Value(0.7)).log()
+        assert shown[log_id][2] == str(python.value)
+        assert str(python.value).endswith("at lane 2")
+        assert str(python.value) in page.locator(".crx-status").inner_text()
+        screenshot(page, "explore_lane_domain_error")
+    assert log.clean(), log.problems()
+
+
+@needs_browser
 def test_an_op_without_a_javascript_form_is_read_only_with_a_note(tmp_path: Path) -> None:
     cube = define_op("cube_explore", lambda x: x**3, lambda out, x: (3 * x * x,), replace=True)
     x = Value(0.5, label="x")
@@ -432,3 +455,137 @@ def test_fit_width_too_small_to_read_lets_texts_wait(tmp_path: Path) -> None:
     assert status.startswith("loss = ")
     assert f"data {status.removeprefix('loss = ')}" in loss_text
     _assert_matches(ex, shown, replay(loss, {ids.index("x1"): 0.9}))
+
+
+# Every name a node's text shows, with whether it is drawn (a box with area, not hidden).
+_SHOWN_NAMES = """(root) => {
+  const out = {};
+  root.querySelectorAll('[data-node] text').forEach(t => {
+    const r = t.getBoundingClientRect();
+    const name = t.textContent.trim();
+    if (name && r.width > 0 && r.height > 0 && getComputedStyle(t).visibility !== 'hidden') {
+      (out[name] = out[name] || []).push(t.closest('[data-node]').dataset.node);
+    }
+  });
+  return out;
+}"""
+
+
+def _cited(text: str, names: list[str]) -> set[str]:
+    """The node names ``text`` cites: every v-id (v13), and every other node name written as a word."""
+    import re
+
+    found = set(re.findall(r"(?<![\w.])v\d+(?![\w.])", text))
+    for name in names:
+        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", text):
+            found.add(name)
+    return found
+
+
+@needs_browser
+def test_every_name_the_panel_and_controls_cite_is_shown_on_its_node(tmp_path: Path) -> None:
+    """The why-panel, the status line and the step captions call nodes by names the picture shows on them."""
+    ex, _ = _neuron()
+    names = [n["name"] for n in ex.data["nodes"]]
+    ids = [n["id"] for n in ex.data["nodes"]]
+    with _open(ex, tmp_path, viewport=(1000, 1300)) as (page, log):
+        root = page.locator(".chainrule-explorer").first
+        page.fill('[data-leaf="X1"]', "0.7")
+        shown = root.evaluate(_SHOWN_NAMES)
+        for name, node_id in zip(names, ids, strict=True):
+            assert node_id in shown.get(name, []), f"{name} is not shown on its node"
+        texts = [page.locator(".crx-status").inner_text()]
+        for node_id in ids:
+            page.click(f'[data-node="{node_id}"]')
+            texts.append(page.locator(".crx-panel").inner_text())
+            page.click(f'[data-node="{node_id}"]')
+        page.click(".crx-steps")
+        last = int(page.locator(".crx-slider").get_attribute("max"))
+        for k in range(1, last + 1):
+            page.locator(".crx-slider").fill(str(k))
+            texts.append(page.locator(".crx-caption").inner_text())
+        cited = set().union(*(_cited(t, names) for t in texts))
+        assert {"v4", "v13", "W1", "E"} <= cited  # the panel cites intermediate nodes by their ids
+        missing = sorted(c for c in cited if c not in shown)
+        assert not missing, f"cited but not shown on any node: {missing}"
+        page.click(".crx-steps")
+        page.click('[data-node="W1"]')
+        screenshot(page, "explore_names_shown")
+    assert log.clean(), log.problems()
+
+
+_BOX_OUTPUTS = """(root) => [...root.querySelectorAll('.crx-box')].map(b => [b.dataset.box,
+  [...b.querySelectorAll('text')].flatMap(t => t.children.length ? [...t.children].map(c => c.textContent)
+                                                                 : [t.textContent])])"""
+
+
+@needs_browser
+def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -> None:
+    """MLP(2, [16, 16, 1]) over 4 samples: 620 nodes, drawn as 33 neuron boxes and what lies outside them.
+
+    An edit of an input and of a parameter inside a box recompute every node as the engine
+    does; the boxes show their outputs' new numbers; a box lists its leaves, each explaining
+    its gradient; every name the panel cites is shown on its node, or names the box it is in.
+    """
+    from benchmarks.explore import mlp_samples_loss
+
+    loss, model = mlp_samples_loss([16, 16])
+    ex = explore(loss, model=model)
+    nodes = ex.data["nodes"]
+    ids = [n["id"] for n in nodes]
+    inside = next(i for i, n in enumerate(nodes) if n["leaf"] and n["role"] == "parameter" and "box" in n)
+    with _open(ex, tmp_path, viewport=(1280, 900)) as (page, log):
+        root = page.locator(".chainrule-explorer").first
+        assert page.locator(".crx-box").count() == 33
+        assert page.locator(".crx-node").count() + 33 <= 500
+        page.click(".crx-leaf-box summary")  # 349 leaves: folded until opened
+        page.fill('[data-leaf="x00"]', "0.7")
+        page.fill(f'[data-leaf="{ids[inside]}"]', "-1.2")
+        shown = root.evaluate(_NODES)
+        expected = replay(loss, {ids.index("x00"): 0.7, inside: -1.2})
+        _assert_matches(ex, shown, expected)
+        # Each box's output rows show the numbers of the nodes they name.
+        page.wait_for_function(_SETTLED)
+        for box, texts in root.evaluate(_BOX_OUTPUTS)[:3]:
+            outputs = [n for n in nodes if n.get("box") is not None and n["name"] in texts]
+            assert outputs, box
+            for node in outputs:
+                k = texts.index(node["name"])
+                assert texts[k + 1] == f" data {_fmt(expected[ids.index(node['id'])][0])}"
+                assert texts[k + 2] == f"grad {_fmt(expected[ids.index(node['id'])][1])}"
+        # A box lists its leaves: one explains its gradient, its sum equal to its gradient.
+        page.locator(f'.crx-box[data-box="{ex.data["geo"]["b"][nodes[inside]["box"]][9]}"]').click()
+        leaves = page.locator(".crx-box-leaves li")
+        in_box = [n for n in nodes if n.get("box") == nodes[inside]["box"] and n["leaf"]]
+        assert leaves.count() == len(in_box) == 17  # a second-layer neuron: 16 weights and a bias
+        page.locator(f'.crx-box-leaves li[data-leaf-of-box="{ids[inside]}"] .crx-why').click()
+        total = page.locator(".crx-panel .crx-sum")
+        assert float(total.get_attribute("data-sum")) == float(shown[ids[inside]][1])
+        panel = page.locator(".crx-panel").inner_text()
+        _assert_names_shown(root, panel, [n["name"] for n in nodes], [b[9] for b in ex.data["geo"]["b"]])
+        assert page.locator(".crx-box-edge.crx-hot").count() >= 2  # the paths run through the boxes' edges
+        screenshot(page, "explore_collapsed_why", full_page=False)
+        # One SGD step moves every parameter, those inside the boxes too: the loss falls.
+        before = float(shown["loss"][0])
+        page.fill(".crx-lr", "0.01")
+        page.click(".crx-sgd")
+        assert float(root.evaluate(_NODES)["loss"][0]) < before
+        page.wait_for_function(_SETTLED)
+        screenshot(page, "explore_collapsed", full_page=True)
+    assert log.clean(), log.problems()
+
+
+def _assert_names_shown(root: Any, text: str, names: list[str], boxes: list[str]) -> None:
+    """Every node name ``text`` cites is shown on a drawn node, or is followed by the box it is in."""
+    import re
+
+    shown = root.evaluate(_SHOWN_NAMES)
+    drawn_boxes = set(root.evaluate("r => [...r.querySelectorAll('.crx-box')].map(b => b.dataset.box)"))
+    cited = _cited(text, names)
+    assert cited
+    for name in cited:
+        if name in shown:
+            continue
+        within = re.findall(rf"(?<![\w.]){re.escape(name)} in ([\w.]+)", text)
+        assert within, f"{name} is cited but shown on no node and names no box"
+        assert set(within) <= drawn_boxes & set(boxes), within

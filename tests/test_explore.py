@@ -81,8 +81,60 @@ def test_bad_arguments_are_refused_naming_them(tmp_path: Path) -> None:
     total = x
     for _ in range(30):
         total = total * 1.01
-    with pytest.raises(ValueError, match=r"61 nodes, more than max_nodes=50: too many to read one by one"):
+    with pytest.raises(ValueError, match=r"61 nodes, more than max_nodes=50: too many to read one by one.*model="):
         explore(total, max_nodes=50)
+    with pytest.raises(ValueError, match="collapse=True does not say what to collapse"):
+        explore(total, collapse=True)
+
+
+@needs_dot
+def test_a_graph_too_large_to_draw_is_collapsed_into_the_models_boxes() -> None:
+    from autograd import topological_order
+    from benchmarks.explore import mlp_samples_loss
+
+    loss, model = mlp_samples_loss([16, 16])
+    n = len(topological_order(loss))
+    assert n == 620
+    ex = explore(loss, model=model)
+    nodes, geo = ex.data["nodes"], ex.data["geo"]
+    assert len(nodes) == n  # the page computes every node …
+    boxes = geo["b"]
+    assert len(boxes) == 33  # … and draws the 33 neurons as boxes, as draw_graph's collapse="auto" does
+    assert {b[5].split(" (")[1] for b in boxes} == {"Neuron)"}
+    hidden = [node for node in nodes if "box" in node]
+    assert all(geo["n"][i] is None for i, node in enumerate(nodes) if "box" in node)
+    assert all(geo["n"][i] is not None for i, node in enumerate(nodes) if "box" not in node)
+    drawn = len(boxes) + n - len(hidden)
+    assert drawn <= 500
+    # Every parameter is a leaf the page can edit, drawn or not.
+    assert sum(1 for node in nodes if node["leaf"] and node["role"] == "parameter") == len(model.parameters())
+    # Each box lists its outputs (the values used outside it), which it shows live.
+    first = boxes[0]
+    assert first[9] == "layers.0.neurons.0"
+    assert len(first[7]) == 4  # one tanh per sample
+    assert all(nodes[j]["box"] == 0 for j in first[7])
+    # Layers instead of neurons, asked for by name; every node when there are few enough.
+    layers = explore(loss, model=model, collapse="Layer")
+    assert [b[9] for b in layers.data["geo"]["b"]] == ["layers.0", "layers.1", "layers.2"]
+    with pytest.raises(ValueError, match=r"620 nodes, more than max_nodes=500.*collapse='auto' with model="):
+        explore(loss, model=model, collapse=None)
+    with pytest.raises(
+        ValueError, match=r"collapsed to 'Layer', this graph still draws \d+ nodes, more than max_nodes=20"
+    ):
+        explore(loss, model=model, collapse="Layer", max_nodes=20)
+    with pytest.raises(ValueError, match=r"even with the model's coarsest modules collapsed it draws \d+"):
+        explore(loss, model=model, max_nodes=20)
+
+
+def test_graphs_beyond_the_hard_limit_are_refused_with_what_to_do() -> None:
+    from viz.explore import MAX_EXPLORE_VALUES
+
+    x = Value(1.0, label="x")
+    total = x
+    for _ in range(MAX_EXPLORE_VALUES // 2 + 1):
+        total = total * 1.0001
+    with pytest.raises(ValueError, match=rf"more than {MAX_EXPLORE_VALUES} Values.*explore fewer samples"):
+        explore(total)
 
 
 @needs_dot

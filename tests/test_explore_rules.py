@@ -4,7 +4,9 @@ For each entry of autograd.RULES, at 50 points or more — the rule's sample int
 its kinks and the edges of its domain (0, ±tiny, −1 for log1p, 709.78 for exp, overflowing
 products …) — the value and every local derivative computed in the browser equal the ones
 ``autograd.apply`` records, to 1e-12 relative, and the browser refuses exactly where Python
-raises DomainError, with the same message.
+raises DomainError, with the same message. On lanes (a batch in one graph) the same points,
+four to a Value, give the same lanes and the same refusal, naming the same lane, as
+``autograd``'s lane-wise evaluation.
 """
 
 from __future__ import annotations
@@ -197,3 +199,85 @@ def test_javascript_rules_equal_python_values_derivatives_and_refusals() -> None
     assert not problems, f"{len(problems)} of {len(cases)} disagree:\n" + "\n".join(problems[:30])
     per_rule = {name: sum(1 for c in cases if c[0] == name) for name in BUILTIN_OPS}
     assert min(per_rule.values()) >= MIN_POINTS
+
+
+LANES = 4
+
+
+def _lane_cases(name: str) -> list[tuple[list[Any], float | None]]:
+    """The rule's points four at a time as lanes; binary rules also with a plain number for one
+    operand, n-ary ones grouped by their number of arguments."""
+    by_shape: dict[tuple[int, float | None], list[list[float]]] = {}
+    for xs, p in _cases(name):
+        by_shape.setdefault((len(xs), p), []).append(xs)
+    out: list[tuple[list[Any], float | None]] = []
+    for (arity, p), rows in by_shape.items():
+        for k in range(0, len(rows) - LANES + 1, LANES):
+            group = rows[k : k + LANES]
+            lanes: list[Any] = [[row[j] for row in group] for j in range(arity)]
+            out.append((lanes, p))
+            if arity == 2:
+                out.append(([lanes[0], group[k % LANES][1]], p))
+                out.append(([group[k % LANES][0], lanes[1]], p))
+    if name in ("lanesum", "lanemean"):  # sums of finite lanes that overflow (a mean scales them down)
+        big = 1.7976931348623157e308
+        rows = [[big, big, 1.0, 2.0], [-big, 1e308, -1e308, -big], [big, -big, big, 5e-324]]
+        out += [([row], None) for row in rows]
+    return out
+
+
+def _python_lanes(name: str, xs: list[Any], p: float | None) -> dict[str, Any]:
+    import numpy as np
+
+    args = [Value(np.array(x, dtype=np.float64)) if isinstance(x, list) else Value(x) for x in xs]
+    try:
+        v = apply(name, *args, param=p)
+    except DomainError as exc:
+        return {"error": str(exc)}
+
+    def lanes(d: Any) -> Any:
+        return float(d) if isinstance(d, float) else [float(t) for t in np.broadcast_to(d, (LANES,))]
+
+    return {"out": lanes(v.data), "local": [lanes(d) for d in v.local_grads]}
+
+
+_RUN_LANES = f"(cases) => cases.map(([name, xs, p]) => RULES.evaluateLanes(name, xs, p, {LANES}))"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, list) or isinstance(b, list):
+        a = a if isinstance(a, list) else [a] * LANES
+        b = b if isinstance(b, list) else [b] * LANES
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return _close(a, b)
+
+
+@needs_browser
+def test_javascript_lanes_equal_python_lanes_and_refuse_with_the_same_words() -> None:
+    """What the explorer shows at a node holding lanes: the same numbers, and the same words
+    naming the same lane ("log(-0.3) is undefined or overflows at lane 2"), as Python's lanes."""
+    cases = [(name, xs, p) for name in sorted(BUILTIN_OPS) for xs, p in _lane_cases(name)]
+    expected = [_python_lanes(name, xs, p) for name, xs, p in cases]
+    page_html = f"<!doctype html><html><body><script>{rules_js()}\nwindow.RULES = RULES;</script></body></html>"
+    with open_page(page_html) as (page, log):
+        got = page.evaluate(_RUN_LANES, json.loads(json.dumps(cases)))
+    assert log.clean(), log.problems()
+    problems = []
+    refused: dict[str, int] = {}
+    for (name, xs, p), py, js in zip(cases, expected, got, strict=True):
+        where = f"{name}({xs}, param={p}) on lanes"
+        if "error" in py or "error" in js:
+            if py.get("error") != js.get("error"):
+                problems.append(f"{where}: Python {py.get('error', py)} vs JavaScript {js.get('error', js)}")
+            refused[name] = refused.get(name, 0) + 1
+            continue
+        if not _same(py["out"], js["out"]):
+            problems.append(f"{where}: value {py['out']!r} vs {js['out']!r}")
+        if len(py["local"]) != len(js["local"]) or not all(
+            _same(a, b) for a, b in zip(py["local"], js["local"], strict=True)
+        ):
+            problems.append(f"{where}: local derivatives {py['local']} vs {js['local']}")
+    assert not problems, f"{len(problems)} of {len(cases)} disagree:\n" + "\n".join(problems[:30])
+    # Refusals at a lane other than the first are among them, for every rule that can refuse.
+    assert {"div", "pow", "powv", "rpow", "exp", "log", "log1p", "sqrt", "lanesum"} <= set(refused)
+    assert any(e.get("error", "").endswith(("lane 1", "lane 2", "lane 3")) for e in expected)

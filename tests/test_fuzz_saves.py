@@ -8,6 +8,7 @@ write, for every k, not by a timer.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
+from engine_support import InThreads
 
 import nn
 from autograd import files
@@ -82,28 +84,19 @@ def test_ctrl_c_at_every_line_of_a_save_leaves_old_or_new_and_the_next_save_clea
     assert step > 20  # every line of save and write_atomic was a place to interrupt
 
 
-def test_threads_saving_one_path_leave_one_whole_file_and_no_temporary_file(tmp_path: Path) -> None:
+def test_threads_saving_one_path_leave_one_whole_file_and_no_temporary_file(
+    tmp_path: Path, in_threads: InThreads
+) -> None:
     path = tmp_path / "m.json"
     models = [nn.MLP(2, [3, 1], seed=i) for i in range(8)]
     states = [m.state_dict() for m in models]
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(models))
 
     def saver(model: nn.Module) -> None:
-        try:
-            start.wait()
-            for _ in range(10):
-                nn.save(model, path)
-                assert nn.load(path).state_dict() in states  # a reader never sees half a file
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        for _ in range(10):
+            nn.save(model, path)
+            assert nn.load(path).state_dict() in states  # a reader never sees half a file
 
-    threads = [threading.Thread(target=saver, args=(m,)) for m in models]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    in_threads([functools.partial(saver, m) for m in models])
     assert nn.load(path).state_dict() in states
     assert _leftovers(tmp_path, "m.json") == []
 

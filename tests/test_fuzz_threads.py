@@ -9,27 +9,18 @@ overlaps happen in every run; the assertions hold in every interleaving.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
-import sys
-import threading
-from collections.abc import Iterator
 
 import pytest
+from engine_support import InThreads
 
 from autograd import Value, enable_grad, is_grad_enabled, no_grad
 
+pytestmark = pytest.mark.usefixtures("fine_switching")
+
 SHARED = [no_grad(), no_grad(), enable_grad()]
 ENABLES = [False, False, True]
-
-
-@pytest.fixture(autouse=True)
-def fine_switching() -> Iterator[None]:
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 def _script(seed: int) -> None:
@@ -52,23 +43,8 @@ def _script(seed: int) -> None:
     assert is_grad_enabled()
 
 
-def test_threads_entering_shared_blocks_each_see_their_own() -> None:
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
-
-    def worker(seed: int) -> None:
-        try:
-            start.wait()
-            _script(seed)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+def test_threads_entering_shared_blocks_each_see_their_own(in_threads: InThreads) -> None:
+    in_threads([functools.partial(_script, seed) for seed in range(8)])
     assert is_grad_enabled()
 
 
@@ -100,7 +76,7 @@ def test_tasks_entering_shared_blocks_each_see_their_own() -> None:
     assert is_grad_enabled()
 
 
-def test_threads_backpropagating_shared_graphs_while_others_switch_modes() -> None:
+def test_threads_backpropagating_shared_graphs_while_others_switch_modes(in_threads: InThreads) -> None:
     w = Value(0.7, label="w")
     graphs = []
     for k in range(4):
@@ -113,28 +89,5 @@ def test_threads_backpropagating_shared_graphs_while_others_switch_modes() -> No
         y.backward()
     expected = w.grad
     w.grad = 0.0
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
-
-    def backprop(y: Value) -> None:
-        try:
-            start.wait()
-            y.backward()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    def modes(seed: int) -> None:
-        try:
-            start.wait()
-            _script(seed)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=backprop, args=(y,)) for y in graphs]
-    threads += [threading.Thread(target=modes, args=(100 + i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    in_threads([y.backward for y in graphs] + [functools.partial(_script, 100 + i) for i in range(4)])
     assert w.grad == pytest.approx(expected, rel=1e-12)

@@ -19,6 +19,7 @@ from rule_table import BUILTIN
 
 from autograd import (
     RULES,
+    DomainError,
     Value,
     apply,
     define_op,
@@ -201,6 +202,59 @@ def test_a_rule_with_a_param_that_disagrees_with_itself_is_not_called_stale(
     x = Value(0.5)
     (dx,) = grad(scaled_exp(x, param=2.0), [x], create_graph=True)  # no ValueError: nothing was assigned
     assert dx.data == pytest.approx(2.0 * math.e, rel=1e-12)
+
+
+def test_a_stale_graph_is_refused_when_its_rule_cannot_be_evaluated_at_the_new_data(
+    user_op: Callable[..., Callable[..., Value]],
+) -> None:
+    """A user rule whose ``local`` raises at the new data (on numbers; its Value form does not):
+    still a stale graph, not a rule that disagrees with itself."""
+
+    def local(out: Any, x: Any) -> tuple[Any, ...]:
+        if x == 0.0:  # a Value is never == 0.0 (identity), so only the numbers raise
+            raise ValueError("square_at_zero: undefined at 0")
+        return (2.0 * x,)
+
+    square = user_op("square_at_zero", lambda x: x * x, local)
+    x = Value(1.0)
+    y = square(x)
+    x.data = 0.0
+    raises_exactly(
+        ValueError,
+        "grad(create_graph=True): node v1 ('square_at_zero') was built when its inputs held other data "
+        "(local derivative 0: 2.0 then, 0.0 now): a .data was assigned after the graph was built. backward() "
+        "and grad() use the derivatives stored at build time; build the graph again to differentiate at the new data",
+        lambda: grad(y, [x], create_graph=True),
+    )
+
+
+def test_a_user_op_of_three_inputs_with_an_undefined_derivative_inside_a_gradient_graph(
+    user_op: Callable[..., Callable[..., Value]],
+) -> None:
+    """``f(x, y, z) = 2/3·x**1.5 + x·y·z`` whose ∂f/∂x is the user op ``root_plus(x, y, z) = √x + y·z``:
+    at x = 0 the first derivative is finite (6); root_plus's own derivative 1/(2√x) is not, so only
+    the second derivative raises, naming the node (as for the built-in ``x ** 1.5``)."""
+    root_plus = user_op(
+        "root_plus", lambda x, y, z: math.sqrt(x) + y * z, lambda out, x, y, z: (0.5 / math.sqrt(x), z, y), arity=3
+    )
+
+    def d_dx(x: Any, y: Any, z: Any) -> Any:  # the user op on Values (a gradient's graph), its formula on numbers
+        return root_plus(x, y, z) if isinstance(x, Value) else math.sqrt(x) + y * z
+
+    f = user_op(
+        "cube_root_mix",
+        lambda x, y, z: 2 / 3 * x**1.5 + x * y * z,
+        lambda out, x, y, z: (d_dx(x, y, z), x * z, x * y),
+        arity=3,
+    )
+    x, y, z = Value(0.0), Value(2.0), Value(3.0)
+    (dx,) = grad(f(x, y, z), [x], create_graph=True)
+    assert dx.data == 6.0
+    with pytest.raises(DomainError, match=r"the local derivative of v\d+ \('root_plus'\) is infinite or undefined"):
+        grad(dx, [x])
+    x = Value(4.0)
+    (dx,) = grad(f(x, y, z), [x], create_graph=True)
+    assert (dx.data, grad(dx, [x])) == (8.0, [0.25])
 
 
 # -- higher derivatives ----------------------------------------------------------------------------

@@ -202,6 +202,31 @@ def test_domain_error_names_lane_and_value():
         Value(np.array([4.0, 0.0])).sqrt()
 
 
+def test_lanes_over_a_plain_zero_name_the_first_lane_as_the_lanewise_checks_do() -> None:
+    # numpy divides lanes by 0.0 quietly, but the local derivative 1 / b raises on the float 0.0.
+    with pytest.raises(DomainError, match=r"^1\.0 / 0\.0 is undefined or overflows at lane 0$"):
+        Value(np.array([1.0, 2.0])) / 0.0
+    with pytest.raises(DomainError, match=r"^-0\.0 / 0\.0 is undefined or overflows at lane 1$"):
+        Value(np.array([1.0, -0.0])) / Value(np.array([1.0, 0.0]))
+
+
+def test_a_negative_base_with_a_value_exponent_is_undefined_whatever_the_exponent() -> None:
+    # As on scalars ((-1.0) ** (0.0) is refused): numpy's nan ** 0 = 1 must not make it a number.
+    with pytest.raises(DomainError, match=r"^\(-1\.0\) \*\* \(-0\.0\) is undefined or overflows at lane 1$"):
+        Value(np.array([2.0, -1.0])) ** Value(-0.0)
+    with pytest.raises(DomainError, match=r"\(-1\.0\) \*\* \(-0\.0\) is undefined"):
+        Value(-1.0) ** Value(-0.0)
+
+
+def test_dot_of_one_argument_on_lanes_is_that_argument() -> None:
+    b = Value(np.array([1.5, -0.0]))
+    out = apply("dot", b)
+    assert list(out.data) == [1.5, -0.0]
+    assert math.copysign(1.0, out.data[1]) == -1.0
+    assert out.data is not b.data
+    assert float(apply("dot", Value(1.5)).data) == 1.5
+
+
 def test_lanes_of_different_lengths_are_an_error():
     with pytest.raises(ValueError, match=r"different lengths.*\[2, 3\]"):
         Value(np.array([1.0, 2.0])) + Value(np.array([1.0, 2.0, 3.0]))

@@ -106,3 +106,15 @@ def test_a_zero_gradient_through_lanes_passes_nothing_on() -> None:
     assert grad(loss, [x]) == [0.0]
     loss.backward()
     assert x.grad == 0.0
+
+
+def test_the_zero_rule_itself() -> None:
+    """``is_zero``: the number 0 (of either sign) or no gradient at all passes nothing on; a Value never
+    counts as zero (its data may be 0 where its derivative is not), nor do lanes of zeros."""
+    assert reverse.is_zero(None)
+    assert reverse.is_zero(0.0)
+    assert reverse.is_zero(-0.0)
+    assert not reverse.is_zero(1e-300)
+    assert not reverse.is_zero(-1.0)
+    assert not reverse.is_zero(Value(0.0))
+    assert not reverse.is_zero(np.zeros(3))

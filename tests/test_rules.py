@@ -4,12 +4,13 @@ import math
 
 import numpy as np
 import pytest
+from engine_support import raises_exactly
 from hypothesis import given
 from hypothesis import strategies as st
 from rule_table import BUILTIN
 
 from autograd import RULES, DomainError, Value, apply, gradcheck, gradgradcheck, no_grad
-from autograd.core.rules import BUILTIN_OPS
+from autograd.core.rules import BUILTIN_OPS, Rule
 from autograd.testing import op_inputs
 
 
@@ -23,6 +24,22 @@ def _sig(x: float) -> float:
 
 def test_every_builtin_rule_has_a_closed_form():
     assert set(BUILTIN) == set(BUILTIN_OPS)
+
+
+def test_kinks_at_gives_the_kinks_for_a_parameter():
+    """Fixed kinks whatever the parameter; kinks as a function of it evaluated (as floats), and
+    refused with a clear error when no parameter is given."""
+    assert RULES["relu"].kinks_at(None) == (0.0,)
+    assert RULES["relu"].kinks_at(2.0) == (0.0,)
+    hinges = Rule("two_hinges", 1, max, lambda out, x, p: (1.0,), has_param=True, kinks=lambda p: (-1, p))
+    kinks = hinges.kinks_at(2.5)
+    assert kinks == (-1.0, 2.5)
+    assert [type(k) for k in kinks] == [float, float]
+    raises_exactly(
+        ValueError,
+        "op 'two_hinges': its kinks depend on its parameter, and none was given",
+        lambda: hinges.kinks_at(None),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RULES))

@@ -41,6 +41,7 @@ OTHER_PAGES = [
     "development.html",
     "contributing.html",
     "changelog.html",
+    "license.html",
     "api.html",
     "sources.html",
 ]
@@ -288,3 +289,45 @@ def test_exercises_are_answered_in_the_site_page(site: Path) -> None:
         assert choice.locator(".exercise-live-result").get_attribute("data-correct") == "true"
         screenshot(page, "site_exercises", full_page=False)
     assert log.clean(), log.problems()
+
+
+@needs_browser
+def test_lesson_4s_prediction_is_answered_in_the_site_page(site: Path) -> None:
+    """Lesson 4's "predict frame 14" takes an answer in the page, with check_number's feedback."""
+    with open_page(site / "lessons" / "04_stepping_through_backprop.html") as (page, log):
+        forms = page.locator("form.exercise-live")
+        assert forms.count() == 1
+        form = forms.first
+        form.scroll_into_view_if_needed()
+        result = form.locator(".exercise-live-result")
+        form.locator(".exercise-answer").fill("0.9051")  # tanh(1.5): y's value, not its slope
+        form.locator("button").click()
+        assert result.get_attribute("data-correct") == "false"
+        assert "y's value" in result.inner_text()
+        form.locator(".exercise-answer").fill("-0.1807")
+        form.locator("button").click()
+        assert "wrong sign" in result.inner_text()
+        form.locator(".exercise-answer").fill("0.1807")
+        form.locator("button").click()
+        assert result.get_attribute("data-correct") == "true"
+        assert "z.grad = 0.1807" in result.inner_text()
+        screenshot(page, "site_04_prediction_exercise", full_page=False)
+    assert log.clean(), log.problems()
+
+
+#: A link inside the site: an href without a scheme, not to an anchor of the same page.
+LOCAL_HREF = re.compile(r"""<a\b[^>]*\bhref=["'](?![a-z][a-z0-9+.-]*:|#)([^"'#?]+)""", re.I)
+
+
+def test_every_link_inside_the_site_leads_to_a_page(site: Path) -> None:
+    """No dead link: the README's links to CONTRIBUTING, CHANGELOG and LICENSE lead to their pages."""
+    dead = []
+    for path in site.rglob("*.html"):
+        for match in LOCAL_HREF.finditer(path.read_text(encoding="utf-8")):
+            target = (path.parent / match.group(1)).resolve()
+            if not target.exists():
+                dead.append(f"{path.relative_to(site)} → {match.group(1)}")
+    assert not dead, "\n".join(sorted(set(dead))[:20])
+    guide = (site / "guide.html").read_text(encoding="utf-8")
+    for page in ("contributing.html", "changelog.html", "license.html"):
+        assert f'href="{page}"' in guide, f"the guide does not link to {page}"

@@ -27,12 +27,13 @@ from viz.caption import (
 from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import CHAIN_WALK, DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
-from viz.fit import READABLE_PX, TURN_READABLE_PX, auto_collapse, display_name, draw_readable, fit_screen
+from viz.fit import READABLE_PX, TURN_READABLE_PX, auto_collapse, display_name, draw_readable
 from viz.latex import latex_text
 from viz.marks import Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes, is_lanes
 from viz.scene import ModuleLike, Names, Scene, build_scene
 from viz.styles import Style
+from viz.wrap import SLIDE_PX, fit_picture
 
 __all__ = ["Caption", "ChainDrawing", "Factors", "chain_caption", "draw_chain"]
 
@@ -248,12 +249,13 @@ def draw_chain(
         return drawing
 
     def final(drawing: Drawing, view: str) -> ChainDrawing:
-        """The drawing returned, turned if it is taller than a screen and the turned one reads (fit_screen)."""
+        """The drawing returned, fitted to its display (fit_picture): on a slide the layout (turned,
+        folded) with the largest text; in a notebook turned if taller than a screen and the turned one reads."""
         if options.rankdir == "auto" and "rankdir" not in options.graph_attr:
             scene, level, note = made[id(drawing)]
             # A chain's own view is there so that every factor reads: it turns only if the text stays large.
             min_px = PATHS_TURN_PX if view == "paths" else TURN_READABLE_PX
-            drawing = fit_screen(drawing, lambda r: draw(scene, level, note, r), options.style, min_px=min_px)
+            drawing = fit_picture(drawing, lambda r: draw(scene, level, note, r), options.style, min_px=min_px)
         return _as_chain(drawing, view)
 
     def whole(note: str = "") -> Drawing:
@@ -268,14 +270,20 @@ def draw_chain(
     if view == "graph" or not summary.count or options.collapse is not None:  # collapsed boxes: the whole graph
         return final(whole(), "graph")
     why = ""
+    # On a slide the whole graph must read at the slide's size (measured, its layouts tried: fit_picture).
+    slide = options.style.display == "slide"
+    readable = SLIDE_PX if slide else READABLE_PX
+    whole_graph: ChainDrawing | None = None
     if view == "auto":
         try:
             full = draw(g, None)
         except GraphTooLargeError as exc:
             why = exc.reason
         else:
-            if full.text_px is None or full.text_px >= READABLE_PX:
-                return final(full, "graph")
+            if slide:
+                full = whole_graph = final(full, "graph")
+            if full.text_px is None or full.text_px >= readable:
+                return final(full, "graph") if whole_graph is None else whole_graph
             why = f"{full.node_count} nodes and text about {full.text_px:.0f} px high in {display_name(options.style)}"
     paths = build_scene([output], params=params, inputs=inputs, model=model, names_=names, keep=path_ids)
     # Without module clusters: the paths of a network run through every neuron of a layer, and a box
@@ -292,7 +300,10 @@ def draw_chain(
         return final(whole(), "graph")
     if shown.text_px is not None and shown.text_px < READABLE_PX and g.modules and view == "auto":
         return final(whole(), "graph")
-    return final(shown, "paths")
+    picked = final(shown, "paths")
+    if whole_graph is not None and (picked.text_px or 0.0) < (whole_graph.text_px or 0.0):
+        return whole_graph  # the paths view reads no better on this slide: the whole graph, larger
+    return picked
 
 
 def _as_chain(drawing: Drawing, view: str) -> ChainDrawing:

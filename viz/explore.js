@@ -161,30 +161,7 @@ function backwardStep(local, upstream, before, digits) {
   return [workedText(multiplied, "\u00d7"), running];
 }
 
-/* numpy's pairwise sum (what float(lanes.sum()) gives): the first element plus the rest in
-   blocks of eight accumulators, halves above 128. */
-function pairwise(a, start, n) {
-  var i, res;
-  if (n < 8) {
-    res = -0.0;
-    for (i = 0; i < n; i++) { res += a[start + i]; }
-    return res;
-  }
-  if (n <= 128) {
-    var r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]];
-    for (i = 8; i < n - (n % 8); i += 8) {
-      for (var j = 0; j < 8; j++) { r[j] += a[start + i + j]; }
-    }
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++) { res += a[start + i]; }
-    return res;
-  }
-  var n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
-  return pairwise(a, start, n2) + pairwise(a, start + n2, n - n2);
-}
-
-function laneSum(a) { return pairwise(a, 0, a.length); }
+var laneSum = RULES.laneSum;
 
 function isLanes(x) { return x !== null && typeof x === "object"; }
 function at(x, l) { return isLanes(x) ? x[l] : x; }
@@ -233,58 +210,8 @@ function setup(root) {
   /* -- the computation: autograd's recording and backward, in the browser ------------------ */
 
   function evalLanes(i) {
-    var nd = N[i], r = table[nd.op], q = nd.q === null ? null : nd.q;
-    var xs = nd.p.map(function (p) { return val[p]; });
-    if (nd.op === "lanesum" || nd.op === "lanemean") {
-      var a = xs[0], count = isLanes(a) ? a.length : 1;
-      var s = isLanes(a) ? laneSum(a) : a;
-      var out = nd.op === "lanemean" ? s / count : s;
-      var ones = [];
-      for (var j = 0; j < count; j++) { ones.push(nd.op === "lanemean" ? 1.0 / count : 1.0); }
-      if (!isFinite(out)) { return {error: expr(nd, xs, 0) + " is undefined or overflows at lane 0"}; }
-      return {out: out, local: [isLanes(a) ? ones : (nd.op === "lanemean" ? 1.0 : 1.0)]};
-    }
-    var outs = [], locals = [], badValue = -1, badLocal = [];
-    for (k = 0; k < nd.p.length; k++) { locals.push([]); badLocal.push(-1); }
-    for (var l = 0; l < L; l++) {
-      var xl = xs.map(function (x) { return at(x, l); });
-      var o = NaN, d = null;
-      try {
-        o = nd.op === "sum" ? naiveSum(xl) : nd.op === "dot" ? naiveDot(xl) : r.forward(xl, q);
-      } catch (e) { o = NaN; }
-      if (isFinite(o)) {
-        try { d = r.local(o, xl, q); } catch (e2) { d = null; }
-      }
-      outs.push(o);
-      if (!isFinite(o) && badValue < 0) { badValue = l; }
-      for (k = 0; k < nd.p.length; k++) {
-        var dk = d === null ? NaN : d[k];
-        locals[k].push(dk);
-        if (isFinite(o) && !isFinite(dk) && badLocal[k] < 0) { badLocal[k] = l; }
-      }
-    }
-    if (badValue >= 0) { return {error: expr(nd, xs, badValue) + " is undefined or overflows at lane " + badValue}; }
-    if (!r.finiteLocal) {
-      for (k = 0; k < nd.p.length; k++) {
-        if (badLocal[k] >= 0) {
-          return {error: expr(nd, xs, badLocal[k]) + ": local derivative is not finite at lane " + badLocal[k]};
-        }
-      }
-    }
-    return {out: outs, local: locals};
-  }
-
-  function naiveSum(xs) { var t = xs[0]; for (var j = 1; j < xs.length; j++) { t = t + xs[j]; } return t; }
-  function naiveDot(xs) {
-    var t = xs[0] * xs[1];
-    for (var j = 2; j < xs.length - 1; j += 2) { t = t + xs[j] * xs[j + 1]; }
-    return xs.length % 2 ? t + xs[xs.length - 1] : t;
-  }
-
-  function expr(nd, xs, l) {
-    /* The op at one lane, as Python's messages write it. */
-    var msg = RULES.evaluate(nd.op, xs.map(function (x) { return at(x, l); }), nd.q);
-    return msg.error ? msg.error.replace(/ (is undefined|overflows float64).*$/, "") : nd.op;
+    var nd = N[i];
+    return RULES.evaluateLanes(nd.op, nd.p.map(function (p) { return val[p]; }), nd.q, L);
   }
 
   function forward() {
@@ -547,8 +474,77 @@ function setup(root) {
     edgeEls[e[0] + ":" + e[1]] = {g: g, path: path, arrow: arrow, label: label, child: e[0], slot: e[1]};
   });
 
+  /* Collapsed boxes (a model's modules drawn as one box each, as the pictures collapse them):
+     their rows name the box's outputs and show their numbers; the nodes inside are computed
+     as every other and keep an element each (data-node, data-value, data-grad), undrawn. */
+  var B = G.b || [], boxEls = [];
+  B.forEach(function (b, k) { boxEls.push(drawBox(k)); });
+  var boxEdgeEls = [];
+  (G.x || []).forEach(function (x) {
+    var g = svgEl("g", {"class": "crx-edge crx-box-edge"});
+    var path = svgEl("path", {d: x[0], fill: "none", stroke: ST.edge, "stroke-width": "1.5"});
+    g.appendChild(path);
+    var arrow = null;
+    if (x[1]) { arrow = svgEl("polygon", {points: x[1], fill: ST.edge, stroke: ST.edge}); g.appendChild(arrow); }
+    if (x[2]) {
+      g.appendChild(svgEl("text", {x: String(x[3]), y: String(x[4] + ST.esize * 0.35), "text-anchor": "middle",
+        "font-size": String(ST.esize), fill: ST.ink}, x[2]));
+    }
+    edgeLayer.appendChild(g);
+    boxEdgeEls.push({g: g, path: path, arrow: arrow});
+  });
+  var carried = G.m || {};
+
   var nodeEls = [];
-  for (i = 0; i < n; i++) { nodeEls.push(drawNode(i)); }
+  for (i = 0; i < n; i++) { nodeEls.push(G.n[i] ? drawNode(i) : hiddenNode(i)); }
+
+  function hiddenNode(i) {
+    var g = svgEl("g", {"class": "crx-hidden", "data-node": N[i].id, "data-box": B[N[i].box][9]});
+    boxEls[N[i].box].g.appendChild(g);
+    return {g: g, hidden: true, box: N[i].box};
+  }
+
+  function drawBox(k) {
+    var b = B[k], x = b[0], y = b[1], w = b[2], rows = b[4], top = y;
+    var g = svgEl("g", {"class": "crx-box", "data-box": b[9], tabindex: "0", role: "button",
+      "aria-label": b[9] + ", collapsed"});
+    var outs = [], lineH = ST.size + 2;
+    for (var r = 0; r < rows.length; r++) {
+      g.appendChild(svgEl("rect", {x: String(x), y: String(top), width: String(w), height: String(rows[r]),
+        fill: ST.module, stroke: ST.ink, "stroke-width": "0.8"}));
+      var mid = top + rows[r] / 2, cx = String(x + w / 2);
+      if (r === 0) {
+        var t0 = svgEl("text", {x: cx, y: String(mid + ST.size * 0.35), "text-anchor": "middle", fill: ST.ink});
+        var cut = b[5].lastIndexOf(" (");
+        t0.appendChild(svgEl("tspan", {"font-weight": "bold"}, b[5].slice(0, cut)));
+        t0.appendChild(svgEl("tspan", {}, b[5].slice(cut)));
+        g.appendChild(t0);
+      } else if (r === 1 || r - 2 >= b[7].length) {
+        g.appendChild(svgEl("text", {x: cx, y: String(mid + ST.size * 0.35), "text-anchor": "middle", fill: ST.ink},
+          r === 1 ? b[6] : "\u2026 and " + b[8] + " more outputs"));
+      } else {
+        var j = b[7][r - 2];
+        var line1 = svgEl("text", {x: cx, y: String(mid - lineH / 2 + ST.size * 0.35), "text-anchor": "middle", fill: ST.ink});
+        line1.appendChild(svgEl("tspan", {"font-weight": "bold"}, N[j].name));
+        var data = svgEl("tspan", {}, "");
+        line1.appendChild(data);
+        var gradT = svgEl("text", {x: cx, y: String(mid + lineH / 2 + ST.size * 0.35), "text-anchor": "middle", fill: ST.ink}, "");
+        g.appendChild(line1);
+        g.appendChild(gradT);
+        data._owner = g; gradT._owner = g;
+        outs.push({j: j, data: data, grad: gradT});
+      }
+      top += rows[r];
+    }
+    var ring = svgEl("rect", {x: String(x - 1.5), y: String(y - 1.5), width: String(w + 3), height: String(b[3] + 3),
+      fill: "none", stroke: "none", "stroke-width": "2.5", "class": "crx-ring"});
+    g.appendChild(ring);
+    g.addEventListener("click", function (e) { e.stopPropagation(); selectBox(k); });
+    g.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { selectBox(k); e.preventDefault(); } });
+    nodeLayer.appendChild(g);
+    g._texts = outs.map(function (o) { return o.data; }).concat(outs.map(function (o) { return o.grad; }));
+    return {g: g, ring: ring, outs: outs};
+  }
 
   /* Texts off screen wait. After an edit nearly every number changes, and the browser lays
      out each changed SVG text again (about 40 ms for 1,500 texts at 500 nodes): so a text
@@ -593,7 +589,8 @@ function setup(root) {
       });
       settle();
     }, {rootMargin: "200px"});
-    nodeEls.forEach(function (e) { watcher.observe(e.g); });
+    nodeEls.forEach(function (e) { if (!e.hidden) { watcher.observe(e.g); } });
+    boxEls.forEach(function (e) { watcher.observe(e.g); });
     for (var ek in edgeEls) { watcher.observe(edgeEls[ek].g); }
   }
   /* "fit width" can shrink a large graph until its texts are specks: those wait too. */
@@ -639,7 +636,10 @@ function setup(root) {
 
   /* -- showing the state ------------------------------------------------------------------- */
 
-  var selected = null, frames = null, frame = 0, timer = null;
+  var selected = null, selectedBox = null, frames = null, frame = 0, timer = null;
+
+  /* A node as the panel and captions name it: its name, and the collapsed box it is drawn in. */
+  function cite(i) { return N[i].box === undefined ? N[i].name : N[i].name + " in " + B[N[i].box][9]; }
 
   function num(x) { return fmt(x, digits); }
 
@@ -659,8 +659,10 @@ function setup(root) {
     for (var i = 0; i < n; i++) {
       var e = nodeEls[i], v = val[i], gr = grad[i];
       var bad = err[i] !== null;
-      show(e.data, bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane)));
-      show(e.grad, grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane)));
+      if (!e.hidden) {
+        show(e.data, bad ? (err[i] ? "data undefined" : "data \u2014") : "data " + num(at(v, lane)));
+        show(e.grad, grad[i] === null ? "grad \u2014" : "grad " + num(at(gr, lane)));
+      }
       setAttr(e.g, "data-value", bad ? "" : String(at(v, lane)));
       setAttr(e.g, "data-grad", gr === null ? "" : String(at(gr, lane)));
       setAttr(e.g, "data-error", err[i] ? err[i] : null);
@@ -668,8 +670,15 @@ function setup(root) {
         if (firstError === null) { firstError = i; }
         errorNote(i, err[i]);
       }
-      setAttr(e.g, "class", "crx-node" + (err[i] ? " crx-bad" : err[i] === "" ? " crx-blocked" : ""));
+      setAttr(e.g, "class", (e.hidden ? "crx-hidden" : "crx-node") + (err[i] ? " crx-bad" : err[i] === "" ? " crx-blocked" : ""));
     }
+    boxEls.forEach(function (b) {
+      b.outs.forEach(function (o) {
+        var bad = err[o.j] !== null;
+        show(o.data, bad ? (err[o.j] ? " data undefined" : " data \u2014") : " data " + num(at(val[o.j], lane)));
+        show(o.grad, grad[o.j] === null ? "grad \u2014" : "grad " + num(at(grad[o.j], lane)));
+      });
+    });
     if (gradErr !== null) {
       errorNote(gradErr, "the gradient of " + N[gradErr].name + " overflows float64 (" + String(at(grad[gradErr], lane)) + ")");
     }
@@ -689,11 +698,13 @@ function setup(root) {
     }
     status.classList.toggle("crx-status-bad", firstError !== null || gradErr !== null);
     if (selected !== null) { explain(selected); }
+    if (selectedBox !== null) { var open = selectedBox; selectedBox = null; selectBox(open); }
     settle();
   }
 
   function errorNote(i, text) {
-    var box = G.n[i];
+    var box = G.n[i] || B[N[i].box];
+    if (!G.n[i]) { text = cite(i) + ": " + text; }
     var words = text.split(" "), lines = [], line = "";
     words.forEach(function (w) {
       if ((line + " " + w).length > 36 && line) { lines.push(line); line = w; } else { line = line ? line + " " + w : w; }
@@ -746,7 +757,7 @@ function setup(root) {
     var nd = N[j], on = N[R].name;
     var title = el("p", {"class": "crx-panel-title"});
     title.appendChild(el("b", {}, "\u2202" + on + "/\u2202" + nd.name));
-    title.appendChild(document.createTextNode(" \u2014 why " + nd.name + "'s gradient is what it is"));
+    title.appendChild(document.createTextNode(" \u2014 why " + cite(j) + "'s gradient is what it is"));
     panel.appendChild(title);
     hot = {};
     if (grad[j] === null) {
@@ -778,7 +789,8 @@ function setup(root) {
     var termDigits = digits + sum.guard;
     items.forEach(function (it, k) {
       var c = it[0], s = it[1], cn = N[c].name, d = loc[c][s], gc = grad[c];
-      var text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn;
+      var text = "\u2202" + cn + "/\u2202" + nd.name + " \u00d7 \u2202" + on + "/\u2202" + cn +
+        (N[c].box !== undefined ? " (" + cite(c) + ")" : "");
       if (isLanes(times(d, gc)) && !holdsLanes[j]) {
         text += " summed over the " + L + " lanes = " + sum.terms[k].replace(/^\(|\)$/g, "");
       } else {
@@ -809,7 +821,7 @@ function setup(root) {
       p.forEach(function (e) { hot[e[0] + ":" + e[1]] = true; });
     });
     workedAll("\u00d7", lists, products, digits).forEach(function (w, k) {
-      var via = shown[k].map(function (e) { return N[e[0]].name; }).join(" \u2192 ") + " \u2192 " + nd.name;
+      var via = shown[k].map(function (e) { return cite(e[0]); }).join(" \u2192 ") + " \u2192 " + cite(j);
       var text = lists[k].length > 1 ? workedText(w, "\u00d7") : w.result;  /* one factor: nothing to multiply */
       pl.appendChild(el("li", {"data-product": String(products[k])}, text + "   (" + via + ")"));
     });
@@ -829,6 +841,7 @@ function setup(root) {
 
   function select(j) {
     if (frames !== null) { return; }
+    selectedBox = null;
     selected = selected === j ? null : j;
     if (selected === null) {
       hot = {};
@@ -838,6 +851,50 @@ function setup(root) {
     } else {
       explain(selected);
     }
+  }
+
+  /* A collapsed box: what it holds, its outputs, and its parameters — each explains its gradient
+     (a click) and can be edited (its leaf in the list of leaves). */
+  function selectBox(k) {
+    if (frames !== null) { return; }
+    if (selectedBox === k) { select(null); selected = null; return; }
+    selected = null;
+    selectedBox = k;
+    hot = {};
+    while (panel.firstChild) { panel.removeChild(panel.firstChild); }
+    var b = B[k];
+    var title = el("p", {"class": "crx-panel-title"});
+    title.appendChild(el("b", {}, b[9]));
+    title.appendChild(document.createTextNode(" (" + b[5].slice(b[5].lastIndexOf("(") + 1) +
+      " collapsed: " + b[6] + ". The page computes all of them."));
+    panel.appendChild(title);
+    var members = [];
+    for (var i = 0; i < n; i++) { if (N[i].box === k) { members.push(i); } }
+    var params = members.filter(function (i) { return N[i].leaf; });
+    panel.appendChild(el("p", {}, params.length ? "Its leaves: click one to see why its gradient is what it is, " +
+      "or edit it." : "It holds no leaves."));
+    var list = el("ul", {"class": "crx-box-leaves"});
+    params.forEach(function (i) {
+      var li = el("li", {"data-leaf-of-box": N[i].id});
+      var why = el("button", {type: "button", "class": "crx-why"}, N[i].name);
+      why.addEventListener("click", function (e) { e.stopPropagation(); select(i); });
+      li.appendChild(why);
+      li.appendChild(document.createTextNode(" = " + num(at(val[i], lane)) + ", grad " +
+        (grad[i] === null ? "\u2014" : num(at(grad[i], lane))) + " "));
+      if (leafRows[i] && !N[i].ro) {
+        var edit = el("button", {type: "button", "class": "crx-edit"}, "edit");
+        edit.addEventListener("click", function (e) {
+          e.stopPropagation();
+          leafBox.open = true;
+          leafRows[i].input.scrollIntoView({block: "center"});
+          leafRows[i].input.focus();
+        });
+        li.appendChild(edit);
+      }
+      list.appendChild(li);
+    });
+    panel.appendChild(list);
+    highlight();
   }
 
   function highlight(focusNode, hotEdge) {
@@ -852,12 +909,33 @@ function setup(root) {
       setAttr(ed.label, "font-weight", on ? "bold" : "normal");
       setAttr(ed.g, "class", on ? "crx-edge crx-hot" : "crx-edge");
     }
+    /* Edges inside collapsed boxes are not drawn: the box edge that carries one is lit instead. */
+    var boxHot = {};
+    var keys = hotEdge !== undefined ? [hotEdge] : Object.keys(hot);
+    keys.forEach(function (key) { if (carried[key] !== undefined) { boxHot[carried[key]] = true; } });
+    boxEdgeEls.forEach(function (ed, k) {
+      var on = !!boxHot[k], colour = on ? ST.hot : any && hotEdge === undefined ? ST.dim : ST.edge;
+      setAttr(ed.path, "stroke", colour);
+      setAttr(ed.path, "stroke-width", on ? "2.5" : "1.5");
+      if (ed.arrow) { setAttr(ed.arrow, "fill", colour); setAttr(ed.arrow, "stroke", colour); }
+      setAttr(ed.g, "class", on ? "crx-edge crx-box-edge crx-hot" : "crx-edge crx-box-edge");
+    });
     var focus = focusNode !== undefined ? focusNode : selected;
+    var boxFocus = selectedBox, boxBad = {};
     for (var i = 0; i < n; i++) {
       var e = nodeEls[i];
+      if (e.hidden) {
+        if (i === focus) { boxFocus = e.box; }
+        if (err[i]) { boxBad[e.box] = true; }
+        continue;
+      }
       setAttr(e.ring, "stroke", i === focus ? ST.hot : err[i] ? ST.hot : "none");
       setAttr(e.ring, "stroke-dasharray", err[i] && i !== focus ? "4 2" : "none");
     }
+    boxEls.forEach(function (b, k) {
+      setAttr(b.ring, "stroke", k === boxFocus || boxBad[k] ? ST.hot : "none");
+      setAttr(b.ring, "stroke-dasharray", boxBad[k] && k !== boxFocus ? "4 2" : "none");
+    });
   }
 
   /* -- step through the live pass ------------------------------------------------------------ */
@@ -921,9 +999,16 @@ function setup(root) {
     }
     for (i = 0; i < n; i++) {
       var e = nodeEls[i];
+      if (e.hidden) { continue; }
       show(e.data, known[i] ? (err[i] !== null ? "data undefined" : "data " + num(at(val[i], lane))) : "data ?");
       show(e.grad, f.phase === "forward" ? "" : gs[i] === null ? "grad ?" : "grad " + num(at(gs[i], lane)));
     }
+    boxEls.forEach(function (b) {
+      b.outs.forEach(function (o) {
+        show(o.data, known[o.j] ? (err[o.j] !== null ? " data undefined" : " data " + num(at(val[o.j], lane))) : " data ?");
+        show(o.grad, f.phase === "forward" ? "" : gs[o.j] === null ? "grad ?" : "grad " + num(at(gs[o.j], lane)));
+      });
+    });
     for (var key in edgeEls) {
       var ed = edgeEls[key];
       var onEdge = f.phase === "backward" && key === f.child + ":" + f.slot;
@@ -954,6 +1039,7 @@ function setup(root) {
     if (on) {
       hot = {};
       selected = null;
+      selectedBox = null;
       buildFrames();
       frame = 0;
       player.hidden = false;
@@ -1037,7 +1123,9 @@ function setup(root) {
     fitBtn.textContent = on ? "actual size" : "fit width";
   }
   fitBtn.addEventListener("click", function () { setFit(!root.classList.contains("crx-fitted")); });
-  svg.addEventListener("click", function () { if (selected !== null) { select(selected); } });
+  svg.addEventListener("click", function () {
+    if (selected !== null) { select(selected); } else if (selectedBox !== null) { selectBox(selectedBox); }
+  });
 
   var scale = main.clientWidth > 0 ? main.clientWidth / (G.w * 4 / 3) : 1;
   setFit(scale >= 0.6);

@@ -37,8 +37,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -46,38 +45,28 @@ from typing import Any
 from autograd import DomainError, Value, grad
 from viz.display import DotError, DotNotFoundError, write_atomic
 from viz.emit import GraphTooLargeError, Options, emit
+from viz.explore_layout import choose_collapse, layout
 from viz.explore_rules import js_rule_names, rules_js
-from viz.marks import Marks, escape, op_text
+from viz.marks import Marks, op_text
 from viz.numbers import DEFAULT_DIGITS, check_digits
-from viz.pinned import dot_json, measure
-from viz.scene import ModuleLike, Names, Scene, as_roots, build_scene
+from viz.scene import ModuleLike, Names, Scene, as_roots, build_scene, count_values
 from viz.styles import Style, StyleName, get_style
 
-__all__ = ["DEFAULT_EXPLORE_NODES", "Explorer", "explore"]
+__all__ = ["DEFAULT_EXPLORE_NODES", "MAX_EXPLORE_VALUES", "Explorer", "explore"]
 
-#: :func:`explore` refuses graphs with more nodes than this: a picture of more is no longer
-#: read node by node (explore one neuron or one layer; draw a model whole with
-#: ``viz.draw_graph(..., collapse=...)``).
+#: :func:`explore` draws at most this many nodes: a picture of more is no longer read node by
+#: node. A model's larger graph is drawn with its modules collapsed into boxes (``collapse="auto"``,
+#: as :func:`viz.draw_graph` does); the page still computes every node.
 DEFAULT_EXPLORE_NODES = 500
 
-# The widest number a cell is sized for (4 significant digits, sign and exponent).
-_WIDEST = "-8.888e-88"
+#: The hard limit: :func:`explore` refuses graphs of more Values than this, collapsed or not (the page
+#: carries and recomputes every one of them; explore fewer samples or a smaller model).
+MAX_EXPLORE_VALUES = 10_000
 
 
 @cache
 def _asset(name: str) -> str:
     return files("viz").joinpath(name).read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class _Geometry:
-    """Where everything is drawn (points, SVG's y down): the one layout every recompute keeps."""
-
-    width: float
-    height: float
-    nodes: list[list[Any]]  # per node: [x, y, w, h, [cell heights], cell kinds] (x, y: top-left corner)
-    edges: list[list[Any]]  # per edge: [child, slot, path, arrow polygon, label x (its left), label y]
-    clusters: list[list[Any]]  # per module box: [x, y, w, h, title, title x, title y]
 
 
 def _scene(
@@ -86,156 +75,6 @@ def _scene(
     """The graph with roles and display names worked out: the pictures' scene (:mod:`viz.scene`)."""
     (r,) = as_roots(root)
     return build_scene([r], params=params, inputs=inputs, model=model, names_=names)
-
-
-def _cells(g: Scene, i: int) -> list[tuple[str, str]]:
-    """A node's cells, top to bottom: ``(kind, text)`` with kind op, name, data or grad."""
-    v = g.order[i]
-    cells = [("op", op_text(v))] if v.op else []
-    if g.names[i]:
-        cells.append(("name", g.names[i]))
-    return [*cells, ("data", f"data {_WIDEST}"), ("grad", f"grad {_WIDEST}")]
-
-
-def _cell_html(kind: str, text: str) -> str:
-    body = escape(text)
-    return f"<B>{body}</B>" if kind == "name" else body
-
-
-def _layout(g: Scene, look: Style, rankdir: str, *, model_layout: bool) -> _Geometry:
-    """Lay the graph out once with graphviz at fixed cell sizes (wide enough for any number).
-
-    With ``model_layout`` the layout is the pictures' own (:func:`_core_source`: a model's
-    modules in boxes, its parameters in order); otherwise one ``dot`` graph of the value nodes.
-    """
-    cells = [_cells(g, i) for i in range(len(g.order))]
-    texts = sorted({_cell_html(k, t) for c in cells for k, t in c})
-    font = f'fontname="{look.fontname}" fontsize="{look.fontsize:g}"'
-    sizes = dict(zip(texts, measure(texts, font=font), strict=True))
-    # An edge label's text starts at the left of the box graphviz keeps for it (padding 4, border 1).
-    label_width = (measure([_WIDEST], font=font)[0][0] - 10) * look.edge_fontsize / look.fontsize
-    widths = [max(sizes[_cell_html(k, t)][0] for k, t in c) for c in cells]
-    heights = [[sizes[_cell_html(k, t)][1] for k, t in c] for c in cells]
-    if model_layout:
-        source = _core_source(g, look, rankdir)
-    else:
-        lines = [
-            f'digraph explore {{ graph [rankdir={rankdir} nodesep="0.25" ranksep="0.3"] '
-            f'node [shape=plain {font}] edge [fontname="{look.fontname}" fontsize="{look.edge_fontsize:g}"]'
-        ]
-        for i, c in enumerate(cells):
-            rows = "".join(
-                f'<TR><TD WIDTH="{widths[i]}" HEIGHT="{h}">{_cell_html(k, t)}</TD></TR>'
-                for (k, t), h in zip(c, heights[i], strict=True)
-            )
-            lines.append(
-                f'v{i} [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>]'
-            )
-        for i, v in enumerate(g.order):
-            for p in v.parents:
-                lines.append(f"v{g.idx(p)} -> v{i} [label=<{_WIDEST}>]")
-        source = "\n".join(lines) + "\n}"
-    laid = dot_json(source)
-    x0, y0, x1, y1 = (float(t) for t in str(laid["bb"]).split(","))
-    height = y1 - y0
-
-    def pt(text: str) -> tuple[float, float]:
-        x, y = (float(t) for t in text.split(","))
-        return x - x0, height - (y - y0)
-
-    nodes: list[list[Any]] = [[] for _ in g.order]
-    names: dict[int, str] = {}
-    clusters: list[list[Any]] = []
-    for obj in laid.get("objects", []):
-        name = str(obj.get("name", ""))
-        names[int(obj["_gvid"])] = name
-        if name.startswith("cluster") and "bb" in obj:
-            bx0, by0, bx1, by1 = (float(t) for t in str(obj["bb"]).split(","))
-            (lx, ly), label = pt(obj["lp"]) if "lp" in obj else (0.0, 0.0), str(obj.get("label", ""))
-            left = bx0 - x0 + 8 if obj.get("labeljust") == "l" else lx
-            clusters.append(
-                [_r(bx0 - x0), _r(height - (by1 - y0)), _r(bx1 - bx0), _r(by1 - by0), label, _r(left), _r(ly)]
-            )
-            continue
-        if not re.fullmatch(r"v\d+", name):
-            continue
-        i = int(name[1:])
-        x, y = pt(obj["pos"])
-        w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
-        scale = h / sum(heights[i])
-        kinds = "".join(k[0] for k, _ in cells[i])  # o(p), n(ame), d(ata), g(rad)
-        nodes[i] = [_r(x - w / 2), _r(y - h / 2), _r(w), _r(h), [_r(c * scale) for c in heights[i]], kinds]
-    if any(not n for n in nodes):
-        raise RuntimeError("graphviz's layout of the explorer lacks a node: please report this graph")
-    slots: dict[tuple[int, int], list[int]] = {}
-    for i, v in enumerate(g.order):
-        for k, p in enumerate(v.parents):
-            slots.setdefault((g.idx(p), i), []).append(k)
-    # An edge that enters a module's box from outside is drawn in two parts, through a stop
-    # (``v7in0``, see viz.model_layout): the first part's path is kept for the second.
-    visible = [e for e in sorted(laid.get("edges", []), key=lambda e: e["_gvid"]) if e.get("style") != "invis"]
-    first_part: dict[str, tuple[str, str]] = {}
-    for e in visible:
-        head = names[int(e["head"])]
-        if re.fullmatch(r"v\d+in\d+", head):
-            first_part[head] = (names[int(e["tail"])], _spline(str(e["pos"]), pt)[0])
-    edges: list[list[Any]] = []
-    for e in visible:
-        tail, head = names[int(e["tail"])], names[int(e["head"])]
-        if not re.fullmatch(r"v\d+", head):
-            continue
-        lead = ""
-        if tail in first_part:
-            tail, lead = first_part[tail]
-        if not re.fullmatch(r"v\d+", tail):
-            raise RuntimeError(f"the explorer cannot follow the edge {tail} -> {head}: please report this graph")
-        child = int(head[1:])
-        slot = slots[(int(tail[1:]), child)].pop(0)
-        path, arrow = _spline(str(e["pos"]), pt)
-        lx, ly = pt(e["lp"]) if "lp" in e else (0.0, 0.0)
-        edges.append([child, slot, f"{lead} {path}".strip(), arrow, _r(lx - label_width / 2), _r(ly)])
-    if any(rest for rest in slots.values()):
-        raise RuntimeError("graphviz's layout of the explorer lacks an edge: please report this graph")
-    return _Geometry(_r(x1 - x0), _r(height), nodes, edges, clusters)
-
-
-def _core_source(g: Scene, look: Style, rankdir: str) -> str:
-    """The pictures' own DOT for ``g`` (:func:`viz.emit.emit`: module boxes, parameters in order),
-    every cell showing the widest number, so the layout has room for any."""
-    n = len(g.order)
-    marks = Marks(
-        data=[_WIDEST] * n,
-        grad=[_WIDEST] * n,
-        fill=[look.roles[r] for r in g.roles],
-        edge_labels={(i, k): _WIDEST for i, v in enumerate(g.order) for k in range(len(v.parents))},
-    )
-    options = Options.make(style=look, rankdir=rankdir, max_nodes=max(n, 1), legend=False)
-    source: str = emit(g, marks, options).source
-    return source
-
-
-def _r(x: float) -> float:
-    return round(x, 1)
-
-
-def _spline(pos: str, pt: Any) -> tuple[str, str]:
-    """A graphviz edge ``pos`` (``e,x,y`` then B-spline control points) as an SVG path and arrowhead."""
-    end = None
-    points = []
-    for token in pos.split():
-        if token.startswith("e,"):
-            end = pt(token[2:])
-        elif not token.startswith("s,"):
-            points.append(pt(token))
-    path = f"M{points[0][0]:.1f},{points[0][1]:.1f}C" + " ".join(f"{x:.1f},{y:.1f}" for x, y in points[1:])
-    if end is None:
-        return path, ""
-    (bx, by), (ex, ey) = points[-1], end
-    dx, dy = ex - bx, ey - by
-    length = math.hypot(dx, dy) or 1.0
-    nx, ny = -dy / length * 3.5, dx / length * 3.5
-    arrow = f"{ex:.1f},{ey:.1f} {bx + nx:.1f},{by + ny:.1f} {bx - nx:.1f},{by - ny:.1f}"
-    return path, arrow
 
 
 def _number(x: Any) -> Any:
@@ -276,6 +115,7 @@ def _style_json(look: Style) -> dict[str, Any]:
         "dim": look.dim,
         "focus": look.focus,
         "cluster": look.cluster,
+        "module": look.module,
         "font": look.fontname,
         "size": look.fontsize,
         "esize": look.edge_fontsize,
@@ -373,6 +213,7 @@ def explore(
     rankdir: str = "TB",
     lane: int = 0,
     max_nodes: int = DEFAULT_EXPLORE_NODES,
+    collapse: str | Collection[str] | bool | None = "auto",
     title: str = "chainrule explorer",
 ) -> Explorer:
     """A live explorer of ``output``'s graph: edit any leaf, watch every value and gradient recompute.
@@ -391,13 +232,21 @@ def explore(
         prompt: Something to try, shown above the explorer.
         rankdir: ``"TB"`` (top to bottom) or ``"LR"``.
         lane: The lane shown first, for a graph holding lanes.
-        max_nodes: Refuse graphs with more nodes than this.
+        max_nodes: Draw at most this many nodes (collapsed boxes count one each).
+        collapse: ``"auto"`` (the default): every node when there are at most ``max_nodes``,
+            otherwise the model's finest collapse that draws at most that many (``Neuron``
+            boxes, then ``Layer`` …), as :func:`~viz.graph.draw_graph` does. Or module class
+            names or dotted module names to draw as one box each (needs ``model``), or ``None``
+            for every node. A box shows its outputs' numbers as they change; every leaf
+            inside it stays editable in the list of leaves, and clicking the box lists its
+            parameters, each of which explains its gradient.
         title: The page title :meth:`Explorer.save` writes.
 
     Raises:
         TypeError: if ``output`` is not a Value.
-        ValueError: for a graph over ``max_nodes`` nodes (saying what to do), a bad
-            ``lr``, ``lane``, ``rankdir`` or ``digits``.
+        ValueError: for a graph that draws more than ``max_nodes`` nodes even collapsed, or
+            holds more than :data:`MAX_EXPLORE_VALUES` Values (saying what to do), a bad
+            ``lr``, ``lane``, ``rankdir``, ``collapse`` or ``digits``.
 
     >>> from autograd import DomainError, Value, grad
     >>> x = Value(2.0, label="x")
@@ -416,14 +265,16 @@ def explore(
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     if not isinstance(prompt, str) or not isinstance(title, str):
         raise TypeError("prompt and title must be str")
+    total = count_values([output], MAX_EXPLORE_VALUES)
+    if total > MAX_EXPLORE_VALUES:
+        raise ValueError(
+            f"this graph has more than {MAX_EXPLORE_VALUES} Values, the most an explorer carries (the page "
+            "recomputes every one of them on each edit): explore fewer samples (one batch of a few), a smaller "
+            "model, or one part of the graph; draw the whole graph with viz.draw_graph(..., model=model)"
+        )
     g = _scene(output, params=params, inputs=inputs, model=model, names=names)
     n = len(g.order)
-    if n > max_nodes:
-        raise ValueError(
-            f"this graph has {n} nodes, more than max_nodes={max_nodes}: too many to read one by one. Explore a "
-            "smaller graph (one neuron, one layer, a model with fewer units or one sample), draw the whole model "
-            f"with viz.draw_graph(..., collapse=...), or pass max_nodes={n} to explore it anyway"
-        )
+    level, box = choose_collapse(g, collapse, max_nodes)
     lanes = sorted({v.lanes for v in g.order if v.lanes is not None})
     n_lanes = lanes[0] if lanes else 0
     if isinstance(lane, bool) or not isinstance(lane, int) or not 0 <= lane < max(n_lanes, 1):
@@ -446,12 +297,19 @@ def explore(
             "q": v.param,
             "d": _number(v.data),
         }
+        if box[i] is not None:
+            node["box"] = box[i]
         if i in fixed:
             node["ro"] = 1
             if not v.is_leaf:
                 node["dl"] = [_number(d) for d in v.local_grads]
         nodes.append(node)
-    geo = _layout(g, look, rankdir, model_layout=bool(g.modules))
+    geo = layout(g, look, rankdir, collapse=level, box=box)
+    # A node in a collapsed box: "box" is the index of its box in the geometry's list.
+    order = {b: k for k, b in enumerate(sorted({b for b in box if b is not None}))}
+    for node in nodes:
+        if "box" in node:
+            node["box"] = order[node["box"]]
     note = ""
     if unknown:
         ops = ", ".join(repr(u) for u in unknown)
@@ -474,12 +332,24 @@ def explore(
         "note": note,
         "style": _style_json(look),
         "nodes": nodes,
-        "geo": {"w": geo.width, "h": geo.height, "n": geo.nodes, "e": geo.edges, "c": geo.clusters},
+        "geo": {
+            "w": geo.width,
+            "h": geo.height,
+            "n": geo.nodes,
+            "e": geo.edges,
+            "c": geo.clusters,
+            "b": geo.boxes,
+            "x": geo.box_edges,
+            "m": geo.carried,
+        },
     }
-    return Explorer(data, title=title, dark=look.dark, still=_still(g, output, look, digits, rankdir))
+    still = _still(g, output, look, digits, rankdir, level)
+    return Explorer(data, title=title, dark=look.dark, still=still)
 
 
-def _still(g: Scene, output: Value, look: Style, digits: int, rankdir: str) -> str:
+def _still(
+    g: Scene, output: Value, look: Style, digits: int, rankdir: str, collapse: str | Collection[str] | None
+) -> str:
     """The graph as the pictures draw it (:func:`viz.emit.emit`), with the gradients the page starts
     from (computed here with :func:`autograd.grad`; no ``.grad`` is touched): shown where scripts do
     not run. "" when it cannot be drawn."""
@@ -499,10 +369,11 @@ def _still(g: Scene, output: Value, look: Style, digits: int, rankdir: str) -> s
         edge_labels={
             (i, k): format_lanes(d, digits) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)
         },
+        show_ids=True,  # the names the live page uses
     )
     try:
         # Above the pictures' own limit a still picture is too large to read (and to carry): none.
-        options = Options.make(digits=digits, style=look, rankdir=rankdir, legend=False)
+        options = Options.make(digits=digits, style=look, rankdir=rankdir, legend=False, collapse=collapse)
         return compact_svg(emit(g, marks, options).svg())
     except (DotError, DotNotFoundError, GraphTooLargeError):
         return ""

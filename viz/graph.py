@@ -43,11 +43,12 @@ from autograd import Value
 from viz.colour import Scale
 from viz.display import DEFAULT_TIMEOUT, Drawing
 from viz.emit import DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
-from viz.fit import READABLE_PX, auto_collapse, draw_readable, fit_screen
+from viz.fit import READABLE_PX, auto_collapse, draw_readable
 from viz.marks import ROLE_COLORS, Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes
 from viz.scene import MAX_LABEL, ModuleLike, Names, as_roots, build_scene
 from viz.styles import Style
+from viz.wrap import fit_picture
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -202,7 +203,7 @@ def draw_graph(
         picture = emit(g, drawn, options.but(collapse=level, rankdir=turn or options.rankdir))
         if turn or options.rankdir != "auto" or "rankdir" in options.graph_attr:
             return picture
-        return fit_screen(picture, lambda rankdir: draw(level, caption, rankdir), look)
+        return fit_picture(picture, lambda rankdir: draw(level, caption, rankdir), look)
 
     if not auto or not g.modules:
         return draw(options.collapse)

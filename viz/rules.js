@@ -299,5 +299,99 @@ var RULES = (function () {
     return {out: out, local: local};
   }
 
-  return {table: table, evaluate: evaluate, repr: repr, fsum: fsum};
+  /* numpy's pairwise sum (what float(lanes.sum()) gives): the first element plus the rest in
+     blocks of eight accumulators, halves above 128. */
+  function pairwise(a, start, n) {
+    var i, res;
+    if (n < 8) {
+      res = -0.0;
+      for (i = 0; i < n; i++) { res += a[start + i]; }
+      return res;
+    }
+    if (n <= 128) {
+      var r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]];
+      for (i = 8; i < n - (n % 8); i += 8) {
+        for (var j = 0; j < 8; j++) { r[j] += a[start + i + j]; }
+      }
+      res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+      for (; i < n; i++) { res += a[start + i]; }
+      return res;
+    }
+    var n2 = Math.floor(n / 2);
+    n2 -= n2 % 8;
+    return pairwise(a, start, n2) + pairwise(a, start + n2, n - n2);
+  }
+
+  function laneSum(a) { return pairwise(a, 0, a.length); }
+
+  /* numpy's mean; where the sum of finite lanes overflows, the lanes scaled down by a power
+     of two first (autograd/core/functions.py's lanemean_forward). */
+  function laneMean(a) {
+    var mean = laneSum(a) / a.length;
+    if (isFinite(mean) || !a.every(isFinite)) { return mean; }
+    var k = a.length.toString(2).length + 1, scale = Math.pow(2, -k);
+    return laneSum(a.map(function (x) { return x * scale; })) / a.length / scale;
+  }
+
+  function isLanes(x) { return x !== null && typeof x === "object"; }
+  function at(x, l) { return isLanes(x) ? x[l] : x; }
+
+  /* numpy's forwards of sum and dot on lanes: added left to right (no exact sum, as lanes get). */
+  var LANEWISE = {
+    sum: function (xs) { var t = xs[0]; for (var j = 1; j < xs.length; j++) { t = t + xs[j]; } return t; },
+    dot: function (xs) {
+      if (xs.length === 1) { return xs[0]; }  /* dot(b) = b */
+      var t = xs[0] * xs[1];
+      for (var j = 2; j < xs.length - 1; j += 2) { t = t + xs[j] * xs[j + 1]; }
+      return xs.length % 2 ? t + xs[xs.length - 1] : t;
+    }
+  };
+
+  /* One op on lanes (arrays of L numbers; a plain number is the same in every lane), as
+     autograd/core/lanes.py's evaluate records it: {out, local} (lanes, or a number where a
+     reduction gives one) or {error: "log(-0.3) is undefined or overflows at lane 2"} — the
+     first lane whose value is not finite, else (for rules whose derivatives can fail) the
+     first derivative, in order, with a lane that is not. */
+  function evaluateLanes(name, xs, p, L) {
+    var r = table[name], k, l;
+    if (p === undefined) { p = null; }
+    if (name === "lanesum" || name === "lanemean") {
+      var a = xs[0];
+      if (!isLanes(a)) { return evaluate(name, xs, p); }
+      var out = name === "lanemean" ? laneMean(a) : laneSum(a), d = [];
+      for (l = 0; l < a.length; l++) { d.push(name === "lanemean" ? 1.0 / a.length : 1.0); }
+      if (!isFinite(out)) { return {error: expr(name, [a[0]], p) + " is undefined or overflows at lane 0"}; }
+      return {out: out, local: [d]};
+    }
+    var outs = [], locals = [], badValue = -1, badLocal = [];
+    for (k = 0; k < xs.length; k++) { locals.push([]); badLocal.push(-1); }
+    var lanewise = LANEWISE[name] || function (x) { return r.forward(x, p); };
+    for (l = 0; l < L; l++) {
+      var xl = xs.map(function (x) { return at(x, l); });
+      var o = NaN, dl = null;
+      try { o = lanewise(xl); } catch (e) { if (!(e instanceof Undefined)) { throw e; } }
+      if (isFinite(o)) {
+        try { dl = r.local(o, xl, p); } catch (e2) { if (!(e2 instanceof Undefined)) { throw e2; } }
+      }
+      outs.push(o);
+      if (!isFinite(o) && badValue < 0) { badValue = l; }
+      for (k = 0; k < xs.length; k++) {
+        var dk = dl === null ? NaN : dl[k];
+        locals[k].push(dk);
+        if (isFinite(o) && !isFinite(dk) && badLocal[k] < 0) { badLocal[k] = l; }
+      }
+    }
+    function lane(j) { return xs.map(function (x) { return at(x, j); }); }
+    if (badValue >= 0) { return {error: expr(name, lane(badValue), p) + " is undefined or overflows at lane " + badValue}; }
+    if (!r.finiteLocal) {
+      for (k = 0; k < xs.length; k++) {
+        if (badLocal[k] >= 0) {
+          return {error: expr(name, lane(badLocal[k]), p) + ": local derivative is not finite at lane " + badLocal[k]};
+        }
+      }
+    }
+    return {out: outs, local: locals};
+  }
+
+  return {table: table, evaluate: evaluate, evaluateLanes: evaluateLanes, laneSum: laneSum, repr: repr, fsum: fsum};
 })();

@@ -7,18 +7,13 @@ the objects they return in :mod:`autograd.chains.types`, and the per-edge summar
 
 from autograd.chains.paths import (
     DEFAULT_PATH_LIMIT,
-    Chain,
-    ChainEdge,
-    ChainSegment,
-    ChainSummary,
-    EdgeSummary,
-    Number,
     TooManyPathsError,
     chain_summary,
     count_paths,
     derivative_chains,
     path_count_text,
 )
+from autograd.chains.types import Chain, ChainEdge, ChainSegment, ChainSummary, EdgeSummary, Number
 
 __all__ = [
     "DEFAULT_PATH_LIMIT",

@@ -45,7 +45,7 @@ Layout: this module holds the queries (:func:`derivative_chains`, :func:`count_p
 (:class:`Chain`, :class:`ChainEdge`, :class:`ChainSegment`, :class:`EdgeSummary`,
 :class:`ChainSummary`) and a path's lane-wise product are in ``autograd.chains.types``;
 the per-edge summary's forward and backward passes in ``autograd.chains.summary``.
-All are importable from here.
+Import them all from :mod:`autograd.chains` (or :mod:`autograd`).
 """
 
 from __future__ import annotations
@@ -53,18 +53,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from autograd.chains.summary import edge_summary
-from autograd.chains.types import Chain, ChainEdge, ChainSegment, ChainSummary, EdgeSummary, Number
+from autograd.chains.types import Chain, ChainEdge, ChainSummary
 from autograd.core.engine import topological_order
 from autograd.core.value import Value
 
 __all__ = [
     "DEFAULT_PATH_LIMIT",
-    "Chain",
-    "ChainEdge",
-    "ChainSegment",
-    "ChainSummary",
-    "EdgeSummary",
-    "Number",
     "TooManyPathsError",
     "chain_summary",
     "count_paths",

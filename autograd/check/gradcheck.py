@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, overload
+from typing import Any, Literal, Protocol, cast, overload
 
 from autograd.check.blame import Culprit, blame, blame_second_order
 from autograd.check.problems import (
@@ -75,6 +75,7 @@ from autograd.check.problems import (
     ParamsGradientProblem,
     ParamsProblem,
     Point,
+    Problem,
     check_point_arg,
     signature_names,
 )
@@ -136,44 +137,77 @@ def _make_point(
 # -- public functions ----------------------------------------------------------------------
 
 
-@overload
-def gradcheck(
-    f: Function,
-    *xs: Arg,
-    eps: float = ...,
-    atol: float = ...,
-    rtol: float = ...,
-    names: Sequence[str] | None = ...,
-    fast_mode: bool = ...,
-    seed: int = ...,
-    nondet_tol: float = ...,
-    raise_exception: Literal[True] = ...,
-) -> bool: ...
-@overload
-def gradcheck(
-    f: Function,
-    *xs: Arg,
-    eps: float = ...,
-    atol: float = ...,
-    rtol: float = ...,
-    names: Sequence[str] | None = ...,
-    fast_mode: bool = ...,
-    seed: int = ...,
-    nondet_tol: float = ...,
-    raise_exception: Literal[False],
-) -> GradcheckResult: ...
-def gradcheck(
-    f: Function,
-    *xs: Arg,
-    eps: float = 1e-6,
-    atol: float = 1e-7,
-    rtol: float = 1e-5,
-    names: Sequence[str] | None = None,
-    fast_mode: bool = False,
-    seed: int = 0,
-    nondet_tol: float = 1e-12,
-    raise_exception: bool = True,
-) -> bool | GradcheckResult:
+class FunctionCheck(Protocol):
+    """The signature :func:`gradcheck` and :func:`gradgradcheck` share: the result is ``True``
+    (or an error) by default, a :class:`GradcheckResult` with ``raise_exception=False``."""
+
+    @overload
+    def __call__(
+        self,
+        f: Function,
+        *xs: Arg,
+        eps: float = ...,
+        atol: float = ...,
+        rtol: float = ...,
+        names: Sequence[str] | None = ...,
+        fast_mode: bool = ...,
+        seed: int = ...,
+        nondet_tol: float = ...,
+        raise_exception: Literal[True] = ...,
+    ) -> bool: ...
+    @overload
+    def __call__(
+        self,
+        f: Function,
+        *xs: Arg,
+        eps: float = ...,
+        atol: float = ...,
+        rtol: float = ...,
+        names: Sequence[str] | None = ...,
+        fast_mode: bool = ...,
+        seed: int = ...,
+        nondet_tol: float = ...,
+        raise_exception: Literal[False],
+    ) -> GradcheckResult: ...
+
+
+def _function_check(name: str, make_problem: Callable[[Function, Point, int], Problem], doc: str) -> FunctionCheck:
+    """A check of ``f`` at a point: ``make_problem(f, point, seed)`` says what is checked; the
+    point, the options and the run are the same."""
+
+    def check(
+        f: Function,
+        *xs: Arg,
+        eps: float = 1e-6,
+        atol: float = 1e-7,
+        rtol: float = 1e-5,
+        names: Sequence[str] | None = None,
+        fast_mode: bool = False,
+        seed: int = 0,
+        nondet_tol: float = 1e-12,
+        raise_exception: bool = True,
+    ) -> bool | GradcheckResult:
+        __tracebackhide__ = True
+        _validate_options(eps, atol, rtol, nondet_tol)
+        return run_checks(
+            make_problem(f, _make_point(f, xs, names, name), seed),
+            eps=float(eps),
+            atol=float(atol),
+            rtol=float(rtol),
+            fast_mode=fast_mode,
+            seed=seed,
+            raise_exception=raise_exception,
+            nondet_tol=float(nondet_tol),
+        )
+
+    check.__name__ = check.__qualname__ = name
+    check.__doc__ = doc
+    return cast(FunctionCheck, check)  # the overloads of FunctionCheck describe check exactly
+
+
+gradcheck = _function_check(
+    "gradcheck",
+    lambda f, point, seed: FunctionProblem(f, point),
     """Compare the engine's derivatives of ``f`` with finite differences at ``xs`` (float64).
 
     ``f`` takes one Value per coordinate of the point and returns a Value, a list or
@@ -214,60 +248,12 @@ def gradcheck(
             message says how to pass it), or an ``f`` that does not return Values.
         ValueError: for an empty point, a non-finite coordinate, or a bad option.
         DomainError: when ``f`` is undefined at a probe ``x ± h`` (the message says where).
-    """
-    __tracebackhide__ = True
-    _validate_options(eps, atol, rtol, nondet_tol)
-    problem = FunctionProblem(f, _make_point(f, xs, names, "gradcheck"))
-    return run_checks(
-        problem,
-        eps=float(eps),
-        atol=float(atol),
-        rtol=float(rtol),
-        fast_mode=fast_mode,
-        seed=seed,
-        raise_exception=raise_exception,
-        nondet_tol=float(nondet_tol),
-    )
+    """,
+)
 
-
-@overload
-def gradgradcheck(
-    f: Function,
-    *xs: Arg,
-    eps: float = ...,
-    atol: float = ...,
-    rtol: float = ...,
-    names: Sequence[str] | None = ...,
-    fast_mode: bool = ...,
-    seed: int = ...,
-    nondet_tol: float = ...,
-    raise_exception: Literal[True] = ...,
-) -> bool: ...
-@overload
-def gradgradcheck(
-    f: Function,
-    *xs: Arg,
-    eps: float = ...,
-    atol: float = ...,
-    rtol: float = ...,
-    names: Sequence[str] | None = ...,
-    fast_mode: bool = ...,
-    seed: int = ...,
-    nondet_tol: float = ...,
-    raise_exception: Literal[False],
-) -> GradcheckResult: ...
-def gradgradcheck(
-    f: Function,
-    *xs: Arg,
-    eps: float = 1e-6,
-    atol: float = 1e-7,
-    rtol: float = 1e-5,
-    names: Sequence[str] | None = None,
-    fast_mode: bool = False,
-    seed: int = 0,
-    nondet_tol: float = 1e-12,
-    raise_exception: bool = True,
-) -> bool | GradcheckResult:
+gradgradcheck = _function_check(
+    "gradgradcheck",
+    lambda f, point, seed: GradientProblem(f, point, _weights(seed)),
     """Check second derivatives: the Hessian from the engine against differences of gradients.
 
     The gradient ``∇f`` is built once with ``create_graph=True``; each row of the
@@ -279,27 +265,19 @@ def gradgradcheck(
 
     >>> gradgradcheck(lambda x, y: (x * y).exp(), 0.4, -0.7)
     True
-    """
-    __tracebackhide__ = True
-    _validate_options(eps, atol, rtol, nondet_tol)
-    point = _make_point(f, xs, names, "gradgradcheck")
+    """,
+)
+
+
+def _weights(seed: int) -> Callable[[int], list[float]]:
+    """The fixed random weights ``w`` of the scalar ``wᵀf`` a second-derivative check differentiates."""
 
     def weights(m: int) -> list[float]:
         np = load_numpy()
 
         return [float(w) for w in np.random.default_rng(seed + 1).standard_normal(m)]
 
-    problem = GradientProblem(f, point, weights)
-    return run_checks(
-        problem,
-        eps=float(eps),
-        atol=float(atol),
-        rtol=float(rtol),
-        fast_mode=fast_mode,
-        seed=seed,
-        raise_exception=raise_exception,
-        nondet_tol=float(nondet_tol),
-    )
+    return weights
 
 
 def _parameters(params: object) -> tuple[list[Value], list[str]]:
@@ -335,44 +313,89 @@ def _parameters(params: object) -> tuple[list[Value], list[str]]:
     return values, names
 
 
-@overload
-def gradcheck_params(
-    loss_fn: Callable[[], Any],
-    params: object,
-    *,
-    eps: float = ...,
-    atol: float = ...,
-    rtol: float = ...,
-    fast_mode: bool = ...,
-    seed: int = ...,
-    nondet_tol: float = ...,
-    raise_exception: Literal[True] = ...,
-) -> bool: ...
-@overload
-def gradcheck_params(
-    loss_fn: Callable[[], Any],
-    params: object,
-    *,
-    eps: float = ...,
-    atol: float = ...,
-    rtol: float = ...,
-    fast_mode: bool = ...,
-    seed: int = ...,
-    nondet_tol: float = ...,
-    raise_exception: Literal[False],
-) -> GradcheckResult: ...
-def gradcheck_params(
-    loss_fn: Callable[[], Any],
-    params: object,
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-7,
-    rtol: float = 1e-5,
-    fast_mode: bool = False,
-    seed: int = 0,
-    nondet_tol: float = 1e-12,
-    raise_exception: bool = True,
-) -> bool | GradcheckResult:
+class ParamsCheck(Protocol):
+    """The signature :func:`gradcheck_params` and :func:`gradgradcheck_params` share: the
+    result is ``True`` (or an error) by default, a :class:`GradcheckResult` with
+    ``raise_exception=False``."""
+
+    @overload
+    def __call__(
+        self,
+        loss_fn: Callable[[], Any],
+        params: object,
+        *,
+        eps: float = ...,
+        atol: float = ...,
+        rtol: float = ...,
+        fast_mode: bool = ...,
+        seed: int = ...,
+        nondet_tol: float = ...,
+        raise_exception: Literal[True] = ...,
+    ) -> bool: ...
+    @overload
+    def __call__(
+        self,
+        loss_fn: Callable[[], Any],
+        params: object,
+        *,
+        eps: float = ...,
+        atol: float = ...,
+        rtol: float = ...,
+        fast_mode: bool = ...,
+        seed: int = ...,
+        nondet_tol: float = ...,
+        raise_exception: Literal[False],
+    ) -> GradcheckResult: ...
+
+
+def _params_check(
+    name: str, make_problem: Callable[[Callable[[], Any], list[Value], Point, int], Problem], doc: str
+) -> ParamsCheck:
+    """A check of a model's parameters in place: ``make_problem(loss_fn, values, point, seed)``
+    says what is checked; the parameters, the options and restoring the data are the same."""
+
+    def check(
+        loss_fn: Callable[[], Any],
+        params: object,
+        *,
+        eps: float = 1e-6,
+        atol: float = 1e-7,
+        rtol: float = 1e-5,
+        fast_mode: bool = False,
+        seed: int = 0,
+        nondet_tol: float = 1e-12,
+        raise_exception: bool = True,
+    ) -> bool | GradcheckResult:
+        __tracebackhide__ = True
+        _validate_options(eps, atol, rtol, nondet_tol)
+        if not callable(loss_fn):
+            raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
+        values, names = _parameters(params)
+        saved = [p.data for p in values]
+        point = Point([d if isinstance(d, float) else d.copy() for d in saved], names)
+        try:
+            return run_checks(
+                make_problem(loss_fn, values, point, seed),
+                eps=float(eps),
+                atol=float(atol),
+                rtol=float(rtol),
+                fast_mode=fast_mode,
+                seed=seed,
+                raise_exception=raise_exception,
+                nondet_tol=float(nondet_tol),
+            )
+        finally:
+            for p, d in zip(values, saved, strict=True):
+                p.data = d
+
+    check.__name__ = check.__qualname__ = name
+    check.__doc__ = doc
+    return cast(ParamsCheck, check)  # the overloads of ParamsCheck describe check exactly
+
+
+gradcheck_params = _params_check(
+    "gradcheck_params",
+    lambda loss_fn, values, point, seed: ParamsProblem(loss_fn, values, point),
     """Check the gradient of ``loss_fn()`` with respect to a model's parameters, in place.
 
     ``loss_fn()`` takes no arguments and recomputes the loss (a Value, a list of
@@ -387,69 +410,12 @@ def gradcheck_params(
     True
     >>> w.data, b.data
     (0.5, -0.2)
-    """
-    __tracebackhide__ = True
-    _validate_options(eps, atol, rtol, nondet_tol)
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
-    values, names = _parameters(params)
-    data: list[Any] = [p.data for p in values]
-    point = Point([d if type(d) is float else d.copy() for d in data], names)
-    saved = [p.data for p in values]
-    try:
-        return run_checks(
-            ParamsProblem(loss_fn, values, point),
-            eps=float(eps),
-            atol=float(atol),
-            rtol=float(rtol),
-            fast_mode=fast_mode,
-            seed=seed,
-            raise_exception=raise_exception,
-            nondet_tol=float(nondet_tol),
-        )
-    finally:
-        for p, d in zip(values, saved, strict=True):
-            p.data = d
+    """,
+)
 
-
-@overload
-def gradgradcheck_params(
-    loss_fn: Callable[[], Any],
-    params: object,
-    *,
-    eps: float = ...,
-    atol: float = ...,
-    rtol: float = ...,
-    fast_mode: bool = ...,
-    seed: int = ...,
-    nondet_tol: float = ...,
-    raise_exception: Literal[True] = ...,
-) -> bool: ...
-@overload
-def gradgradcheck_params(
-    loss_fn: Callable[[], Any],
-    params: object,
-    *,
-    eps: float = ...,
-    atol: float = ...,
-    rtol: float = ...,
-    fast_mode: bool = ...,
-    seed: int = ...,
-    nondet_tol: float = ...,
-    raise_exception: Literal[False],
-) -> GradcheckResult: ...
-def gradgradcheck_params(
-    loss_fn: Callable[[], Any],
-    params: object,
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-7,
-    rtol: float = 1e-5,
-    fast_mode: bool = False,
-    seed: int = 0,
-    nondet_tol: float = 1e-12,
-    raise_exception: bool = True,
-) -> bool | GradcheckResult:
+gradgradcheck_params = _params_check(
+    "gradgradcheck_params",
+    lambda loss_fn, values, point, seed: ParamsGradientProblem(loss_fn, values, point, _weights(seed)),
     """Check second derivatives of ``loss_fn()`` with respect to a model's parameters, in place.
 
     :func:`gradgradcheck` for :func:`gradcheck_params`'s arguments: the Hessian of the loss
@@ -460,32 +426,5 @@ def gradgradcheck_params(
     >>> w, b = Value(0.5, label="w"), Value(-0.2, label="b")
     >>> gradgradcheck_params(lambda: (w * 1.5 + b).tanh() * w, [w, b])
     True
-    """
-    __tracebackhide__ = True
-    _validate_options(eps, atol, rtol, nondet_tol)
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
-    values, names = _parameters(params)
-    data: list[Any] = [p.data for p in values]
-    point = Point([d if type(d) is float else d.copy() for d in data], names)
-
-    def weights(m: int) -> list[float]:
-        np = load_numpy()
-
-        return [float(w) for w in np.random.default_rng(seed + 1).standard_normal(m)]
-
-    saved = [p.data for p in values]
-    try:
-        return run_checks(
-            ParamsGradientProblem(loss_fn, values, point, weights),
-            eps=float(eps),
-            atol=float(atol),
-            rtol=float(rtol),
-            fast_mode=fast_mode,
-            seed=seed,
-            raise_exception=raise_exception,
-            nondet_tol=float(nondet_tol),
-        )
-    finally:
-        for p, d in zip(values, saved, strict=True):
-            p.data = d
+    """,
+)

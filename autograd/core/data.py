@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from autograd.core.functions import is_lanes, load_numpy
 
 if TYPE_CHECKING:  # numpy is imported when lanes first appear (functions.load_numpy), not for typing
     import numpy
     from numpy.typing import NDArray
+
+    from autograd.core.value import Value
 
     #: What a Value's ``data`` and ``grad`` hold: a float, or lanes (a 1-D float64 array).
     Data: TypeAlias = float | NDArray[numpy.float64]
@@ -26,8 +28,8 @@ def to_float(x: object, what: str) -> float:
     elif type(x) is int:
         value = _int_to_float(x, what)
     elif isinstance(x, bool) or not isinstance(x, numbers.Real):
-        if is_lanes(x) and cast(Any, x).ndim == 0:  # a 0-d array is a scalar
-            return to_float(cast(Any, x)[()], what)
+        if is_lanes(x) and cast("NDArray[numpy.float64]", x).ndim == 0:  # a 0-d array is a scalar
+            return to_float(cast("NDArray[numpy.float64]", x)[()], what)
         refuse_array_subclass(x, what)
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
     elif isinstance(x, int):
@@ -72,7 +74,7 @@ def to_data(x: object, what: str) -> Data:
     if type(x) is float or not is_lanes(x):
         return to_float(x, what)
     np = load_numpy()
-    arr: Any = x
+    arr = cast("NDArray[numpy.generic]", x)
     if arr.ndim == 0:
         return to_float(arr, what)
     if arr.ndim != 1:
@@ -104,6 +106,6 @@ def is_number(x: object) -> bool:
 CONSTANT: tuple[float, ...] = (math.nan,)  # math.nan is looked up, so the tuple is built, never shared
 
 
-def is_constant(node: Any) -> bool:
+def is_constant(node: Value) -> bool:
     """Whether ``node`` (a Value) is a plain number an operation made a leaf (``x * 2``'s 2), not a user's Value."""
     return node._n == 0 and getattr(node, "_local", None) is CONSTANT

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from autograd.core import reverse
 from autograd.core.errors import deferring
@@ -77,16 +77,24 @@ def zero_grad(values: Iterable[Value]) -> None:
 
 
 @overload
-def grad(output: Value, inputs: Sequence[Value], grad_output: Any = ..., *, create_graph: bool) -> list[Any]: ...
+def grad(
+    output: Value, inputs: Sequence[Value], grad_output: object = ..., *, create_graph: Literal[True]
+) -> list[Value]: ...
 @overload
-def grad(output: Value, inputs: Sequence[Value], grad_output: Any = ...) -> list[float]: ...
+def grad(
+    output: Value, inputs: Sequence[Value], grad_output: object = ..., *, create_graph: Literal[False] = ...
+) -> list[float]: ...
+@overload
+def grad(
+    output: Value, inputs: Sequence[Value], grad_output: object = ..., *, create_graph: bool
+) -> list[Value] | list[float]: ...
 def grad(
     output: Value,
     inputs: Sequence[Value],
-    grad_output: Any = None,
+    grad_output: object = None,
     *,
     create_graph: bool = False,
-) -> list[Any]:
+) -> list[Any]:  # the overloads above say which
     """Gradients of ``output`` with respect to each of ``inputs``, without touching ``.grad``.
 
     Args:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import cast
 
 from autograd.core.rules import Rule
 
@@ -62,7 +62,7 @@ def undefined_error(rule: Rule, xs: tuple[float, ...], param: float | None, exc:
 deferring: ContextVar[bool] = ContextVar("chainrule_defer_local", default=False)
 
 
-def finite_floats(local: Any, n: int) -> bool:
+def finite_floats(local: object, n: int) -> bool:
     """``local`` is a tuple of ``n`` finite floats: all :func:`checked_values` would check, found
     without calling it (the rules that do not promise ``finite_local``: ``÷``, ``log`` …)."""
     if type(local) is not tuple or len(local) != n:
@@ -78,10 +78,10 @@ def checked_values(
     xs: tuple[float, ...],
     param: float | None,
     out: object,
-    local: Any,
+    local: tuple[object, ...],
     n: int,
     constant: tuple[bool, ...] = (),
-) -> tuple[float, tuple[Any, ...]]:
+) -> tuple[float, tuple[float, ...]]:
     """The checks the fast cases skip, written once: ``out`` and ``local`` as finite floats.
 
     ``n`` is the number of parents (0 when nothing is recorded). A user op's numpy
@@ -103,13 +103,16 @@ def checked_values(
         if type(x) is not float:
             raise TypeError(f"op {rule.name!r}: its {what} must be a float, got {type(x).__name__}: {x!r}")
         if i and deferring.get():
-            return cast(float, out), tuple(d if _isfinite(d) else math.nan for d in local)
+            floats = cast("tuple[float, ...]", local)  # floats here, as the loop checks them
+            return cast(float, out), tuple(d if _isfinite(d) else math.nan for d in floats)
         problem = "is undefined" if math.isnan(x) else "overflows float64"
         raise DomainError(f"{describe_op(rule, xs, param)} {problem} ({what} {x!r})")
-    return cast(float, out), local
+    return cast(float, out), cast("tuple[float, ...]", local)  # each checked in the loop
 
 
-def failed_values(rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exception, n: int) -> tuple[float, Any]:
+def failed_values(
+    rule: Rule, xs: tuple[float, ...], param: float | None, exc: Exception, n: int
+) -> tuple[float, tuple[float, ...]]:
     """The forward or the local derivatives raised: a :class:`DomainError` naming the op.
 
     Only while the graph of a gradient is built (see ``deferring``) and only when the
@@ -124,14 +127,14 @@ def failed_values(rule: Rule, xs: tuple[float, ...], param: float | None, exc: E
     return checked_values(rule, xs, param, out, (math.nan,) * n, n)
 
 
-def _as_float(x: object) -> Any:
+def _as_float(x: object) -> object:
     """A user op's number as a float (numpy scalars are numbers too); other types pass to :func:`checked_values`."""
     if type(x) is float or isinstance(x, bool) or not isinstance(x, numbers.Real):
         return x
     return float(x)
 
 
-def _derivatives(rule: Rule, local: object, n: int) -> tuple[Any, ...]:
+def _derivatives(rule: Rule, local: object, n: int) -> tuple[object, ...]:
     """A user op's local derivatives as a tuple of ``n`` numbers, or a TypeError saying what is wrong."""
     if not isinstance(local, tuple | list):
         raise TypeError(

@@ -14,7 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from autograd.core.value import Value
 
 __all__ = ["cos", "exp", "is_lanes", "log", "ones_like", "sign", "sin", "step", "where_positive"]
 
@@ -94,6 +97,19 @@ def ones_like(x: Number, value: float = 1.0) -> Any:
     return value if type(d) is float else load_numpy().full(d.shape, value)
 
 
+class RuleCall(NamedTuple):
+    """A local derivative given as one node of the rule ``op`` applied to ``args``, not as a number.
+
+    A rule's ``local`` evaluated on Values (``grad(create_graph=True)``) may return one where the
+    derivative's expression would be undefined somewhere its own rule is not (``powv``'s
+    ∂/∂base at 0 ** 0); the caller, which records nodes, records it
+    (:func:`autograd.core.higher_order.local_as_values`). Rules stay below the recording layer.
+    """
+
+    op: str
+    args: tuple[Value, ...]
+
+
 # -- forward functions that need care ---------------------------------------------------
 
 
@@ -145,6 +161,8 @@ def sum_lanes(*xs: Any) -> Any:
 
 
 def dot_lanes(*xs: Any) -> Any:
+    if len(xs) == 1:  # dot(b) = b
+        return xs[0] * 1.0
     total = xs[0] * xs[1]
     for i in range(2, len(xs) - 1, 2):
         total = total + xs[i] * xs[i + 1]
@@ -256,10 +274,8 @@ def powv_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
         d_a = load_numpy().where(b == 0.0, 0.0, b * a ** (b - 1.0))
     elif type(_data(a)) is float and type(_data(b)) is float:
         # Scalar Values (create_graph): one powv_dbase node, defined (0) at b = 0 also where a = 0,
-        # where the expression b·a**(b-1) would need 0 ** -1.
-        from autograd.core.ops import apply
-
-        d_a = apply("powv_dbase", a, b)
+        # where the expression b·a**(b-1) would need 0 ** -1. The caller records it.
+        d_a = RuleCall("powv_dbase", (a, b))
     else:
         d_a = b * a ** (b - 1.0)
     return (d_a, _times_log(out, a))

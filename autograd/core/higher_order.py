@@ -15,22 +15,31 @@ would disagree, so it refuses and names the node.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autograd.core.functions import load_numpy
+from autograd.core.functions import RuleCall, load_numpy
 from autograd.core.lanes import sum_to
-from autograd.core.ops import vsum
+from autograd.core.ops import record_op, vsum
 from autograd.core.reverse import describe_number, topological_order
 from autograd.core.rules import RULES, Rule
 from autograd.core.value import Value, record_binary
 
+if TYPE_CHECKING:
+    from autograd.core.data import Data
+
 _MUL = RULES["mul"]
 
 
-def _local_as_values(rule: Rule, node: Value, parents: tuple[Value, ...]) -> tuple[Any, ...]:
+def _local_as_values(rule: Rule, node: Value, parents: tuple[Value, ...]) -> tuple[Data | Value, ...]:
     """The node's rule evaluated again on Values: its local derivatives, differentiable."""
     param = node._param
-    return tuple(rule.local(node, *parents) if param is None else rule.local(node, *parents, param))
+    local = rule.local(node, *parents) if param is None else rule.local(node, *parents, param)
+    return tuple(_record(d) if type(d) is RuleCall else d for d in local)
+
+
+def _record(call: RuleCall) -> Value:
+    """The node a rule asked for in place of a local derivative's expression (:class:`RuleCall`)."""
+    return record_op(RULES[call.op], call.args, None)
 
 
 def _fused(rule: Rule, node: Value, g: Value) -> Value:
@@ -38,7 +47,7 @@ def _fused(rule: Rule, node: Value, g: Value) -> Value:
     return record_binary(RULES[rule.vjp], node, g)
 
 
-def _check_fresh(node: Value, local: tuple[Any, ...], output: Value) -> None:
+def _check_fresh(node: Value, local: tuple[Data | Value, ...], output: Value) -> None:
     """Raise if ``local`` (re-evaluated now) differs from the derivatives stored when ``node`` was built
     because a ``.data`` was assigned since (see :attr:`Value.data`).
 
@@ -75,7 +84,7 @@ def _rule_differs_on_values(node: Value) -> bool:
     )
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: Data, b: Data) -> bool:
     """Equal up to rounding (the same rule evaluated on floats and on Values)."""
     if type(a) is float and type(b) is float:
         return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
@@ -101,9 +110,9 @@ class GradientGraph:
         """The contributions to one node as one ``sum`` node."""
         return vsum(terms)
 
-    def final(self, t: Any) -> Value:
+    def final(self, t: Value | list[Value]) -> Value:
         """A gradient as the pass left it (a Value, or a leaf's list of contributions) as one Value."""
-        return vsum(t) if type(t) is list else t
+        return vsum(t) if isinstance(t, list) else t
 
     def propagate(self, node: Value, g: Value, totals: dict[Value, Any]) -> None:
         """Add ``∂node/∂parent × g``, recorded as Values, to each parent's entry of ``totals``."""
@@ -119,7 +128,7 @@ class GradientGraph:
         n = node._n
         if n == 2:  # the common cases, parents and stored derivatives read from their slots
             parents: tuple[Value, ...] = (node._p0, node._p1)
-            stored: tuple[Any, ...] = (node._d0, node._d1)
+            stored: tuple[Data, ...] = (node._d0, node._d1)
         elif n == 1:
             parents, stored = (node._p0,), (node._d0,)
         else:

@@ -8,11 +8,14 @@ pass calls it for every contribution).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autograd.core.errors import DomainError, describe_op, undefined_error
+from autograd.core.errors import DomainError, describe_op
 from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.rules import Rule
+
+if TYPE_CHECKING:
+    from autograd.core.data import Data
 
 __all__ = ["evaluate", "sum_to"]
 
@@ -25,7 +28,7 @@ def _lane_count(xs: tuple[Any, ...]) -> int:
     return lengths.pop()
 
 
-def _first_bad_lane(values: Any) -> int | None:
+def _first_bad_lane(values: Data) -> int | None:
     """Index of the first lane that is not finite, or None (for a float: 0 if not finite)."""
     if type(values) is float:
         return None if math.isfinite(values) else 0
@@ -53,7 +56,7 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
             out = forward(*xs, *extra)
             local = rule.local(out, *xs, *extra) if recording else ()
         except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError) as exc:
-            raise undefined_error(rule, xs, param, exc) from None
+            raise _lane_error(rule, xs, param, exc) from None
         except TypeError as exc:
             raise TypeError(
                 f"op {rule.name!r} on lanes: {exc} (its forward and local get numpy arrays here; "
@@ -73,6 +76,34 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
             at = _at_lane(xs, bad)
             raise DomainError(f"{describe_op(rule, at, param)}: local derivative is not finite at lane {bad}")
     return out, tuple(local)
+
+
+def _lane_error(rule: Rule, xs: tuple[Any, ...], param: float | None, exc: Exception) -> DomainError:
+    """The error of a rule that raised on whole lanes (a plain float divisor of 0.0, say): found
+    lane by lane with the scalar rule and named as the lane-wise checks name it — the first lane
+    whose value fails, else the first derivative, in order, with a lane that fails."""
+    extra = () if param is None else (param,)
+    lanes = [_at_lane(xs, i) for i in range(_lane_count(xs))]
+    outs: list[float] = []
+    for at in lanes:
+        try:
+            outs.append(rule.forward(*at, *extra))
+        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError):
+            outs.append(math.nan)
+    bad = next((i for i, out in enumerate(outs) if not math.isfinite(out)), None)
+    if bad is not None:
+        return DomainError(f"{describe_op(rule, lanes[bad], param)} is undefined or overflows at lane {bad}")
+    local: list[tuple[float, ...]] = []
+    for at, out in zip(lanes, outs, strict=True) if not rule.finite_local else ():
+        try:
+            local.append(tuple(rule.local(out, *at, *extra)))
+        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError):
+            local.append((math.nan,) * len(at))
+    for k in range(len(xs)):
+        bad = next((i for i, d in enumerate(local) if not math.isfinite(d[k])), None)
+        if bad is not None:
+            return DomainError(f"{describe_op(rule, lanes[bad], param)}: local derivative is not finite at lane {bad}")
+    return DomainError(f"{rule.name} on lanes is undefined: {str(exc) or type(exc).__name__}")
 
 
 def sum_to(like: Any, g: Any) -> Any:

@@ -32,6 +32,9 @@ from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.lanes import sum_to
 
 if TYPE_CHECKING:  # annotations only: the pass reads nodes, it never makes a Value
+    import numpy
+    from numpy.typing import NDArray
+
     from autograd.core.data import Data
     from autograd.core.value import Value
 
@@ -85,14 +88,18 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def interior_order(root: Value, reset: bool) -> tuple[list[Value], list[Value], bool]:
+def interior_order(root: Value, reset: bool, seen: set[Value] | None = None) -> tuple[list[Value], list[Value], bool]:
     """What the pass needs, in one walk: the interior nodes in topological order (their
     ``grad`` reset to 0.0 when ``reset``), the leaves, and whether any lanes are involved
     (lanes only ever come from leaves). Leaves are taken on sight, without a stack round trip.
+
+    ``seen`` (the nodes a walk from other roots already took, updated here) leaves those
+    out: the compiled replay's tape walks its outputs one after another with one set.
     """
     order: list[Value] = []
     leaves: list[Value] = []
-    seen: set[Value] = set()  # Values hash by identity
+    if seen is None:
+        seen = set()  # Values hash by identity
     lanes = type(root._data) is not float
     if not root._n:
         leaves.append(root)
@@ -271,7 +278,7 @@ def _run_backward(root: Value, grad: object) -> None:
 
 def per_lane(x: Value, g: float) -> Data:
     """The float gradient ``g`` of ``x``, which holds lanes, as one entry per lane."""
-    lanes: Data = load_numpy().full(len(cast(Any, x._data)), g)
+    lanes: Data = load_numpy().full(len(cast("NDArray[numpy.float64]", x._data)), g)
     return lanes
 
 
@@ -283,7 +290,7 @@ def _finite(g: Data) -> bool:
     return _isfinite(g) if type(g) is float else bool(load_numpy().isfinite(g).all())
 
 
-def not_finite_error(root: Value, gradient_of: Callable[[Value], Any], where: str) -> DomainError:
+def not_finite_error(root: Value, gradient_of: Callable[[Value], Data | None], where: str) -> DomainError:
     """The error for a gradient that is not finite, naming the node where it first became so.
 
     The first node in backward's order (the root's side first) whose gradient is not
@@ -298,16 +305,16 @@ def not_finite_error(root: Value, gradient_of: Callable[[Value], Any], where: st
             continue
         name = f"leaf {node.label or f'v{i}'!r}" if node.is_leaf else f"node v{i} ({node.op!r})"
         children = [  # those that passed a gradient down (a child off every path from the root has none)
-            (j, child)
+            (j, child, child_g)
             for j, child in enumerate(order[i + 1 :], start=i + 1)
-            if any(p is node for p in child.parents) and gradient_of(child) is not None
+            if any(p is node for p in child.parents) and (child_g := gradient_of(child)) is not None
         ]
         terms = [
-            f"v{j} ({child.op!r}): {describe_number(_local_to(child, node))} × {describe_number(gradient_of(child))}"
-            for j, child in children
+            f"v{j} ({child.op!r}): {describe_number(_local_to(child, node))} × {describe_number(child_g)}"
+            for j, child, child_g in children
         ]
         shown = "; ".join(terms[:3]) + (f"; and {len(terms) - 3} more" if len(terms) > 3 else "")
-        undefined = [f"v{j} ({child.op!r})" for j, child in children if not _finite(_local_to(child, node))]
+        undefined = [f"v{j} ({child.op!r})" for j, child, _ in children if not _finite(_local_to(child, node))]
         if undefined:  # recorded while building a gradient's graph (create_graph), used only now
             return DomainError(
                 f"{where}: the gradient of {name} (v{i} in topological_order, data {describe_number(node.data)}) "
@@ -333,9 +340,9 @@ def describe_number(x: Data) -> str:
     return f"lanes, first not finite at lane {bad[0]}: {x[bad[0]]!r}" if bad.size else f"lanes {x[:3]!r}…"
 
 
-def _local_to(child: Value, parent: Value) -> Any:
+def _local_to(child: Value, parent: Value) -> Data:
     """The (summed) local derivative of ``child`` with respect to ``parent``."""
-    total: Any = 0.0
+    total: Data = 0.0
     for p, d in zip(child.parents, child.local_grads, strict=True):
         if p is parent:
             total = total + d

@@ -223,12 +223,13 @@ for _rule in (
         2,
         powv_forward,
         powv_local,
-        lanes=lambda a, b: load_numpy().where(a >= 0.0, a, load_numpy().nan) ** b,
+        # A negative base is undefined whatever the exponent, as on scalars (numpy's nan ** 0 is 1).
+        lanes=lambda a, b: load_numpy().where(a >= 0.0, a**b, load_numpy().nan),
         symbol="**",
         sample=(_POS, _WIDE),
     ),
     # ∂(a**b)/∂a as one node, for grad(create_graph=True) on scalars: defined (0) at b = 0 also
-    # where a = 0, where the Value expression b·a**(b-1) would need 0 ** -1 (functions._powv_local).
+    # where a = 0, where the Value expression b·a**(b-1) would need 0 ** -1 (functions.powv_local).
     Rule(
         "powv_dbase",
         2,

@@ -40,6 +40,9 @@ from autograd.core.reverse import run_backward
 from autograd.core.rules import RULES, Rule
 
 if TYPE_CHECKING:
+    import numpy
+    from numpy.typing import NDArray
+
     from autograd.core.data import Data
 
 __all__ = ["FUNCTION_METHODS", "Value"]
@@ -209,8 +212,8 @@ class Value:
     @property
     def lanes(self) -> int | None:
         """Number of lanes when ``data`` is a 1-D array (one scalar per sample), else None."""
-        data: Any = self._data
-        return None if type(data) is float else len(data)
+        data = self._data
+        return None if isinstance(data, float) else len(data)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -380,7 +383,7 @@ def _short(x: Data) -> str:
 
 def _is_0d(x: object) -> bool:
     """A 0-d numpy array: a number in an array's clothes (``np.array(2.0)``, a numpy reduction's result)."""
-    return is_lanes(x) and cast(Any, x).ndim == 0
+    return is_lanes(x) and cast("NDArray[numpy.float64]", x).ndim == 0
 
 
 def _cmp(other: object) -> float:
@@ -390,7 +393,7 @@ def _cmp(other: object) -> float:
             raise TypeError("comparisons need scalar Values (this one holds lanes)")
         return other._data
     if _is_0d(other):
-        other = cast(Any, other)[()]  # its numpy scalar
+        other = cast("NDArray[numpy.float64]", other)[()]  # its numpy scalar
     if isinstance(other, bool) or not isinstance(other, numbers.Real):
         raise TypeError(f"cannot compare Value with {type(other).__name__}")
     if isinstance(other, int):
@@ -514,7 +517,7 @@ def record_unary(rule: Rule, a: Value, param: float | None = None) -> Value:
     return node
 
 
-def record_binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
+def record_binary(rule: Rule, a: Value | Data, b: Value | Data) -> Value:
     """:func:`record_op`'s fast case for two inputs (lanes go to :func:`record_lanes`).
 
     ``a`` or ``b`` may be a number already checked with :func:`is_number`: it becomes a
@@ -559,7 +562,7 @@ def record_binary(rule: Rule, a: Value | float, b: Value | float) -> Value:
     return node
 
 
-def constant_leaf(x: Any) -> Value:
+def constant_leaf(x: object) -> Value:
     """A constant leaf for the number ``x`` (already checked with :func:`is_number`)."""
     node = _new(Value)
     if type(x) is float:

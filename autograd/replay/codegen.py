@@ -1,4 +1,5 @@
-"""Python source for a tape: straight-line code, with long runs of a repeated block rolled into loops.
+"""Program text for a tape's nodes (:mod:`autograd.replay.source` assembles a whole program, laid
+out by :mod:`autograd.replay.loops` as straight-line code and loops).
 
 Each node's forward value and local derivatives come from its rule in the table
 (:mod:`autograd.replay.symbolic` turns the rule's own functions into program text, or the
@@ -18,15 +19,13 @@ numbers, operators and a few keywords (:func:`audit`).
 
 from __future__ import annotations
 
-import operator
 import re
-from typing import Any, cast
+from typing import Any
 
 from autograd.replay.symbolic import Sym, Writer, number, symbolic
 from autograd.replay.tape import Tape
-from autograd.replay.trace import Guard
 
-__all__ = ["audit", "generate"]
+__all__ = ["accumulate", "audit", "contribution", "node_forward", "node_locals"]
 
 #: Ops whose result is nan or ±inf whenever an input is (checked only at the outputs);
 #: every other op gets its inputs added to the checksum ``K``.
@@ -34,7 +33,7 @@ PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanes
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
-    | {"D", "V", "G", "Z", "GZ", "b", "map", "tuple", "zip", "axis", "None"}
+    | {"D", "V", "G", "Z", "GZ", "b", "map", "tuple", "zip", "axis", "None", "tolist"}
 )
 _GENERATED = re.compile(r"[a-zA-Z]\d+")
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_ .,()\[\]=+\-*/<>:!\n]*")
@@ -69,66 +68,6 @@ class _Names:
 
     def grad(self, s: int) -> str:
         return f"g{s}"
-
-
-def _guard_line(w: Writer, names: _Names, slots: tuple[int, int | None], k: int, g: Guard) -> str:
-    left = names.value(slots[0])
-    if g.kind == "data":
-        if type(g.expected) is float:
-            return f"if {left} != {number(g.expected)}: return {k}"
-        import numpy
-
-        equal = w.bind(numpy.array_equal, "N")
-        expected = w.bind(g.expected, "E")
-        return f"if not {equal}({left}, {expected}): return {k}"
-    right = number(cast(float, g.right)) if slots[1] is None else names.value(slots[1])
-    test = f"({left} {g.op} {right})"
-    return f"if not {test}: return {k}" if g.expected else f"if {test}: return {k}"
-
-
-def generate(tape: Tape, guards: list[Guard], grads: bool) -> tuple[str, dict[str, Any]]:
-    """The source of ``P`` for ``tape`` (forward only, or forward and reverse) and its namespace."""
-    from autograd.replay import loops
-
-    w = Writer()
-    segments = loops.plan(tape)
-    guard_slots = [s for pair in tape.guard_slots for s in pair if s is not None]
-    names = loops.homes(tape, segments, guard_slots)
-    nl = names.n_leaves
-    getter = w.bind(operator.attrgetter("_data"), "F")
-    objects = w.bind(tuple(tape.leaves[tape.n_args :]), "O")
-    kinds = w.bind(tuple(float if tape.lanes[s] is None else _ndarray() for s in range(tape.n_args, nl)), "O")
-    # Z: every leaf's number, the arguments' then those of the Values the function reads (read now)
-    w.emit(f"Z = A + tuple(map({getter}, {objects}))")
-    if nl:
-        w.emit(f"{', '.join(names.value(s) for s in range(nl))}, = Z")
-    if tape.n_args < nl:  # the Values the function reads must hold numbers of the traced kinds
-        w.emit(f"if tuple(map(type, Z[{tape.n_args}:])) != {kinds}: return -1")
-        for s in range(tape.n_args, nl):
-            n = tape.lanes[s]
-            if n is not None:
-                w.emit(f"if len({names.value(s)}) != {n}: return -1")
-    w.emit("K = 0.0")
-    reverse: list[str] = []
-    assigned: set[int] = set()
-    if grads:  # first, as it decides which values the forward pass keeps for it
-        prologue, w.lines = w.lines, []
-        assigned = loops.backward(w, tape, names, segments)
-        reverse, w.lines = w.lines, prologue
-    loops.forward(w, tape, names, segments, set())
-    for k, g in enumerate(guards):
-        w.emit(_guard_line(w, names, tape.guard_slots[k], k, g))
-    outs = ", ".join(names.value(s) for s in tape.outputs)
-    if not grads:
-        w.emit(f"return ({outs},), None, K")
-    else:
-        w.lines.extend(reverse)
-        result = ", ".join(names.grad(s) if s in assigned else "0.0" for s in tape.wanted)
-        w.emit(f"return ({outs},), ({result}{',' if result else ''}), K")
-    bound = "".join(f", {name}={name}" for name in w.namespace)  # locals: faster than globals in the loops
-    source = f"def P(A{bound}):\n" + "\n".join(w.lines) + "\n"
-    audit(source)
-    return source, w.namespace
 
 
 def node_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: str) -> None:
@@ -169,6 +108,11 @@ def node_locals(w: Writer, tape: Tape, j: int, out: str, operands: list[str]) ->
     return [f"D[{i}]" for i in range(len(slots))]
 
 
+def accumulate(w: Writer, target: str, c: str, first: bool) -> None:
+    """Emit ``target = c`` (its first contribution) or ``target = target + c``."""
+    w.emit(f"{target} = {c}" if first else f"{target} = {target} + {c}")
+
+
 def contribution(d: str | float, g: str, lanes: bool, to_scalar: bool) -> str | None:
     """``d · g`` as text (None when ``d`` is 0), summed over the lanes where lanes reach a scalar."""
     if type(d) is float:
@@ -194,9 +138,3 @@ def _as_lanes(out: Any) -> Any:
 
     arr = numpy.asarray(out, dtype=numpy.float64)
     return float(arr) if arr.ndim == 0 else arr
-
-
-def _ndarray() -> type:
-    import numpy
-
-    return numpy.ndarray

@@ -16,15 +16,17 @@ otherwise. Straight-line code keeps one local variable per node.
 
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
-from autograd.replay.codegen import PROPAGATING, _Names, contribution, node_forward, node_locals
+from autograd.replay.affine import affine, affine_backward, affine_forward
+from autograd.replay.codegen import PROPAGATING, _Names, accumulate, contribution, node_forward, node_locals
+from autograd.replay.fold import fold_backward, fold_forward, foldable, reads
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
+from autograd.replay.vector import vector_backward, vector_forward, vectorizable
 
 __all__ = ["MIN_REPEATS", "Segment", "backward", "forward", "homes", "plan"]
 
@@ -45,6 +47,7 @@ class Segment:
     #: loop — leaves, and nodes before it — read at a stride
     strided: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     vector: bool = False  # run as numpy over all iterations at once (see vectorizable)
+    fold: bool = False  # a running sum, run as one call (see autograd.replay.fold)
 
     def counters(self) -> list[int]:
         """The distinct leaf strides: the loop keeps one counter ``e<k>`` for each."""
@@ -138,6 +141,7 @@ def plan(tape: Tape) -> list[Segment]:
         following[j] = nxt.get(sig[j], n)
         nxt[sig[j]] = j
     j = 0
+    count_reads: list[int] | None = None
     while j < n:
         best: tuple[int, int] | None = None
         k = following[j]
@@ -161,6 +165,10 @@ def plan(tape: Tape) -> list[Segment]:
             segments.append(Segment(straight_from, j - straight_from, 0))
         loop = Segment(j, p, count, strided=strided)
         loop.vector = vectorizable(tape, loop)
+        if not loop.vector:
+            if count_reads is None:
+                count_reads = reads(tape)
+            loop.fold = foldable(tape, loop, count_reads)
         segments.append(loop)
         j += p * count
         straight_from = j
@@ -246,13 +254,18 @@ def forward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment], check
             for j in range(seg.start, seg.stop):
                 s = nl + j
                 ops = [names.value(p) for p in tape.parents[j]]
-                node_forward(w, tape, j, ops, f"v{s}")
+                if affine(tape, j):
+                    affine_forward(w, tape, j, ops, f"v{s}")
+                else:
+                    node_forward(w, tape, j, ops, f"v{s}")
                 if s in names.listed:
                     w.emit(f"V[{s}] = v{s}")
                 _check(w, tape, j, ops, checked, tape.parents[j])
             continue
         if seg.vector:
             vector_forward(w, tape, names, seg)
+        elif seg.fold:
+            fold_forward(w, tape, names, seg)
         else:
             _loop_forward(w, tape, names, seg)
 
@@ -384,13 +397,11 @@ def backward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment]) -> s
             continue
         if seg.vector:
             vector_backward(w, tape, seg, names, needs, assigned)
+        elif seg.fold:
+            fold_backward(w, tape, seg, names, needs, assigned)
         else:
             _loop_backward(w, tape, seg, names, needs, assigned)
     return assigned
-
-
-def _accumulate(w: Writer, target: str, c: str, first: bool) -> None:
-    w.emit(f"{target} = {c}" if first else f"{target} = {target} + {c}")
 
 
 def _node_backward(
@@ -398,6 +409,9 @@ def _node_backward(
 ) -> None:
     slots = tape.parents[j]
     if not any(needs[p] for p in slots):
+        return
+    if affine(tape, j):
+        affine_backward(w, tape, j, g, names, needs, assigned)
         return
     local = node_locals(w, tape, j, out, [names.value(p) for p in slots])
     g_lanes = tape.lanes[len(tape.leaves) + j] is not None
@@ -407,7 +421,7 @@ def _node_backward(
         c = contribution(local[i], g, _local_lanes(tape, j, i) or g_lanes, tape.lanes[p] is None)
         if c is None:
             continue
-        _accumulate(w, names.grad(p), c, p not in assigned)
+        accumulate(w, names.grad(p), c, p not in assigned)
         assigned.add(p)
 
 
@@ -497,7 +511,7 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
                 q = o - back
                 if q in registers:
                     first = not registers[q] and q not in started
-                    _accumulate(w, f"r{q}", c, first)
+                    accumulate(w, f"r{q}", c, first)
                     started.add(q)
                     live.add(q)
                 else:
@@ -538,157 +552,3 @@ def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names:
     if back <= o:
         return f"y{o - back}"
     return _at(o - back, "V")
-
-
-# -- vectorized loops: independent iterations of lanes, as one numpy operation each --------------
-
-#: Ops a vectorized loop may apply to a number that holds one value per iteration: arithmetic only
-#: (``exp`` of a float is ``math.exp``, of an array ``numpy.exp``: they may differ in the last bit).
-_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "neg", "dot", "sum"})
-_REDUCING = frozenset({"lanesum", "lanemean"})
-
-
-def vectorizable(tape: Tape, seg: Segment) -> bool:
-    """Whether the loop's iterations can run at once: every node holds lanes, is elementwise, and
-    reads only its own iteration's nodes and outer parents (each outer lanes node once per body)."""
-    from autograd.replay.codegen import _builtin
-
-    nl = len(tape.leaves)
-    if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
-        return False
-    shared: list[int] = []
-    for o in range(seg.period):
-        j = seg.start + o
-        rule = tape.rules[j]
-        if tape.lanes[nl + j] is None or not _builtin(rule.name) or rule.name in _REDUCING:
-            return False
-        if rule.name not in _ARITHMETIC and any(tape.lanes[s] is None for s in tape.parents[j]):
-            return False
-        for i, s in enumerate(tape.parents[j]):
-            outer = seg.strided.get((o, i))
-            if outer is None:
-                if j - (s - nl) > o:
-                    return False  # reads an earlier iteration
-            elif not outer[1]:
-                shared.append(outer[0])
-    return len(shared) == len(set(shared))
-
-
-def _stack(items: list[Any], like: Any) -> Any:
-    """Gradients kept per slot (floats 0.0 or lanes) as one array of the loop's shape."""
-    import numpy
-
-    out = numpy.zeros(like.shape)
-    for k, x in enumerate(items):
-        out[k] = x
-    return out
-
-
-def _scatter(target: list[Any], slots: tuple[int, ...], values: Any) -> None:
-    """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes)."""
-    rows = values.tolist() if values.ndim == 1 else values
-    for k, v in zip(slots, rows, strict=True):
-        target[k] = target[k] + v
-
-
-def _accumulate_reversed(total: Any, values: Any) -> Any:
-    """``total`` plus each iteration's value, last iteration first (the eager engine's order)."""
-    if values.ndim == 2 and type(total) is float and total == 0.0:
-        import numpy
-
-        return numpy.add.reduce(values[::-1], axis=0)  # row by row: the same additions
-    for v in reversed(values.tolist() if values.ndim == 1 else list(values)):
-        total = total + v
-    return total
-
-
-def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
-    """Emit a vectorizable loop's forward pass: one array (iterations × lanes) per body node."""
-    import numpy
-
-    nl = len(tape.leaves)
-    base = nl + seg.start
-    array = w.bind(numpy.array, "N")
-    for (o, i), (first, step) in sorted(seg.strided.items()):
-        if not step:
-            continue
-        slots = tuple(range(first, first + step * seg.count, step))
-        getter = w.bind(operator.itemgetter(*slots), "F")
-        column = "[:, None]" if tape.lanes[first] is None else ""
-        w.emit(f"{_gathered(base + o, i)} = {array}({getter}({'Z' if first < nl else 'V'})){column}")
-    for o in range(seg.period):
-        j = seg.start + o
-        ops = _vector_operands(tape, names, seg, o, j)
-        node_forward(w, tape, j, ops, f"u{base + o}")
-        if tape.rules[j].name not in PROPAGATING:
-            for s, text in zip(tape.parents[j], ops, strict=True):
-                if s >= nl:
-                    w.emit(f"K = K + {text}")
-        if any(s in names.external for s in range(base + o, base + seg.period * seg.count, seg.period)):
-            w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = u{base + o}")
-
-
-def _gathered(slot: int, i: int) -> str:
-    """The name of the array of parent ``i`` of the loop node at ``slot``, one row per iteration."""
-    return f"x{slot}{i:04d}"
-
-
-def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) -> list[str]:
-    base = len(tape.leaves) + seg.start
-    ops: list[str] = []
-    for i, s in enumerate(tape.parents[j]):
-        outer = seg.strided.get((o, i))
-        if outer is None:
-            ops.append(f"u{s}")  # this iteration's node: the same slot shift as ours
-        elif outer[1]:
-            ops.append(_gathered(base + o, i))
-        else:
-            ops.append(names.value(outer[0]))
-    return ops
-
-
-def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
-    """Emit a vectorizable loop's reverse pass, adding up in the eager engine's order."""
-    nl = len(tape.leaves)
-    p = seg.period
-    base = nl + seg.start
-    stop = base + p * seg.count
-    stack = w.bind(_stack, "F")
-    scatter = w.bind(_scatter, "F")
-    accumulate = w.bind(_accumulate_reversed, "F")
-    started: set[int] = set()
-    for o in range(p):
-        if any(s in names.external for s in range(base + o, stop, p)):
-            w.emit(f"k{base + o} = {stack}(G[{base + o}:{stop}:{p}], u{base + o})")
-            started.add(o)
-    for first, step in sorted(seg.strided.values()):
-        if not step and needs[first] and first not in assigned:
-            w.emit(f"{names.grad(first)} = 0.0")
-            assigned.add(first)
-    for o in range(p - 1, -1, -1):
-        j = seg.start + o
-        if not needs[nl + j] or o not in started:
-            continue
-        ops = _vector_operands(tape, names, seg, o, j)
-        local = node_locals(w, tape, j, f"u{base + o}", ops)
-        g = f"k{base + o}"
-        for i, s in enumerate(tape.parents[j]):
-            if not needs[s]:
-                continue
-            c = contribution(local[i], g, False, False)
-            if c is None:
-                continue
-            outer = seg.strided.get((o, i))
-            if outer is None:
-                q = s - (nl + j) + o  # this iteration's node at offset q
-                _accumulate(w, f"k{base + q}", c, q not in started)
-                started.add(q)
-                continue
-            first, step = outer
-            values = f"{c}.sum(axis=1)" if tape.lanes[s] is None else c
-            if step:
-                slots = w.bind(tuple(range(first, first + step * seg.count, step)), "O")
-                w.emit(f"{scatter}({'GZ' if first < nl else 'G'}, {slots}, {values})")
-            else:
-                target = names.grad(first)
-                w.emit(f"{target} = {accumulate}({target}, {values})")

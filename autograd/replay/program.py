@@ -15,7 +15,7 @@ from autograd.core.functions import load_numpy
 from autograd.core.grad_mode import enable_grad
 from autograd.core.rules import RULES, Rule
 from autograd.core.value import Value
-from autograd.replay import codegen
+from autograd.replay import source as _source
 from autograd.replay.tape import Tape, build
 from autograd.replay.trace import Guard, TraceError, trace
 
@@ -59,7 +59,7 @@ class _Entry:
     def program(self, grads: bool) -> Callable[[tuple[Any, ...]], Any]:
         fn = self.programs.get(grads)
         if fn is None:
-            source, namespace = codegen.generate(self.tape, self.guards, grads)
+            source, namespace = _source.generate(self.tape, self.guards, grads)
             code = builtins.compile(source, "<chainrule compiled program>", "exec")
             exec(code, namespace)  # the text is generated and audited (codegen.audit): no user text in it
             fn = namespace["P"]

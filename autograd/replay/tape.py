@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autograd.core.reverse import interior_order
 from autograd.core.rules import Rule
 from autograd.core.value import Value
 
 __all__ = ["Tape", "build"]
-
-_EXIT = object()
 
 
 @dataclass
@@ -56,31 +55,13 @@ def _order(roots: Sequence[Value]) -> tuple[list[Value], list[Value], set[Value]
     nodes: list[Value] = []
     seen: set[Value] = set()  # Values hash by identity
     first: set[Value] = set()
-    visit, leaf, done = seen.add, leaves.append, nodes.append
     for k, root in enumerate(roots):
         if root not in seen:
+            order, found, _lanes = interior_order(root, reset=False, seen=seen)
             if not root._n:
-                visit(root)
-                leaf(root)
-            else:
-                stack: list[Any] = [root]
-                push, pop = stack.append, stack.pop
-                while stack:
-                    node = pop()
-                    if node is _EXIT:
-                        done(pop())
-                    elif node not in seen:
-                        visit(node)
-                        push(node)
-                        push(_EXIT)
-                        n = node._n
-                        for parent in (node._p0, node._p1) if n == 2 else (node._p0,) if n == 1 else node._parents:
-                            if parent not in seen:
-                                if parent._n:
-                                    push(parent)
-                                else:
-                                    visit(parent)
-                                    leaf(parent)
+                seen.add(root)
+            nodes += order
+            leaves += found
         if k == 0:
             first = set(seen)
     return leaves, nodes, first

@@ -1,0 +1,120 @@
+"""Folded loops: a running sum ``acc = acc + x`` over many numbers, as one call.
+
+``sum(p * p for p in params)`` adds one node per parameter, each reading the node before
+it and one new number: a loop of period 1 whose iterations depend on each other, so it
+cannot run as numpy over its iterations. The forward pass is ``functools.reduce`` over the
+numbers (the same additions, in the same order, at C speed), and since the local
+derivatives of ``add`` are 1, the reverse pass passes the same gradient to every term:
+the last node's gradient ``g`` goes to the last term, and ``0.0 + g`` — what the eager
+engine's additions into a fresh gradient give — to every other term and to the node
+before the loop. That holds only while no other node reads the running sum on the way:
+:func:`foldable` checks it, and that ``add``'s rule is still ``a + b`` with local
+derivatives ``(1.0, 1.0)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from typing import TYPE_CHECKING, Any
+
+from autograd.replay.codegen import accumulate
+from autograd.replay.symbolic import Sym, Writer, symbolic
+from autograd.replay.tape import Tape
+
+if TYPE_CHECKING:
+    from autograd.replay.loops import Segment, _Homes
+
+__all__ = ["fold_backward", "fold_forward", "foldable", "reads"]
+
+
+def reads(tape: Tape) -> list[int]:
+    """Per slot: how many times it is read (by nodes, as an output, or by a guard)."""
+    count = [0] * tape.size
+    for parents in tape.parents:
+        for s in parents:
+            count[s] += 1
+    for s in tape.outputs:
+        count[s] += 1
+    for a, b in tape.guard_slots:
+        count[a] += 1
+        if b is not None:
+            count[b] += 1
+    return count
+
+
+def _plain_add(tape: Tape, j: int) -> bool:
+    """Whether node ``j``'s rule computes ``a + b`` with local derivatives ``(1.0, 1.0)``."""
+    rule = tape.rules[j]
+    if rule.name != "add" or tape.params[j] is not None:
+        return False
+    w = Writer()
+    a, b, out = Sym("a0", False, w), Sym("a1", False, w), Sym("a2", False, w)
+    value = symbolic(rule.forward, (a, b))
+    local = symbolic(rule.local, (out, a, b))
+    return isinstance(value, Sym) and value.text == "(a0 + a1)" and local == (1.0, 1.0) and not w.lines
+
+
+def foldable(tape: Tape, seg: Segment, count: list[int]) -> bool:
+    """Whether a loop is a running sum: one ``add`` node per iteration reading the node before
+    it (parent 0) and an outer number or lanes at a non-zero stride (parent 1), every running
+    sum but the last read only by the next one."""
+    nl = len(tape.leaves)
+    j = seg.start
+    if seg.period != 1 or seg.count < 2 or seg.vector or (0, 0) in seg.strided:
+        return False
+    outer = seg.strided.get((0, 1))
+    if outer is None or not outer[1] or tape.parents[j][0] != nl + j - 1 or not _plain_add(tape, j):
+        return False
+    if not all(tape.in_first[j : j + seg.count]):
+        return False
+    base = nl + j
+    return all(count[s] == 1 for s in range(base, base + seg.count - 1))
+
+
+def _fold(start: Any, terms: Any) -> Any:
+    """``start + t0 + t1 + …``, left to right."""
+    return functools.reduce(operator.add, terms, start)
+
+
+def _add_each(target: list[Any], slots: tuple[int, ...], g: Any) -> None:
+    """``target[slot] += g`` for each slot."""
+    for s in slots:
+        target[s] = target[s] + g
+
+
+def _terms(seg: Segment, nl: int) -> tuple[tuple[int, ...], str]:
+    first, step = seg.strided[(0, 1)]
+    return tuple(range(first, first + step * seg.count, step)), "Z" if first < nl else "V"
+
+
+def fold_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
+    """Emit a running sum's forward pass: its last value (the only one anything else reads)."""
+    nl = len(tape.leaves)
+    base = nl + seg.start
+    slots, lst = _terms(seg, nl)
+    getter = w.bind(operator.itemgetter(*slots), "F")
+    w.emit(f"V[{base + seg.count - 1}] = {w.bind(_fold, 'F')}({names.value(base - 1)}, {getter}({lst}))")
+
+
+def fold_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
+    """Emit a running sum's reverse pass (see the module docstring)."""
+    nl = len(tape.leaves)
+    base = nl + seg.start
+    last = base + seg.count - 1
+    if not needs[last]:
+        return
+    slots, lst = _terms(seg, nl)
+    g = names.grad(last)
+    h = f"h{base}"
+    w.emit(f"{h} = 0.0 + {g}")
+    if needs[slots[-1]]:
+        target = f"{'GZ' if slots[0] < nl else 'G'}[{slots[-1]}]"
+        w.emit(f"{target} = {target} + {g}")
+    wanted = tuple(s for s in reversed(slots[:-1]) if needs[s])
+    if wanted:
+        w.emit(f"{w.bind(_add_each, 'F')}({lst.replace('Z', 'GZ').replace('V', 'G')}, {w.bind(wanted, 'O')}, {h})")
+    before = base - 1
+    if needs[before]:
+        accumulate(w, names.grad(before), h, before not in assigned)
+        assigned.add(before)

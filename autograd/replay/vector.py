@@ -1,0 +1,211 @@
+"""Vectorized loops: a loop whose iterations are independent runs as one numpy operation per body node.
+
+A layer of a network on lanes is the same block (a ``dot`` node and its activation) once
+per neuron, each reading the layer's inputs and its own weights: :func:`vectorizable`
+tells such a loop from one whose iterations feed each other, and the program then holds
+one array (iterations × lanes) per body node instead of a Python loop. Sums are added up
+in the eager engine's order, so the numbers are the eager engine's, bit for bit.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING, Any
+
+from autograd.replay.affine import layer, layer_backward, layer_forward
+from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals
+from autograd.replay.symbolic import Writer
+from autograd.replay.tape import Tape
+
+if TYPE_CHECKING:
+    from autograd.replay.loops import Segment, _Homes
+
+__all__ = ["vector_backward", "vector_forward", "vectorizable"]
+
+
+#: Ops a vectorized loop may apply to a number that holds one value per iteration: arithmetic only
+#: (``exp`` of a float is ``math.exp``, of an array ``numpy.exp``: they may differ in the last bit).
+_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "neg", "dot", "sum"})
+_REDUCING = frozenset({"lanesum", "lanemean"})
+#: Ops a loop of plain numbers (no lanes) may run as numpy over its iterations: those whose float
+#: forward is one IEEE operation, as numpy's is (``dot`` and ``sum`` of floats use ``math.fsum``;
+#: a float division by zero raises where numpy's gives an infinity).
+_SCALAR = frozenset({"add", "sub", "mul", "neg"})
+
+
+def scalar(tape: Tape, seg: Segment) -> bool:
+    """Whether a (vectorized) loop's nodes hold plain numbers: one per iteration, no lanes."""
+    return tape.lanes[len(tape.leaves) + seg.start] is None
+
+
+def vectorizable(tape: Tape, seg: Segment) -> bool:
+    """Whether the loop's iterations can run at once: every node is elementwise, and reads only
+    its own iteration's nodes and outer parents (each outer lanes node once per body); either
+    every node holds lanes, or every node and parent holds a number and the ops are :data:`_SCALAR`
+    (a tape with lanes only: numpy is loaded then)."""
+    from autograd.replay.codegen import _builtin
+
+    nl = len(tape.leaves)
+    if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
+        return False
+    numbers = scalar(tape, seg)
+    shared: list[int] = []
+    for o in range(seg.period):
+        j = seg.start + o
+        rule = tape.rules[j]
+        if numbers:
+            if rule.name not in _SCALAR or any(tape.lanes[s] is not None for s in (nl + j, *tape.parents[j])):
+                return False
+        elif tape.lanes[nl + j] is None or not _builtin(rule.name) or rule.name in _REDUCING:
+            return False
+        if rule.name not in _ARITHMETIC and any(tape.lanes[s] is None for s in tape.parents[j]):
+            return False
+        for i, s in enumerate(tape.parents[j]):
+            outer = seg.strided.get((o, i))
+            if outer is None:
+                if j - (s - nl) > o:
+                    return False  # reads an earlier iteration
+            elif not outer[1]:
+                shared.append(outer[0])
+    return len(shared) == len(set(shared))
+
+
+def _stack(items: list[Any], like: Any) -> Any:
+    """Gradients kept per slot (floats 0.0 or lanes) as one array of the loop's shape."""
+    import numpy
+
+    out = numpy.zeros(like.shape)
+    for k, x in enumerate(items):
+        out[k] = x
+    return out
+
+
+def _floats(items: list[float]) -> Any:
+    """Gradients kept per slot (floats) as one array."""
+    import numpy
+
+    return numpy.array(items, dtype=numpy.float64)
+
+
+def _scatter(target: list[Any], slots: tuple[int, ...], values: Any) -> None:
+    """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes)."""
+    rows = values.tolist() if values.ndim == 1 else values
+    for k, v in zip(slots, rows, strict=True):
+        target[k] = target[k] + v
+
+
+def _accumulate_reversed(total: Any, values: Any) -> Any:
+    """``total`` plus each iteration's value, last iteration first (the eager engine's order)."""
+    if values.ndim == 2 and type(total) is float and total == 0.0:
+        import numpy
+
+        return numpy.add.reduce(values[::-1], axis=0)  # row by row: the same additions
+    for v in reversed(values.tolist() if values.ndim == 1 else list(values)):
+        total = total + v
+    return total
+
+
+def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
+    """Emit a vectorizable loop's forward pass: one array (iterations × lanes) per body node."""
+    import numpy
+
+    nl = len(tape.leaves)
+    base = nl + seg.start
+    array = w.bind(numpy.array, "N")
+    numbers = scalar(tape, seg)
+    layers = {o for o in range(seg.period) if layer(tape, seg, o)}
+    for (o, i), (first, step) in sorted(seg.strided.items()):
+        if not step or o in layers:
+            continue
+        slots = tuple(range(first, first + step * seg.count, step))
+        getter = w.bind(operator.itemgetter(*slots), "F")
+        column = "[:, None]" if tape.lanes[first] is None and not numbers else ""
+        w.emit(f"{_gathered(base + o, i)} = {array}({getter}({'Z' if first < nl else 'V'})){column}")
+    for o in range(seg.period):
+        j = seg.start + o
+        ops = _vector_operands(tape, names, seg, o, j)
+        if o in layers:  # a dot: nothing to check (it propagates a nan or an infinity)
+            layer_forward(w, tape, names, seg, o, f"u{base + o}")
+        else:
+            node_forward(w, tape, j, ops, f"u{base + o}")
+        if tape.rules[j].name not in PROPAGATING:
+            for s, text in zip(tape.parents[j], ops, strict=True):
+                if s >= nl:
+                    w.emit(f"K = K + {text}")
+        if any(s in names.external for s in range(base + o, base + seg.period * seg.count, seg.period)):
+            rows = f"u{base + o}.tolist()" if numbers else f"u{base + o}"  # floats, as the eager engine keeps
+            w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = {rows}")
+
+
+def _gathered(slot: int, i: int) -> str:
+    """The name of the array of parent ``i`` of the loop node at ``slot``, one row per iteration."""
+    return f"x{slot}{i:04d}"
+
+
+def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) -> list[str]:
+    base = len(tape.leaves) + seg.start
+    ops: list[str] = []
+    for i, s in enumerate(tape.parents[j]):
+        outer = seg.strided.get((o, i))
+        if outer is None:
+            ops.append(f"u{s}")  # this iteration's node: the same slot shift as ours
+        elif outer[1]:
+            ops.append(_gathered(base + o, i))
+        else:
+            ops.append(names.value(outer[0]))
+    return ops
+
+
+def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
+    """Emit a vectorizable loop's reverse pass, adding up in the eager engine's order."""
+    nl = len(tape.leaves)
+    p = seg.period
+    base = nl + seg.start
+    stop = base + p * seg.count
+    stack = w.bind(_stack, "F")
+    scatter = w.bind(_scatter, "F")
+    reversed_sum = w.bind(_accumulate_reversed, "F")
+    numbers = scalar(tape, seg)
+    array = w.bind(_floats, "F")
+    started: set[int] = set()
+    for o in range(p):
+        if any(s in names.external for s in range(base + o, stop, p)):
+            gathered = (
+                f"{array}(G[{base + o}:{stop}:{p}])" if numbers else f"{stack}(G[{base + o}:{stop}:{p}], u{base + o})"
+            )
+            w.emit(f"k{base + o} = {gathered}")
+            started.add(o)
+    for first, step in sorted(seg.strided.values()):
+        if not step and needs[first] and first not in assigned:
+            w.emit(f"{names.grad(first)} = 0.0")
+            assigned.add(first)
+    for o in range(p - 1, -1, -1):
+        j = seg.start + o
+        if not needs[nl + j] or o not in started:
+            continue
+        g = f"k{base + o}"
+        if layer(tape, seg, o):
+            layer_backward(w, tape, seg, o, g, names, needs, assigned)
+            continue
+        ops = _vector_operands(tape, names, seg, o, j)
+        local = node_locals(w, tape, j, f"u{base + o}", ops)
+        for i, s in enumerate(tape.parents[j]):
+            if not needs[s]:
+                continue
+            c = contribution(local[i], g, False, False)
+            if c is None:
+                continue
+            outer = seg.strided.get((o, i))
+            if outer is None:
+                q = s - (nl + j) + o  # this iteration's node at offset q
+                accumulate(w, f"k{base + q}", c, q not in started)
+                started.add(q)
+                continue
+            first, step = outer
+            values = f"{c}.sum(axis=1)" if tape.lanes[s] is None and not numbers else c
+            if step:
+                slots = w.bind(tuple(range(first, first + step * seg.count, step)), "O")
+                w.emit(f"{scatter}({'GZ' if first < nl else 'G'}, {slots}, {values})")
+            else:
+                target = names.grad(first)
+                w.emit(f"{target} = {reversed_sum}({target}, {values})")

@@ -1,0 +1,132 @@
+"""The packages' layering, read from their source: imports point one way.
+
+Every ``import`` statement counts, also one inside a function (a lazy import still makes a
+circle at run time); only imports under ``if TYPE_CHECKING:`` (annotations) are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("autograd", "nn", "viz")
+
+
+def _modules() -> dict[str, Path]:
+    """Every module of the packages by dotted name (a package by its own name, for its ``__init__``)."""
+    modules = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+MODULES = _modules()
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The import statements of ``tree``, at any depth, except those under ``if TYPE_CHECKING:``."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                yield from _imports(child)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        yield from _imports(node)
+
+
+def _targets(name: str, path: Path) -> set[str]:
+    """The modules of the packages that module ``name`` imports.
+
+    ``from p import m`` depends on the submodule ``p.m`` when there is one (``p`` itself is then
+    already being imported as its parent), else on ``p``.
+    """
+    found = set()
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in MODULES)
+            continue
+        if node.level:
+            base = package[: len(package) - node.level + 1]
+            source = ".".join([*base, node.module] if node.module else base)
+        else:
+            source = node.module or ""
+        for alias in node.names:
+            sub = f"{source}.{alias.name}"
+            if sub in MODULES:
+                found.add(sub)
+            elif source in MODULES:
+                found.add(source)
+    found.discard(name)
+    return found
+
+
+GRAPH = {name: _targets(name, path) for name, path in MODULES.items()}
+
+
+def _circle_through(start: str) -> list[str] | None:
+    """The shortest chain of imports from ``start`` back to itself, or None."""
+    paths = {start: [start]}
+    frontier = [start]
+    while frontier:
+        following = []
+        for module in frontier:
+            for target in sorted(GRAPH[module]):
+                if target == start:
+                    return [*paths[module], start]
+                if target not in paths:
+                    paths[target] = [*paths[module], target]
+                    following.append(target)
+        frontier = following
+    return None
+
+
+def test_the_graph_is_read() -> None:
+    # A check of the reader itself: the engine's modules are found, and a known import is seen.
+    assert {"autograd", "autograd.core.value", "autograd.core.rules", "nn", "viz"} <= set(MODULES)
+    assert "autograd.core.rules" in GRAPH["autograd.core.value"]
+    assert "autograd.core.functions" in GRAPH["autograd.core.rules"]
+
+
+def test_a_lazy_import_counts_and_type_checking_does_not() -> None:
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from a import b\n"
+        "def f():\n    from c import d\n    return d\n"
+    )
+    assert [node.module for node in _imports(tree) if isinstance(node, ast.ImportFrom)] == ["typing", "c"]
+
+
+def test_no_import_circle() -> None:
+    circles = {" -> ".join(c) for c in map(_circle_through, sorted(MODULES)) if c is not None}
+    assert sorted(circles) == []
+
+
+@pytest.mark.parametrize(
+    ("importer", "forbidden"),
+    [("autograd", ("nn", "viz")), ("nn", ("viz",)), ("viz", ("nn",))],
+)
+def test_packages_depend_one_way(importer: str, forbidden: tuple[str, ...]) -> None:
+    # autograd imports neither nn nor viz; nn and viz never import each other.
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        if name.split(".")[0] == importer
+        for target in targets
+        if target.split(".")[0] in forbidden
+    )
+    assert wrong == []

@@ -1,0 +1,96 @@
+"""Neurons and layers in a compiled program (autograd.replay.affine): few numpy calls, eager numbers bit for bit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import nn
+from autograd import RULES, Value, compile, dot, grad
+from autograd.replay import affine
+from autograd.replay.loops import plan
+
+
+def _same(got: Any, want: Any) -> bool:
+    return bool(np.array_equal(np.asarray(got), np.asarray(want)))
+
+
+def test_an_mlp_on_lanes_runs_its_layers_and_output_neuron_as_affine_blocks() -> None:
+    model = nn.MLP(3, [16, 16, 1], seed=3)
+    params = model.parameters()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    y = np.where(rng.normal(size=40) > 0, 1.0, -1.0)
+
+    def loss() -> Value:
+        out: Value = nn.hinge(model.batch(x), y).mean() + 1e-4 * sum(p * p for p in params)
+        return out
+
+    program = compile(loss, params=params)
+    program()
+    tape = program._last.tape  # type: ignore[union-attr]
+    segments = plan(tape)
+    layers = [seg for seg in segments if seg.vector and any(affine.layer(tape, seg, o) for o in range(seg.period))]
+    assert len(layers) == 1  # the 16 -> 16 layer (the first has 3 inputs: fewer than MIN_PAIRS, op by op)
+    assert any(affine.affine(tape, j) for j in range(tape.n_nodes))  # the output neuron
+    for step in range(4):
+        value, grads = program()
+        out = loss()
+        assert value == out.data, step
+        assert list(grads) == grad(out, params), step  # the same additions in the same order
+        for p, g in zip(params, grads, strict=True):
+            p.data -= 0.3 * g
+
+
+def test_a_single_wide_neuron_with_inputs_needing_gradients() -> None:
+    rng = np.random.default_rng(2)
+    xs = [Value(rng.normal(size=9)) for _ in range(6)]
+    ws = [Value(float(v)) for v in rng.normal(size=6)]
+    b = Value(0.25)
+
+    def f(*inputs: Value) -> Value:
+        z = dot(ws, list(inputs), b)
+        return (z.tanh() * inputs[2]).sum()
+
+    program = compile(f, params=[*ws, b])
+    value, grads = program(*(x.data for x in xs))
+    leaves = [Value(x.data) for x in xs]
+    out = f(*leaves)
+    want = grad(out, [*leaves, *ws, b])
+    assert value == out.data
+    assert all(_same(g, e) for g, e in zip(grads, want, strict=True))
+    assert any(affine.affine(program._last.tape, j) for j in range(program._last.tape.n_nodes))  # type: ignore[union-attr]
+
+
+def test_only_a_dot_adding_left_to_right_with_the_usual_derivatives_is_batched() -> None:
+    rule = RULES["dot"]
+    assert affine._rule_is_affine(rule.lanes or rule.forward, rule.local, 9)
+    assert affine._rule_is_affine(rule.lanes or rule.forward, rule.local, 40)  # nested past the symbol depth
+
+    def reordered(*xs: Any) -> Any:
+        return xs[2] * xs[3] + xs[0] * xs[1] + xs[4] * xs[5] + xs[6] * xs[7]
+
+    assert not affine._rule_is_affine(reordered, rule.local, 8)
+    assert not affine._rule_is_affine(rule.lanes or rule.forward, lambda out, *xs: tuple(xs), 8)
+
+
+def test_tied_weights_and_lanes_weights_run_op_by_op_and_stay_exact() -> None:
+    rng = np.random.default_rng(5)
+    xs = [Value(rng.normal(size=4)) for _ in range(5)]
+    w = Value(0.3)
+    lanes_w = [Value(rng.normal(size=4)) for _ in range(5)]
+
+    def f() -> Value:
+        tied = dot([w] * 5, xs)  # one weight five times: not distinct slots
+        swapped = dot(lanes_w, xs)  # lanes for weights
+        return (tied * swapped).sum()
+
+    program = compile(f, params=[w, *lanes_w, *xs])
+    value, grads = program()
+    tape = program._last.tape  # type: ignore[union-attr]
+    assert not any(affine.affine(tape, j) for j in range(tape.n_nodes))
+    out = f()
+    assert value == out.data
+    want = grad(out, [w, *lanes_w, *xs])
+    assert all(_same(g, e) for g, e in zip(grads, want, strict=True))
