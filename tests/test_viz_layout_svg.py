@@ -25,6 +25,7 @@ from viz_support import mlp_loss, needs_dot, seed_neuron
 import nn
 import viz
 from autograd import Value
+from viz.wrap import fold, measure
 
 
 def _seed_neuron() -> tuple[Value, dict[str, Value], list[Value]]:
@@ -46,12 +47,22 @@ def lesson_1(wrt: str) -> viz.Drawing:
     return viz.draw_chain(e, params[wrt], params=list(params.values()), inputs=inputs, rankdir="TB")
 
 
-def cli_loss_chain() -> viz.Drawing:
-    """What ``python -m viz "0.5*(0.03 - sigmoid(x1*w1 + x2*w2 + b))**2" --at … --wrt w1`` draws."""
+def cli_loss_chain(style: str = "notebook") -> viz.Drawing:
+    """What ``python -m viz "0.5*(0.03 - sigmoid(x1*w1 + x2*w2 + b))**2" --at … --wrt w1`` draws
+    (on a slide: with ``--param w1 --param w2 --param b --style slide``, folded in columns)."""
     x1, x2 = Value(0.1, label="x1"), Value(0.3, label="x2")
     w1, w2, b = Value(0.5, label="w1"), Value(0.2, label="w2"), Value(1.83, label="b")
     out = 0.5 * (0.03 - (x1 * w1 + x2 * w2 + b).sigmoid()) ** 2
     out.backward()
+    if style == "slide":
+        return viz.draw_chain(out, w1, params=[w1, w2, b], inputs=[x1, x2], style="slide")
+    if style == "rows":  # laid out left to right, folded into two rows (the other shape a slide may pick)
+        wide = viz.draw_chain(out, w1, params=[w1, w2, b], inputs=[x1, x2], style="slide", rankdir="LR")
+        measured = measure(wide)
+        assert measured is not None
+        folded = fold(wide, 2, measured.ranks)
+        assert folded is not None
+        return folded
     return viz.draw_chain(out, w1, inputs=[x1, x2, w1, w2, b])
 
 
@@ -131,6 +142,8 @@ PICTURES: dict[str, Callable[[], viz.Drawing]] = {
     "lesson 1, chain to w1": lambda: lesson_1("w1"),
     "lesson 1, chain to b": lambda: lesson_1("b"),
     "CLI loss chain": cli_loss_chain,
+    "CLI loss chain on a slide": lambda: cli_loss_chain("slide"),
+    "CLI loss chain in two rows": lambda: cli_loss_chain("rows"),
     "MLP(2,[4,4,1])": lambda: mlp_picture(None),
     "MLP(2,[4,4,1]) Neuron boxes": lambda: mlp_picture("Neuron"),
     "MLP(2,[4,4,1]) Layer boxes": lambda: mlp_picture("Layer"),

@@ -11,6 +11,7 @@ a model's clusters is in :mod:`viz.model_layout`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ __all__ = [
     "estimate_ranks",
     "node_order",
     "pick_rankdir",
+    "reclear_label",
     "text_size",
     "wrap_caption",
 ]
@@ -57,6 +59,23 @@ def clear_label(label: str, rankdir: str) -> str:
     else:
         rows = f'<TR><TD WIDTH="{LABEL_CLEARANCE}"></TD><TD>{text}</TD></TR>'
     return f"<{table}{rows}</TABLE>>"
+
+
+_CLEARED = re.compile(
+    r'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+    r'(?:<TD WIDTH="\d+"></TD><TD>(.*?)</TD></TR>|<TD>(.*?)</TD></TR><TR><TD HEIGHT="\d+"></TD></TR>)</TABLE>>'
+)
+
+
+def reclear_label(attrs: str, rankdir: str) -> str:
+    """An edge's DOT attributes (``label=<…> color=…``) with its label's clear space (:func:`clear_label`)
+    on the side for ``rankdir``: for an edge drawn across the picture's ranks (a flat edge between
+    the runs of a folded chain, upright in a picture laid out left to right)."""
+
+    def again(m: re.Match[str]) -> str:
+        return clear_label(f"<{m.group(1) if m.group(1) is not None else m.group(2)}>", rankdir)
+
+    return _CLEARED.sub(again, attrs, count=1)
 
 
 def text_size(lines: Sequence[str], size: float) -> tuple[float, float]:
