@@ -66,7 +66,7 @@ def test_seed_chain_drawing_golden() -> None:
 def test_chain_edges_are_highlighted_and_labelled_and_others_grey() -> None:
     e, w1, *_ = seed_neuron()
     src = bare_edge_labels(viz.draw_chain(e, w1, ops="nodes").source)
-    hot = re.findall(r"-> v\d+op \[label=<([^>]*)> color=\"#d62728\"", src)
+    hot = re.findall(r"^\tv\d+(?:op)? -> v\d+(?:op)? \[label=<([^>]*)> color=\"#d62728\"", src, re.MULTILINE)
     assert hot == ["0.1", "1", "1", "0.10986", "-1", "-1.6887", "0.5"]  # guard digits: the path redoes
     assert src.count('color="#b0b0b0"') == 8  # 7 input edges off the path, and 0.3·W2's op→value edge
     assert "∂E/∂W1 = 0.84435 × 0.10986 × 0.1 = 0.009276<BR" in src

@@ -108,9 +108,11 @@ def test_rankdir_auto_picks_the_layout_that_fits() -> None:
     g = single_neuron_graph()
     g.error.backward()
     chain = viz.draw_chain(g.error, g.w1, params=[g.w1, g.w2, g.b], inputs=[g.x1, g.x2])
-    # Top to bottom it would be 1,288 px tall in a 1000 px column (1.6 screens); left to right, as dot lays it
-    # out, 1000 × 437 px with text 10.7 px high: turned (viz.fit.fit_screen).
-    assert "rankdir=LR" in chain.source
+    # Top to bottom it would be 1,287 px tall in a 1000 px column (1.6 screens); left to right its text
+    # would be 7.9 px in the course site's 736 px column: folded in two columns, 748 × 683 px, text
+    # 14.7 px (viz.wrap.fit_column; tests/test_wrap.py measures it).
+    assert "rankdir=TB" in chain.source
+    assert "rank=same;" in chain.source
     ws = [Value(0.1 * k, label=f"w{k}") for k in range(10)]
     xs = [Value(1.0 + k, label=f"x{k}") for k in range(10)]
     fan_in = viz.draw_graph(dot(ws, xs))

@@ -8,10 +8,9 @@ saying so in the caption and in ``Drawing.auto_collapse``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from viz.display import DotError, DotNotFoundError, Drawing
+from viz.display import Drawing
 from viz.emit import GraphTooLargeError
 from viz.scene import Scene, collapse_levels
 from viz.styles import Style
@@ -23,7 +22,6 @@ __all__ = [
     "auto_collapse",
     "display_name",
     "draw_readable",
-    "fit_screen",
 ]
 
 #: The smallest node text (CSS px, in the style's display, the picture fitted to it) that
@@ -32,51 +30,12 @@ READABLE_PX = 9.0
 
 
 #: About one screen's height (CSS px): a picture taller than this in a display that scrolls
-#: (a notebook column) turns to the other orientation when that one is shorter and still reads.
+#: (a notebook column) is turned or folded when that fits better and still reads (viz.wrap.fit_column).
 SCREEN_PX = 800.0
 
-#: The smallest text (CSS px, as shown in the display) of the other orientation for a tall picture
-#: to turn to it.
+#: The smallest text (CSS px, in a notebook's column) of a turned or folded layout for a tall picture
+#: to take it.
 TURN_READABLE_PX = 10.0
-
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
-
-
-def _shown(drawing: Drawing, look: Style) -> tuple[float, float] | None:
-    """``(height, text size)`` in CSS px of ``drawing`` fitted to ``look``'s display, as ``dot`` lays
-    it out (None without graphviz, or when it fails)."""
-    try:
-        m = _SVG_SIZE.search(drawing.svg())
-    except (DotNotFoundError, DotError):
-        return None
-    if m is None:
-        return None
-    width, height = float(m.group(1)) * 4 / 3, float(m.group(2)) * 4 / 3
-    scale = min(1.0, look.fit[0] * 4 / 3 / width) if width > 0 else 1.0
-    font = float(drawing.node_attr.get("fontsize", look.fontsize))
-    return height * scale, font * 4 / 3 * scale
-
-
-def fit_screen(
-    drawing: Drawing, redraw: Callable[[str], Drawing], look: Style, *, min_px: float = TURN_READABLE_PX
-) -> Drawing:
-    """``drawing``, or the same picture turned (``redraw("LR")`` or ``redraw("TB")``) when ``drawing``
-    is taller than :data:`SCREEN_PX` in a display that scrolls (a notebook) and the turned one is
-    shorter with text at least ``min_px`` (:data:`TURN_READABLE_PX`): measured with ``dot``, not estimated.
-
-    Only for ``rankdir="auto"`` (the caller's choice) and small pictures (at most 60 nodes: two
-    layouts cost little); left as it is without graphviz.
-    """
-    if look.fit[1] is not None or drawing.node_count is None or drawing.node_count > 60:
-        return drawing
-    here = _shown(drawing, look)
-    if here is None or here[0] <= SCREEN_PX:
-        return drawing
-    turned = redraw("TB" if drawing.graph_attr.get("rankdir") in ("LR", "RL") else "LR")
-    there = _shown(turned, look)
-    if there is None or there[0] >= here[0] or there[1] < min_px:
-        return drawing
-    return turned
 
 
 def auto_collapse(collapse: object) -> bool:

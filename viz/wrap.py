@@ -1,18 +1,23 @@
-"""Pictures for a fixed-size display (a 1280×720 slide): the layout chosen by measuring, long chains folded.
+"""Pictures fitted to where they are seen, by measuring: the orientation, and long chains folded.
 
-A slide does not scroll: a picture is scaled down until it fits, and its text shrinks with it.
-:func:`fit_display` lays out the candidates with ``dot`` — left to right, top to bottom, and the
-same chain *folded* into two or three columns (or rows) — and keeps the one whose smallest text
-is largest once fitted to the display (:func:`shown_px`): measured, not estimated.
+Every candidate layout — left to right, top to bottom, and each *folded* into two or three
+columns (or rows) — is laid out by ``dot`` and measured (:func:`measure`), not estimated:
+
+- On a slide (:func:`fit_display`), which does not scroll, the picture is scaled to fill the
+  slide: the candidate whose smallest text is largest there is kept.
+- In a notebook column (:func:`fit_column`), which scrolls, a picture taller than about one
+  screen (:data:`~viz.fit.SCREEN_PX`), or whose text would not read, is replaced by the
+  candidate that fits a screen with the largest text — readable both in a notebook's ~1000 px
+  column and in the course site's narrower one (:data:`SITE_COLUMN_PX`).
 
 Folding (:func:`fold`) keeps ``dot``'s own ranks and bends the picture like a snake: the first
 part of the chain runs down the first column, the second part back up the next column beside
 it, and so on. The edge from one column to the next is a short flat edge between neighbours,
 the edges of the parts running upwards are drawn with their arrowheads where they belong
 (``dir=back``), and every edge keeps its label and colour, so the red path reads as one line.
-
->>> fold_ranks([0, 1, 2, 3, 4, 5], parts=2)
-[0, 1, 2, 2, 1, 0]
+A picture is folded only where one edge leads from each run into the next: an edge from one column
+into another over more than one rank (a weight shared by every step of an unrolled network) would
+cross the picture, and several edges at a turn (a layer fanning out) would cross each other.
 """
 
 from __future__ import annotations
@@ -25,16 +30,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from viz.display import DotError, DotNotFoundError, Drawing, render
-from viz.fit import TURN_READABLE_PX, fit_screen
+from viz.fit import READABLE_PX, SCREEN_PX, TURN_READABLE_PX
 from viz.layout import reclear_label
 from viz.styles import Style
 
 __all__ = [
     "FOLDS",
     "MAX_MEASURED_NODES",
+    "SITE_COLUMN_PX",
     "SLIDE_PX",
     "Candidate",
     "Measured",
+    "fit_column",
     "fit_display",
     "fit_picture",
     "fold",
@@ -52,23 +59,37 @@ FOLDS = (2, 3)
 #: The smallest text (CSS px) a slide picture is made for, filling a 1280×720 slide: 18 pt.
 SLIDE_PX = 24.0
 
+#: The narrowest column a notebook's pictures are shown in (CSS px): the course site's
+#: (``make demo``), against a notebook's ~1000 px. A picture must read in both.
+SITE_COLUMN_PX = 736.0
+
 _NODE_LINE = re.compile(r"^\t(\w+) \[")
 _EDGE_LINE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?\n?$")
 _LABEL = re.compile(r"(?<![\w])label=")
 _PAD = 4.0  # points graphviz adds around a picture (its default pad)
 
 
-def fold_ranks(ranks: Sequence[int], parts: int) -> list[int]:
+def fold_ranks(ranks: Sequence[int], parts: int, *, pivot: bool = False) -> list[int]:
     """Each rank's place once the ranks ``0 … max(ranks)`` are folded into ``parts`` runs of equal
-    length, every other run reversed (a snake): the last rank of a run and the first of the next
-    share a place, side by side.
+    length, every other run reversed (a snake). The last rank of a run and the first of the next
+    share a place, side by side; with ``pivot`` they are one place apart, the rank where the
+    snake turns a place of its own between them (its edges then run diagonally, never flat).
 
     >>> fold_ranks([0, 1, 2, 3, 4, 5, 6], parts=3)
     [0, 1, 2, 2, 1, 0, 0]
+    >>> fold_ranks([0, 1, 2, 3, 4, 5, 6], parts=2, pivot=True)
+    [0, 1, 2, 3, 2, 1, 0]
     """
     if parts < 1:
         raise ValueError(f"parts must be at least 1, got {parts}")
     top = max(ranks, default=0)
+    if pivot:  # a triangle wave: up to the turn, and back
+        turn = max(1, math.ceil(top / parts))
+        out = []
+        for r in ranks:
+            at = r % (2 * turn)
+            out.append(at if at <= turn else 2 * turn - at)
+        return out
     length = max(1, math.ceil((top + 1) / parts))
     out = []
     for r in ranks:
@@ -105,6 +126,12 @@ class Measured:
         if fit_h is not None and self.height > 0:
             scale = min(scale, fit_h / self.height)
         return self.font * 4 / 3 * (scale if grow else min(1.0, scale))
+
+    def in_column(self, width_px: float) -> tuple[float, float]:
+        """``(smallest text, height)`` in CSS px shown in a column ``width_px`` wide (scaled down
+        to its width, never up)."""
+        scale = min(1.0, width_px / (self.width * 4 / 3)) if self.width > 0 else 1.0
+        return self.font * 4 / 3 * scale, self.height * 4 / 3 * scale
 
     def long_way(self, look: Style, *, across: bool) -> bool:
         """Whether the picture's length along its ranks (its width with ``across``, a left-to-right
@@ -158,7 +185,8 @@ def measure(drawing: Drawing) -> Measured | None:
 
 def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
     """``drawing`` folded into ``parts`` columns (rows, left to right) like a snake, at ``ranks``
-    (:attr:`Measured.ranks`); None for a picture with clusters, or too short to fold.
+    (:attr:`Measured.ranks`); None for a picture with clusters, too short to fold, or with more than
+    one edge, or a long one, from a run into the next (see the module's notes).
 
     Every node keeps its rank within its run (``rank=same`` groups); an edge between two places
     of the fold runs from the upper to the lower one, with ``dir=back`` when the data flows
@@ -169,8 +197,24 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
     if max(ranks.values(), default=0) + 1 < 2 * parts:
         return None
     names = sorted(ranks)
-    place = dict(zip(names, fold_ranks([ranks[n] for n in names], parts), strict=True))
     across = drawing.graph_attr.get("rankdir") in ("LR", "RL")
+    place = dict(zip(names, fold_ranks([ranks[n] for n in names], parts, pivot=across), strict=True))
+    top = max(ranks.values())
+    length = max(1, math.ceil(top / parts)) if across else max(1, math.ceil((top + 1) / parts))
+    crossings: dict[int, int] = {}
+    for line in drawing.body:
+        m = _EDGE_LINE.match(line)
+        if m is None or m.group(1) not in ranks or m.group(2) not in ranks or "style=invis" in line:
+            continue
+        start, end = ranks[m.group(1)], ranks[m.group(2)]
+        if start // length == end // length:
+            continue
+        if abs(end - start) > 1:
+            return None  # it would run across the picture, from one column into another
+        turn = min(start, end) // length
+        crossings[turn] = crossings.get(turn, 0) + 1
+    if any(n > 1 for n in crossings.values()):
+        return None  # a turn where the picture fans out (or in): its edges would cross each other there
     out = _copy(drawing)
     body: list[str] = []
     skip = 0
@@ -196,8 +240,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
             body.append(line)
             continue
         if place[tail] > place[head]:  # the data flows upwards here: laid out downwards, drawn back
-            extra = "dir=back" + (f" {attrs}" if attrs else "")
-            body.append(f"\t{head} -> {tail} [{extra}]\n")
+            body.append(f"\t{head} -> {tail} [{attrs + ' ' if attrs else ''}dir=back]\n")
         elif place[tail] == place[head] and across and attrs:
             # From one row into the next below it: dot would centre the label on this short
             # upright edge, over its arrow; as an external label it sits beside it, clear of it on
@@ -260,12 +303,73 @@ def fit_display(
     return best[1], found
 
 
+def fit_column(
+    drawing: Drawing,
+    redraw: Callable[[str], Drawing],
+    look: Style,
+    *,
+    min_px: float = TURN_READABLE_PX,
+    folds: Sequence[int] = FOLDS,
+) -> Drawing:
+    """``drawing`` as a notebook shows it, or a layout that fits a screen better: measured with ``dot``.
+
+    A picture that reads (smallest text at least ``min_px`` in ``look``'s column, ~1000 px, and
+    :data:`~viz.fit.READABLE_PX` in the course site's :data:`SITE_COLUMN_PX`) and is at most
+    :data:`~viz.fit.SCREEN_PX` tall is kept. Otherwise the candidates — turned (``redraw``), and
+    each folded into ``folds`` parts — are measured; of those that read, the ones within a screen's
+    height win, the largest text first; if none is, the shortest, when shorter than ``drawing``.
+    Only for pictures of at most :data:`MAX_MEASURED_NODES` nodes; left as it is without graphviz.
+    """
+    if look.fit[1] is not None or drawing.node_count is None or drawing.node_count > MAX_MEASURED_NODES:
+        return drawing
+    column = look.fit[0] * 4 / 3
+
+    def sizes(laid: Measured) -> tuple[bool, float, float, float]:
+        """(reads, height in the notebook's column, text in the site's column, text in the notebook's)."""
+        text, height = laid.in_column(column)
+        site_text, _ = laid.in_column(SITE_COLUMN_PX)
+        return text >= min_px and site_text >= READABLE_PX, height, site_text, text
+
+    own_laid = measure(drawing)
+    if own_laid is None:
+        return drawing
+    own = sizes(own_laid)
+    if own[0] and own[1] <= SCREEN_PX:
+        return drawing
+    rankdir = drawing.graph_attr.get("rankdir", "TB")
+    turned = redraw("TB" if rankdir in ("LR", "RL") else "LR")
+    found: list[tuple[Drawing, tuple[bool, float, float, float]]] = [(drawing, own)]
+    for base, laid in ((drawing, own_laid), (turned, measure(turned))):
+        if laid is None:
+            continue
+        if base is turned:
+            found.append((turned, sizes(laid)))
+        for parts in folds:
+            bent = fold(base, parts, laid.ranks)
+            bent_laid = measure(bent) if bent is not None else None
+            if bent is not None and bent_laid is not None:
+                found.append((bent, sizes(bent_laid)))
+    readable = [(d, size) for d, size in found if size[0]]
+    within = [(d, size) for d, size in readable if size[1] <= SCREEN_PX]
+    chosen = drawing
+    if within:
+        chosen = max(within, key=lambda c: (c[1][2], -c[1][1]))[0]
+    elif readable:
+        shortest = min(readable, key=lambda c: c[1][1])
+        if shortest[1][1] < own[1]:
+            chosen = shortest[0]
+    if chosen is not drawing:
+        chosen.text_px = next(size for d, size in found if d is chosen)[3]
+    return chosen
+
+
 def fit_picture(
     drawing: Drawing, redraw: Callable[[str], Drawing], look: Style, *, min_px: float = TURN_READABLE_PX
 ) -> Drawing:
-    """``drawing`` fitted to where ``look`` shows it, for ``rankdir="auto"``: on a slide the
-    candidate layouts measured (:func:`fit_display`); in a notebook column turned when taller than
-    a screen (:func:`viz.fit.fit_screen`, the turned text at least ``min_px``)."""
+    """``drawing`` fitted to where ``look`` shows it, for ``rankdir="auto"``: on a slide the layout
+    with the largest text (:func:`fit_display`); in a notebook column one that fits a screen and
+    reads there and on the course site (:func:`fit_column`, text at least ``min_px``); a printed
+    page keeps the estimated orientation."""
     if look.display == "slide":
         return fit_display(drawing, redraw, look)[0]
-    return fit_screen(drawing, redraw, look, min_px=min_px)
+    return fit_column(drawing, redraw, look, min_px=min_px)

@@ -51,13 +51,14 @@ checked one by one for the table. :func:`gradgradcheck` checks second derivative
 Hessian-vector products; :func:`gradcheck_params` and :func:`gradgradcheck_params` check a
 model's parameters in place.
 
-Layout: this module holds the public functions and the checks of their arguments. What a
-check reports (:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`)
-is in ``autograd.check.results``; the function checked and its point (``Point``, the
-``Problem`` classes) in ``autograd.check.problems``; the step procedure of point 3
-(``diagnose``) in ``autograd.check.steps``; blame (:class:`Culprit`) in
-``autograd.check.blame``; the run and the messages (``run_checks``) in
-``autograd.check.run``. Import the public names from here.
+Layout: this module holds the public functions and the checks of their arguments; each
+part of a check has a module of ``autograd.check``: ``results`` (what a check reports:
+:class:`GradcheckError`, :class:`GradcheckResult`, :class:`GradcheckEntry`), ``point`` (the
+point as flat coordinates), ``problems`` and ``gradients`` (the function checked, first and
+second order), ``run`` (``run_checks``: the checks in order), ``steps`` (the step procedure
+of point 3), ``consistency`` (points 1 and 5), ``second_differences`` (point 4), ``report``
+(the messages), ``blame`` (:class:`Culprit`) and ``snippet`` (the line that repeats a check).
+Import the public names from here.
 """
 
 from __future__ import annotations
@@ -67,18 +68,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, Protocol, cast, overload
 
 from autograd.check.blame import Culprit, blame, blame_second_order
-from autograd.check.problems import (
-    Arg,
-    Function,
-    FunctionProblem,
-    GradientProblem,
-    ParamsGradientProblem,
-    ParamsProblem,
-    Point,
-    Problem,
-    check_point_arg,
-    signature_names,
-)
+from autograd.check.gradients import GradientProblem, ParamsGradientProblem
+from autograd.check.point import Arg, Function, Point, check_point_arg, signature_names
+from autograd.check.problems import FunctionProblem, ParamsProblem, Problem
 from autograd.check.results import GradcheckEntry, GradcheckError, GradcheckResult
 from autograd.check.run import run_checks
 from autograd.core.functions import load_numpy

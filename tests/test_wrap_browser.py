@@ -1,0 +1,52 @@
+"""viz.wrap in Chromium: lesson 1's chain as a notebook (1000 px) and the course site (736 px) show it.
+
+Top to bottom it is 1,287 px tall (1.6 screens); turned left to right its text is 7.9 px in the
+site's column. Folded in two columns it must fit about one screen (800 px) and read (≥ 9 px) in
+both columns. Screenshots: build/screens/wrap_lesson1_*.png.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+from browser_support import needs_browser, open_page, picture_report, screenshot
+from viz_support import needs_dot
+
+import viz
+from autograd.examples import single_neuron_graph
+from viz.fit import READABLE_PX, SCREEN_PX
+
+COLUMNS = {"notebook": 1000, "site": 736}
+
+
+def _page(drawing: viz.Drawing, column: int) -> str:
+    shown = drawing._repr_mimebundle_()["text/html"]
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f'<main style="width:{column}px;margin:0 auto"><p>{html.escape(drawing.caption)}</p>{shown}</main>'
+        "</body></html>"
+    )
+
+
+@needs_browser
+@needs_dot
+@pytest.mark.parametrize("where", list(COLUMNS))
+@pytest.mark.parametrize("target", ["w1", "b"])
+def test_lesson_1s_chain_fits_a_screen_and_reads_in_both_columns(tmp_path: Path, where: str, target: str) -> None:
+    g = single_neuron_graph()
+    g.error.backward()
+    wrt = g.w1 if target == "w1" else g.b
+    drawing = viz.draw_chain(g.error, wrt, params=[g.w1, g.w2, g.b], inputs=[g.x1, g.x2])
+    path = tmp_path / "page.html"
+    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
+    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
+        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
+        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
+        screenshot(page, f"wrap_lesson1_{target}_{where}", full_page=True)
+    assert log.clean(), log.problems()
+    assert picture.fits, picture
+    assert picture.min_text_px is not None
+    assert picture.min_text_px >= READABLE_PX, picture
+    assert height <= SCREEN_PX, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
