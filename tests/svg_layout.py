@@ -108,6 +108,7 @@ class Layout:
     edges: list[Edge] = field(default_factory=list)
     font_sizes: list[float] = field(default_factory=list)
     node_texts: dict[str, tuple[str, Box]] = field(default_factory=dict)  # each node's text and its text box
+    text_sizes: dict[str, float] = field(default_factory=dict)  # each node's and edge's largest font size
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
@@ -270,6 +271,7 @@ def layout(svg: str) -> Layout:
                 out.nodes[name] = _bounds(pts)
             texts = [t for t in g.findall(f"{SVG}text") if "".join(t.itertext()).strip()]
             if texts:
+                out.text_sizes[name] = max(float(t.get("font-size", "14")) for t in texts)
                 out.node_texts[name] = (
                     " ".join("".join(t.itertext()) for t in texts),
                     _union([text_box(t) for t in texts]),
@@ -470,13 +472,16 @@ def cluster_leaks(svg: str, *, margin: float = 2.0) -> list[str]:
     return found
 
 
-def floating_labels(svg: str, *, reach: float = 12.0) -> list[str]:
-    """Every edge label farther than ``reach`` points from every drawn point of its edge: a label left
-    floating where no line is (dot places a compound edge's label on its whole route, then clips the
-    line at the box it enters or leaves: lesson 3's "2 edges")."""
+def floating_labels(svg: str, *, reach: float = 1.0) -> list[str]:
+    """Every edge label farther than ``reach`` ems (of its own text) from every drawn point of its edge:
+    a label left floating where no line is (dot places a compound edge's label on its whole route,
+    then clips the line at the box it enters or leaves: lesson 3's "2 edges")."""
     lay = layout(svg)
     found = []
     points = {e.name: e.points for e in lay.edges if e.points}
+    label_of = {e.name: e.name for e in lay.edges} | {
+        f"{m.group(1)}->{m.group(2)}": node for node in lay.node_texts if (m := _LABEL_NODE.fullmatch(node))
+    }
     for name, text, box in edge_labels(lay):
         if name not in points:
             found.append(f"label {text!r} of {name} has no line")
@@ -485,6 +490,6 @@ def floating_labels(svg: str, *, reach: float = 12.0) -> list[str]:
             math.hypot(max(box.left - x, 0.0, x - box.right), max(box.top - y, 0.0, y - box.bottom))
             for x, y in points[name]
         )
-        if near > reach:
+        if near > reach * lay.text_sizes.get(label_of.get(name, name), 14.0):
             found.append(f"label {text!r} of edge {name} floats {near:.0f} pt from its line")
     return found
