@@ -115,9 +115,10 @@ def moons_compiled(rounds: int) -> Result:
         sgd(compiled_model, k)
         return float(value)
 
-    # the first call: trace + compile + replay, against the same step run eagerly
-    first_eager, _ = timed(lambda: eager_lanes(0))
-    first_compiled, _ = timed(lambda: compiled_step(0))
+    first = _first_calls(copy, user_loss, sgd, 3 if rounds < 5 else 5)
+    # the first call of the program the rounds below replay, against the same step run eagerly
+    eager_lanes(0)
+    compiled_step(0)
     grads_eager = [p.grad for p in lanes_model.parameters()]
     grads_compiled = [p.grad for p in compiled_model.parameters()]
     worst_grad = max(abs(a - b) / max(1.0, abs(a)) for a, b in zip(grads_eager, grads_compiled, strict=True))
@@ -150,15 +151,46 @@ def moons_compiled(rounds: int) -> Result:
         "eager_lanes_ms": 1e3 * med["lanes"],
         "eager_per_sample_ms": 1e3 * med["sample"],
         "compiled_ms": 1e3 * med["compiled"],
-        "first_call_ms": 1e3 * first_compiled,
-        "first_call_in_eager_steps": first_compiled / first_eager,
+        "first_call_ms": 1e3 * statistics.median(first[0]),
         "program_lines": len(program.source.splitlines()),
     }
+    result.update(_flat("first_call_in_eager_steps", _spread(*first)))
     result.update(_flat("compiled_vs_micrograd", _spread(t["micrograd"], t["compiled"])))
     result.update(_flat("compiled_vs_eager_lanes", _spread(t["lanes"], t["compiled"])))
     result.update(_flat("compiled_vs_eager_per_sample", _spread(t["sample"], t["compiled"])))
     result.update(_flat("eager_lanes_vs_micrograd", _spread(t["micrograd"], t["lanes"])))
     return result
+
+
+def _first_calls(
+    copy: Callable[[], Any],
+    user_loss: Callable[[Any], Callable[[], Value]],
+    sgd: Callable[[Any, int], None],
+    rounds: int,
+) -> tuple[list[float], list[float]]:
+    """Times of a new program's first step (trace + compile + replay + SGD) and of an eager step,
+    alternated over ``rounds`` fresh copies of the model."""
+    firsts: list[float] = []
+    eagers: list[float] = []
+    for _ in range(rounds):
+        eager_model, compiled_model = copy(), copy()
+        loss = user_loss(eager_model)
+
+        def eager_step(model: Any = eager_model, loss: Callable[[], Value] = loss) -> None:
+            model.zero_grad()
+            loss().backward()
+            sgd(model, 0)
+
+        program = compile(user_loss(compiled_model), params=compiled_model.parameters())
+
+        def first_step(model: Any = compiled_model, program: Program = program) -> None:
+            model.zero_grad()
+            program.backward()
+            sgd(model, 0)
+
+        eagers.append(timed(eager_step)[0])
+        firsts.append(timed(first_step)[0])
+    return firsts, eagers
 
 
 # -- the chain ---------------------------------------------------------------------------------
@@ -219,10 +251,13 @@ def chain_compiled(rounds: int, ops: int = 100_000) -> Result:
         torch_run: Callable[[], tuple[float, float]] | None = _torch_chain(steps)
     except ImportError:
         torch_run = None
-    program = compile(lambda y, w, c: chain(y, w, c, steps))
     args = (0.5, 0.999, 0.01)
-    eager_first, _ = timed(lambda: _eager_chain(steps))
-    first, _ = timed(lambda: program(*args))
+    firsts: list[float] = []
+    eagers: list[float] = []
+    for _ in range(3):  # the first call (trace + compile + replay) of a new program, against an eager run
+        program = compile(functools.partial(chain, steps=steps))
+        eagers.append(timed(lambda: _eager_chain(steps))[0])
+        firsts.append(timed(functools.partial(program, *args))[0])
     value, (gy, gw, gc_) = program(*args)
     hand = hand_loop(*args, steps)
     if max(abs(a - b) / max(1.0, abs(b)) for a, b in zip((value, gy, gw, gc_), hand, strict=True)) > 1e-12:
@@ -247,10 +282,10 @@ def chain_compiled(rounds: int, ops: int = 100_000) -> Result:
         "compiled_ns_per_op": 1e9 * med["compiled"] / ops,
         "hand_loop_ns_per_op": 1e9 * med["hand"] / ops,
         "eager_ns_per_op": 1e9 * med["eager"] / ops,
-        "first_call_s": first,
-        "first_call_in_eager_steps": first / eager_first,
+        "first_call_s": statistics.median(firsts),
         "program_lines": len(program.source.splitlines()),
     }
+    result.update(_flat("first_call_in_eager_steps", _spread(firsts, eagers)))
     result.update(_flat("compiled_vs_hand_loop", _spread(t["compiled"], t["hand"])))
     result.update(_flat("eager_vs_compiled", _spread(t["eager"], t["compiled"])))
     if t["torch"]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from browser_support import needs_browser, open_page, screenshot
+from viz_support import notebook_expression
 
 from autograd import DomainError, Value, apply, define_op, grad
 from autograd.examples import single_neuron_graph
@@ -324,11 +325,19 @@ def _mlp_loss() -> tuple[Value, Any]:
 
 
 @needs_browser
-@pytest.mark.parametrize(("style", "graph"), [("notebook", "neuron"), ("dark", "neuron"), ("notebook", "mlp")])
+@pytest.mark.parametrize(
+    ("style", "graph"),
+    [("notebook", "neuron"), ("dark", "neuron"), ("notebook", "mlp"), ("notebook", "collapsed"), ("dark", "collapsed")],
+)
 def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: str) -> None:
     if graph == "mlp":
         loss, model = _mlp_loss()
         ex = explore(loss, model=model, prompt="Take SGD steps: how fast does the loss fall with lr = 0.1?")
+    elif graph == "collapsed":
+        from benchmarks.explore import mlp_samples_loss
+
+        loss, model = mlp_samples_loss([16, 16])
+        ex = explore(loss, model=model, style=style)  # type: ignore[arg-type]
     else:
         ex = explore(
             single_neuron_graph().error,
@@ -352,6 +361,9 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: 
         assert overflow <= 1
         if graph == "neuron":
             page.click('[data-node="W1"]')
+        elif graph == "collapsed":
+            page.click('.crx-box[data-box="layers.1.neurons.0"]')
+            assert page.locator(".crx-box-leaves li").count() == 17
         else:
             page.click(f'[data-node="{next(n["id"] for n in ex.data["nodes"] if n["role"] == "parameter")}"]')
             before = float(page.locator('[data-node="loss"]').get_attribute("data-value"))
@@ -364,14 +376,8 @@ def test_screens_in_a_jupyterlab_like_column(tmp_path: Path, style: str, graph: 
 
 @needs_browser
 def test_every_panel_writes_arithmetic_a_learner_can_redo(tmp_path: Path) -> None:
-    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
-    z = x * w + b
-    z.label = "z"
-    y = z.tanh()
-    y.label = "y"
-    loss = y + x * x
-    loss.label = "L"
-    ex = explore(loss, inputs=[x], params=[w, b])
+    loss, inputs, params = notebook_expression()
+    ex = explore(loss, inputs=inputs, params=params)
     ids = [n["id"] for n in ex.data["nodes"]]
     with _open(ex, tmp_path) as (page, log):
         for value in ("0.5", "-0.8437", "1.3333"):
@@ -558,6 +564,7 @@ def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -
         leaves = page.locator(".crx-box-leaves li")
         in_box = [n for n in nodes if n.get("box") == nodes[inside]["box"] and n["leaf"]]
         assert leaves.count() == len(in_box) == 17  # a second-layer neuron: 16 weights and a bias
+        assert "collapse=None, max_nodes=620" in page.locator(".crx-panel").inner_text()  # how to draw it all
         page.locator(f'.crx-box-leaves li[data-leaf-of-box="{ids[inside]}"] .crx-why').click()
         total = page.locator(".crx-panel .crx-sum")
         assert float(total.get_attribute("data-sum")) == float(shown[ids[inside]][1])
@@ -572,6 +579,21 @@ def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -
         assert float(root.evaluate(_NODES)["loss"][0]) < before
         page.wait_for_function(_SETTLED)
         screenshot(page, "explore_collapsed", full_page=True)
+        # Step through the live pass: every node and edge, those inside the boxes too.
+        page.click(".crx-steps")
+        n_edges = sum(len(n["p"]) for n in nodes)
+        assert page.locator(".crx-step-status").inner_text() == f"step 1/{len(nodes) + 1 + n_edges} (forward)"
+        page.locator(".crx-slider").fill(str(len(nodes) + 1 + n_edges))
+        caption = page.locator(".crx-caption").inner_text()
+        assert ".grad += ∂" in caption  # the last edge applied
+        _assert_redoes(caption)
+        names = [n["name"] for n in nodes]
+        for step in (1, 40, len(nodes), len(nodes) + 2, len(nodes) + 500):  # forward, the seed, backward
+            page.locator(".crx-slider").fill(str(step))
+            _assert_names_shown(
+                root, page.locator(".crx-caption").inner_text(), names, [b[9] for b in ex.data["geo"]["b"]]
+            )
+        page.click(".crx-steps")
     assert log.clean(), log.problems()
 
 

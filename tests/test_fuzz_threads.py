@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+from collections.abc import Iterator
 
 import pytest
 from engine_support import InThreads
@@ -23,23 +24,28 @@ SHARED = [no_grad(), no_grad(), enable_grad()]
 ENABLES = [False, False, True]
 
 
-def _script(seed: int) -> None:
-    """Enter and leave shared blocks at random, checking the recording state after each step."""
-    rng = random.Random(seed)
+def _steps(rng: random.Random, count: int) -> Iterator[tuple[bool, list[int]]]:
+    """Enter or leave a shared block at random ``count`` times, yielding after each step whether
+    recording should be on (and the blocks entered); every block is left at the end."""
     stack: list[int] = []
-    for _ in range(300):
+    for _ in range(count):
         if stack and rng.random() < 0.45:
             SHARED[stack.pop()].__exit__(None, None, None)
         else:
             k = rng.randrange(len(SHARED))
             SHARED[k].__enter__()
             stack.append(k)
-        expected = ENABLES[stack[-1]] if stack else True
+        yield (ENABLES[stack[-1]] if stack else True), stack
+    while stack:
+        SHARED[stack.pop()].__exit__(None, None, None)
+
+
+def _script(seed: int) -> None:
+    """Enter and leave shared blocks at random, checking the recording state after each step."""
+    for expected, stack in _steps(random.Random(seed), 300):
         assert is_grad_enabled() is expected, (seed, stack)
         y = Value(2.0) * Value(3.0)
         assert bool(y.parents) is expected
-    while stack:
-        SHARED[stack.pop()].__exit__(None, None, None)
     assert is_grad_enabled()
 
 
@@ -51,23 +57,10 @@ def test_threads_entering_shared_blocks_each_see_their_own(in_threads: InThreads
 def test_tasks_entering_shared_blocks_each_see_their_own() -> None:
     async def task(seed: int) -> None:
         rng = random.Random(seed)
-
-        async def pause() -> None:
+        for expected, stack in _steps(rng, 200):
             if rng.random() < 0.5:
                 await asyncio.sleep(0)
-
-        stack: list[int] = []
-        for _ in range(200):
-            if stack and rng.random() < 0.45:
-                SHARED[stack.pop()].__exit__(None, None, None)
-            else:
-                k = rng.randrange(len(SHARED))
-                SHARED[k].__enter__()
-                stack.append(k)
-            await pause()
-            assert is_grad_enabled() is (ENABLES[stack[-1]] if stack else True), (seed, stack)
-        while stack:
-            SHARED[stack.pop()].__exit__(None, None, None)
+            assert is_grad_enabled() is expected, (seed, stack)
 
     async def main() -> None:
         await asyncio.gather(*(task(seed) for seed in range(8)))

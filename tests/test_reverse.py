@@ -1,10 +1,12 @@
 """The one reverse pass (autograd/core/reverse.py): one rule for zeros, and fast cases that are only optimisations.
 
 ``reverse_pass`` has two loops for graphs of floats (backward into ``.grad``, grad into a
-dict) in front of the general loop (lanes and Values). These tests run the general loop on
-float graphs too and require the same numbers, bit for bit, so the fast loops cannot drift
-from it; and they pin the zero rule where an undefined local derivative sits behind a
-zero gradient.
+dict) in front of the general loop (lanes and Values), and inside that loop two more
+optimisations (a scalar node of one or two parents; a node of many parents with lanes, whose
+contributions are computed together). These tests run every node through the general steps
+(``fast=False``) on float graphs and on graphs mixing lanes and scalars, and require the same
+numbers, bit for bit, so the optimisations cannot drift from them; and they pin the zero rule
+where an undefined local derivative sits behind a zero gradient.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
-from autograd import DomainError, Value, grad
+from autograd import DomainError, Value, define_op, dot, grad
 from autograd.core import reverse
+from autograd.core.lanes import contributions
+from autograd.core.rules import unregister
 from autograd.testing import Expression, expressions
 
 
@@ -40,12 +45,12 @@ def test_a_zero_gradient_passes_nothing_on_through_an_undefined_derivative() -> 
 def test_the_general_loop_skips_a_zero_gradient_as_the_fast_loops_do(into_grad: bool) -> None:
     # The general loop (lanes and Values) on the same float graph: once it did not skip a zero
     # gradient, and 0 × nan raised a DomainError where the float loops returned 0.
-    for lanes in (False, True):
+    for lanes, fast in ((False, True), (True, True), (False, False)):
         x, zero = _undefined_behind_zero()
         order, _leaves, _ = reverse.interior_order(zero, reset=into_grad)
-        grads = reverse.reverse_pass(order, zero, 1.0, lanes=lanes, into_grad=into_grad)
+        grads = reverse.reverse_pass(order, zero, 1.0, lanes=lanes, into_grad=into_grad, fast=fast)
         got = x.grad if into_grad else grads.get(x, 0.0)
-        assert got == 0.0, lanes
+        assert got == 0.0, (lanes, fast)
 
 
 def test_a_gradient_through_the_undefined_derivative_still_raises() -> None:
@@ -66,7 +71,7 @@ def test_grad_fast_loop_equals_the_general_loop_bit_for_bit(e: Expression) -> No
     order, _leaves, lanes = reverse.interior_order(y, reset=False)
     assert not lanes
     fast = reverse.reverse_pass(order, y, 0.75, lanes=False)
-    general = reverse.reverse_pass(order, y, 0.75, lanes=True)
+    general = reverse.reverse_pass(order, y, 0.75, lanes=False, fast=False)
     for node in {*order, *xs}:
         assert _bits(fast.get(node, 0.0)) == _bits(general.get(node, 0.0))
 
@@ -75,11 +80,11 @@ def test_grad_fast_loop_equals_the_general_loop_bit_for_bit(e: Expression) -> No
 def test_backward_fast_loop_equals_the_general_loop_bit_for_bit(e: Expression) -> None:
     xs, y = _float_graph(e)
     results = []
-    for lanes in (False, True):
+    for fast in (True, False):
         for x in xs:
             x.grad = 0.125  # leaves accumulate: the previous gradient is kept and added to
         order, _leaves, _ = reverse.interior_order(y, reset=True)
-        assert reverse.reverse_pass(order, y, 1.0, lanes=lanes, into_grad=True) == {}
+        assert reverse.reverse_pass(order, y, 1.0, lanes=False, into_grad=True, fast=fast) == {}
         results.append([_bits(v.grad) for v in (*order, *xs)])
     assert results[0] == results[1]
 
@@ -95,7 +100,83 @@ def test_lanes_gradients_are_not_summed_in_place() -> None:
 
 
 def _bits(x: Any) -> Any:
-    return x.hex() if type(x) is float else x
+    if type(x) is float:
+        return x.hex()
+    if isinstance(x, np.ndarray):
+        return (x.dtype.str, x.shape, x.tobytes())
+    return x
+
+
+def _both_ways(y: Value, seed: Any, leaves: list[Value]) -> None:
+    """grad's and backward's passes with and without the optimisations: the same bits everywhere."""
+    order, _leaves, lanes = reverse.interior_order(y, reset=False)
+    fast = reverse.reverse_pass(order, y, seed, lanes=lanes)
+    general = reverse.reverse_pass(order, y, seed, lanes=lanes, fast=False)
+    assert fast.keys() == general.keys()
+    for node in fast:
+        assert _bits(fast[node]) == _bits(general[node])
+    results = []
+    for optimised in (True, False):
+        for leaf in leaves:
+            leaf.grad = 0.125  # leaves accumulate: the previous gradient is kept and added to
+        order, _leaves, lanes = reverse.interior_order(y, reset=True)
+        reverse.reverse_pass(order, y, seed, lanes=lanes, into_grad=True, fast=optimised)
+        results.append([_bits(v.grad) for v in (*order, *leaves)])
+    assert results[0] == results[1]
+
+
+@given(
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.integers(1, 300),
+    st.integers(-6, 6),
+    st.integers(0, 2**32 - 1),
+)
+def test_lanes_network_with_a_scalar_penalty_fast_equals_general_bit_for_bit(
+    width: int, depth_width: int, n: int, scale: int, seed: int
+) -> None:
+    # The moons step's shape: dot nodes over lanes (a neuron: weights meet lanes, contributions
+    # summed over them), activations, a mean, and a scalar L2 chain over the weights.
+    rng = np.random.default_rng(seed)
+    xs = [Value(rng.standard_normal(n) * 10.0**scale) for _ in range(2)]
+    w1 = [[Value(float(v)) for v in rng.standard_normal(2)] for _ in range(width)]
+    w2 = [Value(float(v)) for v in rng.standard_normal(width)]
+    hidden = [dot(ws, xs, Value(0.1)).relu() for ws in w1]
+    extra = [dot(w2[:depth_width], hidden[:depth_width]).tanh()]
+    out = dot(w2, hidden, 0.3) + extra[0]
+    params = [*(w for ws in w1 for w in ws), *w2]
+    loss = (1.0 - out * rng.choice([-1.0, 1.0], n)).relu().mean() + 1e-4 * sum(p * p for p in params)
+    _both_ways(loss, 1.0, [*params, *xs])
+    _both_ways(out, rng.standard_normal(n), [*params, *xs])
+
+
+def test_a_parent_twice_in_a_dot_over_lanes_sums_in_the_general_order() -> None:
+    w, b = Value(0.3), Value(-1.7)
+    x = Value(np.linspace(-2.0, 3.0, 37))
+    y = dot([w, x, w, b], [x, w, b, x], w).tanh().sum()
+    _both_ways(y, 1.0, [w, b, x])
+
+
+def test_a_user_op_of_three_inputs_with_odd_derivatives_on_lanes() -> None:
+    # Derivatives that are not float64 lanes of the gradient's length (float32 lanes, a 0-d
+    # array): the contributions are then taken one by one, as the general steps take them.
+    op = define_op(
+        "odd3_reverse_test",
+        lambda a, b, c: a * b + c,
+        lambda out, a, b, c: (np.asarray(b, dtype=np.float32), np.array(2.0), 1.0),
+        arity=3,
+        replace=True,
+    )
+    try:
+        a, b, c = Value(0.5), Value(np.linspace(0.0, 1.0, 11)), Value(-0.25)
+        node = op(a, b, c)
+        assert contributions(node.parents, node.local_grads, np.ones(11)) is None  # taken one by one
+        y = (node * b).sum()
+        _both_ways(y, 1.0, [a, b, c])
+        (ga,) = grad(y, [a])
+        assert ga == pytest.approx(float((np.linspace(0.0, 1.0, 11).astype(np.float32) * b.data).sum()))
+    finally:
+        unregister("odd3_reverse_test")
 
 
 def test_a_zero_gradient_through_lanes_passes_nothing_on() -> None:

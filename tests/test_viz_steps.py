@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from viz_support import golden, mlp_lanes_loss, mlp_loss, needs_dot, seed_neuron, svg_texts
+from viz_support import golden, mlp_lanes_loss, mlp_loss, needs_dot, notebook_expression, seed_neuron, svg_texts
 
 import viz
 from autograd import Value, grad, topological_order
@@ -153,18 +153,6 @@ def test_save_svg_frames(tmp_path: Path) -> None:
 
 
 # -- the pinned layout: every node where it is in every other frame --------------------------------
-
-
-def notebook_expression() -> tuple[Value, list[Value], list[Value]]:
-    """Notebook 4's L = tanh(x·w + b) + x·x at x = 0.5, w = −1, b = 2 (18 frames)."""
-    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
-    z = x * w + b
-    z.label = "z"
-    y = z.tanh()
-    y.label = "y"
-    loss = y + x * x
-    loss.label = "L"
-    return loss, [x], [w, b]
 
 
 def _geometry(svg: str) -> tuple[tuple[str, str], dict[str, list[str]], list[str]]:

@@ -305,3 +305,25 @@ def test_a_picture_that_fits_a_screen_is_kept() -> None:
 
     assert fit_column(plain, redraw, get_style("notebook")) is plain
     assert calls == []
+
+
+@needs_dot
+def test_a_long_chains_step_frames_are_folded_on_a_slide() -> None:
+    """Every frame of the loss chain's step-through folded alike (pinned: nodes never move), still
+    16:9; its text on a 1280×720 slide 17.5 px (a thin column before: 9.8 px)."""
+    expr, at = LOSS
+    env = {k: Value(v, label=k) for k, v in at.items()}
+    out = build(expr, env)
+    out.label = "E"
+    frames = viz.steps(out, style="slide", params=[env[k] for k in ("w1", "w2", "b")], inputs=[env["x1"], env["x2"]])
+    first, later = frames.pinned_source(0), frames.pinned_source(20)
+    assert "rank=same;" in first
+    assert "dir=back]" in later
+    assert re.findall(r'pos="[^"]*"', first)[:20] == re.findall(r'pos="[^"]*"', later)[:20]
+    svg = frames.render(20, "svg").decode("utf-8")
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert size is not None
+    width, height = float(size.group(1)), float(size.group(2))
+    assert width / height == pytest.approx(16 / 9, rel=0.01)
+    smallest = min(float(x) for x in re.findall(r'font-size="([\d.]+)"', svg))
+    assert smallest * 4 / 3 * min(960 / width, 540 / height) > 17.0

@@ -44,6 +44,18 @@ def seed_neuron() -> tuple[Value, Value, Value, Value]:
     return e, w1, w2, b
 
 
+def notebook_expression() -> tuple[Value, list[Value], list[Value]]:
+    """Notebook 4's L = tanh(x·w + b) + x·x at x = 0.5, w = −1, b = 2 (18 frames)."""
+    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
+    z = x * w + b
+    z.label = "z"
+    y = z.tanh()
+    y.label = "y"
+    loss = y + x * x
+    loss.label = "L"
+    return loss, [x], [w, b]
+
+
 def svg_texts(svg: str) -> list[str]:
     """The text elements of an SVG document (parsed as XML, so it must be well formed)."""
     root = ET.fromstring(svg)

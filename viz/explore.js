@@ -689,9 +689,9 @@ function setup(root) {
     highlight();
     var out = val[R];
     if (firstError !== null) {
-      status.textContent = "undefined at " + N[firstError].name + ": " + err[firstError];
+      status.textContent = "undefined at " + cite(firstError) + ": " + err[firstError];
     } else if (gradErr !== null) {
-      status.textContent = "a gradient overflows float64 at " + N[gradErr].name;
+      status.textContent = "a gradient overflows float64 at " + cite(gradErr);
     } else {
       status.textContent = N[R].name + " = " + num(isLanes(out) ? at(out, lane) : out) +
         (isLanes(out) ? " at lane " + lane : "") + (L ? " \u2014 nodes holding lanes show lane " + lane : "");
@@ -894,6 +894,8 @@ function setup(root) {
       list.appendChild(li);
     });
     panel.appendChild(list);
+    panel.appendChild(el("p", {"class": "crx-hint"}, "To draw the nodes inside the boxes, explore fewer samples or a " +
+      "smaller model, or pass collapse=None, max_nodes=" + n + " to viz.explore (a picture of " + n + " nodes)."));
     highlight();
   }
 
@@ -1018,7 +1020,11 @@ function setup(root) {
     slider.max = String(frames.length);
     slider.value = String(frame + 1);
     stepStatus.textContent = "step " + (frame + 1) + "/" + frames.length + " (" + (f.phase === "seed" ? "backward" : f.phase) + ")";
-    caption.textContent = text;
+    /* The nodes this frame names that are drawn inside a collapsed box: said where they are. */
+    var named = [f.node].concat(f.phase === "backward" ? [f.child] : f.phase === "forward" ? N[f.node].p : []);
+    var inside = [];
+    named.forEach(function (i) { if (N[i].box !== undefined && inside.indexOf(cite(i)) < 0) { inside.push(cite(i)); } });
+    caption.textContent = text + (inside.length ? " (" + inside.join(", ") + ")" : "");
     settle();
   }
 

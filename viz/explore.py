@@ -61,7 +61,7 @@ DEFAULT_EXPLORE_NODES = 500
 
 #: The hard limit: :func:`explore` refuses graphs of more Values than this, collapsed or not (the page
 #: carries and recomputes every one of them; explore fewer samples or a smaller model).
-MAX_EXPLORE_VALUES = 10_000
+MAX_EXPLORE_VALUES = 5_000
 
 
 @cache

@@ -52,6 +52,7 @@ from viz.pinned import Layout, caption_box, layout, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
 from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules, count_values
 from viz.styles import STYLES, Style, StyleName
+from viz.wrap import Fold, plan_fold
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
@@ -79,6 +80,7 @@ class Steps(Sequence[Frame]):
         self._box = boxes_of(g, collapsed_modules(g, options.collapse))
         self._layout: tuple[Layout, Sizes] | None = None
         self._caption_size: tuple[int, int] | None = None
+        self._fold: Fold | None = None  # how slide frames are folded (decided with the layout)
         self._svg: dict[tuple[int, bool], str] = {}
 
     def __len__(self) -> int:
@@ -191,8 +193,20 @@ class Steps(Sequence[Frame]):
     def _pinned_layout(self) -> tuple[Layout, Sizes]:
         if self._layout is None:
             sizes = self._measure()
-            self._layout = (layout(self._drawing(self._widest_style(), None, sizes=sizes).source), sizes)
+            widest = self._drawing(self._widest_style(), None, sizes=sizes)
+            if self._look.display == "slide":  # a long chain folded to fill the slide, as pictures are (viz.wrap)
+                self._fold = plan_fold(widest, self._look, above=self._captions_box())
+                widest = self._fold.apply(widest) if self._fold is not None else widest
+            self._layout = (layout(widest.source), sizes)
         return self._layout
+
+    def _captions_box(self) -> tuple[int, int]:
+        """The box every frame's caption is drawn in (the largest caption's)."""
+        if self._caption_size is None:
+            self._caption_size = caption_box(
+                [self.caption(k) for k in range(len(self))], font_size=self._look.caption_fontsize
+            )
+        return self._caption_size
 
     def pinned_source(self, i: int, *, caption: bool = True) -> str:
         """Frame ``i`` as DOT with every node, edge and box pinned where it is in every other frame.
@@ -204,19 +218,16 @@ class Steps(Sequence[Frame]):
             DotNotFoundError: if graphviz's ``dot`` program is missing (the layout needs it).
         """
         at, sizes = self._pinned_layout()
-        source = self._drawing(self._style(i, caption=False), i, sizes=sizes).source
+        frame = self._drawing(self._style(i, caption=False), i, sizes=sizes)
+        source = (self._fold.apply(frame) if self._fold is not None else frame).source
         if not caption:
             return pin(source, at)
-        if self._caption_size is None:
-            self._caption_size = caption_box(
-                [self.caption(k) for k in range(len(self))], font_size=self._look.caption_fontsize
-            )
         aspect = _SLIDE_ASPECT if self._look.display == "slide" else None  # slide frames fill a 16:9 slide
         return pin(
             source,
             at,
             caption=self.caption(i),
-            caption_size=self._caption_size,
+            caption_size=self._captions_box(),
             aspect=aspect,
             font_size=self._look.caption_fontsize,
         )

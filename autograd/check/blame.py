@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograd.check.point import short
 from autograd.check.steps import Verdict, diagnose, second_difference
 from autograd.core.engine import grad, topological_order
 from autograd.core.grad_mode import enable_grad
@@ -88,7 +89,7 @@ class Culprit:
 
     def call(self) -> str:
         """The op applied to its recorded inputs, as text: ``sin(0.4)``, ``pow(2.0, param=3.0)``."""
-        shown = ", ".join(_short(x) for x in self.inputs)
+        shown = ", ".join(short(x, 4) for x in self.inputs)
         if self.param is not None:
             shown += f", param={self.param!r}"
         return f"{self.op}({shown})"
@@ -117,15 +118,6 @@ class Culprit:
             f"{name} = {self.call()}: {what} is {self.analytic:.12g}, {source} {verb} {self.numeric:.12g} "
             f"(abs error {self.abs_error:.3g})"
         )
-
-
-def _short(x: Any) -> str:
-    if type(x) is float:
-        return repr(x)
-    values = [repr(float(v)) for v in x[:4]]
-    if len(x) > 4:
-        values.append(f"… {len(x)} lanes")
-    return "[" + ", ".join(values) + "]"
 
 
 # -- one node, first order ----------------------------------------------------------------
@@ -220,13 +212,14 @@ def blame(outputs: Sequence[Value], *, eps: float = 1e-6, atol: float = 1e-7, rt
     them), against finite differences of its own rule at the inputs it recorded.
     """
     culprits: list[Culprit] = []
-    for position, node in enumerate(_order(outputs)):
+    for position, node in enumerate(graph_nodes(outputs)):
         if not node.is_leaf:
             culprits.extend(_check_node(node, position, eps, atol, rtol))
     return culprits
 
 
-def _order(outputs: Sequence[Value]) -> list[Value]:
+def graph_nodes(outputs: Sequence[Value]) -> list[Value]:
+    """Every node of the outputs' graphs once, in topological order (the first output's first)."""
     order: list[Value] = []
     seen: set[int] = set()
     for o in outputs:
@@ -333,7 +326,7 @@ def blame_second_order(
     its value differs from the rule's derivative on numbers, or its own derivatives differ
     from finite differences of that derivative. (Scalar nodes; lanes are not blamed here.)"""
     culprits: list[Culprit] = []
-    for position, node in enumerate(_order(outputs)):
+    for position, node in enumerate(graph_nodes(outputs)):
         if not node.is_leaf:
             culprits.extend(_check_node_second(node, position, eps, atol, rtol))
     return culprits

@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, Protocol, cast, overload
+from typing import Any, Literal, Protocol, TypedDict, Unpack, cast, overload
 
 from autograd.check.blame import Culprit, blame, blame_second_order
 from autograd.check.gradients import GradientProblem, ParamsGradientProblem
@@ -129,6 +129,17 @@ def _make_point(
 # -- public functions ----------------------------------------------------------------------
 
 
+class Options(TypedDict, total=False):
+    """The options every check takes (see :func:`gradcheck`'s arguments)."""
+
+    eps: float
+    atol: float
+    rtol: float
+    fast_mode: bool
+    seed: int
+    nondet_tol: float
+
+
 class FunctionCheck(Protocol):
     """The signature :func:`gradcheck` and :func:`gradgradcheck` share: the result is ``True``
     (or an error) by default, a :class:`GradcheckResult` with ``raise_exception=False``."""
@@ -138,28 +149,18 @@ class FunctionCheck(Protocol):
         self,
         f: Function,
         *xs: Arg,
-        eps: float = ...,
-        atol: float = ...,
-        rtol: float = ...,
         names: Sequence[str] | None = ...,
-        fast_mode: bool = ...,
-        seed: int = ...,
-        nondet_tol: float = ...,
         raise_exception: Literal[True] = ...,
+        **options: Unpack[Options],
     ) -> bool: ...
     @overload
     def __call__(
         self,
         f: Function,
         *xs: Arg,
-        eps: float = ...,
-        atol: float = ...,
-        rtol: float = ...,
         names: Sequence[str] | None = ...,
-        fast_mode: bool = ...,
-        seed: int = ...,
-        nondet_tol: float = ...,
         raise_exception: Literal[False],
+        **options: Unpack[Options],
     ) -> GradcheckResult: ...
 
 
@@ -181,16 +182,8 @@ def _function_check(name: str, make_problem: Callable[[Function, Point, int], Pr
     ) -> bool | GradcheckResult:
         __tracebackhide__ = True
         _validate_options(eps, atol, rtol, nondet_tol)
-        return run_checks(
-            make_problem(f, _make_point(f, xs, names, name), seed),
-            eps=float(eps),
-            atol=float(atol),
-            rtol=float(rtol),
-            fast_mode=fast_mode,
-            seed=seed,
-            raise_exception=raise_exception,
-            nondet_tol=float(nondet_tol),
-        )
+        problem = make_problem(f, _make_point(f, xs, names, name), seed)
+        return _run(problem, eps, atol, rtol, fast_mode, seed, nondet_tol, raise_exception)
 
     check.__name__ = check.__qualname__ = name
     check.__doc__ = doc
@@ -261,6 +254,30 @@ gradgradcheck = _function_check(
 )
 
 
+def _run(
+    problem: Problem,
+    eps: float,
+    atol: float,
+    rtol: float,
+    fast_mode: bool,
+    seed: int,
+    nondet_tol: float,
+    raise_exception: bool,
+) -> bool | GradcheckResult:
+    """Every check of ``problem``, with the options (already validated) as floats."""
+    __tracebackhide__ = True
+    return run_checks(
+        problem,
+        eps=float(eps),
+        atol=float(atol),
+        rtol=float(rtol),
+        fast_mode=fast_mode,
+        seed=seed,
+        raise_exception=raise_exception,
+        nondet_tol=float(nondet_tol),
+    )
+
+
 def _weights(seed: int) -> Callable[[int], list[float]]:
     """The fixed random weights ``w`` of the scalar ``wᵀf`` a second-derivative check differentiates."""
 
@@ -316,27 +333,12 @@ class ParamsCheck(Protocol):
         loss_fn: Callable[[], Any],
         params: object,
         *,
-        eps: float = ...,
-        atol: float = ...,
-        rtol: float = ...,
-        fast_mode: bool = ...,
-        seed: int = ...,
-        nondet_tol: float = ...,
         raise_exception: Literal[True] = ...,
+        **options: Unpack[Options],
     ) -> bool: ...
     @overload
     def __call__(
-        self,
-        loss_fn: Callable[[], Any],
-        params: object,
-        *,
-        eps: float = ...,
-        atol: float = ...,
-        rtol: float = ...,
-        fast_mode: bool = ...,
-        seed: int = ...,
-        nondet_tol: float = ...,
-        raise_exception: Literal[False],
+        self, loss_fn: Callable[[], Any], params: object, *, raise_exception: Literal[False], **options: Unpack[Options]
     ) -> GradcheckResult: ...
 
 
@@ -366,16 +368,8 @@ def _params_check(
         saved = [p.data for p in values]
         point = Point([d if isinstance(d, float) else d.copy() for d in saved], names)
         try:
-            return run_checks(
-                make_problem(loss_fn, values, point, seed),
-                eps=float(eps),
-                atol=float(atol),
-                rtol=float(rtol),
-                fast_mode=fast_mode,
-                seed=seed,
-                raise_exception=raise_exception,
-                nondet_tol=float(nondet_tol),
-            )
+            problem = make_problem(loss_fn, values, point, seed)
+            return _run(problem, eps, atol, rtol, fast_mode, seed, nondet_tol, raise_exception)
         finally:
             for p, d in zip(values, saved, strict=True):
                 p.data = d

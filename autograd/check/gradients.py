@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autograd.check.blame import graph_nodes
 from autograd.check.point import Function, Point
 from autograd.check.problems import FunctionProblem, ParamsProblem, Problem, combine_outputs, output_values
 from autograd.check.results import GradcheckError
 from autograd.check.snippet import function_text, source_number
 from autograd.check.steps import tolerance_at
-from autograd.core.engine import grad, topological_order
+from autograd.core.engine import grad
 from autograd.core.functions import load_numpy
 from autograd.core.value import Value
 
@@ -178,7 +179,7 @@ def _drifting(outputs: Sequence[Value]) -> GradcheckError | None:
     other local derivatives than it stored (a rule with hidden state), else None."""
     from autograd.core.rules import RULES
 
-    for position, node in enumerate(_unique_nodes(outputs)):
+    for position, node in enumerate(graph_nodes(outputs)):
         rule = RULES.get(node.op)
         if rule is None:
             continue
@@ -199,14 +200,3 @@ def _drifting(outputs: Sequence[Value]) -> GradcheckError | None:
                     analytic=float(np.asarray(then).ravel()[0]),
                 )
     return None
-
-
-def _unique_nodes(outputs: Sequence[Value]) -> list[Value]:
-    order: list[Value] = []
-    seen: set[int] = set()
-    for o in outputs:
-        for node in topological_order(o):
-            if id(node) not in seen:
-                seen.add(id(node))
-                order.append(node)
-    return order

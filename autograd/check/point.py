@@ -18,11 +18,12 @@ Function = Callable[..., Any]
 Arg = Any  # a float, or lanes (a 1-D numpy array)
 
 
-def _short(x: Any) -> str:
+def short(x: Any, shown: int = 6) -> str:
+    """A coordinate for a message: a float as ``repr`` shows it, lanes by their first ``shown`` values."""
     if type(x) is float:
         return repr(x)
-    values = [repr(float(v)) for v in x[:6]]
-    if len(x) > 6:
+    values = [repr(float(v)) for v in x[:shown]]
+    if len(x) > shown:
         values.append(f"… {len(x)} lanes")
     return "[" + ", ".join(values) + "]"
 
@@ -140,7 +141,7 @@ class Point:
         return out
 
     def describe(self, limit: int = 8) -> str:
-        shown = [f"{name} = {_short(x)}" for name, x in zip(self.names, self.args(self.flat), strict=True)]
+        shown = [f"{name} = {short(x)}" for name, x in zip(self.names, self.args(self.flat), strict=True)]
         if len(shown) > limit:
             shown = [*shown[:limit], f"… {len(shown)} arguments in all"]
         return ", ".join(shown)

@@ -2,7 +2,7 @@
 
 Every rule applies lane-wise (:func:`evaluate`); where lanes meet a scalar, the scalar's
 gradient is the sum over the lanes (:func:`sum_to`, the one place that sums: the reverse
-pass calls it for every contribution).
+pass calls it for every contribution, or :func:`contributions` for a node of many parents).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from autograd.core.rules import Rule
 if TYPE_CHECKING:
     from autograd.core.data import Data
 
-__all__ = ["evaluate", "sum_to"]
+__all__ = ["contributions", "evaluate", "sum_to"]
 
 
 def _lane_count(xs: tuple[Any, ...]) -> int:
@@ -32,10 +32,13 @@ def _first_bad_lane(values: Data) -> int | None:
     """Index of the first lane that is not finite, or None (for a float: 0 if not finite)."""
     if type(values) is float:
         return None if math.isfinite(values) else 0
-    finite = load_numpy().isfinite(values)
-    if finite.all():
+    np = load_numpy()
+    if math.isfinite(np.add.reduce(values)):  # a nan or ±inf lane makes the sum nan or ±inf
         return None
-    return int(load_numpy().flatnonzero(~finite)[0])
+    finite = np.isfinite(values)
+    if finite.all():  # finite lanes whose sum overflowed
+        return None
+    return int(np.flatnonzero(~finite)[0])
 
 
 def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
@@ -117,3 +120,41 @@ def sum_to(like: Any, g: Any) -> Any:
     if is_lanes(g):
         return float(g.sum())
     return g if type(g._data) is float else g.sum()
+
+
+def contributions(parents: tuple[Any, ...], local: tuple[Any, ...], g: Any) -> list[Any] | None:
+    """Each parent's contribution ``local[i] * g``, summed over the lanes for a scalar parent
+    (:func:`sum_to`), for a node of many parents whose gradient ``g`` is lanes (a neuron's ``dot``).
+
+    The reverse pass's own steps, with the products taken together: the float derivatives
+    (a neuron's weights, towards its inputs) as one outer product with ``g``, and the lanes
+    derivatives towards scalar parents (its inputs, towards the weights) as one 2-D array
+    times ``g``, each row then summed. The same numbers bit for bit: every product is the same
+    IEEE product, and numpy sums each row of a 2-D array exactly as it sums a 1-D array of
+    that length. None when the derivatives are not plain float64 lanes of ``g``'s length (a
+    user op's may not be): the caller then takes the steps one by one.
+    """
+    np = load_numpy()
+    if g.dtype != np.float64 or g.ndim != 1:
+        return None
+    floats = [i for i, d in enumerate(local) if type(d) is float]
+    stacked = [i for i, d in enumerate(local) if type(d) is not float and type(parents[i]._data) is float]
+    out: list[Any] = [None] * len(local)
+    if floats:
+        products = np.multiply.outer(np.array([local[i] for i in floats]), g)
+        sums = products.sum(axis=1).tolist()
+        for k, i in enumerate(floats):
+            out[i] = sums[k] if type(parents[i]._data) is float else products[k]
+    if stacked:
+        try:
+            rows = np.array([local[i] for i in stacked])
+        except ValueError:  # lanes of different shapes
+            return None
+        if rows.dtype != np.float64 or rows.shape != (len(stacked), len(g)):
+            return None
+        for i, total in zip(stacked, (rows * g).sum(axis=1).tolist(), strict=True):
+            out[i] = total
+    for i, d in enumerate(local):
+        if out[i] is None:  # lanes derivative towards a parent holding lanes
+            out[i] = d * g
+    return out

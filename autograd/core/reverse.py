@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from autograd.core.data import is_constant, to_data
 from autograd.core.errors import DomainError
 from autograd.core.functions import is_lanes, load_numpy
-from autograd.core.lanes import sum_to
+from autograd.core.lanes import contributions, sum_to
 
 if TYPE_CHECKING:  # annotations only: the pass reads nodes, it never makes a Value
     import numpy
@@ -164,6 +164,7 @@ def reverse_pass(
     lanes: bool,
     into_grad: bool = False,
     graph: GraphGradients | None = None,
+    fast: bool = True,
 ) -> dict[Value, Any]:
     """The gradient of ``output`` (upstream gradient ``seed``) with respect to every node.
 
@@ -172,10 +173,12 @@ def reverse_pass(
     contributions, for ``graph.total``). With ``into_grad`` (``backward()``), each gradient
     is added to the ``grad`` the node holds instead (the interior nodes' were reset to 0.0;
     leaves accumulate across calls), and ``{}`` is returned. With ``graph``, the gradients
-    are Values recorded by it. ``lanes`` says whether lanes are involved.
+    are Values recorded by it. ``lanes`` says whether lanes are involved. ``fast=False`` runs
+    every node through the general steps, without the optimisations (which must give the same
+    bits: the tests compare them).
     """
     g: Any  # a node's gradient: a float, lanes, or a Value
-    if graph is None and not lanes:
+    if graph is None and not lanes and fast:
         # These two cases are just optimisations: the general loop below, for a graph of floats,
         # with the one- and two-parent nodes' slots read directly and, for backward(), the ``grad``
         # attributes as the totals. ``if g`` is is_zero for a float.
@@ -217,23 +220,44 @@ def reverse_pass(
     # Values. totals[node] is the node's gradient so far: a number, or for Values one Value or the
     # list of the contributions, summed once when the node is reached.
     totals: dict[Value, Any] = {output: output.grad + seed if into_grad else seed}
+    get = totals.get
     for node in reversed(order):
-        g = totals.get(node)
+        g = get(node)
         if type(g) is list:
             g = totals[node] = graph.total(g)  # type: ignore[union-attr]  # only a graph's gradients are lists
         if g is None or (type(g) is float and g == 0.0):  # is_zero(g), inlined
             continue
-        if graph is None:
-            for parent, local in zip(node.parents, node.local_grads, strict=True):
+        if graph is not None:
+            graph.propagate(node, g, totals)
+            continue
+        n = node._n
+        if n < 3 and fast and type(node._data) is float and type(g) is float:
+            # An optimisation: the steps below for a scalar node of one or two parents (the slots
+            # read directly). Its gradient and its local derivatives are floats (a reduction's go to
+            # a parent holding lanes), so no contribution needs sum_to.
+            a = node._p0
+            t = get(a)
+            totals[a] = ((a.grad if into_grad else 0.0) if t is None else t) + node._d0 * g
+            if n == 2:
+                a = node._p1
+                t = get(a)
+                totals[a] = ((a.grad if into_grad else 0.0) if t is None else t) + node._d1 * g
+            continue
+        parents, locals_ = node.parents, node.local_grads
+        # An optimisation for a node of many parents with lanes (a neuron's dot): its contributions
+        # computed together, in a few 2-D numpy operations instead of one or two per parent.
+        cs = contributions(parents, locals_, g) if n > 2 and fast and type(g) is not float else None
+        for i, (parent, local) in enumerate(zip(parents, locals_, strict=True)):
+            if cs is not None:
+                c = cs[i]
+            else:
                 c = local * g
                 if type(c) is not float and type(parent._data) is float:  # lanes meet a scalar
                     c = sum_to(parent._data, c)
-                t = totals.get(parent)
-                if t is None:
-                    t = parent.grad if into_grad else 0.0
-                totals[parent] = t + c
-        else:
-            graph.propagate(node, g, totals)
+            t = get(parent)
+            if t is None:
+                t = parent.grad if into_grad else 0.0
+            totals[parent] = t + c
     if into_grad:
         for node, t in totals.items():
             node.grad = t

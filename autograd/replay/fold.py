@@ -25,7 +25,7 @@ from autograd.replay.tape import Tape
 if TYPE_CHECKING:
     from autograd.replay.loops import Segment, _Homes
 
-__all__ = ["fold_backward", "fold_forward", "foldable", "reads"]
+__all__ = ["fold_backward", "fold_forward", "foldable", "fresh_terms", "reads"]
 
 
 def reads(tape: Tape) -> list[int]:
@@ -72,6 +72,13 @@ def foldable(tape: Tape, seg: Segment, count: list[int]) -> bool:
     return all(count[s] == 1 for s in range(base, base + seg.count - 1))
 
 
+def fresh_terms(tape: Tape, seg: Segment, count: list[int]) -> bool:
+    """Whether a running sum's terms are read by nothing else: their gradients are then all
+    ``0.0 + g`` (what one addition into a fresh gradient gives), set with one slice assignment."""
+    slots, _ = _terms(seg, len(tape.leaves))
+    return all(count[s] == 1 for s in slots)
+
+
 def _fold(start: Any, terms: Any) -> Any:
     """``start + t0 + t1 + …``, left to right."""
     return functools.reduce(operator.add, terms, start)
@@ -108,11 +115,16 @@ def fold_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: lis
     g = names.grad(last)
     h = f"h{base}"
     w.emit(f"{h} = 0.0 + {g}")
-    if needs[slots[-1]]:
+    if seg.fresh_terms:
+        first, step = seg.strided[(0, 1)]
+        stop = first + step * seg.count
+        target = f"{lst.replace('Z', 'GZ').replace('V', 'G')}[{first}:{stop if stop >= 0 else 'None'}:{step}]"
+        w.emit(f"{target} = [{h}] * {seg.count}")
+    elif needs[slots[-1]]:
         target = f"{'GZ' if slots[0] < nl else 'G'}[{slots[-1]}]"
         w.emit(f"{target} = {target} + {g}")
     wanted = tuple(s for s in reversed(slots[:-1]) if needs[s])
-    if wanted:
+    if wanted and not seg.fresh_terms:
         w.emit(f"{w.bind(_add_each, 'F')}({lst.replace('Z', 'GZ').replace('V', 'G')}, {w.bind(wanted, 'O')}, {h})")
     before = base - 1
     if needs[before]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from autograd.replay.affine import affine, affine_backward, affine_forward
 from autograd.replay.codegen import PROPAGATING, _Names, accumulate, contribution, node_forward, node_locals
-from autograd.replay.fold import fold_backward, fold_forward, foldable, reads
+from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 from autograd.replay.vector import vector_backward, vector_forward, vectorizable
@@ -48,6 +48,7 @@ class Segment:
     strided: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     vector: bool = False  # run as numpy over all iterations at once (see vectorizable)
     fold: bool = False  # a running sum, run as one call (see autograd.replay.fold)
+    fresh_terms: bool = False  # a running sum whose terms nothing else reads
 
     def counters(self) -> list[int]:
         """The distinct leaf strides: the loop keeps one counter ``e<k>`` for each."""
@@ -169,6 +170,7 @@ def plan(tape: Tape) -> list[Segment]:
             if count_reads is None:
                 count_reads = reads(tape)
             loop.fold = foldable(tape, loop, count_reads)
+            loop.fresh_terms = loop.fold and fresh_terms(tape, loop, count_reads)
         segments.append(loop)
         j += p * count
         straight_from = j

@@ -45,6 +45,15 @@ def _isfinite_any(x: Any) -> bool:
     return bool(load_numpy().isfinite(x).all())
 
 
+def _all_finite(xs: tuple[Any, ...]) -> bool:
+    """Whether every number (float or lanes) in ``xs`` is finite: one sum for plain floats (a nan or
+    an infinity makes it non-finite; a sum that overflows is checked number by number)."""
+    floats = [x for x in xs if type(x) is float]
+    if len(floats) == len(xs):
+        return math.isfinite(sum(floats)) or all(map(math.isfinite, floats))
+    return all(map(_isfinite_any, xs))
+
+
 @dataclass
 class _Entry:
     """One trace of the function, and the programs generated from it (made when first needed)."""
@@ -215,7 +224,7 @@ class Program:
         if type(result) is int:
             return result
         outs, gs, checksum = result
-        if not (_isfinite_any(checksum) and all(map(_isfinite_any, outs)) and all(map(_isfinite_any, gs or ()))):
+        if not (_isfinite_any(checksum) and _all_finite(outs) and _all_finite(gs or ())):
             return self._eager(data, grads)  # a nan or an overflow somewhere: the eager engine says where
         if gs is None:
             return outs, ()

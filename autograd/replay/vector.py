@@ -74,6 +74,9 @@ def _stack(items: list[Any], like: Any) -> Any:
     """Gradients kept per slot (floats 0.0 or lanes) as one array of the loop's shape."""
     import numpy
 
+    row = like.shape[1:]
+    if all(type(x) is numpy.ndarray and x.shape == row for x in items):
+        return numpy.array(items)  # one copy (else: 0.0 where nothing was added)
     out = numpy.zeros(like.shape)
     for k, x in enumerate(items):
         out[k] = x
@@ -114,8 +117,9 @@ def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
     array = w.bind(numpy.array, "N")
     numbers = scalar(tape, seg)
     layers = {o for o in range(seg.period) if layer(tape, seg, o)}
+    alias = _aliases(seg)
     for (o, i), (first, step) in sorted(seg.strided.items()):
-        if not step or o in layers:
+        if not step or o in layers or alias[(o, i)] != (o, i):
             continue
         slots = tuple(range(first, first + step * seg.count, step))
         getter = w.bind(operator.itemgetter(*slots), "F")
@@ -142,15 +146,23 @@ def _gathered(slot: int, i: int) -> str:
     return f"x{slot}{i:04d}"
 
 
+def _aliases(seg: Segment) -> dict[tuple[int, int], tuple[int, int]]:
+    """Per outer parent read at a stride, the first (offset, parent index) reading the same slots:
+    the program gathers each set of slots once (``p * p`` reads one array twice)."""
+    first: dict[tuple[int, int], tuple[int, int]] = {}
+    return {key: first.setdefault(where, key) for key, where in sorted(seg.strided.items())}
+
+
 def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) -> list[str]:
     base = len(tape.leaves) + seg.start
     ops: list[str] = []
+    alias = _aliases(seg)
     for i, s in enumerate(tape.parents[j]):
         outer = seg.strided.get((o, i))
         if outer is None:
             ops.append(f"u{s}")  # this iteration's node: the same slot shift as ours
         elif outer[1]:
-            ops.append(_gathered(base + o, i))
+            ops.append(_gathered(base + alias[(o, i)][0], alias[(o, i)][1]))
         else:
             ops.append(names.value(outer[0]))
     return ops
