@@ -894,6 +894,8 @@ function setup(root) {
       list.appendChild(li);
     });
     panel.appendChild(list);
+    panel.appendChild(el("p", {"class": "crx-hint"}, "To draw the nodes inside the boxes, explore fewer samples or a " +
+      "smaller model, or pass collapse=None, max_nodes=" + n + " to viz.explore (a picture of " + n + " nodes)."));
     highlight();
   }
 
