@@ -1,7 +1,10 @@
 """Section 7: gradcheck and gradgradcheck on MLPs of 33, 129 and 500 weights, full Jacobian vs fast mode.
 
 Against the per-entry gradgradcheck from before (one whole gradient graph per Hessian
-entry), on the 33-weight MLP.
+entry), on the 33-weight MLP. And gradcheck of the MLP's loss as a function of its weights
+with its finite differences evaluated eagerly against the same check with them replayed
+(``autograd.check.compiled``: the default where the replay provably computes f), in rounds
+that alternate the two.
 """
 
 from __future__ import annotations
@@ -82,6 +85,28 @@ def _per_entry_gradgradcheck(f: Callable[..., Value], xs: list[float], eps: floa
                 grad(g, vs)
 
 
+def _function_gradcheck(f: Callable[..., Value], ws: list[float], rounds: int) -> tuple[float, float]:
+    """Seconds of ``gradcheck(f, *ws)``, probes evaluated eagerly and replayed (medians of alternated rounds)."""
+    from autograd.check.point import Point
+    from autograd.check.problems import FunctionProblem
+    from autograd.check.run import run_checks
+
+    def check(compiled: bool) -> None:
+        problem = FunctionProblem(f, Point(ws, [f"w{i}" for i in range(len(ws))]), compiled=compiled)
+        options: dict[str, Any] = {"eps": 1e-6, "atol": 1e-7, "rtol": 1e-5, "fast_mode": False, "seed": 0}
+        if not run_checks(problem, raise_exception=True, **options):  # pragma: no cover - it passes
+            raise RuntimeError("gradcheck of the MLP loss failed")
+        if compiled and problem.replay is None:
+            raise RuntimeError("the MLP loss was not replayed: the benchmark would compare eager with eager")
+
+    eager: list[float] = []
+    replayed: list[float] = []
+    for _ in range(rounds):
+        eager.append(timed(functools.partial(check, False))[0])
+        replayed.append(timed(functools.partial(check, True))[0])
+    return statistics.median(eager), statistics.median(replayed)
+
+
 def gradcheck_section(quick: bool, mlps: dict[int, tuple[int, list[int]]] = GRADCHECK_MLPS) -> Result:
     """gradcheck and gradgradcheck, full Jacobian vs fast mode (one random projection), on MLPs.
 
@@ -129,6 +154,10 @@ def gradcheck_section(quick: bool, mlps: dict[int, tuple[int, list[int]]] = GRAD
         out[f"gradcheck_fast_speedup_{n_params}"] = (
             out[f"gradcheck_full_s_{n_params}"] / out[f"gradcheck_fast_s_{n_params}"]
         )
+        eager_s, replayed_s = _function_gradcheck(f, ws, 1 if quick else 3)
+        out[f"gradcheck_function_eager_s_{n_params}"] = eager_s
+        out[f"gradcheck_function_s_{n_params}"] = replayed_s
+        out[f"gradcheck_replay_speedup_{n_params}"] = eager_s / replayed_s
     reference = out[f"gradgradcheck_per_entry_s_{smallest}"]
     out[f"gradgradcheck_speedup_full_{smallest}"] = reference / out[f"gradgradcheck_full_s_{smallest}"]
     out[f"gradgradcheck_speedup_fast_{smallest}"] = reference / out[f"gradgradcheck_fast_s_{smallest}"]

@@ -7,7 +7,15 @@ from benchmarks import gradcheck as bench
 def test_gradcheck_section_reports_every_figure() -> None:
     result = bench.gradcheck_section(True, {7: (1, [2, 1]), 9: (2, [2, 1])})
     for n in (7, 9):
-        for key in ("gradcheck_full_s", "gradcheck_fast_s", "gradgradcheck_full_s", "gradgradcheck_fast_s"):
+        for key in (
+            "gradcheck_full_s",
+            "gradcheck_fast_s",
+            "gradgradcheck_full_s",
+            "gradgradcheck_fast_s",
+            "gradcheck_function_eager_s",
+            "gradcheck_function_s",
+            "gradcheck_replay_speedup",
+        ):
             assert result[f"{key}_{n}"] > 0
     assert result["gradgradcheck_per_entry_s_7"] > 0
     assert result["gradgradcheck_speedup_full_7"] > 0

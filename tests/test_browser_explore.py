@@ -564,6 +564,7 @@ def test_a_graph_too_large_to_draw_is_collapsed_and_stays_live(tmp_path: Path) -
         leaves = page.locator(".crx-box-leaves li")
         in_box = [n for n in nodes if n.get("box") == nodes[inside]["box"] and n["leaf"]]
         assert leaves.count() == len(in_box) == 17  # a second-layer neuron: 16 weights and a bias
+        assert "collapse=None, max_nodes=620" in page.locator(".crx-panel").inner_text()  # how to draw it all
         page.locator(f'.crx-box-leaves li[data-leaf-of-box="{ids[inside]}"] .crx-why').click()
         total = page.locator(".crx-panel .crx-sum")
         assert float(total.get_attribute("data-sum")) == float(shown[ids[inside]][1])

@@ -181,3 +181,28 @@ def test_a_user_op_whose_forward_returns_a_bool_is_refused(user_op: Callable[...
     op = user_op("returns_true", lambda x: True, lambda out, x: (1.0,))
     with pytest.raises(TypeError, match=r"op 'returns_true': its value must be a float, got bool: True"):
         op(Value(1.0))
+
+
+def test_a_leaf_output_whose_gradient_overflows_across_calls_is_named() -> None:
+    """``x.backward()`` on a leaf adds the seed into ``x.grad`` on every call: twice 1e308 overflows,
+    and the error names the leaf itself (the output: no other node to blame)."""
+    x = Value(1.0, label="x")
+    x.backward(1e308)
+    with pytest.raises(
+        DomainError, match=r"^backward: the gradient of leaf 'x' \(v0 in topological_order, data 1.0\) is inf"
+    ):
+        x.backward(1e308)
+
+
+def test_every_undefined_derivative_into_a_node_is_named() -> None:
+    """Two gradient graphs at x = 0, each holding ``x ** 0.5`` (derivative infinite there, recorded as
+    nan): the gradient of their sum with respect to x names both nodes."""
+    x = Value(0.0, label="x")
+    (d1,) = grad(x**1.5, [x], create_graph=True)
+    (d2,) = grad(x**1.5 * 2.0, [x], create_graph=True)
+    raises_exactly(
+        DomainError,
+        "grad: the gradient of leaf 'x' (v1 in topological_order, data 0.0) is nan: the local derivative of "
+        "v2 ('pow'), v7 ('pow') is infinite or undefined at its data (v2 ('pow'): nan × 1.5; v7 ('pow'): nan × 3.0)",
+        lambda: grad(d1 + d2, [x]),
+    )

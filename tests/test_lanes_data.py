@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_support import raises_exactly
 
 from autograd import Value
 
@@ -50,3 +51,29 @@ def test_assigning_data_is_the_way_to_change_lanes_and_it_is_checked() -> None:
     assert not x.data.flags.writeable
     with pytest.raises(ValueError, match="must be finite"):
         x.data = np.array([np.nan, 1.0])
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_the_refusal_of_an_array_subclass_names_the_operand_and_what_to_pass() -> None:
+    """On either side of every operator, ``**`` included, and as a Value's data."""
+    w = Value(2.0)
+    masked = np.ma.array([1.0, 3.0])
+    says = (
+        "a masked array is not lanes (its masked entries have no number to compute with); "
+        "pass a.filled(value) or a.compressed() (the unmasked entries), a plain array"
+    )
+    for build in (lambda: w * masked, lambda: masked * w, lambda: w**masked, lambda: masked**w):
+        raises_exactly(TypeError, f"operand: {says}", build)
+    raises_exactly(TypeError, f"Value data: {says}", lambda: Value(masked))
+    matrix = np.matrix([[1.0, 2.0]])
+    for build in (lambda: w + matrix, lambda: matrix + w, lambda: w * matrix, lambda: w**matrix):
+        raises_exactly(
+            TypeError, "operand: a matrix (a numpy array subclass) is not lanes; pass np.asarray(a).ravel()", build
+        )
+
+
+def test_a_plain_array_as_a_constant_exponent_is_refused_by_python() -> None:
+    """``Value ** array`` is not the lanes op (that is ``Value ** Value(array)``): numpy refuses it,
+    as for any operand that opts out of its ufuncs; no message about array subclasses."""
+    with pytest.raises(TypeError, match=r"^operand 'Value' does not support ufuncs"):
+        Value(2.0) ** np.array([1.0, 2.0])  # type: ignore[operator]

@@ -18,7 +18,7 @@ PACKAGES = ("autograd", "nn", "viz")
 
 def _modules() -> dict[str, Path]:
     """Every module of the packages by dotted name (a package by its own name, for its ``__init__``)."""
-    modules = {}
+    modules: dict[str, Path] = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             parts = path.relative_to(ROOT).with_suffix("").parts
@@ -36,16 +36,15 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """The import statements of ``tree``, at any depth, except those under ``if TYPE_CHECKING:``."""
+def _imports(tree: ast.AST, type_checking: bool = False) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The import statements of ``tree``, at any depth; those under ``if TYPE_CHECKING:`` only
+    with ``type_checking`` (its ``else:`` branch always)."""
     for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            for child in node.orelse:
-                yield from _imports(child)
-            continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            yield node
-        yield from _imports(node)
+        skipped = isinstance(node, ast.If) and _is_type_checking(node) and not type_checking
+        for statement in node.orelse if isinstance(node, ast.If) and skipped else [node]:
+            if isinstance(statement, ast.Import | ast.ImportFrom):
+                yield statement
+            yield from _imports(statement, type_checking)
 
 
 def _targets(name: str, path: Path) -> set[str]:
@@ -54,7 +53,7 @@ def _targets(name: str, path: Path) -> set[str]:
     ``from p import m`` depends on the submodule ``p.m`` when there is one (``p`` itself is then
     already being imported as its parent), else on ``p``.
     """
-    found = set()
+    found: set[str] = set()
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):

@@ -23,6 +23,7 @@ from autograd import (
     grad,
     no_grad,
 )
+from autograd.core import reverse
 from autograd.core.rules import BUILTIN_OPS, Rule
 from autograd.replay import codegen
 
@@ -268,6 +269,27 @@ def test_functions_that_cannot_be_traced_say_why() -> None:
         compile(assigns)(1.0)
     with pytest.raises(TraceError, match="must return a Value"):
         compile(lambda x: 3.0)(1.0)
+
+    def gradient_as_number(x: Value) -> Value:
+        (dx,) = grad(x**3, [x])  # a number: it would be baked into the program
+        return x * dx
+
+    def calls_backward(x: Value) -> Value:
+        y = x * x
+        y.backward()
+        return y * x.grad
+
+    for f in (gradient_as_number, calls_backward):
+        with pytest.raises(TraceError, match="differentiates to numbers"):
+            compile(f)(1.0)
+
+    def gradient_as_graph(x: Value) -> Value:
+        (dx,) = grad(x**3, [x], create_graph=True)  # recorded: replayed for new inputs
+        return x * dx
+
+    program = compile(gradient_as_graph)
+    assert program.forward(2.0) == 2.0 * 3.0 * 2.0**2
+    assert program.forward(0.5) == 0.5 * 3.0 * 0.5**2
     with pytest.raises(TypeError, match="is a Value"):
         compile(lambda x: x)(Value(1.0))
     with pytest.raises(ValueError, match="scalar first output"):
@@ -276,10 +298,12 @@ def test_functions_that_cannot_be_traced_say_why() -> None:
 
 def test_tracing_leaves_the_eager_engine_untouched() -> None:
     data, lt, enter = Value.__dict__["data"], Value.__dict__["__lt__"], no_grad().__class__.__dict__["__enter__"]
+    reverse_pass = reverse.reverse_pass
     compile(lambda x: x * 2.0 if x < 1.0 else x)(0.5)
     assert Value.__dict__["data"] is data
     assert Value.__dict__["__lt__"] is lt
     assert no_grad().__class__.__dict__["__enter__"] is enter
+    assert reverse.reverse_pass is reverse_pass
 
 
 def test_labels_and_op_names_never_reach_the_program_text() -> None:

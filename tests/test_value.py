@@ -6,6 +6,7 @@ into a plain number.
 """
 
 import math
+import numbers
 from fractions import Fraction
 
 import numpy as np
@@ -91,6 +92,37 @@ def test_comparisons_with_huge_integers_are_exact() -> None:
     assert v < HUGE
     assert not v > HUGE
     assert v >= 10**300 - 1 or v < 10**300  # whichever: no OverflowError
+
+
+def _unsupported(*args: object) -> object:
+    raise NotImplementedError
+
+
+class _BeyondFloat64(numbers.Real):
+    """A real number of some arbitrary-precision type (neither int nor Fraction) beyond float64's
+    range: ``float()`` of it overflows."""
+
+    locals().update(dict.fromkeys(numbers.Real.__abstractmethods__, _unsupported))  # arithmetic: unused here
+
+    def __init__(self, sign: int) -> None:
+        self.sign = sign
+
+    def __float__(self) -> float:
+        raise OverflowError("too large for a float")
+
+    def __gt__(self, other: object) -> bool:
+        return self.sign > 0 if other == 0 else NotImplemented  # type: ignore[return-value]
+
+
+def test_comparisons_with_a_real_beyond_float64_treat_it_as_infinite() -> None:
+    v = Value(1e300)
+    huge, minus_huge = _BeyondFloat64(1), _BeyondFloat64(-1)
+    assert v < huge
+    assert v <= huge
+    assert not v > huge
+    assert v > minus_huge
+    assert v >= minus_huge
+    assert not v < minus_huge
 
 
 def test_a_0_d_array_is_a_scalar() -> None:

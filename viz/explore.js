@@ -894,6 +894,8 @@ function setup(root) {
       list.appendChild(li);
     });
     panel.appendChild(list);
+    panel.appendChild(el("p", {"class": "crx-hint"}, "To draw the nodes inside the boxes, explore fewer samples or a " +
+      "smaller model, or pass collapse=None, max_nodes=" + n + " to viz.explore (a picture of " + n + " nodes)."));
     highlight();
   }
 
@@ -1133,6 +1135,9 @@ function setup(root) {
 
   var scale = main.clientWidth > 0 ? main.clientWidth / (G.w * 4 / 3) : 1;
   setFit(scale >= 0.6);
+  /* A picture wider than the column puts the panel under it: the picture then scrolls in a
+     box about a screen high, so the panel stays near the node clicked. */
+  root.classList.toggle("crx-wide", scale < 0.6);
   update();
 }
 

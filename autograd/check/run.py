@@ -124,7 +124,9 @@ def _check(
     reentrant = reentrancy(problem, out_names, rows, rows2, nondet_tol)
     if reentrant is not None:
         return finish(problem, reentrant, eps, atol, rtol, blamed=False)
-    scale = problem.scale(problem.graph())
+    outputs = problem.graph()
+    scale = problem.scale(outputs)
+    problem.prepare_probes(outputs, f0)
     if fast_mode:
         bad, fast_error = _fast(problem, rows[0], u, v, f0, eps, atol, rtol, scale, seed)
         if fast_error is not None:

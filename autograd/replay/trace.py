@@ -7,7 +7,8 @@ sees the same number. The hooks are installed on :class:`~autograd.Value` for th
 the trace and removed afterwards, so the eager engine pays nothing for them.
 
 A traced function must not record Values under ``no_grad`` (a number computed without a
-graph could not be recomputed for new inputs) nor assign ``.data``: both raise a
+graph could not be recomputed for new inputs), differentiate to numbers (``grad()`` without
+``create_graph=True``, ``backward()``: the same), nor assign ``.data``: each raises a
 :class:`TraceError` saying so.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograd.core import reverse
 from autograd.core.grad_mode import GradMode, enable_grad
 from autograd.core.value import Value
 
@@ -180,6 +182,18 @@ def _install() -> None:
         enter(self)
 
     GradMode.__enter__ = enter_  # type: ignore[method-assign]
+    reverse_pass = _saved["reverse_pass"] = reverse.reverse_pass
+
+    def reverse_pass_(*args: Any, **kwargs: Any) -> Any:
+        t = _current()
+        if t is not None and kwargs.get("graph") is None:  # gradients as numbers, not as Values
+            t.problem(
+                "it differentiates to numbers (grad() without create_graph=True, or backward()); a gradient taken "
+                "as numbers cannot be recomputed for new inputs (use grad(..., create_graph=True) inside)"
+            )
+        return reverse_pass(*args, **kwargs)
+
+    reverse.reverse_pass = reverse_pass_
 
 
 def _uninstall() -> None:
@@ -187,6 +201,7 @@ def _uninstall() -> None:
     for name in _CMP:
         type.__setattr__(Value, name, _saved[name])
     GradMode.__enter__ = _saved["enter"]  # type: ignore[method-assign]
+    reverse.reverse_pass = _saved["reverse_pass"]
     _saved.clear()
 
 
