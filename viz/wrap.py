@@ -65,7 +65,6 @@ SLIDE_PX = 24.0
 #: (``make demo``), against a notebook's ~1000 px. A picture must read in both.
 SITE_COLUMN_PX = 736.0
 
-_NODE_LINE = re.compile(r"^\t(\w+) \[")
 _EDGE_LINE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?\n?$")
 _LABEL = re.compile(r"(?<![\w])label=")
 _PAD = 4.0  # points graphviz adds around a picture (its default pad)
