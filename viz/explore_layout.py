@@ -324,7 +324,7 @@ def core_source(
         show_ids=True,
     )
     options = Options.make(style=look, rankdir=rankdir, max_nodes=max(n, 1), legend=False, collapse=collapse)
-    drawing = emit(g, marks, options)
+    drawing = emit(g, marks, options, label_nodes=False)  # the page draws each edge's label itself, on its edge
     if labels:
         drawing.body[:] = [relabel(line, labels) for line in drawing.body]
     source: str = drawing.source
