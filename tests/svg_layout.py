@@ -19,6 +19,7 @@ real box with ``getBBox()`` instead.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -94,6 +95,8 @@ class Edge:
     name: str  # "tail->head"
     points: list[tuple[float, float]]  # the path, sampled densely, then the arrowhead's outline
     label_box: Box | None = None
+    label_text: str = ""  # the label's text (its lines joined by spaces)
+    arrows: list[list[tuple[float, float]]] = field(default_factory=list)  # each arrowhead's outline
 
 
 @dataclass
@@ -105,6 +108,7 @@ class Layout:
     edges: list[Edge] = field(default_factory=list)
     font_sizes: list[float] = field(default_factory=list)
     node_texts: dict[str, tuple[str, Box]] = field(default_factory=dict)  # each node's text and its text box
+    text_sizes: dict[str, float] = field(default_factory=dict)  # each node's and edge's largest font size
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
@@ -267,6 +271,7 @@ def layout(svg: str) -> Layout:
                 out.nodes[name] = _bounds(pts)
             texts = [t for t in g.findall(f"{SVG}text") if "".join(t.itertext()).strip()]
             if texts:
+                out.text_sizes[name] = max(float(t.get("font-size", "14")) for t in texts)
                 out.node_texts[name] = (
                     " ".join("".join(t.itertext()) for t in texts),
                     _union([text_box(t) for t in texts]),
@@ -289,7 +294,11 @@ def layout(svg: str) -> Layout:
                 if labels
                 else None
             )
-            out.edges.append(Edge(name.replace("&#45;&gt;", "->"), pts, label_box))
+            arrows = [_points(el.get("points", "")) for el in g.findall(f"{SVG}polygon")]
+            label_text = " ".join(
+                "".join(t.itertext()) for t in g.findall(f"{SVG}text") if "".join(t.itertext()).strip()
+            )
+            out.edges.append(Edge(name.replace("&#45;&gt;", "->"), pts, label_box, label_text, arrows))
     return out
 
 
@@ -370,4 +379,117 @@ def strays(svg: str, margin: float = 4.0) -> list[str]:
         out = max(max(left - x, x - right, top - y, y - bottom) for x, y in points)
         if out > margin:
             found.append(f"edge {tail}->{head} runs {out:.0f} pt outside its ends' boxes")
+    return found
+
+
+def _segments_hit(box: Box, points: list[tuple[float, float]]) -> bool:
+    return any(box.hit_by(a, b) for a, b in itertools.pairwise(points)) or any(
+        box.contains(x, y) for x, y in points[:1]
+    )
+
+
+def _shrunk(box: Box, by: float) -> Box:
+    return Box(box.left + by, box.top + by, box.right - by, box.bottom - by)
+
+
+_LABEL_NODE = re.compile(r"([^_]+)_([^_]+)_label\d+")
+
+
+def edge_labels(lay: Layout) -> list[tuple[str, str, Box]]:
+    """Every edge's label as a reader sees it: ``(edge name, text, text box)``.
+
+    An edge between two nodes of one box has its label as a node of the box, named after the edge
+    (viz.emit: ``v8_v9_label5`` for ``v8 -> v9``); it counts as that edge's label.
+    """
+    out = [(e.name, e.label_text, e.label_box) for e in lay.edges if e.label_box is not None]
+    for name, (text, box) in lay.node_texts.items():
+        m = _LABEL_NODE.fullmatch(name)
+        if m:
+            out.append((f"{m.group(1)}->{m.group(2)}", text, box))
+    return out
+
+
+def labels_on_arrows(svg: str, *, slack: float = 1.0) -> list[str]:
+    """Every edge label whose text a line or arrowhead runs through: its own edge's or another's.
+
+    The text box is :func:`text_box`'s (Helvetica with :data:`WIDTH_MARGIN`), shrunk by ``slack``
+    points on every side so a line grazing the label's corner is not counted; the arrowheads are
+    the polygons graphviz draws at the ends of the path.
+    """
+    lay = layout(svg)
+    found = []
+    for name, text, box in edge_labels(lay):
+        inner = _shrunk(box, slack)
+        for e in lay.edges:
+            if not e.points:  # invisible
+                continue
+            if _segments_hit(inner, e.points) or any(_segments_hit(inner, arrow + arrow[:1]) for arrow in e.arrows):
+                whose = "its own edge" if e.name == name else f"edge {e.name}"
+                found.append(f"label {text!r} of edge {name} sits on {whose}")
+    return found
+
+
+def _inside(box: Box, x: float, y: float, margin: float) -> bool:
+    return box.left - margin <= x <= box.right + margin and box.top - margin <= y <= box.bottom + margin
+
+
+def clusters_around(lay: Layout, node: str) -> list[str]:
+    """The clusters whose frame holds ``node``'s box, innermost first."""
+    b = lay.nodes[node]
+    around = [
+        c
+        for c in lay.clusters.values()
+        if c.box.left <= b.left and b.right <= c.box.right and c.box.top <= b.top and b.bottom <= c.box.bottom
+    ]
+    return [c.name for c in sorted(around, key=lambda c: (c.box.right - c.box.left) * (c.box.bottom - c.box.top))]
+
+
+def cluster_leaks(svg: str, *, margin: float = 2.0) -> list[str]:
+    """Every edge that leaves a cluster holding both its ends, or runs through a cluster holding neither.
+
+    An edge between two nodes of one neuron's box stays in that box (lesson 5's Σw·x → σ edge
+    looped outside it); an edge never crosses a box it has no end in (it would read as part of
+    that module). Edges are followed as :func:`routes` does, and each point of the path may be
+    ``margin`` points outside a frame (graphviz clips the ends of an edge at the frame's line).
+    """
+    lay = layout(svg)
+    found = []
+    for tail, head, points in routes(lay):
+        if not points:  # invisible
+            continue
+        ends = set(clusters_around(lay, tail)) | set(clusters_around(lay, head))
+        both = set(clusters_around(lay, tail)) & set(clusters_around(lay, head))
+        for name in sorted(both):
+            box = lay.clusters[name].box
+            out = max(max(box.left - x, x - box.right, box.top - y, y - box.bottom) for x, y in points)
+            if out > margin:
+                found.append(f"edge {tail}->{head} leaves {name} by {out:.0f} pt")
+        for name, c in lay.clusters.items():
+            if name in ends:
+                continue
+            if any(_inside(_shrunk(c.box, 2 * margin), x, y, 0.0) for x, y in points):
+                found.append(f"edge {tail}->{head} runs through {name}, which holds neither end")
+    return found
+
+
+def floating_labels(svg: str, *, reach: float = 1.0) -> list[str]:
+    """Every edge label farther than ``reach`` ems (of its own text) from every drawn point of its edge:
+    a label left floating where no line is (dot places a compound edge's label on its whole route,
+    then clips the line at the box it enters or leaves: lesson 3's "2 edges")."""
+    lay = layout(svg)
+    found = []
+    points = {e.name: e.points for e in lay.edges if e.points}
+    label_of = {e.name: e.name for e in lay.edges} | {
+        f"{m.group(1)}->{m.group(2)}": node for node in lay.node_texts if (m := _LABEL_NODE.fullmatch(node))
+    }
+    for name, text, box in edge_labels(lay):
+        if name not in points:
+            found.append(f"label {text!r} of {name} has no line")
+            continue
+        near = min(
+            math.hypot(max(box.left - x, 0.0, x - box.right), max(box.top - y, 0.0, y - box.bottom))
+            for x, y in points[name]
+        )
+        if near > reach * lay.text_sizes.get(label_of.get(name, name), 14.0):
+            found.append(f"label {text!r} of edge {name} floats {near:.0f} pt from its line")
     return found

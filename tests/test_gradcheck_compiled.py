@@ -1,4 +1,4 @@
-"""gradcheck's finite differences through a compiled replay (autograd/check/compiled.py).
+"""gradcheck's (and gradcheck_params') finite differences through a compiled replay (autograd/check/compiled.py).
 
 The replay is used only where it provably computes what f computes (no guard, built-in ops,
 no gradient taken as numbers inside f, the same bits at the point); then every result of a
@@ -14,9 +14,10 @@ import gradcheck_cases as cases
 import numpy as np
 import pytest
 
+import nn
 from autograd import DomainError, Value, define_op, grad, gradcheck, gradgradcheck
 from autograd.check.point import Point
-from autograd.check.problems import FunctionProblem
+from autograd.check.problems import FunctionProblem, ParamsProblem
 from autograd.check.run import run_checks
 from autograd.core.rules import unregister
 
@@ -141,3 +142,49 @@ def test_a_domain_error_at_a_probe_is_the_eager_one() -> None:
         messages.append(str(info.value))
     assert messages[0] == messages[1]
     assert "log" in messages[0]
+
+
+def _params_results(loss: Any, params: list[Value], **options: Any) -> tuple[list[Any], list[bool]]:
+    """gradcheck_params's result with the probes replayed where provable, then eagerly; and which used a replay."""
+    used: list[bool] = []
+    results = []
+    for compiled in (True, False):
+        problem = ParamsProblem(loss, params, Point([p.data for p in params], [f"p{i}" for i in range(len(params))]))
+        problem.compiled = compiled
+        settings = {"eps": 1e-6, "atol": 1e-7, "rtol": 1e-5, "fast_mode": False, "seed": 0, **options}
+        result = run_checks(problem, raise_exception=False, **settings)
+        results.append((bool(result), result.kind, result.message))
+        used.append(problem.replay is not None)
+    return results, used
+
+
+@pytest.mark.parametrize("fast_mode", [False, True])
+def test_gradcheck_params_replays_a_model_loss_with_the_same_results(fast_mode: bool) -> None:
+    model = nn.MLP(2, [4, 1], activation="tanh", seed=3)
+    X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]])  # noqa: N806 (a data matrix)
+    y = np.array([1.0, -1.0, 1.0])
+    params = model.parameters()
+    before = [p.data for p in params]
+
+    def loss() -> Value:
+        out: Value = ((model.batch(X) - y) ** 2).mean() + 1e-3 * sum(p * p for p in params)
+        return out
+
+    results, used = _params_results(loss, params, fast_mode=fast_mode)
+    assert used == [True, False]
+    assert results[0] == results[1]
+    assert results[0][0]
+    assert [p.data for p in params] == before  # restored
+    with cases._mutated("tanh", cases._times(1.001), loss, ()) as (wrong, _):
+        results, used = _params_results(wrong, params, fast_mode=fast_mode)
+    assert used == [True, False]
+    assert results[0] == results[1]
+    assert not results[0][0]
+
+
+def test_gradcheck_params_with_a_loss_reading_data_is_eager() -> None:
+    w = Value(0.7)
+    results, used = _params_results(lambda: w * w if w.data > 0.0 else -w, [w])
+    assert used == [False, False]
+    assert results[0] == results[1]
+    assert results[0][0]

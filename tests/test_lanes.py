@@ -339,6 +339,10 @@ def test_lanes_make_no_numpy_warnings() -> None:
         warnings.simplefilter("error")
         with pytest.raises(DomainError, match="at lane 1"):
             Value(np.array([1.0, 0.0])).log()
+        # finite lanes whose sum overflows (the finite check sums them), and inf - inf in that sum
+        assert list((Value(np.array([1e308, 1e308])) * 1.0).data) == [1e308, 1e308]
+        with pytest.raises(DomainError, match="at lane 0"):
+            Value(np.array([1e308, -1e308])) * 1e10
         base, exponent = Value(np.array([0.0, 2.0])), Value(np.array([2.0, 3.0]))
         d_base, d_exponent = grad(base**exponent, [base, exponent], grad_output=np.ones(2), create_graph=True)
         assert list(d_base.data) == [0.0, 12.0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from viz_support import mlp_loss, seed_neuron
+from viz_support import bare_edge_labels, mlp_loss, seed_neuron
 
 import viz
 import viz.scene
@@ -20,7 +20,7 @@ from autograd import Value, chain_summary
 
 
 def _edge_labels(src: str) -> list[str]:
-    return re.findall(r"-> \S+ \[[^\]]*label=<([^>]*)>", src)
+    return re.findall(r"-> \S+ \[[^\]]*label=<([^>]*)>", bare_edge_labels(src))
 
 
 def _caption_factors(caption: str) -> set[str]:
@@ -78,7 +78,7 @@ def test_merged_edges_are_red_only_for_what_they_carry_on_the_paths() -> None:
     model, loss, _ = mlp_loss([4, 4, 1])
     w = model.layers[0].neurons[0].w[1]
     for level in ("Neuron", "Layer"):
-        src = viz.draw_chain(loss, w, model=model, collapse=level).source
+        src = bare_edge_labels(viz.draw_chain(loss, w, model=model, collapse=level).source)
         edges = re.findall(r"^\t(\S+) -> (\S+) \[([^\]]*)\]", src, flags=re.MULTILINE)
         red = [re.search(r"label=<(\d+) edges>", a) for _, _, a in edges if "#d62728" in a]
         grey = [re.search(r"label=<(\d+) edges>", a) for _, _, a in edges if "#d62728" not in a]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -154,3 +155,15 @@ def mlp_lanes_loss(sizes: Sequence[int], seed: int = 0, n: int = 5) -> tuple[MLP
     loss.label = "loss"
     loss.backward()
     return model, loss, xs
+
+
+_CLEARED = re.compile(
+    r'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+    r'(?:<TD WIDTH="\d+"></TD><TD>(.*?)</TD></TR>|<TD>(.*?)</TD></TR><TR><TD HEIGHT="\d+"></TD></TR>)</TABLE>>'
+)
+
+
+def bare_edge_labels(source: str) -> str:
+    """``source`` with each edge label written as its text alone, ``label=<0.5>``: the drawing sets every
+    edge label in a table with an empty cell that keeps it clear of its line (viz.layout.clear_label)."""
+    return _CLEARED.sub(lambda m: f"label=<{m.group(1) if m.group(1) is not None else m.group(2)}>", source)

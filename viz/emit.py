@@ -22,6 +22,7 @@ from viz.layout import (
     box_size,
     bundles_of,
     cells_size,
+    clear_label,
     drawn_lines,
     edges_of,
     estimate_ranks,
@@ -57,8 +58,14 @@ __all__ = [
 ]
 
 
-def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawing) -> Drawing:
+def emit(
+    g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawing, label_nodes: bool = True
+) -> Drawing:
     """The DOT of ``g`` with ``style``: value nodes (op nodes), module clusters and boxes, edges.
+
+    With ``label_nodes``, a long label of an edge between two nodes of one box is a node of the box
+    (dot would set it outside the box); frames pinned at one layout (:mod:`viz.steps`) keep the
+    same nodes in every frame, so they pass False.
 
     Raises:
         GraphTooLargeError: with more than ``options.max_nodes`` drawn nodes, or a layout too large
@@ -362,7 +369,49 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
         _inputs_in_order(g, top)
     if bundles:
         top.graph_attr.setdefault("compound", "true")
+    rankdir = top.graph_attr["rankdir"]
+
+    def box_of(name: str) -> int | None:
+        value = re.fullmatch(r"v(\d+)(?:op)?", name)
+        return None if value is None else owner_container(g.owner[int(value.group(1))])
+
+    across = 1 if rankdir in ("LR", "RL") else 0  # a label stands out from its edge across the ranks
+
+    def sticks_out(label: str) -> bool:
+        """Whether a label stands out from its edge farther than :data:`LABEL_NODE_EMS` ems (a lane
+        list, not a number): as far as a box's side, past which dot sets it."""
+        extent = text_size(re.sub(r"<[^>]*>", "\n", label[1:-1]).split("\n"), edge_font)[across]
+        return extent > LABEL_NODE_EMS * edge_font
+
     for n, (src, dst, attrs, _) in enumerate(drawn):
+        inside = box_of(src)
+        if (
+            label_nodes
+            and "label" in attrs
+            and n not in stops
+            and inside is not None
+            and inside == box_of(dst)
+            and sticks_out(attrs["label"])
+        ):
+            # Both ends in one box: dot keeps an edge label's width out of the box's frame, so a wide
+            # label stuck out of it and the edge looped out to it (lesson 5's Σw·x → σ). Such a label
+            # is a node of the box instead, on a rank between the ends, the edge running beside it.
+            label = f"{src}_{dst}_label{n}"  # (node names have no underscore)
+            clusters[inside].node(
+                label, label=clear_label(attrs["label"], rankdir), shape="plain", fontcolor=attrs.get("fontcolor", "")
+            )
+            top.edge(src, label, style="invis")
+            top.edge(label, dst, style="invis")
+            top.edge(src, dst, minlen="2", **{a: v for a, v in attrs.items() if a not in ("label", "fontcolor")})
+            continue
+        if "label" in attrs:
+            # An edge out of a box into a node (ltail, no lhead) is clipped at the box's frame after
+            # dot placed its label on the whole route, from the node inside the box that stands for
+            # it: the label would float in the box, far from the line (lesson 3's "2 edges"). An
+            # xlabel is placed after the clipping, beside the line as drawn. (Between two boxes the
+            # label keeps its rank: it holds the gap between the layers open for itself.)
+            side = "xlabel" if "ltail" in attrs and "lhead" not in attrs else "label"
+            attrs = {a: v for a, v in attrs.items() if a != "label"} | {side: clear_label(attrs["label"], rankdir)}
         if n not in stops:
             top.edge(src, dst, **attrs)
             continue
@@ -379,6 +428,12 @@ def emit(g: Scene, style: Marks, options: Options, *, cls: type[Drawing] = Drawi
     for j in sorted(clusters, key=lambda j: (-g.modules[j].depth, j)):
         container(owner_container(g.modules[j].parent)).subgraph(clusters[j])
     return top
+
+
+#: How far (in ems of the edge font) a label between two nodes of one box may stand out from its edge
+#: and still be set by dot beside it: lesson 5's lane list (18 ems) stuck out of the neuron's box and
+#: its edge looped out to it; lesson 3's numbers (3–6 ems) sit well beside theirs.
+LABEL_NODE_EMS = 4.5
 
 
 def _inputs_in_order(g: Scene, top: Drawing) -> None:

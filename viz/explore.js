@@ -1135,6 +1135,9 @@ function setup(root) {
 
   var scale = main.clientWidth > 0 ? main.clientWidth / (G.w * 4 / 3) : 1;
   setFit(scale >= 0.6);
+  /* A picture wider than the column puts the panel under it: the picture then scrolls in a
+     box about a screen high, so the panel stays near the node clicked. */
+  root.classList.toggle("crx-wide", scale < 0.6);
   update();
 }
 

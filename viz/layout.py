@@ -11,6 +11,7 @@ a model's clusters is in :mod:`viz.model_layout`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from viz.styles import Style
 
 __all__ = [
     "CHAR_EM",
+    "LABEL_CLEARANCE",
     "LINE_EM",
     "Bundle",
     "Edge",
@@ -27,17 +29,53 @@ __all__ = [
     "bundle_ends",
     "bundles_of",
     "cells_size",
+    "clear_label",
     "drawn_lines",
     "edges_of",
     "estimate_ranks",
     "node_order",
     "pick_rankdir",
+    "reclear_label",
     "text_size",
     "wrap_caption",
 ]
 
 CHAR_EM = 0.56  # average glyph width of the sans font, in ems
 LINE_EM = 1.25  # line height, in ems
+
+#: Points between an edge's label and its line. dot sets a label beside its edge, touching it where
+#: the edge crosses the label's middle; a slanted edge then runs over the label's corner ("1" on
+#: the edge into a sum, lesson 1), a level one along the text's foot ("16 edges" between layers).
+LABEL_CLEARANCE = 4
+
+
+def clear_label(label: str, rankdir: str) -> str:
+    """An edge's HTML-like ``label`` (``<…>``) with :data:`LABEL_CLEARANCE` points of empty space on the
+    side dot sets against the line: the left top to bottom (``TB``, ``BT``), below left to right."""
+    text = label[1:-1]
+    table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+    if rankdir in ("LR", "RL"):
+        rows = f'<TR><TD>{text}</TD></TR><TR><TD HEIGHT="{LABEL_CLEARANCE}"></TD></TR>'
+    else:
+        rows = f'<TR><TD WIDTH="{LABEL_CLEARANCE}"></TD><TD>{text}</TD></TR>'
+    return f"<{table}{rows}</TABLE>>"
+
+
+_CLEARED = re.compile(
+    r'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+    r'(?:<TD WIDTH="\d+"></TD><TD>(.*?)</TD></TR>|<TD>(.*?)</TD></TR><TR><TD HEIGHT="\d+"></TD></TR>)</TABLE>>'
+)
+
+
+def reclear_label(attrs: str, rankdir: str) -> str:
+    """An edge's DOT attributes (``label=<…> color=…``) with its label's clear space (:func:`clear_label`)
+    on the side for ``rankdir``: for an edge drawn across the picture's ranks (a flat edge between
+    the runs of a folded chain, upright in a picture laid out left to right)."""
+
+    def again(m: re.Match[str]) -> str:
+        return clear_label(f"<{m.group(1) if m.group(1) is not None else m.group(2)}>", rankdir)
+
+    return _CLEARED.sub(again, attrs, count=1)
 
 
 def text_size(lines: Sequence[str], size: float) -> tuple[float, float]:

@@ -144,7 +144,7 @@ class Steps(Sequence[Frame]):
 
     def _drawing(self, style: Marks, i: int | None, *, sizes: Sizes | None = None) -> Drawing:
         """Frame ``i``'s drawing (None: the widest labels); with ``sizes``, every label at its pinned size."""
-        d = emit(self._g, style, self._options)
+        d = emit(self._g, style, self._options, label_nodes=False)  # the same nodes in every frame
         # Relabel: boxes show only what is known in this frame, and pinned pictures give every
         # cell the size it has in every frame.
         f = None if i is None else self._frames[i]

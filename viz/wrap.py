@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from viz.display import DotError, DotNotFoundError, Drawing, render
 from viz.fit import READABLE_PX, SCREEN_PX, TURN_READABLE_PX
+from viz.layout import reclear_label
 from viz.styles import Style
 
 __all__ = [
@@ -64,7 +65,6 @@ SLIDE_PX = 24.0
 #: (``make demo``), against a notebook's ~1000 px. A picture must read in both.
 SITE_COLUMN_PX = 736.0
 
-_NODE_LINE = re.compile(r"^\t(\w+) \[")
 _EDGE_LINE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?\n?$")
 _LABEL = re.compile(r"(?<![\w])label=")
 _PAD = 4.0  # points graphviz adds around a picture (its default pad)
@@ -244,8 +244,12 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
             body.append(f"\t{head} -> {tail} [{attrs + ' ' if attrs else ''}dir=back]\n")
         elif place[tail] == place[head] and across and attrs:
             # From one row into the next below it: dot would centre the label on this short
-            # upright edge, over its arrow; as an external label it sits beside it.
-            body.append(f"\t{tail} -> {head} [{_LABEL.sub('xlabel=', attrs, count=1)}]\n")
+            # upright edge, over its arrow; as an external label it sits beside it, clear of it on
+            # its left (the side of an upright edge: viz.layout.clear_label).
+            beside = _LABEL.sub("xlabel=", reclear_label(attrs, "TB"), count=1)
+            body.append(f"\t{tail} -> {head} [{beside}]\n")
+        elif place[tail] == place[head] and attrs:  # from one column into the next: a level edge
+            body.append(f"\t{tail} -> {head} [{reclear_label(attrs, 'LR')}]\n")
         else:  # downwards, or flat: from one run into the next beside it
             body.append(line)
     groups: dict[int, list[str]] = {}

@@ -4,7 +4,8 @@ A check evaluates f at many probes ``x ± h``, each of the same shape as the poi
 (:func:`autograd.compile`) computes the numbers of one traced graph without building Values,
 with the same rule functions in the same order as the eager engine, so its numbers are the
 eager engine's, bit for bit — *for that graph*. It is f itself only when nothing f computes
-depends on its inputs outside the graph. :func:`probe_replay` gives one only when, at the point:
+depends on its inputs outside the graph. :func:`probe_replay` gives one only when, at the point
+(for ``gradcheck``, and for ``gradcheck_params``, whose loss reads parameters perturbed in place):
 
 - the trace recorded no guard: f compares no Value and reads no ``.data``, so every probe
   takes the path through f that the trace took (a function with a data-dependent branch is
@@ -25,18 +26,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.check.point import Point
 from autograd.core.engine import topological_order
 from autograd.core.rules import BUILTIN_OPS
 from autograd.core.value import Value
-from autograd.replay import compile
+from autograd.replay import Program, compile
 
-__all__ = ["probe_replay"]
-
-Values = Callable[[Sequence[float]], list[float]]
+__all__ = ["flat_numbers", "probe_replay"]
 
 
-def _flat(result: Any) -> list[float]:
+def flat_numbers(result: Any) -> list[float]:
     """A program's value (a number, lanes, or a tuple of them) as flat floats, as ``flat_values`` gives them."""
     outs = result if type(result) is tuple else (result,)
     flat: list[float] = []
@@ -48,27 +46,30 @@ def _flat(result: Any) -> list[float]:
     return flat
 
 
-def probe_replay(f: Callable[..., Any], point: Point, outputs: Sequence[Value], f0: Sequence[float]) -> Values | None:
-    """``flat ↦ F(flat)`` by a compiled replay of ``f``, or None when it cannot be shown to be f.
+def probe_replay(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    outputs: Sequence[Value],
+    f0: Sequence[float],
+    params: Sequence[Value] = (),
+) -> Program | None:
+    """A compiled program of ``f`` whose ``forward(*args)`` gives what ``f(*Values of args)`` gives,
+    or None when that cannot be shown.
 
-    ``outputs`` is f's graph built eagerly at the point and ``f0`` the numbers f gave there
-    (checked deterministic by the caller).
+    ``args`` are f's arguments at the point (none for a loss of ``params``, the Values it reads
+    and a check perturbs in place), ``outputs`` f's graph built eagerly there and ``f0`` the
+    numbers f gave there (checked deterministic by the caller).
     """
     if any(node.op and node.op not in BUILTIN_OPS for o in outputs for node in topological_order(o)):
         return None
-    program = compile(f, strict=True)
-    args = point.args(point.flat)
+    program = compile(f, params=params, strict=True)
     try:
         program.forward(*args)  # the trace (its numbers are the eager engine's own)
-        at_point = _flat(program.forward(*args))  # the replay
+        at_point = flat_numbers(program.forward(*args))  # the replay
     except Exception:  # whatever stops the trace (a TraceError saying why): f is evaluated eagerly, as before
         return None
     if program.traces != 1 or program.guards or program.gave_up is not None:
         return None
     if [x.hex() for x in at_point] != [x.hex() for x in f0]:
         return None
-
-    def values(flat: Sequence[float]) -> list[float]:
-        return _flat(program.forward(*point.args(flat)))
-
-    return values
+    return program

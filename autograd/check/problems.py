@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.check.blame import graph_nodes
-from autograd.check.compiled import probe_replay
+from autograd.check.compiled import flat_numbers, probe_replay
 from autograd.check.point import Function, Point
 from autograd.check.results import GradcheckError
 from autograd.check.snippet import function_text, source_number
@@ -24,6 +24,7 @@ from autograd.core.engine import grad
 from autograd.core.functions import load_numpy
 from autograd.core.ops import dot, vsum
 from autograd.core.value import Value
+from autograd.replay import Program
 
 # -- outputs ------------------------------------------------------------------------------
 
@@ -185,7 +186,7 @@ class FunctionProblem(Problem):
         super().__init__(point)
         self.f = f
         self.compiled = compiled
-        self.replay: Callable[[Sequence[float]], list[float]] | None = None  # see prepare_probes
+        self.replay: Program | None = None  # see prepare_probes
 
     def snippet(self) -> str:
         args = ", ".join(source_number(x) for x in self.point.args(self.point.flat))
@@ -205,11 +206,11 @@ class FunctionProblem(Problem):
     def prepare_probes(self, outputs: Sequence[Value], f0: Sequence[float]) -> None:
         """A compiled replay of f for the probes, where it provably computes f (:mod:`autograd.check.compiled`)."""
         if self.compiled:
-            self.replay = probe_replay(self.f, self.point, outputs, f0)
+            self.replay = probe_replay(self.f, self.point.args(self.point.flat), outputs, f0)
 
     def values(self, flat: Sequence[float]) -> list[float]:
         if self.replay is not None:
-            return self.replay(flat)
+            return flat_numbers(self.replay.forward(*self.point.args(flat)))
         # Recorded, not under no_grad: f may itself differentiate (a gradient penalty).
         return flat_values(output_values(self.f(*(Value(x) for x in self.point.args(flat)))))
 
@@ -217,19 +218,28 @@ class FunctionProblem(Problem):
 class ParamsProblem(Problem):
     """``loss_fn()`` as a function of the parameters' ``data``, perturbed in place and always restored."""
 
-    def __init__(self, loss_fn: Callable[[], Any], params: list[Value], point: Point) -> None:
+    def __init__(self, loss_fn: Callable[[], Any], params: list[Value], point: Point, *, compiled: bool = True) -> None:
         super().__init__(point)
         self.loss_fn = loss_fn
         self.params = params
+        self.compiled = compiled
+        self.replay: Program | None = None  # see prepare_probes
 
     def build(self) -> tuple[list[Value], list[Value]]:
         return self.params, output_values(self.loss_fn())
+
+    def prepare_probes(self, outputs: Sequence[Value], f0: Sequence[float]) -> None:
+        """A compiled replay of the loss for the probes, where it provably computes it (see autograd.check.compiled)."""
+        if self.compiled and type(self) is ParamsProblem:  # (a subclass may build elsewhere than at the point)
+            self.replay = probe_replay(self.loss_fn, (), outputs, f0, self.params)
 
     def values(self, flat: Sequence[float]) -> list[float]:
         saved = [p.data for p in self.params]
         try:
             for p, x in zip(self.params, self.point.args(flat), strict=True):
                 p.data = x
+            if self.replay is not None:
+                return flat_numbers(self.replay.forward())
             return flat_values(output_values(self.loss_fn()))
         finally:
             for p, d in zip(self.params, saved, strict=True):

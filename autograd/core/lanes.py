@@ -33,7 +33,7 @@ def _first_bad_lane(values: Data) -> int | None:
     if type(values) is float:
         return None if math.isfinite(values) else 0
     np = load_numpy()
-    if math.isfinite(np.add.reduce(values)):  # a nan or ±inf lane makes the sum nan or ±inf
+    if math.isfinite(np.add.reduce(values)):  # a nan or ±inf lane makes the sum nan or ±inf (call under errstate)
         return None
     finite = np.isfinite(values)
     if finite.all():  # finite lanes whose sum overflowed
@@ -65,19 +65,20 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
                 f"op {rule.name!r} on lanes: {exc} (its forward and local get numpy arrays here; "
                 "define_op(..., lanes=...) takes a separate forward for arrays)"
             ) from exc
-    if type(out) is not float:
-        out = np.asarray(out, dtype=np.float64)
-        if out.ndim == 0:
-            out = float(out)
-    bad = _first_bad_lane(out)
-    if bad is not None:
-        at = _at_lane(xs, bad)
-        raise DomainError(f"{describe_op(rule, at, param)} is undefined or overflows at lane {bad}")
-    for d in () if rule.finite_local else local:
-        bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
+        if type(out) is not float:
+            out = np.asarray(out, dtype=np.float64)
+            if out.ndim == 0:
+                out = float(out)
+        # (still under errstate: the finite checks' own sums may overflow, and say nothing)
+        bad = _first_bad_lane(out)
         if bad is not None:
             at = _at_lane(xs, bad)
-            raise DomainError(f"{describe_op(rule, at, param)}: local derivative is not finite at lane {bad}")
+            raise DomainError(f"{describe_op(rule, at, param)} is undefined or overflows at lane {bad}")
+        for d in () if rule.finite_local else local:
+            bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
+            if bad is not None:
+                at = _at_lane(xs, bad)
+                raise DomainError(f"{describe_op(rule, at, param)}: local derivative is not finite at lane {bad}")
     return out, tuple(local)
 
 
