@@ -113,6 +113,16 @@ def test_a_graph_too_large_to_draw_is_collapsed_into_the_models_boxes() -> None:
     assert first[9] == "layers.0.neurons.0"
     assert len(first[7]) == 4  # one tanh per sample
     assert all(nodes[j]["box"] == 0 for j in first[7])
+    # Where scripts do not run, the still picture's boxes show the gradients the page starts from.
+    from autograd import grad
+    from viz.numbers import format_number
+
+    order = topological_order(loss)
+    (g0,) = grad(loss, [order[first[7][0]]])
+    assert g0 != 0
+    page = ex.to_html()
+    still = page[page.index('class="crx-nojs"') : page.index('class="crx-data"')]
+    assert f"grad {format_number(g0)}".replace("-", "&#45;") in still
     # Layers instead of neurons, asked for by name; every node when there are few enough.
     layers = explore(loss, model=model, collapse="Layer")
     assert [b[9] for b in layers.data["geo"]["b"]] == ["layers.0", "layers.1", "layers.2"]

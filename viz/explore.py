@@ -45,11 +45,12 @@ from typing import Any
 from autograd import DomainError, Value, grad
 from viz.display import DotError, DotNotFoundError, write_atomic
 from viz.emit import GraphTooLargeError, Options, emit
-from viz.explore_layout import choose_collapse, layout
+from viz.explore_layout import box_labels, choose_collapse, layout
 from viz.explore_rules import js_rule_names, rules_js
+from viz.frame_labels import relabel
 from viz.marks import Marks, op_text
 from viz.numbers import DEFAULT_DIGITS, check_digits
-from viz.scene import ModuleLike, Names, Scene, as_roots, build_scene, count_values
+from viz.scene import ModuleLike, Names, Scene, as_roots, boxes_of, build_scene, collapsed_modules, count_values
 from viz.styles import Style, StyleName, get_style
 
 __all__ = ["DEFAULT_EXPLORE_NODES", "MAX_EXPLORE_VALUES", "Explorer", "explore"]
@@ -374,6 +375,11 @@ def _still(
     try:
         # Above the pictures' own limit a still picture is too large to read (and to carry): none.
         options = Options.make(digits=digits, style=look, rankdir=rankdir, legend=False, collapse=collapse)
-        return compact_svg(emit(g, marks, options).svg())
+        drawing = emit(g, marks, options)
+        if collapse is not None:  # a box shows its outputs' numbers as the page starts, not the Values' .grad
+            box = boxes_of(g, collapsed_modules(g, collapse))
+            labels = box_labels(g, box, look, lambda j: (marks.data[j] or "?", marks.grad[j] or "—"))
+            drawing.body[:] = [relabel(line, labels) for line in drawing.body]
+        return compact_svg(drawing.svg())
     except (DotError, DotNotFoundError, GraphTooLargeError):
         return ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from viz.pinned import dot_json, measure
 from viz.scene import Scene, boxes_of, collapse_levels, collapsed_modules
 from viz.styles import Style
 
-__all__ = ["MAX_BOX_OUTPUTS", "WIDEST", "Geometry", "choose_collapse", "drawn_count", "layout"]
+__all__ = ["MAX_BOX_OUTPUTS", "WIDEST", "Geometry", "box_labels", "choose_collapse", "drawn_count", "layout"]
 
 #: The widest number a cell is sized for (4 significant digits, sign and exponent).
 WIDEST = "-8.888e-88"
@@ -113,6 +113,21 @@ def _cells(g: Scene, i: int) -> list[tuple[str, str]]:
 def _cell_html(kind: str, text: str) -> str:
     body = escape(text)
     return f"<B>{body}</B>" if kind == "name" else body
+
+
+def box_labels(
+    g: Scene, box: Sequence[int | None], look: Style, numbers: Callable[[int], tuple[str, str]]
+) -> dict[str, str]:
+    """Each collapsed box's label (``m3`` → label) with its outputs' numbers as ``numbers(node)``
+    writes them (data, grad): for a still picture of what the page starts from."""
+    labels = {}
+    for b, (n_values, outputs) in box_outputs(g, box).items():
+        rows = _box_rows(g, b, n_values, outputs)
+        for k, j in enumerate(outputs[:MAX_BOX_OUTPUTS]):
+            data, grad = numbers(j)
+            rows[2 + k] = f"\0{g.name(j)}\0 data {data}\ngrad {grad}"
+        labels[f"m{b}"] = box_label(rows, look.module, False, None, look)
+    return labels
 
 
 def _box_rows(g: Scene, b: int, n_values: int, outputs: list[int]) -> list[str]:
@@ -309,7 +324,7 @@ def core_source(
         show_ids=True,
     )
     options = Options.make(style=look, rankdir=rankdir, max_nodes=max(n, 1), legend=False, collapse=collapse)
-    drawing = emit(g, marks, options)
+    drawing = emit(g, marks, options, label_nodes=False)  # the page draws each edge's label itself, on its edge
     if labels:
         drawing.body[:] = [relabel(line, labels) for line in drawing.body]
     source: str = drawing.source

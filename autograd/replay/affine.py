@@ -27,13 +27,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from autograd.replay.codegen import accumulate
+from autograd.replay.codegen import accumulate, slots_of
 from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
 if TYPE_CHECKING:
-    from autograd.replay.codegen import _Names
-    from autograd.replay.loops import Segment, _Homes
+    from autograd.replay.codegen import Names
+    from autograd.replay.loops import Homes, Segment
 
 __all__ = ["MIN_PAIRS", "affine", "affine_backward", "affine_forward", "layer", "layer_backward", "layer_forward"]
 
@@ -135,7 +135,7 @@ def _plus(total: Any, rows: Any, i: int) -> Any:
 
 def _matrix(values: tuple[float, ...], rows: int, cols: int) -> Any:
     np = _np()
-    return np.array(values, dtype=np.float64).reshape(rows, cols)
+    return np.fromiter(values, np.float64, len(values)).reshape(rows, cols)
 
 
 def _layer(weights: Any, xs: tuple[Any, ...], bias: int) -> Any:
@@ -146,13 +146,19 @@ def _layer(weights: Any, xs: tuple[Any, ...], bias: int) -> Any:
     return total + weights[:, n, None] if bias else total
 
 
-def _layer_weight_grads(target: list[Any], slots: tuple[int, ...], xs: tuple[Any, ...], g: Any, bias: int) -> None:
+def _layer_weight_grads(
+    target: list[Any], slots: tuple[int, ...] | slice, xs: tuple[Any, ...], g: Any, bias: int
+) -> None:
     """``target[slot] += Σ_lanes x_i·g_k`` for each neuron k and input i (then each bias's ``Σ_lanes g_k``)."""
     np = _np()
     sums = (g[:, None, :] * np.array(xs)).sum(axis=2)
     if bias:
         sums = np.concatenate((sums, g.sum(axis=1)[:, None]), axis=1)
-    for s, v in zip(slots, sums.ravel().tolist(), strict=True):
+    values = sums.ravel().tolist()
+    if type(slots) is slice:
+        target[slots] = list(map(operator.add, target[slots], values))
+        return
+    for s, v in zip(slots, values, strict=True):
         target[s] = target[s] + v
 
 
@@ -184,9 +190,7 @@ def affine_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: s
     w.emit(f"{target} = {w.bind(_row, 'F')}(({', '.join(weights)},), ({', '.join(xs)},), {m % 2})")
 
 
-def affine_backward(
-    w: Writer, tape: Tape, j: int, g: str, names: _Names, needs: list[bool], assigned: set[int]
-) -> None:
+def affine_backward(w: Writer, tape: Tape, j: int, g: str, names: Names, needs: list[bool], assigned: set[int]) -> None:
     """Emit the reverse pass of an :func:`affine` node whose gradient (lanes) is ``g``."""
     parents = tape.parents[j]
     m = len(parents)
@@ -260,7 +264,7 @@ def _inputs(seg: Segment, o: int, m: int) -> list[int]:
     return [seg.strided[(o, i)][0] for i in range(1, 2 * (m // 2), 2)]
 
 
-def layer_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment, o: int, target: str) -> None:
+def layer_forward(w: Writer, tape: Tape, names: Homes, seg: Segment, o: int, target: str) -> None:
     """Emit ``target = <the layer's values>`` (neurons × lanes) for a :func:`layer` body node."""
     j = seg.start + o
     m = len(tape.parents[j])
@@ -274,7 +278,7 @@ def layer_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment, o: int, ta
 
 
 def layer_backward(
-    w: Writer, tape: Tape, seg: Segment, o: int, g: str, names: _Homes, needs: list[bool], assigned: set[int]
+    w: Writer, tape: Tape, seg: Segment, o: int, g: str, names: Homes, needs: list[bool], assigned: set[int]
 ) -> None:
     """Emit the reverse pass of a :func:`layer` body node whose gradient (neurons × lanes) is ``g``."""
     j = seg.start + o
@@ -282,7 +286,7 @@ def layer_backward(
     slot = len(tape.leaves) + j
     weight_slots = _weight_slots(seg, o, m)
     if any(needs[s] for s in weight_slots):
-        slots = w.bind(weight_slots, "O")
+        slots = w.bind(slots_of(weight_slots), "O")
         w.emit(f"{w.bind(_layer_weight_grads, 'F')}(GZ, {slots}, s{slot}, {g}, {m % 2})")
     inputs = _inputs(seg, o, m)
     if any(needs[s] for s in inputs):

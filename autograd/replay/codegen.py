@@ -19,13 +19,14 @@ numbers, operators and a few keywords (:func:`audit`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
 from autograd.replay.symbolic import Sym, Writer, number, symbolic
 from autograd.replay.tape import Tape
 
-__all__ = ["accumulate", "audit", "contribution", "node_forward", "node_locals"]
+__all__ = ["Names", "accumulate", "audit", "builtin", "contribution", "node_forward", "node_locals", "slots_of"]
 
 #: Ops whose result is nan or ±inf whenever an input is (checked only at the outputs);
 #: every other op gets its inputs added to the checksum ``K``.
@@ -52,7 +53,7 @@ def audit(source: str) -> None:
             raise RuntimeError(f"compiled program text holds an unexpected word {word!r}")
 
 
-class _Names:
+class Names:
     """Where each slot's value and gradient live in the program."""
 
     def __init__(self, tape: Tape) -> None:
@@ -85,7 +86,7 @@ def node_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: str
         w.emit(f"{target} = {result.text}")
         return
     call = f"{w.bind(fn)}({', '.join(operands)}{', ' + number(param) if param is not None else ''})"
-    if any(lanes) and tape.lanes[len(tape.leaves) + j] is not None and not _builtin(rule.name):
+    if any(lanes) and tape.lanes[len(tape.leaves) + j] is not None and not builtin(rule.name):
         call = f"{w.bind(_as_lanes, 'F')}({call})"
     w.emit(f"{target} = {call}")
 
@@ -126,7 +127,7 @@ def contribution(d: str | float, g: str, lanes: bool, to_scalar: bool) -> str | 
     return c
 
 
-def _builtin(name: str) -> bool:
+def builtin(name: str) -> bool:
     from autograd.core.rules import BUILTIN_OPS
 
     return name in BUILTIN_OPS
@@ -138,3 +139,14 @@ def _as_lanes(out: Any) -> Any:
 
     arr = numpy.asarray(out, dtype=numpy.float64)
     return float(arr) if arr.ndim == 0 else arr
+
+
+def slots_of(slots: tuple[int, ...]) -> tuple[int, ...] | slice:
+    """``slots`` as a slice when they are evenly spaced (the program then reads and writes them at once)."""
+    if len(slots) < 2:
+        return slots
+    step = slots[1] - slots[0]
+    if not step or any(b - a != step for a, b in itertools.pairwise(slots)):
+        return slots
+    stop = slots[-1] + step
+    return slice(slots[0], stop if stop >= 0 else None, step)

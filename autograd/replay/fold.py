@@ -23,7 +23,7 @@ from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
 if TYPE_CHECKING:
-    from autograd.replay.loops import Segment, _Homes
+    from autograd.replay.loops import Homes, Segment
 
 __all__ = ["fold_backward", "fold_forward", "foldable", "fresh_terms", "reads"]
 
@@ -95,7 +95,7 @@ def _terms(seg: Segment, nl: int) -> tuple[tuple[int, ...], str]:
     return tuple(range(first, first + step * seg.count, step)), "Z" if first < nl else "V"
 
 
-def fold_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
+def fold_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
     """Emit a running sum's forward pass: its last value (the only one anything else reads)."""
     nl = len(tape.leaves)
     base = nl + seg.start
@@ -104,7 +104,7 @@ def fold_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
     w.emit(f"V[{base + seg.count - 1}] = {w.bind(_fold, 'F')}({names.value(base - 1)}, {getter}({lst}))")
 
 
-def fold_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
+def fold_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list[bool], assigned: set[int]) -> None:
     """Emit a running sum's reverse pass (see the module docstring)."""
     nl = len(tape.leaves)
     base = nl + seg.start

@@ -22,13 +22,13 @@ from itertools import repeat
 from typing import Any
 
 from autograd.replay.affine import affine, affine_backward, affine_forward
-from autograd.replay.codegen import PROPAGATING, _Names, accumulate, contribution, node_forward, node_locals
+from autograd.replay.codegen import PROPAGATING, Names, accumulate, contribution, node_forward, node_locals
 from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 from autograd.replay.vector import vector_backward, vector_forward, vectorizable
 
-__all__ = ["MIN_REPEATS", "Segment", "backward", "forward", "homes", "plan"]
+__all__ = ["MIN_REPEATS", "Homes", "Segment", "backward", "forward", "homes", "plan"]
 
 MIN_REPEATS = 16
 MAX_PERIOD = 128
@@ -54,7 +54,7 @@ class Segment:
         """The distinct leaf strides: the loop keeps one counter ``e<k>`` for each."""
         return sorted({step for _, step in self.strided.values() if step})
 
-    def outer(self, o: int, i: int, slot: int, names: _Names, gradient: bool = False) -> str:
+    def outer(self, o: int, i: int, slot: int, names: Names, gradient: bool = False) -> str:
         """How iteration ``b`` reads (or adds to the gradient of) parent ``i`` of offset ``o``: a leaf,
         or a node before the loop."""
         first, step = self.strided.get((o, i), (slot, 0))
@@ -179,7 +179,7 @@ def plan(tape: Tape) -> list[Segment]:
     return segments
 
 
-class _Homes(_Names):
+class Homes(Names):
     """Names, with the slots kept in the lists ``V`` and ``G`` (nodes in loops, and what loops read)."""
 
     def __init__(self, tape: Tape, listed: set[int], external: dict[int, set[int]], strided: set[int]) -> None:
@@ -197,7 +197,7 @@ class _Homes(_Names):
         return f"G[{s}]" if s in self.listed else super().grad(s)
 
 
-def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes:
+def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
     """Where each slot lives in the program laid out as ``segments``."""
     nl = len(tape.leaves)
     listed: set[int] = set()
@@ -233,7 +233,7 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> _Homes
             if step:
                 slots = range(first, first + step * seg.count, step)
                 (strided if first < nl else listed).update(slots)
-    return _Homes(tape, listed, external, strided)
+    return Homes(tape, listed, external, strided)
 
 
 # -- forward --------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def _cross(seg: Segment, o: int, back: int) -> tuple[int, int]:
     return (src - rel) // seg.period, src
 
 
-def forward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment], checked: set[int]) -> None:
+def forward(w: Writer, tape: Tape, names: Homes, segments: list[Segment], checked: set[int]) -> None:
     """Emit the forward pass: every node's value, and the checksum of what could hide a nan."""
     nl = len(tape.leaves)
     if names.listed:
@@ -272,7 +272,7 @@ def forward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment], check
             _loop_forward(w, tape, names, seg)
 
 
-def _loop_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
+def _loop_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
     nl = len(tape.leaves)
     p = seg.period
     base = nl + seg.start
@@ -370,7 +370,7 @@ def _needs(tape: Tape) -> list[bool]:
     return needs
 
 
-def backward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment]) -> set[int]:
+def backward(w: Writer, tape: Tape, names: Homes, segments: list[Segment]) -> set[int]:
     """Emit the reverse pass; return the slots whose gradient was assigned (others are 0).
 
     Called before :func:`forward` is emitted (the lines go after it): it records which
@@ -407,7 +407,7 @@ def backward(w: Writer, tape: Tape, names: _Homes, segments: list[Segment]) -> s
 
 
 def _node_backward(
-    w: Writer, tape: Tape, j: int, out: str, g: str, names: _Names, needs: list[bool], assigned: set[int]
+    w: Writer, tape: Tape, j: int, out: str, g: str, names: Names, needs: list[bool], assigned: set[int]
 ) -> None:
     slots = tape.parents[j]
     if not any(needs[p] for p in slots):
@@ -427,7 +427,7 @@ def _node_backward(
         assigned.add(p)
 
 
-def _registers(tape: Tape, seg: Segment, names: _Homes, needs: list[bool]) -> dict[int, bool]:
+def _registers(tape: Tape, seg: Segment, names: Homes, needs: list[bool]) -> dict[int, bool]:
     """Offsets whose gradient can live in a local ``r`` variable, each with whether the next
     iteration passes it one contribution (else all its contributions come from its own iteration)."""
     nl = len(tape.leaves)
@@ -462,7 +462,7 @@ def _registers(tape: Tape, seg: Segment, names: _Homes, needs: list[bool]) -> di
     return result
 
 
-def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
+def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list[bool], assigned: set[int]) -> None:
     nl = len(tape.leaves)
     p = seg.period
     base = nl + seg.start
@@ -545,7 +545,7 @@ def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: li
                 w.emit(f"G[{s}] = G[{s}] + r{o}")
 
 
-def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names: _Homes) -> str:
+def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names: Homes) -> str:
     """How the reverse loop body reads parent ``i`` (slot ``s``) of offset ``o``'s node."""
     nl = len(tape.leaves)
     back = j - (s - nl)

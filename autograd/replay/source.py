@@ -6,7 +6,7 @@ import operator
 from typing import Any, cast
 
 from autograd.replay import loops
-from autograd.replay.codegen import _Names, audit
+from autograd.replay.codegen import Names, audit
 from autograd.replay.symbolic import Writer, number
 from autograd.replay.tape import Tape
 from autograd.replay.trace import Guard
@@ -14,7 +14,7 @@ from autograd.replay.trace import Guard
 __all__ = ["generate"]
 
 
-def _guard_line(w: Writer, names: _Names, slots: tuple[int, int | None], k: int, g: Guard) -> str:
+def _guard_line(w: Writer, names: Names, slots: tuple[int, int | None], k: int, g: Guard) -> str:
     left = names.value(slots[0])
     if g.kind == "data":
         if type(g.expected) is float:

@@ -13,12 +13,12 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from autograd.replay.affine import layer, layer_backward, layer_forward
-from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals
+from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals, slots_of
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 
 if TYPE_CHECKING:
-    from autograd.replay.loops import Segment, _Homes
+    from autograd.replay.loops import Homes, Segment
 
 __all__ = ["vector_backward", "vector_forward", "vectorizable"]
 
@@ -43,7 +43,7 @@ def vectorizable(tape: Tape, seg: Segment) -> bool:
     its own iteration's nodes and outer parents (each outer lanes node once per body); either
     every node holds lanes, or every node and parent holds a number and the ops are :data:`_SCALAR`
     (a tape with lanes only: numpy is loaded then)."""
-    from autograd.replay.codegen import _builtin
+    from autograd.replay.codegen import builtin
 
     nl = len(tape.leaves)
     if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
@@ -56,7 +56,7 @@ def vectorizable(tape: Tape, seg: Segment) -> bool:
         if numbers:
             if rule.name not in _SCALAR or any(tape.lanes[s] is not None for s in (nl + j, *tape.parents[j])):
                 return False
-        elif tape.lanes[nl + j] is None or not _builtin(rule.name) or rule.name in _REDUCING:
+        elif tape.lanes[nl + j] is None or not builtin(rule.name) or rule.name in _REDUCING:
             return False
         if rule.name not in _ARITHMETIC and any(tape.lanes[s] is None for s in tape.parents[j]):
             return False
@@ -83,18 +83,34 @@ def _stack(items: list[Any], like: Any) -> Any:
     return out
 
 
-def _floats(items: list[float]) -> Any:
-    """Gradients kept per slot (floats) as one array."""
+def _floats(items: list[float] | tuple[float, ...]) -> Any:
+    """Floats (numbers gathered, or gradients kept per slot) as one array."""
     import numpy
 
-    return numpy.array(items, dtype=numpy.float64)
+    return numpy.fromiter(items, numpy.float64, len(items))
 
 
-def _scatter(target: list[Any], slots: tuple[int, ...], values: Any) -> None:
-    """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes)."""
-    rows = values.tolist() if values.ndim == 1 else values
-    for k, v in zip(slots, rows, strict=True):
-        target[k] = target[k] + v
+def _scatter(target: list[Any], slots: tuple[int, ...] | slice, *values: Any) -> None:
+    """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes),
+    for each array of ``values`` in turn (each slot gets its additions in that order)."""
+    if type(slots) is slice and all(v.ndim == 1 for v in values):
+        current = target[slots]
+        for v in values:
+            current = list(map(operator.add, current, v.tolist()))
+        target[slots] = current
+        return
+    if type(slots) is slice:
+        slots = tuple(range(len(target))[slots])
+    rows = [v.tolist() if v.ndim == 1 else v for v in values]
+    if len(rows) == 1:
+        for k, v in zip(slots, rows[0], strict=True):
+            target[k] = target[k] + v
+        return
+    for k, *vs in zip(slots, *rows, strict=True):
+        total = target[k]
+        for v in vs:
+            total = total + v
+        target[k] = total
 
 
 def _accumulate_reversed(total: Any, values: Any) -> Any:
@@ -108,7 +124,7 @@ def _accumulate_reversed(total: Any, values: Any) -> Any:
     return total
 
 
-def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
+def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
     """Emit a vectorizable loop's forward pass: one array (iterations × lanes) per body node."""
     import numpy
 
@@ -124,7 +140,8 @@ def vector_forward(w: Writer, tape: Tape, names: _Homes, seg: Segment) -> None:
         slots = tuple(range(first, first + step * seg.count, step))
         getter = w.bind(operator.itemgetter(*slots), "F")
         column = "[:, None]" if tape.lanes[first] is None and not numbers else ""
-        w.emit(f"{_gathered(base + o, i)} = {array}({getter}({'Z' if first < nl else 'V'})){column}")
+        gather = array if tape.lanes[first] is not None else w.bind(_floats, "F")
+        w.emit(f"{_gathered(base + o, i)} = {gather}({getter}({'Z' if first < nl else 'V'})){column}")
     for o in range(seg.period):
         j = seg.start + o
         ops = _vector_operands(tape, names, seg, o, j)
@@ -153,7 +170,7 @@ def _aliases(seg: Segment) -> dict[tuple[int, int], tuple[int, int]]:
     return {key: first.setdefault(where, key) for key, where in sorted(seg.strided.items())}
 
 
-def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) -> list[str]:
+def _vector_operands(tape: Tape, names: Homes, seg: Segment, o: int, j: int) -> list[str]:
     base = len(tape.leaves) + seg.start
     ops: list[str] = []
     alias = _aliases(seg)
@@ -168,7 +185,19 @@ def _vector_operands(tape: Tape, names: _Homes, seg: Segment, o: int, j: int) ->
     return ops
 
 
-def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: list[bool], assigned: set[int]) -> None:
+def _flush(w: Writer, scatter: str, pending: list[tuple[str, tuple[int, ...], str]]) -> None:
+    """Emit the scatters waiting in ``pending``: one call for each run of them on the same slots."""
+    while pending:
+        lst, slots, _ = pending[0]
+        same = 1
+        while same < len(pending) and pending[same][:2] == (lst, slots):
+            same += 1
+        values = ", ".join(v for _, _, v in pending[:same])
+        w.emit(f"{scatter}({lst}, {w.bind(slots_of(slots), 'O')}, {values})")
+        del pending[:same]
+
+
+def vector_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list[bool], assigned: set[int]) -> None:
     """Emit a vectorizable loop's reverse pass, adding up in the eager engine's order."""
     nl = len(tape.leaves)
     p = seg.period
@@ -201,6 +230,8 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
             continue
         ops = _vector_operands(tape, names, seg, o, j)
         local = node_locals(w, tape, j, f"u{base + o}", ops)
+        pending: list[tuple[str, tuple[int, ...], str]] = []  # scatters in a row: one call when their slots agree
+
         for i, s in enumerate(tape.parents[j]):
             if not needs[s]:
                 continue
@@ -209,6 +240,7 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
                 continue
             outer = seg.strided.get((o, i))
             if outer is None:
+                _flush(w, scatter, pending)
                 q = s - (nl + j) + o  # this iteration's node at offset q
                 accumulate(w, f"k{base + q}", c, q not in started)
                 started.add(q)
@@ -216,8 +248,11 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: _Homes, needs: l
             first, step = outer
             values = f"{c}.sum(axis=1)" if tape.lanes[s] is None and not numbers else c
             if step:
-                slots = w.bind(tuple(range(first, first + step * seg.count, step)), "O")
-                w.emit(f"{scatter}({'GZ' if first < nl else 'G'}, {slots}, {values})")
+                pending.append(
+                    ("GZ" if first < nl else "G", tuple(range(first, first + step * seg.count, step)), values)
+                )
             else:
+                _flush(w, scatter, pending)
                 target = names.grad(first)
                 w.emit(f"{target} = {reversed_sum}({target}, {values})")
+        _flush(w, scatter, pending)
