@@ -206,3 +206,10 @@ def test_every_undefined_derivative_into_a_node_is_named() -> None:
         "v2 ('pow'), v7 ('pow') is infinite or undefined at its data (v2 ('pow'): nan × 1.5; v7 ('pow'): nan × 3.0)",
         lambda: grad(d1 + d2, [x]),
     )
+
+
+def test_an_overflowing_lanes_gradient_shows_its_first_bad_lane() -> None:
+    x = Value(np.array([1.0, 2.0]), label="x")
+    y = x * 1e200
+    with pytest.raises(DomainError, match=r"is lanes, first not finite at lane 1: np\.float64\(inf\)"):
+        y.backward(np.array([1.0, 1e200]))

@@ -86,3 +86,9 @@ def test_a_0d_array_is_a_number_as_exponent_base_and_in_comparisons() -> None:
     assert not x < np.array(2.0)
     with pytest.raises(TypeError):
         _ = x < np.array([3.0, 4.0])  # lanes are not a number to compare with
+
+
+def test_the_mean_of_subnormal_lanes_is_exact() -> None:
+    """numpy's mean, not the scaled one kept for sums that overflow (scaling down would lose subnormal bits)."""
+    assert Value(np.array([5e-324, 5e-324])).mean().data == 5e-324
+    assert Value(np.array([1e-310, 3e-310])).mean().data == 2e-310

@@ -6,6 +6,7 @@ asyncio tasks and interrupts can't break.
 """
 
 import asyncio
+import contextvars
 import gc
 import math
 import threading
@@ -470,3 +471,16 @@ def test_no_grad_with_lanes():
     assert y.is_leaf
     assert y.lanes == 2
     assert np.allclose(y.data, np.exp([1.0, 2.0]), rtol=1e-15)
+
+
+def test_a_context_copied_inside_a_block_records_again_once_the_block_is_left() -> None:
+    """A task started inside ``no_grad`` sees it while it lasts; after the block ends (left in
+    another context) the copy's entry is a left one, and the copy records again, as the root says."""
+    block = no_grad()
+    block.__enter__()
+    copied = contextvars.copy_context()
+    assert copied.run(is_grad_enabled) is False
+    block.__exit__(None, None, None)
+    assert copied.run(is_grad_enabled) is True
+    assert copied.run(records) is True
+    assert is_grad_enabled() is True

@@ -407,3 +407,21 @@ def test_sigmoid_on_lanes_equals_the_scalar_bit_for_bit() -> None:
         scalar = Value(x).sigmoid().data
         lane = float(Value(np.array([x, x])).sigmoid().data[0])
         assert scalar.hex() == lane.hex(), x
+
+
+def test_sum_to_sums_lanes_only_into_a_scalar() -> None:
+    """``lanes.sum_to(like, g)``: a scalar destination (``like`` a float) gets the sum over ``g``'s lanes
+    (numbers, or a Value's ``.sum()`` in the graph); lanes, and gradients already scalar, pass unchanged."""
+    from autograd.core.lanes import sum_to
+
+    lanes = np.array([1.0, 2.0, 4.0])
+    assert sum_to(np.zeros(3), lanes) is lanes
+    assert sum_to(np.zeros(3), 2.5) == 2.5
+    assert sum_to(1.0, 2.5) == 2.5
+    total = sum_to(1.0, lanes)
+    assert (type(total), total) == (float, 7.0)
+    g = Value(lanes)
+    summed = sum_to(1.0, g)
+    assert (summed.op, summed.data, summed.parents) == ("lanesum", 7.0, (g,))
+    scalar = Value(3.0)
+    assert sum_to(1.0, scalar) is scalar

@@ -385,3 +385,22 @@ def test_redefining_an_op_needs_replace_and_never_touches_built_ins(user_op):
     with pytest.raises(ValueError, match=r"'tanh' is already registered \(a built-in op\)"):
         define_op("tanh", lambda x: x, lambda out, x: (1.0,), replace=True)
     assert RULES["tanh"].forward is math.tanh
+
+
+def test_kinks_as_a_function_need_a_param(user_op: Callable[..., Callable[..., Value]]) -> None:
+    raises_exactly(
+        TypeError,
+        "op 'hinge_without_param': kinks as a function of the parameter needs has_param=True",
+        lambda: define_op("hinge_without_param", lambda x: max(x, 0.0), lambda out, x: (1.0,), kinks=lambda p: (p,)),
+    )
+    assert "hinge_without_param" not in RULES
+    hinge = user_op(
+        "hinge_at_param",
+        lambda x, p: max(x - p, 0.0),
+        lambda out, x, p: (1.0 if x > p else 0.0,),
+        has_param=True,
+        kinks=lambda p: (p,),
+        param_sample=(0.5,),
+    )
+    assert hinge(Value(2.0), param=0.5).data == 1.5
+    assert RULES["hinge_at_param"].kinks_at(0.5) == (0.5,)

@@ -204,13 +204,15 @@ def _modules_of(model: Any) -> tuple[list[Module], dict[int, tuple[int, str]]]:
     entries = list(method())
     names: dict[str, int] = {}
     modules: list[Module] = []
+    named: list[list[tuple[str, Value]]] = []  # each module's named_parameters(), asked once
     for k, entry in enumerate(entries):
         if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)):
             raise TypeError(f"model.named_modules() must give (str, module) pairs, got {entry!r} at position {k}")
         name, module = entry
         if name in names:
             raise ValueError(f"model.named_modules() lists the name {name!r} twice")
-        params = [v for _, v in named_params(module, f"module {name or type(module).__name__!r}")]
+        named.append(named_params(module, f"module {name or type(module).__name__!r}"))
+        params = [v for _, v in named[-1]]
         parent = None
         best = -1
         for other, j in names.items():  # the longest enclosing name is the parent
@@ -220,8 +222,8 @@ def _modules_of(model: Any) -> tuple[list[Module], dict[int, tuple[int, str]]]:
         names[name] = len(modules)
         modules.append(Module(name, type(module).__name__, parent, params, depth))
     owner: dict[int, tuple[int, str]] = {}
-    for j, (name, module) in enumerate(entries):
-        for local, p in named_params(module, f"module {name!r}"):
+    for j, pairs in enumerate(named):
+        for local, p in pairs:
             prev = owner.get(id(p))
             if prev is None or modules[prev[0]].depth < modules[j].depth:
                 owner[id(p)] = (j, local)
