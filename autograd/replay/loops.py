@@ -11,12 +11,13 @@ Inside a loop, a value read by the next iteration stays in a local variable, and
 values the reverse pass needs go into the list ``V``; a gradient passed from one iteration
 to the one before it stays in a local ``r`` variable where that keeps the eager engine's
 order of additions (one contribution per iteration), and goes through the list ``G``
-otherwise. Straight-line code keeps one local variable per node.
+otherwise (:mod:`autograd.replay.rolled`). Straight-line code keeps one local variable per
+node; loops of independent iterations run as numpy (:mod:`autograd.replay.vector`), running
+sums as one call (:mod:`autograd.replay.fold`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from autograd.replay.affine import affine, affine_backward, affine_forward
 from autograd.replay.codegen import PROPAGATING, Names, accumulate, contribution, node_forward, node_locals
 from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads
+from autograd.replay.rolled import local_lanes, loop_backward, loop_forward
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 from autograd.replay.vector import vector_backward, vector_forward, vectorizable
@@ -67,11 +69,6 @@ class Segment:
     @property
     def stop(self) -> int:
         return self.start + (self.period * self.count if self.count else self.period)
-
-
-def _local_lanes(tape: Tape, j: int, i: int) -> bool:
-    flags = tape.local_lanes[j]
-    return bool(flags) and flags[i]
 
 
 _LEAF = 1  # a leaf parent, in a signature
@@ -239,13 +236,6 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
 # -- forward --------------------------------------------------------------------------------
 
 
-def _cross(seg: Segment, o: int, back: int) -> tuple[int, int]:
-    """A parent ``back`` nodes before offset ``o``: (iterations back, its offset)."""
-    rel = o - back
-    src = rel % seg.period
-    return (src - rel) // seg.period, src
-
-
 def forward(w: Writer, tape: Tape, names: Homes, segments: list[Segment], checked: set[int]) -> None:
     """Emit the forward pass: every node's value, and the checksum of what could hide a nan."""
     nl = len(tape.leaves)
@@ -269,74 +259,7 @@ def forward(w: Writer, tape: Tape, names: Homes, segments: list[Segment], checke
         elif seg.fold:
             fold_forward(w, tape, names, seg)
         else:
-            _loop_forward(w, tape, names, seg)
-
-
-def _loop_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
-    nl = len(tape.leaves)
-    p = seg.period
-    base = nl + seg.start
-    last = base + p * (seg.count - 1)
-    carried: set[int] = set()
-    body: list[tuple[int, list[str]]] = []
-    for o in range(p):
-        j = seg.start + o
-        ops: list[str] = []
-        for i, s in enumerate(tape.parents[j]):
-            back = j - (s - nl)
-            if (o, i) in seg.strided:
-                ops.append(seg.outer(o, i, s, names))
-                continue
-            if back <= o:
-                ops.append(f"c{o - back}")
-                continue
-            m, src = _cross(seg, o, back)
-            if m == 1 and src > o:  # the previous iteration's value, still in its local
-                carried.add(src)
-                ops.append(f"c{src}")
-            else:
-                seg.stored.add(src)
-                ops.append(_at(o - back, "V"))
-        body.append((j, ops))
-    for o in range(p):  # what reads the loop from outside: every iteration, or the last one only
-        for it_slot in range(base + o, base + p * seg.count, p):
-            if it_slot in names.external:
-                (seg.stored_last if it_slot == last + o else seg.stored).add(o)
-    seg.stored_last -= seg.stored
-    for src in sorted(carried):
-        w.emit(f"c{src} = {names.value(base - p + src)}")
-    w.emit(f"for {_loop_variables(seg)} in {_loop_ranges(seg, f'range({base}, {base + p * seg.count}, {p})', False)}:")
-    indent = w.indent
-    w.indent += "    "
-    for o, (j, ops) in enumerate(body):
-        node_forward(w, tape, j, ops, f"c{o}")
-        if o in seg.stored:
-            w.emit(f"{_at(o, 'V')} = c{o}")
-        if tape.rules[j].name not in PROPAGATING:
-            for s, text in zip(tape.parents[j], ops, strict=True):
-                if s >= nl:
-                    w.emit(f"K = K + {text}")
-    w.indent = indent
-    for o in sorted(seg.stored_last):
-        w.emit(f"V[{last + o}] = c{o}")
-
-
-def _loop_variables(seg: Segment) -> str:
-    return ", ".join(["b", *(f"e{k}" for k in range(len(seg.counters())))])
-
-
-def _loop_ranges(seg: Segment, nodes: str, reverse: bool) -> str:
-    """The loop's ranges: over the node slots ``b``, and one counter per leaf stride."""
-    steps = seg.counters()
-    if not steps:
-        return nodes
-    last = seg.count - 1
-    counters = [f"range({last * d}, {-d}, {-d})" if reverse else f"range(0, {seg.count * d}, {d})" for d in steps]
-    return f"zip({nodes}, {', '.join(counters)})"
-
-
-def _at(rel: int, lst: str) -> str:
-    return f"{lst}[b + {rel}]" if rel > 0 else f"{lst}[b - {-rel}]" if rel < 0 else f"{lst}[b]"
+            loop_forward(w, tape, names, seg)
 
 
 def _check(w: Writer, tape: Tape, j: int, ops: list[str], checked: set[int], slots: tuple[int, ...]) -> None:
@@ -402,7 +325,7 @@ def backward(w: Writer, tape: Tape, names: Homes, segments: list[Segment]) -> se
         elif seg.fold:
             fold_backward(w, tape, seg, names, needs, assigned)
         else:
-            _loop_backward(w, tape, seg, names, needs, assigned)
+            loop_backward(w, tape, seg, names, needs, assigned)
     return assigned
 
 
@@ -420,137 +343,8 @@ def _node_backward(
     for i, p in enumerate(slots):
         if not needs[p]:
             continue
-        c = contribution(local[i], g, _local_lanes(tape, j, i) or g_lanes, tape.lanes[p] is None)
+        c = contribution(local[i], g, local_lanes(tape, j, i) or g_lanes, tape.lanes[p] is None)
         if c is None:
             continue
         accumulate(w, names.grad(p), c, p not in assigned)
         assigned.add(p)
-
-
-def _registers(tape: Tape, seg: Segment, names: Homes, needs: list[bool]) -> dict[int, bool]:
-    """Offsets whose gradient can live in a local ``r`` variable, each with whether the next
-    iteration passes it one contribution (else all its contributions come from its own iteration)."""
-    nl = len(tape.leaves)
-    p = seg.period
-    base = nl + seg.start
-    last = base + p * (seg.count - 1)
-    incoming: dict[int, list[int]] = {o: [] for o in range(p)}
-    bad: set[int] = set()
-    for o in range(p):
-        j = seg.start + o
-        if not needs[nl + j]:
-            continue
-        for i, s in enumerate(tape.parents[j]):
-            back = j - (s - nl)
-            if (o, i) in seg.strided or not needs[s] or back <= o:
-                continue
-            m, src = _cross(seg, o, back)
-            if m == 1 and src > o:
-                incoming[src].append(o)
-            else:
-                bad.add(src)
-    result: dict[int, bool] = {}
-    for o in range(p):
-        outside = [s for s in range(base + o, base + p * seg.count, p) if s in names.external]
-        if o in bad or len(incoming[o]) > 1:
-            continue
-        if incoming[o]:
-            if all(s == last + o for s in outside):
-                result[o] = True
-        elif not outside:
-            result[o] = False
-    return result
-
-
-def _loop_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list[bool], assigned: set[int]) -> None:
-    nl = len(tape.leaves)
-    p = seg.period
-    base = nl + seg.start
-    last = base + p * (seg.count - 1)
-    for j in range(seg.start, seg.start + p):  # a leaf's gradient sums over the iterations: 0.0 first
-        for i, s in enumerate(tape.parents[j]):
-            first, step = seg.strided.get((j - seg.start, i), (s, 1))
-            if not step and needs[s] and s not in assigned:
-                w.emit(f"{names.grad(s)} = 0.0")
-                assigned.add(s)
-    registers = _registers(tape, seg, names, needs)
-    for o, carried in sorted(registers.items()):
-        if carried:
-            w.emit(f"r{o} = G[{last + o}]")
-    outer = w.lines
-    w.lines = []
-    indent = w.indent
-    w.indent += "    "
-    started: set[int] = set()  # register offsets given their first contribution in this iteration
-    live: set[int] = set()  # offsets whose gradient is non-zero in an iteration
-    for o in range(p):
-        j = seg.start + o
-        if registers.get(o) or (o not in registers):
-            live.add(o)
-    for o in range(p - 1, -1, -1):
-        j = seg.start + o
-        if not needs[nl + j]:
-            continue
-        if o in registers and o not in live:
-            continue  # nothing reached it: its gradient is 0
-        g = f"r{o}" if o in registers else _at(o, "G")
-        slots = tape.parents[j]
-        ops = [_loop_value(tape, seg, o, j, i, s, names) for i, s in enumerate(slots)]
-        local = node_locals(w, tape, j, f"y{o}", ops)
-        g_lanes = tape.lanes[nl + j] is not None
-        for i, s in enumerate(slots):
-            if not needs[s]:
-                continue
-            c = contribution(local[i], g, _local_lanes(tape, j, i) or g_lanes, tape.lanes[s] is None)
-            if c is None:
-                continue
-            back = j - (s - nl)
-            if (o, i) in seg.strided:
-                target = seg.outer(o, i, s, names, gradient=True)
-                w.emit(f"{target} = {target} + {c}")
-                continue
-            if back <= o:
-                q = o - back
-                if q in registers:
-                    first = not registers[q] and q not in started
-                    accumulate(w, f"r{q}", c, first)
-                    started.add(q)
-                    live.add(q)
-                else:
-                    target = _at(q, "G")
-                    w.emit(f"{target} = {target} + {c}")
-                continue
-            m, src = _cross(seg, o, back)
-            if src in registers and m == 1:
-                w.emit(f"r{src} = {c}")
-            else:
-                target = _at(o - back, "G")
-                w.emit(f"{target} = {target} + {c}")
-    body = w.lines
-    w.lines = outer
-    w.indent = indent
-    used = sorted({int(k) for k in re.findall(r"\by(\d+)\b", "\n".join(body))})
-    for ref in re.findall(r"V\[b - (\d+)\]", "\n".join(body)):
-        seg.stored.add((-int(ref)) % p)
-    seg.stored.update(used)
-    seg.stored_last -= seg.stored
-    w.emit(f"for {_loop_variables(seg)} in {_loop_ranges(seg, f'range({last}, {base - 1}, {-p})', True)}:")
-    for o in used:
-        w.emit(f"    y{o} = {_at(o, 'V')}")
-    w.lines.extend(body)
-    for o, carried in sorted(registers.items()):  # the first iteration's share of the nodes before the loop
-        if carried:
-            s = base - p + o
-            if needs[s]:
-                w.emit(f"G[{s}] = G[{s}] + r{o}")
-
-
-def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names: Homes) -> str:
-    """How the reverse loop body reads parent ``i`` (slot ``s``) of offset ``o``'s node."""
-    nl = len(tape.leaves)
-    back = j - (s - nl)
-    if (o, i) in seg.strided:
-        return seg.outer(o, i, s, names)
-    if back <= o:
-        return f"y{o - back}"
-    return _at(o - back, "V")
