@@ -52,12 +52,23 @@ function toFixedEven(x, f) {
   return s;
 }
 
+function toExponentialEven(x, f) {
+  /* toExponential rounds exact ties away from zero; Python rounds them to even (2.5e7 → 2e+07). */
+  var s = x.toExponential(f);
+  if (f + 25 > 100) { return s; }
+  var m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(Math.abs(x).toExponential(f + 25));
+  var all = m[1] + (m[2] || ""), kept = all.slice(0, f + 1);
+  if (!/^50*$/.test(all.slice(f + 1)) || Number(kept.charAt(f)) % 2 !== 0) { return s; }
+  return (x < 0 ? "-" : "") + kept.charAt(0) + (f > 0 ? "." + kept.slice(1) : "") + "e" + m[3];
+}
+
 function fmt(x, digits) {
   if (x !== x) { return "nan"; }
   if (x === Infinity) { return "inf"; }
   if (x === -Infinity) { return "-inf"; }
   if (x === 0) { return "0"; }
-  var ax = Math.abs(x), text;
+  /* the notation follows the number as written, rounded: 999999.99 at 2 digits is 1e+06, as 1e6 is */
+  var ax = Math.abs(Number(toExponentialEven(x, digits - 1))), text;
   if (ax >= 1e-4 && ax < 1e6) {
     text = x.toPrecision(digits);
     if (text.indexOf("e") >= 0) {
@@ -67,7 +78,7 @@ function fmt(x, digits) {
       text = stripZeros(toFixedEven(x, Math.max(0, digits - 1 - exponent)));
     }
   } else {
-    var m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(x.toExponential(digits - 1));
+    var m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(toExponentialEven(x, digits - 1));
     text = stripZeros(m[1]) + "e" + m[2] + (m[3].length < 2 ? "0" + m[3] : m[3]);
   }
   if (text.charAt(0) === "-" && Number(text) === 0) { text = text.slice(1); }

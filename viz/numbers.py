@@ -61,6 +61,8 @@ def format_number(x: float, digits: int = DEFAULT_DIGITS) -> str:
     ['0.009276', '0.1099', '-1.689', '1.234e-05', '0.5', '1']
     >>> format_number(0.000123), format_number(123456.7), format_number(2.5e7), format_number(-0.0)
     ('0.000123', '123457', '2.5e+07', '0')
+    >>> format_number(999999.99, 2), format_number(1e6, 2), format_number(0.000099999, 2), format_number(0.0001)
+    ('1e+06', '1e+06', '0.0001', '0.0001')
     >>> format_number(0.844352, digits=6), format_number(float("nan"))
     ('0.844352', 'nan')
     """
@@ -71,7 +73,8 @@ def format_number(x: float, digits: int = DEFAULT_DIGITS) -> str:
         return repr(x)
     if x == 0.0:
         return "0"
-    ax = abs(x)
+    # The notation follows the number as written, rounded: 999999.99 at 2 digits is 1e+06, as 1e6 is.
+    ax = abs(float(f"{x:.{digits - 1}e}"))
     if _SMALL <= ax < _LARGE:
         text = f"{x:.{digits}g}"
         if "e" in text:  # more integer digits than `digits`: keep them all
