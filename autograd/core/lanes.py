@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from autograd.core.errors import DomainError, describe_op
+from autograd.core.errors import DomainError, describe_op, undefined_error
 from autograd.core.functions import is_lanes, load_numpy
-from autograd.core.rules import Rule
+from autograd.core.rules import BUILTIN_OPS, Rule
 
 if TYPE_CHECKING:
     from autograd.core.data import Data
@@ -85,7 +85,11 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
 def _lane_error(rule: Rule, xs: tuple[Any, ...], param: float | None, exc: Exception) -> DomainError:
     """The error of a rule that raised on whole lanes (a plain float divisor of 0.0, say): found
     lane by lane with the scalar rule and named as the lane-wise checks name it — the first lane
-    whose value fails, else the first derivative, in order, with a lane that fails."""
+    whose value fails, else the first derivative, in order, with a lane that fails. A user op whose
+    forward takes arrays (no separate ``lanes=`` forward) may refuse whole lanes for its own reason
+    (unsorted input, say), which a lane alone cannot show: its own message is kept."""
+    if rule.lanes is None and rule.name not in BUILTIN_OPS:
+        return undefined_error(rule, xs, param, exc)
     extra = () if param is None else (param,)
     lanes = [_at_lane(xs, i) for i in range(_lane_count(xs))]
     outs: list[float] = []
