@@ -307,7 +307,8 @@ def draw_chain(
 
 
 def _as_chain(drawing: Drawing, view: str) -> ChainDrawing:
-    assert isinstance(drawing, ChainDrawing)  # emit made it with cls=ChainDrawing
+    if not isinstance(drawing, ChainDrawing):  # emit makes it with cls=ChainDrawing: a broken internal contract
+        raise TypeError(f"draw_chain: the emit stage returned a {type(drawing).__name__}, not a ChainDrawing")
     drawing.view = view
     return drawing
 
