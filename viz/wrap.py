@@ -228,6 +228,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
         return None  # a turn where the picture fans out (or in): its edges would cross each other there
     out = _copy(drawing)
     body: list[str] = []
+    turns: list[tuple[str, str]] = []  # level edges from one column into the next
     skip = 0
     for k, line in enumerate(drawing.body):
         if skip:
@@ -260,14 +261,26 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
             body.append(f"\t{tail} -> {head} [{beside}]\n")
         elif place[tail] == place[head] and attrs:  # from one column into the next: a level edge
             body.append(f"\t{tail} -> {head} [{reclear_label(attrs, 'LR')}]\n")
+            turns.append((tail, head))
         else:  # downwards, or flat: from one run into the next beside it
             body.append(line)
+            if place[tail] == place[head]:
+                turns.append((tail, head))
     groups: dict[int, list[str]] = {}
     for name in names:
         groups.setdefault(place[name], []).append(name)
     for members in groups.values():
         if len(members) > 1:
             body.append("\t{ rank=same; " + "; ".join(members) + " }\n")
+    # A turn's two ends are neighbours: the other nodes of their place stay in their own columns,
+    # before the tail or after the head. (dot put the seed chain's constant 0.03, an input of the
+    # second column, between them; the turn edge arched over it, its label on the arc.)
+    for tail, head in turns:
+        run = ranks[head] // length
+        for name in groups[place[head]]:
+            if name not in (tail, head):
+                before = ranks[name] // length < run
+                body.append(f"\t{name} -> {tail} [style=invis]\n" if before else f"\t{head} -> {name} [style=invis]\n")
     out.body = body
     return out
 
