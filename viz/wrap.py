@@ -48,6 +48,7 @@ __all__ = [
     "fold",
     "fold_ranks",
     "measure",
+    "measured",
     "plan_fold",
 ]
 
@@ -182,6 +183,15 @@ def measure(drawing: Drawing) -> Measured | None:
         font=min(fonts, default=float(drawing.node_attr.get("fontsize", 14))),
         ranks={name: index[y] for name, y in where.items()},
     )
+
+
+def measured(drawing: Drawing, look: Style) -> Drawing:
+    """``drawing`` with ``text_px`` set to its smallest text as measured (:func:`measure`) in ``look``'s
+    display (scaled down to fit, up too on a slide); left as it is when ``dot`` cannot lay it out."""
+    laid = measure(drawing)
+    if laid is not None:
+        drawing.text_px = laid.text_px(look, grow=look.display == "slide")
+    return drawing
 
 
 def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
