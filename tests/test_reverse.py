@@ -205,4 +205,3 @@ def test_the_zero_rule_is_the_number_zero_of_either_sign() -> None:
                 grad(dx, [x], grad_output=seed)
             with pytest.raises(DomainError, match=undefined):
                 dx.backward(seed)
-
