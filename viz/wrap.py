@@ -48,6 +48,7 @@ __all__ = [
     "fold",
     "fold_ranks",
     "measure",
+    "measured",
 ]
 
 #: The most nodes a picture may have for :func:`fit_display` to lay out its candidates (each is
@@ -183,6 +184,15 @@ def measure(drawing: Drawing) -> Measured | None:
     )
 
 
+def measured(drawing: Drawing, look: Style) -> Drawing:
+    """``drawing`` with ``text_px`` set to its smallest text as measured (:func:`measure`) in ``look``'s
+    display (scaled down to fit, up too on a slide); left as it is when ``dot`` cannot lay it out."""
+    laid = measure(drawing)
+    if laid is not None:
+        drawing.text_px = laid.text_px(look, grow=look.display == "slide")
+    return drawing
+
+
 def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
     """``drawing`` folded into ``parts`` columns (rows, left to right) like a snake, at ``ranks``
     (:attr:`Measured.ranks`); None for a picture with clusters, too short to fold, or with more than
@@ -217,6 +227,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
         return None  # a turn where the picture fans out (or in): its edges would cross each other there
     out = _copy(drawing)
     body: list[str] = []
+    turns: list[tuple[str, str]] = []  # level edges from one column into the next
     skip = 0
     for k, line in enumerate(drawing.body):
         if skip:
@@ -249,14 +260,26 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
             body.append(f"\t{tail} -> {head} [{beside}]\n")
         elif place[tail] == place[head] and attrs:  # from one column into the next: a level edge
             body.append(f"\t{tail} -> {head} [{reclear_label(attrs, 'LR')}]\n")
+            turns.append((tail, head))
         else:  # downwards, or flat: from one run into the next beside it
             body.append(line)
+            if place[tail] == place[head]:
+                turns.append((tail, head))
     groups: dict[int, list[str]] = {}
     for name in names:
         groups.setdefault(place[name], []).append(name)
     for members in groups.values():
         if len(members) > 1:
             body.append("\t{ rank=same; " + "; ".join(members) + " }\n")
+    # A turn's two ends are neighbours: the other nodes of their place stay in their own columns,
+    # before the tail or after the head. (dot put the seed chain's constant 0.03, an input of the
+    # second column, between them; the turn edge arched over it, its label on the arc.)
+    for tail, head in turns:
+        run = ranks[head] // length
+        for name in groups[place[head]]:
+            if name not in (tail, head):
+                before = ranks[name] // length < run
+                body.append(f"\t{name} -> {tail} [style=invis]\n" if before else f"\t{head} -> {name} [style=invis]\n")
     out.body = body
     return out
 
