@@ -16,7 +16,7 @@ import re
 
 import pytest
 from svg_layout import cluster_leaks, floating_labels, labels_on_arrows, layout
-from viz_support import needs_dot
+from viz_support import SEQUENCE, needs_dot, unrolled
 
 import viz
 from autograd import Value
@@ -26,25 +26,6 @@ from viz.scene import build_scene
 from viz.shared import shared_candidates, users
 from viz.strip import time_steps
 from viz.wrap import SITE_COLUMN_PX, measure
-
-SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-SEQUENCE = [0.5, -1.0, 0.8, 0.2, -0.4]
-
-
-def unrolled(steps: int = 5) -> tuple[Value, dict[str, Value], list[Value], list[Value]]:
-    """Lesson 8's network: h_t = tanh(wₓ·x_t + wₕ·h_{t−1} + b), y = wₒ·h_T + c, L = ½(y + 0.5)²."""
-    p = {k: Value(v, label=k) for k, v in [("wₓ", 0.5), ("wₕ", 0.9), ("b", 0.1), ("wₒ", 1.2), ("c", -0.1)]}
-    h = Value(0.0, label="h₀")
-    xs, states = [], []
-    for t, x in enumerate((SEQUENCE * 4)[:steps], start=1):
-        xs.append(Value(x, label=f"x{t}".translate(SUB)))
-        h = (p["wₓ"] * xs[-1] + p["wₕ"] * h + p["b"]).tanh()
-        h.label = f"h{t}".translate(SUB)
-        states.append(h)
-    loss = 0.5 * (p["wₒ"] * h + p["c"] - -0.5) ** 2
-    loss.label = "L"
-    loss.backward()
-    return loss, p, xs, states
 
 
 def _stubs(source: str) -> list[tuple[str, str]]:
@@ -170,9 +151,10 @@ def _centres(svg: str, names: list[str]) -> dict[str, tuple[float, float]]:
 
 
 @needs_dot
-def test_the_steps_run_left_to_right_in_time_order_with_a_clean_layout() -> None:
+@pytest.mark.parametrize("given", [True, False], ids=["inputs given", "no inputs"])
+def test_the_steps_run_left_to_right_in_time_order_with_a_clean_layout(given: bool) -> None:
     loss, p, xs, states = unrolled()
-    svg = viz.draw_graph(loss, params=list(p.values()), inputs=xs).svg()
+    svg = viz.draw_graph(loss, params=list(p.values()), inputs=xs if given else ()).svg()
     xs_at = _centres(svg, [x.label for x in xs])
     hs_at = _centres(svg, [h.label for h in states])
     x_left = [xs_at[x.label][0] for x in xs]

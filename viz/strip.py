@@ -37,6 +37,7 @@ MIN_STEPS = 3
 STRIP_NODESEP = "0.1"
 
 _EDGE = re.compile(r"^\t(v\d+\w*) -> (v\d+\w*)(?: \[(.*)\])?\n?$")
+_NODE = re.compile(r"^\t(v\d+\w*) \[")
 
 
 def _latest_uses(g: Scene) -> list[int]:
@@ -49,6 +50,30 @@ def _latest_uses(g: Scene) -> list[int]:
     for i in range(len(g.order)):
         out[i] = max([at.get(i, 0)] + [out[pi] for _, pi in g.inputs(i) if pi not in g.stubs])
     return out
+
+
+def _depths(g: Scene, step: list[int]) -> list[int]:
+    """Each node's depth within its step: the longest path to it over edges inside the step."""
+    depth = [0] * len(g.order)
+    for i in range(len(g.order)):
+        for _, pi in g.inputs(i):
+            if pi not in g.stubs and step[pi] == step[i]:
+                depth[i] = max(depth[i], depth[pi] + 1)
+    return depth
+
+
+def _heads(g: Scene, step: list[int]) -> list[str]:
+    """A node at the top of each column, in time order: the step's leaf (not a stub) feeding the
+    shallowest node of the step (its input ``xₜ``; the output's weight ``wₒ``), else its first node."""
+    depth = _depths(g, step)
+    best: dict[int, tuple[int, int, int]] = {}
+    for i in range(len(g.order)):
+        for _, pi in g.inputs(i):
+            if pi in g.stubs or step[pi] != step[i]:
+                continue
+            key = (0 if g.order[pi].is_leaf else 1, depth[i] if g.order[pi].is_leaf else depth[pi], pi)
+            best[step[pi]] = min(best.get(step[pi], key), key)
+    return [g.vid(best[t][2]) for t in sorted(best)]
 
 
 def time_steps(g: Scene) -> list[int] | None:
@@ -75,11 +100,7 @@ def time_steps(g: Scene) -> list[int] | None:
     if any(b > a + 1 for a, b in links) or any((t, t + 1) not in links for t in range(1, last)):
         return None
     # Depth within a step: the longest path from the step's first nodes, over edges inside the step.
-    depth = [0] * len(g.order)
-    for i in range(len(g.order)):
-        for _, pi in g.inputs(i):
-            if pi not in g.stubs and step[pi] == step[i]:
-                depth[i] = max(depth[i], depth[pi] + 1)
+    depth = _depths(g, step)
     # The state carried out of the step before the last; the last step's nodes deeper than it are the tail.
     carried = [pi for i in range(len(g.order)) for _, pi in g.inputs(i) if step[pi] == last - 1 and step[i] == last]
     if not carried:
@@ -144,7 +165,16 @@ def lay_strip(drawing: Drawing, g: Scene, step: list[int], *, nodesep: bool = Tr
         inside = list(dict.fromkeys(inside))
         for above, below in itertools.pairwise(inside):
             body.append(f"\t{g.vid(above)} -> {g.vid(below)} [style=invis]\n")
+    # The nodes written step by step (dot's first order of each rank, which its crossing reduction keeps).
+    at = [k for k, line in enumerate(body) if _NODE.match(line)]
+    ordered = sorted((body[k] for k in at), key=lambda line: node_step(_NODE.match(line).group(1)) or 0)  # type: ignore[union-attr]
+    for k, line in zip(at, ordered, strict=True):
+        body[k] = line
     drawing.body = body
+    with drawing.subgraph() as heads:  # the columns in time order, left to right
+        heads.attr(rank="same")
+        for left, right in itertools.pairwise(_heads(g, step)):
+            heads.edge(left, right, style="invis")
     if nodesep:  # (unless the caller set it)
         drawing.graph_attr["nodesep"] = STRIP_NODESEP
     return drawing
