@@ -133,6 +133,12 @@ def draw_graph(
         ops: ``"inline"`` writes the op that made a Value in the first cell of its node
             (compact: half the levels); ``"nodes"`` draws every op as a small node of its
             own between its inputs and its result.
+        shared: How a value used by several nodes is drawn: ``"node"``, one node with an edge
+            into each use; ``"stubs"``, a dashed stub at each use (parameters and named inputs
+            used two or more times), its value and its gradient — the sum of the gradients
+            through its uses — in a table under the caption (:mod:`viz.shared`); ``"auto"`` (the
+            default) stubs where they make the graph a chain of time steps (an unrolled recurrent
+            network), drawn as a strip, one column per step (:mod:`viz.strip`), else ``"node"``.
         max_nodes: Refuse pictures with more drawn nodes than this
             (:class:`GraphTooLargeError` says how to collapse; a model's picture is
             collapsed instead, with ``collapse="auto"``); raise it explicitly to draw a
