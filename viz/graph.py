@@ -190,7 +190,8 @@ def draw_graph(
     )
     roots = as_roots(root)
     refuse_early(roots, options.max_nodes * (MODEL_WALK if model is not None else 1), options, model is not None)
-    g, steps = with_shared(build_scene(roots, params=params, inputs=inputs, model=model, names_=names), shared)
+    plain = build_scene(roots, params=params, inputs=inputs, model=model, names_=names)
+    g, steps = with_shared(plain, shared)
     digits, shown, look = options.digits, options.lanes_shown, options.style
     grads = [v.grad for v in g.order]
     base = Marks(
@@ -209,7 +210,7 @@ def draw_graph(
             drawn.legend = legend_table(
                 g, options.color, grads, look, digits=digits, vmax=options.vmax, collapse=level, scale=options.scale
             )
-        drawn.legend = with_rows(drawn.legend, shared_table(g, base.fill, digits))
+        drawn.legend = with_rows(drawn.legend, shared_table(g, digits))
         if steps is not None and (turn or options.rankdir) in ("auto", "TB") and "rankdir" not in options.graph_attr:
             strip = emit(g, drawn, options.but(collapse=level, rankdir="TB"))
             return measured(lay_strip(strip, g, steps, nodesep="nodesep" not in options.graph_attr), look)
@@ -218,6 +219,11 @@ def draw_graph(
             return picture
         return fit_picture(picture, lambda rankdir: draw(level, caption, rankdir), look)
 
+    if g is not plain and shared == "auto":  # a strip, unless its stubs make more nodes than max_nodes
+        try:
+            return draw(options.collapse)
+        except GraphTooLargeError:
+            g, steps = plain, None
     if not auto or not g.modules:
         return draw(options.collapse)
     return draw_readable(g, draw, look)
