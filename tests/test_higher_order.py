@@ -257,6 +257,37 @@ def test_a_user_op_of_three_inputs_with_an_undefined_derivative_inside_a_gradien
     assert (dx.data, grad(dx, [x])) == (8.0, [0.25])
 
 
+def test_a_user_op_with_an_undefined_derivative_inside_a_gradient_graph_on_lanes_as_on_scalars(
+    user_op: Callable[..., Callable[..., Value]],
+) -> None:
+    """``f(x) = 2/3·x**1.5`` whose ∂f/∂x is the user op ``root(x) = √x``, whose own ``local`` refuses
+    x = 0 (it raises there, on a number or on lanes that hold a 0): at a lane x = 0 the first
+    derivative is 0; the second, through root's derivative, raises naming it — as on scalars."""
+
+    def root_local(out: Any, x: Any) -> tuple[Any]:
+        if np.any(np.asarray(x) == 0.0):
+            raise ZeroDivisionError("1/(2·sqrt(x)) at x = 0")
+        return (0.5 / np.sqrt(x),)
+
+    root = user_op("root", lambda x: np.sqrt(x), root_local)
+
+    def d_dx(x: Any) -> Any:  # the user op on Values (a gradient's graph), its formula on numbers
+        return root(x) if isinstance(x, Value) else np.sqrt(x)
+
+    f = user_op("two_thirds_x_to_the_1_5", lambda x: 2 / 3 * x**1.5, lambda out, x: (d_dx(x),))
+    undefined = r"the local derivative of v\d+ \('root'\) is infinite or undefined at its data"
+    for x in (Value(0.0), Value(np.array([4.0, 0.0]))):
+        (dx,) = grad(f(x).sum(), [x], create_graph=True)
+        assert np.atleast_1d(dx.data).tolist() == ([0.0] if x.lanes is None else [2.0, 0.0])
+        with pytest.raises(DomainError, match=undefined):
+            grad(dx.sum(), [x])
+    x = Value(np.array([4.0, 1.0]))
+    (dx,) = grad(f(x).sum(), [x], create_graph=True)
+    assert (dx.data.tolist(), grad(dx.sum(), [x])[0].tolist()) == ([2.0, 1.0], [0.25, 0.5])
+    with pytest.raises(DomainError, match=r"^root\(array\(\[4\., 0\.\]\)\) is undefined: 1/\(2·sqrt\(x\)\) at x = 0$"):
+        root(Value(np.array([4.0, 0.0])))  # outside a gradient's graph: raised when recorded
+
+
 # -- higher derivatives ----------------------------------------------------------------------------
 
 

@@ -94,13 +94,50 @@ def test_on_lanes_each_lane_is_the_scalar_value() -> None:
         apply("powv_dbase", Value(np.array([1.0, -1.0])), Value(np.array([2.0, 2.5])))
 
 
-def test_lanes_keep_the_value_expression_and_refuse_x_to_the_y_at_a_lane_zero_to_the_zero() -> None:
-    # powv_dbase is for scalar Values; a base holding lanes keeps b·a**(b-1), which at a lane
-    # with x = y = 0 needs 0 ** -1 and is refused naming the lane (lanes are not fixed here)
-    base, exponent = Value(np.array([0.0, 2.0])), Value(0.0)
-    with pytest.raises(DomainError, match=r"^0\.0 \*\* -1\.0 is undefined or overflows at lane 0$"):
-        grad(base**exponent, [base, exponent], grad_output=np.ones(2), create_graph=True)
-    other = Value(np.array([1.5, 2.0]))
-    d_base, _ = grad(other**exponent, [other, exponent], np.ones(2), create_graph=True)
-    np.testing.assert_array_equal(d_base.data, [0.0, 0.0])
-    assert "powv_dbase" not in {node.op for node in topological_order(d_base)}
+def _scalar_derivatives(x: float, y: float) -> tuple[float, float, float, list[float] | None]:
+    """∂/∂x, ∂/∂y, ∂²/∂y∂x and [∂²/∂x², ∂²/∂x∂y] (None: raises) of x**y on scalars."""
+    vx, vy = Value(x), Value(y)
+    d_x, d_y = grad(vx**vy, [vx, vy], create_graph=True)
+    (mixed,) = grad(d_y, [vx])
+    try:
+        second: list[float] | None = grad(d_x, [vx, vy])
+    except DomainError:
+        second = None
+    return d_x.data, d_y.data, mixed, second
+
+
+def test_lanes_give_each_lane_the_derivatives_scalars_give() -> None:
+    # every case of SECOND at once, x = y = 0 among them: the first derivatives are defined there
+    # (∂/∂x is recorded as one powv_dbase node on lanes too), and the gradients of ∂/∂y are those of
+    # its scalar form, lane by lane — at x = y = 0, 0: ∂/∂y is 0 wherever x = 0, a constant
+    scalar = [_scalar_derivatives(x, y) for x, y, _ in SECOND]
+    vx, vy = Value(np.array([x for x, _, _ in SECOND])), Value(np.array([y for _, y, _ in SECOND]))
+    d_x, d_y = grad((vx**vy).sum(), [vx, vy], create_graph=True)
+    assert d_x.data.tolist() == [s[0] for s in scalar]
+    assert d_y.data.tolist() == [s[1] for s in scalar]
+    assert "powv_dbase" in {node.op for node in topological_order(d_x)}
+    (mixed,) = grad(d_y.sum(), [vx])
+    assert mixed.tolist() == [s[2] for s in scalar]
+    assert mixed[0] == 0.0  # x = y = 0
+
+
+def test_on_lanes_a_second_derivative_through_an_undefined_lane_raises_as_on_scalars() -> None:
+    defined = [(x, y) for x, y, second in SECOND if second is not None]
+    vx, vy = Value(np.array([x for x, _ in defined])), Value(np.array([y for _, y in defined]))
+    d_x, _ = grad((vx**vy).sum(), [vx, vy], create_graph=True)
+    d_xx, d_xy = grad(d_x.sum(), [vx, vy])
+    second = [_scalar_derivatives(x, y)[3] for x, y in defined]
+    assert d_xx.tolist() == [s[0] for s in second if s is not None]
+    assert d_xy.tolist() == [s[1] for s in second if s is not None]
+    # x = y = 0 (lane 1) and x = 0, y = 1.5 (lane 2): recorded, and raising only when a gradient uses them
+    for undefined in ([2.0, 0.0], [2.0, 0.0, 0.0]):
+        vx = Value(np.array(undefined))
+        vy = Value(np.array([1.5, 0.0, 1.5][: len(undefined)]))
+        d_x, _ = grad((vx**vy).sum(), [vx, vy], create_graph=True)
+        assert d_x.data.tolist() == [1.5 * 2.0**0.5] + [0.0] * (len(undefined) - 1)
+        with pytest.raises(
+            DomainError,
+            match=r"^grad: the gradient of leaf 'v\d+' .* is lanes, first not finite at lane 1: .*"
+            r"the local derivative of v\d+ \('powv_dbase'\) is infinite or undefined at its data",
+        ):
+            grad(d_x.sum(), [vx, vy])

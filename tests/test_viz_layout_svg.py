@@ -10,8 +10,11 @@ neuron's box, the unrolled recurrent network of lesson 8 —
 - no edge leaves a box that holds both its ends, nor runs through a box that holds neither,
   nor strays around the boxes of its ends.
 
-Three pictures still break a rule (lesson 5 and the folded seed chain the first, the open MLP the
-second); they are strict xfails, so the day a change fixes them the test says so and the mark goes.
+Three of them broke a rule until the drawing core learnt to avoid it: lesson 5's two bundles into
+one box ended at one point of its frame (each bundle now ends at a node of its own), the folded
+seed chain's turn arched over a constant between its ends (a turn's ends are now neighbours), and
+the open MLP's target 1 sat beside the last layer's box, its edge cutting the box's corner (it now
+sits beside the node it feeds).
 """
 
 from __future__ import annotations
@@ -153,36 +156,15 @@ PICTURES: dict[str, Callable[[], viz.Drawing]] = {
 }
 
 
-LESSON_5_BUNDLES = pytest.mark.xfail(
-    strict=True,
-    reason="lesson 5: the '3 edges' bundles from x0 and x1 into layers.0 end at one corner of the box, "
-    "and one's label sits on the other's line",
-)
-SEED_FOLDED = pytest.mark.xfail(
-    strict=True,
-    reason="folded in two columns (viz.wrap.fit_column), the turn edge + → σ is a level edge that dot bends "
-    "over the constant 0.03 between them, its label on the arc",
-)
-OPEN_MLP_CORNER = pytest.mark.xfail(
-    strict=True, reason="the constant 1 under layers.2's box: its edge into − cuts the box's corner"
-)
-
-
-def _marked(name: str, marks: dict[str, pytest.MarkDecorator]) -> object:
-    return pytest.param(name, marks=marks[name]) if name in marks else name
-
-
 @needs_dot
-@pytest.mark.parametrize(
-    "name", [_marked(n, {"lesson 5 chain": LESSON_5_BUNDLES, "seed chain": SEED_FOLDED}) for n in PICTURES]
-)
+@pytest.mark.parametrize("name", list(PICTURES))
 def test_no_edge_label_sits_on_an_arrow_or_floats(name: str) -> None:
     svg = PICTURES[name]().svg()
     assert labels_on_arrows(svg) + floating_labels(svg) == []
 
 
 @needs_dot
-@pytest.mark.parametrize("name", [_marked(n, {"MLP(2,[4,4,1])": OPEN_MLP_CORNER}) for n in PICTURES])
+@pytest.mark.parametrize("name", list(PICTURES))
 def test_edges_stay_in_the_boxes_of_their_ends(name: str) -> None:
     svg = PICTURES[name]().svg()
     boxed = bool(layout(svg).clusters)  # without boxes an edge may curve past its ends: nothing to leave

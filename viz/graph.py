@@ -47,8 +47,10 @@ from viz.fit import READABLE_PX, auto_collapse, draw_readable
 from viz.marks import ROLE_COLORS, Color, Marks, fills, legend_table
 from viz.numbers import DEFAULT_SHOWN, format_lanes
 from viz.scene import MAX_LABEL, ModuleLike, Names, as_roots, build_scene
+from viz.shared import Shared, shared_table, with_rows
+from viz.strip import lay_strip, with_shared
 from viz.styles import Style
-from viz.wrap import fit_picture
+from viz.wrap import fit_picture, measured
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -79,6 +81,7 @@ def draw_graph(
     collapse: str | Collection[str] | bool | None = "auto",
     rankdir: str = "auto",
     ops: Literal["inline", "nodes"] = "inline",
+    shared: Shared = "auto",
     max_nodes: int = DEFAULT_MAX_NODES,
     lanes_shown: int = DEFAULT_SHOWN,
     graph_attr: Mapping[str, Any] | None = None,
@@ -181,7 +184,7 @@ def draw_graph(
     )
     roots = as_roots(root)
     refuse_early(roots, options.max_nodes * (MODEL_WALK if model is not None else 1), options, model is not None)
-    g = build_scene(roots, params=params, inputs=inputs, model=model, names_=names)
+    g, steps = with_shared(build_scene(roots, params=params, inputs=inputs, model=model, names_=names), shared)
     digits, shown, look = options.digits, options.lanes_shown, options.style
     grads = [v.grad for v in g.order]
     base = Marks(
@@ -200,6 +203,10 @@ def draw_graph(
             drawn.legend = legend_table(
                 g, options.color, grads, look, digits=digits, vmax=options.vmax, collapse=level, scale=options.scale
             )
+        drawn.legend = with_rows(drawn.legend, shared_table(g, base.fill, digits))
+        if steps is not None and (turn or options.rankdir) in ("auto", "TB") and "rankdir" not in options.graph_attr:
+            strip = emit(g, drawn, options.but(collapse=level, rankdir="TB"))
+            return measured(lay_strip(strip, g, steps, nodesep="nodesep" not in options.graph_attr), look)
         picture = emit(g, drawn, options.but(collapse=level, rankdir=turn or options.rankdir))
         if turn or options.rankdir != "auto" or "rankdir" in options.graph_attr:
             return picture

@@ -253,7 +253,7 @@ def edges_of(
             continue
         dst = f"m{box[i]}" if box[i] is not None else g.vid(i) if inline else f"{g.vid(i)}op"
         for k, pi in g.inputs(i):
-            src = f"m{box[pi]}" if box[pi] is not None else g.vid(pi)
+            src = f"m{box[pi]}" if box[pi] is not None else g.source(pi, i)
             if src == dst:
                 continue
             hot = (i, k) in style.hot
@@ -344,6 +344,7 @@ def drawn_lines(
     """The edges as drawn: ``(tail, head, attributes, slot)``, a bundle once (slot -1: no one input)."""
     out: list[tuple[str, str, dict[str, str], int]] = []
     drawn_bundles: set[tuple[str, str, bool]] = set()
+    entered: dict[str, set[str]] = {}  # a box → the nodes in it that bundles into it already end at
     for e in edges:
         key = e.bundle
         if key is not None and key in bundles:
@@ -352,6 +353,13 @@ def drawn_lines(
             drawn_bundles.add(key)
             group = bundles[key]
             src, dst = bundle_ends(key, first_in)
+            taken = entered.setdefault(key[1], set())
+            if dst in taken:
+                # Each bundle into a box ends at a node of its own among those it reaches: two aimed at
+                # one node were clipped at one point of the box's frame, a label on the other's line
+                # (lesson 5's "3 edges" from x0 and from x1 into its first layer).
+                dst = next((d for d in sorted({d for _, d in group.pairs}, key=node_order) if d not in taken), dst)
+            taken.add(dst)
             attrs = {"label": html_label(f"{group.count} edges"), "penwidth": "2"}
             if key[0].startswith("cluster_"):
                 attrs["ltail"] = key[0]

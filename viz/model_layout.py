@@ -198,6 +198,15 @@ def arrange_model(
     # layer centres 1,500 pt apart in MLP(3, [4, 4, 1]) top to bottom, ~200 pt with weight 5).
     for src, head in where.bands(edges):
         top.edge(src, head, style="invis", weight="5")
+    # A constant outside every box that feeds a node outside them together with a value coming out
+    # of a box (a loss's target) sits beside that node, on its rank: on the rank before it, it sat
+    # beside the box and its edge cut the box's corner (MLP(2, [4, 4, 1]): the 1 of (out − 1)²).
+    constants = {g.vid(i) for i, v in enumerate(g.order) if v.is_leaf and box[i] is None and g.roles[i] != "input"}
+    for e in edges:
+        if e.src not in constants or where.place.get(e.src) is not None:
+            continue
+        if where.place.get(e.dst) is None and any(f.dst == e.dst and where.place.get(f.src) is not None for f in edges):
+            chain(top, [e.src, e.dst], edges=False)
     # Sibling boxes that do not feed each other share their first rank, in the model's order.
     for holder, js in kids.items():
         run: list[str] = []

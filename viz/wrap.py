@@ -48,7 +48,7 @@ __all__ = [
     "fold",
     "fold_ranks",
     "measure",
-    "plan_fold",
+    "measured",
 ]
 
 #: The most nodes a picture may have for :func:`fit_display` to lay out its candidates (each is
@@ -184,6 +184,15 @@ def measure(drawing: Drawing) -> Measured | None:
     )
 
 
+def measured(drawing: Drawing, look: Style) -> Drawing:
+    """``drawing`` with ``text_px`` set to its smallest text as measured (:func:`measure`) in ``look``'s
+    display (scaled down to fit, up too on a slide); left as it is when ``dot`` cannot lay it out."""
+    laid = measure(drawing)
+    if laid is not None:
+        drawing.text_px = laid.text_px(look, grow=look.display == "slide")
+    return drawing
+
+
 def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
     """``drawing`` folded into ``parts`` columns (rows, left to right) like a snake, at ``ranks``
     (:attr:`Measured.ranks`); None for a picture with clusters, too short to fold, or with more than
@@ -218,6 +227,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
         return None  # a turn where the picture fans out (or in): its edges would cross each other there
     out = _copy(drawing)
     body: list[str] = []
+    turns: list[tuple[str, str]] = []  # level edges from one column into the next
     skip = 0
     for k, line in enumerate(drawing.body):
         if skip:
@@ -250,14 +260,26 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
             body.append(f"\t{tail} -> {head} [{beside}]\n")
         elif place[tail] == place[head] and attrs:  # from one column into the next: a level edge
             body.append(f"\t{tail} -> {head} [{reclear_label(attrs, 'LR')}]\n")
+            turns.append((tail, head))
         else:  # downwards, or flat: from one run into the next beside it
             body.append(line)
+            if place[tail] == place[head]:
+                turns.append((tail, head))
     groups: dict[int, list[str]] = {}
     for name in names:
         groups.setdefault(place[name], []).append(name)
     for members in groups.values():
         if len(members) > 1:
             body.append("\t{ rank=same; " + "; ".join(members) + " }\n")
+    # A turn's two ends are neighbours: the other nodes of their place stay in their own columns,
+    # before the tail or after the head. (dot put the seed chain's constant 0.03, an input of the
+    # second column, between them; the turn edge arched over it, its label on the arc.)
+    for tail, head in turns:
+        run = ranks[head] // length
+        for name in groups[place[head]]:
+            if name not in (tail, head):
+                before = ranks[name] // length < run
+                body.append(f"\t{name} -> {tail} [style=invis]\n" if before else f"\t{head} -> {name} [style=invis]\n")
     out.body = body
     return out
 
@@ -378,8 +400,8 @@ def fit_picture(
 
 @dataclass(frozen=True)
 class Fold:
-    """A fold chosen once (:func:`plan_fold`) and applied alike to every variant of a picture — the
-    frames of a step-through, which differ only in their labels and colours."""
+    """A fold chosen once (:func:`viz.slide_frames.plan_slide`) and applied alike to every variant of
+    a picture — the frames of a step-through, which differ only in their labels and colours."""
 
     parts: int
     ranks: dict[str, int]
@@ -387,29 +409,3 @@ class Fold:
     def apply(self, drawing: Drawing) -> Drawing:
         """``drawing`` folded (:func:`fold`); as it is if it cannot be."""
         return fold(drawing, self.parts, self.ranks) or drawing
-
-
-def plan_fold(
-    drawing: Drawing, look: Style, *, above: tuple[float, float] = (0.0, 0.0), folds: Sequence[int] = FOLDS
-) -> Fold | None:
-    """The fold of ``drawing`` whose smallest text is largest filling ``look``'s display (a slide), with
-    a box of ``above`` = (width, height) points over the picture (a frame's caption); None when the
-    picture reads best as it is, or cannot be measured (no graphviz, more than
-    :data:`MAX_MEASURED_NODES` nodes)."""
-    if drawing.node_count is not None and drawing.node_count > MAX_MEASURED_NODES:
-        return None
-    laid = measure(drawing)
-    if laid is None:
-        return None
-
-    def shown(m: Measured) -> float:
-        boxed = Measured(max(m.width, above[0]), m.height + above[1], m.font, m.ranks)
-        return boxed.text_px(look, grow=True)
-
-    best, best_px = None, shown(laid)
-    for parts in folds:
-        bent = fold(drawing, parts, laid.ranks)
-        bent_laid = measure(bent) if bent is not None else None
-        if bent_laid is not None and shown(bent_laid) > best_px + 1e-9:
-            best, best_px = Fold(parts, laid.ranks), shown(bent_laid)
-    return best

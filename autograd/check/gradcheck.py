@@ -93,7 +93,9 @@ __all__ = [
 # -- the options and the point, checked before anything runs ----------------------------
 
 
-def _validate_options(eps: object, atol: object, rtol: object, nondet_tol: object = 0.0) -> None:
+def _tolerances(eps: object, atol: object, rtol: object, nondet_tol: object = 0.0) -> dict[str, float]:
+    """The step and tolerances as floats, checked: an error names the option that is wrong."""
+    out: dict[str, float] = {}
     for name, value, low in (
         ("eps", eps, "> 0"),
         ("atol", atol, ">= 0"),
@@ -105,8 +107,10 @@ def _validate_options(eps: object, atol: object, rtol: object, nondet_tol: objec
         x = float(value)
         if not math.isfinite(x) or (x <= 0.0 if name == "eps" else x < 0.0):
             raise ValueError(f"{name} must be finite and {low}, got {value!r}")
-    if float(eps) >= 1.0:  # type: ignore[arg-type]
+        out[name] = x
+    if out["eps"] >= 1.0:
         raise ValueError(f"eps is a relative step and must be < 1, got {eps!r}")
+    return out
 
 
 def _make_point(
@@ -181,9 +185,9 @@ def _function_check(name: str, make_problem: Callable[[Function, Point, int], Pr
         raise_exception: bool = True,
     ) -> bool | GradcheckResult:
         __tracebackhide__ = True
-        _validate_options(eps, atol, rtol, nondet_tol)
+        tolerances = _tolerances(eps, atol, rtol, nondet_tol)
         problem = make_problem(f, _make_point(f, xs, names, name), seed)
-        return _run(problem, eps, atol, rtol, fast_mode, seed, nondet_tol, raise_exception)
+        return run_checks(problem, fast_mode=fast_mode, seed=seed, raise_exception=raise_exception, **tolerances)
 
     check.__name__ = check.__qualname__ = name
     check.__doc__ = doc
@@ -252,30 +256,6 @@ gradgradcheck = _function_check(
     True
     """,
 )
-
-
-def _run(
-    problem: Problem,
-    eps: float,
-    atol: float,
-    rtol: float,
-    fast_mode: bool,
-    seed: int,
-    nondet_tol: float,
-    raise_exception: bool,
-) -> bool | GradcheckResult:
-    """Every check of ``problem``, with the options (already validated) as floats."""
-    __tracebackhide__ = True
-    return run_checks(
-        problem,
-        eps=float(eps),
-        atol=float(atol),
-        rtol=float(rtol),
-        fast_mode=fast_mode,
-        seed=seed,
-        raise_exception=raise_exception,
-        nondet_tol=float(nondet_tol),
-    )
 
 
 def _weights(seed: int) -> Callable[[int], list[float]]:
@@ -361,7 +341,7 @@ def _params_check(
         raise_exception: bool = True,
     ) -> bool | GradcheckResult:
         __tracebackhide__ = True
-        _validate_options(eps, atol, rtol, nondet_tol)
+        tolerances = _tolerances(eps, atol, rtol, nondet_tol)
         if not callable(loss_fn):
             raise TypeError(f"loss_fn must be a function of no arguments, got {type(loss_fn).__name__}")
         values, names = _parameters(params)
@@ -369,7 +349,7 @@ def _params_check(
         point = Point([d if isinstance(d, float) else d.copy() for d in saved], names)
         try:
             problem = make_problem(loss_fn, values, point, seed)
-            return _run(problem, eps, atol, rtol, fast_mode, seed, nondet_tol, raise_exception)
+            return run_checks(problem, fast_mode=fast_mode, seed=seed, raise_exception=raise_exception, **tolerances)
         finally:
             for p, d in zip(values, saved, strict=True):
                 p.data = d

@@ -272,12 +272,10 @@ def powv_local(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
         d_a = 0.0 if b == 0.0 else b * a ** (b - 1.0)
     elif is_lanes(b):  # lane-wise, as on scalars (an infinite lane is reported by the lanes' check)
         d_a = load_numpy().where(b == 0.0, 0.0, b * a ** (b - 1.0))
-    elif type(_data(a)) is float and type(_data(b)) is float:
-        # Scalar Values (create_graph): one powv_dbase node, defined (0) at b = 0 also where a = 0,
+    else:
+        # Values (create_graph): one powv_dbase node, defined (0) at b = 0 also where a = 0,
         # where the expression b·a**(b-1) would need 0 ** -1. The caller records it.
         d_a = RuleCall("powv_dbase", (a, b))
-    else:
-        d_a = b * a ** (b - 1.0)
     return (d_a, _times_log(out, a))
 
 

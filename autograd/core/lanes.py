@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from autograd.core.errors import DomainError, describe_op, undefined_error
+from autograd.core.errors import DomainError, deferring, describe_op, undefined_error
 from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.rules import BUILTIN_OPS, Rule
 
@@ -48,7 +48,9 @@ def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
 def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bool) -> tuple[Any, tuple[Any, ...]]:
     """The rule applied lane-wise with numpy: its value and (when ``recording``) local derivatives.
 
-    Domain errors are found from non-finite results and name the first bad lane.
+    Domain errors are found from non-finite results and name the first bad lane. While the
+    graph of a gradient is built (``errors.deferring``), a local derivative that is not finite
+    is recorded as nan in its lanes, as on scalars, and raises only if a gradient uses it.
     """
     np = load_numpy()
     _lane_count(xs)
@@ -59,7 +61,9 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
             out = forward(*xs, *extra)
             local = rule.local(out, *xs, *extra) if recording else ()
         except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError) as exc:
-            raise _lane_error(rule, xs, param, exc) from None
+            if not (recording and deferring.get()):
+                raise _lane_error(rule, xs, param, exc) from None
+            out, local = _deferred_lanes(rule, xs, param, exc)
         except TypeError as exc:
             raise TypeError(
                 f"op {rule.name!r} on lanes: {exc} (its forward and local get numpy arrays here; "
@@ -77,9 +81,42 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
         for d in () if rule.finite_local else local:
             bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
             if bad is not None:
+                if deferring.get():  # inside a gradient's graph: nan, raised only if a gradient uses it
+                    return out, tuple(_nan_where_not_finite(np, d) for d in local)
                 at = _at_lane(xs, bad)
                 raise DomainError(f"{describe_op(rule, at, param)}: local derivative is not finite at lane {bad}")
     return out, tuple(local)
+
+
+def _nan_where_not_finite(np: Any, d: Any) -> Any:
+    if type(d) is float:
+        return d if math.isfinite(d) else math.nan
+    d = np.asarray(d, dtype=np.float64)
+    return np.where(np.isfinite(d), d, np.nan)
+
+
+def _deferred_lanes(
+    rule: Rule, xs: tuple[Any, ...], param: float | None, exc: Exception
+) -> tuple[Any, tuple[Any, ...]]:
+    """A rule that raised on whole lanes while a gradient's graph is built (``deferring``), as on
+    scalars: a value that fails is the error (:func:`_lane_error`); local derivatives that fail
+    are found lane by lane with the scalar rule, and a lane where they fail gets nan for them,
+    raised only if a gradient uses it."""
+    np = load_numpy()
+    extra = () if param is None else (param,)
+    try:
+        out = (rule.lanes or rule.forward)(*xs, *extra)
+    except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError):
+        raise _lane_error(rule, xs, param, exc) from None
+    values = np.broadcast_to(np.asarray(out, dtype=np.float64), (_lane_count(xs),))
+    local: list[tuple[float, ...]] = []
+    for i in range(len(values)):
+        try:
+            local.append(tuple(rule.local(float(values[i]), *_at_lane(xs, i), *extra)))
+        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError):
+            local.append((math.nan,) * len(xs))
+    derivatives = np.array(local, dtype=np.float64).reshape(len(values), len(xs)).T
+    return out, tuple(_nan_where_not_finite(np, d) for d in derivatives)
 
 
 def _lane_error(rule: Rule, xs: tuple[Any, ...], param: float | None, exc: Exception) -> DomainError:
