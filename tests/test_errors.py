@@ -183,6 +183,46 @@ def test_a_user_op_whose_forward_returns_a_bool_is_refused(user_op: Callable[...
         op(Value(1.0))
 
 
+def test_a_user_op_that_overflows_inside_a_gradient_graph_is_named_with_its_arguments(
+    user_op: Callable[..., Callable[..., Value]],
+) -> None:
+    """A user's softplus of sharpness β, ``log(1 + exp(βx))/β``, whose derivative on Values is written
+    ``e / (1 + e)`` with their own op ``e = scaled_exp(x, β) = exp(βx)`` (numpy: inf where it overflows,
+    while its ``local``, with math.exp, raises there). At x = 400, β = 2 the first derivative is 1 on
+    numbers; building the gradient's graph records scaled_exp(400.0, 2.0), whose value is inf:
+    refused as any op is (a value is never deferred), naming the op with its argument and β."""
+
+    def exp_or_inf(x: float, beta: float) -> float:
+        with np.errstate(over="ignore"):
+            return float(np.exp(beta * x))
+
+    scaled_exp = user_op("scaled_exp", exp_or_inf, lambda out, x, beta: (beta * math.exp(beta * x),), has_param=True)
+
+    def slope(x: Value | float, beta: float) -> Value | float:  # ∂/∂x: their op on Values, a stable sigmoid on numbers
+        if isinstance(x, Value):
+            e = scaled_exp(x, param=beta)
+            return e / (1.0 + e)
+        return 1.0 / (1.0 + math.exp(-beta * x))
+
+    softplus = user_op(
+        "softplus_beta",
+        lambda x, beta: (max(beta * x, 0.0) + math.log1p(math.exp(-abs(beta * x)))) / beta,
+        lambda out, x, beta: (slope(x, beta),),
+        has_param=True,
+    )
+    x = Value(400.0)
+    y = softplus(x, param=2.0)
+    assert (y.data, grad(y, [x])) == (400.0, [1.0])
+    raises_exactly(
+        DomainError,
+        "scaled_exp(400.0, 2.0) overflows float64 (value inf)",
+        lambda: grad(softplus(x, param=2.0), [x], create_graph=True),
+    )
+    x = Value(1.0)
+    (d,) = grad(softplus(x, param=2.0), [x], create_graph=True)
+    assert d.data == pytest.approx(1.0 / (1.0 + math.exp(-2.0)), rel=1e-15)
+
+
 def test_a_leaf_output_whose_gradient_overflows_across_calls_is_named() -> None:
     """``x.backward()`` on a leaf adds the seed into ``x.grad`` on every call: twice 1e308 overflows,
     and the error names the leaf itself (the output: no other node to blame)."""

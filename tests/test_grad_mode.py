@@ -331,6 +331,35 @@ def test_one_no_grad_object_nested_in_one_thread_and_entered_in_another() -> Non
     assert seen == [True, False]
 
 
+def test_one_no_grad_object_left_out_of_order_in_one_thread_leaves_another_threads_entry_open() -> None:
+    """Thread A enters ``shared``, then an ``enable_grad()`` block, and leaves ``shared`` out of order
+    (enable_grad still open on top) while thread B is inside ``shared``: A's own entry is the one
+    left — found below the top of A's stack — and B still records nothing until it leaves."""
+    shared, on_top = no_grad(), enable_grad()
+    b_inside, a_left = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def thread_b() -> None:
+        with shared:
+            b_inside.set()
+            a_left.wait(30)
+            seen["b inside"] = (records(), (Value(2.0) * 3).parents)
+        seen["b after"] = records()
+
+    shared.__enter__()
+    on_top.__enter__()
+    b = threading.Thread(target=thread_b)
+    b.start()
+    b_inside.wait(30)  # B's entry is now the latest entry of `shared`
+    shared.__exit__(None, None, None)
+    a_left.set()
+    b.join(30)
+    assert seen == {"b inside": (False, ()), "b after": True}
+    assert records()  # enable_grad, still open
+    on_top.__exit__(None, None, None)
+    assert records()  # shared was left: nothing below enable_grad stops recording
+
+
 # -- recording after a block was left by another thread --------------------------------------------
 
 

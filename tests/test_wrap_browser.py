@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import needs_browser, open_page, picture_report, screenshot
-from viz_support import needs_dot
+from viz_support import needs_dot, unrolled
 
 import viz
 from autograd.examples import single_neuron_graph
@@ -49,6 +49,31 @@ def test_lesson_1s_chain_fits_a_screen_and_reads_in_both_columns(tmp_path: Path,
     assert picture.fits, picture
     assert picture.min_text_px is not None
     assert picture.min_text_px >= READABLE_PX, picture
+    assert height <= SCREEN_PX, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
+
+
+#: What lesson 8's unrolled network must reach in Chromium: its smallest text in each column (CSS px).
+LESSON_8_TEXT = {"notebook": 11.0, "site": READABLE_PX}
+
+
+@needs_browser
+@needs_dot
+@pytest.mark.parametrize("where", list(COLUMNS))
+def test_lesson_8s_unrolled_network_fits_a_screen_and_reads_in_both_columns(tmp_path: Path, where: str) -> None:
+    """One node per shared weight it was 2,980 px tall at 13.0 px in the notebook's column and 2,193 px at
+    9.6 px in the site's; drawn as a strip of time steps with the weights as stubs it fits a screen."""
+    loss, p, xs, _ = unrolled()
+    drawing = viz.draw_graph(loss, params=list(p.values()), inputs=xs)  # as lesson 8 draws it
+    path = tmp_path / "page.html"
+    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
+    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
+        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
+        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
+        screenshot(page, f"wrap_lesson8_{where}", full_page=True)
+    assert log.clean(), log.problems()
+    assert picture.fits, picture
+    assert picture.min_text_px is not None
+    assert picture.min_text_px >= LESSON_8_TEXT[where], picture
     assert height <= SCREEN_PX, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
 
 

@@ -167,3 +167,23 @@ def bare_edge_labels(source: str) -> str:
     """``source`` with each edge label written as its text alone, ``label=<0.5>``: the drawing sets every
     edge label in a table with an empty cell that keeps it clear of its line (viz.layout.clear_label)."""
     return _CLEARED.sub(lambda m: f"label=<{m.group(1) if m.group(1) is not None else m.group(2)}>", source)
+
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SEQUENCE = [0.5, -1.0, 0.8, 0.2, -0.4]
+
+
+def unrolled(steps: int = 5) -> tuple[Value, dict[str, Value], list[Value], list[Value]]:
+    """Lesson 8's network: h_t = tanh(wₓ·x_t + wₕ·h_{t−1} + b), y = wₒ·h_T + c, L = ½(y + 0.5)²."""
+    p = {k: Value(v, label=k) for k, v in [("wₓ", 0.5), ("wₕ", 0.9), ("b", 0.1), ("wₒ", 1.2), ("c", -0.1)]}
+    h = Value(0.0, label="h₀")
+    xs, states = [], []
+    for t, x in enumerate((SEQUENCE * 4)[:steps], start=1):
+        xs.append(Value(x, label=f"x{t}".translate(_SUB)))
+        h = (p["wₓ"] * xs[-1] + p["wₕ"] * h + p["b"]).tanh()
+        h.label = f"h{t}".translate(_SUB)
+        states.append(h)
+    loss = 0.5 * (p["wₒ"] * h + p["c"] - -0.5) ** 2
+    loss.label = "L"
+    loss.backward()
+    return loss, p, xs, states

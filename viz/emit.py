@@ -44,6 +44,7 @@ from viz.options import (
     too_large,
 )
 from viz.scene import Scene, boxes_of, collapsed_modules
+from viz.shared import stub_label, stubs_into, users
 
 __all__ = [
     "CHAIN_WALK",
@@ -86,6 +87,7 @@ def emit(
     inline = options.ops == "inline"
     per_op = 1 if inline else 2
     n_drawn = len(boxes_used) + sum(1 if v.is_leaf else per_op for i, v in enumerate(g.order) if box[i] is None)
+    n_drawn += sum(len(users(g, leaf)) - 1 for leaf in g.stubs)  # a stub per use (viz.shared)
     if n_drawn > max_nodes:
         raise too_large(g, n_drawn, max_nodes)
 
@@ -183,6 +185,10 @@ def emit(
                 texts_of_box[b] = box_rows(g, b, members[b], outputs, digits, lanes_shown)
                 sizes[f"m{b}"] = stacked_sizes[f"m{b}"] = box_size(texts_of_box[b], font)
             continue
+        for leaf in stubs_into(g, i):
+            sizes[g.source(leaf, i)] = stacked_sizes[g.source(leaf, i)] = box_size([g.names[leaf] or "0.0000"], font)
+        if i in g.stubs:
+            continue
         name = g.names[i] or (g.vid(i) if style.shows_id(i) else "")
         texts = value_cells(name, style.data[i], style.grad[i], op_of(i) if inline and not v.is_leaf else "")
         sizes[g.vid(i)] = cells_size(texts, font)
@@ -261,6 +267,12 @@ def emit(
             continue
         holder = owner_container(g.owner[i])
         c = container(holder)
+        for leaf in stubs_into(g, i):  # a shared leaf at this use: just before its user
+            hot = leaf in style.emphasis and any((i, k) in style.hot for k, pi in g.inputs(i) if pi == leaf)
+            label = stub_label(g, leaf, style.fill[leaf], hot, theme, digits)
+            c.node(g.source(leaf, i), label=label, shape="plain")
+        if i in g.stubs:
+            continue
         vid = g.vid(i)
         name = g.names[i] or (g.vid(i) if style.shows_id(i) else "")
         c.node(
@@ -443,7 +455,7 @@ def _inputs_in_order(g: Scene, top: Drawing) -> None:
     dot puts a flat edge's tail before its head (left of it top to bottom, above it left to right),
     so an invisible edge between each input and the next keeps them in order.
     """
-    given = [g.vid(i) for i in g.first if g.roles[i] == "input"]
+    given = [g.vid(i) for i in g.first if g.roles[i] == "input" and i not in g.stubs]
     if len(given) < 2:
         return
     with top.subgraph() as same:

@@ -47,7 +47,9 @@ from viz.marks import ROLE_COLORS, Marks, fills, legend_table
 from viz.numbers import format_lanes
 from viz.options import DrawOptions, takes_options
 from viz.scene import MAX_LABEL, ModuleLike, Names, as_roots, build_scene
-from viz.wrap import fit_picture
+from viz.shared import Shared, shared_table, with_rows
+from viz.strip import lay_strip, with_shared
+from viz.wrap import fit_picture, measured
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -71,6 +73,7 @@ def draw_graph(
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
     collapse: str | Collection[str] | bool | None = "auto",
+    shared: Shared = "auto",
     **options: Unpack[DrawOptions],
 ) -> Drawing:
     """Draw the graph that ``root`` was computed from, with each node's data and grad.
@@ -95,6 +98,10 @@ def draw_graph(
             boxes, then ``Layer`` boxes …), saying so in the caption and in
             ``Drawing.auto_collapse``. ``None`` or ``False`` draws every node (and
             refuses a picture over ``max_nodes``). Without ``model``, ``"auto"`` is ``None``.
+        shared: ``"stubs"`` draws each leaf used at several places as a small stub at every use,
+            its value and whole gradient (the sum over the uses) in a table under the caption;
+            ``"node"`` one node with an edge to each use; ``"auto"`` (the default) stubs for
+            the parameters of an unrolled network (:mod:`viz.shared`, :mod:`viz.strip`).
         **options: The drawing options draw_graph and :func:`~viz.chain.draw_chain` share
             (:class:`~viz.options.DrawOptions`):
 
@@ -119,7 +126,7 @@ def draw_graph(
     opts = Options.make(collapse=None if auto or collapse is False else collapse, **options)  # type: ignore[arg-type]
     roots = as_roots(root)
     refuse_early(roots, opts.max_nodes * (MODEL_WALK if model is not None else 1), opts, model is not None)
-    g = build_scene(roots, params=params, inputs=inputs, model=model, names_=names)
+    g, steps = with_shared(build_scene(roots, params=params, inputs=inputs, model=model, names_=names), shared)
     digits, shown, look = opts.digits, opts.lanes_shown, opts.style
     grads = [v.grad for v in g.order]
     base = Marks(
@@ -138,6 +145,10 @@ def draw_graph(
             drawn.legend = legend_table(
                 g, opts.color, grads, look, digits=digits, vmax=opts.vmax, collapse=level, scale=opts.scale
             )
+        drawn.legend = with_rows(drawn.legend, shared_table(g, base.fill, digits))
+        if steps is not None and (turn or opts.rankdir) in ("auto", "TB") and "rankdir" not in opts.graph_attr:
+            strip = emit(g, drawn, opts.but(collapse=level, rankdir="TB"))
+            return measured(lay_strip(strip, g, steps, nodesep="nodesep" not in opts.graph_attr), look)
         picture = emit(g, drawn, opts.but(collapse=level, rankdir=turn or opts.rankdir))
         if turn or opts.rankdir != "auto" or "rankdir" in opts.graph_attr:
             return picture

@@ -253,7 +253,7 @@ def edges_of(
             continue
         dst = f"m{box[i]}" if box[i] is not None else g.vid(i) if inline else f"{g.vid(i)}op"
         for k, pi in g.inputs(i):
-            src = f"m{box[pi]}" if box[pi] is not None else g.vid(pi)
+            src = f"m{box[pi]}" if box[pi] is not None else g.source(pi, i)
             if src == dst:
                 continue
             hot = (i, k) in style.hot

@@ -112,9 +112,14 @@ class Scene:
     modules: list[Module] = field(default_factory=list)
     owner: list[int | None] = field(default_factory=list)  # innermost module of each node
     first: list[int] = field(default_factory=list)  # emitted before the rest: inputs, then parameters
+    stubs: frozenset[int] = frozenset()  # leaves drawn as a stub at each use (viz.shared)
 
     def vid(self, i: int) -> str:
         return f"v{i}"
+
+    def source(self, pi: int, i: int) -> str:
+        """The node an edge from ``pi`` into ``i`` starts at: ``pi``'s, or its stub at ``i`` (``v3u12``)."""
+        return f"v{pi}u{i}" if pi in self.stubs else f"v{pi}"
 
     def name(self, i: int) -> str:
         """A name for captions: the label, the parameter's name, or the node id."""

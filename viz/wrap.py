@@ -48,7 +48,7 @@ __all__ = [
     "fold",
     "fold_ranks",
     "measure",
-    "plan_fold",
+    "measured",
 ]
 
 #: The most nodes a picture may have for :func:`fit_display` to lay out its candidates (each is
@@ -172,6 +172,15 @@ def measure(drawing: Drawing) -> Measured | None:
         font=min(fonts, default=float(drawing.node_attr.get("fontsize", 14))),
         ranks={name: index[y] for name, y in where.items()},
     )
+
+
+def measured(drawing: Drawing, look: Style) -> Drawing:
+    """``drawing`` with ``text_px`` set to its smallest text as measured (:func:`measure`) in ``look``'s
+    display (scaled down to fit, up too on a slide); left as it is when ``dot`` cannot lay it out."""
+    laid = measure(drawing)
+    if laid is not None:
+        drawing.text_px = laid.text_px(look, grow=look.display == "slide")
+    return drawing
 
 
 def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
@@ -381,8 +390,8 @@ def fit_picture(
 
 @dataclass(frozen=True)
 class Fold:
-    """A fold chosen once (:func:`plan_fold`) and applied alike to every variant of a picture — the
-    frames of a step-through, which differ only in their labels and colours."""
+    """A fold chosen once (:func:`viz.slide_frames.plan_slide`) and applied alike to every variant of
+    a picture — the frames of a step-through, which differ only in their labels and colours."""
 
     parts: int
     ranks: dict[str, int]
@@ -390,29 +399,3 @@ class Fold:
     def apply(self, drawing: Drawing) -> Drawing:
         """``drawing`` folded (:func:`fold`); as it is if it cannot be."""
         return fold(drawing, self.parts, self.ranks) or drawing
-
-
-def plan_fold(
-    drawing: Drawing, look: Style, *, above: tuple[float, float] = (0.0, 0.0), folds: Sequence[int] = FOLDS
-) -> Fold | None:
-    """The fold of ``drawing`` whose smallest text is largest filling ``look``'s display (a slide), with
-    a box of ``above`` = (width, height) points over the picture (a frame's caption); None when the
-    picture reads best as it is, or cannot be measured (no graphviz, more than
-    :data:`MAX_MEASURED_NODES` nodes)."""
-    if drawing.node_count is not None and drawing.node_count > MAX_MEASURED_NODES:
-        return None
-    laid = measure(drawing)
-    if laid is None:
-        return None
-
-    def shown(m: Measured) -> float:
-        boxed = Measured(max(m.width, above[0]), m.height + above[1], m.font, m.ranks)
-        return boxed.text_px(look, grow=True)
-
-    best, best_px = None, shown(laid)
-    for parts in folds:
-        bent = fold(drawing, parts, laid.ranks)
-        bent_laid = measure(bent) if bent is not None else None
-        if bent_laid is not None and shown(bent_laid) > best_px + 1e-9:
-            best, best_px = Fold(parts, laid.ranks), shown(bent_laid)
-    return best

@@ -3,9 +3,10 @@
 From the output back, in reverse topological order, each node passes its gradient to its
 parents, multiplied by the local derivative of the edge (the chain rule); where paths meet,
 the contributions are summed, and where lanes meet a scalar the lanes' shares are summed
-(:func:`~autograd.core.lanes.sum_to`). One rule for zeros (:func:`is_zero`): a node whose
-gradient is the number 0, or that no path from the output reaches, passes nothing on — not
-even ``0 ×`` an undefined local derivative.
+(:func:`~autograd.core.lanes.sum_to`). One rule for zeros: a node whose gradient is the
+number 0 (of either sign), or that no path from the output reaches, passes nothing on — not
+even ``0 ×`` an undefined local derivative. A gradient that is a Value (``create_graph``: its
+data may be 0 where its own derivative is not) or lanes is never taken for zero.
 
 What a gradient is depends on the call — floats, lanes, or Values whose own graph can be
 differentiated again — and only two steps depend on it: how a node's contributions are
@@ -42,7 +43,6 @@ __all__ = [
     "GraphGradients",
     "describe_number",
     "interior_order",
-    "is_zero",
     "not_finite_error",
     "per_lane",
     "reverse_pass",
@@ -150,12 +150,6 @@ def seed_gradient(grad: object, root: Value) -> Data:
     return g
 
 
-def is_zero(g: object) -> bool:
-    """The one rule for zeros: a gradient that is the number 0, or none (no path from the output),
-    passes nothing on. A Value is never zero here: its data may be 0 where its derivative is not."""
-    return g is None or (type(g) is float and g == 0.0)
-
-
 def reverse_pass(
     order: list[Value],
     output: Value,
@@ -181,7 +175,7 @@ def reverse_pass(
     if graph is None and not lanes and fast:
         # These two cases are just optimisations: the general loop below, for a graph of floats,
         # with the one- and two-parent nodes' slots read directly and, for backward(), the ``grad``
-        # attributes as the totals. ``if g`` is is_zero for a float.
+        # attributes as the totals. ``if g`` is the zero rule for a float.
         if into_grad:
             output.grad += seed
             for node in reversed(order):
@@ -225,7 +219,7 @@ def reverse_pass(
         g = get(node)
         if type(g) is list:
             g = totals[node] = graph.total(g)  # type: ignore[union-attr]  # only a graph's gradients are lists
-        if g is None or (type(g) is float and g == 0.0):  # is_zero(g), inlined
+        if g is None or (type(g) is float and g == 0.0):  # the zero rule (see the module docstring)
             continue
         if graph is not None:
             graph.propagate(node, g, totals)
