@@ -125,7 +125,8 @@ def test_a_wide_graph_scrolls_to_each_steps_node(tmp_path: Path) -> None:
     model, loss, _ = mlp_loss([3, 1])
     s = viz.steps(loss, model=model, collapse="Neuron", rankdir="LR")
     s.save(tmp_path / "wide.html")
-    with open_page(tmp_path / "wide.html", viewport=(800, 600)) as (page, log):
+    # 901 pt (1,201 px) wide: in a 700 px window, fitted to the width its text would be below 0.6 of its size.
+    with open_page(tmp_path / "wide.html", viewport=(700, 600)) as (page, log):
         root = page.locator(".chainrule-player")
         fitted = root.evaluate("r => r.classList.contains('crp-fitted')")
         root.focus()

@@ -12,7 +12,7 @@ import base64
 import re
 
 import pytest
-from browser_support import needs_browser, open_page, picture_report, screenshot
+from browser_support import SCREENS, needs_browser, open_page, picture_report, screenshot
 from viz_support import needs_dot
 
 import viz
@@ -100,3 +100,50 @@ def test_the_loss_chain_reads_at_18_pt_on_a_slide(style: str) -> None:
     assert png_px == pytest.approx(svg_px, rel=0.03)
     assert drawing.view == "paths"
     assert drawing.text_px == pytest.approx(svg_px, rel=0.02)  # what the library measured is what the browser shows
+
+
+def _loss_steps(style: str) -> viz.Steps:
+    expr, at, _ = LOSS
+    env = {k: Value(v, label=k) for k, v in at.items()}
+    out = build(expr, env)
+    out.label = "E"
+    params = [env[k] for k in ("w1", "w2", "b")]
+    return viz.steps(out, style=style, params=params, inputs=[env["x1"], env["x2"]])
+
+
+@needs_browser
+@needs_dot
+@pytest.mark.parametrize("style", ["slide", "slide+dark"])
+def test_every_step_frame_of_the_loss_chain_reads_at_18_pt_on_a_slide(style: str) -> None:
+    """Each of the loss chain's 30 frames, as a GIF and a PDF hold them (PNG at the GIF's 96 dpi,
+    and SVG), placed on its own 1280×720 slide: the smallest text is at least 24 CSS px in every
+    frame, and every frame has the same size (pinned: the nodes never move)."""
+    frames = _loss_steps(style)
+    svgs = [frames.render(i, "svg").decode("utf-8") for i in range(len(frames))]
+    pngs = [frames.render(i, "png", dpi=96) for i in range(len(frames))]
+    assert len({png[16:24] for png in pngs}) == 1  # one width and height for every frame
+    slides = "".join(f"<main class='slide'>{svg[svg.find('<svg') :]}</main>" for svg in svgs)
+    slides += "".join(
+        f"<main class='slide'><img src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}'></main>"
+        for png in pngs
+    )
+    page_html = _slide_page("", PAGES[style]).replace("<main class='slide'></main>", slides)
+    with open_page(page_html, viewport=SLIDE) as (page, log):
+        pictures = picture_report(page, pictures="main > svg")
+        shown = page.evaluate(
+            "() => [...document.querySelectorAll('img')].map(i => { const r = i.getBoundingClientRect();"
+            " const k = Math.min(r.width / i.naturalWidth, r.height / i.naturalHeight);"
+            " return [i.naturalWidth, i.naturalWidth * k]; })"
+        )
+        for k in (0, 20):  # a forward frame and a backward one (an edge applied, its caption on 3 lines)
+            page.locator("main.slide").nth(k).screenshot(
+                path=str(SCREENS / f"slide_loss_step_{k}_{style.replace('+', '_')}.png")
+            )
+        assert log.clean(), log.problems()
+    assert len(pictures) == len(svgs)
+    for i, (picture, svg, (natural_w, shown_w)) in enumerate(zip(pictures, svgs, shown, strict=True)):
+        smallest_pt = min(float(x) for x in re.findall(r'font-size="([\d.]+)"', svg))
+        png_px = smallest_pt * (96 / 72) * (shown_w / natural_w)
+        assert picture.min_text_px is not None
+        assert picture.min_text_px >= MIN_SLIDE_PX, f"frame {i}: SVG text {picture.min_text_px:.1f} px"
+        assert png_px >= MIN_SLIDE_PX, f"frame {i}: PNG text {png_px:.1f} px"

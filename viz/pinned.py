@@ -25,7 +25,18 @@ from typing import Any
 from viz.display import render as display_render
 from viz.marks import escape
 
-__all__ = ["Layout", "caption_box", "dot_json", "layout", "measure", "pin", "render", "render_svgs"]
+__all__ = [
+    "Layout",
+    "caption_box",
+    "caption_room",
+    "dot_json",
+    "frame_size",
+    "layout",
+    "measure",
+    "pin",
+    "render",
+    "render_svgs",
+]
 
 _GAP = 10  # points between the caption and the graph
 _TIMEOUT = 120.0  # seconds for one graphviz run (a batch of up to 100 frames at once)
@@ -210,6 +221,27 @@ def pin(
         corners = f"\tgraph [margin=0]\n{corners}"
     closing = out.rstrip().rfind("}")
     return f"{out[:closing]}{corners}{extra}}}\n"
+
+
+def frame_size(
+    width: float, height: float, caption_size: tuple[int, int] | None = None, *, aspect: float | None = None
+) -> tuple[float, float]:
+    """The size (points, graphviz's pad included) of the frame :func:`pin` draws for a graph laid out
+    ``width`` × ``height`` points (pad included, as ``dot`` reports a picture's size), with a caption
+    box of ``caption_size`` above it (None: no caption) and grown to ``aspect`` if given."""
+    w, h = width - 2 * _PAD + 2 * _MARGIN, height - 2 * _PAD + 2 * _MARGIN
+    if caption_size is not None:
+        w, h = max(w, caption_size[0]), h + _GAP + caption_size[1]
+    if aspect is not None:
+        x0, y0, x1, y1 = _to_aspect(0.0, 0.0, w, h, aspect)
+        w, h = x1 - x0, y1 - y0
+    return w + 2 * _PAD, h + 2 * _PAD
+
+
+def caption_room(frame_width: float) -> float:
+    """The widest caption box a frame ``frame_width`` points wide (pad included, as
+    :func:`frame_size` gives it) holds without growing."""
+    return frame_width - 2 * _PAD
 
 
 def _to_aspect(x0: float, y0: float, x1: float, y1: float, aspect: float) -> tuple[float, float, float, float]:

@@ -44,15 +44,16 @@ from viz.display import (
 )
 from viz.emit import DEFAULT_MAX_NODES, Options, emit
 from viz.export import animated_gif, check_fps, merged_pdf, need
-from viz.frame_labels import Sizes, box_label, frame_sizes, pinned_value_label, relabel
+from viz.frame_labels import Sizes, box_label, frame_sizes, relabel, value_labels
 from viz.frames import Frame, box_rows, build_frames
-from viz.marks import Marks, op_text
+from viz.marks import Marks
 from viz.numbers import DEFAULT_SHOWN, format_lanes
 from viz.pinned import Layout, caption_box, layout, pin, render, render_svgs
 from viz.player import PlayerFrame, player_html, player_page
 from viz.scene import ModuleLike, Scene, as_roots, boxes_of, build_scene, collapsed_modules, count_values
+from viz.slide_frames import SLIDE_ASPECT, plan_slide, wrap_caption
 from viz.styles import STYLES, Style, StyleName
-from viz.wrap import Fold, plan_fold
+from viz.wrap import Fold
 
 __all__ = ["DEFAULT_MAX_FRAMES", "Frame", "Steps", "steps"]
 
@@ -81,6 +82,7 @@ class Steps(Sequence[Frame]):
         self._layout: tuple[Layout, Sizes] | None = None
         self._caption_size: tuple[int, int] | None = None
         self._fold: Fold | None = None  # how slide frames are folded (decided with the layout)
+        self._wrap: int | None = None  # slide frames' captions wrapped to this many characters (idem)
         self._svg: dict[tuple[int, bool], str] = {}
 
     def __len__(self) -> int:
@@ -155,20 +157,7 @@ class Steps(Sequence[Frame]):
             texts = [row[0] for row in rows]
             labels[f"m{b}"] = box_label(texts, fill, focus, None if sizes is None else sizes.boxes[b], self._look)
         if sizes is not None:
-            g = self._g
-            for j in range(len(g.order)):
-                if self._box[j] is None:
-                    name = g.names[j] or g.vid(j)
-                    labels[g.vid(j)] = pinned_value_label(
-                        "" if g.order[j].is_leaf else op_text(g.order[j]),
-                        name,
-                        style.data[j],
-                        style.grad[j],
-                        style.fill[j],
-                        j in style.emphasis,
-                        sizes.values[j],
-                        self._look,
-                    )
+            labels.update(value_labels(self._g, self._box, style, sizes, self._look))
         if labels:
             d.body[:] = [relabel(line, labels) for line in d.body]
         return d
@@ -181,7 +170,7 @@ class Steps(Sequence[Frame]):
 
     def _measure(self) -> Sizes:
         """Each cell's size: the largest over every text it shows in any frame (one ``dot`` run)."""
-        return frame_sizes(self._g, self._box, self._frames, self._text)
+        return frame_sizes(self._g, self._box, self._frames, self._text, font_size=self._look.fontsize)
 
     def _widest_style(self) -> Marks:
         """The last frame with every edge labelled: what the layout is made for (cells have their pinned sizes)."""
@@ -194,17 +183,21 @@ class Steps(Sequence[Frame]):
         if self._layout is None:
             sizes = self._measure()
             widest = self._drawing(self._widest_style(), None, sizes=sizes)
-            if self._look.display == "slide":  # a long chain folded to fill the slide, as pictures are (viz.wrap)
-                self._fold = plan_fold(widest, self._look, above=self._captions_box())
-                widest = self._fold.apply(widest) if self._fold is not None else widest
+            if self._look.display == "slide":  # folded and captions wrapped to fill the slide (viz.slide_frames)
+                plan = plan_slide(widest, [self.caption(k) for k in range(len(self))], self._look)
+                if plan is not None:
+                    self._fold, self._wrap, self._caption_size = plan.fold, plan.chars, plan.caption_size
+                    widest = plan.fold.apply(widest) if plan.fold is not None else widest
             self._layout = (layout(widest.source), sizes)
         return self._layout
 
     def _captions_box(self) -> tuple[int, int]:
-        """The box every frame's caption is drawn in (the largest caption's)."""
+        """The box every frame's caption is drawn in (the largest caption's, as drawn)."""
+        self._pinned_layout()  # on a slide, the layout decides how captions are wrapped
         if self._caption_size is None:
             self._caption_size = caption_box(
-                [self.caption(k) for k in range(len(self))], font_size=self._look.caption_fontsize
+                [wrap_caption(self.caption(k), self._wrap) for k in range(len(self))],
+                font_size=self._look.caption_fontsize,
             )
         return self._caption_size
 
@@ -222,11 +215,11 @@ class Steps(Sequence[Frame]):
         source = (self._fold.apply(frame) if self._fold is not None else frame).source
         if not caption:
             return pin(source, at)
-        aspect = _SLIDE_ASPECT if self._look.display == "slide" else None  # slide frames fill a 16:9 slide
+        aspect = SLIDE_ASPECT if self._look.display == "slide" else None  # slide frames fill a 16:9 slide
         return pin(
             source,
             at,
-            caption=self.caption(i),
+            caption=wrap_caption(self.caption(i), self._wrap),
             caption_size=self._captions_box(),
             aspect=aspect,
             font_size=self._look.caption_fontsize,
@@ -413,10 +406,6 @@ class Steps(Sequence[Frame]):
     def __repr__(self) -> str:
         n_fwd = sum(1 for f in self._frames if f.phase == "forward")
         return f"Steps({len(self)} frames: {n_fwd} forward, {len(self) - n_fwd} backward)"
-
-
-#: Width / height of a slide (1280×720): the shape of every step frame in the slide style.
-_SLIDE_ASPECT = 16 / 9
 
 
 def steps(

@@ -22,7 +22,6 @@ cross the picture, and several edges at a turn (a layer fanning out) would cross
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from viz.display import DotError, DotNotFoundError, Drawing, render
 from viz.fit import READABLE_PX, SCREEN_PX, TURN_READABLE_PX
 from viz.layout import reclear_label
+from viz.rows import EDGE_LINE, copy_drawing, flatten_ends
 from viz.styles import Style
 
 __all__ = [
@@ -49,7 +49,6 @@ __all__ = [
     "fold_ranks",
     "measure",
     "measured",
-    "plan_fold",
 ]
 
 #: The most nodes a picture may have for :func:`fit_display` to lay out its candidates (each is
@@ -66,7 +65,6 @@ SLIDE_PX = 24.0
 #: (``make demo``), against a notebook's ~1000 px. A picture must read in both.
 SITE_COLUMN_PX = 736.0
 
-_EDGE_LINE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?\n?$")
 _LABEL = re.compile(r"(?<![\w])label=")
 _PAD = 4.0  # points graphviz adds around a picture (its default pad)
 
@@ -98,15 +96,6 @@ def fold_ranks(ranks: Sequence[int], parts: int, *, pivot: bool = False) -> list
         part, at = divmod(r, length)
         out.append(at if part % 2 == 0 else length - 1 - at)
     return out
-
-
-def _copy(drawing: Drawing) -> Drawing:
-    new = copy.copy(drawing)
-    new.body = list(drawing.body)
-    new.graph_attr = dict(drawing.graph_attr)
-    new.node_attr = dict(drawing.node_attr)
-    new.edge_attr = dict(drawing.edge_attr)
-    return new
 
 
 @dataclass(frozen=True)
@@ -214,7 +203,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
     length = max(1, math.ceil(top / parts)) if across else max(1, math.ceil((top + 1) / parts))
     crossings: dict[int, int] = {}
     for line in drawing.body:
-        m = _EDGE_LINE.match(line)
+        m = EDGE_LINE.match(line)
         if m is None or m.group(1) not in ranks or m.group(2) not in ranks or "style=invis" in line:
             continue
         start, end = ranks[m.group(1)], ranks[m.group(2)]
@@ -226,7 +215,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
         crossings[turn] = crossings.get(turn, 0) + 1
     if any(n > 1 for n in crossings.values()):
         return None  # a turn where the picture fans out (or in): its edges would cross each other there
-    out = _copy(drawing)
+    out = copy_drawing(drawing)
     body: list[str] = []
     turns: list[tuple[str, str]] = []  # level edges from one column into the next
     skip = 0
@@ -243,7 +232,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
             if len({place.get(n) for n in inside}) == 1:
                 body += block
             continue
-        m = _EDGE_LINE.match(line)
+        m = EDGE_LINE.match(line)
         if m is None:
             body.append(line)
             continue
@@ -339,8 +328,9 @@ def fit_column(
 
     A picture that reads (smallest text at least ``min_px`` in ``look``'s column, ~1000 px, and
     :data:`~viz.fit.READABLE_PX` in the course site's :data:`SITE_COLUMN_PX`) and is at most
-    :data:`~viz.fit.SCREEN_PX` tall is kept. Otherwise the candidates — turned (``redraw``), and
-    each folded into ``folds`` parts — are measured; of those that read, the ones within a screen's
+    :data:`~viz.fit.SCREEN_PX` tall is kept. Otherwise the candidates — turned (``redraw``), each
+    folded into ``folds`` parts, and top to bottom with its straight ends in rows
+    (:func:`viz.rows.flatten_ends`) — are measured; of those that read, the ones within a screen's
     height win, the largest text first; if none is, the shortest, when shorter than ``drawing``.
     Only for pictures of at most :data:`MAX_MEASURED_NODES` nodes; left as it is without graphviz.
     """
@@ -368,8 +358,7 @@ def fit_column(
             continue
         if base is turned:
             found.append((turned, sizes(laid)))
-        for parts in folds:
-            bent = fold(base, parts, laid.ranks)
+        for bent in (*(fold(base, parts, laid.ranks) for parts in folds), flatten_ends(base, laid.ranks)):
             bent_laid = measure(bent) if bent is not None else None
             if bent is not None and bent_laid is not None:
                 found.append((bent, sizes(bent_laid)))
@@ -401,8 +390,8 @@ def fit_picture(
 
 @dataclass(frozen=True)
 class Fold:
-    """A fold chosen once (:func:`plan_fold`) and applied alike to every variant of a picture — the
-    frames of a step-through, which differ only in their labels and colours."""
+    """A fold chosen once (:func:`viz.slide_frames.plan_slide`) and applied alike to every variant of
+    a picture — the frames of a step-through, which differ only in their labels and colours."""
 
     parts: int
     ranks: dict[str, int]
@@ -410,29 +399,3 @@ class Fold:
     def apply(self, drawing: Drawing) -> Drawing:
         """``drawing`` folded (:func:`fold`); as it is if it cannot be."""
         return fold(drawing, self.parts, self.ranks) or drawing
-
-
-def plan_fold(
-    drawing: Drawing, look: Style, *, above: tuple[float, float] = (0.0, 0.0), folds: Sequence[int] = FOLDS
-) -> Fold | None:
-    """The fold of ``drawing`` whose smallest text is largest filling ``look``'s display (a slide), with
-    a box of ``above`` = (width, height) points over the picture (a frame's caption); None when the
-    picture reads best as it is, or cannot be measured (no graphviz, more than
-    :data:`MAX_MEASURED_NODES` nodes)."""
-    if drawing.node_count is not None and drawing.node_count > MAX_MEASURED_NODES:
-        return None
-    laid = measure(drawing)
-    if laid is None:
-        return None
-
-    def shown(m: Measured) -> float:
-        boxed = Measured(max(m.width, above[0]), m.height + above[1], m.font, m.ranks)
-        return boxed.text_px(look, grow=True)
-
-    best, best_px = None, shown(laid)
-    for parts in folds:
-        bent = fold(drawing, parts, laid.ranks)
-        bent_laid = measure(bent) if bent is not None else None
-        if bent_laid is not None and shown(bent_laid) > best_px + 1e-9:
-            best, best_px = Fold(parts, laid.ranks), shown(bent_laid)
-    return best
