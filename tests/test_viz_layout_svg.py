@@ -2,8 +2,9 @@
 
 For the pictures the lessons and the command line draw — the seed neuron's chains (lesson 1,
 ``python -m viz … --wrt``), a model picture with its module boxes open and collapsed
-(MLP(2,[4,4,1])), lesson 3's chain with three neurons collapsed, lesson 5's chain inside a
-neuron's box, the unrolled recurrent network of lesson 8 —
+(MLP(2,[4,4,1])) and that model's chain to a first-layer weight, lesson 3's chain with three
+neurons collapsed, lesson 5's chain inside a neuron's box, the unrolled recurrent network of
+lesson 8 —
 
 - no edge label sits on a line or an arrowhead, its own edge's or another's, nor floats away
   from its line;
@@ -72,6 +73,13 @@ def cli_loss_chain(style: str = "notebook") -> viz.Drawing:
 def mlp_picture(collapse: str | None) -> viz.Drawing:
     model, loss, xs = mlp_loss([4, 4, 1])
     return viz.draw_graph(loss, model=model, inputs=xs, collapse=collapse)
+
+
+def mlp_chain() -> viz.Drawing:
+    """The chain of MLP(2,[4,4,1])'s loss to a first-layer weight: its own view, straight ends in rows."""
+    model, loss, _ = mlp_loss([4, 4, 1])
+    w = model.layers[0].neurons[1].w[0]
+    return viz.draw_chain(loss, w, model=model, names={w: "w¹₂₁"})
 
 
 def lesson_3() -> viz.Drawing:
@@ -150,6 +158,7 @@ PICTURES: dict[str, Callable[[], viz.Drawing]] = {
     "MLP(2,[4,4,1])": lambda: mlp_picture(None),
     "MLP(2,[4,4,1]) Neuron boxes": lambda: mlp_picture("Neuron"),
     "MLP(2,[4,4,1]) Layer boxes": lambda: mlp_picture("Layer"),
+    "MLP(2,[4,4,1]) chain": mlp_chain,
     "lesson 3 chain": lesson_3,
     "lesson 5 chain": lesson_5,
     "lesson 8 BPTT": lesson_8,

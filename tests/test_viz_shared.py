@@ -66,7 +66,7 @@ def test_the_table_sums_each_weights_uses_in_time_order_to_its_gradient() -> Non
         by_hand["wₕ"].append(h_part)
         by_hand["b"].append(b_part)
     for name, parts in by_hand.items():
-        line = next(line for line in text.splitlines() if line.startswith(f"∂L/∂{name} = "))
+        line = next(line for line in text.splitlines() if f"∂L/∂{name} = " in line)
         (equation,) = equations(line)
         assert equation.op == "+"
         assert len(equation.terms) == 5
@@ -109,6 +109,17 @@ def test_auto_draws_stubs_for_an_unrolled_network_only() -> None:
     assert shared_candidates(g) == {g.idx(w), g.idx(a)}
     stub = dataclasses.replace(g, stubs=frozenset({g.idx(w)})).source(g.idx(w), g.idx(square))
     assert stubbed.count(f"\t{stub} -> ") == 2  # w·w: one stub, both of its edges
+
+
+def test_auto_keeps_one_node_per_weight_when_the_stubs_would_pass_max_nodes() -> None:
+    loss, p, xs, _ = unrolled()
+    one_node = viz.draw_graph(loss, params=list(p.values()), inputs=xs, shared="node")
+    assert one_node.node_count == 43
+    drawn = viz.draw_graph(loss, params=list(p.values()), inputs=xs, max_nodes=50)  # the strip has 55 nodes
+    assert _stubs(drawn.source) == []
+    assert drawn.node_count == 43
+    with pytest.raises(viz.GraphTooLargeError, match="55 nodes"):
+        viz.draw_graph(loss, params=list(p.values()), inputs=xs, max_nodes=50, shared="stubs")
 
 
 def test_shared_is_checked() -> None:

@@ -75,3 +75,44 @@ def test_lesson_8s_unrolled_network_fits_a_screen_and_reads_in_both_columns(tmp_
     assert picture.min_text_px is not None
     assert picture.min_text_px >= LESSON_8_TEXT[where], picture
     assert height <= SCREEN_PX, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
+
+
+#: The tallest a network's chain may be in either column (CSS px): about one screen.
+CHAIN_SCREEN_PX = 900.0
+
+_EDGE_TEXTS_JS = """
+() => Array.from(document.querySelectorAll('main svg g.edge text'))
+  .filter((t) => t.getBoundingClientRect().width > 0)
+  .map((t) => t.textContent.trim())
+"""
+
+
+@needs_browser
+@needs_dot
+@pytest.mark.parametrize("where", list(COLUMNS))
+def test_a_networks_chain_fits_a_screen_and_reads_in_both_columns(tmp_path: Path, where: str) -> None:
+    """MLP(2,[4,4,1])'s chain to a first-layer weight (its own view: 14 Values, a fan of four neurons)
+    was 1,405 px tall in the notebook's column; with its straight ends in rows it fits about one
+    screen in both columns, its smallest text at least 11 px, every factor of the caption on an edge."""
+    from test_viz_chain_view import _caption_factors
+    from viz_support import mlp_loss
+
+    model, loss, _ = mlp_loss([4, 4, 1])
+    w = model.layers[0].neurons[1].w[0]
+    drawing = viz.draw_chain(loss, w, model=model, names={w: "w¹₂₁"})
+    assert drawing.view == "paths"
+    path = tmp_path / "page.html"
+    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
+    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
+        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
+        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
+        edge_texts = set(page.evaluate(_EDGE_TEXTS_JS))
+        screenshot(page, f"wrap_mlp_chain_{where}", full_page=True)
+    assert log.clean(), log.problems()
+    assert picture.fits, picture
+    assert picture.min_text_px is not None
+    assert picture.min_text_px >= 11.0, picture
+    assert height <= CHAIN_SCREEN_PX, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
+    factors = _caption_factors(drawing.caption)
+    assert len(factors) == 10  # 4 paths of 4 factors: −1.9025 and 0.5 on every path, 2 of their own each
+    assert factors <= edge_texts, factors - edge_texts

@@ -10,8 +10,8 @@ is highlighted, each of its edges labelled with its local derivative, and the ca
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Literal
+from collections.abc import Collection, Iterable
+from typing import Any, Literal, Unpack
 
 from autograd import Value, chain_summary
 from autograd.chains import DEFAULT_PATH_LIMIT, EdgeSummary
@@ -24,15 +24,14 @@ from viz.caption import (
     check_values,
     picture_numbers,
 )
-from viz.colour import Scale
-from viz.display import DEFAULT_TIMEOUT, Drawing
-from viz.emit import CHAIN_WALK, DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
+from viz.display import Drawing
+from viz.emit import CHAIN_WALK, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
 from viz.fit import READABLE_PX, TURN_READABLE_PX, auto_collapse, display_name, draw_readable
 from viz.latex import latex_text
-from viz.marks import Color, Marks, fills, legend_table
-from viz.numbers import DEFAULT_SHOWN, format_lanes, is_lanes
+from viz.marks import Marks, fills, legend_table
+from viz.numbers import format_lanes, is_lanes
+from viz.options import DrawOptions, takes_options
 from viz.scene import ModuleLike, Names, Scene, build_scene
-from viz.styles import Style
 from viz.wrap import SLIDE_PX, fit_picture
 
 __all__ = ["Caption", "ChainDrawing", "Factors", "chain_caption", "draw_chain"]
@@ -64,37 +63,24 @@ class ChainDrawing(Drawing):
         return f"$\\displaystyle {self.latex()}$"
 
 
+@takes_options
 def draw_chain(
     output: Value,
     wrt: Value,
     *,
-    digits: int | None = None,
-    style: str | Style = "notebook",
     names: Names | None = None,
     factors: Factors = "auto",
     drop_ones: bool = True,
     limit: int = DEFAULT_PATH_LIMIT,
     max_listed: int = 10,
-    color: Color = "role",
-    legend: bool | None = None,
-    vmax: float | None = None,
-    scale: Scale = "auto",
     local_grads: bool = False,
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
     collapse: str | Collection[str] | bool | None = "auto",
     view: View = "auto",
-    rankdir: str = "auto",
-    ops: Literal["inline", "nodes"] = "inline",
-    max_nodes: int = DEFAULT_MAX_NODES,
     lane: int | None = 0,
-    lanes_shown: int = DEFAULT_SHOWN,
-    graph_attr: Mapping[str, Any] | None = None,
-    node_attr: Mapping[str, Any] | None = None,
-    edge_attr: Mapping[str, Any] | None = None,
-    dpi: float | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
+    **options: Unpack[DrawOptions],
 ) -> ChainDrawing:
     """Draw ``output``'s graph with every path to ``wrt`` highlighted and the chain as caption.
 
@@ -108,21 +94,12 @@ def draw_chain(
     Args:
         output: The node differentiated (e.g. the loss ``E``).
         wrt: The node differentiated with respect to (e.g. the weight ``W1``).
-        digits: Significant digits of every number (default 4).
-        style: ``"notebook"``, ``"slide"``, ``"print"`` or ``"dark"``.
         names: Display names for the picture and the caption; see
             :func:`~viz.graph.draw_graph`.
         factors: ``"auto"``, ``"labels"`` or ``"edges"``; see :mod:`viz.chain`.
         drop_ones: In ``"edges"`` mode, leave out factors that are exactly 1.
         limit: The most paths listed in the caption.
         max_listed: List at most this many paths (the sum still covers all).
-        color: Node fill, as in :func:`~viz.graph.draw_graph`.
-        legend: Show what the colours mean (default yes); ``False`` hides it.
-        vmax: With ``color="grad"``, the absolute gradient in full colour.
-        scale: With ``color="grad"``: ``"auto"`` (the default) colours by log-magnitude
-            when the gradients span more than 2 decades (vanishing or exploding gradients),
-            else linearly; ``"linear"`` or ``"log"`` force one. The legend gives the scale
-            and its range (:mod:`viz.colour`).
         local_grads: Also write the local derivative on every edge off the paths (in
             grey), as :func:`~viz.graph.draw_graph` does; the paths' edges always have theirs.
         params: Leaves to draw as parameters.
@@ -137,19 +114,10 @@ def draw_chain(
             default) the whole graph when it reads (:data:`~viz.fit.READABLE_PX`, at most
             ``max_nodes`` nodes), else the paths, saying so in the caption and in
             ``ChainDrawing.view``.
-        rankdir: ``"auto"`` (fits the style's display), or graphviz's ``"LR"``, ``"TB"`` ….
-        ops: ``"inline"`` (the op in its result's node) or ``"nodes"``, as in
-            :func:`~viz.graph.draw_graph`.
-        max_nodes: Refuse pictures with more drawn nodes than this.
         lane: With lanes, the lane (from 0) whose chain the caption shows, or None
             for the paths' products over all lanes; see :mod:`viz.chain`.
-        lanes_shown: How many values of a lane Value (or lane-wise local
-            derivative) are listed, as in :func:`~viz.graph.draw_graph`.
-        graph_attr: Graphviz graph attributes; they win over the style's.
-        node_attr: Graphviz node attributes; they win over the style's.
-        edge_attr: Graphviz edge attributes; they win over the style's.
-        dpi: Resolution of PNG output (default: the style's).
-        timeout: Seconds graphviz's ``dot`` may take (None: no limit).
+        **options: The drawing options draw_chain and :func:`~viz.graph.draw_graph` share
+            (:class:`~viz.options.DrawOptions`):
 
     Returns:
         A :class:`ChainDrawing` (a :class:`~viz.display.Drawing` with ``.latex()``).
@@ -163,26 +131,9 @@ def draw_chain(
     if view not in ("auto", "graph", "paths"):
         raise ValueError(f"view must be 'auto', 'graph' or 'paths', got {view!r}")
     auto = auto_collapse(collapse)
-    options = Options.make(
-        digits=digits,
-        style=style,
-        rankdir=rankdir,
-        collapse=None if auto or collapse is False else collapse,  # type: ignore[arg-type]
-        max_nodes=max_nodes,
-        lanes_shown=lanes_shown,
-        ops=ops,
-        color=color,
-        vmax=vmax,
-        scale=scale,
-        legend=legend,
-        graph_attr=graph_attr,
-        node_attr=node_attr,
-        edge_attr=edge_attr,
-        dpi=dpi,
-        timeout=timeout,
-    )
-    walk = options.max_nodes * (MODEL_WALK if model is not None else 1 if view == "graph" else CHAIN_WALK)
-    refuse_early([output], walk, options, model is not None)
+    opts = Options.make(collapse=None if auto or collapse is False else collapse, **options)  # type: ignore[arg-type]
+    walk = opts.max_nodes * (MODEL_WALK if model is not None else 1 if view == "graph" else CHAIN_WALK)
+    refuse_early([output], walk, opts, model is not None)
     g = build_scene([output], params=params, inputs=inputs, model=model, names_=names)
     summary = chain_summary(output, wrt)
 
@@ -193,13 +144,13 @@ def draw_chain(
         text = caption_for(
             summary,
             naming,
-            digits=options.digits,
+            digits=opts.digits,
             factors=factors,
             drop_ones=drop_ones,
             limit=limit,
             max_listed=max_listed,
             lane=lane,
-            shown=options.lanes_shown,
+            shown=opts.lanes_shown,
         )
         edge_digits, cited = picture_numbers(
             output,
@@ -207,7 +158,7 @@ def draw_chain(
             summary,
             text,
             naming,
-            digits=options.digits,
+            digits=opts.digits,
             factors=factors,
             drop_ones=drop_ones,
             limit=limit,
@@ -223,27 +174,27 @@ def draw_chain(
 
     def draw(scene: Scene, level: str | tuple[str, ...] | None, note: str = "", turn: str = "") -> Drawing:
         caption, edge_digits, cited = numbers(scene)
-        marks = _chain_marks(scene, summary.edges, options, caption + note if note else caption, local_grads)
+        marks = _chain_marks(scene, summary.edges, opts, caption + note if note else caption, local_grads)
         marks.edge_labels = {
-            key: _edge_label(scene.order[key[0]].local_grads[key[1]], edge_digits, options.digits, options.lanes_shown)
+            key: _edge_label(scene.order[key[0]].local_grads[key[1]], edge_digits, opts.digits, opts.lanes_shown)
             if key in marks.hot
             else text
             for key, text in marks.edge_labels.items()
         }
         marks.show_ids = frozenset(scene.idx(v) for v in cited if id(v) in scene.index)
-        if options.legend:
+        if opts.legend:
             marks.legend = legend_table(
                 scene,
-                options.color,
+                opts.color,
                 [v.grad for v in scene.order],
-                options.style,
-                digits=options.digits,
-                vmax=options.vmax,
-                scale=options.scale,
+                opts.style,
+                digits=opts.digits,
+                vmax=opts.vmax,
+                scale=opts.scale,
                 hot=hot_text,
                 collapse=level,
             )
-        drawing = emit(scene, marks, options.but(collapse=level, rankdir=turn or options.rankdir), cls=ChainDrawing)
+        drawing = emit(scene, marks, opts.but(collapse=level, rankdir=turn or opts.rankdir), cls=ChainDrawing)
         made[id(drawing)] = (scene, level, note)
         drawing.caption = caption
         return drawing
@@ -251,27 +202,27 @@ def draw_chain(
     def final(drawing: Drawing, view: str) -> ChainDrawing:
         """The drawing returned, fitted to its display (fit_picture): on a slide the layout (turned,
         folded) with the largest text; in a notebook turned if taller than a screen and the turned one reads."""
-        if options.rankdir == "auto" and "rankdir" not in options.graph_attr:
+        if opts.rankdir == "auto" and "rankdir" not in opts.graph_attr:
             scene, level, note = made[id(drawing)]
             # A chain's own view is there so that every factor reads: it turns only if the text stays large.
             min_px = PATHS_TURN_PX if view == "paths" else TURN_READABLE_PX
-            drawing = fit_picture(drawing, lambda r: draw(scene, level, note, r), options.style, min_px=min_px)
+            drawing = fit_picture(drawing, lambda r: draw(scene, level, note, r), opts.style, min_px=min_px)
         return _as_chain(drawing, view)
 
     def whole(note: str = "") -> Drawing:
         if not auto or not g.modules:
-            return draw(g, options.collapse, note)
+            return draw(g, opts.collapse, note)
 
         def collapsed(level: str | tuple[str, ...] | None, more: str = "") -> Drawing:
             return draw(g, level, f"{note}\n{more}" if more else note)
 
-        return draw_readable(g, collapsed, options.style)
+        return draw_readable(g, collapsed, opts.style)
 
-    if view == "graph" or not summary.count or options.collapse is not None:  # collapsed boxes: the whole graph
+    if view == "graph" or not summary.count or opts.collapse is not None:  # collapsed boxes: the whole graph
         return final(whole(), "graph")
     why = ""
     # On a slide the whole graph must read at the slide's size (measured, its layouts tried: fit_picture).
-    slide = options.style.display == "slide"
+    slide = opts.style.display == "slide"
     readable = SLIDE_PX if slide else READABLE_PX
     whole_graph: ChainDrawing | None = None
     if view == "auto":
@@ -284,7 +235,7 @@ def draw_chain(
                 full = whole_graph = final(full, "graph")
             if full.text_px is None or full.text_px >= readable:
                 return final(full, "graph") if whole_graph is None else whole_graph
-            why = f"{full.node_count} nodes and text about {full.text_px:.0f} px high in {display_name(options.style)}"
+            why = f"{full.node_count} nodes and text about {full.text_px:.0f} px high in {display_name(opts.style)}"
     paths = build_scene([output], params=params, inputs=inputs, model=model, names_=names, keep=path_ids)
     # Without module clusters: the paths of a network run through every neuron of a layer, and a box
     # per neuron (each with its title) would take more room than the neuron's few Values on the paths.

@@ -36,20 +36,19 @@ one scale.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, Unpack
 
 from autograd import Value
-from viz.colour import Scale
-from viz.display import DEFAULT_TIMEOUT, Drawing
+from viz.display import Drawing
 from viz.emit import DEFAULT_MAX_NODES, MODEL_WALK, GraphTooLargeError, Options, emit, refuse_early
 from viz.fit import READABLE_PX, auto_collapse, draw_readable
-from viz.marks import ROLE_COLORS, Color, Marks, fills, legend_table
-from viz.numbers import DEFAULT_SHOWN, format_lanes
+from viz.marks import ROLE_COLORS, Marks, fills, legend_table
+from viz.numbers import format_lanes
+from viz.options import DrawOptions, takes_options
 from viz.scene import MAX_LABEL, ModuleLike, Names, as_roots, build_scene
 from viz.shared import Shared, shared_table, with_rows
 from viz.strip import lay_strip, with_shared
-from viz.styles import Style
 from viz.texts import EdgeTexts, NodeTexts
 from viz.wrap import fit_picture, measured
 
@@ -65,52 +64,23 @@ __all__ = [
 ]
 
 
+@takes_options
 def draw_graph(
     root: Value | Sequence[Value],
     *,
-    digits: int | None = None,
-    style: str | Style = "notebook",
     local_grads: bool = False,
-    color: Color = "role",
-    legend: bool | None = None,
-    vmax: float | None = None,
-    scale: Scale = "auto",
     names: Names | None = None,
     params: Iterable[Value] = (),
     inputs: Iterable[Value] = (),
     model: ModuleLike | None = None,
     collapse: str | Collection[str] | bool | None = "auto",
-    rankdir: str = "auto",
-    ops: Literal["inline", "nodes"] = "inline",
     shared: Shared = "auto",
-    max_nodes: int = DEFAULT_MAX_NODES,
-    lanes_shown: int = DEFAULT_SHOWN,
-    graph_attr: Mapping[str, Any] | None = None,
-    node_attr: Mapping[str, Any] | None = None,
-    edge_attr: Mapping[str, Any] | None = None,
-    dpi: float | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
+    **options: Unpack[DrawOptions],
 ) -> Drawing:
     """Draw the graph that ``root`` was computed from, with each node's data and grad.
 
     Args:
         root: The output Value (or several outputs).
-        digits: Significant digits of every number (default 4:
-            :func:`viz.numbers.format_number`), so the DOT text is deterministic.
-        style: ``"notebook"``, ``"slide"``, ``"print"`` or ``"dark"`` (:mod:`viz.styles`).
-        local_grads: Write the local derivative ``∂child/∂parent`` on every edge.
-        color: ``"role"`` fills nodes by role (input, parameter, constant,
-            intermediate, output), ``"grad"`` by a diverging blue–white–red scale of the
-            gradient's sign and magnitude (a lane Value's by the sum of its gradient
-            over the lanes), ``"none"`` plain.
-        legend: Show what the colours mean under the caption (default: whenever colour
-            carries information); ``False`` hides it.
-        vmax: With ``color="grad"``, the absolute gradient shown in full colour (default: the
-            largest absolute gradient of a node that is not an output).
-        scale: With ``color="grad"``: ``"auto"`` (the default) colours by log-magnitude
-            when the gradients span more than 2 decades (vanishing or exploding gradients),
-            else linearly; ``"linear"`` or ``"log"`` force one. The legend gives the scale
-            and its range (:mod:`viz.colour`).
         names: Display names for pictures and captions: a mapping from a Value, a
             parameter's dotted name or a label to the name shown (e.g. ``"w¹₂₁"``), or a
             function of the Value returning the name (or None to keep it).
@@ -129,23 +99,14 @@ def draw_graph(
             boxes, then ``Layer`` boxes …), saying so in the caption and in
             ``Drawing.auto_collapse``. ``None`` or ``False`` draws every node (and
             refuses a picture over ``max_nodes``). Without ``model``, ``"auto"`` is ``None``.
-        rankdir: ``"auto"`` picks top-to-bottom or left-to-right, whichever shows the
-            text larger in the style's display; or graphviz's ``"LR"``, ``"TB"`` ….
-        ops: ``"inline"`` writes the op that made a Value in the first cell of its node
-            (compact: half the levels); ``"nodes"`` draws every op as a small node of its
-            own between its inputs and its result.
-        max_nodes: Refuse pictures with more drawn nodes than this
-            (:class:`GraphTooLargeError` says how to collapse; a model's picture is
-            collapsed instead, with ``collapse="auto"``); raise it explicitly to draw a
-            larger graph.
-        lanes_shown: How many values of a Value holding lanes (and of a lane-wise
-            local derivative) are listed; with more lanes, their count and a line with
-            their mean, min and max are shown too.
-        graph_attr: Graphviz graph attributes; they win over the style's.
-        node_attr: Graphviz node attributes (e.g. ``{"fontsize": "14"}``); they win.
-        edge_attr: Graphviz edge attributes; they win.
-        dpi: Resolution of PNG output (default: the style's, 150 for slides).
-        timeout: Seconds graphviz's ``dot`` may take (None: no limit).
+        shared: How a value used by several nodes is drawn: ``"node"``, one node with an edge
+            into each use; ``"stubs"``, a dashed stub at each use (parameters and named inputs
+            used two or more times), its value and its gradient — the sum of the gradients
+            through its uses — in a table under the caption (:mod:`viz.shared`); ``"auto"`` (the
+            default) stubs where they make the graph a chain of time steps (an unrolled recurrent
+            network), drawn as a strip, one column per step (:mod:`viz.strip`), else ``"node"``.
+        **options: The drawing options draw_graph and :func:`~viz.chain.draw_chain` share
+            (:class:`~viz.options.DrawOptions`):
 
     Returns:
         A :class:`~viz.display.Drawing` (a ``graphviz.Digraph``): shown inline in
@@ -165,28 +126,12 @@ def draw_graph(
     (2, 1)
     """
     auto = auto_collapse(collapse)
-    options = Options.make(
-        digits=digits,
-        style=style,
-        rankdir=rankdir,
-        collapse=None if auto or collapse is False else collapse,  # type: ignore[arg-type]
-        max_nodes=max_nodes,
-        lanes_shown=lanes_shown,
-        ops=ops,
-        color=color,
-        vmax=vmax,
-        scale=scale,
-        legend=legend,
-        graph_attr=graph_attr,
-        node_attr=node_attr,
-        edge_attr=edge_attr,
-        dpi=dpi,
-        timeout=timeout,
-    )
+    opts = Options.make(collapse=None if auto or collapse is False else collapse, **options)  # type: ignore[arg-type]
     roots = as_roots(root)
-    refuse_early(roots, options.max_nodes * (MODEL_WALK if model is not None else 1), options, model is not None)
-    g, steps = with_shared(build_scene(roots, params=params, inputs=inputs, model=model, names_=names), shared)
-    digits, shown, look = options.digits, options.lanes_shown, options.style
+    refuse_early(roots, opts.max_nodes * (MODEL_WALK if model is not None else 1), opts, model is not None)
+    plain = build_scene(roots, params=params, inputs=inputs, model=model, names_=names)
+    g, steps = with_shared(plain, shared)
+    digits, shown, look = opts.digits, opts.lanes_shown, opts.style
     grads = [v.grad for v in g.order]
 
     def text(x: Any) -> str:
@@ -196,26 +141,31 @@ def draw_graph(
     base = Marks(
         data=NodeTexts([v.data for v in g.order], text),
         grad=NodeTexts(grads, text),
-        fill=fills(g, options.color, grads, look, options.vmax, options.scale),
+        fill=fills(g, opts.color, grads, look, opts.vmax, opts.scale),
     )
     if local_grads:
         base.edge_labels = EdgeTexts(g.order, text)
 
     def draw(level: tuple[str, ...] | str | None, caption: str = "", turn: str = "") -> Drawing:
         drawn = dataclasses.replace(base, caption=caption)
-        if options.legend:
+        if opts.legend:
             drawn.legend = legend_table(
-                g, options.color, grads, look, digits=digits, vmax=options.vmax, collapse=level, scale=options.scale
+                g, opts.color, grads, look, digits=digits, vmax=opts.vmax, collapse=level, scale=opts.scale
             )
-        drawn.legend = with_rows(drawn.legend, shared_table(g, base.fill, digits))
-        if steps is not None and (turn or options.rankdir) in ("auto", "TB") and "rankdir" not in options.graph_attr:
-            strip = emit(g, drawn, options.but(collapse=level, rankdir="TB"))
-            return measured(lay_strip(strip, g, steps, nodesep="nodesep" not in options.graph_attr), look)
-        picture = emit(g, drawn, options.but(collapse=level, rankdir=turn or options.rankdir))
-        if turn or options.rankdir != "auto" or "rankdir" in options.graph_attr:
+        drawn.legend = with_rows(drawn.legend, shared_table(g, digits))
+        if steps is not None and (turn or opts.rankdir) in ("auto", "TB") and "rankdir" not in opts.graph_attr:
+            strip = emit(g, drawn, opts.but(collapse=level, rankdir="TB"))
+            return measured(lay_strip(strip, g, steps, nodesep="nodesep" not in opts.graph_attr), look)
+        picture = emit(g, drawn, opts.but(collapse=level, rankdir=turn or opts.rankdir))
+        if turn or opts.rankdir != "auto" or "rankdir" in opts.graph_attr:
             return picture
         return fit_picture(picture, lambda rankdir: draw(level, caption, rankdir), look)
 
+    if g is not plain and shared == "auto":  # a strip, unless its stubs make more nodes than max_nodes
+        try:
+            return draw(opts.collapse)
+        except GraphTooLargeError:
+            g, steps = plain, None
     if not auto or not g.modules:
-        return draw(options.collapse)
+        return draw(opts.collapse)
     return draw_readable(g, draw, look)

@@ -9,9 +9,12 @@ draw before it is walked; :func:`too_large` words the refusal of a picture with 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping, Sequence
+import difflib
+import inspect
+import textwrap
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from autograd import Value
 from viz.colour import Scale, check_scale
@@ -23,15 +26,20 @@ from viz.styles import Style, get_style
 
 __all__ = [
     "CHAIN_WALK",
+    "DEFAULTS",
     "DEFAULT_MAX_NODES",
     "LAYOUT_CELLS_PER_NODE",
     "MODEL_WALK",
+    "OPTION_DOCS",
     "Collapse",
+    "DrawOptions",
     "GraphTooLargeError",
     "Ops",
     "Options",
+    "check_option_names",
     "graphviz_attrs",
     "refuse_early",
+    "takes_options",
     "too_large",
 ]
 
@@ -65,6 +73,131 @@ class GraphTooLargeError(ValueError):
 
     nodes: int | None = None
     reason: str = "too large"
+
+
+class DrawOptions(TypedDict, total=False):
+    """The keyword arguments :func:`viz.draw_graph` and :func:`viz.draw_chain` share: how a picture
+    looks, how it is laid out, and how large it may be. Each is checked by :meth:`Options.make`;
+    :data:`DEFAULTS` gives the default of each, :data:`OPTION_DOCS` what it means (both functions'
+    signatures and docstrings are made from these: :func:`takes_options`)."""
+
+    digits: int | None
+    style: str | Style
+    color: Color
+    legend: bool | None
+    vmax: float | None
+    scale: Scale
+    rankdir: str
+    ops: Ops
+    max_nodes: int
+    lanes_shown: int
+    graph_attr: Mapping[str, Any] | None
+    node_attr: Mapping[str, Any] | None
+    edge_attr: Mapping[str, Any] | None
+    dpi: float | None
+    timeout: float | None
+
+
+#: The default of every drawing option (:class:`DrawOptions`).
+DEFAULTS: DrawOptions = {
+    "digits": None,
+    "style": "notebook",
+    "color": "role",
+    "legend": None,
+    "vmax": None,
+    "scale": "auto",
+    "rankdir": "auto",
+    "ops": "inline",
+    "max_nodes": DEFAULT_MAX_NODES,
+    "lanes_shown": DEFAULT_SHOWN,
+    "graph_attr": None,
+    "node_attr": None,
+    "edge_attr": None,
+    "dpi": None,
+    "timeout": DEFAULT_TIMEOUT,
+}
+
+#: What each drawing option means, as the drawing functions' docstrings give it (Google style).
+OPTION_DOCS: dict[str, str] = {
+    "digits": "Significant digits of every number (default 4: :func:`viz.numbers.format_number`), "
+    "so the DOT text is deterministic.",
+    "style": '``"notebook"``, ``"slide"``, ``"print"`` or ``"dark"``, or a :class:`~viz.styles.Style` '
+    "(:mod:`viz.styles`).",
+    "color": '``"role"`` fills nodes by role (input, parameter, constant, intermediate, output), '
+    '``"grad"`` by a diverging blue–white–red scale of the gradient\'s sign and magnitude (a lane '
+    'Value\'s by the sum of its gradient over the lanes), ``"none"`` plain.',
+    "legend": "Show what the colours mean under the caption (default: whenever colour carries "
+    "information); ``False`` hides it.",
+    "vmax": 'With ``color="grad"``, the absolute gradient shown in full colour (default: the largest '
+    "absolute gradient of a node that is not an output).",
+    "scale": 'With ``color="grad"``: ``"auto"`` (the default) colours by log-magnitude when the '
+    'gradients span more than 2 decades (vanishing or exploding gradients), else linearly; ``"linear"`` '
+    'or ``"log"`` force one. The legend gives the scale and its range (:mod:`viz.colour`).',
+    "rankdir": '``"auto"`` fits the picture to the style\'s display: the orientation (and, for a long '
+    "chain, the fold) whose text is shown largest, measured with ``dot`` (:mod:`viz.wrap`); or "
+    'graphviz\'s ``"LR"``, ``"TB"``, ``"RL"``, ``"BT"``.',
+    "ops": '``"inline"`` writes the op that made a Value in the first cell of its node (compact: half '
+    'the levels); ``"nodes"`` draws every op as a small node of its own between its inputs and its result.',
+    "max_nodes": "Refuse pictures with more drawn nodes than this (:class:`GraphTooLargeError` says how "
+    'to collapse; a model\'s picture is collapsed instead, with ``collapse="auto"``); raise it '
+    "explicitly to draw a larger graph.",
+    "lanes_shown": "How many values of a Value holding lanes (and of a lane-wise local derivative) are "
+    "listed; with more lanes, their count and a line with their mean, min and max are shown too.",
+    "graph_attr": "Graphviz graph attributes; they win over the style's.",
+    "node_attr": 'Graphviz node attributes (e.g. ``{"fontsize": "14"}``); they win over the style\'s.',
+    "edge_attr": "Graphviz edge attributes; they win over the style's.",
+    "dpi": "Resolution of PNG output (default: the style's, 150 for slides).",
+    "timeout": "Seconds graphviz's ``dot`` may take (None: no limit).",
+}
+
+
+def check_option_names(given: Mapping[str, object]) -> None:
+    """Refuse a keyword that is not a drawing option (:class:`DrawOptions`), naming it and the nearest one.
+
+    Raises:
+        TypeError: for an unknown name (``digts``: "did you mean 'digits'?").
+    """
+    for name in given:
+        if name not in DEFAULTS:
+            near = difflib.get_close_matches(name, DEFAULTS, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise TypeError(
+                f"unexpected keyword argument {name!r}{hint}: the drawing options are {', '.join(DEFAULTS)}"
+            )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def takes_options(func: F) -> F:
+    """Give ``func``, a drawing function taking ``**options: Unpack[DrawOptions]``, the drawing
+    options as keyword-only parameters of its signature (what :func:`help` and
+    :func:`inspect.signature` show, with their types and defaults) and in its docstring: the entry
+    ``**options:`` of its ``Args:`` (with its continuation lines) is replaced by one entry per option,
+    from :data:`OPTION_DOCS`."""
+    sig = inspect.signature(func)
+    params = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    for name, default in DEFAULTS.items():
+        hint = DrawOptions.__annotations__[name]
+        hint = getattr(hint, "__forward_arg__", hint)  # as written, like the other parameters' annotations
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint))
+    setattr(func, "__signature__", sig.replace(parameters=params))  # noqa: B010  # a function's attribute
+    if not func.__doc__:  # python -OO: no docstrings
+        return func
+    lines = func.__doc__.split("\n")
+    at = next((k for k, line in enumerate(lines) if line.lstrip().startswith("**options:")), None)
+    if at is None:
+        raise ValueError(f"{func.__name__}'s docstring has no '**options:' entry for the drawing options")
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    end = at + 1
+    while end < len(lines) and lines[end].startswith(indent + " "):  # the entry's continuation lines
+        end += 1
+    entries = []
+    for name, text in OPTION_DOCS.items():
+        entries += textwrap.wrap(f"{name}: {text}", 92, initial_indent=indent, subsequent_indent=indent + "    ")
+    lines[at:end] = entries
+    func.__doc__ = "\n".join(lines)
+    return func
 
 
 @dataclass(frozen=True)
@@ -111,33 +244,20 @@ class Options:
     timeout: float | None = DEFAULT_TIMEOUT
 
     @classmethod
-    def make(
-        cls,
-        *,
-        digits: int | None = None,
-        style: str | Style = "notebook",
-        rankdir: str = "auto",
-        collapse: str | Collection[str] | None = None,
-        max_nodes: int = DEFAULT_MAX_NODES,
-        lanes_shown: int = DEFAULT_SHOWN,
-        ops: str = "inline",
-        color: str = "role",
-        vmax: float | None = None,
-        scale: str = "auto",
-        legend: bool | None = None,
-        graph_attr: Mapping[str, Any] | None = None,
-        node_attr: Mapping[str, Any] | None = None,
-        edge_attr: Mapping[str, Any] | None = None,
-        dpi: float | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-    ) -> Options:
-        """Options from the drawing functions' arguments, each checked (a ValueError or TypeError names it).
+    def make(cls, *, collapse: str | Collection[str] | None = None, **given: Unpack[DrawOptions]) -> Options:
+        """Options from the drawing functions' arguments (:class:`DrawOptions`, defaults
+        :data:`DEFAULTS`), each checked (a ValueError or TypeError names it).
 
         ``rankdir="auto"`` picks the orientation whose text reads largest in the style's
         display (a 16:9 slide for the slide style).
         """
-        digits = check_digits(DEFAULT_DIGITS if digits is None else digits)
-        look = get_style(style)
+        check_option_names(given)
+        o = DrawOptions(**DEFAULTS)
+        o.update(given)
+        digits = check_digits(DEFAULT_DIGITS if o["digits"] is None else o["digits"])
+        look = get_style(o["style"])
+        lanes_shown, rankdir, max_nodes = o["lanes_shown"], o["rankdir"], o["max_nodes"]
+        ops, color, vmax, legend, dpi, timeout = o["ops"], o["color"], o["vmax"], o["legend"], o["dpi"], o["timeout"]
         format_lanes(0.0, digits, lanes_shown)  # validates lanes_shown
         if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
             raise ValueError(f"rankdir must be 'auto' or one of LR, RL, TB, BT, got {rankdir!r}")
@@ -164,13 +284,13 @@ class Options:
             max_nodes=max_nodes,
             lanes_shown=lanes_shown,
             ops="inline" if ops == "inline" else "nodes",
-            color=color,  # type: ignore[arg-type]  # checked above
+            color=color,
             vmax=None if vmax is None else float(vmax),
-            scale=check_scale(scale),
+            scale=check_scale(o["scale"]),
             legend=legend is not False,
-            graph_attr=graphviz_attrs("graph_attr", graph_attr),
-            node_attr=graphviz_attrs("node_attr", node_attr),
-            edge_attr=graphviz_attrs("edge_attr", edge_attr),
+            graph_attr=graphviz_attrs("graph_attr", o["graph_attr"]),
+            node_attr=graphviz_attrs("node_attr", o["node_attr"]),
+            edge_attr=graphviz_attrs("edge_attr", o["edge_attr"]),
             dpi=dpi,
             timeout=timeout,
         )

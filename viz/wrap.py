@@ -22,7 +22,6 @@ cross the picture, and several edges at a turn (a layer fanning out) would cross
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from viz.display import DotError, DotNotFoundError, Drawing, render
 from viz.fit import READABLE_PX, SCREEN_PX, TURN_READABLE_PX
 from viz.layout import reclear_label
+from viz.rows import EDGE_LINE, copy_drawing, flatten_ends
 from viz.styles import Style
 
 __all__ = [
@@ -65,7 +65,6 @@ SLIDE_PX = 24.0
 #: (``make demo``), against a notebook's ~1000 px. A picture must read in both.
 SITE_COLUMN_PX = 736.0
 
-_EDGE_LINE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?\n?$")
 _LABEL = re.compile(r"(?<![\w])label=")
 _PAD = 4.0  # points graphviz adds around a picture (its default pad)
 
@@ -97,15 +96,6 @@ def fold_ranks(ranks: Sequence[int], parts: int, *, pivot: bool = False) -> list
         part, at = divmod(r, length)
         out.append(at if part % 2 == 0 else length - 1 - at)
     return out
-
-
-def _copy(drawing: Drawing) -> Drawing:
-    new = copy.copy(drawing)
-    new.body = list(drawing.body)
-    new.graph_attr = dict(drawing.graph_attr)
-    new.node_attr = dict(drawing.node_attr)
-    new.edge_attr = dict(drawing.edge_attr)
-    return new
 
 
 @dataclass(frozen=True)
@@ -213,7 +203,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
     length = max(1, math.ceil(top / parts)) if across else max(1, math.ceil((top + 1) / parts))
     crossings: dict[int, int] = {}
     for line in drawing.body:
-        m = _EDGE_LINE.match(line)
+        m = EDGE_LINE.match(line)
         if m is None or m.group(1) not in ranks or m.group(2) not in ranks or "style=invis" in line:
             continue
         start, end = ranks[m.group(1)], ranks[m.group(2)]
@@ -225,7 +215,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
         crossings[turn] = crossings.get(turn, 0) + 1
     if any(n > 1 for n in crossings.values()):
         return None  # a turn where the picture fans out (or in): its edges would cross each other there
-    out = _copy(drawing)
+    out = copy_drawing(drawing)
     body: list[str] = []
     turns: list[tuple[str, str]] = []  # level edges from one column into the next
     skip = 0
@@ -242,7 +232,7 @@ def fold(drawing: Drawing, parts: int, ranks: dict[str, int]) -> Drawing | None:
             if len({place.get(n) for n in inside}) == 1:
                 body += block
             continue
-        m = _EDGE_LINE.match(line)
+        m = EDGE_LINE.match(line)
         if m is None:
             body.append(line)
             continue
@@ -338,8 +328,9 @@ def fit_column(
 
     A picture that reads (smallest text at least ``min_px`` in ``look``'s column, ~1000 px, and
     :data:`~viz.fit.READABLE_PX` in the course site's :data:`SITE_COLUMN_PX`) and is at most
-    :data:`~viz.fit.SCREEN_PX` tall is kept. Otherwise the candidates — turned (``redraw``), and
-    each folded into ``folds`` parts — are measured; of those that read, the ones within a screen's
+    :data:`~viz.fit.SCREEN_PX` tall is kept. Otherwise the candidates — turned (``redraw``), each
+    folded into ``folds`` parts, and top to bottom with its straight ends in rows
+    (:func:`viz.rows.flatten_ends`) — are measured; of those that read, the ones within a screen's
     height win, the largest text first; if none is, the shortest, when shorter than ``drawing``.
     Only for pictures of at most :data:`MAX_MEASURED_NODES` nodes; left as it is without graphviz.
     """
@@ -367,8 +358,7 @@ def fit_column(
             continue
         if base is turned:
             found.append((turned, sizes(laid)))
-        for parts in folds:
-            bent = fold(base, parts, laid.ranks)
+        for bent in (*(fold(base, parts, laid.ranks) for parts in folds), flatten_ends(base, laid.ranks)):
             bent_laid = measure(bent) if bent is not None else None
             if bent is not None and bent_laid is not None:
                 found.append((bent, sizes(bent_laid)))
