@@ -98,10 +98,12 @@ def draw_graph(
             boxes, then ``Layer`` boxes …), saying so in the caption and in
             ``Drawing.auto_collapse``. ``None`` or ``False`` draws every node (and
             refuses a picture over ``max_nodes``). Without ``model``, ``"auto"`` is ``None``.
-        shared: ``"stubs"`` draws each leaf used at several places as a small stub at every use,
-            its value and whole gradient (the sum over the uses) in a table under the caption;
-            ``"node"`` one node with an edge to each use; ``"auto"`` (the default) stubs for
-            the parameters of an unrolled network (:mod:`viz.shared`, :mod:`viz.strip`).
+        shared: How a value used by several nodes is drawn: ``"node"``, one node with an edge
+            into each use; ``"stubs"``, a dashed stub at each use (parameters and named inputs
+            used two or more times), its value and its gradient — the sum of the gradients
+            through its uses — in a table under the caption (:mod:`viz.shared`); ``"auto"`` (the
+            default) stubs where they make the graph a chain of time steps (an unrolled recurrent
+            network), drawn as a strip, one column per step (:mod:`viz.strip`), else ``"node"``.
         **options: The drawing options draw_graph and :func:`~viz.chain.draw_chain` share
             (:class:`~viz.options.DrawOptions`):
 
@@ -126,7 +128,8 @@ def draw_graph(
     opts = Options.make(collapse=None if auto or collapse is False else collapse, **options)  # type: ignore[arg-type]
     roots = as_roots(root)
     refuse_early(roots, opts.max_nodes * (MODEL_WALK if model is not None else 1), opts, model is not None)
-    g, steps = with_shared(build_scene(roots, params=params, inputs=inputs, model=model, names_=names), shared)
+    plain = build_scene(roots, params=params, inputs=inputs, model=model, names_=names)
+    g, steps = with_shared(plain, shared)
     digits, shown, look = opts.digits, opts.lanes_shown, opts.style
     grads = [v.grad for v in g.order]
     base = Marks(
@@ -145,7 +148,7 @@ def draw_graph(
             drawn.legend = legend_table(
                 g, opts.color, grads, look, digits=digits, vmax=opts.vmax, collapse=level, scale=opts.scale
             )
-        drawn.legend = with_rows(drawn.legend, shared_table(g, base.fill, digits))
+        drawn.legend = with_rows(drawn.legend, shared_table(g, digits))
         if steps is not None and (turn or opts.rankdir) in ("auto", "TB") and "rankdir" not in opts.graph_attr:
             strip = emit(g, drawn, opts.but(collapse=level, rankdir="TB"))
             return measured(lay_strip(strip, g, steps, nodesep="nodesep" not in opts.graph_attr), look)
@@ -154,6 +157,11 @@ def draw_graph(
             return picture
         return fit_picture(picture, lambda rankdir: draw(level, caption, rankdir), look)
 
+    if g is not plain and shared == "auto":  # a strip, unless its stubs make more nodes than max_nodes
+        try:
+            return draw(opts.collapse)
+        except GraphTooLargeError:
+            g, steps = plain, None
     if not auto or not g.modules:
         return draw(opts.collapse)
     return draw_readable(g, draw, look)

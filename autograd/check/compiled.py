@@ -62,7 +62,7 @@ def probe_replay(
     """
     if any(node.op and node.op not in BUILTIN_OPS for o in outputs for node in topological_order(o)):
         return None
-    program = compile(f, params=params, strict=True)
+    program = compile(f, params=params, strict=True, exact=True)  # probes must be the eager numbers, bit for bit
     try:
         program.forward(*args)  # the trace (its numbers are the eager engine's own)
         at_point = flat_numbers(program.forward(*args))  # the replay

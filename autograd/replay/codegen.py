@@ -34,7 +34,7 @@ PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanes
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
-    | {"D", "V", "G", "Z", "GZ", "b", "map", "tuple", "zip", "axis", "None", "tolist"}
+    | {"D", "V", "G", "Z", "GZ", "GL", "b", "map", "tuple", "zip", "axis", "None", "tolist"}
 )
 _GENERATED = re.compile(r"[a-zA-Z]\d+")
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_ .,()\[\]=+\-*/<>:!\n]*")
@@ -59,6 +59,10 @@ class Names:
     def __init__(self, tape: Tape) -> None:
         self.tape = tape
         self.n_leaves = len(tape.leaves)
+        #: slot -> (array, row): the slots a vectorized loop computes as rows of one array (``u<slot>``)
+        self.rows: dict[int, tuple[str, int]] = {}
+        #: arrays ``u<slot>`` whose gradient ``k<slot>`` a reader set whole (it was their only reader)
+        self.ready: set[str] = set()
 
     def value(self, s: int) -> str:
         if s < self.tape.n_args:

@@ -184,6 +184,11 @@ class Homes(Names):
         self.listed = listed
         self.external = external  # loop slot -> reading node slots outside its loop (or -1: an output/guard)
         self.strided = strided  # leaves some loop reads at a stride: their gradients live in the list GZ
+        #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
+        #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
+        self.array_gz = (
+            bool(strided) and any(n is not None for n in tape.lanes) and all(tape.lanes[s] is None for s in strided)
+        )
 
     def value(self, s: int) -> str:
         return f"V[{s}]" if s in self.listed else super().value(s)
@@ -230,7 +235,14 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
             if step:
                 slots = range(first, first + step * seg.count, step)
                 (strided if first < nl else listed).update(slots)
-    return Homes(tape, listed, external, strided)
+    homes = Homes(tape, listed, external, strided)
+    for seg in segments:  # a vectorized loop of lanes holds each body node's iterations as rows of one array
+        if seg.vector and tape.lanes[nl + seg.start] is not None:
+            for o in range(seg.period):
+                base = nl + seg.start + o
+                for it in range(seg.count):
+                    homes.rows[base + it * seg.period] = (f"u{base}", it)
+    return homes
 
 
 # -- forward --------------------------------------------------------------------------------
@@ -247,7 +259,7 @@ def forward(w: Writer, tape: Tape, names: Homes, segments: list[Segment], checke
                 s = nl + j
                 ops = [names.value(p) for p in tape.parents[j]]
                 if affine(tape, j):
-                    affine_forward(w, tape, j, ops, f"v{s}")
+                    affine_forward(w, tape, j, ops, f"v{s}", names)
                 else:
                     node_forward(w, tape, j, ops, f"v{s}")
                 if s in names.listed:
@@ -307,7 +319,12 @@ def backward(w: Writer, tape: Tape, names: Homes, segments: list[Segment]) -> se
         w.emit(f"G = [0.0] * {tape.size}")
         assigned.update(names.listed)
     if names.strided:
-        w.emit(f"GZ = [0.0] * {nl}")
+        if names.array_gz:
+            import numpy
+
+            w.emit(f"GZ = {w.bind(numpy.zeros, 'N')}({nl})")
+        else:
+            w.emit(f"GZ = [0.0] * {nl}")
         assigned.update(names.strided)
     if not needs[root]:
         return assigned

@@ -29,9 +29,11 @@ def _guard_line(w: Writer, names: Names, slots: tuple[int, int | None], k: int, 
     return f"if not {test}: return {k}" if g.expected else f"if {test}: return {k}"
 
 
-def generate(tape: Tape, guards: list[Guard], grads: bool) -> tuple[str, dict[str, Any]]:
-    """The source of ``P`` for ``tape`` (forward only, or forward and reverse) and its namespace."""
+def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -> tuple[str, dict[str, Any]]:
+    """The source of ``P`` for ``tape`` (forward only, or forward and reverse) and its namespace;
+    ``exact=False`` lets layers on lanes run as matrix products (see :mod:`autograd.replay.affine`)."""
     w = Writer()
+    w.exact = exact
     segments = loops.plan(tape)
     guard_slots = [s for pair in tape.guard_slots for s in pair if s is not None]
     names = loops.homes(tape, segments, guard_slots)
@@ -65,6 +67,9 @@ def generate(tape: Tape, guards: list[Guard], grads: bool) -> tuple[str, dict[st
     else:
         w.lines.extend(reverse)
         result = ", ".join(names.grad(s) if s in assigned else "0.0" for s in tape.wanted)
+        if names.array_gz:  # the gradients as floats, as the eager engine gives them
+            w.emit("GL = GZ.tolist()")
+            result = result.replace("GZ[", "GL[")
         w.emit(f"return ({outs},), ({result}{',' if result else ''}), K")
     bound = "".join(f", {name}={name}" for name in w.namespace)  # locals: faster than globals in the loops
     source = f"def P(A{bound}):\n" + "\n".join(w.lines) + "\n"

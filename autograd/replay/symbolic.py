@@ -111,6 +111,9 @@ class Writer:
         self._bound: dict[int, str] = {}
         self._temps = 0
         self._lanes_mode = False
+        #: Whether the program must give the eager engine's numbers bit for bit (else matrix products
+        #: may sum a layer's terms in BLAS's order: equal to 1e-12, see autograd.replay.affine).
+        self.exact = True
 
     def temp(self) -> str:
         self._temps += 1

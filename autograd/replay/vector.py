@@ -90,9 +90,14 @@ def _floats(items: list[float] | tuple[float, ...]) -> Any:
     return numpy.fromiter(items, numpy.float64, len(items))
 
 
-def _scatter(target: list[Any], slots: tuple[int, ...] | slice, *values: Any) -> None:
+def _scatter(target: Any, slots: tuple[int, ...] | slice, *values: Any) -> None:
     """``target[slot] += value`` for each iteration's slot (a float per iteration, or a row of lanes),
-    for each array of ``values`` in turn (each slot gets its additions in that order)."""
+    for each array of ``values`` in turn (each slot gets its additions in that order). ``target`` is a
+    list, or a numpy array of plain numbers (the slots are then distinct: one ``+=`` per array)."""
+    if type(target) is not list:
+        for v in values:
+            target[slots] += v
+        return
     if type(slots) is slice and all(v.ndim == 1 for v in values):
         current = target[slots]
         for v in values:
@@ -210,6 +215,9 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: li
     array = w.bind(_floats, "F")
     started: set[int] = set()
     for o in range(p):
+        if f"u{base + o}" in names.ready:  # set whole by its only reader
+            started.add(o)
+            continue
         if any(s in names.external for s in range(base + o, stop, p)):
             gathered = (
                 f"{array}(G[{base + o}:{stop}:{p}])" if numbers else f"{stack}(G[{base + o}:{stop}:{p}], u{base + o})"
