@@ -175,3 +175,24 @@ def test_the_steps_run_left_to_right_in_time_order_with_a_clean_layout(given: bo
     for x, h in zip(xs, states, strict=True):  # each step a column: its input above its state
         assert xs_at[x.label][1] < hs_at[h.label][1]
     assert labels_on_arrows(svg) + floating_labels(svg) + cluster_leaks(svg) == []
+
+
+def test_with_lanes_each_use_gives_its_gradient_summed_over_the_lanes() -> None:
+    """A batch of sequences in lanes: a scalar weight's gradient through a use is the sum over the lanes."""
+    import numpy as np
+
+    wx, wh, b = Value(0.5, label="wx"), Value(0.9, label="wh"), Value(0.1, label="b")
+    h = Value(np.zeros(4), label="h0")
+    xs = []
+    for t in range(1, 5):
+        xs.append(Value(np.linspace(-1.0, 1.0, 4) * t / 4, label=f"x{t}"))
+        h = (wx * xs[-1] + wh * h + b).tanh()
+    loss = (h * h).sum()
+    loss.backward()
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", viz.draw_graph(loss, params=[wx, wh, b], inputs=xs).source))
+    for w in (wx, wh, b):
+        line = next(line for line in text.splitlines() if line.startswith(f": data {viz.format_number(w.data)}, grad"))
+        (equation,) = equations(line)
+        assert len(equation.terms) == 4
+        assert redoes("+", equation.terms, equation.result, digits=4), line
+        assert equation.result == viz.format_number(w.grad)
