@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
-from typing import Unpack
+from typing import Any, Unpack
 
 from autograd import Value
 from viz.display import Drawing
@@ -49,6 +49,7 @@ from viz.options import DrawOptions, takes_options
 from viz.scene import MAX_LABEL, ModuleLike, Names, as_roots, build_scene
 from viz.shared import Shared, shared_table, with_rows
 from viz.strip import lay_strip, with_shared
+from viz.texts import EdgeTexts, NodeTexts
 from viz.wrap import fit_picture, measured
 
 __all__ = [
@@ -132,15 +133,18 @@ def draw_graph(
     g, steps = with_shared(plain, shared)
     digits, shown, look = opts.digits, opts.lanes_shown, opts.style
     grads = [v.grad for v in g.order]
+
+    def text(x: Any) -> str:
+        return format_lanes(x, digits, shown)
+
+    # Numbers are written as the drawing reads them: a model drawn as boxes formats only what it shows.
     base = Marks(
-        data=[format_lanes(v.data, digits, shown) for v in g.order],
-        grad=[format_lanes(x, digits, shown) for x in grads],
+        data=NodeTexts([v.data for v in g.order], text),
+        grad=NodeTexts(grads, text),
         fill=fills(g, opts.color, grads, look, opts.vmax, opts.scale),
     )
     if local_grads:
-        base.edge_labels = {
-            (i, k): format_lanes(d, digits, shown) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)
-        }
+        base.edge_labels = EdgeTexts(g.order, text)
 
     def draw(level: tuple[str, ...] | str | None, caption: str = "", turn: str = "") -> Drawing:
         drawn = dataclasses.replace(base, caption=caption)
