@@ -23,6 +23,8 @@ Sections (one module each):
    100,000-op chain against PyTorch and a hand-written float loop, first-call cost, memory per node;
 9. the live explorer (viz.explore): page sizes, and the recompute time after an edit of a 493-node graph in
    headless Chromium (skipped without it).
+10. pictures: draw_graph of MLP(2, [256, 256, 1]) drawn as boxes, the numbers it formats (only what it draws)
+    and its time against formatting every Value as it used to.
 """
 
 from __future__ import annotations
@@ -45,9 +47,21 @@ from benchmarks.gradcheck import GRADCHECK
 from benchmarks.harness import ROOT, Options, Result, Section
 from benchmarks.memory import MEMORY
 from benchmarks.moons import MOONS, MOONS_LANES
+from benchmarks.pictures import PICTURES
 
 #: Every section, in the order they run and their targets appear in the report.
-SECTIONS: tuple[Section, ...] = (MOONS, MOONS_LANES, CHAIN, GRAD, MEMORY, DEPTH, GRADCHECK, EXPLORE, COMPILED)
+SECTIONS: tuple[Section, ...] = (
+    MOONS,
+    MOONS_LANES,
+    CHAIN,
+    GRAD,
+    MEMORY,
+    DEPTH,
+    GRADCHECK,
+    EXPLORE,
+    COMPILED,
+    PICTURES,
+)
 
 
 def machine() -> dict[str, str]:

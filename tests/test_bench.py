@@ -9,6 +9,7 @@ from autograd import topological_order
 from benchmarks.chain import chain_ours, chain_section
 from benchmarks.grad import grad_section
 from benchmarks.harness import Options, Section, Target
+from benchmarks.pictures import pictures_section
 from benchmarks.run import SECTIONS, report
 
 
@@ -50,9 +51,28 @@ def test_report_marks_each_target() -> None:
 
 def test_every_section_is_listed_once_with_its_targets() -> None:
     names = [section.name for section in SECTIONS]
-    assert names == ["moons", "moons_lanes", "chain", "grad", "memory", "depth", "gradcheck", "explore", "compiled"]
+    assert names == [
+        "moons",
+        "moons_lanes",
+        "chain",
+        "grad",
+        "memory",
+        "depth",
+        "gradcheck",
+        "explore",
+        "compiled",
+        "pictures",
+    ]
     texts = [target.text for section in SECTIONS for target in section.targets]
-    assert len(texts) == len(set(texts)) == 26
+    assert len(texts) == len(set(texts)) == 28
+
+
+def test_the_pictures_section_counts_the_numbers_a_collapsed_model_formats() -> None:
+    result = pictures_section(Options(quick=True))
+    assert result["model"] == "MLP(2, [64, 64, 1])"
+    assert result["values"] > 4000
+    assert result["collapsed_to"] is not None
+    assert 0 < result["numbers_formatted"] <= 2 * result["drawn_nodes"]
 
 
 def test_a_new_section_plugs_into_the_report() -> None:

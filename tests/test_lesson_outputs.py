@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import needs_browser, open_page, picture_report, screenshot
 
 from viz.arithmetic import equations, redoes
+from viz.fit import SCREEN_PX
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -108,3 +110,46 @@ def test_no_figure_text_is_set_too_small() -> None:
                 sizes += [(path.name, float(x)) for x in re.findall(r"fontsize=([\d.]+)", source)]
     assert sizes  # lesson 7 sets its legend's and titles' sizes
     assert [s for s in sizes if s[1] < MIN_FONT_PT] == []
+
+
+#: Lessons whose drawings, as the executed notebook shows them, fit one screen in a notebook's ~1000 px
+#: column (viz.fit.SCREEN_PX) with text of at least 11 px. Lesson 8's unrolled network was 2,980 px tall.
+FITS_A_SCREEN = ["08_backprop_through_time"]
+
+
+@needs_browser
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", FITS_A_SCREEN)
+def test_the_lessons_drawings_fit_a_screen_in_a_notebook_column(tmp_path: Path, stem: str) -> None:
+    (path,) = [p for p in NOTEBOOKS if p.stem == stem]
+    shown = [
+        "".join(out["data"]["text/html"])
+        for cell in _executed_or_skip(path)["cells"]
+        for out in cell.get("outputs", [])
+        if "image/svg+xml" in out.get("data", {}) and "text/html" in out.get("data", {})
+    ]
+    assert shown, f"{stem}: no drawing"
+    page_path = tmp_path / "lesson.html"
+    body = "".join(f'<div class="jp-OutputArea-output">{h}</div>' for h in shown)
+    page_path.write_text(
+        '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f'<main style="width:1000px;margin:0 auto">{body}</main></body></html>',
+        encoding="utf-8",
+    )
+    visible = "svg:not(details:not([open]) *):not(svg svg)"  # not a drawing's folded full-size copy
+    with open_page(page_path, viewport=(1280, 800), wait_ms=300) as (page, log):
+        pictures = [p for p in picture_report(page, pictures=visible) if p.width > 60]
+        heights = page.evaluate(
+            f"() => [...document.querySelectorAll({visible!r})].map(s => s.getBoundingClientRect())"
+            ".filter(r => r.width > 60).map(r => r.height)"
+        )
+        screenshot(page, f"notebook_{stem}_drawings", full_page=True)
+    assert log.clean(), log.problems()
+    assert pictures
+    assert heights
+    print(
+        f"{stem}: drawings {[round(h) for h in heights]} px tall, smallest text "
+        f"{[round(p.min_text_px or 0, 1) for p in pictures]} px in a 1000 px column"
+    )
+    assert all(h <= SCREEN_PX for h in heights), heights
+    assert all(p.fits and p.min_text_px is not None and p.min_text_px >= 11 for p in pictures), pictures

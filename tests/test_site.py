@@ -251,6 +251,40 @@ def test_page_in_a_browser(site: Path, page_name: str) -> None:
     assert not small, f"{page_name}: drawings whose smallest text is below {MIN_TEXT_PX} px in the column: {small}"
 
 
+#: Lessons whose drawings each fit one screen in the site's column (viz.fit.SCREEN_PX high), with their
+#: smallest text: lesson 8's unrolled network was 2,193 px tall (9.6 px) before it was drawn as a strip.
+FITS_A_SCREEN = ["08_backprop_through_time"]
+
+
+@needs_browser
+@pytest.mark.parametrize("lesson", FITS_A_SCREEN)
+def test_the_lessons_drawings_fit_a_screen_on_the_site(site: Path, lesson: str) -> None:
+    from viz.fit import SCREEN_PX
+
+    with open_page(site / "lessons" / f"{lesson}.html") as (page, log):
+        shown = ".cell_output svg:not(details:not([open]) *):not(svg svg)"
+        drawings = page.evaluate(
+            f"""() => [...document.querySelectorAll({shown!r})].map(s => {{
+                const r = s.getBoundingClientRect();
+                return {{width: r.width, height: r.height}};
+            }})"""
+        )
+        pictures = [p for p in picture_report(page, pictures=shown, column="article") if p.width > 60]
+        first = page.query_selector(shown)
+        assert first is not None, f"{lesson}: no drawing"
+        first.scroll_into_view_if_needed()
+        screenshot(page, f"site_{lesson}_fits_a_screen", full_page=False)
+    assert log.clean(), log.problems()
+    drawings = [d for d in drawings if d["width"] > 60]
+    print(
+        f"{lesson}: drawings {[(round(d['width']), round(d['height'])) for d in drawings]} px, smallest text "
+        f"{[round(p.min_text_px or 0, 1) for p in pictures]} px"
+    )
+    assert drawings
+    assert all(d["height"] <= SCREEN_PX for d in drawings), drawings
+    assert all(p.fits and p.min_text_px is not None and p.min_text_px >= MIN_TEXT_PX for p in pictures), pictures
+
+
 @needs_browser
 @pytest.mark.parametrize(("lesson", "leaf"), [("01_single_neuron", "x₁"), ("04_stepping_through_backprop", "x")])
 def test_the_lessons_live_explorer_works_on_the_site(site: Path, lesson: str, leaf: str) -> None:

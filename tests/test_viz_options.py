@@ -52,7 +52,8 @@ def test_both_functions_draw_with_the_same_options() -> None:
     x, w = Value(0.5, label="x"), Value(-1.0, label="w")
     out = (x * w).tanh()
     out.backward()
-    chosen: DrawOptions = {"digits": 3, "style": "print", "rankdir": "LR", "legend": False, "graph_attr": {"pad": 1}}
+    chosen: viz.DrawOptions = {"digits": 3, "style": "print", "rankdir": "LR", "legend": False}
+    chosen["graph_attr"] = {"pad": 1}
     graph = viz.draw_graph(out, **chosen)
     chain = viz.draw_chain(out, w, **chosen)
     for d in (graph, chain):

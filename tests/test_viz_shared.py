@@ -66,7 +66,7 @@ def test_the_table_sums_each_weights_uses_in_time_order_to_its_gradient() -> Non
         by_hand["wₕ"].append(h_part)
         by_hand["b"].append(b_part)
     for name, parts in by_hand.items():
-        line = next(line for line in text.splitlines() if line.startswith(f"∂L/∂{name} = "))
+        line = next(line for line in text.splitlines() if f"∂L/∂{name} = " in line)
         (equation,) = equations(line)
         assert equation.op == "+"
         assert len(equation.terms) == 5
@@ -109,6 +109,17 @@ def test_auto_draws_stubs_for_an_unrolled_network_only() -> None:
     assert shared_candidates(g) == {g.idx(w), g.idx(a)}
     stub = dataclasses.replace(g, stubs=frozenset({g.idx(w)})).source(g.idx(w), g.idx(square))
     assert stubbed.count(f"\t{stub} -> ") == 2  # w·w: one stub, both of its edges
+
+
+def test_auto_keeps_one_node_per_weight_when_the_stubs_would_pass_max_nodes() -> None:
+    loss, p, xs, _ = unrolled()
+    one_node = viz.draw_graph(loss, params=list(p.values()), inputs=xs, shared="node")
+    assert one_node.node_count == 43
+    drawn = viz.draw_graph(loss, params=list(p.values()), inputs=xs, max_nodes=50)  # the strip has 55 nodes
+    assert _stubs(drawn.source) == []
+    assert drawn.node_count == 43
+    with pytest.raises(viz.GraphTooLargeError, match="55 nodes"):
+        viz.draw_graph(loss, params=list(p.values()), inputs=xs, max_nodes=50, shared="stubs")
 
 
 def test_shared_is_checked() -> None:
@@ -164,3 +175,38 @@ def test_the_steps_run_left_to_right_in_time_order_with_a_clean_layout(given: bo
     for x, h in zip(xs, states, strict=True):  # each step a column: its input above its state
         assert xs_at[x.label][1] < hs_at[h.label][1]
     assert labels_on_arrows(svg) + floating_labels(svg) + cluster_leaks(svg) == []
+
+
+def test_with_lanes_each_use_gives_its_gradient_summed_over_the_lanes() -> None:
+    """A batch of sequences in lanes: a scalar weight's gradient through a use is the sum over the lanes."""
+    import numpy as np
+
+    wx, wh, b = Value(0.5, label="wx"), Value(0.9, label="wh"), Value(0.1, label="b")
+    h = Value(np.zeros(4), label="h0")
+    xs = []
+    for t in range(1, 5):
+        xs.append(Value(np.linspace(-1.0, 1.0, 4) * t / 4, label=f"x{t}"))
+        h = (wx * xs[-1] + wh * h + b).tanh()
+    loss = (h * h).sum()
+    loss.backward()
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", viz.draw_graph(loss, params=[wx, wh, b], inputs=xs).source))
+    for w in (wx, wh, b):
+        line = next(line for line in text.splitlines() if line.startswith(f": data {viz.format_number(w.data)}, grad"))
+        (equation,) = equations(line)
+        assert len(equation.terms) == 4
+        assert redoes("+", equation.terms, equation.result, digits=4), line
+        assert equation.result == viz.format_number(w.grad)
+
+
+@needs_dot
+def test_on_a_slide_the_strip_stacks_its_cells() -> None:
+    """Side by side (the slide style's cells top to bottom) the strip was 2,356 pt wide, 9.8 px text on a
+    1280×720 slide; stacked, each column stays one narrow node wide: 15.1 px."""
+    loss, p, xs, _ = unrolled()
+    drawing = viz.draw_graph(loss, params=list(p.values()), inputs=xs, style="slide")
+    assert len(_stubs(drawing.source)) == 15
+    laid = measure(drawing)
+    assert laid is not None
+    assert drawing.text_px is not None
+    assert math.isclose(drawing.text_px, laid.text_px(viz.STYLES["slide"], grow=True))
+    assert drawing.text_px >= 15, drawing.text_px

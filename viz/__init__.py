@@ -18,7 +18,9 @@ and the derivative chain is shown at one lane and summed over all of them.
 
 Every number is written by :func:`format_number` (4 significant digits unless
 ``digits=`` says otherwise). ``style="notebook" | "slide" | "print" | "dark"`` picks the
-look (:mod:`viz.styles`); ``names=`` gives Values and parameters display names.
+look (:mod:`viz.styles`); ``names=`` gives Values and parameters display names. draw_graph
+and draw_chain share their drawing options (:class:`DrawOptions`, a typed dict): one dict of
+them can be passed to both (``viz.draw_chain(loss, w, **look)``).
 
 Drawings are :class:`graphviz.Digraph` objects with deterministic DOT text; they show
 inline in Jupyter as SVG scaled to the column, or as DOT text with an install hint
@@ -31,6 +33,7 @@ from viz.display import DEFAULT_TIMEOUT, INSTALL_HINT, DotError, DotNotFoundErro
 from viz.explore import Explorer, explore
 from viz.graph import ROLE_COLORS, GraphTooLargeError, ModuleLike, draw_graph
 from viz.numbers import fixed, fixed_lanes, format_lanes, format_number, short, short_lanes
+from viz.options import DrawOptions
 from viz.steps import Frame, Steps, steps
 from viz.styles import STYLES, Style
 
@@ -44,6 +47,7 @@ __all__ = [
     "DotError",
     "DotNotFoundError",
     "DotTimeoutError",
+    "DrawOptions",
     "Drawing",
     "Explorer",
     "Frame",

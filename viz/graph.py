@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
-from typing import Unpack
+from typing import Any, Unpack
 
 from autograd import Value
 from viz.display import Drawing
@@ -49,6 +49,7 @@ from viz.options import DrawOptions, takes_options
 from viz.scene import MAX_LABEL, ModuleLike, Names, as_roots, build_scene
 from viz.shared import Shared, shared_table, with_rows
 from viz.strip import lay_strip, with_shared
+from viz.texts import EdgeTexts, NodeTexts
 from viz.wrap import fit_picture, measured
 
 __all__ = [
@@ -98,10 +99,12 @@ def draw_graph(
             boxes, then ``Layer`` boxes …), saying so in the caption and in
             ``Drawing.auto_collapse``. ``None`` or ``False`` draws every node (and
             refuses a picture over ``max_nodes``). Without ``model``, ``"auto"`` is ``None``.
-        shared: ``"stubs"`` draws each leaf used at several places as a small stub at every use,
-            its value and whole gradient (the sum over the uses) in a table under the caption;
-            ``"node"`` one node with an edge to each use; ``"auto"`` (the default) stubs for
-            the parameters of an unrolled network (:mod:`viz.shared`, :mod:`viz.strip`).
+        shared: How a value used by several nodes is drawn: ``"node"``, one node with an edge
+            into each use; ``"stubs"``, a dashed stub at each use (parameters and named inputs
+            used two or more times), its value and its gradient — the sum of the gradients
+            through its uses — in a table under the caption (:mod:`viz.shared`); ``"auto"`` (the
+            default) stubs where they make the graph a chain of time steps (an unrolled recurrent
+            network), drawn as a strip, one column per step (:mod:`viz.strip`), else ``"node"``.
         **options: The drawing options draw_graph and :func:`~viz.chain.draw_chain` share
             (:class:`~viz.options.DrawOptions`):
 
@@ -126,18 +129,22 @@ def draw_graph(
     opts = Options.make(collapse=None if auto or collapse is False else collapse, **options)  # type: ignore[arg-type]
     roots = as_roots(root)
     refuse_early(roots, opts.max_nodes * (MODEL_WALK if model is not None else 1), opts, model is not None)
-    g, steps = with_shared(build_scene(roots, params=params, inputs=inputs, model=model, names_=names), shared)
+    plain = build_scene(roots, params=params, inputs=inputs, model=model, names_=names)
+    g, steps = with_shared(plain, shared)
     digits, shown, look = opts.digits, opts.lanes_shown, opts.style
     grads = [v.grad for v in g.order]
+
+    def text(x: Any) -> str:
+        return format_lanes(x, digits, shown)
+
+    # Numbers are written as the drawing reads them: a model drawn as boxes formats only what it shows.
     base = Marks(
-        data=[format_lanes(v.data, digits, shown) for v in g.order],
-        grad=[format_lanes(x, digits, shown) for x in grads],
+        data=NodeTexts([v.data for v in g.order], text),
+        grad=NodeTexts(grads, text),
         fill=fills(g, opts.color, grads, look, opts.vmax, opts.scale),
     )
     if local_grads:
-        base.edge_labels = {
-            (i, k): format_lanes(d, digits, shown) for i, v in enumerate(g.order) for k, d in enumerate(v.local_grads)
-        }
+        base.edge_labels = EdgeTexts(g.order, text)
 
     def draw(level: tuple[str, ...] | str | None, caption: str = "", turn: str = "") -> Drawing:
         drawn = dataclasses.replace(base, caption=caption)
@@ -145,7 +152,7 @@ def draw_graph(
             drawn.legend = legend_table(
                 g, opts.color, grads, look, digits=digits, vmax=opts.vmax, collapse=level, scale=opts.scale
             )
-        drawn.legend = with_rows(drawn.legend, shared_table(g, base.fill, digits))
+        drawn.legend = with_rows(drawn.legend, shared_table(g, digits))
         if steps is not None and (turn or opts.rankdir) in ("auto", "TB") and "rankdir" not in opts.graph_attr:
             strip = emit(g, drawn, opts.but(collapse=level, rankdir="TB"))
             return measured(lay_strip(strip, g, steps, nodesep="nodesep" not in opts.graph_attr), look)
@@ -154,6 +161,11 @@ def draw_graph(
             return picture
         return fit_picture(picture, lambda rankdir: draw(level, caption, rankdir), look)
 
+    if g is not plain and shared == "auto":  # a strip, unless its stubs make more nodes than max_nodes
+        try:
+            return draw(opts.collapse)
+        except GraphTooLargeError:
+            g, steps = plain, None
     if not auto or not g.modules:
         return draw(opts.collapse)
     return draw_readable(g, draw, look)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,11 +58,11 @@ OP_SYMBOLS = {"neg": "negate", "dot": "Σ w·x", "sub": "−"}
 class Marks:
     """What each node and edge shows; one instance per picture (or per frame)."""
 
-    data: list[str | None]  # the data cell text (None: "?")
-    grad: list[str | None]  # the grad cell text (None: "?"; "" hides the cell)
+    data: Sequence[str | None]  # the data cell text (None: "?"); viz.texts writes them as they are read
+    grad: Sequence[str | None]  # the grad cell text (None: "?"; "" hides the cell)
     fill: list[str]
     emphasis: set[int] = field(default_factory=set)  # node indices drawn with a red border
-    edge_labels: dict[tuple[int, int], str] = field(default_factory=dict)  # (child, slot) → label
+    edge_labels: Mapping[tuple[int, int], str] = field(default_factory=dict)  # (child, slot) → label
     hot: set[tuple[int, int]] = field(default_factory=set)  # highlighted (child, slot) edges
     dim_others: bool = False  # grey every edge not in `hot`
     caption: str = ""

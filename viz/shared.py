@@ -128,7 +128,7 @@ def stub_label(g: Scene, leaf: int, fill: str, emphasis: bool, look: Style, digi
     )
 
 
-def shared_table(g: Scene, fills: Sequence[str], digits: int) -> str:
+def shared_table(g: Scene, digits: int) -> str:
     """The table under the caption: each stub leaf's value once, and its gradient as the sum of the
     gradients through its uses (written so the terms shown add up to the sum shown:
     :func:`viz.arithmetic.worked`). "" without stubs."""
@@ -151,12 +151,13 @@ def shared_table(g: Scene, fills: Sequence[str], digits: int) -> str:
         name = g.names[leaf] or g.vid(leaf)
         grad = f"∂{out}/∂{name} =" if out else "grad"
         rows.append(
-            f'<TR><TD ALIGN="LEFT" BGCOLOR="{fills[leaf]}" BORDER="1"><B>{escape(name)}</B></TD>'
-            f'<TD ALIGN="LEFT">data {escape(format_lanes(v.data, digits, 1))}</TD>'
-            f'<TD ALIGN="LEFT">{escape(grad)} {escape(text)} ({len(parts)} uses)</TD></TR>'
+            f'<TR><TD ALIGN="LEFT"><B>{escape(name)}</B>: data {escape(format_lanes(v.data, digits, 1))}, '
+            f"{escape(grad)} {escape(text)} ({len(parts)} uses)</TD></TR>"
         )
-    table = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">{"".join(rows)}</TABLE>'
-    return with_rows(f'<TABLE BORDER="0" CELLPADDING="2"><TR><TD ALIGN="LEFT">{escape(head)}</TD></TR></TABLE>', table)
+    # One column: graphviz widens a table to the cell it sits in, and would spread a wide caption's width
+    # over every column of a table with several.
+    head_row = f'<TR><TD ALIGN="LEFT">{escape(head)}</TD></TR>'
+    return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{head_row}{"".join(rows)}</TABLE>'
 
 
 def with_rows(*tables: str) -> str:
