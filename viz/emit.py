@@ -233,8 +233,9 @@ def emit(
     # points at full size are 4/3 CSS px, and a wider picture is scaled down to fit.
     top.text_px = font * 4 / 3 * scales.get(top.graph_attr["rankdir"], 1.0)
     # Cells are stacked where that makes ranks narrower: left to right always, and top to bottom too
-    # when the display scrolls (a notebook), where a picture's height costs less than its width.
-    stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL")
+    # when the display scrolls (a notebook), where a picture's height costs less than its width, and
+    # with stubs (viz.shared): a strip of time steps keeps its columns one narrow node wide.
+    stacked = theme.fit[1] is None or top.graph_attr["rankdir"] in ("LR", "RL") or bool(g.stubs)
     # Boxes whose titles are nodes: every box left to right. Top to bottom, edges enter an open box
     # with parameters from above, through its first rank (see Places.stops): its title is a node;
     # the boxes around it have their label at the bottom (a node of their own would sit beside
