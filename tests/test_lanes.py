@@ -2,9 +2,12 @@
 
 import math
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from engine_support import raises_exactly
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -210,6 +213,89 @@ def test_lanes_over_a_plain_zero_name_the_first_lane_as_the_lanewise_checks_do()
         Value(np.array([1.0, -0.0])) / Value(np.array([1.0, 0.0]))
 
 
+def _refuse_zero(x: object, why: str) -> None:
+    if np.any(np.asarray(x) == 0.0):  # a number, or any lane
+        raise ZeroDivisionError(why)
+
+
+def test_a_user_op_with_a_lanes_forward_that_refuses_whole_lanes_is_named_by_lane(
+    user_op: Callable[..., Callable[..., Value]],
+) -> None:
+    """A user op given ``lanes=`` whose forward or ``local`` raises on the whole lanes: the lane at
+    fault is found lane by lane with the scalar rule and named as the lane-wise checks name it."""
+
+    def lanes_log(x: Any, shift: float) -> Any:
+        if np.any(x <= 0.0):
+            raise ValueError("needs x > 0")
+        return np.log(x) + shift
+
+    log_plus = user_op(
+        "log_plus",
+        lambda x, shift: math.log(x) + shift,
+        lambda out, x, shift: (1.0 / x,),
+        lanes=lanes_log,
+        has_param=True,
+    )
+    raises_exactly(
+        DomainError,
+        "log_plus(-2.0, 0.5) is undefined or overflows at lane 1",
+        lambda: log_plus(Value(np.array([1.0, -2.0])), param=0.5),
+    )
+
+    def slope(out: Any, x: Any, scale: float) -> tuple[Any]:  # scale²/(2·out), infinite at out = 0
+        _refuse_zero(out, "the derivative is infinite at 0")
+        return (scale * scale * 0.5 / out,)
+
+    root = user_op(
+        "scaled_root",
+        lambda x, scale: scale * math.sqrt(x),
+        slope,
+        lanes=lambda x, scale: scale * np.sqrt(x),
+        has_param=True,
+    )
+    raises_exactly(
+        DomainError,
+        "scaled_root(0.0, 2.0): local derivative is not finite at lane 1",
+        lambda: root(Value(np.array([4.0, 0.0, 0.0])), param=2.0),
+    )
+    assert root(Value(np.array([4.0, 1.0])), param=2.0).local_grads[0].tolist() == [0.5, 1.0]
+
+    def root_slopes(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        _refuse_zero(x * y, "needs x, y > 0")
+        return (0.5 / np.sqrt(x), 0.5 / np.sqrt(y))
+
+    roots = user_op(
+        "roots",
+        lambda x, y: math.sqrt(x) + math.sqrt(y),
+        root_slopes,
+        arity=2,
+        lanes=lambda x, y: np.sqrt(x) + np.sqrt(y),
+    )
+    raises_exactly(
+        DomainError,
+        "roots(4.0, 0.0): local derivative is not finite at lane 1",
+        lambda: roots(Value(np.array([1.0, 4.0])), Value(np.array([9.0, 0.0]))),
+    )
+
+    def sorted_only(out: Any, x: Any, why: str) -> tuple[Any]:
+        if np.ndim(x) and np.any(np.diff(x) < 0.0):
+            raise ValueError(why)
+        return (np.ones_like(x),)
+
+    shifted = user_op(
+        "shifted", lambda x: x + 1.0, lambda out, x: sorted_only(out, x, "needs sorted lanes"), lanes=lambda x: x + 1.0
+    )
+    raises_exactly(  # every lane is fine alone: the op's own reason
+        DomainError,
+        "shifted on lanes is undefined: needs sorted lanes",
+        lambda: shifted(Value(np.array([2.0, 1.0]))),
+    )
+    bare = user_op("bare_shifted", lambda x: x + 1.0, lambda out, x: sorted_only(out, x, ""), lanes=lambda x: x + 1.0)
+    raises_exactly(
+        DomainError, "bare_shifted on lanes is undefined: ValueError", lambda: bare(Value(np.array([2.0, 1.0])))
+    )
+
+
 def test_a_negative_base_with_a_value_exponent_is_undefined_whatever_the_exponent() -> None:
     # As on scalars ((-1.0) ** (0.0) is refused): numpy's nan ** 0 = 1 must not make it a number.
     with pytest.raises(DomainError, match=r"^\(-1\.0\) \*\* \(-0\.0\) is undefined or overflows at lane 1$"):
@@ -318,6 +404,36 @@ def test_dot_on_lanes_with_three_pairs() -> None:
     assert list(out.data) == [1.0 * 2 + 3 * 1 + 0.5 * 4 + 1, 2.0 * 2 + 3 * 1 - 1.0 * 4 + 1]
     out.sum().backward()
     assert (x[0].grad, x[2].grad) == (3.0, -0.5)
+
+
+@pytest.mark.parametrize("bias", [None, 0.25, "lanes"], ids=["no bias", "a number", "lanes"])
+@pytest.mark.parametrize("weights", ["numbers", "lanes"])
+def test_dot_on_lanes_gives_each_parent_its_gradient(weights: str, bias: float | str | None) -> None:
+    """``dot`` of two pairs over lanes, with or without a bias, its weights numbers or lanes: the value
+    and every parent's gradient of ``sum(dot²)`` (a parent holding a number gets the sum over the
+    lanes). Dyadic numbers: every product and sum is exact, so the numbers must be equal."""
+    x_data = [np.array([1.0, -2.0, 0.5]), np.array([3.0, 0.25, -1.0])]
+    w_data: list[Any] = (
+        [0.5, -1.5] if weights == "numbers" else [np.array([0.5, 2.0, -1.0]), np.array([-1.5, 1.0, 4.0])]
+    )
+    b_data: Any = np.array([0.25, -0.5, 1.0]) if bias == "lanes" else bias
+    xs, ws = [Value(d) for d in x_data], [Value(d) for d in w_data]
+    b = None if b_data is None else Value(b_data)
+    out = dot(ws, xs, b)
+    expected = w_data[0] * x_data[0] + w_data[1] * x_data[1] + (0.0 if b_data is None else b_data)
+    assert out.data.tolist() == expected.tolist()
+    g = 2.0 * expected
+    parents = [*ws, *xs] + ([] if b is None else [b])
+    wanted = [x * g for x in x_data] + [w * g for w in w_data] + ([] if b is None else [g])
+    for parent, want in zip(parents, wanted, strict=True):  # a parent holding a number: the sum over the lanes
+        parent_want = float(want.sum()) if type(parent.data) is float else want.tolist()
+        (got,) = grad((out * out).sum(), [parent])
+        assert (got if type(got) is float else got.tolist()) == parent_want
+    (out * out).sum().backward()
+    for parent, want in zip(parents, wanted, strict=True):
+        assert (parent.grad if type(parent.grad) is float else parent.grad.tolist()) == (
+            float(want.sum()) if type(parent.data) is float else want.tolist()
+        )
 
 
 def test_zero_to_a_power_on_lanes_is_what_it_is_on_scalars() -> None:

@@ -72,8 +72,21 @@ def test_the_refusal_of_an_array_subclass_names_the_operand_and_what_to_pass() -
         )
 
 
-def test_a_plain_array_as_a_constant_exponent_is_refused_by_python() -> None:
-    """``Value ** array`` is not the lanes op (that is ``Value ** Value(array)``): numpy refuses it,
-    as for any operand that opts out of its ufuncs; no message about array subclasses."""
-    with pytest.raises(TypeError, match=r"^operand 'Value' does not support ufuncs"):
-        Value(2.0) ** np.array([1.0, 2.0])  # type: ignore[operator]
+def test_a_plain_array_as_the_exponent_or_base_of_a_value_power_is_refused_naming_the_way_out() -> None:
+    """``Value ** array`` and ``array ** Value`` are not the lanes op (that is ``Value ** Value(array)``):
+    a constant there is one number. The message says so, and how to pass one exponent (base) per lane,
+    not numpy's refusal of an operand that opts out of its ufuncs."""
+    raises_exactly(
+        TypeError,
+        "exponent: a numpy array is not a number; for one exponent per lane, pass it as a Value: x ** Value(array)",
+        lambda: Value(2.0) ** np.array([1.0, 2.0]),
+    )
+    raises_exactly(
+        TypeError,
+        "base: a numpy array is not a number; for one base per lane, pass it as a Value: Value(array) ** x",
+        lambda: np.array([1.0, 2.0]) ** Value(2.0),
+    )
+    assert (Value(2.0) ** Value(np.array([1.0, 2.0]))).data.tolist() == [2.0, 4.0]
+    assert (Value(np.array([1.0, 2.0])) ** Value(2.0)).data.tolist() == [1.0, 4.0]
+    assert (Value(2.0) ** np.array(3.0)).data == 8.0  # a 0-d array is a number
+    assert (np.float64(2.0) ** Value(3.0)).data == 8.0

@@ -20,6 +20,7 @@ sits beside the node it feeds).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -207,3 +208,39 @@ def test_an_edge_looping_out_of_its_box_is_found() -> None:
     looping = _SVG.format(via="-40,60", lx="46")
     assert cluster_leaks(looping) == ["edge a->b leaves cluster_a by 30 pt"]  # the curve reaches x = -20
     assert cluster_leaks(_SVG.format(via="40,60", lx="46")) == []
+
+
+# -- the three rules that made the pictures above clean, each on its own ----------------------
+
+
+@needs_dot
+def test_a_folded_chains_turn_joins_neighbours() -> None:
+    """The seed chain folded in two columns: nothing of its rank sits between the turn's two ends
+    (the constant 0.03 did, and the turn edge arched over it)."""
+    lay = layout(seed_chain().svg())
+    ((tail, head),) = [e.name.split("->") for e in lay.edges if e.label_text == "0.10986"]
+    left, right = sorted((lay.nodes[tail], lay.nodes[head]), key=lambda b: b.left)
+    level = (left.top + left.bottom) / 2
+    between = [n for n, b in lay.nodes.items() if b.top < level < b.bottom and left.right < b.left < right.left]
+    assert between == []
+
+
+@needs_dot
+def test_two_bundles_into_one_box_end_apart() -> None:
+    """Lesson 5: x0's and x1's "3 edges" into layers.0 end at two different points of its frame."""
+    lay = layout(lesson_5().svg())
+    ends = [e.points[-1] for e in lay.edges if e.label_text == "3 edges" and e.name.startswith(("v4->", "v6->"))]
+    assert len(ends) == 2
+    assert abs(ends[0][0] - ends[1][0]) + abs(ends[0][1] - ends[1][1]) > 36  # half an inch apart, at least
+
+
+@needs_dot
+def test_a_losss_target_sits_beside_the_node_it_feeds() -> None:
+    """MLP(2,[4,4,1]) with its boxes open: the target 1 of (out − 1)² on the rank of −, next to it."""
+    d = mlp_picture(None)
+    assert re.search(r"\{\s*rank=same\s*(v\d+)\s*(v\d+)\s*\}", d.source)
+    lay = layout(d.svg())
+    minus = next(n for n, (text, _) in lay.node_texts.items() if text.startswith("−"))
+    one = next(n for n, (text, _) in lay.node_texts.items() if text.startswith("data 1 "))
+    a, b = lay.nodes[minus], lay.nodes[one]
+    assert a.left < (b.left + b.right) / 2 < a.right  # left to right: straight above (or below) it

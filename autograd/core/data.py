@@ -58,6 +58,18 @@ def refuse_array_subclass(x: object, what: str) -> None:
     raise TypeError(f"{what}: a {type(x).__name__} (a numpy array subclass) is not lanes; pass np.asarray(a).ravel()")
 
 
+def refuse_array_in_power(x: object, what: str) -> None:
+    """A TypeError for a plain numpy array as the exponent (``what="exponent"``) or the base of ``**``
+    with a Value: a constant there is one number (the rules ``pow`` and ``rpow`` take it as their
+    parameter); lanes go in a Value, whose ``**`` is lane-wise. Otherwise numpy refuses it without
+    saying why (a Value opts out of numpy's ufuncs)."""
+    np = sys.modules.get("numpy")  # only if numpy is in use: such an array needs it
+    if np is None or type(x) is not np.ndarray:
+        return
+    where = "x ** Value(array)" if what == "exponent" else "Value(array) ** x"
+    raise TypeError(f"{what}: a numpy array is not a number; for one {what} per lane, pass it as a Value: {where}")
+
+
 def _int_to_float(x: int, what: str) -> float:
     """``float(x)``, or a ValueError naming the integer's size (its digits may be too many to print)."""
     try:

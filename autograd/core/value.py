@@ -31,7 +31,16 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from autograd.core.data import CONSTANT, is_constant, is_number, is_real, refuse_array_subclass, to_data, to_float
+from autograd.core.data import (
+    CONSTANT,
+    is_constant,
+    is_number,
+    is_real,
+    refuse_array_in_power,
+    refuse_array_subclass,
+    to_data,
+    to_float,
+)
 from autograd.core.errors import checked_values, failed_values, finite_floats
 from autograd.core.functions import is_lanes
 from autograd.core.grad_mode import current_mode, resolve_mode
@@ -260,6 +269,7 @@ class Value:
         # float and int first: they need no ABC check (which may allocate, starting a collection)
         if type(other) is not float and type(other) is not int and not is_real(other) and not _is_0d(other):
             refuse_array_subclass(other, "operand")
+            refuse_array_in_power(other, "exponent")
             return NotImplemented
         return record_unary(_POW, self, to_float(other, "exponent"))
 
@@ -267,6 +277,7 @@ class Value:
         # float and int first: they need no ABC check (which may allocate, starting a collection)
         if type(other) is not float and type(other) is not int and not is_real(other) and not _is_0d(other):
             refuse_array_subclass(other, "operand")
+            refuse_array_in_power(other, "base")
             return NotImplemented
         return record_unary(_RPOW, self, to_float(other, "base"))
 

@@ -75,10 +75,25 @@ class Names:
         return f"g{s}"
 
 
+def _lane_reduction(tape: Tape, j: int) -> int | None:
+    """The lane count of node ``j``'s operand when it is the built-in ``lanesum`` or ``lanemean`` of lanes."""
+    rule = tape.rules[j]
+    if rule.name in ("lanesum", "lanemean") and builtin(rule.name):
+        return tape.lanes[tape.parents[j][0]]
+    return None
+
+
 def node_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: str) -> None:
     """Emit ``target = <node j's forward value>`` from the rule (text, or a call of its function)."""
     rule = tape.rules[j]
     slots = tape.parents[j]
+    n = _lane_reduction(tape, j)
+    if n is not None:  # what the rule computes, without its call overhead: numpy's sum, then / n for the mean
+        import numpy
+
+        total = f"float({w.bind(numpy.add.reduce, 'F')}({operands[0]}))"
+        w.emit(f"{target} = {total} / {n}" if rule.name == "lanemean" else f"{target} = {total}")
+        return
     lanes = [tape.lanes[s] is not None for s in slots]
     fn = (rule.lanes or rule.forward) if any(lanes) else rule.forward
     param = tape.params[j]
@@ -99,6 +114,11 @@ def node_locals(w: Writer, tape: Tape, j: int, out: str, operands: list[str]) ->
     """Node j's local derivatives as program text (or floats), from the rule's ``local``."""
     rule = tape.rules[j]
     slots = tape.parents[j]
+    n = _lane_reduction(tape, j)
+    if n is not None:  # the rule's constant local derivative, made once
+        import numpy
+
+        return [w.bind(numpy.full(n, 1.0 / n if rule.name == "lanemean" else 1.0), "O")]
     lanes = [tape.lanes[s] is not None for s in slots]
     out_lanes = tape.lanes[len(tape.leaves) + j] is not None
     param = tape.params[j]
