@@ -207,7 +207,10 @@ class Layer(Module):
 
     def parameters(self) -> list[Value]:
         """Every neuron's parameters, neuron by neuron."""
-        return [p for n in self.neurons for p in n.parameters()]
+        out: list[Value] = []
+        for n in self.neurons:  # extend, not a nested comprehension: model.zero_grad() asks at every step
+            out += n.parameters()
+        return out
 
     def __call__(self, x: Sequence[Value | float | NDArray[Any]]) -> list[Value]:
         """Each neuron's output for inputs ``x`` (numbers, Values or lanes)."""
@@ -308,7 +311,10 @@ class MLP(Module):
 
     def parameters(self) -> list[Value]:
         """Every layer's parameters, layer by layer."""
-        return [p for layer in self.layers for p in layer.parameters()]
+        out: list[Value] = []
+        for layer in self.layers:
+            out += layer.parameters()
+        return out
 
     def __call__(self, x: Sequence[Value | float | NDArray[Any]]) -> Value | list[Value]:
         """The network's output: a Value when the last layer has one neuron, else a list.

@@ -101,3 +101,50 @@ def test_step_frames_are_16_by_9_in_the_slide_style(tmp_path: Path, style: str) 
     # Other styles keep their natural shape (no box grown to an aspect).
     assert "margin=0" not in viz.steps(y).pinned_source(9)
     assert "margin=0" in frames.pinned_source(9)
+
+
+@pytest.mark.parametrize("beside", [False, True])
+def test_frame_size_is_the_size_pin_draws(beside: bool) -> None:
+    """frame_size (what the slide plan measures) agrees with the corners pin writes, the caption
+    above the graph or beside it."""
+    from viz.pinned import Layout, frame_size
+
+    at = Layout({"v0": "50,50"}, {}, {}, "0,0,100,300")
+    source = 'digraph g {\n\tv0 [label="x"]\n}\n'
+    pinned = pin(source, at, caption="a caption", caption_size=(180, 40), aspect=16 / 9, beside=beside)
+    (x0, y0), (x1, y1) = [
+        tuple(float(t) for t in m.groups()) for m in re.finditer(r'corner\d [^\n]*pos="([-\d.]+),([-\d.]+)"', pinned)
+    ]
+    laid = (100 + 8, 300 + 8)  # dot's size of the graph: its box and the 4 pt pad around it
+    drawn = (x1 - x0 + 8, y1 - y0 + 8)  # the corners are written with 6 significant digits
+    assert frame_size(*laid, (180, 40), aspect=16 / 9, beside=beside) == pytest.approx(drawn, abs=0.01)
+    caption_at = re.search(r'caption [^\n]*pos="([-\d.]+),([-\d.]+)"', pinned)
+    assert caption_at is not None
+    cx, cy = (float(t) for t in caption_at.groups())
+    if beside:  # at the graph's right, level with its top
+        assert (cx - 90, cy + 20) == pytest.approx((100 + 8 + 10, 300 + 8))
+    else:  # above the graph, at its left
+        assert (cx - 90, cy - 20) == pytest.approx((0 - 8, 300 + 8 + 10))
+
+
+@needs_dot
+def test_a_tall_graphs_step_frames_have_the_caption_beside_it() -> None:
+    """The neuron's graph is taller than wide: its frames' captions are wrapped into a column at its
+    right, where a 16:9 frame has room anyway (31.3 px on a slide; the caption above: 27.4 px)."""
+    x, w, b = Value(0.5, label="x"), Value(-1.0, label="w"), Value(2.0, label="b")
+    f = (x * w + b).tanh()
+    f.label = "f"
+    frames = viz.steps(f, style="slide", params=[w, b], inputs=[x])
+    source = frames.pinned_source(9)
+    caption = re.search(r'\tcaption [^\n]*pos="([-\d.]+),([-\d.]+)"', source)
+    assert caption is not None
+    nodes = [float(m.group(1)) for m in re.finditer(r'\tv\d+ \[pos="([-\d.]+),', source)]
+    assert float(caption.group(1)) > max(nodes)  # right of every node
+    assert "<BR" in source.split("\tcaption", 1)[1]  # wrapped
+    svg = frames.render(9, "svg").decode("utf-8")
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert size is not None
+    width, height = float(size.group(1)), float(size.group(2))
+    assert width / height == pytest.approx(16 / 9, rel=0.01)
+    smallest = min(float(t) for t in re.findall(r'font-size="([\d.]+)"', svg))
+    assert smallest * 4 / 3 * min(960 / width, 540 / height) >= 24.0

@@ -199,6 +199,18 @@ def test_with_lanes_each_use_gives_its_gradient_summed_over_the_lanes() -> None:
 
 
 @needs_dot
+def test_the_columns_run_in_time_order_whatever_order_inputs_gives() -> None:
+    """A strip is read left to right as time runs: x₅ … x₁ given as ``inputs=`` still give x₁ … x₅."""
+    loss, p, xs, states = unrolled()
+    svg = viz.draw_graph(loss, params=list(p.values()), inputs=xs[::-1]).svg()
+    x_left = [_centres(svg, [x.label for x in xs])[x.label][0] for x in xs]
+    h_left = [_centres(svg, [h.label for h in states])[h.label][0] for h in states]
+    assert x_left == sorted(x_left), x_left
+    assert h_left == sorted(h_left), h_left
+    assert labels_on_arrows(svg) + floating_labels(svg) + cluster_leaks(svg) == []
+
+
+@needs_dot
 def test_on_a_slide_the_strip_stacks_its_cells() -> None:
     """Side by side (the slide style's cells top to bottom) the strip was 2,356 pt wide, 9.8 px text on a
     1280×720 slide; stacked, each column stays one narrow node wide: 15.1 px."""

@@ -104,7 +104,8 @@ def draw_graph(
             used two or more times), its value and its gradient — the sum of the gradients
             through its uses — in a table under the caption (:mod:`viz.shared`); ``"auto"`` (the
             default) stubs where they make the graph a chain of time steps (an unrolled recurrent
-            network), drawn as a strip, one column per step (:mod:`viz.strip`), else ``"node"``.
+            network), drawn as a strip, one column per step, left to right in time order
+            (:mod:`viz.strip`), else ``"node"``.
         **options: The drawing options draw_graph and :func:`~viz.chain.draw_chain` share
             (:class:`~viz.options.DrawOptions`):
 

@@ -161,6 +161,7 @@ def pin(
     caption_size: tuple[int, int] = (0, 0),
     aspect: float | None = None,
     font_size: float = _CAPTION_PT,
+    beside: bool = False,
 ) -> str:
     """``source`` (one frame's DOT, laid out like the widest) with every position pinned to ``at``.
 
@@ -168,7 +169,8 @@ def pin(
     (the largest caption's, see :func:`caption_box`), so the graph stays where it is. With
     ``aspect`` (width / height, e.g. 16 / 9 for a slide) the picture is widened or
     heightened to that shape, the drawing centred in it: every frame fills a slide alike.
-    ``font_size`` is the caption's (as given to :func:`caption_box`).
+    ``font_size`` is the caption's (as given to :func:`caption_box`). With ``beside`` the caption
+    is drawn at the right of the graph, level with its top (a tall graph on a wide slide).
     """
 
     def node_pos(m: re.Match[str]) -> str:
@@ -203,12 +205,17 @@ def pin(
     extra = ""
     if caption:
         cw, ch = caption_size
-        top = y1 + _GAP + ch
+        if beside:
+            left = x1 + _GAP
+            at_x, at_y = left + cw / 2, y1 - ch / 2
+            x1, y0 = left + cw, min(y0, y1 - ch)
+        else:
+            at_x, at_y = x0 + cw / 2, y1 + _GAP + ch / 2
+            x1, y1 = max(x1, x0 + cw), y1 + _GAP + ch
         extra = (
-            f'\tcaption [shape=plain {_FONT.format(size=font_size)} pos="{x0 + cw / 2:.2f},{y1 + _GAP + ch / 2:.2f}" '
+            f'\tcaption [shape=plain {_FONT.format(size=font_size)} pos="{at_x:.2f},{at_y:.2f}" '
             f"label={_caption_label(caption, caption_size)}]\n"
         )
-        x1, y1 = max(x1, x0 + cw), top
     if aspect is not None:
         x0, y0, x1, y1 = _to_aspect(x0, y0, x1, y1, aspect)
     # neato -n2 sizes the picture to what it draws: two invisible corner points make it the
@@ -224,13 +231,21 @@ def pin(
 
 
 def frame_size(
-    width: float, height: float, caption_size: tuple[int, int] | None = None, *, aspect: float | None = None
+    width: float,
+    height: float,
+    caption_size: tuple[int, int] | None = None,
+    *,
+    aspect: float | None = None,
+    beside: bool = False,
 ) -> tuple[float, float]:
     """The size (points, graphviz's pad included) of the frame :func:`pin` draws for a graph laid out
     ``width`` × ``height`` points (pad included, as ``dot`` reports a picture's size), with a caption
-    box of ``caption_size`` above it (None: no caption) and grown to ``aspect`` if given."""
+    box of ``caption_size`` above it (``beside``: at its right; None: no caption), grown to
+    ``aspect`` if given."""
     w, h = width - 2 * _PAD + 2 * _MARGIN, height - 2 * _PAD + 2 * _MARGIN
-    if caption_size is not None:
+    if caption_size is not None and beside:
+        w, h = w + _GAP + caption_size[0], max(h, caption_size[1])
+    elif caption_size is not None:
         w, h = max(w, caption_size[0]), h + _GAP + caption_size[1]
     if aspect is not None:
         x0, y0, x1, y1 = _to_aspect(0.0, 0.0, w, h, aspect)

@@ -40,25 +40,30 @@ class SlidePlan:
         chars: Captions wrapped to lines of at most this many characters (None: as written).
         caption_size: The box every (wrapped) caption is drawn in, points.
         text_px: The smallest text, CSS px, of a frame filling a 1280×720 slide.
+        beside: The caption is drawn at the right of the graph (a tall graph), not above it.
     """
 
     fold: Fold | None
     chars: int | None
     caption_size: tuple[int, int]
     text_px: float
+    beside: bool = False
 
 
 def wrap_caption(caption: str, chars: int | None) -> str:
     """``caption`` with every line longer than ``chars`` characters broken (None: as it is).
 
-    A line breaks where its sentence does — after a ``;`` or a ``:`` outside parentheses — and
-    clauses are packed into lines of at most ``chars``; a clause longer than that is broken
-    between words. Numbers stay whole (``-0.8444`` is never broken at its sign).
+    A line breaks where its sentence does — after a ``;`` or a ``:`` outside parentheses, before
+    a remark in parentheses — and clauses are packed into lines of at most ``chars``; a clause
+    longer than that is broken between words. Numbers stay whole (``-0.8444`` is never broken at its sign).
 
     >>> print(wrap_caption("step 3/6 (backward): v1.grad += 2 × 3 = 6; running sum 0 + 6 = 6", 32))
     step 3/6 (backward):
     v1.grad += 2 × 3 = 6;
     running sum 0 + 6 = 6
+    >>> print(wrap_caption("running sum 2 + (-1) = 1 (1 of 2 contributions: grad so far)", 40))
+    running sum 2 + (-1) = 1
+    (1 of 2 contributions: grad so far)
     """
     if chars is None:
         return caption
@@ -75,9 +80,15 @@ def wrap_caption(caption: str, chars: int | None) -> str:
 
 
 def _clauses(line: str) -> list[str]:
-    """``line`` cut after every ``;`` or ``:`` followed by a space, outside parentheses."""
+    """``line`` cut after every ``;`` or ``:`` followed by a space, and before a remark in
+    parentheses (``(1 of 2 contributions: grad so far)``: words, not a number), outside parentheses."""
     out, depth, start = [], 0, 0
     for k, ch in enumerate(line):
+        if ch == "(" and depth == 0 and k > start and line[k - 1] == " ":
+            close = line.find(")", k)
+            if close > 0 and " " in line[k:close]:
+                out.append(line[start:k].strip())
+                start = k
         depth += (ch == "(") - (ch == ")")
         if ch in ";:" and depth == 0 and line[k + 1 : k + 2] == " ":
             out.append(line[start : k + 1].strip())
@@ -86,8 +97,8 @@ def _clauses(line: str) -> list[str]:
     return [c for c in out if c]
 
 
-def _frame_px(graph: Measured, box: tuple[int, int], look: Style, caption_font: float) -> float:
-    width, height = frame_size(graph.width, graph.height, box, aspect=SLIDE_ASPECT)
+def _frame_px(graph: Measured, box: tuple[int, int], look: Style, caption_font: float, *, beside: bool) -> float:
+    width, height = frame_size(graph.width, graph.height, box, aspect=SLIDE_ASPECT, beside=beside)
     fit_w, fit_h = look.fit
     scale = fit_w / width if fit_h is None else min(fit_w / width, fit_h / height)
     return min(graph.font, caption_font) * 4 / 3 * scale
@@ -147,9 +158,16 @@ def plan_slide(
         widths = [caption_room(frame_size(graph.width, graph.height)[0])]  # as wide as the graph
         _, height = frame_size(graph.width, graph.height, text.box(text.fitting(widths[0])))
         widths.append(caption_room(height * SLIDE_ASPECT))  # as wide as a 16:9 frame of that height
-        for chars in dict.fromkeys([None, *(text.fitting(w) for w in widths)]):
+        # Beside a tall graph: as wide as what a 16:9 frame of the graph's height leaves at its right.
+        frame_w, frame_h = frame_size(graph.width, graph.height)
+        room = frame_h * SLIDE_ASPECT - frame_size(graph.width, graph.height, (0, 0), beside=True)[0]
+        options = [(chars, False) for chars in dict.fromkeys([None, *(text.fitting(w) for w in widths)])]
+        if room > frame_w / 4:  # a column of a few words would not be a caption
+            options.append((text.fitting(room), True))
+        for chars, beside in options:
             box = text.box(chars)
-            px = _frame_px(graph, box, look, look.caption_fontsize)
+            px = _frame_px(graph, box, look, look.caption_fontsize, beside=beside)
             if best is None or px > best.text_px + 1e-9:
-                best = SlidePlan(plan_fold, chars if chars is None or chars < text.longest else None, box, px)
+                chars = chars if chars is None or chars < text.longest else None
+                best = SlidePlan(plan_fold, chars, box, px, beside)
     return best

@@ -83,6 +83,7 @@ class Steps(Sequence[Frame]):
         self._caption_size: tuple[int, int] | None = None
         self._fold: Fold | None = None  # how slide frames are folded (decided with the layout)
         self._wrap: int | None = None  # slide frames' captions wrapped to this many characters (idem)
+        self._beside = False  # slide frames' captions at the right of a tall graph (idem)
         self._svg: dict[tuple[int, bool], str] = {}
 
     def __len__(self) -> int:
@@ -187,6 +188,7 @@ class Steps(Sequence[Frame]):
                 plan = plan_slide(widest, [self.caption(k) for k in range(len(self))], self._look)
                 if plan is not None:
                     self._fold, self._wrap, self._caption_size = plan.fold, plan.chars, plan.caption_size
+                    self._beside = plan.beside
                     widest = plan.fold.apply(widest) if plan.fold is not None else widest
             self._layout = (layout(widest.source), sizes)
         return self._layout
@@ -223,6 +225,7 @@ class Steps(Sequence[Frame]):
             caption_size=self._captions_box(),
             aspect=aspect,
             font_size=self._look.caption_fontsize,
+            beside=self._beside,
         )
 
     def render(self, i: int, format: str = "svg", *, caption: bool = True, dpi: float | None = None) -> bytes:
