@@ -482,6 +482,26 @@ def test_no_grad_asks_only_for_the_domain() -> None:
         Value(0.0).sqrt()
 
 
+def test_no_grad_checks_a_user_ops_value_without_asking_for_its_derivatives(
+    user_op: Callable[..., Callable[..., Value]],
+) -> None:
+    """Under no_grad a user op's numpy number still becomes a float and an infinite value is still
+    refused, on one, two and three inputs; its ``local`` is never called."""
+
+    def never(*args: object) -> tuple[float, ...]:
+        raise AssertionError("local called under no_grad")
+
+    half = user_op("np_half", lambda x: np.float64(x) / 2, never)
+    blow = user_op("np_blow_up", lambda x: np.float64(np.inf) * x, never)
+    pair = user_op("np_pair_sum", lambda x, y: np.float64(x + y), never, arity=2)
+    triple = user_op("np_triple_sum", lambda x, y, z: np.float64(x + y + z), never, arity=3)
+    with no_grad():
+        for node, data in ((half(Value(3.0)), 1.5), (pair(Value(1.0), 2.0), 3.0), (triple(1.0, 2.0, Value(4.0)), 7.0)):
+            assert (type(node.data), node.data, node.parents) == (float, data, ())
+        with pytest.raises(DomainError, match=r"^np_blow_up\(1\.0\) overflows float64 \(value inf\)$"):
+            blow(Value(1.0))
+
+
 def test_no_grad_values_match_pytorch(torch) -> None:  # type: ignore[no-untyped-def]
     with torch.no_grad(), no_grad():
         zero = torch.tensor(0.0, dtype=torch.float64)
