@@ -124,6 +124,16 @@ def test_grad_of_unrelated_input_is_zero():
     assert g.data == 0.0
 
 
+def test_an_unrelated_input_holding_lanes_gets_a_zero_per_lane_with_create_graph_too() -> None:
+    x, unrelated = Value(2.0), Value(np.array([1.0, 2.0, 3.0]))
+    g_x, g_lanes = grad(x * x, [x, unrelated], create_graph=True)
+    assert g_x.data == 4.0
+    assert isinstance(g_lanes, Value)
+    assert type(g_lanes.data) is np.ndarray
+    assert (g_lanes.data.dtype, g_lanes.data.tolist()) == (np.float64, [0.0, 0.0, 0.0])
+    assert grad(x * x, [unrelated])[0].tolist() == [0.0, 0.0, 0.0]  # as without create_graph
+
+
 def test_grad_rejects_bad_arguments():
     x = Value(1.0)
     with pytest.raises(TypeError, match="output must be a Value"):

@@ -288,6 +288,18 @@ def test_a_user_op_with_an_undefined_derivative_inside_a_gradient_graph_on_lanes
         root(Value(np.array([4.0, 0.0])))  # outside a gradient's graph: raised when recorded
 
 
+def test_a_constant_local_derivative_other_than_0_and_1_multiplies_the_gradient_in_a_gradient_graph() -> None:
+    """``-``'s local derivatives are the numbers 1 and -1 and ``neg``'s is -1: only 0 and 1 are
+    shortcuts (nothing, and ``g`` itself); -1 is recorded as ``-1 × g``."""
+    x, y = Value(2.0), Value(3.0)
+    d_x, d_y = grad(x - y, [x, y], create_graph=True)
+    assert (d_x.data, d_y.data) == (1.0, -1.0)
+    (d_neg,) = grad(-x, [x], create_graph=True)
+    assert d_neg.data == -1.0
+    (d_y,) = grad((x - y) * x, [y], create_graph=True)  # -x
+    assert (d_y.data, grad(d_y, [x])) == (-2.0, [-1.0])
+
+
 # -- higher derivatives ----------------------------------------------------------------------------
 
 

@@ -382,9 +382,15 @@ def test_wide_lanes_layers_run_vectorized_and_give_the_eager_numbers_exactly() -
         # h[3] is also read after the loops: its gradient adds up from both sides
         return vsum(o).mean() + (h[3] * h[3]).sum() * 0.5 + 1e-3 * sum(p * p for p in params)
 
-    program = compile(loss, params=params)
-    program()
-    assert ".sum(axis=1)" in program.source  # the layers ran as numpy over neurons × lanes
+    from autograd.replay import affine
+    from autograd.replay.loops import plan
+
+    program = compile(loss, params=params, exact=True)
+    fast = compile(loss, params=params)  # matrix products: equal to 1e-12
+    program(), fast()
+    tape = program._last.tape  # type: ignore[union-attr]
+    layers = [seg for seg in plan(tape) if seg.vector and any(affine.layer(tape, seg, o) for o in range(seg.period))]
+    assert len(layers) == 2  # the layers ran as numpy over neurons × lanes
     for p in params:
         p.data = p.data * 0.9 + 0.01
     value, grads = program()
@@ -392,6 +398,9 @@ def test_wide_lanes_layers_run_vectorized_and_give_the_eager_numbers_exactly() -
     want = grad(out, params)
     assert value == out.data
     assert list(grads) == want  # the same additions in the same order: bit for bit
+    fast_value, fast_grads = fast()
+    assert _equal(fast_value, out.data)
+    assert all(_equal(a, b) for a, b in zip(fast_grads, want, strict=True))
 
 
 def test_the_gradient_of_lanes_holds_lanes_even_where_nothing_reaches_them() -> None:

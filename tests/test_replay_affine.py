@@ -41,7 +41,7 @@ def test_an_mlp_on_lanes_runs_its_layers_and_output_neuron_as_affine_blocks(exac
     tape = program._last.tape  # type: ignore[union-attr]
     segments = plan(tape)
     layers = [seg for seg in segments if seg.vector and any(affine.layer(tape, seg, o) for o in range(seg.period))]
-    assert len(layers) == 1  # the 16 -> 16 layer (the first has 3 inputs: fewer than MIN_PAIRS, op by op)
+    assert len(layers) == 2  # the 3 -> 16 and 16 -> 16 layers (at least MIN_PAIRS inputs each)
     assert any(affine.affine(tape, j) for j in range(tape.n_nodes))  # the output neuron
     for step in range(4):
         value, grads = program()

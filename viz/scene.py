@@ -113,6 +113,9 @@ class Scene:
     owner: list[int | None] = field(default_factory=list)  # innermost module of each node
     first: list[int] = field(default_factory=list)  # emitted before the rest: inputs, then parameters
     stubs: frozenset[int] = frozenset()  # leaves drawn as a stub at each use (viz.shared)
+    # Each node's drawn inputs, worked out on first use: a picture asks for them several times a
+    # node (counting what is drawn, the edges, each collapse level tried); never copied by replace().
+    _inputs: list[list[tuple[int, int]]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def vid(self, i: int) -> str:
         return f"v{i}"
@@ -128,10 +131,12 @@ class Scene:
     def idx(self, v: Value) -> int:
         return self.index[id(v)]
 
-    def inputs(self, i: int) -> list[tuple[int, int]]:
+    def inputs(self, i: int) -> Sequence[tuple[int, int]]:
         """``(slot, parent index)`` for each input of node ``i`` that the scene draws."""
-        index = self.index
-        return [(k, index[id(p)]) for k, p in enumerate(self.order[i].parents) if id(p) in index]
+        if self._inputs is None:
+            index = self.index
+            self._inputs = [[(k, index[id(p)]) for k, p in enumerate(v.parents) if id(p) in index] for v in self.order]
+        return self._inputs[i]
 
     def left_out(self, i: int) -> list[Value]:
         """The inputs of node ``i`` that the scene does not draw (a chain's view leaves out

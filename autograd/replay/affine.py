@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["MIN_PAIRS", "affine", "affine_backward", "affine_forward", "layer", "layer_backward", "layer_forward"]
 
 #: Fewer (weight, input) pairs than this run op by op: batching would not pay.
-MIN_PAIRS = 4
+MIN_PAIRS = 2
 
 
 def _resolve(w: Writer, text: str) -> str:

@@ -83,10 +83,26 @@ def _lane_reduction(tape: Tape, j: int) -> int | None:
     return None
 
 
-def node_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: str) -> None:
-    """Emit ``target = <node j's forward value>`` from the rule (text, or a call of its function)."""
+def _relu_of_lanes(tape: Tape, j: int) -> bool:
+    """Whether node ``j`` is the built-in ``relu`` of lanes."""
+    return tape.rules[j].name == "relu" and builtin("relu") and tape.lanes[tape.parents[j][0]] is not None
+
+
+def node_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: str, masked: bool = False) -> None:
+    """Emit ``target = <node j's forward value>`` from the rule (text, or a call of its function).
+
+    ``masked``: the program runs this node's reverse pass in the same scope (straight code, a
+    vectorized loop), so a ``relu`` of lanes keeps its mask ``m<slot>`` (``a > 0``) for it.
+    """
     rule = tape.rules[j]
     slots = tape.parents[j]
+    if masked and _relu_of_lanes(tape, j):  # the rule's where(a > 0.0, a, 0.0), its test kept
+        import numpy
+
+        mask = f"m{len(tape.leaves) + j}"
+        w.emit(f"{mask} = ({operands[0]} > 0.0)")
+        w.emit(f"{target} = {w.bind(numpy.where, 'F')}({mask}, {operands[0]}, 0.0)")
+        return
     n = _lane_reduction(tape, j)
     if n is not None:  # what the rule computes, without its call overhead: numpy's sum, then / n for the mean
         import numpy
@@ -110,10 +126,15 @@ def node_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: str
     w.emit(f"{target} = {call}")
 
 
-def node_locals(w: Writer, tape: Tape, j: int, out: str, operands: list[str]) -> list[str | float]:
-    """Node j's local derivatives as program text (or floats), from the rule's ``local``."""
+def node_locals(
+    w: Writer, tape: Tape, j: int, out: str, operands: list[str], masked: bool = False
+) -> list[str | float]:
+    """Node j's local derivatives as program text (or floats), from the rule's ``local``
+    (``masked``: as for :func:`node_forward`)."""
     rule = tape.rules[j]
     slots = tape.parents[j]
+    if masked and _relu_of_lanes(tape, j):  # step(a): 1.0 where a > 0.0, else 0.0 — the mask (as 1 and 0)
+        return [f"m{len(tape.leaves) + j}"]
     n = _lane_reduction(tape, j)
     if n is not None:  # the rule's constant local derivative, made once
         import numpy

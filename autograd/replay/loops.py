@@ -261,7 +261,7 @@ def forward(w: Writer, tape: Tape, names: Homes, segments: list[Segment], checke
                 if affine(tape, j):
                     affine_forward(w, tape, j, ops, f"v{s}", names)
                 else:
-                    node_forward(w, tape, j, ops, f"v{s}")
+                    node_forward(w, tape, j, ops, f"v{s}", masked=True)
                 if s in names.listed:
                     w.emit(f"V[{s}] = v{s}")
                 _check(w, tape, j, ops, checked, tape.parents[j])
@@ -355,7 +355,7 @@ def _node_backward(
     if affine(tape, j):
         affine_backward(w, tape, j, g, names, needs, assigned)
         return
-    local = node_locals(w, tape, j, out, [names.value(p) for p in slots])
+    local = node_locals(w, tape, j, out, [names.value(p) for p in slots], masked=True)
     g_lanes = tape.lanes[len(tape.leaves) + j] is not None
     for i, p in enumerate(slots):
         if not needs[p]:

@@ -153,7 +153,7 @@ def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
         if o in layers:  # a dot: nothing to check (it propagates a nan or an infinity)
             layer_forward(w, tape, names, seg, o, f"u{base + o}")
         else:
-            node_forward(w, tape, j, ops, f"u{base + o}")
+            node_forward(w, tape, j, ops, f"u{base + o}", masked=True)
         if tape.rules[j].name not in PROPAGATING:
             for s, text in zip(tape.parents[j], ops, strict=True):
                 if s >= nl:
@@ -237,7 +237,7 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: li
             layer_backward(w, tape, seg, o, g, names, needs, assigned)
             continue
         ops = _vector_operands(tape, names, seg, o, j)
-        local = node_locals(w, tape, j, f"u{base + o}", ops)
+        local = node_locals(w, tape, j, f"u{base + o}", ops, masked=True)
         pending: list[tuple[str, tuple[int, ...], str]] = []  # scatters in a row: one call when their slots agree
 
         for i, s in enumerate(tape.parents[j]):
