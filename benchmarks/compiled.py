@@ -8,7 +8,10 @@ load hits them alike); every ratio is the median of the per-round ratios, with t
   user writes it, ``1e-4 * sum(p * p for p in params)``, forward + backward + SGD) —
   compiled, against our eager step on lanes (the same function), our eager step one
   graph per sample (as micrograd runs), and micrograd (default GC); losses compared at
-  every step, gradients compared with the eager engine's at the first;
+  every step, gradients compared with the eager engine's at the first; then the eager
+  and compiled steps again as a training loop runs them, in alternated blocks of
+  ``LOOP_STEPS`` back-to-back steps (``*_in_loops``: a single compiled step right after
+  an eager one runs on cold caches);
 - the chain ``y = tanh(y·w + c)`` of 100,000 ops, forward + backward — compiled, against
   PyTorch 0-dim float64 eager (when installed), our eager engine, and a hand-written
   Python float loop doing the same forward and backward (CPython's limit for this
@@ -53,6 +56,9 @@ def _flat(prefix: str, stats: dict[str, float]) -> Result:
 
 
 # -- the moons step ----------------------------------------------------------------------------
+
+#: Steps per engine in each round of the back-to-back comparison (``*_in_loops``).
+LOOP_STEPS = 5
 
 
 def moons_compiled(rounds: int) -> Result:
@@ -142,6 +148,24 @@ def moons_compiled(rounds: int) -> Result:
             raise RuntimeError(f"step {k}: losses differ: micrograd {a!r}, eager {b!r}, compiled {d!r}")
         if abs(a - c) > 1e-9 * max(1.0, abs(a)):
             raise RuntimeError(f"step {k}: per-sample eager loss {c!r} differs from micrograd's {a!r}")
+    # The same two steps as a training loop runs them, back to back: blocks of LOOP_STEPS steps of
+    # each, alternated (a single compiled step right after an eager one runs on cold caches).
+    loops: dict[str, list[float]] = {"lanes": [], "compiled": []}
+    k = rounds
+    for _ in range(rounds):
+        for key, step in (("lanes", eager_lanes), ("compiled", compiled_step)):
+            start = k
+
+            def block(step: Callable[[int], float] = step, start: int = start) -> list[float]:
+                return [step(j) for j in range(start + 1, start + 1 + LOOP_STEPS)]
+
+            elapsed, losses = timed(block)
+            loops[key].append(elapsed / LOOP_STEPS)
+            if key == "lanes":
+                expected = losses
+            elif any(abs(a - b) > 1e-12 * max(1.0, abs(a)) for a, b in zip(expected, losses, strict=True)):
+                raise RuntimeError(f"steps {start + 1}-{start + LOOP_STEPS}: compiled losses differ from eager ones")
+        k += LOOP_STEPS
     med = {key: statistics.median(v) for key, v in t.items()}
     result: Result = {
         "rounds": rounds,
@@ -159,6 +183,9 @@ def moons_compiled(rounds: int) -> Result:
     result.update(_flat("compiled_vs_eager_lanes", _spread(t["lanes"], t["compiled"])))
     result.update(_flat("compiled_vs_eager_per_sample", _spread(t["sample"], t["compiled"])))
     result.update(_flat("eager_lanes_vs_micrograd", _spread(t["micrograd"], t["lanes"])))
+    result["eager_lanes_ms_in_loops"] = 1e3 * statistics.median(loops["lanes"])
+    result["compiled_ms_in_loops"] = 1e3 * statistics.median(loops["compiled"])
+    result.update(_flat("compiled_vs_eager_lanes_in_loops", _spread(loops["lanes"], loops["compiled"])))
     return result
 
 

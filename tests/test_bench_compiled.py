@@ -32,3 +32,5 @@ def test_moons_section_compares_losses_and_gradients() -> None:
     result = moons_compiled(rounds=1)  # raises if compiled and eager differ beyond 1e-12
     assert result["max_relative_gradient_difference"] <= 1e-12
     assert result["compiled_vs_micrograd"] > 0
+    assert result["compiled_vs_eager_lanes_in_loops_p25"] <= result["compiled_vs_eager_lanes_in_loops"]
+    assert result["compiled_vs_eager_lanes_in_loops"] <= result["compiled_vs_eager_lanes_in_loops_p75"]

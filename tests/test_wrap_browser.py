@@ -116,3 +116,39 @@ def test_a_networks_chain_fits_a_screen_and_reads_in_both_columns(tmp_path: Path
     factors = _caption_factors(drawing.caption)
     assert len(factors) == 10  # 4 paths of 4 factors: −1.9025 and 0.5 on every path, 2 of their own each
     assert factors <= edge_texts, factors - edge_texts
+
+
+#: What MLP(2,[16,16,1])'s chain reaches in Chromium, per column: (smallest text, tallest) in CSS px.
+#: The site's column shows it at 7.5 px: less than READABLE_PX, as it was stacked (7.3 px), but no smaller.
+WIDE_CHAIN = {"notebook": (READABLE_PX, CHAIN_SCREEN_PX), "site": (7.4, CHAIN_SCREEN_PX)}
+
+
+@needs_browser
+@needs_dot
+@pytest.mark.parametrize("where", list(COLUMNS))
+def test_a_wide_networks_chain_fits_a_screen_with_its_fan_in_two_bands(tmp_path: Path, where: str) -> None:
+    """MLP(2,[16,16,1])'s chain to a first-layer weight: its sixteen neurons stacked left to right it
+    was 1,600 px tall at 10.0 px in the notebook's column (1,177 px at 7.3 px in the site's); top to
+    bottom with the fan in two bands of eight it fits about one screen, every caption factor on an edge."""
+    from test_viz_chain_view import _caption_factors
+    from viz_support import mlp_loss
+
+    model, loss, _ = mlp_loss([16, 16, 1])
+    w = model.layers[0].neurons[1].w[0]
+    drawing = viz.draw_chain(loss, w, model=model, names={w: "w¹₂₁"})
+    path = tmp_path / "page.html"
+    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
+    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
+        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
+        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
+        edge_texts = set(page.evaluate(_EDGE_TEXTS_JS))
+        screenshot(page, f"wrap_mlp16_chain_{where}", full_page=True)
+    min_text, tallest = WIDE_CHAIN[where]
+    assert log.clean(), log.problems()
+    assert picture.fits, picture
+    assert picture.min_text_px is not None
+    assert picture.min_text_px >= min_text, picture
+    assert height <= tallest, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
+    factors = _caption_factors(drawing.caption)
+    assert len(factors) > 10  # the caption's first 10 paths
+    assert factors <= edge_texts, factors - edge_texts

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from viz.display import DotError, DotNotFoundError, Drawing, render
 from viz.fit import READABLE_PX, SCREEN_PX, TURN_READABLE_PX
+from viz.grid import fan_rows
 from viz.layout import reclear_label
 from viz.rows import EDGE_LINE, copy_drawing, flatten_ends
 from viz.styles import Style
@@ -329,9 +330,11 @@ def fit_column(
     A picture that reads (smallest text at least ``min_px`` in ``look``'s column, ~1000 px, and
     :data:`~viz.fit.READABLE_PX` in the course site's :data:`SITE_COLUMN_PX`) and is at most
     :data:`~viz.fit.SCREEN_PX` tall is kept. Otherwise the candidates — turned (``redraw``), each
-    folded into ``folds`` parts, and top to bottom with its straight ends in rows
-    (:func:`viz.rows.flatten_ends`) — are measured; of those that read, the ones within a screen's
-    height win, the largest text first; if none is, the shortest, when shorter than ``drawing``.
+    folded into ``folds`` parts, top to bottom with its straight ends in rows
+    (:func:`viz.rows.flatten_ends`), and with its fan in two bands (:func:`viz.grid.fan_rows`) —
+    are measured; of those that read, the ones within a screen's height win, the largest text
+    first; if none is, the shortest, when shorter than ``drawing``. When none reads, the shortest
+    whose text is no smaller than ``drawing``'s in either column.
     Only for pictures of at most :data:`MAX_MEASURED_NODES` nodes; left as it is without graphviz.
     """
     if look.fit[1] is not None or drawing.node_count is None or drawing.node_count > MAX_MEASURED_NODES:
@@ -358,7 +361,11 @@ def fit_column(
             continue
         if base is turned:
             found.append((turned, sizes(laid)))
-        for bent in (*(fold(base, parts, laid.ranks) for parts in folds), flatten_ends(base, laid.ranks)):
+        for bent in (
+            *(fold(base, parts, laid.ranks) for parts in folds),
+            flatten_ends(base, laid.ranks),
+            fan_rows(base, laid.ranks),
+        ):
             bent_laid = measure(bent) if bent is not None else None
             if bent is not None and bent_laid is not None:
                 found.append((bent, sizes(bent_laid)))
@@ -371,6 +378,10 @@ def fit_column(
         shortest = min(readable, key=lambda c: c[1][1])
         if shortest[1][1] < own[1]:
             chosen = shortest[0]
+    else:  # nothing reads in both columns: the shortest whose text is no smaller in either
+        kept = [(d, size) for d, size in found if size[2] >= own[2] and size[3] >= own[3] and size[1] < own[1]]
+        if kept:
+            chosen = min(kept, key=lambda c: c[1][1])[0]
     if chosen is not drawing:
         chosen.text_px = next(size for d, size in found if d is chosen)[3]
     return chosen
