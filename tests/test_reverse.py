@@ -205,3 +205,16 @@ def test_the_zero_rule_is_the_number_zero_of_either_sign() -> None:
                 grad(dx, [x], grad_output=seed)
             with pytest.raises(DomainError, match=undefined):
                 dx.backward(seed)
+
+
+def test_interior_order_takes_each_leaf_once_and_marks_it_seen() -> None:
+    """A leaf reached along several edges (``x`` in ``x * x + x``) is listed once, and is in ``seen``
+    afterwards: the compiled replay walks its outputs one after another with one set."""
+    x, c = Value(2.0), Value(3.0)
+    y = x * x + x * c
+    seen: set[Value] = set()
+    order, leaves, lanes = reverse.interior_order(y, reset=False, seen=seen)
+    assert (leaves, lanes) == ([x, c], False)
+    assert [node.op for node in order] == ["mul", "mul", "add"]
+    assert seen == {x, c, *order}
+    assert reverse.interior_order(x * c, reset=False, seen=seen)[1] == []  # nothing new: x and c were seen
