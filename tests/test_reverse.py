@@ -218,3 +218,20 @@ def test_interior_order_takes_each_leaf_once_and_marks_it_seen() -> None:
     assert [node.op for node in order] == ["mul", "mul", "add"]
     assert seen == {x, c, *order}
     assert reverse.interior_order(x * c, reset=False, seen=seen)[1] == []  # nothing new: x and c were seen
+
+
+def test_scalar_nodes_in_a_graph_with_lanes_accumulate_into_grad_and_grad_ignores_grad() -> None:
+    """The general loop's fast case for a scalar node (``w * b`` before it meets lanes): backward adds
+    to the leaves' ``.grad`` across calls, grad() starts from 0 whatever ``.grad`` holds; and a lanes
+    node given a number as its upstream gradient still sums the lanes into its scalar parent."""
+    x, w, b = Value(np.array([1.0, 2.0])), Value(3.0), Value(0.5)
+    loss = ((w * b) * x).sum()  # d/dw = b·Σx = 1.5, d/db = w·Σx = 9
+    loss.backward()
+    loss.backward()
+    assert (w.grad, b.grad) == (3.0, 18.0)
+    assert grad(loss, [w, b]) == [1.5, 9.0]
+    x, w = Value(np.array([1.0, 2.0])), Value(3.0)
+    y = x * w
+    y.backward(2.0)  # one number for every lane
+    assert (type(w.grad), w.grad, x.grad.tolist()) == (float, 6.0, [6.0, 6.0])
+    assert grad(y, [w], grad_output=2.0) == [6.0]
