@@ -328,3 +328,22 @@ def test_format_spec_formats_the_data():
     assert f"{v:.1f}" == "1.2"
     assert f"{v:+.3e}" == "+1.250e+00"
     assert f"{v}" == str(v) == repr(v)
+
+
+class _Count(int):
+    """An int subclass (an IntEnum member is one too)."""
+
+
+def test_value_construction_says_exactly_what_was_wrong() -> None:
+    raises_exactly(
+        TypeError, "Value(data) needs a number, got a Value (use v.detach() for a copy)", lambda: Value(Value(1.0))
+    )
+    raises_exactly(TypeError, "label must be a str, got int", lambda: Value(1.0, label=3))  # type: ignore[arg-type]
+    raises_exactly(ValueError, "Value data is too large for a float64: Fraction", lambda: Value(Fraction(10**400)))
+    raises_exactly(
+        ValueError,
+        "Value data is an integer of about 401 digits, beyond float64's largest finite number (about 1.8e308)",
+        lambda: Value(_Count(10**400)),
+    )
+    three = Value(_Count(3))
+    assert (type(three.data), three.data) == (float, 3.0)
