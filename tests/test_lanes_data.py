@@ -90,3 +90,11 @@ def test_a_plain_array_as_the_exponent_or_base_of_a_value_power_is_refused_namin
     assert (Value(np.array([1.0, 2.0])) ** Value(2.0)).data.tolist() == [1.0, 4.0]
     assert (Value(2.0) ** np.array(3.0)).data == 8.0  # a 0-d array is a number
     assert (np.float64(2.0) ** Value(3.0)).data == 8.0
+
+
+def test_a_0d_array_that_is_not_finite_is_named_as_a_number_would_be() -> None:
+    """A 0-d array is a number: not finite, it is refused naming its role, as a float would be."""
+    raises_exactly(ValueError, "operand must be finite, got inf", lambda: Value(1.0) + np.array(np.inf))
+    raises_exactly(ValueError, "Value data must be finite, got nan", lambda: Value(np.array(np.nan)))
+    raises_exactly(ValueError, "exponent must be finite, got inf", lambda: Value(2.0) ** np.array(np.inf))
+    raises_exactly(ValueError, "base must be finite, got -inf", lambda: np.array(-np.inf) ** Value(2.0))
