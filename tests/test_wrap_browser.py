@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from browser_support import needs_browser, open_page, picture_report, screenshot
+from browser_support import Picture, needs_browser, open_page, picture_report, screenshot
 from viz_support import needs_dot, unrolled
 
 import viz
@@ -30,6 +31,37 @@ def _page(drawing: viz.Drawing, column: int) -> str:
     )
 
 
+class Shown(NamedTuple):
+    """What Chromium shows of one drawing in a column: the picture, its height and its edges' texts."""
+
+    picture: Picture
+    height: float
+    edge_texts: set[str]
+
+
+_EDGE_TEXTS_JS = """
+() => Array.from(document.querySelectorAll('main svg g.edge text'))
+  .filter((t) => t.getBoundingClientRect().width > 0)
+  .map((t) => t.textContent.trim())
+"""
+
+
+def _show(drawing: viz.Drawing, where: str, tmp_path: Path, shot: str) -> Shown:
+    """``drawing`` in the ``where`` column of a page opened in Chromium, measured, with a screenshot;
+    fails on a console error or a request, or when the picture overflows the column."""
+    path = tmp_path / "page.html"
+    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
+    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
+        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
+        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
+        edge_texts = set(page.evaluate(_EDGE_TEXTS_JS))
+        screenshot(page, shot, full_page=True)
+    assert log.clean(), log.problems()
+    assert picture.fits, picture
+    assert picture.min_text_px is not None
+    return Shown(picture, height, edge_texts)
+
+
 @needs_browser
 @needs_dot
 @pytest.mark.parametrize("where", list(COLUMNS))
@@ -39,15 +71,7 @@ def test_lesson_1s_chain_fits_a_screen_and_reads_in_both_columns(tmp_path: Path,
     g.error.backward()
     wrt = g.w1 if target == "w1" else g.b
     drawing = viz.draw_chain(g.error, wrt, params=[g.w1, g.w2, g.b], inputs=[g.x1, g.x2])
-    path = tmp_path / "page.html"
-    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
-    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
-        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
-        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
-        screenshot(page, f"wrap_lesson1_{target}_{where}", full_page=True)
-    assert log.clean(), log.problems()
-    assert picture.fits, picture
-    assert picture.min_text_px is not None
+    picture, height, _ = _show(drawing, where, tmp_path, f"wrap_lesson1_{target}_{where}")
     assert picture.min_text_px >= READABLE_PX, picture
     assert height <= SCREEN_PX, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
 
@@ -64,27 +88,13 @@ def test_lesson_8s_unrolled_network_fits_a_screen_and_reads_in_both_columns(tmp_
     9.6 px in the site's; drawn as a strip of time steps with the weights as stubs it fits a screen."""
     loss, p, xs, _ = unrolled()
     drawing = viz.draw_graph(loss, params=list(p.values()), inputs=xs)  # as lesson 8 draws it
-    path = tmp_path / "page.html"
-    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
-    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
-        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
-        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
-        screenshot(page, f"wrap_lesson8_{where}", full_page=True)
-    assert log.clean(), log.problems()
-    assert picture.fits, picture
-    assert picture.min_text_px is not None
+    picture, height, _ = _show(drawing, where, tmp_path, f"wrap_lesson8_{where}")
     assert picture.min_text_px >= LESSON_8_TEXT[where], picture
     assert height <= SCREEN_PX, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
 
 
 #: The tallest a network's chain may be in either column (CSS px): about one screen.
 CHAIN_SCREEN_PX = 900.0
-
-_EDGE_TEXTS_JS = """
-() => Array.from(document.querySelectorAll('main svg g.edge text'))
-  .filter((t) => t.getBoundingClientRect().width > 0)
-  .map((t) => t.textContent.trim())
-"""
 
 
 @needs_browser
@@ -101,16 +111,7 @@ def test_a_networks_chain_fits_a_screen_and_reads_in_both_columns(tmp_path: Path
     w = model.layers[0].neurons[1].w[0]
     drawing = viz.draw_chain(loss, w, model=model, names={w: "w¹₂₁"})
     assert drawing.view == "paths"
-    path = tmp_path / "page.html"
-    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
-    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
-        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
-        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
-        edge_texts = set(page.evaluate(_EDGE_TEXTS_JS))
-        screenshot(page, f"wrap_mlp_chain_{where}", full_page=True)
-    assert log.clean(), log.problems()
-    assert picture.fits, picture
-    assert picture.min_text_px is not None
+    picture, height, edge_texts = _show(drawing, where, tmp_path, f"wrap_mlp_chain_{where}")
     assert picture.min_text_px >= 11.0, picture
     assert height <= CHAIN_SCREEN_PX, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
     factors = _caption_factors(drawing.caption)
@@ -136,17 +137,8 @@ def test_a_wide_networks_chain_fits_a_screen_with_its_fan_in_two_bands(tmp_path:
     model, loss, _ = mlp_loss([16, 16, 1])
     w = model.layers[0].neurons[1].w[0]
     drawing = viz.draw_chain(loss, w, model=model, names={w: "w¹₂₁"})
-    path = tmp_path / "page.html"
-    path.write_text(_page(drawing, COLUMNS[where]), encoding="utf-8")
-    with open_page(path, viewport=(1280, 800), wait_ms=300) as (page, log):
-        (picture,) = [p for p in picture_report(page, column="main") if p.tag == "svg"]
-        height = page.evaluate("() => document.querySelector('main svg').getBoundingClientRect().height")
-        edge_texts = set(page.evaluate(_EDGE_TEXTS_JS))
-        screenshot(page, f"wrap_mlp16_chain_{where}", full_page=True)
+    picture, height, edge_texts = _show(drawing, where, tmp_path, f"wrap_mlp16_chain_{where}")
     min_text, tallest = WIDE_CHAIN[where]
-    assert log.clean(), log.problems()
-    assert picture.fits, picture
-    assert picture.min_text_px is not None
     assert picture.min_text_px >= min_text, picture
     assert height <= tallest, f"{height:.0f} px tall in a {COLUMNS[where]} px column"
     factors = _caption_factors(drawing.caption)

@@ -187,3 +187,13 @@ def unrolled(steps: int = 5) -> tuple[Value, dict[str, Value], list[Value], list
     loss.label = "L"
     loss.backward()
     return loss, p, xs, states
+
+
+def slide_frame_text_px(svg: str) -> float:
+    """The smallest text of a 16:9 slide-style frame (asserted) when it fills a 1280×720 slide, in CSS px."""
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert size is not None
+    width, height = float(size.group(1)), float(size.group(2))
+    assert width / height == pytest.approx(16 / 9, rel=0.01)
+    smallest = min(float(t) for t in re.findall(r'font-size="([\d.]+)"', svg))
+    return smallest * 4 / 3 * min(960 / width, 540 / height)  # 1280×720 px = 960×540 pt
