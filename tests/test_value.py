@@ -347,3 +347,8 @@ def test_value_construction_says_exactly_what_was_wrong() -> None:
     )
     three = Value(_Count(3))
     assert (type(three.data), three.data) == (float, 3.0)
+
+
+def test_a_leaf_has_no_op_and_no_param() -> None:
+    for leaf in (Value(2.0), Value(np.array([1.0, 2.0])), Value(2.0).detach()):
+        assert (leaf.op, leaf.param, leaf.parents, leaf.local_grads, leaf.is_leaf) == ("", None, (), (), True)
