@@ -116,7 +116,14 @@ def test_rankdir_auto_picks_the_layout_that_fits() -> None:
     ws = [Value(0.1 * k, label=f"w{k}") for k in range(10)]
     xs = [Value(1.0 + k, label=f"x{k}") for k in range(10)]
     fan_in = viz.draw_graph(dot(ws, xs))
-    assert "rankdir=LR" in fan_in.source  # 20 leaves side by side would be 3,000 pt wide
+    # 20 leaves side by side would be 3,000 pt wide, and left to right 20 boxes tall (about 1,300 pt):
+    # in two bands of ten (each leaf of the second band held under one of the first) it fits a
+    # 1000 px column (750 pt) and a screen (900 px, 675 pt).
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', fan_in.svg())
+    assert size is not None
+    assert float(size.group(1)) <= 750.0, size.groups()
+    assert float(size.group(2)) <= 675.0, size.groups()
+    assert fan_in.source.count("style=invis") == 10
     # Left to right, a node's cells are stacked so ranks stay narrow.
     lr = viz.draw_graph(g.error, rankdir="LR").source
     assert "<TR><TD><B>E</B></TD></TR><TR><TD>data 0.3565</TD></TR>" in lr
