@@ -361,7 +361,9 @@ def describe_number(x: Data) -> str:
     if isinstance(x, float):
         return repr(x)
     bad = load_numpy().flatnonzero(~load_numpy().isfinite(x))
-    return f"lanes, first not finite at lane {bad[0]}: {x[bad[0]]!r}" if bad.size else f"lanes {x[:3]!r}…"
+    if bad.size:
+        return f"lanes, first not finite at lane {bad[0]}: {float(x[bad[0]])!r}"
+    return f"lanes {x[:3].tolist()!r}…" if len(x) > 3 else f"lanes {x.tolist()!r}"
 
 
 def _local_to(child: Value, parent: Value) -> Data:
