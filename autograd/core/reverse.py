@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from autograd.core.backward_lanes import backward_lanes
 from autograd.core.data import is_constant, to_data
 from autograd.core.errors import DomainError
 from autograd.core.functions import is_lanes, load_numpy
@@ -209,6 +210,11 @@ def reverse_pass(
                 for parent, local in zip(node._parents, node._local, strict=False):  # same length
                     grads[parent] = get(parent, 0.0) + local * g
         return grads
+
+    if graph is None and lanes and into_grad and fast:
+        # An optimisation of the general loop below for backward() with lanes (its own module).
+        backward_lanes(order, output, seed)
+        return {}
 
     # The general case: lanes (numpy arrays; never summed in place, a caller may share them) or
     # Values. totals[node] is the node's gradient so far: a number, or for Values one Value or the
