@@ -186,7 +186,7 @@ class Homes(Names):
         self.strided = strided  # leaves some loop reads at a stride: their gradients live in the list GZ
         #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
         #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
-        #: array ``u<slot>`` -> (its vectorized loop, body offset), for the loops of lanes
+        #: array ``u<slot>`` -> (its vectorized loop, body offset)
         self.arrays: dict[str, tuple[Segment, int]] = {}
         self.array_gz = (
             bool(strided) and any(n is not None for n in tape.lanes) and all(tape.lanes[s] is None for s in strided)
@@ -238,8 +238,8 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
                 slots = range(first, first + step * seg.count, step)
                 (strided if first < nl else listed).update(slots)
     homes = Homes(tape, listed, external, strided)
-    for seg in segments:  # a vectorized loop of lanes holds each body node's iterations as rows of one array
-        if seg.vector and tape.lanes[nl + seg.start] is not None:
+    for seg in segments:  # a vectorized loop holds each body node's iterations as rows of one array
+        if seg.vector:
             for o in range(seg.period):
                 base = nl + seg.start + o
                 homes.arrays[f"u{base}"] = (seg, o)
