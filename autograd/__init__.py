@@ -39,6 +39,7 @@ from autograd.check.gradcheck import (
     gradgradcheck,
     gradgradcheck_params,
 )
+from autograd.core.batched import apply_each, dots
 from autograd.core.engine import backward, grad, topological_order, zero_grad
 from autograd.core.errors import DomainError
 from autograd.core.functions import is_lanes
@@ -68,6 +69,7 @@ __all__ = [
     "TraceError",
     "Value",
     "apply",
+    "apply_each",
     "backward",
     "blame",
     "chain_summary",
@@ -76,6 +78,7 @@ __all__ = [
     "define_op",
     "derivative_chains",
     "dot",
+    "dots",
     "enable_grad",
     "grad",
     "gradcheck",

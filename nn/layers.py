@@ -28,7 +28,7 @@ from typing import Any
 
 from numpy.typing import NDArray
 
-from autograd import Value, dot
+from autograd import Value, apply_each, dot, dots
 from nn.init import Seed, initial_weights, make_rng
 from nn.inputs import check_inputs
 from nn.module import Module
@@ -42,6 +42,15 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "leaky_relu": Value.leaky_relu,  # slope 0.01
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
+}
+
+
+#: Each activation's engine op and parameter: the node ``ACTIVATIONS[name](z)`` records.
+_ACTIVATION_OPS: dict[Callable[[Value], Value], tuple[str, float | None]] = {
+    Value.relu: ("relu", None),
+    Value.leaky_relu: ("leaky_relu", 0.01),  # Value.leaky_relu's default slope
+    Value.tanh: ("tanh", None),
+    Value.sigmoid: ("sigmoid", None),
 }
 
 
@@ -217,8 +226,26 @@ class Layer(Module):
         return self._forward(check_inputs(x, self.nin, "Layer"))
 
     def _forward(self, xs: list[Value]) -> list[Value]:
-        """The outputs for inputs already checked and lifted (no validation: the hot path)."""
-        return [n._forward(xs) for n in self.neurons]
+        """The outputs for inputs already checked and lifted (no validation: the hot path).
+
+        On lanes, the layer's ``dot`` nodes and then its activation nodes are recorded together
+        (:func:`~autograd.dots`, :func:`~autograd.apply_each`): the same nodes as neuron by
+        neuron, computed on 2-D arrays. On floats, and for neurons of another class (which may
+        compute differently), neuron by neuron.
+        """
+        neurons = self.neurons
+        act = neurons[0]._act
+        if (
+            len(neurons) > 1
+            and any(x.lanes is not None for x in xs)
+            and all(type(n) is Neuron and n._act is act for n in neurons)
+        ):
+            zs = dots([n.w for n in neurons], xs, [n.b for n in neurons])
+            if act is None:
+                return zs
+            op, param = _ACTIVATION_OPS[act]
+            return apply_each(op, zs, param)
+        return [n._forward(xs) for n in neurons]
 
     def config(self) -> dict[str, Any]:
         """``{"type": "Layer", "nin", "nout", "activation", "bias"}``."""

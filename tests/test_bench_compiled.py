@@ -34,3 +34,16 @@ def test_moons_section_compares_losses_and_gradients() -> None:
     assert result["compiled_vs_micrograd"] > 0
     assert result["compiled_vs_eager_lanes_in_loops_p25"] <= result["compiled_vs_eager_lanes_in_loops"]
     assert result["compiled_vs_eager_lanes_in_loops"] <= result["compiled_vs_eager_lanes_in_loops_p75"]
+
+
+def test_moons_section_times_the_passes_and_the_whole_step_of_the_same_steps() -> None:
+    pytest.importorskip("micrograd")
+    result = moons_compiled(rounds=2)
+    # zero_grad + forward + backward is part of each step: shorter than the step with its SGD loop
+    assert 0 < result["compiled_fwd_bwd_ms"] < result["compiled_ms"]
+    assert 0 < result["eager_lanes_fwd_bwd_ms"] < result["eager_lanes_ms"]
+    assert 0 < result["compiled_fwd_bwd_ms_in_loops"] < result["compiled_ms_in_loops"]
+    assert 0 < result["eager_lanes_fwd_bwd_ms_in_loops"] < result["eager_lanes_ms_in_loops"]
+    for key in ("compiled_vs_eager_lanes", "compiled_vs_eager_lanes_with_sgd", "compiled_vs_eager_lanes_in_loops"):
+        assert result[f"{key}_p25"] <= result[key] <= result[f"{key}_p75"]
+    assert result["compiled_vs_eager_lanes_with_sgd_in_loops"] > 0

@@ -251,5 +251,5 @@ def test_every_undefined_derivative_into_a_node_is_named() -> None:
 def test_an_overflowing_lanes_gradient_shows_its_first_bad_lane() -> None:
     x = Value(np.array([1.0, 2.0]), label="x")
     y = x * 1e200
-    with pytest.raises(DomainError, match=r"is lanes, first not finite at lane 1: np\.float64\(inf\)"):
+    with pytest.raises(DomainError, match=r"is lanes, first not finite at lane 1: inf: "):
         y.backward(np.array([1.0, 1e200]))

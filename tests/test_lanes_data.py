@@ -98,3 +98,11 @@ def test_a_0d_array_that_is_not_finite_is_named_as_a_number_would_be() -> None:
     raises_exactly(ValueError, "Value data must be finite, got nan", lambda: Value(np.array(np.nan)))
     raises_exactly(ValueError, "exponent must be finite, got inf", lambda: Value(2.0) ** np.array(np.inf))
     raises_exactly(ValueError, "base must be finite, got -inf", lambda: np.array(-np.inf) ** Value(2.0))
+
+
+def test_lanes_that_are_not_finite_name_the_lane_and_its_number_as_python_writes_it() -> None:
+    """The message shows ``nan``/``inf`` as a float prints, not numpy's ``np.float64(nan)``."""
+    raises_exactly(ValueError, "Value data must be finite, got nan at lane 1", lambda: Value(np.array([1.0, np.nan])))
+    raises_exactly(
+        ValueError, "operand must be finite, got -inf at lane 2", lambda: Value(1.0) + np.array([0, 1, -np.inf])
+    )

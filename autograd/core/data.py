@@ -98,7 +98,7 @@ def to_data(x: object, what: str) -> Data:
     lanes: NDArray[numpy.float64] = np.array(arr, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(lanes))
     if bad.size:
-        raise ValueError(f"{what} must be finite, got {lanes[bad[0]]!r} at lane {bad[0]}")
+        raise ValueError(f"{what} must be finite, got {float(lanes[bad[0]])!r} at lane {bad[0]}")
     lanes.flags.writeable = False  # a copy no one else holds: it can only change through .data = ...
     return lanes
 

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from autograd.core.backward_lanes import backward_lanes
 from autograd.core.data import is_constant, to_data
 from autograd.core.errors import DomainError
 from autograd.core.functions import is_lanes, load_numpy
@@ -210,6 +211,11 @@ def reverse_pass(
                     grads[parent] = get(parent, 0.0) + local * g
         return grads
 
+    if graph is None and lanes and into_grad and fast:
+        # An optimisation of the general loop below for backward() with lanes (its own module).
+        backward_lanes(order, output, seed)
+        return {}
+
     # The general case: lanes (numpy arrays; never summed in place, a caller may share them) or
     # Values. totals[node] is the node's gradient so far: a number, or for Values one Value or the
     # list of the contributions, summed once when the node is reached.
@@ -355,7 +361,9 @@ def describe_number(x: Data) -> str:
     if isinstance(x, float):
         return repr(x)
     bad = load_numpy().flatnonzero(~load_numpy().isfinite(x))
-    return f"lanes, first not finite at lane {bad[0]}: {x[bad[0]]!r}" if bad.size else f"lanes {x[:3]!r}…"
+    if bad.size:
+        return f"lanes, first not finite at lane {bad[0]}: {float(x[bad[0]])!r}"
+    return f"lanes {x[:3].tolist()!r}…" if len(x) > 3 else f"lanes {x.tolist()!r}"
 
 
 def _local_to(child: Value, parent: Value) -> Data:

@@ -194,6 +194,8 @@ class Homes(Names):
         self.needs = needs  # per slot: whether a wanted gradient depends on it (see _needs)
         #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
         #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
+        #: array ``u<slot>`` -> (its vectorized loop, body offset), for the loops of lanes
+        self.arrays: dict[str, tuple[Segment, int]] = {}
         self.array_gz = (
             bool(strided) and any(n is not None for n in tape.lanes) and all(tape.lanes[s] is None for s in strided)
         )
@@ -268,6 +270,7 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
         if seg.vector and tape.lanes[nl + seg.start] is not None:
             for o in range(seg.period):
                 base = nl + seg.start + o
+                homes.arrays[f"u{base}"] = (seg, o)
                 for it in range(seg.count):
                     homes.rows[base + it * seg.period] = (f"u{base}", it)
     return homes
