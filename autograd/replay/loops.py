@@ -192,10 +192,10 @@ class Homes(Names):
         self.external = external  # loop slot -> reading node slots outside its loop (or -1: an output/guard)
         self.strided = strided  # leaves some loop reads at a stride: their gradients live in the list GZ
         self.needs = needs  # per slot: whether a wanted gradient depends on it (see _needs)
-        #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
-        #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
         #: array ``u<slot>`` -> (its vectorized loop, body offset), for the loops of lanes
         self.arrays: dict[str, tuple[Segment, int]] = {}
+        #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
+        #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
         self.array_gz = (
             bool(strided) and any(n is not None for n in tape.lanes) and all(tape.lanes[s] is None for s in strided)
         )
