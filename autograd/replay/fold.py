@@ -19,6 +19,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from autograd.replay.codegen import accumulate
+from autograd.replay.gather import run_text
 from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
@@ -100,8 +101,8 @@ def fold_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
     nl = len(tape.leaves)
     base = nl + seg.start
     slots, lst = _terms(seg, nl)
-    getter = w.bind(operator.itemgetter(*slots), "F")
-    w.emit(f"V[{base + seg.count - 1}] = {w.bind(_fold, 'F')}({names.value(base - 1)}, {getter}({lst}))")
+    terms = f"{lst}[{run_text(slots)}]"  # evenly spaced: one slice of the list (or tuple) holding them
+    w.emit(f"V[{base + seg.count - 1}] = {w.bind(_fold, 'F')}({names.value(base - 1)}, {terms})")
 
 
 def fold_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list[bool], assigned: set[int]) -> None:
