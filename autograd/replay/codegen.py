@@ -34,7 +34,7 @@ PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanes
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
-    | {"D", "V", "G", "Z", "GZ", "GL", "b", "map", "tuple", "zip", "axis", "None", "tolist"}
+    | {"D", "V", "G", "Z", "GZ", "GL", "b", "map", "tuple", "zip", "reversed", "axis", "None", "tolist"}
 )
 _GENERATED = re.compile(r"[a-zA-Z]\d+")
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_ .,()\[\]=+\-*/<>:!\n]*")
