@@ -206,7 +206,14 @@ def _flush(w: Writer, scatter: str, pending: list[tuple[str, tuple[int, ...], st
     ``+=`` each into the array of leaf gradients, when ``array_gz``)."""
     while pending and array_gz and pending[0][0] == "GZ":
         _, slots, value = pending.pop(0)
-        add_into(w, slots, value)
+        text = value
+        if pending and pending[0] == ("GZ", slots, value):  # p * p: the same contribution twice, made once
+            text = w.temp()
+            w.emit(f"{text} = {value}")
+        add_into(w, slots, text)
+        while pending and pending[0] == ("GZ", slots, value):
+            pending.pop(0)
+            add_into(w, slots, text)
     while pending:
         lst, slots, _ = pending[0]
         same = 1
