@@ -18,7 +18,9 @@ load hits them alike); every ratio is the median of the per-round ratios, with t
 - the chain ``y = tanh(y·w + c)`` of 100,000 ops, forward + backward — compiled, against
   PyTorch 0-dim float64 eager (when installed), our eager engine, and a hand-written
   Python float loop doing the same forward and backward (CPython's limit for this
-  arithmetic); ns per op of each.
+  arithmetic); ns per op of each. The compiled chain and the hand loop take turns going
+  first in a round, and every chain run starts once the C allocator has finished the
+  previous run's frees (see ``_settled``).
 
 Also: the cost of the first call (trace + compile + first replay) in eager steps, and the
 memory a compiled program keeps per node against the eager graph's. ``--callgrind``
@@ -42,7 +44,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from autograd import Program, Value, compile
 from benchmarks.harness import ROOT, Options, Result, Section, Target, timed
@@ -255,21 +257,63 @@ def chain(y: Value, w: Value, c: Value, steps: int) -> Value:
 
 
 def hand_loop(y: float, w: float, c: float, steps: int) -> tuple[float, float, float, float]:
-    """The same forward and backward written by hand with floats: ``(y, dy/dy0, dy/dw, dy/dc)``."""
+    """The same forward and backward written by hand with floats: ``(y, dy/dy0, dy/dw, dy/dc)``.
+
+    As tight as we know how to write it in CPython (the reference the compiled chain is held
+    to): the outputs in a list made once and written in place, the reverse pass walking that
+    list backwards with no indexing (callgrind: 608 instructions per op, against 772 for an
+    ``append`` forward and an indexed ``ys[i]``, ``ys[i - 1]`` reverse pass).
+    """
     tanh = math.tanh
-    ys = [y]
-    keep = ys.append
-    for _ in range(steps):
+    ys = [y] * (steps + 1)  # y_0 … y_steps
+    for i in range(1, steps + 1):
         y = tanh(y * w + c)
-        keep(y)
+        ys[i] = y
     gy, gw, gc_ = 1.0, 0.0, 0.0
-    for i in range(steps, 0, -1):
-        out = ys[i]
+    outs = reversed(ys)
+    out = next(outs)
+    for prev in outs:  # step i, backwards: out = y_i, prev = y_(i-1)
         gt = (1.0 - out * out) * gy
         gc_ += gt
-        gw += ys[i - 1] * gt
+        gw += prev * gt
         gy = w * gt
+        out = prev
     return y, gy, gw, gc_
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (None elsewhere): see :func:`_settled`."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is None:
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return cast(Callable[[int], int], trim)
+
+
+_TRIM = _malloc_trim()
+
+
+def _settled(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """:func:`timed`, after the C allocator has done the work the previous run left it.
+
+    PyTorch frees its 10⁵-node graph when a run ends, and glibc defers sorting those freed
+    blocks to the next large allocation — which is then the next engine's: measured at
+    19:35 (thread time), the hand-written loop ran in 245 ns/op right after a PyTorch run
+    and 114 ns/op after another hand loop; with ``malloc_trim(0)`` (or one untimed 1 MB
+    allocation) first, 111 and 110. In the order below the compiled chain always ran right
+    after PyTorch and paid for its frees (the wall ratio 1.9–2.4× when callgrind counted
+    1.13×). So, as :func:`timed` collects the previous run's garbage first, this lets the
+    allocator finish the previous run's frees first (untimed); each engine still pays for
+    all of its own allocations and frees.
+    """
+    if _TRIM is not None:
+        _TRIM(0)
+    return timed(fn)
 
 
 def _torch_chain(steps: int) -> Callable[[], tuple[float, float]]:
@@ -317,12 +361,13 @@ def chain_compiled(rounds: int, ops: int = 100_000) -> Result:
     if abs(eager_gw - gw) > 1e-12 * max(1.0, abs(eager_gw)) or eager_value != value:
         raise RuntimeError(f"compiled chain gradient {gw!r} differs from the eager engine's {eager_gw!r}")
     t: dict[str, list[float]] = {"compiled": [], "hand": [], "eager": [], "torch": []}
-    for _ in range(rounds):
-        t["compiled"].append(timed(lambda: program(*args))[0])
-        t["hand"].append(timed(lambda: hand_loop(*args, steps))[0])
-        t["eager"].append(timed(lambda: _eager_chain(steps))[0])
+    pair: dict[str, Callable[[], Any]] = {"compiled": lambda: program(*args), "hand": lambda: hand_loop(*args, steps)}
+    for k in range(rounds):
+        for key in ("compiled", "hand") if k % 2 == 0 else ("hand", "compiled"):  # each goes first in turn
+            t[key].append(_settled(pair[key])[0])
+        t["eager"].append(_settled(lambda: _eager_chain(steps))[0])
         if torch_run is not None:
-            elapsed, (_ty, tgw) = timed(torch_run)
+            elapsed, (_ty, tgw) = _settled(torch_run)
             t["torch"].append(elapsed)
             if abs(tgw - gw) > 1e-9 * max(1.0, abs(gw)):
                 raise RuntimeError(f"chain gradients differ: torch {tgw!r}, compiled {gw!r}")

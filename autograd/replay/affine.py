@@ -31,11 +31,12 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd.replay.codegen import accumulate
 from autograd.replay.fold import reads
+from autograd.replay.gather import add_into, take
 from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
@@ -140,6 +141,16 @@ def _row_weight_sums_fast(xs: Any, g: Any, bias: int) -> Any:
     return np.append(sums, g.sum()) if bias else sums
 
 
+def _row_products(xs: Any, g: Any) -> Any:
+    """Each weight's gradient ``Σ_lanes x_i·g``, as an array (the bias's is ``g.sum()``)."""
+    return (xs * g).sum(axis=1)
+
+
+def _row_products_fast(xs: Any, g: Any) -> Any:
+    """:func:`_row_products` as one matrix product ``X @ g``."""
+    return xs @ g
+
+
 def _row_input_grads(weights: Any, n: int, g: Any) -> Any:
     """Each input's gradient ``w_i·g``, one row per input."""
     return weights[:n, None] * g
@@ -151,38 +162,30 @@ def _plus(total: Any, rows: Any, i: int) -> Any:
     return row if type(total) is float and total == 0.0 else total + row
 
 
+def _layer(weights: Any, xs: Any) -> Any:
+    """A layer: row ``k`` is neuron ``k``'s ``Σ w_ki·x_i``, terms added left to right (``weights``:
+    one row per neuron; ``xs``: the inputs stacked, one row each). The program adds the biases."""
+    return _np().add.reduce(weights[:, :, None] * xs, axis=1)
+
+
+def _layer_fast(weights: Any, xs: Any) -> Any:
+    """:func:`_layer` as one matrix product ``W @ X``."""
+    return weights @ xs
+
+
+def _layer_weight_sums(xs: Any, g: Any) -> Any:
+    """``Σ_lanes x_i·g_k`` for each neuron k and input i, one row per neuron."""
+    return (g[:, None, :] * xs).sum(axis=2)
+
+
+def _layer_weight_sums_fast(xs: Any, g: Any) -> Any:
+    """:func:`_layer_weight_sums` as one matrix product ``G @ Xᵀ``."""
+    return g @ xs.T
+
+
 def _matrix(values: tuple[float, ...], rows: int, cols: int) -> Any:
     np = _np()
     return np.fromiter(values, np.float64, len(values)).reshape(rows, cols)
-
-
-def _layer(weights: Any, xs: Any, bias: int) -> Any:
-    """A layer: row ``k`` is neuron ``k``'s ``Σ w_ki·x_i (+ b_k)``, terms added left to right
-    (``xs``: the inputs stacked, one row each)."""
-    n = len(xs)
-    total = _np().add.reduce(weights[:, :n, None] * xs, axis=1)
-    return total + weights[:, n, None] if bias else total
-
-
-def _layer_fast(weights: Any, xs: Any, bias: int) -> Any:
-    """:func:`_layer` as one matrix product ``W @ X`` (then the bias, added last as the rule does)."""
-    n = len(xs)
-    total = weights[:, :n] @ xs
-    return total + weights[:, n, None] if bias else total
-
-
-def _layer_weight_sums(xs: Any, g: Any, bias: int) -> Any:
-    """``Σ_lanes x_i·g_k`` for each neuron k and input i (then each bias's ``Σ_lanes g_k``), one row per neuron."""
-    np = _np()
-    sums = (g[:, None, :] * xs).sum(axis=2)
-    return np.concatenate((sums, g.sum(axis=1)[:, None]), axis=1) if bias else sums
-
-
-def _layer_weight_sums_fast(xs: Any, g: Any, bias: int) -> Any:
-    """:func:`_layer_weight_sums` as one matrix product ``G @ Xᵀ``."""
-    np = _np()
-    sums = g @ xs.T
-    return np.concatenate((sums, g.sum(axis=1)[:, None]), axis=1) if bias else sums
 
 
 def _add_into(target: list[Any], start: int, stop: int, order: Any, values: Any) -> None:
@@ -207,9 +210,9 @@ def _layer_input_grads(weights: Any, n: int, g: Any) -> tuple[Any, Any]:
     return terms, _np().add.reduce(terms, axis=0)
 
 
-def _layer_input_sums(weights: Any, n: int, g: Any) -> Any:
+def _layer_input_sums(weights: Any, g: Any) -> Any:
     """Per input, ``Σ_k w_ki·g_k`` as one matrix product ``Wᵀ @ G`` (one row per input)."""
-    return weights[:, :n].T @ g
+    return weights.T @ g
 
 
 def _add_terms(total: Any, terms_sums: tuple[Any, Any], i: int) -> Any:
@@ -228,6 +231,11 @@ def _add_terms(total: Any, terms_sums: tuple[Any, Any], i: int) -> Any:
 def stacked(w: Writer, names: Names, slots: list[int], operands: list[str]) -> str:
     """Program text for the values of ``slots`` as one array, a row each: a view of the array a
     vectorized loop holds them in when they are its rows in a row (else one ``numpy.array``)."""
+    return rows_view(names, slots) or f"{w.bind(_np().array, 'N')}(({', '.join(operands)},))"
+
+
+def rows_view(names: Names, slots: Sequence[int]) -> str | None:
+    """``u<slot>[a:b:±1]`` when ``slots`` are rows of one vectorized array, one after the other (else None)."""
     rows = [names.rows.get(s) for s in slots]
     first = rows[0]
     if first is not None and len(rows) > 1 and all(r is not None and r[0] == first[0] for r in rows):
@@ -236,7 +244,25 @@ def stacked(w: Writer, names: Names, slots: list[int], operands: list[str]) -> s
         if step in (1, -1) and index == list(range(index[0], index[0] + step * len(index), step)):
             stop = index[-1] + step
             return f"{first[0]}[{index[0]}:{stop if stop >= 0 else 'None'}:{step}]"
-    return f"{w.bind(_np().array, 'N')}(({', '.join(operands)},))"
+    return None
+
+
+def reads_rows(tape: Tape, names: Homes, reader: int) -> bool:
+    """Whether the node at slot ``reader`` reads its lanes inputs only as a view of a vectorized
+    array's rows (:func:`stacked`): a neuron in straight code, or a layer in a vectorized loop."""
+    nl = len(tape.leaves)
+    j = reader - nl
+    if j < 0:
+        return False
+    where = names.rows.get(reader)
+    if where is not None:
+        seg, o = names.arrays[where[0]]
+        if not layer(tape, seg, o):
+            return False
+    elif names.owner[reader] >= 0 or not affine(tape, j):  # in a loop other than a vectorized one
+        return False
+    parents = tape.parents[j]
+    return rows_view(names, parents[1 : 2 * (len(parents) // 2) : 2]) is not None
 
 
 def _whole_rows(w: Writer, tape: Tape, names: Names, inputs: list[int], rows: str, readers: int = 1) -> bool:
@@ -276,7 +302,9 @@ def affine_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: s
     slot = len(tape.leaves) + j
     parents = tape.parents[j]
     weights = [operands[i] for i in range(0, 2 * n, 2)] + operands[2 * n :]
-    w.emit(f"w{slot} = {w.bind(_np().array, 'N')}(({', '.join(weights)},))")
+    weight_slots = [parents[i] for i in range(0, 2 * n, 2)] + list(parents[2 * n :])
+    gathered = take(w, names, weight_slots)  # leaves: a slice (or an index) of the leaves' array
+    w.emit(f"w{slot} = {gathered or w.bind(_np().array, 'N') + '((' + ', '.join(weights) + ',))'}")
     xs = [parents[i] for i in range(1, 2 * n, 2)]
     w.emit(f"s{slot} = {stacked(w, names, xs, [operands[i] for i in range(1, 2 * n, 2)])}")
     row = _row if w.exact else _row_fast
@@ -291,9 +319,15 @@ def affine_backward(w: Writer, tape: Tape, j: int, g: str, names: Names, needs: 
     slot = len(tape.leaves) + j
     weight_slots = [parents[i] for i in range(0, 2 * n, 2)] + list(parents[2 * n :])
     input_slots = [parents[i] for i in range(1, 2 * n, 2)]
-    if any(needs[s] for s in weight_slots):
+    in_array = names.array_gz and all(names.grad(s) == f"GZ[{s}]" for s in weight_slots)
+    if any(needs[s] for s in weight_slots) and in_array:
+        products = w.bind(_row_products if w.exact else _row_products_fast, "F")
+        add_into(w, weight_slots[:n], f"{products}(s{slot}, {g})")  # the array of leaf gradients
+        if m % 2:
+            add_into(w, weight_slots[n:], f"{g}.sum()")
+    elif any(needs[s] for s in weight_slots):
         sums = f"{w.bind(_row_weight_sums if w.exact else _row_weight_sums_fast, 'F')}(s{slot}, {g}, {m % 2})"
-        if all(names.grad(s) == f"GZ[{s}]" for s in weight_slots):  # the list (or array) of leaf gradients
+        if all(names.grad(s) == f"GZ[{s}]" for s in weight_slots):  # the list of leaf gradients
             _scatter_into(w, "GZ", tuple(weight_slots), sums)
         else:
             temps = [w.temp() for _ in weight_slots]
@@ -347,14 +381,20 @@ def layer(tape: Tape, seg: Segment, o: int) -> bool:
     return True
 
 
-def _weight_slots(seg: Segment, o: int, m: int) -> tuple[int, ...]:
-    columns = [*range(0, 2 * (m // 2), 2), *range(2 * (m // 2), m)]
+def _weight_slots(seg: Segment, o: int, m: int, bias: bool = True) -> tuple[int, ...]:
+    """The slots of the layer's weights, neuron by neuron (each neuron's bias last, unless not ``bias``)."""
+    columns = [*range(0, 2 * (m // 2), 2), *(range(2 * (m // 2), m) if bias else ())]
     out: list[int] = []
     for it in range(seg.count):
         for i in columns:
             first, step = seg.strided[(o, i)]
             out.append(first + it * step)
     return tuple(out)
+
+
+def _bias_slots(seg: Segment, o: int, m: int) -> tuple[int, ...]:
+    first, step = seg.strided[(o, m - 1)]
+    return tuple(range(first, first + step * seg.count, step))
 
 
 def _inputs(seg: Segment, o: int, m: int) -> list[int]:
@@ -365,13 +405,33 @@ def layer_forward(w: Writer, tape: Tape, names: Homes, seg: Segment, o: int, tar
     """Emit ``target = <the layer's values>`` (neurons × lanes) for a :func:`layer` body node."""
     j = seg.start + o
     m = len(tape.parents[j])
+    n = m // 2
     slot = len(tape.leaves) + j
-    getter = w.bind(operator.itemgetter(*_weight_slots(seg, o, m)), "F")
-    columns = m // 2 + m % 2
-    w.emit(f"w{slot} = {w.bind(_matrix, 'F')}({getter}(Z), {seg.count}, {columns})")
+    w.emit(f"w{slot} = {_leaf_matrix(w, names, _weight_slots(seg, o, m, False), (seg.count, n))}")
     inputs = _inputs(seg, o, m)
     w.emit(f"s{slot} = {stacked(w, names, inputs, [names.value(s) for s in inputs])}")
-    w.emit(f"{target} = {w.bind(_layer if w.exact else _layer_fast, 'F')}(w{slot}, s{slot}, {m % 2})")
+    total = f"{w.bind(_layer if w.exact else _layer_fast, 'F')}(w{slot}, s{slot})"
+    if m % 2:  # the biases, a column, added last as the rule adds them
+        w.emit(f"b{slot} = {_leaf_matrix(w, names, _bias_slots(seg, o, m), (seg.count, 1))}")
+        total = f"{total} + b{slot}"
+    w.emit(f"{target} = {total}")
+
+
+def _leaf_matrix(w: Writer, names: Names, slots: tuple[int, ...], shape: tuple[int, int]) -> str:
+    """Program text for the numbers of the leaves ``slots`` as an array of ``shape`` (row by row)."""
+    text = take(w, names, slots, shape)
+    if text is not None:
+        return text
+    getter = w.bind(operator.itemgetter(*slots), "F")  # pragma: no cover - a layer's weights are in z0
+    return f"{w.bind(_matrix, 'F')}({getter}(Z), {shape[0]}, {shape[1]})"  # pragma: no cover
+
+
+def _add_leaf_gradients(w: Writer, names: Names, slots: tuple[int, ...], values: str, shape: tuple[int, ...]) -> None:
+    """Emit ``GZ[slot] += value`` for each slot (``values``: an array of ``shape``, row by row)."""
+    if names.array_gz:
+        add_into(w, slots, values, shape)
+    else:
+        _scatter_into(w, "GZ", slots, values)
 
 
 def _scatter_into(w: Writer, target: str, slots: tuple[int, ...], values: str) -> None:
@@ -396,10 +456,13 @@ def layer_backward(
     weight_slots = _weight_slots(seg, o, m)
     if any(needs[s] for s in weight_slots):
         sums = w.bind(_layer_weight_sums if w.exact else _layer_weight_sums_fast, "F")
-        _scatter_into(w, "GZ", weight_slots, f"{sums}(s{slot}, {g}, {m % 2})")
+        shape = (seg.count, m // 2)
+        _add_leaf_gradients(w, names, _weight_slots(seg, o, m, False), f"{sums}(s{slot}, {g})", shape)
+        if m % 2:
+            _add_leaf_gradients(w, names, _bias_slots(seg, o, m), f"{g}.sum(axis=1)", (seg.count,))
     inputs = _inputs(seg, o, m)
     if any(needs[s] for s in inputs) and not w.exact:
-        w.emit(f"d{slot} = {w.bind(_layer_input_sums, 'F')}(w{slot}, {m // 2}, {g})")
+        w.emit(f"d{slot} = {w.bind(_layer_input_sums, 'F')}(w{slot}, {g})")
         if _whole_rows(w, tape, names, inputs, f"d{slot}", seg.count):
             return
         for i, s in enumerate(inputs):

@@ -34,7 +34,7 @@ PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanes
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
-    | {"D", "V", "G", "Z", "GZ", "GL", "b", "map", "tuple", "zip", "axis", "None", "tolist"}
+    | {"D", "V", "G", "Z", "GZ", "GL", "b", "map", "tuple", "zip", "reversed", "axis", "None", "tolist"}
 )
 _GENERATED = re.compile(r"[a-zA-Z]\d+")
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_ .,()\[\]=+\-*/<>:!\n]*")
@@ -63,6 +63,12 @@ class Names:
         self.rows: dict[int, tuple[str, int]] = {}
         #: arrays ``u<slot>`` whose gradient ``k<slot>`` a reader set whole (it was their only reader)
         self.ready: set[str] = set()
+        #: leaf slot -> position in the array ``z0`` of the plain-number leaves (empty: no such array;
+        #: see autograd.replay.gather), and whether the program reads that array
+        self.leaf_positions: dict[int, int] = {}
+        self.uses_leaf_array = False
+        #: whether the leaf gradients ``GZ`` are a numpy array (else a list, or none)
+        self.array_gz = False
 
     def value(self, s: int) -> str:
         if s < self.tape.n_args:

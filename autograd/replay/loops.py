@@ -25,7 +25,7 @@ from typing import Any
 from autograd.replay.affine import affine, affine_backward, affine_forward
 from autograd.replay.codegen import PROPAGATING, Names, accumulate, contribution, node_forward, node_locals
 from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads
-from autograd.replay.rolled import local_lanes, loop_backward, loop_forward
+from autograd.replay.rolled import cross, local_lanes, loop_backward, loop_forward, registers_of
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 from autograd.replay.vector import vector_backward, vector_forward, vectorizable
@@ -51,6 +51,11 @@ class Segment:
     vector: bool = False  # run as numpy over all iterations at once (see vectorizable)
     fold: bool = False  # a running sum, run as one call (see autograd.replay.fold)
     fresh_terms: bool = False  # a running sum whose terms nothing else reads
+    #: a rolled loop that keeps what its reverse pass reads in lists of its own, one number per
+    #: iteration (``q<slot>``), and its gradients in locals: nothing outside reads its slots by
+    #: index (see :func:`homes`)
+    compact: bool = False
+    back_read: set[int] = field(default_factory=set)  # compact: offsets the reverse pass reads one iteration back
 
     def counters(self) -> list[int]:
         """The distinct leaf strides: the loop keeps one counter ``e<k>`` for each."""
@@ -177,13 +182,20 @@ def plan(tape: Tape) -> list[Segment]:
 
 
 class Homes(Names):
-    """Names, with the slots kept in the lists ``V`` and ``G`` (nodes in loops, and what loops read)."""
+    """Names, with the slots kept in the lists ``V`` and ``G`` (what loops read and write by index)."""
 
-    def __init__(self, tape: Tape, listed: set[int], external: dict[int, set[int]], strided: set[int]) -> None:
+    def __init__(
+        self, tape: Tape, listed: set[int], external: dict[int, set[int]], strided: set[int], needs: list[bool]
+    ) -> None:
         super().__init__(tape)
         self.listed = listed
         self.external = external  # loop slot -> reading node slots outside its loop (or -1: an output/guard)
         self.strided = strided  # leaves some loop reads at a stride: their gradients live in the list GZ
+        self.needs = needs  # per slot: whether a wanted gradient depends on it (see _needs)
+        #: array ``u<slot>`` -> (its vectorized loop, body offset)
+        self.arrays: dict[str, tuple[Segment, int]] = {}
+        #: per slot: the index of the loop (segment) it is in, -1 for none
+        self.owner: list[int] = []
         #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
         #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
         self.array_gz = (
@@ -200,15 +212,23 @@ class Homes(Names):
 
 
 def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
-    """Where each slot lives in the program laid out as ``segments``."""
+    """Where each slot lives in the program laid out as ``segments``.
+
+    The lists ``V`` and ``G`` (one entry per slot of the tape) hold what loops read or write
+    by index: the nodes of vectorized loops and running sums, what a loop reads at a stride
+    or further back than the iteration before, and every node of a rolled loop that is not
+    :func:`compact <_compact>`. A compact loop keeps the numbers its reverse pass reads in
+    lists of its own (one entry per iteration, written and read in place) and its gradients
+    in locals, like a hand-written loop; slots nothing reads by index stay locals.
+    """
     nl = len(tape.leaves)
-    listed: set[int] = set()
     owner: list[int] = [-1] * tape.size  # per slot: the loop it is in (-1: none)
+    before: dict[int, set[int]] = {}  # loop -> slots before it that it reads relative to its iteration
     for k, seg in enumerate(segments):
         if not seg.count:
             continue
         owner[nl + seg.start : nl + seg.stop] = [k] * (seg.stop - seg.start)
-        listed.update(range(nl + seg.start, nl + seg.stop))
+        reads = before[k] = set()
         for o in range(seg.period):
             j = seg.start + o
             for i, s in enumerate(tape.parents[j]):
@@ -217,9 +237,9 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
                     for it in range(min(seg.count, back // seg.period + 2)):
                         src = s + it * seg.period
                         if src < nl + seg.start:
-                            listed.add(src)
+                            reads.add(src)
     external: dict[int, set[int]] = {}
-    if listed:
+    if before:
         for j, parents in enumerate(tape.parents):
             mine = owner[nl + j]
             for s in parents:
@@ -230,19 +250,66 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
         if owner[s] >= 0:
             external.setdefault(s, set()).add(-1)
     strided: set[int] = set()
+    indexed: set[int] = set()  # nodes some loop reads at a stride (by index, in V)
     for seg in segments:
         for first, step in seg.strided.values():
             if step:
                 slots = range(first, first + step * seg.count, step)
-                (strided if first < nl else listed).update(slots)
-    homes = Homes(tape, listed, external, strided)
-    for seg in segments:  # a vectorized loop of lanes holds each body node's iterations as rows of one array
-        if seg.vector and tape.lanes[nl + seg.start] is not None:
+                (strided if first < nl else indexed).update(slots)
+    needs = _needs(tape)
+    listed = set(indexed)
+    for k in range(len(segments) - 1, -1, -1):  # a loop's readers come after it: decided first
+        seg = segments[k]
+        if not seg.count:
+            continue
+        if not seg.vector and not seg.fold and _compact(tape, seg, k, owner, external, listed, needs):
+            seg.compact = True
+            continue
+        listed.update(range(nl + seg.start, nl + seg.stop))
+        listed.update(before[k])
+    homes = Homes(tape, listed, external, strided, needs)
+    homes.owner = owner
+    for seg in segments:  # a vectorized loop holds each body node's iterations as rows of one array
+        if seg.vector:
             for o in range(seg.period):
                 base = nl + seg.start + o
+                homes.arrays[f"u{base}"] = (seg, o)
                 for it in range(seg.count):
                     homes.rows[base + it * seg.period] = (f"u{base}", it)
     return homes
+
+
+def _compact(
+    tape: Tape,
+    seg: Segment,
+    k: int,
+    owner: list[int],
+    external: dict[int, set[int]],
+    listed: set[int],
+    needs: list[bool],
+) -> bool:
+    """Whether a rolled loop can keep its numbers to itself: nothing reads its slots by index
+    (``listed`` so far: what the loops after it read so), only the last iteration is read from
+    outside, every parent in a loop is read in its iteration or the one before (carried in a
+    local), and every gradient inside it can live in a local ``r`` variable."""
+    nl = len(tape.leaves)
+    lo, hi = nl + seg.start, nl + seg.stop
+    last = hi - seg.period
+    if any(lo <= s < hi for s in listed):
+        return False
+    if any(s < last and owner[s] == k for s in external):
+        return False
+    for o in range(seg.period):
+        j = seg.start + o
+        for i, s in enumerate(tape.parents[j]):
+            back = j - (s - nl)
+            if (o, i) in seg.strided or back <= o:
+                continue
+            m, src = cross(seg, o, back)
+            if m != 1 or src <= o:
+                return False
+    registers = registers_of(tape, seg, external, needs)
+    return all(o in registers for o in range(seg.period) if needs[lo + o])
 
 
 # -- forward --------------------------------------------------------------------------------
@@ -312,7 +379,7 @@ def backward(w: Writer, tape: Tape, names: Homes, segments: list[Segment]) -> se
     values each loop's reverse pass reads, which the forward pass then keeps in ``V``.
     """
     nl = len(tape.leaves)
-    needs = _needs(tape)
+    needs = names.needs
     root = tape.outputs[0]
     assigned: set[int] = set()
     if names.listed:

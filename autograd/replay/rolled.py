@@ -19,7 +19,7 @@ from autograd.replay.tape import Tape
 if TYPE_CHECKING:
     from autograd.replay.loops import Homes, Segment
 
-__all__ = ["local_lanes", "loop_backward", "loop_forward"]
+__all__ = ["cross", "local_lanes", "loop_backward", "loop_forward", "registers_of"]
 
 
 def local_lanes(tape: Tape, j: int, i: int) -> bool:
@@ -27,7 +27,7 @@ def local_lanes(tape: Tape, j: int, i: int) -> bool:
     return bool(flags) and flags[i]
 
 
-def _cross(seg: Segment, o: int, back: int) -> tuple[int, int]:
+def cross(seg: Segment, o: int, back: int) -> tuple[int, int]:
     """A parent ``back`` nodes before offset ``o``: (iterations back, its offset)."""
     rel = o - back
     src = rel % seg.period
@@ -52,7 +52,7 @@ def loop_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
             if back <= o:
                 ops.append(f"c{o - back}")
                 continue
-            m, src = _cross(seg, o, back)
+            m, src = cross(seg, o, back)
             if m == 1 and src > o:  # the previous iteration's value, still in its local
                 carried.add(src)
                 ops.append(f"c{src}")
@@ -64,44 +64,60 @@ def loop_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
         for it_slot in range(base + o, base + p * seg.count, p):
             if it_slot in names.external:
                 (seg.stored_last if it_slot == last + o else seg.stored).add(o)
-    seg.stored_last -= seg.stored
+    if not seg.compact:
+        seg.stored_last -= seg.stored
     for src in sorted(carried):
         w.emit(f"c{src} = {names.value(base - p + src)}")
-    w.emit(f"for {_loop_variables(seg)} in {_loop_ranges(seg, f'range({base}, {base + p * seg.count}, {p})', False)}:")
+    if seg.compact:  # iteration n's number in entry n (+ 1 when entry 0 keeps the one before the loop)
+        pad = 1 if seg.back_read else 0
+        for o in sorted(seg.stored):
+            w.emit(f"q{base + o} = [0.0] * {seg.count + pad}")
+            if o in seg.back_read:
+                w.emit(f"q{base + o}[0] = c{o}")
+        w.emit(_for(seg, [("b", f"range({pad}, {seg.count + pad})")] if seg.stored else [], False))
+    else:
+        w.emit(_for(seg, [("b", f"range({base}, {base + p * seg.count}, {p})")], False))
     indent = w.indent
     w.indent += "    "
     for o, (j, ops) in enumerate(body):
         node_forward(w, tape, j, ops, f"c{o}")
         if o in seg.stored:
-            w.emit(f"{_at(o, 'V')} = c{o}")
+            w.emit(f"{_kept(seg, base, o, 0)} = c{o}")
         if tape.rules[j].name not in PROPAGATING:
             for s, text in zip(tape.parents[j], ops, strict=True):
                 if s >= nl:
                     w.emit(f"K = K + {text}")
     w.indent = indent
     for o in sorted(seg.stored_last):
-        w.emit(f"V[{last + o}] = c{o}")
+        w.emit(f"{names.value(last + o)} = c{o}" if seg.compact else f"V[{last + o}] = c{o}")
 
 
-def _loop_variables(seg: Segment) -> str:
-    return ", ".join(["b", *(f"e{k}" for k in range(len(seg.counters())))])
+def _kept(seg: Segment, base: int, o: int, back: int) -> str:
+    """Where a loop keeps offset ``o``'s number, ``back`` iterations before ``b``'s: ``V`` by slot,
+    or (a compact loop) the offset's own list by iteration."""
+    if seg.compact:
+        return f"q{base + o}[b - {back}]" if back else f"q{base + o}[b]"
+    return _at(o - back * seg.period, "V")
 
 
-def _loop_ranges(seg: Segment, nodes: str, reverse: bool) -> str:
-    """The loop's ranges: over the node slots ``b``, and one counter per leaf stride."""
-    steps = seg.counters()
-    if not steps:
-        return nodes
+def _for(seg: Segment, items: list[tuple[str, str]], reverse: bool) -> str:
+    """The loop's ``for`` line over ``items`` (a variable and what it runs over: the node slots
+    ``b``, a compact loop's kept numbers) and one counter ``e<k>`` per leaf stride."""
     last = seg.count - 1
-    counters = [f"range({last * d}, {-d}, {-d})" if reverse else f"range(0, {seg.count * d}, {d})" for d in steps]
-    return f"zip({nodes}, {', '.join(counters)})"
+    for k, d in enumerate(seg.counters()):
+        items = [*items, (f"e{k}", f"range({last * d}, {-d}, {-d})" if reverse else f"range(0, {seg.count * d}, {d})")]
+    if not items:
+        items = [("b", f"range({seg.count})")]
+    if len(items) == 1:
+        return f"for {items[0][0]} in {items[0][1]}:"
+    return f"for {', '.join(n for n, _ in items)} in zip({', '.join(r for _, r in items)}):"
 
 
 def _at(rel: int, lst: str) -> str:
     return f"{lst}[b + {rel}]" if rel > 0 else f"{lst}[b - {-rel}]" if rel < 0 else f"{lst}[b]"
 
 
-def _registers(tape: Tape, seg: Segment, names: Homes, needs: list[bool]) -> dict[int, bool]:
+def registers_of(tape: Tape, seg: Segment, external: dict[int, set[int]], needs: list[bool]) -> dict[int, bool]:
     """Offsets whose gradient can live in a local ``r`` variable, each with whether the next
     iteration passes it one contribution (else all its contributions come from its own iteration)."""
     nl = len(tape.leaves)
@@ -118,14 +134,14 @@ def _registers(tape: Tape, seg: Segment, names: Homes, needs: list[bool]) -> dic
             back = j - (s - nl)
             if (o, i) in seg.strided or not needs[s] or back <= o:
                 continue
-            m, src = _cross(seg, o, back)
+            m, src = cross(seg, o, back)
             if m == 1 and src > o:
                 incoming[src].append(o)
             else:
                 bad.add(src)
     result: dict[int, bool] = {}
     for o in range(p):
-        outside = [s for s in range(base + o, base + p * seg.count, p) if s in names.external]
+        outside = [s for s in range(base + o, base + p * seg.count, p) if s in external]
         if o in bad or len(incoming[o]) > 1:
             continue
         if incoming[o]:
@@ -147,10 +163,11 @@ def loop_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list
             if not step and needs[s] and s not in assigned:
                 w.emit(f"{names.grad(s)} = 0.0")
                 assigned.add(s)
-    registers = _registers(tape, seg, names, needs)
-    for o, carried in sorted(registers.items()):
+    registers = registers_of(tape, seg, names.external, needs)
+    for o, carried in sorted(registers.items()):  # what reached the last iteration from after the loop
         if carried:
-            w.emit(f"r{o} = G[{last + o}]")
+            s = last + o
+            w.emit(f"r{o} = {names.grad(s) if s in assigned else 0.0}")
     outer = w.lines
     w.lines = []
     indent = w.indent
@@ -194,7 +211,7 @@ def loop_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list
                     target = _at(q, "G")
                     w.emit(f"{target} = {target} + {c}")
                 continue
-            m, src = _cross(seg, o, back)
+            m, src = cross(seg, o, back)
             if src in registers and m == 1:
                 w.emit(f"r{src} = {c}")
             else:
@@ -206,17 +223,26 @@ def loop_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list
     used = sorted({int(k) for k in re.findall(r"\by(\d+)\b", "\n".join(body))})
     for ref in re.findall(r"V\[b - (\d+)\]", "\n".join(body)):
         seg.stored.add((-int(ref)) % p)
-    seg.stored.update(used)
-    seg.stored_last -= seg.stored
-    w.emit(f"for {_loop_variables(seg)} in {_loop_ranges(seg, f'range({last}, {base - 1}, {-p})', True)}:")
-    for o in used:
-        w.emit(f"    y{o} = {_at(o, 'V')}")
+    if seg.compact:
+        seg.back_read.update(int(k) - base for k in re.findall(r"\bq(\d+)\[b - 1\]", "\n".join(body)))
+    seg.stored.update(used, seg.back_read)
+    if seg.compact and not seg.back_read:  # each kept number read in its own iteration: the lists backwards
+        w.emit(_for(seg, [(f"y{o}", f"reversed(q{base + o})") for o in used], True))
+    else:
+        if seg.compact:
+            w.emit(_for(seg, [("b", f"range({seg.count}, 0, -1)")], True))
+        else:
+            seg.stored_last -= seg.stored
+            w.emit(_for(seg, [("b", f"range({last}, {base - 1}, {-p})")], True))
+        for o in used:
+            w.emit(f"    y{o} = {_kept(seg, base, o, 0)}")
     w.lines.extend(body)
     for o, carried in sorted(registers.items()):  # the first iteration's share of the nodes before the loop
         if carried:
             s = base - p + o
             if needs[s]:
-                w.emit(f"G[{s}] = G[{s}] + r{o}")
+                accumulate(w, names.grad(s), f"r{o}", s not in assigned)
+                assigned.add(s)
 
 
 def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names: Homes) -> str:
@@ -227,4 +253,6 @@ def _loop_value(tape: Tape, seg: Segment, o: int, j: int, i: int, s: int, names:
         return seg.outer(o, i, s, names)
     if back <= o:
         return f"y{o - back}"
+    if seg.compact:  # the iteration before's (see _compact)
+        return _kept(seg, nl + seg.start, cross(seg, o, back)[1], 1)
     return _at(o - back, "V")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from typing import Any, cast
 
-from autograd.replay import loops
+from autograd.replay import gather, loops
 from autograd.replay.codegen import Names, audit
 from autograd.replay.symbolic import Writer, number
 from autograd.replay.tape import Tape
@@ -40,17 +40,14 @@ def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -
     nl = names.n_leaves
     getter = w.bind(operator.attrgetter("_data"), "F")
     objects = w.bind(tuple(tape.leaves[tape.n_args :]), "O")
-    kinds = w.bind(tuple(float if tape.lanes[s] is None else _ndarray() for s in range(tape.n_args, nl)), "O")
     # Z: every leaf's number, the arguments' then those of the Values the function reads (read now)
     w.emit(f"Z = A + tuple(map({getter}, {objects}))")
     if nl:
         w.emit(f"{', '.join(names.value(s) for s in range(nl))}, = Z")
-    if tape.n_args < nl:  # the Values the function reads must hold numbers of the traced kinds
-        w.emit(f"if tuple(map(type, Z[{tape.n_args}:])) != {kinds}: return -1")
-        for s in range(tape.n_args, nl):
-            n = tape.lanes[s]
-            if n is not None:
-                w.emit(f"if len({names.value(s)}) != {n}: return -1")
+    _kind_checks(w, tape, names)
+    if any(n is not None for n in tape.lanes):  # layers read their weights from one array of the leaves' floats
+        names.leaf_positions = gather.leaf_positions(tape)
+    leaf_array = len(w.lines)
     w.emit("K = 0.0")
     reverse: list[str] = []
     assigned: set[int] = set()
@@ -67,14 +64,47 @@ def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -
     else:
         w.lines.extend(reverse)
         result = ", ".join(names.grad(s) if s in assigned else "0.0" for s in tape.wanted)
-        if names.array_gz:  # the gradients as floats, as the eager engine gives them
-            w.emit("GL = GZ.tolist()")
-            result = result.replace("GZ[", "GL[")
-        w.emit(f"return ({outs},), ({result}{',' if result else ''}), K")
+        run = gather.run_text(tape.wanted)
+        if names.array_gz and run is not None and all(names.grad(s) == f"GZ[{s}]" for s in tape.wanted):
+            w.emit(f"return ({outs},), tuple(GZ[{run}].tolist()), K")  # the gradients as floats, at once
+        else:
+            if names.array_gz:  # the gradients as floats, as the eager engine gives them
+                w.emit("GL = GZ.tolist()")
+                result = result.replace("GZ[", "GL[")
+            w.emit(f"return ({outs},), ({result}{',' if result else ''}), K")
+    if names.uses_leaf_array:  # made once, after the checks: every plain-number leaf, in slot order
+        import numpy
+
+        floats = sorted(names.leaf_positions, key=names.leaf_positions.__getitem__)
+        read = gather.run_text(floats)
+        numbers = f"Z[{read}]" if read is not None else f"{w.bind(operator.itemgetter(*floats), 'F')}(Z)"
+        fromiter, float64 = w.bind(numpy.fromiter, "N"), w.bind(numpy.float64, "N")
+        w.lines.insert(leaf_array, f"{w.indent}{gather.LEAVES} = {fromiter}({numbers}, {float64}, {len(floats)})")
     bound = "".join(f", {name}={name}" for name in w.namespace)  # locals: faster than globals in the loops
     source = f"def P(A{bound}):\n" + "\n".join(w.lines) + "\n"
     audit(source)
     return source, w.namespace
+
+
+def _kind_checks(w: Writer, tape: Tape, names: Names) -> None:
+    """Emit the checks that the Values the function reads hold numbers of the traced kinds: the
+    plain numbers by one ``sum`` (a Value holds a float or lanes, and a float plus lanes is lanes,
+    so the sum is a float only when every one of them is), each lanes' type and length."""
+    nl = names.n_leaves
+    floats = [s for s in range(tape.n_args, nl) if tape.lanes[s] is None]
+    if floats:
+        run = gather.run_text(floats)
+        numbers = f"Z[{run}]" if run is not None else f"{w.bind(operator.itemgetter(*floats), 'F')}(Z)"
+        if len(floats) == 1:
+            w.emit(f"if type({names.value(floats[0])}) is not float: return -1")
+        else:
+            w.emit(f"if type(sum({numbers})) is not float: return -1")
+    ndarray = _ndarray()
+    for s in range(tape.n_args, nl):
+        n = tape.lanes[s]
+        if n is not None:
+            v = names.value(s)
+            w.emit(f"if type({v}) is not {w.bind(ndarray, 'O')} or len({v}) != {n}: return -1")
 
 
 def _ndarray() -> type:

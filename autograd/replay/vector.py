@@ -12,8 +12,9 @@ from __future__ import annotations
 import operator
 from typing import TYPE_CHECKING, Any
 
-from autograd.replay.affine import layer, layer_backward, layer_forward
+from autograd.replay.affine import layer, layer_backward, layer_forward, reads_rows
 from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals, slots_of
+from autograd.replay.gather import add_into, take
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 
@@ -143,8 +144,12 @@ def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
         if not step or o in layers or alias[(o, i)] != (o, i):
             continue
         slots = tuple(range(first, first + step * seg.count, step))
-        getter = w.bind(operator.itemgetter(*slots), "F")
         column = "[:, None]" if tape.lanes[first] is None and not numbers else ""
+        from_leaves = take(w, names, slots) if first < nl else None  # a slice of the leaves' array
+        if from_leaves is not None:
+            w.emit(f"{_gathered(base + o, i)} = {from_leaves}{column}")
+            continue
+        getter = w.bind(operator.itemgetter(*slots), "F")
         gather = array if tape.lanes[first] is not None else w.bind(_floats, "F")
         w.emit(f"{_gathered(base + o, i)} = {gather}({getter}({'Z' if first < nl else 'V'})){column}")
     for o in range(seg.period):
@@ -158,9 +163,15 @@ def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
             for s, text in zip(tape.parents[j], ops, strict=True):
                 if s >= nl:
                     w.emit(f"K = K + {text}")
-        if any(s in names.external for s in range(base + o, base + seg.period * seg.count, seg.period)):
+        if _listed_for(tape, names, range(base + o, base + seg.period * seg.count, seg.period)):
             rows = f"u{base + o}.tolist()" if numbers else f"u{base + o}"  # floats, as the eager engine keeps
             w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = {rows}")
+
+
+def _listed_for(tape: Tape, names: Homes, slots: range) -> bool:
+    """Whether something outside the loop reads these slots from the list ``V``: not when every
+    reader takes them as a view of the loop's array (a neuron or a layer reading its rows)."""
+    return any(r < 0 or not reads_rows(tape, names, r) for s in slots for r in names.external.get(s, ()))
 
 
 def _gathered(slot: int, i: int) -> str:
@@ -190,8 +201,12 @@ def _vector_operands(tape: Tape, names: Homes, seg: Segment, o: int, j: int) -> 
     return ops
 
 
-def _flush(w: Writer, scatter: str, pending: list[tuple[str, tuple[int, ...], str]]) -> None:
-    """Emit the scatters waiting in ``pending``: one call for each run of them on the same slots."""
+def _flush(w: Writer, scatter: str, pending: list[tuple[str, tuple[int, ...], str]], array_gz: bool = False) -> None:
+    """Emit the scatters waiting in ``pending``: one call for each run of them on the same slots (one
+    ``+=`` each into the array of leaf gradients, when ``array_gz``)."""
+    while pending and array_gz and pending[0][0] == "GZ":
+        _, slots, value = pending.pop(0)
+        add_into(w, slots, value)
     while pending:
         lst, slots, _ = pending[0]
         same = 1
@@ -248,7 +263,7 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: li
                 continue
             outer = seg.strided.get((o, i))
             if outer is None:
-                _flush(w, scatter, pending)
+                _flush(w, scatter, pending, names.array_gz)
                 q = s - (nl + j) + o  # this iteration's node at offset q
                 accumulate(w, f"k{base + q}", c, q not in started)
                 started.add(q)
@@ -260,7 +275,7 @@ def vector_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: li
                     ("GZ" if first < nl else "G", tuple(range(first, first + step * seg.count, step)), values)
                 )
             else:
-                _flush(w, scatter, pending)
+                _flush(w, scatter, pending, names.array_gz)
                 target = names.grad(first)
                 w.emit(f"{target} = {reversed_sum}({target}, {values})")
-        _flush(w, scatter, pending)
+        _flush(w, scatter, pending, names.array_gz)

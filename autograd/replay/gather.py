@@ -1,0 +1,82 @@
+"""Leaves' plain numbers as one numpy array, read once per call; index arrays for reading and adding into many slots.
+
+A program on lanes reads its parameters as arrays: a layer's weights as a matrix, the
+terms of ``sum(p * p for p in params)`` as a vector. Gathering each such array from the
+tuple ``Z`` of the leaves' numbers costs a pass over Python floats per array; instead the
+program makes one array ``z0`` of every plain-number leaf at the start of the call, and each
+array it needs is a slice (a view: no copy) or one indexing with a precomputed index array
+(:func:`take`). The gradients of those leaves live in one array ``GZ`` (one entry per leaf
+slot), and a layer's weight gradients go in with one ``+=`` on an index (:func:`add_into`).
+
+Nothing here changes a number: a slice or an index copies the floats as they are, and
+``GZ[index] += values`` adds each value to its own slot (the slots of one index are
+distinct), as the op-by-op program does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from autograd.replay.symbolic import Writer
+from autograd.replay.tape import Tape
+
+if TYPE_CHECKING:
+    from autograd.replay.codegen import Names
+
+__all__ = ["LEAVES", "add_into", "index", "leaf_positions", "take"]
+
+#: The program's array of the plain-number leaves (a generated name, see codegen.audit).
+LEAVES = "z0"
+
+
+def leaf_positions(tape: Tape) -> dict[int, int]:
+    """Slot -> position in ``z0`` for every leaf that holds a plain number (lanes stay out)."""
+    floats = [s for s in range(len(tape.leaves)) if tape.lanes[s] is None]
+    return {s: k for k, s in enumerate(floats)}
+
+
+def run_text(slots: Sequence[int]) -> str | None:
+    """``a:b`` (or ``a:b:step``) when ``slots`` are evenly spaced (a slice reads them), else None."""
+    if not slots:
+        return None
+    if len(slots) == 1:
+        return f"{slots[0]}:{slots[0] + 1}"
+    step = slots[1] - slots[0]
+    if not step or any(b - a != step for a, b in itertools.pairwise(slots)):
+        return None
+    stop = slots[-1] + step
+    return f"{slots[0]}:{stop if stop >= 0 else 'None'}" + (f":{step}" if step != 1 else "")
+
+
+def index(w: Writer, array: str, positions: Sequence[int], shape: tuple[int, ...] | None = None) -> str:
+    """Program text for ``array`` at ``positions``: a slice when they are evenly spaced (and
+    ``shape`` is None or one-dimensional), else an index array of ``shape`` (one call)."""
+    if shape is None or len(shape) == 1:
+        run = run_text(positions)
+        if run is not None:
+            return f"{array}[{run}]"
+    import numpy
+
+    at = numpy.array(positions, dtype=numpy.intp)
+    if shape is not None:
+        at = at.reshape(shape)
+    return f"{array}[{w.bind(at, 'O')}]"
+
+
+def take(w: Writer, names: Names, slots: Sequence[int], shape: tuple[int, ...] | None = None) -> str | None:
+    """Program text for the numbers of the leaves ``slots`` as an array (of ``shape``), read
+    from ``z0``; None when one of them is not a plain-number leaf."""
+    where = names.leaf_positions
+    if not where or not all(s in where for s in slots):
+        return None
+    names.uses_leaf_array = True
+    return index(w, LEAVES, [where[s] for s in slots], shape)
+
+
+def add_into(w: Writer, slots: Sequence[int], values: str, shape: tuple[int, ...] | None = None) -> None:
+    """Emit ``GZ[slots] += values`` (``GZ``: the array of leaf gradients; the slots distinct)."""
+    if len(set(slots)) != len(slots):  # pragma: no cover - callers pass distinct slots
+        raise RuntimeError("add_into needs distinct slots")
+    w.emit(f"{index(w, 'GZ', list(slots), shape)} += {values}")
