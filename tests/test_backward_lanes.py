@@ -17,8 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import DomainError, Value, dot, grad
+from autograd import DomainError, Value, define_op, dot, grad
 from autograd.core import backward_lanes, reverse
+from autograd.core.rules import unregister
 
 
 def _bits(x: Any) -> Any:
@@ -223,3 +224,24 @@ def test_an_overflowing_gradient_is_reported_after_the_rows_are_written_back() -
         loss.backward()
     for node in reverse.topological_order(loss):
         _bits(node.grad)  # a number or lanes: no held row is left behind
+
+
+def test_a_user_op_laid_out_as_a_neuron_with_a_scaled_last_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Any node of that layout takes the 2-D steps, not only dot: here the last derivative is 2.5, not 1.0.
+    op = define_op(
+        "scaled_pairs_backward_test",
+        lambda a, b, c, d, e: a * b + c * d + 2.5 * e,
+        lambda out, a, b, c, d, e: (b, a, d, c, 2.5),
+        arity=5,
+        replace=True,
+    )
+    try:
+        rng = np.random.default_rng(2)
+        xs = [Value(rng.standard_normal(10)).tanh() for _ in range(2)]
+        ws = [[Value(float(v)) for v in rng.standard_normal(3)] for _ in range(3)]
+        loss = sum((op(w[0], xs[0], w[1], xs[1], w[2]).tanh() for w in ws), Value(0.0)).mean()
+        spy = _Spy(monkeypatch)
+        _backward_both_ways(loss, [], [], None, monkeypatch)
+        assert spy.pairs == 3
+    finally:
+        unregister("scaled_pairs_backward_test")

@@ -38,7 +38,12 @@ from autograd.core.lanes import contributions, sum_to
 if TYPE_CHECKING:
     from autograd.core.value import Value
 
-__all__ = ["backward_lanes"]
+__all__ = ["RESET", "backward_lanes"]
+
+#: The 0.0 that :func:`~autograd.core.reverse.interior_order` resets an interior node's ``grad``
+#: to. A ``grad`` that *is* this object is +0.0, so the first lanes contribution ``0.0 + c`` can
+#: be taken as ``c + zeros`` (the same IEEE sums, without numpy's slower path for a Python float).
+RESET = 0.0
 
 
 class _Rows:
@@ -92,6 +97,7 @@ def backward_lanes(order: list[Value], output: Value, seed: Any) -> None:
     ndarray = np.ndarray
     total = np.add.reduce  # what ndarray.sum() calls, without its Python wrapper
     state = _State(np)
+    zeros = np.zeros(0)
     output.grad = output.grad + seed
     try:
         for node in reversed(order):
@@ -108,7 +114,13 @@ def backward_lanes(order: list[Value], output: Value, seed: Any) -> None:
                 c = node._d0 * g
                 if type(c) is not float and type(a._data) is float:  # lanes meet a scalar
                     c = float(total(c, None)) if type(c) is ndarray else sum_to(a._data, c)
-                a.grad = a.grad + c
+                t = a.grad
+                if t is RESET and type(c) is ndarray and c.ndim == 1:  # the first contribution, 0.0 + c
+                    if len(zeros) != len(c):
+                        zeros = np.zeros(len(c))
+                    a.grad = c + zeros
+                else:
+                    a.grad = t + c
             elif n == 2:
                 a, b = node._p0, node._p1
                 c = node._d0 * g
@@ -129,12 +141,13 @@ def backward_lanes(order: list[Value], output: Value, seed: Any) -> None:
 class _State:
     """What the pass keeps between nodes: the last stacked lanes derivatives, the open rows."""
 
-    __slots__ = ("f64", "np", "rows", "stack", "stacked")
+    __slots__ = ("bias", "f64", "np", "rows", "stack", "stacked")
 
     def __init__(self, np: Any) -> None:
         self.np = np
         self.f64 = np.dtype(np.float64)
         self.stacked: tuple[Any, ...] = ()  # the lanes derivatives last stacked …
+        self.bias: Any = None  # … and the bias's derivative (None: no bias) …
         self.stack: Any = None  # … as one 2-D array
         self.rows: _Rows | None = None
 
@@ -178,19 +191,22 @@ def _pairs(parents: tuple[Value, ...], local: tuple[Any, ...], g: Any, state: _S
         for x in inputs:
             if type(x._data) is float:
                 return False
+    # The lanes derivatives towards the weights as one 2-D array, and the bias's (a float) as a last
+    # row of lanes: every product and row sum is the one the general steps take (see contributions).
+    bias = local[-1] if n % 2 else None
     stacked = state.stacked
-    if len(stacked) == k and all(map(is_, towards_weights, stacked)):  # the same arrays (== would compare lanes)
+    if bias is state.bias and len(stacked) == k and all(map(is_, towards_weights, stacked)):  # not ==: lanes
         stack = state.stack
     else:
         try:
-            stack = np.array(towards_weights)
+            stack = np.array(towards_weights if bias is None else (*towards_weights, np.full(len(g), bias)))
         except ValueError:  # lanes of different shapes
             return False
-        if stack.dtype != state.f64 or stack.shape != (k, len(g)):
+        if stack.dtype != state.f64 or stack.shape != (k + n % 2, len(g)):
             return False
-        state.stacked, state.stack = towards_weights, stack
+        state.stacked, state.bias, state.stack = towards_weights, bias, stack
     # Checked: nothing below can fail, so the additions are all made or none is.
-    products = np.multiply.outer(np.array(towards_inputs), g)  # towards the inputs: each w_i·g
+    products = np.multiply.outer(towards_inputs, g)  # towards the inputs: each w_i·g
     if grouped:
         np.add(rows.acc, products, out=rows.acc)  # type: ignore[union-attr]
     else:
@@ -202,10 +218,10 @@ def _pairs(parents: tuple[Value, ...], local: tuple[Any, ...], g: Any, state: _S
         else:
             for x, c in zip(inputs, products, strict=True):
                 x.grad = x.grad + c
-    total = np.add.reduce  # what ndarray.sum() calls, without its Python wrapper
-    for w, s in zip(weights, total(stack * g, 1).tolist(), strict=True):  # towards the weights: Σ x_i·g
+    sums = np.add.reduce(stack * g, 1).tolist()  # towards the weights (and the bias): Σ x_i·g
+    for w, s in zip(weights, sums, strict=False):  # (the bias's sum is last)
         w.grad = w.grad + s
     if n % 2:
         b = parents[-1]
-        b.grad = b.grad + float(total(local[-1] * g))
+        b.grad = b.grad + sums[k]
     return True

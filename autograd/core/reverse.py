@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from autograd.core.backward_lanes import backward_lanes
+from autograd.core.backward_lanes import RESET, backward_lanes
 from autograd.core.data import is_constant, to_data
 from autograd.core.errors import DomainError
 from autograd.core.functions import is_lanes, load_numpy
@@ -107,20 +107,40 @@ def interior_order(root: Value, reset: bool, seen: set[Value] | None = None) -> 
         return order, leaves, lanes
     stack: list[Any] = [root]
     push, pop, visit, done, leaf = stack.append, stack.pop, seen.add, order.append, leaves.append
+    zero = RESET  # this very 0.0 (see backward_lanes)
     while stack:
         node = pop()
         if node is _EXIT:
             node = pop()
             if reset:
-                node.grad = 0.0
+                node.grad = zero
             done(node)
         elif node not in seen:  # an interior node (leaves never reach the stack)
             visit(node)
             push(node)
             push(_EXIT)
             n = node._n
-            # one and two parents live in slots (see autograd/core/value.py); the tuple is built here only
-            for parent in (node._p0, node._p1) if n == 2 else (node._p0,) if n == 1 else node._parents:
+            if n == 2:  # most nodes: the two slots read one by one (see autograd/core/value.py), no tuple
+                parent = node._p0
+                if parent not in seen:
+                    if parent._n:
+                        push(parent)
+                    else:
+                        visit(parent)
+                        leaf(parent)
+                        if type(parent._data) is not float:
+                            lanes = True
+                parent = node._p1
+                if parent not in seen:
+                    if parent._n:
+                        push(parent)
+                    else:
+                        visit(parent)
+                        leaf(parent)
+                        if type(parent._data) is not float:
+                            lanes = True
+                continue
+            for parent in (node._p0,) if n == 1 else node._parents:  # the same steps
                 if parent not in seen:
                     if parent._n:
                         push(parent)

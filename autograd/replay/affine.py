@@ -259,7 +259,7 @@ def reads_rows(tape: Tape, names: Homes, reader: int) -> bool:
         seg, o = names.arrays[where[0]]
         if not layer(tape, seg, o):
             return False
-    elif reader in names.listed or not affine(tape, j):
+    elif names.owner[reader] >= 0 or not affine(tape, j):  # in a loop other than a vectorized one
         return False
     parents = tape.parents[j]
     return rows_view(names, parents[1 : 2 * (len(parents) // 2) : 2]) is not None
