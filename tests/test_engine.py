@@ -383,3 +383,19 @@ def test_grad_leaves_every_grad_field_as_it_was() -> None:
     assert grad(out, [x]) == [36.0]
     assert [g.data for g in grad(out, [x], create_graph=True)] == [36.0]
     assert [(v, v.grad) for v in topological_order(out)] == before
+
+
+def test_zero_grad_checks_every_item_before_resetting_any() -> None:
+    a, b = Value(1.0), Value(2.0)
+    a.grad, b.grad = 3.0, 4.0
+    with pytest.raises(TypeError, match="zero_grad expects Values, got str"):
+        zero_grad([a, "b", b])  # type: ignore[list-item]
+    assert (a.grad, b.grad) == (3.0, 4.0)  # nothing half done
+
+    class Named(Value):
+        pass
+
+    c = Named(5.0)
+    c.grad = 1.0
+    zero_grad(iter([a, c, b]))  # any iterable; subclasses are Values
+    assert (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)

@@ -69,10 +69,13 @@ def backward(root: Value, grad: object = None) -> None:
 
 
 def zero_grad(values: Iterable[Value]) -> None:
-    """Reset ``.grad`` to 0.0 on each of ``values``."""
+    """Reset ``.grad`` to 0.0 on each of ``values``; all are checked first (a non-Value changes nothing)."""
+    values = list(values)
+    if set(map(type, values)) - {Value}:  # a subclass, or not a Value: look closer
+        for v in values:
+            if not isinstance(v, Value):
+                raise TypeError(f"zero_grad expects Values, got {type(v).__name__}")
     for v in values:
-        if not isinstance(v, Value):
-            raise TypeError(f"zero_grad expects Values, got {type(v).__name__}")
         v.grad = 0.0
 
 
