@@ -20,7 +20,8 @@ load hits them alike); every ratio is the median of the per-round ratios, with t
   Python float loop doing the same forward and backward (CPython's limit for this
   arithmetic); ns per op of each. The compiled chain and the hand loop take turns going
   first in a round, and every chain run starts once the C allocator has finished the
-  previous run's frees (see ``_settled``).
+  previous run's frees (see ``_settled``); the ratio of the two in CPU time too (``*_cpu``:
+  steadier on a shared machine).
 
 Also: the cost of the first call (trace + compile + first replay) in eager steps, and the
 memory a compiled program keeps per node against the eager graph's. ``--callgrind``
@@ -316,6 +317,21 @@ def _settled(fn: Callable[[], Any]) -> tuple[float, Any]:
     return timed(fn)
 
 
+def _settled_cpu(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Wall time and this thread's CPU time of one run of ``fn``, settled as by :func:`_settled`.
+
+    Reported beside the wall times for the compiled chain and the hand loop (both single
+    threaded): on a shared machine the wall time also counts the moments a run waited for a
+    core, the CPU time does not, so its ratio spreads less under load.
+    """
+    if _TRIM is not None:
+        _TRIM(0)
+    gc.collect()
+    cpu, wall = time.thread_time(), time.perf_counter()
+    fn()
+    return time.perf_counter() - wall, time.thread_time() - cpu
+
+
 def _torch_chain(steps: int) -> Callable[[], tuple[float, float]]:
     import torch
 
@@ -361,10 +377,13 @@ def chain_compiled(rounds: int, ops: int = 100_000) -> Result:
     if abs(eager_gw - gw) > 1e-12 * max(1.0, abs(eager_gw)) or eager_value != value:
         raise RuntimeError(f"compiled chain gradient {gw!r} differs from the eager engine's {eager_gw!r}")
     t: dict[str, list[float]] = {"compiled": [], "hand": [], "eager": [], "torch": []}
+    cpu: dict[str, list[float]] = {"compiled": [], "hand": []}
     pair: dict[str, Callable[[], Any]] = {"compiled": lambda: program(*args), "hand": lambda: hand_loop(*args, steps)}
     for k in range(rounds):
         for key in ("compiled", "hand") if k % 2 == 0 else ("hand", "compiled"):  # each goes first in turn
-            t[key].append(_settled(pair[key])[0])
+            wall, used = _settled_cpu(pair[key])
+            t[key].append(wall)
+            cpu[key].append(used)
         t["eager"].append(_settled(lambda: _eager_chain(steps))[0])
         if torch_run is not None:
             elapsed, (_ty, tgw) = _settled(torch_run)
@@ -383,6 +402,9 @@ def chain_compiled(rounds: int, ops: int = 100_000) -> Result:
     }
     result.update(_flat("first_call_in_eager_steps", _spread(firsts, eagers)))
     result.update(_flat("compiled_vs_hand_loop", _spread(t["compiled"], t["hand"])))
+    result["compiled_cpu_ns_per_op"] = 1e9 * statistics.median(cpu["compiled"]) / ops
+    result["hand_loop_cpu_ns_per_op"] = 1e9 * statistics.median(cpu["hand"]) / ops
+    result.update(_flat("compiled_vs_hand_loop_cpu", _spread(cpu["compiled"], cpu["hand"])))
     result.update(_flat("eager_vs_compiled", _spread(t["eager"], t["compiled"])))
     if t["torch"]:
         result["torch_ns_per_op"] = 1e9 * med["torch"] / ops

@@ -13,11 +13,27 @@ def test_the_hand_written_loop_is_the_chain_and_its_derivatives() -> None:
     assert (gy, gw, gc) == pytest.approx((d * 0.9, d * 0.5, d))
 
 
+def test_the_hand_written_loop_gives_the_eager_engines_numbers_over_many_steps() -> None:
+    from autograd import Value, grad
+    from benchmarks.compiled import chain
+
+    leaves = [Value(0.5), Value(0.999), Value(0.01)]
+    out = chain(*leaves, steps=30)
+    want = [out.data, *grad(out, leaves)]
+    got = hand_loop(0.5, 0.999, 0.01, 30)
+    assert got[0] == want[0]
+    assert list(got[1:]) == pytest.approx(want[1:], rel=1e-12)
+    assert hand_loop(0.5, 0.999, 0.01, 0) == (0.5, 1.0, 0.0, 0.0)
+
+
 def test_chain_section_checks_the_replay_against_the_loop_and_the_eager_engine() -> None:
     result = chain_compiled(rounds=2, ops=300)  # raises if the numbers differ
     assert result["ops"] == 300
     assert result["compiled_ns_per_op"] > 0
     assert result["compiled_vs_hand_loop_p25"] <= result["compiled_vs_hand_loop"] <= result["compiled_vs_hand_loop_p75"]
+    assert result["compiled_vs_hand_loop_cpu_p25"] <= result["compiled_vs_hand_loop_cpu"]
+    assert result["compiled_vs_hand_loop_cpu"] <= result["compiled_vs_hand_loop_cpu_p75"]
+    assert result["compiled_cpu_ns_per_op"] > 0
     assert result["program_lines"] < 60  # rolled into a loop
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Value, compile, grad
 from autograd.replay.loops import plan
@@ -33,6 +35,45 @@ def test_a_sum_of_squares_is_folded_and_gives_the_eager_numbers_bit_for_bit() ->
         assert value == out.data
         assert list(grads) == grad(out, params)
         assert all(type(g) is float for g in grads)
+
+
+@settings(max_examples=25)
+@given(
+    st.lists(
+        st.floats(-1e6, 1e6, allow_nan=False).filter(lambda v: v == 0.0 or abs(v) > 1e-6), min_size=20, max_size=80
+    ),
+    st.sampled_from(["square", "product", "difference"]),
+)
+def test_a_sum_over_a_vectorized_loops_floats_adds_in_the_eager_order(values: list[float], kind: str) -> None:
+    """The terms are one array of floats (numpy over the parameters): the program adds them up with
+    numpy's running sum, which must give the eager engine's left-to-right additions bit for bit,
+    whatever the magnitudes and signs."""
+    params = [Value(v) for v in values]
+    shift = Value(0.375)
+    x = Value(np.linspace(-1.0, 1.0, 5))
+
+    def loss() -> Value:
+        if kind == "square":
+            terms = (p * p for p in params)
+        elif kind == "product":
+            terms = (p * shift for p in params)
+        else:
+            terms = (p - shift for p in params)
+        return (x * shift).mean() + sum(terms)
+
+    program = compile(loss, params=[*params, shift])
+    program()
+    bound = program._last.programs[True].__globals__.values()  # type: ignore[union-attr]
+    assert any(
+        getattr(f, "__self__", None) is np.add and f.__name__ == "accumulate" for f in bound
+    )  # numpy's running sum
+    for step in range(2):
+        value, grads = program()
+        out = loss()
+        assert value == out.data, step
+        assert list(grads) == grad(out, [*params, shift]), step
+        for p in params:
+            p.data = -p.data * 0.5
 
 
 def test_a_running_sum_read_on_the_way_ends_a_fold_and_stays_exact() -> None:

@@ -3,7 +3,10 @@
 ``sum(p * p for p in params)`` adds one node per parameter, each reading the node before
 it and one new number: a loop of period 1 whose iterations depend on each other, so it
 cannot run as numpy over its iterations. The forward pass is ``functools.reduce`` over the
-numbers (the same additions, in the same order, at C speed), and since the local
+numbers (the same additions, in the same order, at C speed) — or, when the terms are already
+one numpy array of floats (a vectorized loop's, as ``p * p`` over the parameters is), numpy's
+``add.accumulate`` over the start and that array: a running sum, again the same additions in
+the same order — and since the local
 derivatives of ``add`` are 1, the reverse pass passes the same gradient to every term:
 the last node's gradient ``g`` goes to the last term, and ``0.0 + g`` — what the eager
 engine's additions into a fresh gradient give — to every other term and to the node
@@ -101,8 +104,29 @@ def fold_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
     nl = len(tape.leaves)
     base = nl + seg.start
     slots, lst = _terms(seg, nl)
+    start = names.value(base - 1)
+    rows = _number_rows(tape, names, slots)
+    if rows is not None and tape.lanes[base - 1] is None:  # the terms are an array of floats: add them up there
+        import numpy
+
+        concatenate, accumulate = w.bind(numpy.concatenate, "N"), w.bind(numpy.add.accumulate, "N")
+        w.emit(f"V[{base + seg.count - 1}] = float({accumulate}({concatenate}((({start},), {rows})))[-1])")
+        return
     terms = f"{lst}[{run_text(slots)}]"  # evenly spaced: one slice of the list (or tuple) holding them
-    w.emit(f"V[{base + seg.count - 1}] = {w.bind(_fold, 'F')}({names.value(base - 1)}, {terms})")
+    w.emit(f"V[{base + seg.count - 1}] = {w.bind(_fold, 'F')}({start}, {terms})")
+
+
+def _number_rows(tape: Tape, names: Homes, slots: tuple[int, ...]) -> str | None:
+    """``u<slot>[a:b:±1]`` when the terms are the rows, in a row, of a vectorized loop's array of
+    plain numbers (one float per iteration), else None."""
+    from autograd.replay.affine import rows_view
+
+    if any(tape.lanes[s] is not None for s in slots):
+        return None
+    if len(slots) == 1:
+        where = names.rows.get(slots[0])
+        return None if where is None else f"{where[0]}[{where[1]}:{where[1] + 1}]"
+    return rows_view(names, slots)
 
 
 def fold_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list[bool], assigned: set[int]) -> None:

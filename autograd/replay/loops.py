@@ -192,8 +192,10 @@ class Homes(Names):
         self.external = external  # loop slot -> reading node slots outside its loop (or -1: an output/guard)
         self.strided = strided  # leaves some loop reads at a stride: their gradients live in the list GZ
         self.needs = needs  # per slot: whether a wanted gradient depends on it (see _needs)
-        #: array ``u<slot>`` -> (its vectorized loop, body offset), for the loops of lanes
+        #: array ``u<slot>`` -> (its vectorized loop, body offset)
         self.arrays: dict[str, tuple[Segment, int]] = {}
+        #: per slot: the index of the loop (segment) it is in, -1 for none
+        self.owner: list[int] = []
         #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
         #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
         self.array_gz = (
@@ -266,8 +268,9 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
         listed.update(range(nl + seg.start, nl + seg.stop))
         listed.update(before[k])
     homes = Homes(tape, listed, external, strided, needs)
-    for seg in segments:  # a vectorized loop of lanes holds each body node's iterations as rows of one array
-        if seg.vector and tape.lanes[nl + seg.start] is not None:
+    homes.owner = owner
+    for seg in segments:  # a vectorized loop holds each body node's iterations as rows of one array
+        if seg.vector:
             for o in range(seg.period):
                 base = nl + seg.start + o
                 homes.arrays[f"u{base}"] = (seg, o)
