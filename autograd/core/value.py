@@ -510,7 +510,7 @@ def record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) ->
     recording = current_mode().on
     if recording is None:
         recording = resolve_mode()
-    out, local = evaluate(rule, tuple(map(_data_of, parents)), param, recording)
+    out, local = evaluate(rule, tuple(map(_data_of, parents)), param, recording, parents)
     return new_node(rule, out, parents if recording else (), local, param)
 
 

@@ -247,17 +247,21 @@ def rows_view(names: Names, slots: Sequence[int]) -> str | None:
     return None
 
 
-def reads_rows(tape: Tape, names: Homes, reader: int) -> bool:
+def reads_rows(tape: Tape, names: Homes, reader: int, layers: dict[str, bool]) -> bool:
     """Whether the node at slot ``reader`` reads its lanes inputs only as a view of a vectorized
-    array's rows (:func:`stacked`): a neuron in straight code, or a layer in a vectorized loop."""
+    array's rows (:func:`stacked`): a neuron in straight code, or a layer in a vectorized loop
+    (``layers``: what :func:`layer` said of each array's loop, filled as it is asked)."""
     nl = len(tape.leaves)
     j = reader - nl
     if j < 0:
         return False
     where = names.rows.get(reader)
     if where is not None:
-        seg, o = names.arrays[where[0]]
-        if not layer(tape, seg, o):
+        known = layers.get(where[0])
+        if known is None:
+            seg, o = names.arrays[where[0]]
+            known = layers[where[0]] = layer(tape, seg, o)
+        if not known:
             return False
     elif names.owner[reader] >= 0 or not affine(tape, j):  # in a loop other than a vectorized one
         return False

@@ -171,7 +171,9 @@ def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
 def _listed_for(tape: Tape, names: Homes, slots: range) -> bool:
     """Whether something outside the loop reads these slots from the list ``V``: not when every
     reader takes them as a view of the loop's array (a neuron or a layer reading its rows)."""
-    return any(r < 0 or not reads_rows(tape, names, r) for s in slots for r in names.external.get(s, ()))
+    readers = {r for s in slots for r in names.external.get(s, ())}
+    layers: dict[str, bool] = {}  # per array a reader is in: whether its loop is a layer (asked once)
+    return any(r < 0 or not reads_rows(tape, names, r, layers) for r in sorted(readers))
 
 
 def _gathered(slot: int, i: int) -> str:
@@ -206,7 +208,14 @@ def _flush(w: Writer, scatter: str, pending: list[tuple[str, tuple[int, ...], st
     ``+=`` each into the array of leaf gradients, when ``array_gz``)."""
     while pending and array_gz and pending[0][0] == "GZ":
         _, slots, value = pending.pop(0)
-        add_into(w, slots, value)
+        text = value
+        if pending and pending[0] == ("GZ", slots, value):  # p * p: the same contribution twice, made once
+            text = w.temp()
+            w.emit(f"{text} = {value}")
+        add_into(w, slots, text)
+        while pending and pending[0] == ("GZ", slots, value):
+            pending.pop(0)
+            add_into(w, slots, text)
     while pending:
         lst, slots, _ = pending[0]
         same = 1
