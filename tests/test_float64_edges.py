@@ -38,6 +38,20 @@ def test_dividing_by_a_tiny_constant_works_when_result_and_gradient_are_finite()
         a / 1e-310  # the result itself overflows
 
 
+def test_dividing_lanes_by_a_tiny_constant_works_as_on_scalars() -> None:
+    """Lanes skip the constant's derivative check as scalars do: each lane is what the scalar gives."""
+    x = Value(np.array([2.0, -1.0]))
+    y = x / 1e-160
+    assert y.data.tolist() == [(Value(2.0) / 1e-160).data, (Value(-1.0) / 1e-160).data]
+    y.sum().backward()
+    assert x.grad.tolist() == [1e160, 1e160]
+    assert grad((x / 1e-160).sum(), [x])[0].tolist() == [1e160, 1e160]
+    with pytest.raises(DomainError, match=r"2\.0 / 1e-160: local derivative is not finite at lane 0"):
+        x / Value(1e-160)  # a Value the user made: its gradient can be asked for, and it overflows
+    with pytest.raises(DomainError, match="overflows at lane 0"):
+        x / 1e-310  # the result itself overflows
+
+
 def test_a_sum_whose_partial_sums_overflow_but_whose_total_does_not() -> None:
     assert vsum([1e308, 1e308, -1e308]).data == 1e308
     a = Value(1e308)

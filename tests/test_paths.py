@@ -220,16 +220,35 @@ def _lane_columns(name: str) -> list[tuple[float, ...]]:
 
 
 def _node_builders() -> list[str]:
-    """Every function of autograd.core.value that makes a recorded node (sets its parents)."""
-    return sorted(
+    """Every function of autograd.core.value that makes a recorded node (sets its parents and returns
+    it), and every method of Value that does so itself (an operator's inlined fast path), as
+    ``"Value.__mul__"``."""
+    functions = sorted(
         name
         for name, f in vars(record_module).items()
-        if inspect.isfunction(f) and f.__module__ == record_module.__name__ and "._p0 = " in inspect.getsource(f)
+        if inspect.isfunction(f)
+        and f.__module__ == record_module.__name__
+        and inspect.signature(f).return_annotation in ("Value", Value)
+        and "._p0 = " in inspect.getsource(f)
     )
+    methods = sorted(
+        f"Value.{name}"
+        for name, f in vars(Value).items()
+        if inspect.isfunction(f) and "._p0 = " in inspect.getsource(f)
+    )
+    return functions + methods
+
+
+def _builder(name: str) -> Callable[..., Value]:
+    return vars(Value)[name.removeprefix("Value.")] if name.startswith("Value.") else getattr(record_module, name)
 
 
 def _patch_everywhere(m: pytest.MonkeyPatch, name: str, replacement: Callable[..., Value]) -> None:
-    """Replace the builder ``name`` in every autograd module that binds it (its callers look it up there)."""
+    """Replace the builder ``name`` in every autograd module that binds it (its callers look it up there),
+    or on Value for a method."""
+    if name.startswith("Value."):
+        m.setattr(Value, name.removeprefix("Value."), replacement)
+        return
     original = getattr(record_module, name)
     for module_name, module in sorted(sys.modules.items()):
         if module_name.split(".")[0] == "autograd" and getattr(module, name, None) is original:
@@ -274,7 +293,7 @@ def test_a_wrong_derivative_on_any_path_fails_the_checks(monkeypatch: pytest.Mon
     for builder in builders:
         made: dict[int, Value] = {}
         with monkeypatch.context() as m:
-            _patch_everywhere(m, builder, _mutant(getattr(record_module, builder), made))
+            _patch_everywhere(m, builder, _mutant(_builder(builder), made))
             for name in BUILTIN:
                 xs, param = _point(name)
                 for path in PATHS:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from autograd.core.data import is_constant
 from autograd.core.errors import DomainError, deferring, describe_op, undefined_error
 from autograd.core.functions import is_lanes, load_numpy
 from autograd.core.rules import BUILTIN_OPS, Rule
 
 if TYPE_CHECKING:
     from autograd.core.data import Data
+    from autograd.core.value import Value
 
 __all__ = ["contributions", "evaluate", "sum_to"]
 
@@ -45,12 +47,17 @@ def _at_lane(xs: tuple[Any, ...], i: int) -> tuple[float, ...]:
     return tuple(x if type(x) is float else float(x[i]) for x in xs)
 
 
-def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bool) -> tuple[Any, tuple[Any, ...]]:
+def evaluate(
+    rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bool, parents: tuple[Value, ...] = ()
+) -> tuple[Any, tuple[Any, ...]]:
     """The rule applied lane-wise with numpy: its value and (when ``recording``) local derivatives.
 
     Domain errors are found from non-finite results and name the first bad lane. While the
     graph of a gradient is built (``errors.deferring``), a local derivative that is not finite
     is recorded as nan in its lanes, as on scalars, and raises only if a gradient uses it.
+    As on scalars, the derivative towards a parent that is a plain number made a leaf (one of
+    ``parents``, the nodes ``xs`` came from) is not checked: no gradient the user can ask for
+    goes through it, so ``Value(lanes) / 1e-160`` is ``lanes * 1e160`` with finite gradients.
     """
     np = load_numpy()
     _lane_count(xs)
@@ -78,9 +85,9 @@ def evaluate(rule: Rule, xs: tuple[Any, ...], param: float | None, recording: bo
         if bad is not None:
             at = _at_lane(xs, bad)
             raise DomainError(f"{describe_op(rule, at, param)} is undefined or overflows at lane {bad}")
-        for d in () if rule.finite_local else local:
+        for i, d in enumerate(() if rule.finite_local else local):
             bad = _first_bad_lane(d if type(d) is float else np.asarray(d, dtype=np.float64))
-            if bad is not None:
+            if bad is not None and not (i < len(parents) and is_constant(parents[i])):
                 if deferring.get():  # inside a gradient's graph: nan, raised only if a gradient uses it
                     return out, tuple(_nan_where_not_finite(np, d) for d in local)
                 at = _at_lane(xs, bad)

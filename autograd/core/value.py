@@ -75,11 +75,36 @@ def _operator(rule: Rule, *, reflected: bool = False) -> Callable[[Value, Value 
             return record_binary(rule, other, self)
 
     else:
+        forward, local, name, finite_local = rule.forward, rule.local, rule.name, rule.finite_local
 
         def method(self: Value, other: Value | float) -> Value:
-            if type(other) is not Value and not is_number(other):
-                refuse_array_subclass(other, "operand")
-                return cast(Value, NotImplemented)  # Python then raises TypeError
+            if type(other) is not Value:
+                if not is_number(other):
+                    refuse_array_subclass(other, "operand")
+                    return cast(Value, NotImplemented)  # Python then raises TypeError
+                return record_binary(rule, self, other)
+            # An optimisation: record_binary's steps for two Values holding floats while recording,
+            # inlined (one call less per operator, the hot path of scalar graphs). Any other case,
+            # and any result or derivative the checks would refuse, is record_binary's own.
+            x, y = self._data, other._data
+            if type(x) is float and type(y) is float and current_mode().on:
+                try:
+                    out = forward(x, y)
+                    d = local(out, x, y)
+                except (ValueError, ZeroDivisionError, OverflowError):
+                    return record_binary(rule, self, other)
+                if type(out) is float and _isfinite(out) and (finite_local or finite_floats(d, 2)):
+                    node = _new(Value)
+                    node._data = out
+                    node.grad = 0.0
+                    node.label = ""
+                    node._param = None
+                    node._op = name
+                    node._n = 2
+                    node._p0 = self
+                    node._p1 = other
+                    node._d0, node._d1 = d
+                    return node
             return record_binary(rule, self, other)
 
     method.__name__ = f"__{'r' if reflected else ''}{rule.name if rule.name != 'div' else 'truediv'}__"
@@ -485,7 +510,7 @@ def record_lanes(rule: Rule, parents: tuple[Value, ...], param: float | None) ->
     recording = current_mode().on
     if recording is None:
         recording = resolve_mode()
-    out, local = evaluate(rule, tuple(map(_data_of, parents)), param, recording)
+    out, local = evaluate(rule, tuple(map(_data_of, parents)), param, recording, parents)
     return new_node(rule, out, parents if recording else (), local, param)
 
 

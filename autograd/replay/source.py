@@ -99,12 +99,11 @@ def _kind_checks(w: Writer, tape: Tape, names: Names) -> None:
             w.emit(f"if type({names.value(floats[0])}) is not float: return -1")
         else:
             w.emit(f"if type(sum({numbers})) is not float: return -1")
-    ndarray = _ndarray()
     for s in range(tape.n_args, nl):
         n = tape.lanes[s]
-        if n is not None:
+        if n is not None:  # (numpy is imported only for a tape that holds lanes)
             v = names.value(s)
-            w.emit(f"if type({v}) is not {w.bind(ndarray, 'O')} or len({v}) != {n}: return -1")
+            w.emit(f"if type({v}) is not {w.bind(_ndarray(), 'O')} or len({v}) != {n}: return -1")
 
 
 def _ndarray() -> type:
