@@ -411,14 +411,32 @@ def layer_forward(w: Writer, tape: Tape, names: Homes, seg: Segment, o: int, tar
     m = len(tape.parents[j])
     n = m // 2
     slot = len(tape.leaves) + j
-    w.emit(f"w{slot} = {_leaf_matrix(w, names, _weight_slots(seg, o, m, False), (seg.count, n))}")
-    inputs = _inputs(seg, o, m)
+    inputs, weights = _in_row_order(w, names, _inputs(seg, o, m), _weight_slots(seg, o, m, False))
+    w.emit(f"w{slot} = {_leaf_matrix(w, names, weights, (seg.count, n))}")
     w.emit(f"s{slot} = {stacked(w, names, inputs, [names.value(s) for s in inputs])}")
     total = f"{w.bind(_layer if w.exact else _layer_fast, 'F')}(w{slot}, s{slot})"
     if m % 2:  # the biases, a column, added last as the rule adds them
         w.emit(f"b{slot} = {_leaf_matrix(w, names, _bias_slots(seg, o, m), (seg.count, 1))}")
         total = f"{total} + b{slot}"
     w.emit(f"{target} = {total}")
+
+
+def _in_row_order(
+    w: Writer, names: Names, inputs: list[int], weights: tuple[int, ...]
+) -> tuple[list[int], tuple[int, ...]]:
+    """A layer's inputs, and its weights' slots (neuron by neuron), in the row order of the array
+    holding the inputs when they are all its rows in reverse: the matrix product then reads the
+    array itself, not a reversed view (which numpy multiplies without BLAS). Only for programs
+    that may add in BLAS's order (not ``exact``); otherwise as they are."""
+    n = len(inputs)
+    view = rows_view(names, inputs)
+    if w.exact or view is None or n < 2 or not view.endswith(f"[{n - 1}:None:-1]"):
+        return inputs, weights
+    array = view.partition("[")[0]
+    if sum(1 for r in names.rows.values() if r[0] == array) != n:
+        return inputs, weights
+    rows = [weights[k : k + n][::-1] for k in range(0, len(weights), n)]
+    return inputs[::-1], tuple(s for row in rows for s in row)
 
 
 def _leaf_matrix(w: Writer, names: Names, slots: tuple[int, ...], shape: tuple[int, int]) -> str:
@@ -458,13 +476,13 @@ def layer_backward(
     m = len(tape.parents[j])
     slot = len(tape.leaves) + j
     weight_slots = _weight_slots(seg, o, m)
+    inputs, weights = _in_row_order(w, names, _inputs(seg, o, m), _weight_slots(seg, o, m, False))
     if any(needs[s] for s in weight_slots):
         sums = w.bind(_layer_weight_sums if w.exact else _layer_weight_sums_fast, "F")
         shape = (seg.count, m // 2)
-        _add_leaf_gradients(w, names, _weight_slots(seg, o, m, False), f"{sums}(s{slot}, {g})", shape)
+        _add_leaf_gradients(w, names, weights, f"{sums}(s{slot}, {g})", shape)
         if m % 2:
             _add_leaf_gradients(w, names, _bias_slots(seg, o, m), f"{g}.sum(axis=1)", (seg.count,))
-    inputs = _inputs(seg, o, m)
     if any(needs[s] for s in inputs) and not w.exact:
         w.emit(f"d{slot} = {w.bind(_layer_input_sums, 'F')}(w{slot}, {g})")
         if _whole_rows(w, tape, names, inputs, f"d{slot}", seg.count):
