@@ -6,6 +6,7 @@ whose leaves changed kind to a new trace."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -211,3 +212,25 @@ def test_index_text_is_a_slice_when_evenly_spaced_else_an_index_array() -> None:
     text = index(w, "z0", [0, 1, 2, 3], (2, 2))  # a matrix: one index array of its shape
     name = text[3:-1]
     assert np.array_equal(w.namespace[name], [[0, 1], [2, 3]])
+
+
+def test_a_layer_reads_the_previous_layers_array_as_it_is_unless_exact() -> None:
+    x, y = _data()
+    model = nn.MLP(2, [16, 16, 1], seed=6)  # 16 neurons: each layer is one vectorized loop
+    params = model.parameters()
+    loss = _moons_loss(model, x, y)
+    fast, exact = compile(loss, params=params), compile(loss, params=params, exact=True)
+    fast()
+    exact()
+
+    def inputs(source: str) -> list[str]:  # what each layer or neuron multiplies its weights with
+        return re.findall(r"\n    s\d+ = (\S+)", source)
+
+    # the second layer's inputs are the first layer's rows in reverse: a reversed view when exact,
+    # the array itself (weight columns reversed instead) for the matrix products
+    assert any(text.endswith("[15:None:-1]") for text in inputs(exact.source))
+    assert any(text.endswith("[0:16:1]") for text in inputs(fast.source))
+    value, grads = fast()
+    out = loss()
+    assert _close(value, out.data)
+    assert _close(grads, grad(out, params))
