@@ -31,12 +31,12 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autograd.replay.codegen import accumulate
 from autograd.replay.fold import reads
-from autograd.replay.gather import add_into, take
+from autograd.replay.gather import add_into, rows_view, take
 from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
@@ -232,19 +232,6 @@ def stacked(w: Writer, names: Names, slots: list[int], operands: list[str]) -> s
     """Program text for the values of ``slots`` as one array, a row each: a view of the array a
     vectorized loop holds them in when they are its rows in a row (else one ``numpy.array``)."""
     return rows_view(names, slots) or f"{w.bind(_np().array, 'N')}(({', '.join(operands)},))"
-
-
-def rows_view(names: Names, slots: Sequence[int]) -> str | None:
-    """``u<slot>[a:b:±1]`` when ``slots`` are rows of one vectorized array, one after the other (else None)."""
-    rows = [names.rows.get(s) for s in slots]
-    first = rows[0]
-    if first is not None and len(rows) > 1 and all(r is not None and r[0] == first[0] for r in rows):
-        index = [r[1] for r in rows if r is not None]
-        step = index[1] - index[0]
-        if step in (1, -1) and index == list(range(index[0], index[0] + step * len(index), step)):
-            stop = index[-1] + step
-            return f"{first[0]}[{index[0]}:{stop if stop >= 0 else 'None'}:{step}]"
-    return None
 
 
 def reads_rows(tape: Tape, names: Homes, reader: int, layers: dict[str, bool]) -> bool:

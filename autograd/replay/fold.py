@@ -22,7 +22,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from autograd.replay.codegen import accumulate
-from autograd.replay.gather import run_text
+from autograd.replay.gather import rows_view, run_text
 from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
@@ -119,8 +119,6 @@ def fold_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
 def _number_rows(tape: Tape, names: Homes, slots: tuple[int, ...]) -> str | None:
     """``u<slot>[a:b:±1]`` when the terms are the rows, in a row, of a vectorized loop's array of
     plain numbers (one float per iteration), else None."""
-    from autograd.replay.affine import rows_view
-
     if any(tape.lanes[s] is not None for s in slots):
         return None
     if len(slots) == 1:

@@ -25,7 +25,7 @@ from autograd.replay.tape import Tape
 if TYPE_CHECKING:
     from autograd.replay.codegen import Names
 
-__all__ = ["LEAVES", "add_into", "index", "leaf_positions", "take"]
+__all__ = ["LEAVES", "add_into", "index", "leaf_positions", "rows_view", "take"]
 
 #: The program's array of the plain-number leaves (a generated name, see codegen.audit).
 LEAVES = "z0"
@@ -80,3 +80,16 @@ def add_into(w: Writer, slots: Sequence[int], values: str, shape: tuple[int, ...
     if len(set(slots)) != len(slots):  # pragma: no cover - callers pass distinct slots
         raise RuntimeError("add_into needs distinct slots")
     w.emit(f"{index(w, 'GZ', list(slots), shape)} += {values}")
+
+
+def rows_view(names: Names, slots: Sequence[int]) -> str | None:
+    """``u<slot>[a:b:±1]`` when ``slots`` are rows of one vectorized array, one after the other (else None)."""
+    rows = [names.rows.get(s) for s in slots]
+    first = rows[0]
+    if first is not None and len(rows) > 1 and all(r is not None and r[0] == first[0] for r in rows):
+        index = [r[1] for r in rows if r is not None]
+        step = index[1] - index[0]
+        if step in (1, -1) and index == list(range(index[0], index[0] + step * len(index), step)):
+            stop = index[-1] + step
+            return f"{first[0]}[{index[0]}:{stop if stop >= 0 else 'None'}:{step}]"
+    return None
