@@ -120,27 +120,8 @@ def interior_order(root: Value, reset: bool, seen: set[Value] | None = None) -> 
             push(node)
             push(_EXIT)
             n = node._n
-            if n == 2:  # most nodes: the two slots read one by one (see autograd/core/value.py), no tuple
-                parent = node._p0
-                if parent not in seen:
-                    if parent._n:
-                        push(parent)
-                    else:
-                        visit(parent)
-                        leaf(parent)
-                        if type(parent._data) is not float:
-                            lanes = True
-                parent = node._p1
-                if parent not in seen:
-                    if parent._n:
-                        push(parent)
-                    else:
-                        visit(parent)
-                        leaf(parent)
-                        if type(parent._data) is not float:
-                            lanes = True
-                continue
-            for parent in (node._p0,) if n == 1 else node._parents:  # the same steps
+            # one and two parents live in slots (see autograd/core/value.py); the tuple is built here only
+            for parent in (node._p0, node._p1) if n == 2 else (node._p0,) if n == 1 else node._parents:
                 if parent not in seen:
                     if parent._n:
                         push(parent)
