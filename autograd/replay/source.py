@@ -45,7 +45,7 @@ def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -
     if nl:
         w.emit(f"{', '.join(names.value(s) for s in range(nl))}, = Z")
     _kind_checks(w, tape, names)
-    if any(n is not None for n in tape.lanes):  # layers read their weights from one array of the leaves' floats
+    if tape.has_lanes:  # layers read their weights from one array of the leaves' floats
         names.leaf_positions = gather.leaf_positions(tape)
     leaf_array = len(w.lines)
     w.emit("K = 0.0")

@@ -47,7 +47,7 @@ def vectorizable(tape: Tape, seg: Segment) -> bool:
     from autograd.replay.codegen import builtin
 
     nl = len(tape.leaves)
-    if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
+    if not seg.count or not tape.nodes_lanes:
         return False
     numbers = scalar(tape, seg)
     shared: list[int] = []
