@@ -9,9 +9,10 @@ replay's numbers are the eager engine's.
 
 The generated function ``P(A)`` takes the argument data and returns either
 ``(outputs, gradients, K)`` — ``K`` is a checksum of every number fed to an op that could
-hide a nan or an infinity (``tanh(inf)`` is 1), so one ``isfinite`` tells whether the
-eager engine would have raised — or an int: the index of the first guard that failed
-(``-1`` when a leaf read by the function changed between a float and lanes).
+hide a nan or an infinity (``tanh(inf)`` is 1: a rule without ``propagates_nonfinite``), so
+one ``isfinite`` tells whether the eager engine would have raised — or an int: the index of
+the first guard that failed (``-1`` when a leaf read by the function changed between a float
+and lanes).
 
 The source is audited before it is compiled: it may hold only generated identifiers,
 numbers, operators and a few keywords (:func:`audit`).
@@ -27,10 +28,6 @@ from autograd.replay.symbolic import Sym, Writer, number, symbolic
 from autograd.replay.tape import Tape
 
 __all__ = ["Names", "accumulate", "audit", "builtin", "contribution", "node_forward", "node_locals", "slots_of"]
-
-#: Ops whose result is nan or ±inf whenever an input is (checked only at the outputs);
-#: every other op gets its inputs added to the checksum ``K``.
-PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanesum", "lanemean", "log", "sqrt"})
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}

@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from autograd.replay.affine import affine, affine_backward, affine_forward
-from autograd.replay.codegen import PROPAGATING, Names, accumulate, contribution, node_forward, node_locals
+from autograd.replay.codegen import Names, accumulate, contribution, node_forward, node_locals
 from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads
 from autograd.replay.rolled import cross, local_lanes, loop_backward, loop_forward, registers_of
 from autograd.replay.symbolic import Writer
@@ -347,7 +347,7 @@ def forward(w: Writer, tape: Tape, names: Homes, segments: list[Segment], checke
 
 
 def _check(w: Writer, tape: Tape, j: int, ops: list[str], checked: set[int], slots: tuple[int, ...]) -> None:
-    if tape.rules[j].name in PROPAGATING:
+    if tape.rules[j].propagates_nonfinite:
         return
     nl = len(tape.leaves)
     for s, text in zip(slots, ops, strict=True):
