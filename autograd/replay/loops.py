@@ -245,12 +245,19 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
                             reads.add(src)
     external: dict[int, set[int]] = {}
     if before:
-        for j, parents in enumerate(tape.parents):
+        # A node reads slots before its own: one in the first loop or before it reads none of
+        # another loop's, so the readers from outside start after the first loop.
+        parents_of = tape.parents
+        for j in range(next(seg.stop for seg in segments if seg.count), tape.n_nodes):
             mine = owner[nl + j]
-            for s in parents:
+            for s in parents_of[j]:
                 theirs = owner[s]
                 if theirs >= 0 and theirs != mine:
-                    external.setdefault(s, set()).add(nl + j)
+                    readers = external.get(s)
+                    if readers is None:
+                        external[s] = {nl + j}
+                    else:
+                        readers.add(nl + j)
     for s in [*tape.outputs, *guard_slots]:
         if owner[s] >= 0:
             external.setdefault(s, set()).add(-1)
@@ -278,9 +285,10 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
         if seg.vector:
             for o in range(seg.period):
                 base = nl + seg.start + o
-                homes.arrays[f"u{base}"] = (seg, o)
-                for it in range(seg.count):
-                    homes.rows[base + it * seg.period] = (f"u{base}", it)
+                array = f"u{base}"
+                homes.arrays[array] = (seg, o)
+                rows = range(base, base + seg.period * seg.count, seg.period)
+                homes.rows.update(zip(rows, zip(repeat(array), range(seg.count)), strict=True))
     return homes
 
 
