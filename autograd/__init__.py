@@ -5,9 +5,13 @@ A :class:`Value` wraps a float and records every operation applied to it into a 
 applying the chain rule with the local derivatives stored on each node. Derivative
 rules live in one table (:mod:`autograd.core.rules`).
 
-Layout: the engine is :mod:`autograd.core`, the gradient checks :mod:`autograd.check`, the
-derivative chains :mod:`autograd.chains`; the hypothesis strategies for your own property
-tests are :mod:`autograd.testing`, and :mod:`autograd.files` writes files atomically.
+The public API is this module's ``__all__`` and the modules :mod:`autograd.chains` (the
+derivative chains), :mod:`autograd.functional` (derivatives as numbers),
+:mod:`autograd.testing` (hypothesis strategies for your own property tests),
+:mod:`autograd.files` (writing files atomically) and :mod:`autograd.examples`; the engine's
+layers inside (``autograd.core``, ``autograd.check``, ``autograd.replay`` and the modules
+of ``autograd.chains``) are internal — except the helpers ``exp``, ``log``, ``cos`` … of
+:mod:`autograd.core.rules`, which a :func:`define_op` derivative is written with.
 
 >>> from autograd import Value
 >>> x = Value(0.5, label="x")
@@ -46,10 +50,11 @@ from autograd.core.functions import is_lanes
 from autograd.core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.core.ops import apply, define_op, dot, vsum
 from autograd.core.rules import RULES, Rule
-from autograd.core.value import Value
+from autograd.core.value import FUNCTION_METHODS, Value
 from autograd.replay import GuardError, Program, ReplayMismatchError, TraceError, compile
 
 __all__ = [
+    "FUNCTION_METHODS",
     "RULES",
     "Chain",
     "ChainEdge",

@@ -38,7 +38,7 @@ from nn.train import History, fit
 from nn.train import predict as predict_rows
 
 if TYPE_CHECKING:
-    from autograd.chains import Chain as PathChain
+    from autograd import Chain as PathChain
 
 __all__ = ["Chain", "TrainedNetwork", "derivative_chains", "predict", "train"]
 
@@ -60,7 +60,7 @@ class Chain:
         activation: ``∂a/∂z``, the activation's local derivative (1 for linear).
         input: ``∂z/∂w``: the input the weight multiplies (1 for a bias).
         paths: Every path from the error node down to the parameter, each an
-            :class:`autograd.chains.Chain` with its local derivatives; the sum of their
+            :class:`autograd.Chain` with its local derivatives; the sum of their
             products is :attr:`grad`. None when there are more than ``max_paths``.
     """
 

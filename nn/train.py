@@ -33,9 +33,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from autograd import DomainError, Value, no_grad, vsum
+from autograd import DomainError, Program, Value, no_grad, vsum
 from autograd import compile as compile_program
-from autograd.replay import Program
 from nn.init import make_rng
 from nn.inputs import as_matrix
 from nn.losses import l2_penalty

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import viz
 from autograd import DomainError, Value, apply, apply_each, dot, dots, grad, no_grad, topological_order, vsum
+from autograd.core.rules import ones_like
 from nn import MLP, Layer, Neuron, to_lanes
 
 SPECIAL = (0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, -1.5e-310, 1.0, -1.0, 0.5, 1e-300, 1e300, -1e300)
@@ -343,3 +344,51 @@ def test_floats_through_a_layer_keep_one_dot_per_neuron() -> None:
     outs = layer([0.5, -1.0])
     assert [o.op for o in outs] == ["tanh"] * 3
     assert all(type(o.data) is float and math.isfinite(o.data) for o in outs)
+
+
+def _softsign(x: Any) -> Any:
+    return x / (1.0 + abs(x))
+
+
+def _softsign_local(out: Any, x: Any) -> tuple[Any, ...]:
+    return (1.0 / ((1.0 + abs(x)) * (1.0 + abs(x))),)
+
+
+def _stacked(nodes: Sequence[Value]) -> bool:
+    """Whether the nodes' data are rows of one array (computed together)."""
+    base = nodes[0].data.base
+    return base is not None and all(v.data.base is base for v in nodes)
+
+
+@pytest.mark.parametrize("elementwise", [True, False])
+def test_a_user_op_is_computed_together_exactly_when_its_rule_is_elementwise(
+    user_op: Callable[..., Callable[..., Value]], elementwise: bool
+) -> None:
+    name = f"softsign_{elementwise}"
+    op = user_op(name, _softsign, _softsign_local, elementwise=elementwise)
+    rng = np.random.default_rng(3)
+    ours_in = [Value(rng.standard_normal(6) * 3.0) for _ in range(4)]
+    theirs_in = [Value(v.data) for v in ours_in]
+    ours = apply_each(name, ours_in)
+    theirs = [op(v) for v in theirs_in]
+    assert _stacked(ours) is elementwise
+    assert_same_nodes(ours, theirs, ours_in, theirs_in)
+
+
+def test_a_user_op_that_breaks_the_elementwise_promise_is_computed_one_by_one(
+    user_op: Callable[..., Callable[..., Value]],
+) -> None:
+    # A derivative that is one number, not one per lane; a forward that flattens the array; a
+    # forward that takes no 2-D array: each op's nodes are then those of the loop of single ops.
+    broken = {
+        "twice_one_local": (lambda x: 2.0 * x, lambda out, x: (2.0,)),
+        "flattens": (lambda x: x.ravel() * 2.0, lambda out, x: (ones_like(x, 2.0),)),
+        "rows_only": (lambda x: np.array([float(v) * 2.0 for v in x]), lambda out, x: (ones_like(x, 2.0),)),
+    }
+    for name, (forward, local) in broken.items():
+        op = user_op(name, forward, local, elementwise=True)
+        ours_in = [Value(np.array([1.0, -2.0, 0.5])), Value(np.array([3.0, 0.25, -1.0]))]
+        theirs_in = [Value(v.data) for v in ours_in]
+        ours = apply_each(name, ours_in)
+        assert not _stacked(ours), name
+        assert_same_nodes(ours, [op(v) for v in theirs_in], ours_in, theirs_in)

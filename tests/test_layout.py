@@ -129,3 +129,92 @@ def test_packages_depend_one_way(importer: str, forbidden: tuple[str, ...]) -> N
         if target.split(".")[0] in forbidden
     )
     assert wrong == []
+
+
+# -- nn and viz use autograd's public API --------------------------------------------------
+
+#: What ``nn`` and ``viz`` may import from ``autograd`` (the public API that ``autograd``'s
+#: docstring and docs/development.md list): the package itself and these public modules. The
+#: layers inside (``autograd.core``, ``autograd.check``, ``autograd.replay``, the modules of
+#: ``autograd.chains``) are internal.
+PUBLIC = (
+    "autograd",
+    "autograd.chains",
+    "autograd.examples",
+    "autograd.files",
+    "autograd.functional",
+    "autograd.testing",
+)
+
+
+def _declared(module: str) -> set[str]:
+    """The names in a module's ``__all__``, read from its source."""
+    for node in ast.parse(MODULES[module].read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return {elt.value for elt in ast.walk(node.value) if isinstance(elt, ast.Constant)}
+    return set()
+
+
+def _non_public_uses(source: str) -> list[str]:
+    """What ``source`` imports from ``autograd`` beyond its public API, each with its line.
+
+    Every import counts, also inside a function or under ``if TYPE_CHECKING:`` (an annotation
+    names the API too): a module that is not public, or a name outside a public module's
+    ``__all__`` (a public module by its name is fine: ``from autograd import files``).
+    """
+    found: list[str] = []
+    for node in _imports(ast.parse(source), type_checking=True):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "autograd" and alias.name not in PUBLIC:
+                    found.append(f"line {node.lineno}: import {alias.name}")
+            continue
+        module = node.module or ""
+        if node.level or module.split(".")[0] != "autograd":
+            continue
+        if module not in PUBLIC:
+            found.append(f"line {node.lineno}: from {module} import ...")
+            continue
+        for alias in node.names:
+            if alias.name not in _declared(module) and f"{module}.{alias.name}" not in PUBLIC:
+                found.append(f"line {node.lineno}: from {module} import {alias.name}")
+    return found
+
+
+def test_the_public_modules_exist_and_declare_their_names() -> None:
+    for module in PUBLIC:
+        assert module in MODULES, module
+        assert _declared(module), f"{module} has no __all__"
+    import autograd
+
+    assert set(autograd.__all__) == _declared("autograd")
+
+
+def test_the_public_api_reader_finds_every_kind_of_non_public_import() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from autograd import Value, files\n"
+        "from autograd.chains import Chain\n"
+        "from autograd.core.value import FUNCTION_METHODS\n"
+        "from autograd import record_unary\n"
+        "if TYPE_CHECKING:\n    from autograd.replay import Program\n"
+        "def f():\n    import autograd.check.run\n    from autograd.chains.paths import path_count_text\n"
+    )
+    assert _non_public_uses(source) == [
+        "line 4: from autograd.core.value import ...",
+        "line 5: from autograd import record_unary",
+        "line 7: from autograd.replay import ...",
+        "line 9: import autograd.check.run",
+        "line 10: from autograd.chains.paths import ...",
+    ]
+
+
+@pytest.mark.parametrize("package", ["nn", "viz"])
+def test_nn_and_viz_use_only_autograds_public_api(package: str) -> None:
+    wrong = [
+        f"{name}, {use}"
+        for name, path in MODULES.items()
+        if name.split(".")[0] == package
+        for use in _non_public_uses(path.read_text(encoding="utf-8"))
+    ]
+    assert wrong == []

@@ -7,9 +7,8 @@ import pytest
 from rule_table import CLOSED_FORM
 
 import nn
-from autograd import RULES, Value
+from autograd import FUNCTION_METHODS, RULES, Value
 from autograd.core.rules import BUILTIN_OPS
-from autograd.core.value import FUNCTION_METHODS
 from viz import draw_graph
 from viz.expr import FUNCTIONS, build
 

@@ -404,3 +404,28 @@ def test_kinks_as_a_function_need_a_param(user_op: Callable[..., Callable[..., V
     )
     assert hinge(Value(2.0), param=0.5).data == 1.5
     assert RULES["hinge_at_param"].kinks_at(0.5) == (0.5,)
+
+
+def test_define_op_states_the_promises_of_its_rule(user_op: Callable[..., Callable[..., Value]]) -> None:
+    # Both promises are off unless stated: a user's op is computed node by node and checked.
+    user_op("unpromised_op", lambda x: 2.0 * x, lambda out, x: (2.0,))
+    assert (RULES["unpromised_op"].elementwise, RULES["unpromised_op"].propagates_nonfinite) == (False, False)
+    user_op("promised_op", lambda x: 2.0 * x, lambda out, x: (2.0,), elementwise=True, propagates_nonfinite=True)
+    assert (RULES["promised_op"].elementwise, RULES["promised_op"].propagates_nonfinite) == (True, True)
+
+
+def test_elementwise_is_for_one_input_ops_and_a_refused_redefinition_keeps_the_op(
+    user_op: Callable[..., Callable[..., Value]],
+) -> None:
+    raises_exactly(
+        ValueError,
+        "op 'elementwise_pair': elementwise=True is for one-input ops, this one has arity 2",
+        lambda: define_op("elementwise_pair", lambda x, y: x * y, lambda out, x, y: (y, x), arity=2, elementwise=True),
+    )
+    assert "elementwise_pair" not in RULES
+    twice = user_op("kept_op", lambda x: 2.0 * x, lambda out, x: (2.0,))
+    rule = RULES["kept_op"]
+    with pytest.raises(ValueError, match="elementwise=True is for one-input ops"):
+        define_op("kept_op", lambda x, y: x, lambda out, x, y: (1.0, 0.0), arity=2, elementwise=True, replace=True)
+    assert RULES["kept_op"] is rule  # refused: the op defined before is still there, unchanged
+    assert twice(Value(1.5)).data == 3.0

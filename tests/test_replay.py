@@ -418,3 +418,35 @@ def test_a_function_whose_path_changes_every_call_runs_eagerly_after_a_few_calls
     assert program.gave_up is not None
     assert "changed" in program.gave_up
     assert program.traces <= 5
+
+
+@pytest.mark.parametrize("propagates", [True, False])
+def test_a_user_op_has_its_inputs_checked_unless_it_propagates_nonfinite_numbers(propagates: bool) -> None:
+    # An op that keeps every nan and infinity (the promise is true for it): the program checks its
+    # inputs only without the promise, and with or without, an overflow raises as in the eager engine.
+    name = f"replay_twice_{propagates}"
+    twice = define_op(name, lambda x: 2.0 * x, lambda out, x: (2.0,), propagates_nonfinite=propagates, replace=True)
+    try:
+        program = compile(lambda x: twice(x * x))
+        assert program(3.0) == (18.0, (12.0,))
+        assert ("K = K + " in program.source) is not propagates
+        with pytest.raises(DomainError) as compiled:
+            program(1e200)
+        with pytest.raises(DomainError) as eager:
+            twice(Value(1e200) * Value(1e200))
+        assert str(compiled.value) == str(eager.value)
+    finally:
+        RULES.pop(name, None)
+
+
+def test_an_overflow_hidden_by_a_user_op_still_raises() -> None:
+    # Without the promise (the default), a user op that hides an infinity, as tanh does, has its
+    # inputs checked: the compiled program raises where the eager engine does.
+    squash = define_op("replay_squash", math.tanh, lambda out, x: (1.0 - out * out,), replace=True)
+    try:
+        program = compile(lambda x: squash(x * 1e200 * 1e200))
+        assert program(1e-300)[0] == math.tanh(1e-300 * 1e200 * 1e200)
+        with pytest.raises(DomainError, match="overflows"):
+            program(1.0)
+    finally:
+        RULES.pop("replay_squash", None)

@@ -97,3 +97,47 @@ def test_sqrt_blames_the_derivative_only_at_zero() -> None:
         Value(0.0).sqrt()
     with no_grad():  # no derivative wanted: only the domain matters
         assert Value(0.0).sqrt().data == 0.0
+
+
+def test_the_promises_in_the_table_are_those_of_the_ops_that_keep_them():
+    # Which built-in ops make each promise (Rule.elementwise, Rule.propagates_nonfinite): the
+    # activations apply_each stacks, and the ops a compiled program checks only at its outputs.
+    assert {name for name in BUILTIN_OPS if RULES[name].elementwise} == {"relu", "leaky_relu", "tanh", "sigmoid"}
+    propagating = {"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanesum", "lanemean", "log", "sqrt"}
+    assert {name for name in BUILTIN_OPS if RULES[name].propagates_nonfinite} == propagating
+
+
+@pytest.mark.parametrize("name", sorted(name for name in BUILTIN_OPS if RULES[name].propagates_nonfinite))
+def test_an_op_that_propagates_nonfinite_numbers_never_hides_one(name):
+    # Each input in turn nan, inf or -inf, the others inside the sample: the result is not finite
+    # (or the op refuses), on floats and on lanes.
+    rule = RULES[name]
+    n = len(rule.sample) if rule.arity == -1 else rule.arity
+    middles = [sum(rule.sample[min(i, len(rule.sample) - 1)]) / 2 for i in range(n)]
+    param = (rule.param_sample[0],) if rule.has_param else ()
+    for i in range(n):
+        for bad in (math.nan, math.inf, -math.inf):
+            xs = [bad if k == i else x for k, x in enumerate(middles)]
+            try:
+                out = rule.forward(*xs, *param)
+            except (ValueError, OverflowError, ZeroDivisionError):
+                continue  # refused: nothing hidden
+            assert not math.isfinite(out), (name, xs)
+            lanes = [np.array([x, x]) for x in xs]
+            with np.errstate(all="ignore"):
+                out_lanes = (rule.lanes or rule.forward)(*lanes, *param)
+            assert not np.isfinite(out_lanes).any(), (name, xs)
+
+
+@pytest.mark.parametrize("name", sorted(name for name in BUILTIN_OPS if RULES[name].elementwise))
+def test_an_elementwise_op_gives_each_row_of_a_2d_array_what_the_row_alone_gives(name):
+    rule = RULES[name]
+    param = (rule.param_sample[0],) if rule.has_param else ()
+    rows = np.random.default_rng(7).standard_normal((3, 5)) * 4.0
+    forward = rule.lanes or rule.forward
+    out = forward(rows, *param)
+    (local,) = rule.local(out, rows, *param)
+    for row, out_row, local_row in zip(rows, out, local, strict=True):
+        alone = forward(row.copy(), *param)
+        assert out_row.tobytes() == alone.tobytes()
+        assert local_row.tobytes() == rule.local(alone, row.copy(), *param)[0].tobytes()

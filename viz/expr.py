@@ -20,8 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from autograd import RULES, DomainError, Value
-from autograd.core.value import FUNCTION_METHODS
+from autograd import FUNCTION_METHODS, RULES, DomainError, Value
 
 __all__ = [
     "FUNCTIONS",

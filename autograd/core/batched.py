@@ -37,10 +37,6 @@ __all__ = ["apply_each", "dots"]
 _DOT = RULES["dot"]
 _data_of = operator.attrgetter("_data")
 
-#: One-input built-in ops whose lanes forward and local derivative are elementwise numpy
-#: expressions that run unchanged on a 2-D array (and give each row what the row alone gives).
-_ELEMENTWISE = frozenset({"relu", "leaky_relu", "tanh", "sigmoid"})
-
 
 def dots(
     weights: Iterable[Iterable[Value | float]],
@@ -151,8 +147,9 @@ def apply_each(op: str, values: Iterable[Value | float], param: float | None = N
     """``[apply(op, v, param=param) for v in values]``: a one-input op on many Values, recorded together.
 
     The same nodes as that loop, bit for bit. When the Values hold lanes of one length and the
-    op is a built-in activation (``relu``, ``leaky_relu``, ``tanh``, ``sigmoid``), their lanes
-    are stacked into one 2-D array and the op runs once on it.
+    op's rule is ``elementwise`` (the activations ``relu``, ``leaky_relu``, ``tanh``, ``sigmoid``;
+    an op of yours with ``define_op(..., elementwise=True)``), their lanes are stacked into one
+    2-D array and the op runs once on it.
 
     >>> from autograd import Value, apply_each
     >>> [v.data for v in apply_each("relu", [Value(-1.0), Value(2.0)])]
@@ -165,7 +162,7 @@ def apply_each(op: str, values: Iterable[Value | float], param: float | None = N
     """
     vs = values if isinstance(values, list) else list(values)
     rule = RULES.get(op)
-    if rule is not None and rule.name in _ELEMENTWISE and len(vs) > 1 and (param is None) != rule.has_param:
+    if rule is not None and rule.elementwise and len(vs) > 1 and (param is None) != rule.has_param:
         p = None if param is None else to_float(param, f"param of {op!r}")
         together = _each_on_lanes(rule, vs, p)
         if together is not None:
@@ -189,12 +186,17 @@ def _each_on_lanes(rule: Rule, vs: Sequence[Any], param: float | None) -> list[V
     extra = () if param is None else (param,)
     forward = rule.lanes or rule.forward
     with np.errstate(all="ignore"):
-        out: Any = forward(z, *extra)
-        local = rule.local(out, z, *extra) if recording else ()
+        try:
+            out: Any = forward(z, *extra)
+            if type(out) is not np.ndarray or out.shape != z.shape:
+                return None  # not elementwise after all (an op of yours): one by one
+            local = rule.local(out, z, *extra) if recording else ()
+        except (TypeError, ValueError):
+            return None  # an op of yours that takes no 2-D array: one by one, with its own errors
         if not math.isfinite(np.add.reduce(out, axis=None)) and not np.isfinite(out).all():
             return None  # one by one: the first Value that fails raises the op's own error
-    if recording and (type(local[0]) is not np.ndarray or local[0].shape != z.shape):
-        return None  # pragma: no cover (every op in _ELEMENTWISE gives a derivative per lane)
+    if recording and (len(local) != 1 or type(local[0]) is not np.ndarray or local[0].shape != z.shape):
+        return None  # a derivative that is not one per lane (an op of yours): one by one
     out.flags.writeable = False
     if not recording:
         return [new_node(rule, o, (), (), param) for o in out]

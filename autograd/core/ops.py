@@ -15,7 +15,7 @@ from typing import Any
 from autograd.core.data import to_data, to_float
 from autograd.core.errors import checked_values, failed_values, finite_floats
 from autograd.core.grad_mode import current_mode, resolve_mode
-from autograd.core.rules import BUILTIN_OPS, RULES, Rule, register, unregister
+from autograd.core.rules import RULES, Rule, register
 from autograd.core.value import Value, new_node, record_binary, record_lanes, record_unary
 
 __all__ = ["apply", "define_op", "dot", "vsum"]
@@ -144,6 +144,8 @@ def define_op(
     lanes: Callable[..., Any] | None = None,
     replace: bool = False,
     param_sample: tuple[float, ...] = (),
+    elementwise: bool = False,
+    propagates_nonfinite: bool = False,
 ) -> Callable[..., Value]:
     """Register a new primitive and return a function that applies it.
 
@@ -157,6 +159,12 @@ def define_op(
     strategies in :mod:`autograd.testing` where to draw the op's arguments and parameter;
     ``kinks`` may be a function of the parameter (``kinks=lambda p: (p,)`` for a hinge at
     ``p``), for an op with ``has_param``.
+    ``elementwise=True`` (one-input ops) promises that the forward on lanes and ``local`` are
+    elementwise numpy expressions that also run on a 2-D array, so :func:`~autograd.apply_each`
+    computes many Values at once; ``propagates_nonfinite=True`` promises that the result is
+    nan or ±inf whenever an input is, so a compiled program checks for them at its outputs only.
+    Both are promises about your functions (see :class:`~autograd.Rule`); leave them False when
+    unsure (the default): the numbers are the same, computed one node at a time or with more checks.
 
     >>> cube = define_op("cube_doc", lambda x: x**3, lambda out, x: (3 * x * x,))
     >>> y = cube(Value(2.0))
@@ -167,8 +175,6 @@ def define_op(
 
     if callable(kinks) and not has_param:
         raise TypeError(f"op {name!r}: kinks as a function of the parameter needs has_param=True")
-    if replace and name in RULES and name not in BUILTIN_OPS:
-        unregister(name)
     rule = register(
         Rule(
             name,
@@ -181,7 +187,10 @@ def define_op(
             kinks=kinks,
             lanes=lanes,
             param_sample=tuple(param_sample),
-        )
+            elementwise=elementwise,
+            propagates_nonfinite=propagates_nonfinite,
+        ),
+        replace=replace,
     )
 
     def op(*args: Value | float, param: float | None = None) -> Value:

@@ -108,6 +108,16 @@ class Rule:
             (``tanh``: ``1 − out²``): the name of a two-input rule ``(out, g) ↦ g·∂out/∂x``.
             ``grad(create_graph=True)`` then records that one node where the derivative's
             own graph times ``g`` would take four (as PyTorch's ``tanh_backward``).
+        elementwise: A promise, for a one-input op, that its forward on lanes (``lanes``, else
+            ``forward``) and ``local`` are elementwise numpy expressions that run unchanged on a
+            2-D array and give each row exactly what that row alone gives (``tanh``, ``relu``):
+            :func:`~autograd.apply_each` then computes many Values' nodes on their stacked lanes
+            at once. Leave False when unsure (the nodes are then computed one by one).
+        propagates_nonfinite: A promise that the op's result is nan or ±inf whenever an input is
+            (``+ − ×``, ``sum``, ``log``; not ``tanh``, as ``tanh(inf)`` is 1, nor ``relu``, as
+            ``relu(-inf)`` is 0): a compiled program then looks for a nan or an infinity at its
+            outputs instead of checking this op's inputs. Leave False when unsure (the inputs are
+            then checked).
     """
 
     name: str
@@ -122,6 +132,8 @@ class Rule:
     finite_local: bool = False
     lanes: Callable[..., Any] | None = None
     vjp: str = ""
+    elementwise: bool = False
+    propagates_nonfinite: bool = False
 
     @property
     def label(self) -> str:
@@ -145,22 +157,27 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def register(rule: Rule) -> Rule:
-    """Add ``rule`` to :data:`RULES` (a new name only) and return it.
+def register(rule: Rule, *, replace: bool = False) -> Rule:
+    """Add ``rule`` to :data:`RULES` and return it: a new name, or with ``replace`` one of a
+    user's ops (built-in ops can't be replaced). Nothing changes when ``rule`` is refused.
 
     Raises:
-        ValueError: if an op of that name exists or the arity is invalid.
+        ValueError: if an op of that name exists (and may not be replaced), the arity is
+            invalid, or an op of more than one input is ``elementwise``.
         TypeError: if ``forward`` or ``local`` is not callable.
     """
     if not isinstance(rule.name, str) or not rule.name.isidentifier():
         raise ValueError(f"op name must be an identifier, got {rule.name!r}")
-    if rule.name in RULES:
+    if rule.name in RULES and (not replace or rule.name in BUILTIN_OPS):
         hint = "a built-in op" if rule.name in BUILTIN_OPS else "define_op(..., replace=True) redefines an op of yours"
         raise ValueError(f"an op named {rule.name!r} is already registered ({hint})")
     if not (rule.arity == -1 or rule.arity >= 1):
         raise ValueError(f"arity must be >= 1 or -1 (n-ary), got {rule.arity!r}")
     if not callable(rule.forward) or not callable(rule.local):
         raise TypeError(f"op {rule.name!r}: forward and local must be callable")
+    if rule.elementwise and rule.arity != 1:
+        raise ValueError(f"op {rule.name!r}: elementwise=True is for one-input ops, this one has arity {rule.arity}")
+    RULES.pop(rule.name, None)  # a replaced op of the user's moves to the end, as a new one
     RULES[rule.name] = rule
     return rule
 
@@ -184,7 +201,14 @@ _POS: Interval = (0.05, 5.0)
 
 for _rule in (
     Rule(
-        "add", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), symbol="+", sample=(_WIDE, _WIDE), finite_local=True
+        "add",
+        2,
+        lambda a, b: a + b,
+        lambda out, a, b: (1.0, 1.0),
+        symbol="+",
+        sample=(_WIDE, _WIDE),
+        finite_local=True,
+        propagates_nonfinite=True,
     ),
     Rule(
         "sub",
@@ -194,8 +218,18 @@ for _rule in (
         symbol="−",
         sample=(_WIDE, _WIDE),
         finite_local=True,
+        propagates_nonfinite=True,
     ),
-    Rule("mul", 2, lambda a, b: a * b, lambda out, a, b: (b, a), symbol="×", sample=(_WIDE, _WIDE), finite_local=True),
+    Rule(
+        "mul",
+        2,
+        lambda a, b: a * b,
+        lambda out, a, b: (b, a),
+        symbol="×",
+        sample=(_WIDE, _WIDE),
+        finite_local=True,
+        propagates_nonfinite=True,
+    ),
     Rule(
         "div",
         2,
@@ -206,7 +240,7 @@ for _rule in (
         sample=(_WIDE, _WIDE),
         kinks=(0.0,),
     ),
-    Rule("neg", 1, lambda a: -a, lambda out, a: (-1.0,), symbol="−", finite_local=True),
+    Rule("neg", 1, lambda a: -a, lambda out, a: (-1.0,), symbol="−", finite_local=True, propagates_nonfinite=True),
     Rule(
         "pow",
         1,
@@ -250,7 +284,7 @@ for _rule in (
         param_sample=(2.0, 0.5, 10.0),
     ),
     Rule("exp", 1, exp_forward, lambda out, a: (out,), finite_local=True, lanes=exp),
-    Rule("log", 1, log_forward, lambda out, a: (1.0 / a,), sample=(_POS,), lanes=log),
+    Rule("log", 1, log_forward, lambda out, a: (1.0 / a,), sample=(_POS,), lanes=log, propagates_nonfinite=True),
     # log(1 + x), exact where 1 + x would round (x = 1e-18 gives 1e-18, not 0). 1/(1 + x) is
     # finite for every float x > -1: the float next to -1 leaves 1 + x ≥ 2**-53.
     Rule(
@@ -263,7 +297,15 @@ for _rule in (
         finite_local=True,
         lanes=lambda a: load_numpy().log1p(a),
     ),
-    Rule("sqrt", 1, sqrt_forward, sqrt_local, sample=(_POS,), lanes=lambda a: load_numpy().sqrt(a)),
+    Rule(
+        "sqrt",
+        1,
+        sqrt_forward,
+        sqrt_local,
+        sample=(_POS,),
+        lanes=lambda a: load_numpy().sqrt(a),
+        propagates_nonfinite=True,
+    ),
     Rule(
         "tanh",
         1,
@@ -272,6 +314,7 @@ for _rule in (
         finite_local=True,
         lanes=lambda a: load_numpy().tanh(a),
         vjp="tanh_backward",
+        elementwise=True,
     ),
     Rule(
         "sigmoid",
@@ -282,6 +325,7 @@ for _rule in (
         finite_local=True,
         lanes=sigmoid_lanes,
         vjp="sigmoid_backward",
+        elementwise=True,
     ),
     # What grad(create_graph=True) records for tanh and sigmoid: g·∂out/∂x from (out, g), in
     # one node (see Rule.vjp). Their own derivatives let the gradient be differentiated again.
@@ -309,6 +353,7 @@ for _rule in (
         kinks=(0.0,),
         finite_local=True,
         lanes=lambda a: load_numpy().where(a > 0.0, a, 0.0),
+        elementwise=True,
     ),
     Rule(
         "leaky_relu",
@@ -320,8 +365,9 @@ for _rule in (
         kinks=(0.0,),
         param_sample=(0.01, 0.2),
         finite_local=True,
+        elementwise=True,
     ),
-    Rule("abs", 1, abs, lambda out, a: (sign(a),), kinks=(0.0,), finite_local=True),
+    Rule("abs", 1, abs, lambda out, a: (sign(a),), kinks=(0.0,), finite_local=True, propagates_nonfinite=True),
     Rule("sin", 1, math.sin, lambda out, a: (cos(a),), finite_local=True, lanes=sin),
     Rule("cos", 1, math.cos, lambda out, a: (-sin(a),), finite_local=True, lanes=cos),
     Rule(
@@ -333,6 +379,7 @@ for _rule in (
         sample=(_WIDE, _WIDE, _WIDE),
         finite_local=True,
         lanes=sum_lanes,
+        propagates_nonfinite=True,
     ),
     Rule(
         "dot",
@@ -343,6 +390,7 @@ for _rule in (
         sample=(_WIDE, _WIDE, _WIDE, _WIDE, _WIDE),
         finite_local=True,
         lanes=dot_lanes,
+        propagates_nonfinite=True,
     ),
     # Reductions over lanes: a lane Value in, a scalar Value out (on a scalar: the identity).
     Rule(
@@ -352,6 +400,7 @@ for _rule in (
         lambda out, a: (ones_like(a),),
         symbol="Σlanes",
         finite_local=True,
+        propagates_nonfinite=True,
     ),
     Rule(
         "lanemean",
@@ -360,6 +409,7 @@ for _rule in (
         lambda out, a: (ones_like(a, 1.0 / lane_count(a)),),
         symbol="mean",
         finite_local=True,
+        propagates_nonfinite=True,
     ),
 ):
     register(_rule)

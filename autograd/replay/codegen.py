@@ -9,9 +9,10 @@ replay's numbers are the eager engine's.
 
 The generated function ``P(A)`` takes the argument data and returns either
 ``(outputs, gradients, K)`` — ``K`` is a checksum of every number fed to an op that could
-hide a nan or an infinity (``tanh(inf)`` is 1), so one ``isfinite`` tells whether the
-eager engine would have raised — or an int: the index of the first guard that failed
-(``-1`` when a leaf read by the function changed between a float and lanes).
+hide a nan or an infinity (``tanh(inf)`` is 1: a rule without ``propagates_nonfinite``), so
+one ``isfinite`` tells whether the eager engine would have raised — or an int: the index of
+the first guard that failed (``-1`` when a leaf read by the function changed between a float
+and lanes).
 
 The source is audited before it is compiled: it may hold only generated identifiers,
 numbers, operators and a few keywords (:func:`audit`).
@@ -28,16 +29,17 @@ from autograd.replay.tape import Tape
 
 __all__ = ["Names", "accumulate", "audit", "builtin", "contribution", "node_forward", "node_locals", "slots_of"]
 
-#: Ops whose result is nan or ±inf whenever an input is (checked only at the outputs);
-#: every other op gets its inputs added to the checksum ``K``.
-PROPAGATING = frozenset({"add", "sub", "mul", "neg", "abs", "sum", "dot", "lanesum", "lanemean", "log", "sqrt"})
-
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
     | {"D", "V", "G", "Z", "GZ", "GL", "b", "map", "tuple", "zip", "reversed", "axis", "None", "tolist"}
 )
 _GENERATED = re.compile(r"[a-zA-Z]\d+")
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_ .,()\[\]=+\-*/<>:!\n]*")
+#: The alphabet's characters that are not word characters (the others are ``[A-Za-z0-9_]``), as spaces.
+_SEPARATORS = str.maketrans(dict.fromkeys(" .,()[]=+-*/<>:!\n", " "))
+#: Runs of word characters, each followed by a space, that are generated names or start with a
+#: digit (the parts of a number, such as ``1e`` and ``05`` in ``1e-05``: not words).
+_NAMES_AND_NUMBERS = re.compile(r"(?:(?:[a-zA-Z]\d+|\d\w*) )*")
 
 
 def audit(source: str) -> None:
@@ -48,9 +50,15 @@ def audit(source: str) -> None:
     """
     if not _ALLOWED_CHARS.fullmatch(source):
         raise RuntimeError("compiled program text holds a character outside the generated alphabet")
-    for word in re.findall(r"\b[A-Za-z_]\w*", source):
-        if word not in _WORDS and not _GENERATED.fullmatch(word):
-            raise RuntimeError(f"compiled program text holds an unexpected word {word!r}")
+    # Every maximal run of word characters, once each, in the order they first appear. A word is
+    # such a run that starts with a letter or ``_``; the runs that are not keywords are checked in
+    # one match (a program repeats its names, and a regex scan for word boundaries is slow).
+    runs = dict.fromkeys(source.translate(_SEPARATORS).split())
+    others = runs.keys() - _WORDS
+    if others and not _NAMES_AND_NUMBERS.fullmatch(" ".join(others) + " "):
+        # the first unexpected word, in the text's order (the run the match refused is one)
+        word = next(w for w in runs if not w[0].isdigit() and w not in _WORDS and not _GENERATED.fullmatch(w))
+        raise RuntimeError(f"compiled program text holds an unexpected word {word!r}")
 
 
 class Names:

@@ -33,19 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["fold_backward", "fold_forward", "foldable", "fresh_terms", "reads", "terms_as_rows"]
 
 
-def reads(tape: Tape) -> list[int]:
-    """Per slot: how many times it is read (by nodes, as an output, or by a guard)."""
-    count = [0] * tape.size
-    for parents in tape.parents:
-        for s in parents:
-            count[s] += 1
-    for s in tape.outputs:
-        count[s] += 1
-    for a, b in tape.guard_slots:
-        count[a] += 1
-        if b is not None:
-            count[b] += 1
-    return count
+def reads(tape: Tape) -> tuple[int, ...]:
+    """Per slot: how many times it is read (by nodes, as an output, or by a guard; counted once per tape)."""
+    return tape.reads
 
 
 def _plain_add(tape: Tape, j: int) -> bool:
@@ -60,7 +50,7 @@ def _plain_add(tape: Tape, j: int) -> bool:
     return isinstance(value, Sym) and value.text == "(a0 + a1)" and local == (1.0, 1.0) and not w.lines
 
 
-def foldable(tape: Tape, seg: Segment, count: list[int]) -> bool:
+def foldable(tape: Tape, seg: Segment, count: tuple[int, ...]) -> bool:
     """Whether a loop is a running sum: one ``add`` node per iteration reading the node before
     it (parent 0) and an outer number or lanes at a non-zero stride (parent 1), every running
     sum but the last read only by the next one."""
@@ -77,7 +67,7 @@ def foldable(tape: Tape, seg: Segment, count: list[int]) -> bool:
     return all(count[s] == 1 for s in range(base, base + seg.count - 1))
 
 
-def fresh_terms(tape: Tape, seg: Segment, count: list[int]) -> bool:
+def fresh_terms(tape: Tape, seg: Segment, count: tuple[int, ...]) -> bool:
     """Whether a running sum's terms are read by nothing else: their gradients are then all
     ``0.0 + g`` (what one addition into a fresh gradient gives), set with one slice assignment."""
     slots, _ = _terms(seg, len(tape.leaves))

@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from autograd.replay.affine import affine, affine_backward, affine_forward
-from autograd.replay.codegen import PROPAGATING, Names, accumulate, contribution, node_forward, node_locals
+from autograd.replay.codegen import Names, accumulate, contribution, node_forward, node_locals
 from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads, terms_as_rows
 from autograd.replay.rolled import cross, local_lanes, loop_backward, loop_forward, registers_of
 from autograd.replay.symbolic import Writer
@@ -96,11 +97,18 @@ def _classify(tape: Tape, j: int, p: int, count: int) -> tuple[int, dict[tuple[i
         for i, first in enumerate(parents[j + o]):
             if count < 2:
                 return count, outer
+            # parent i of this offset in each repeat, against ``first`` stepping by the second repeat's
+            # step: the repeats read consistently up to the first that differs (the first two always do)
             step = parents[j + p + o][i] - first
             relative = first >= nl and step == p
-            it = 2
-            while it < count and parents[j + it * p + o][i] == first + it * step:
-                it += 1
+            read = list(map(itemgetter(i), parents[j + o : j + o + count * p : p]))
+            expected = list(range(first, first + count * step, step)) if step else [first] * count
+            if read == expected:
+                it = count
+            else:
+                it = 2
+                while read[it] == expected[it]:
+                    it += 1
             if not relative and first >= nl:  # a node before the loop, in every iteration read
                 while it > 0 and max(first, first + (it - 1) * step) >= start:
                     it -= 1
@@ -115,12 +123,11 @@ def _signatures(tape: Tape) -> list[int]:
     nl = len(tape.leaves)
     ids: dict[tuple[object, ...], int] = {}
     add = ids.setdefault
-    plain = not any(n is not None for n in tape.lanes)
     names = [rule.name for rule in tape.rules]
-    if plain:
-        keys: Any = zip(names, tape.params, tape.in_first, map(_refs, tape.parents, repeat(nl)), strict=True)
+    refs = map(_refs, tape.parents, repeat(nl))
+    if not tape.has_lanes:
+        keys: Any = zip(names, tape.params, tape.in_first, refs, strict=True)
     else:
-        refs = map(_refs, tape.parents, repeat(nl))
         keys = zip(names, tape.params, tape.in_first, refs, tape.lanes[nl:], tape.local_lanes, strict=True)
     return [add(key, len(ids)) for key in keys]
 
@@ -145,7 +152,7 @@ def plan(tape: Tape) -> list[Segment]:
         following[j] = nxt.get(sig[j], n)
         nxt[sig[j]] = j
     j = 0
-    count_reads: list[int] | None = None
+    count_reads: tuple[int, ...] | None = None
     while j < n:
         best: tuple[int, int] | None = None
         k = following[j]
@@ -202,9 +209,7 @@ class Homes(Names):
         self.kept: set[str] = set()
         #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
         #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
-        self.array_gz = (
-            bool(strided) and any(n is not None for n in tape.lanes) and all(tape.lanes[s] is None for s in strided)
-        )
+        self.array_gz = bool(strided) and tape.has_lanes and all(tape.lanes[s] is None for s in strided)
 
     def value(self, s: int) -> str:
         return f"V[{s}]" if s in self.listed else super().value(s)
@@ -391,7 +396,7 @@ def forward(w: Writer, tape: Tape, names: Homes, segments: list[Segment], checke
 
 
 def _check(w: Writer, tape: Tape, j: int, ops: list[str], checked: set[int], slots: tuple[int, ...]) -> None:
-    if tape.rules[j].name in PROPAGATING:
+    if tape.rules[j].propagates_nonfinite:
         return
     nl = len(tape.leaves)
     for s, text in zip(slots, ops, strict=True):

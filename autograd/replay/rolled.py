@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals
+from autograd.replay.codegen import accumulate, contribution, node_forward, node_locals
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 
@@ -83,7 +83,7 @@ def loop_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
         node_forward(w, tape, j, ops, f"c{o}")
         if o in seg.stored:
             w.emit(f"{_kept(seg, base, o, 0)} = c{o}")
-        if tape.rules[j].name not in PROPAGATING:
+        if not tape.rules[j].propagates_nonfinite:
             for s, text in zip(tape.parents[j], ops, strict=True):
                 if s >= nl:
                     w.emit(f"K = K + {text}")

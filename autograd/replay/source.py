@@ -37,7 +37,7 @@ def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -
     segments = loops.plan(tape)
     guard_slots = [s for pair in tape.guard_slots for s in pair if s is not None]
     names = loops.homes(tape, segments, guard_slots)
-    if any(n is not None for n in tape.lanes):  # layers read their weights from one array of the leaves' floats
+    if tape.has_lanes:  # layers read their weights from one array of the leaves' floats
         names.leaf_positions = gather.leaf_positions(tape)
     w.emit("K = 0.0")
     reverse: list[str] = []

@@ -13,7 +13,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from autograd.replay.affine import layer, layer_backward, layer_forward, reads_rows
-from autograd.replay.codegen import PROPAGATING, accumulate, contribution, node_forward, node_locals, slots_of
+from autograd.replay.codegen import accumulate, contribution, node_forward, node_locals, slots_of
 from autograd.replay.gather import add_into, take
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
@@ -47,7 +47,7 @@ def vectorizable(tape: Tape, seg: Segment) -> bool:
     from autograd.replay.codegen import builtin
 
     nl = len(tape.leaves)
-    if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
+    if not seg.count or not tape.nodes_lanes:
         return False
     numbers = scalar(tape, seg)
     shared: list[int] = []
@@ -159,7 +159,7 @@ def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
             layer_forward(w, tape, names, seg, o, f"u{base + o}")
         else:
             node_forward(w, tape, j, ops, f"u{base + o}", masked=True)
-        if tape.rules[j].name not in PROPAGATING:
+        if not tape.rules[j].propagates_nonfinite:
             for s, text in zip(tape.parents[j], ops, strict=True):
                 if s >= nl:
                     w.emit(f"K = K + {text}")
