@@ -311,24 +311,30 @@ def _keep_arrays(tape: Tape, segments: list[Segment], homes: Homes) -> None:
     their gradients added up in an array ``k<slot>`` of the loop's shape (see
     :attr:`Homes.kept`). Other readers (a rolled loop, another vectorized loop) read by index."""
     nl = len(tape.leaves)
+    by_name: dict[int, bool] = {}  # per loop that reads them: its answer (asked once, not once per reader)
     for seg in segments:
         if not seg.vector or tape.lanes[nl + seg.start] is not None:
             continue
         for o in range(seg.period):
             slots = range(nl + seg.start + o, nl + seg.stop, seg.period)
-            if all(_reads_by_name(tape, segments, homes, r) for s in slots for r in homes.external.get(s, ())):
+            readers = {r for s in slots for r in homes.external.get(s, ())}
+            if all(_reads_by_name(tape, segments, homes, r, by_name) for r in readers):
                 homes.kept.add(f"u{nl + seg.start + o}")
                 homes.listed.difference_update(slots)
 
 
-def _reads_by_name(tape: Tape, segments: list[Segment], homes: Homes, reader: int) -> bool:
+def _reads_by_name(tape: Tape, segments: list[Segment], homes: Homes, reader: int, by_name: dict[int, bool]) -> bool:
     """Whether the node at slot ``reader`` (or -1: an output, a guard) reads a vectorized loop's
-    number by its name, or a running sum its terms as rows of the loop's array, never by index."""
+    number by its name, or a running sum its terms as rows of the loop's array, never by index
+    (``by_name``: the answers so far, per loop; what decides them does not change meanwhile)."""
     k = -1 if reader < 0 else homes.owner[reader]
     if k < 0:
         return True
-    seg = segments[k]
-    return seg.fold and terms_as_rows(tape, homes, seg)
+    known = by_name.get(k)
+    if known is None:
+        seg = segments[k]
+        known = by_name[k] = seg.fold and terms_as_rows(tape, homes, seg)
+    return known
 
 
 def _compact(
