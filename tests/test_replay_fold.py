@@ -114,3 +114,48 @@ def test_a_folded_sum_of_lanes_and_a_gradient_of_several_readers() -> None:
     assert value == out.data
     for got, expected in zip(grads, want, strict=True):
         assert np.array_equal(np.asarray(got), np.asarray(expected))
+
+
+def test_squares_read_again_by_name_keep_both_gradients_in_their_array() -> None:
+    """Terms of the running sum that other nodes read too (so not fresh): their gradients are the
+    rows of one array, added to in the eager engine's order; no list of every slot is made."""
+    params = _params(40)
+    x = Value(np.linspace(-1.0, 1.0, 6))
+
+    def loss() -> Value:
+        squares = [p * p for p in params]
+        total = (x * params[0]).tanh().mean() + sum(squares)
+        return total * squares[7] + squares[39] - squares[0] * 0.5
+
+    program = compile(loss, params=params, exact=True)
+    program()
+    assert "V = [" not in program.source
+    assert "G = [" not in program.source
+    for step in range(3):
+        value, grads = program()
+        out = loss()
+        assert value == out.data, step
+        assert list(grads) == grad(out, params), step
+        for p in params:
+            p.data = p.data * 0.8 + 0.05
+
+
+def test_squares_returned_and_compared_are_read_from_their_array() -> None:
+    params = _params(30)
+    x = Value(np.linspace(-1.0, 1.0, 4))
+
+    def f() -> tuple[Value, Value]:
+        squares = [p * p for p in params]
+        total = (x * params[1]).mean() + sum(squares)
+        if squares[3] > 0.5:  # a guard on one square
+            total = total * 2.0
+        return total, squares[5]
+
+    program = compile(f, params=params, exact=True)
+    for value in (0.25, 1.5, 0.125):  # below, above, below the guard: two traces
+        params[3].data = value
+        (total, fifth), grads = program()
+        out, square = f()
+        assert (total, fifth) == (out.data, square.data)
+        assert list(grads) == grad(out, params)
+    assert program.traces == 2

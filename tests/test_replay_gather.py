@@ -14,7 +14,7 @@ import pytest
 
 import nn
 from autograd import GuardError, Value, compile, dot, grad
-from autograd.replay.gather import index, run_text
+from autograd.replay.gather import fromiter_refuses_lanes, index, run_text
 from autograd.replay.symbolic import Writer
 
 
@@ -230,3 +230,54 @@ def test_a_layer_reads_the_previous_layers_array_as_it_is_unless_exact() -> None
     out = loss()
     assert _close(value, out.data)
     assert _close(grads, grad(out, params))
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_a_training_run_steps_like_the_eager_engine(exact: bool) -> None:
+    """The user's loop, ``zero_grad`` then ``backward`` then a step, 40 times side by side with the
+    eager engine: an exact program gives its loss and every gradient bit for bit at every step."""
+    x, y = _data()
+    eager_model, model = nn.MLP(2, [8, 8, 1], seed=11), nn.MLP(2, [8, 8, 1], seed=11)
+    eager_loss = _moons_loss(eager_model, x, y)
+    program = compile(_moons_loss(model, x, y), params=model.parameters(), exact=exact)
+    for step in range(40):
+        eager_model.zero_grad()
+        out = eager_loss()
+        out.backward()
+        model.zero_grad()
+        value = program.backward()
+        assert _agrees(exact, value, out.data), step
+        want = [p.grad for p in eager_model.parameters()]
+        assert _agrees(exact, [p.grad for p in model.parameters()], want), step
+        rate = 0.5 - 0.4 * step / 40
+        for m in (eager_model, model):
+            for p in m.parameters():
+                p.data -= rate * p.grad
+    assert program.traces == 1
+    if fromiter_refuses_lanes():  # the Values' numbers go straight into one array: no tuple of every leaf
+        assert "Z = A" not in program.source
+    assert "V = [" not in program.source
+    assert "G = [" not in program.source
+
+
+def test_a_parameter_that_now_holds_one_lane_retraces() -> None:
+    """One lane is lanes, not a number: the call retraces (as for many lanes) and gives eager's numbers."""
+    params = [Value(0.1 * k - 1.0) for k in range(20)]
+    x = Value(np.array([0.5]))
+
+    def f() -> Value:
+        out: Value = (x * params[0] + sum(p * p for p in params)).sum()
+        return out
+
+    program = compile(f, params=params)
+    program()
+    assert "z0 = " in program.source  # the squares read the parameters from one array
+    params[3].data = np.array([0.3])
+    value, grads = program()
+    assert program.traces == 2
+    out = f()
+    assert value == out.data
+    assert type(grads[3]) is np.ndarray
+    assert grads[3].shape == (1,)
+    want = grad(out, params)
+    assert all(np.array_equal(g, w) for g, w in zip(grads, want, strict=True))

@@ -27,24 +27,15 @@ from autograd.replay.symbolic import Sym, Writer, symbolic
 from autograd.replay.tape import Tape
 
 if TYPE_CHECKING:
+    from autograd.replay.codegen import Names
     from autograd.replay.loops import Homes, Segment
 
-__all__ = ["fold_backward", "fold_forward", "foldable", "fresh_terms", "reads"]
+__all__ = ["fold_backward", "fold_forward", "foldable", "fresh_terms", "reads", "terms_as_rows"]
 
 
-def reads(tape: Tape) -> list[int]:
-    """Per slot: how many times it is read (by nodes, as an output, or by a guard)."""
-    count = [0] * tape.size
-    for parents in tape.parents:
-        for s in parents:
-            count[s] += 1
-    for s in tape.outputs:
-        count[s] += 1
-    for a, b in tape.guard_slots:
-        count[a] += 1
-        if b is not None:
-            count[b] += 1
-    return count
+def reads(tape: Tape) -> tuple[int, ...]:
+    """Per slot: how many times it is read (by nodes, as an output, or by a guard; counted once per tape)."""
+    return tape.reads
 
 
 def _plain_add(tape: Tape, j: int) -> bool:
@@ -59,7 +50,7 @@ def _plain_add(tape: Tape, j: int) -> bool:
     return isinstance(value, Sym) and value.text == "(a0 + a1)" and local == (1.0, 1.0) and not w.lines
 
 
-def foldable(tape: Tape, seg: Segment, count: list[int]) -> bool:
+def foldable(tape: Tape, seg: Segment, count: tuple[int, ...]) -> bool:
     """Whether a loop is a running sum: one ``add`` node per iteration reading the node before
     it (parent 0) and an outer number or lanes at a non-zero stride (parent 1), every running
     sum but the last read only by the next one."""
@@ -76,7 +67,7 @@ def foldable(tape: Tape, seg: Segment, count: list[int]) -> bool:
     return all(count[s] == 1 for s in range(base, base + seg.count - 1))
 
 
-def fresh_terms(tape: Tape, seg: Segment, count: list[int]) -> bool:
+def fresh_terms(tape: Tape, seg: Segment, count: tuple[int, ...]) -> bool:
     """Whether a running sum's terms are read by nothing else: their gradients are then all
     ``0.0 + g`` (what one addition into a fresh gradient gives), set with one slice assignment."""
     slots, _ = _terms(seg, len(tape.leaves))
@@ -99,24 +90,44 @@ def _terms(seg: Segment, nl: int) -> tuple[tuple[int, ...], str]:
     return tuple(range(first, first + step * seg.count, step)), "Z" if first < nl else "V"
 
 
+def terms_as_rows(tape: Tape, names: Names, seg: Segment) -> bool:
+    """Whether a running sum starts from a plain number and reads its terms as rows of a vectorized
+    loop's array of plain numbers (the sum then runs in numpy, and nothing reads the terms by index)."""
+    nl = len(tape.leaves)
+    return tape.lanes[nl + seg.start - 1] is None and _number_rows(tape, names, _terms(seg, nl)[0]) is not None
+
+
 def fold_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
     """Emit a running sum's forward pass: its last value (the only one anything else reads)."""
     nl = len(tape.leaves)
     base = nl + seg.start
     slots, lst = _terms(seg, nl)
     start = names.value(base - 1)
+    target = names.value(base + seg.count - 1)
     rows = _number_rows(tape, names, slots)
     if rows is not None and tape.lanes[base - 1] is None:  # the terms are an array of floats: add them up there
         import numpy
 
         concatenate, accumulate = w.bind(numpy.concatenate, "N"), w.bind(numpy.add.accumulate, "N")
-        w.emit(f"V[{base + seg.count - 1}] = float({accumulate}({concatenate}((({start},), {rows})))[-1])")
+        w.emit(f"{target} = float({accumulate}({concatenate}((({start},), {rows})))[-1])")
         return
     terms = f"{lst}[{run_text(slots)}]"  # evenly spaced: one slice of the list (or tuple) holding them
-    w.emit(f"V[{base + seg.count - 1}] = {w.bind(_fold, 'F')}({start}, {terms})")
+    w.emit(f"{target} = {w.bind(_fold, 'F')}({start}, {terms})")
 
 
-def _number_rows(tape: Tape, names: Homes, slots: tuple[int, ...]) -> str | None:
+def _kept_rows(names: Homes, slots: tuple[int, ...]) -> str | None:
+    """``k<slot>[a:b:±1]``: the gradients of ``slots`` when they are rows, in a row, of an array kept
+    out of the lists (``k<slot>[i]`` for one slot), else None."""
+    where = names.rows.get(slots[0])
+    if where is None or where[0] not in names.kept:
+        return None
+    if len(slots) == 1:
+        return names.grad(slots[0])
+    view = rows_view(names, slots)
+    return None if view is None else f"k{view[1:]}"
+
+
+def _number_rows(tape: Tape, names: Names, slots: tuple[int, ...]) -> str | None:
     """``u<slot>[a:b:±1]`` when the terms are the rows, in a row, of a vectorized loop's array of
     plain numbers (one float per iteration), else None."""
     if any(tape.lanes[s] is not None for s in slots):
@@ -138,7 +149,16 @@ def fold_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list
     g = names.grad(last)
     h = f"h{base}"
     w.emit(f"{h} = 0.0 + {g}")
-    if seg.fresh_terms:
+    kept = _kept_rows(names, slots)
+    if kept is not None:  # the terms' gradients are rows of an array k<slot> (see loops.Homes.kept)
+        if seg.fresh_terms:
+            w.emit(f"{kept} = {h}")
+        else:
+            if needs[slots[-1]]:
+                accumulate(w, names.grad(slots[-1]), g, False)
+            if len(slots) > 1:
+                w.emit(f"{_kept_rows(names, slots[:-1]) or names.grad(slots[0])} += {h}")
+    elif seg.fresh_terms:
         first, step = seg.strided[(0, 1)]
         stop = first + step * seg.count
         target = f"{lst.replace('Z', 'GZ').replace('V', 'G')}[{first}:{stop if stop >= 0 else 'None'}:{step}]"
@@ -147,7 +167,7 @@ def fold_backward(w: Writer, tape: Tape, seg: Segment, names: Homes, needs: list
         target = f"{'GZ' if slots[0] < nl else 'G'}[{slots[-1]}]"
         w.emit(f"{target} = {target} + {g}")
     wanted = tuple(s for s in reversed(slots[:-1]) if needs[s])
-    if wanted and not seg.fresh_terms:
+    if wanted and not seg.fresh_terms and kept is None:
         w.emit(f"{w.bind(_add_each, 'F')}({lst.replace('Z', 'GZ').replace('V', 'G')}, {w.bind(wanted, 'O')}, {h})")
     before = base - 1
     if needs[before]:

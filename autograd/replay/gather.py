@@ -15,9 +15,12 @@ distinct), as the op-by-op program does.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
+import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
@@ -25,7 +28,7 @@ from autograd.replay.tape import Tape
 if TYPE_CHECKING:
     from autograd.replay.codegen import Names
 
-__all__ = ["LEAVES", "add_into", "index", "leaf_positions", "rows_view", "take"]
+__all__ = ["LEAVES", "add_into", "index", "leaf_positions", "read_leaves", "rows_view", "take"]
 
 #: The program's array of the plain-number leaves (a generated name, see codegen.audit).
 LEAVES = "z0"
@@ -35,6 +38,70 @@ def leaf_positions(tape: Tape) -> dict[int, int]:
     """Slot -> position in ``z0`` for every leaf that holds a plain number (lanes stay out)."""
     floats = [s for s in range(len(tape.leaves)) if tape.lanes[s] is None]
     return {s: k for k, s in enumerate(floats)}
+
+
+@functools.cache
+def fromiter_refuses_lanes() -> bool:
+    """Whether ``numpy.fromiter`` refuses an array of one number where a float belongs (numpy 2.4 on:
+    ValueError; before, it took the number with a DeprecationWarning)."""
+    import numpy
+
+    major, minor = (int(part) for part in numpy.__version__.split(".")[:2])
+    return (major, minor) >= (2, 4)
+
+
+def _numbers(objects: tuple[Any, ...], n: int) -> Any:
+    """The ``n`` plain numbers of the Values ``objects`` as one array, or None when one holds lanes."""
+    import numpy
+
+    try:
+        return numpy.fromiter(map(_DATA, objects), numpy.float64, n)
+    except ValueError:  # lanes (a 1-D array) where a float was traced
+        return None
+
+
+_DATA = operator.attrgetter("_data")
+_NAME = re.compile(r"\b([al])(\d+)\b")
+
+
+def read_leaves(w: Writer, tape: Tape, names: Names, body: list[str]) -> bool:
+    """Emit the reading of the leaves for a program whose ``body`` reads its plain numbers from
+    ``z0`` only: the Values' numbers go straight into that array (one pass, no tuple of every
+    leaf), and only the leaves the body names are read into locals; False (nothing emitted)
+    when the body also reads the tuple ``Z`` of every leaf, or an argument is a plain number.
+
+    The checks are the general path's: a Value read as a plain number that now holds lanes makes
+    ``fromiter`` refuse it (numpy 2.4 on; before, this path is not taken), and each lanes leaf's
+    type and length is checked; either returns -1 (see :mod:`autograd.replay.codegen`).
+    """
+    n_args = tape.n_args
+    floats = sorted(names.leaf_positions, key=names.leaf_positions.__getitem__)
+    if not names.uses_leaf_array or any(s < n_args for s in floats) or not fromiter_refuses_lanes():
+        return False
+    text = "\n".join(body)
+    if re.search(r"\bZ\b", text):
+        return False
+    named = {int(m[2]) for m in _NAME.finditer(text) if m[1] == "l"}
+    named.update(s for s in range(n_args, len(tape.leaves)) if tape.lanes[s] is not None)
+    objects = w.bind(tuple(tape.leaves[s] for s in floats), "O")
+    w.emit(f"{LEAVES} = {w.bind(_numbers, 'F')}({objects}, {len(floats)})")
+    w.emit(f"if {LEAVES} is None: return -1")
+    if n_args:
+        w.emit(f"{', '.join(names.value(s) for s in range(n_args))}, = A")
+    if named:
+        slots = sorted(named)
+        leaves = w.bind(tuple(tape.leaves[s] for s in slots), "O")
+        w.emit(f"{', '.join(names.value(s) for s in slots)}, = map({w.bind(_DATA, 'F')}, {leaves})")
+    ndarray = None
+    for s in sorted(named):
+        n = tape.lanes[s]
+        if n is not None:
+            import numpy
+
+            ndarray = ndarray or w.bind(numpy.ndarray, "O")
+            v = names.value(s)
+            w.emit(f"if type({v}) is not {ndarray} or len({v}) != {n}: return -1")
+    return True
 
 
 def run_text(slots: Sequence[int]) -> str | None:

@@ -18,19 +18,21 @@ sums as one call (:mod:`autograd.replay.fold`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from autograd.replay.affine import affine, affine_backward, affine_forward
 from autograd.replay.codegen import Names, accumulate, contribution, node_forward, node_locals
-from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads
+from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads, terms_as_rows
 from autograd.replay.rolled import cross, local_lanes, loop_backward, loop_forward, registers_of
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 from autograd.replay.vector import vector_backward, vector_forward, vectorizable
 
-__all__ = ["MIN_REPEATS", "Homes", "Segment", "backward", "forward", "homes", "plan"]
+__all__ = ["MIN_REPEATS", "Homes", "Segment", "backward", "drop_unused_lists", "forward", "homes", "plan"]
 
 MIN_REPEATS = 16
 MAX_PERIOD = 128
@@ -95,11 +97,18 @@ def _classify(tape: Tape, j: int, p: int, count: int) -> tuple[int, dict[tuple[i
         for i, first in enumerate(parents[j + o]):
             if count < 2:
                 return count, outer
+            # parent i of this offset in each repeat, against ``first`` stepping by the second repeat's
+            # step: the repeats read consistently up to the first that differs (the first two always do)
             step = parents[j + p + o][i] - first
             relative = first >= nl and step == p
-            it = 2
-            while it < count and parents[j + it * p + o][i] == first + it * step:
-                it += 1
+            read = list(map(itemgetter(i), parents[j + o : j + o + count * p : p]))
+            expected = list(range(first, first + count * step, step)) if step else [first] * count
+            if read == expected:
+                it = count
+            else:
+                it = 2
+                while read[it] == expected[it]:
+                    it += 1
             if not relative and first >= nl:  # a node before the loop, in every iteration read
                 while it > 0 and max(first, first + (it - 1) * step) >= start:
                     it -= 1
@@ -114,12 +123,11 @@ def _signatures(tape: Tape) -> list[int]:
     nl = len(tape.leaves)
     ids: dict[tuple[object, ...], int] = {}
     add = ids.setdefault
-    plain = not any(n is not None for n in tape.lanes)
     names = [rule.name for rule in tape.rules]
-    if plain:
-        keys: Any = zip(names, tape.params, tape.in_first, map(_refs, tape.parents, repeat(nl)), strict=True)
+    refs = map(_refs, tape.parents, repeat(nl))
+    if not tape.has_lanes:
+        keys: Any = zip(names, tape.params, tape.in_first, refs, strict=True)
     else:
-        refs = map(_refs, tape.parents, repeat(nl))
         keys = zip(names, tape.params, tape.in_first, refs, tape.lanes[nl:], tape.local_lanes, strict=True)
     return [add(key, len(ids)) for key in keys]
 
@@ -144,7 +152,7 @@ def plan(tape: Tape) -> list[Segment]:
         following[j] = nxt.get(sig[j], n)
         nxt[sig[j]] = j
     j = 0
-    count_reads: list[int] | None = None
+    count_reads: tuple[int, ...] | None = None
     while j < n:
         best: tuple[int, int] | None = None
         k = following[j]
@@ -196,11 +204,12 @@ class Homes(Names):
         self.arrays: dict[str, tuple[Segment, int]] = {}
         #: per slot: the index of the loop (segment) it is in, -1 for none
         self.owner: list[int] = []
+        #: arrays ``u<slot>`` of plain numbers kept out of ``V`` and ``G`` (see :func:`_keep_arrays`): a
+        #: slot's value is the local ``v<slot>``, its gradient ``k<slot>[row]`` in an array made at the start
+        self.kept: set[str] = set()
         #: GZ is a numpy array (not a list) when the tape holds lanes and those leaves are plain
         #: numbers: a layer's weight gradients, a sum of squares' terms then go in with one call.
-        self.array_gz = (
-            bool(strided) and any(n is not None for n in tape.lanes) and all(tape.lanes[s] is None for s in strided)
-        )
+        self.array_gz = bool(strided) and tape.has_lanes and all(tape.lanes[s] is None for s in strided)
 
     def value(self, s: int) -> str:
         return f"V[{s}]" if s in self.listed else super().value(s)
@@ -208,7 +217,12 @@ class Homes(Names):
     def grad(self, s: int) -> str:
         if s in self.strided:
             return f"GZ[{s}]"
-        return f"G[{s}]" if s in self.listed else super().grad(s)
+        if s in self.listed:
+            return f"G[{s}]"
+        where = self.rows.get(s)
+        if where is not None and where[0] in self.kept:
+            return f"k{where[0][1:]}[{where[1]}]"
+        return super().grad(s)
 
 
 def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
@@ -265,6 +279,8 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
         if not seg.vector and not seg.fold and _compact(tape, seg, k, owner, external, listed, needs):
             seg.compact = True
             continue
+        if seg.fold:  # a running sum keeps its last value in a local (its other sums only the next one reads)
+            continue
         listed.update(range(nl + seg.start, nl + seg.stop))
         listed.update(before[k])
     homes = Homes(tape, listed, external, strided, needs)
@@ -276,7 +292,35 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
                 homes.arrays[f"u{base}"] = (seg, o)
                 for it in range(seg.count):
                     homes.rows[base + it * seg.period] = (f"u{base}", it)
+    _keep_arrays(tape, segments, homes)
     return homes
+
+
+def _keep_arrays(tape: Tape, segments: list[Segment], homes: Homes) -> None:
+    """Keep in their arrays (not in the lists ``V`` and ``G``) the plain numbers of each vectorized
+    loop body node that only straight code, outputs, guards and running sums reading them as rows
+    read from outside: their values are then read as ``v<slot>`` locals made from the array, and
+    their gradients added up in an array ``k<slot>`` of the loop's shape (see
+    :attr:`Homes.kept`). Other readers (a rolled loop, another vectorized loop) read by index."""
+    nl = len(tape.leaves)
+    for seg in segments:
+        if not seg.vector or tape.lanes[nl + seg.start] is not None:
+            continue
+        for o in range(seg.period):
+            slots = range(nl + seg.start + o, nl + seg.stop, seg.period)
+            if all(_reads_by_name(tape, segments, homes, r) for s in slots for r in homes.external.get(s, ())):
+                homes.kept.add(f"u{nl + seg.start + o}")
+                homes.listed.difference_update(slots)
+
+
+def _reads_by_name(tape: Tape, segments: list[Segment], homes: Homes, reader: int) -> bool:
+    """Whether the node at slot ``reader`` (or -1: an output, a guard) reads a vectorized loop's
+    number by its name, or a running sum its terms as rows of the loop's array, never by index."""
+    k = -1 if reader < 0 else homes.owner[reader]
+    if k < 0:
+        return True
+    seg = segments[k]
+    return seg.fold and terms_as_rows(tape, homes, seg)
 
 
 def _compact(
@@ -310,6 +354,16 @@ def _compact(
                 return False
     registers = registers_of(tape, seg, external, needs)
     return all(o in registers for o in range(seg.period) if needs[lo + o])
+
+
+def drop_unused_lists(lines: list[str]) -> None:
+    """Remove the making of the lists ``V`` and ``G`` from ``lines`` when no other line reads them (the
+    slots listed for them were all kept elsewhere: see :func:`_keep_arrays`)."""
+    for name in ("V", "G"):
+        made = [i for i, line in enumerate(lines) if line.lstrip().startswith(f"{name} = [0.0] * ")]
+        used = re.compile(rf"\b{name}\b")
+        if len(made) == 1 and not any(used.search(line) for i, line in enumerate(lines) if i != made[0]):
+            del lines[made[0]]
 
 
 # -- forward --------------------------------------------------------------------------------
@@ -393,6 +447,15 @@ def backward(w: Writer, tape: Tape, names: Homes, segments: list[Segment]) -> se
         else:
             w.emit(f"GZ = [0.0] * {nl}")
         assigned.update(names.strided)
+    for array in sorted(names.kept):  # gradients of kept rows: added up in place, from 0.0 (as G's are)
+        seg, o = names.arrays[array]
+        rows = range(nl + seg.start + o, nl + seg.stop, seg.period)
+        if any(needs[s] for s in rows):
+            import numpy
+
+            w.emit(f"k{array[1:]} = {w.bind(numpy.zeros, 'N')}({seg.count})")
+            assigned.update(rows)
+            names.ready.add(array)
     if not needs[root]:
         return assigned
     w.emit(f"{names.grad(root)} = 1.0")

@@ -37,17 +37,8 @@ def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -
     segments = loops.plan(tape)
     guard_slots = [s for pair in tape.guard_slots for s in pair if s is not None]
     names = loops.homes(tape, segments, guard_slots)
-    nl = names.n_leaves
-    getter = w.bind(operator.attrgetter("_data"), "F")
-    objects = w.bind(tuple(tape.leaves[tape.n_args :]), "O")
-    # Z: every leaf's number, the arguments' then those of the Values the function reads (read now)
-    w.emit(f"Z = A + tuple(map({getter}, {objects}))")
-    if nl:
-        w.emit(f"{', '.join(names.value(s) for s in range(nl))}, = Z")
-    _kind_checks(w, tape, names)
-    if any(n is not None for n in tape.lanes):  # layers read their weights from one array of the leaves' floats
+    if tape.has_lanes:  # layers read their weights from one array of the leaves' floats
         names.leaf_positions = gather.leaf_positions(tape)
-    leaf_array = len(w.lines)
     w.emit("K = 0.0")
     reverse: list[str] = []
     assigned: set[int] = set()
@@ -72,6 +63,28 @@ def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -
                 w.emit("GL = GZ.tolist()")
                 result = result.replace("GZ[", "GL[")
             w.emit(f"return ({outs},), ({result}{',' if result else ''}), K")
+    loops.drop_unused_lists(w.lines)
+    body, w.lines = w.lines, []  # the leaves are read first: how depends on what the body reads
+    if not gather.read_leaves(w, tape, names, body):
+        _read_all_leaves(w, tape, names)
+    w.lines.extend(body)
+    bound = "".join(f", {name}={name}" for name in w.namespace)  # locals: faster than globals in the loops
+    source = f"def P(A{bound}):\n" + "\n".join(w.lines) + "\n"
+    audit(source)
+    return source, w.namespace
+
+
+def _read_all_leaves(w: Writer, tape: Tape, names: Names) -> None:
+    """Emit the general reading of the leaves: ``Z``, every leaf's number (the arguments' then those of
+    the Values the function reads), one local per leaf, the checks of their kinds, and the array ``z0``
+    of the plain numbers when the program reads it."""
+    nl = names.n_leaves
+    getter = w.bind(operator.attrgetter("_data"), "F")
+    objects = w.bind(tuple(tape.leaves[tape.n_args :]), "O")
+    w.emit(f"Z = A + tuple(map({getter}, {objects}))")
+    if nl:
+        w.emit(f"{', '.join(names.value(s) for s in range(nl))}, = Z")
+    _kind_checks(w, tape, names)
     if names.uses_leaf_array:  # made once, after the checks: every plain-number leaf, in slot order
         import numpy
 
@@ -79,11 +92,7 @@ def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -
         read = gather.run_text(floats)
         numbers = f"Z[{read}]" if read is not None else f"{w.bind(operator.itemgetter(*floats), 'F')}(Z)"
         fromiter, float64 = w.bind(numpy.fromiter, "N"), w.bind(numpy.float64, "N")
-        w.lines.insert(leaf_array, f"{w.indent}{gather.LEAVES} = {fromiter}({numbers}, {float64}, {len(floats)})")
-    bound = "".join(f", {name}={name}" for name in w.namespace)  # locals: faster than globals in the loops
-    source = f"def P(A{bound}):\n" + "\n".join(w.lines) + "\n"
-    audit(source)
-    return source, w.namespace
+        w.emit(f"{gather.LEAVES} = {fromiter}({numbers}, {float64}, {len(floats)})")
 
 
 def _kind_checks(w: Writer, tape: Tape, names: Names) -> None:

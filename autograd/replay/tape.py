@@ -9,9 +9,10 @@ up each gradient's contributions, in the order :func:`autograd.backward` does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
 
 from autograd.core.reverse import interior_order
 from autograd.core.rules import Rule
@@ -36,21 +37,34 @@ class Tape:
     wanted: list[int]  # leaf slots whose gradients a call returns: the arguments, then the parameters
     in_first: list[bool]  # per node: whether the first output depends on it
     guard_slots: list[tuple[int, int | None]]  # per guard: the slots it compares (or reads)
+    has_lanes: bool  # whether any slot holds lanes
+    nodes_lanes: bool  # whether any node holds lanes
 
     @property
     def size(self) -> int:
         return len(self.leaves) + self.n_nodes
 
+    @functools.cached_property
+    def reads(self) -> tuple[int, ...]:
+        """Per slot: how many times it is read (by nodes, as an output, or by a guard)."""
+        count = [0] * self.size
+        for parents in self.parents:
+            for s in parents:
+                count[s] += 1
+        for s in self.outputs:
+            count[s] += 1
+        for a, b in self.guard_slots:
+            count[a] += 1
+            if b is not None:
+                count[b] += 1
+        return tuple(count)
 
-def _parents_of(node: Value) -> tuple[Value, ...]:
-    n = node._n  # one and two parents live in slots (see autograd/value.py)
-    return (node._p0,) if n == 1 else (node._p0, node._p1) if n == 2 else node._parents
 
-
-def _order(roots: Sequence[Value]) -> tuple[list[Value], list[Value], set[Value]]:
+def _order(roots: Sequence[Value], split: bool) -> tuple[list[Value], list[Value], set[Value]]:
     """Leaves and interior nodes reachable from ``roots``: depth first in argument order, as
     :func:`autograd.topological_order` (so the first root's nodes come in its very order);
-    and the nodes the first root reaches. Leaves are taken on sight, as the engine does."""
+    and, when ``split``, the nodes the first root reaches (else an empty set).
+    Leaves are taken on sight, as the engine does."""
     leaves: list[Value] = []
     nodes: list[Value] = []
     seen: set[Value] = set()  # Values hash by identity
@@ -62,7 +76,7 @@ def _order(roots: Sequence[Value]) -> tuple[list[Value], list[Value], set[Value]
                 seen.add(root)
             nodes += order
             leaves += found
-        if k == 0:
+        if k == 0 and split:
             first = set(seen)
     return leaves, nodes, first
 
@@ -78,39 +92,50 @@ def build(
     The tape keeps no interior node: only numbers and slots (the leaves are read at each call).
     """
     extra = [v for pair in guards for v in pair if v is not None]
-    leaves_found, nodes, first = _order([*outputs, *extra])
-    leaves: list[Value] = []
-    slot: dict[Value, int] = {}
-    for v in [*args, *params, *leaves_found]:
-        if v not in slot:
-            slot[v] = len(leaves)
-            leaves.append(v)
+    leaves_found, nodes, first = _order([*outputs, *extra], bool(extra))
+    leaves = list(dict.fromkeys([*args, *params, *leaves_found]))  # each once, first place kept
     base = len(leaves)
+    slot = dict(zip(leaves, range(base), strict=True))
     slot.update(zip(nodes, range(base, base + len(nodes)), strict=True))
-    lanes: list[int | None] = [_lane_count(v) for v in leaves]
-    any_lanes = any(n is not None for n in lanes)
-    if any_lanes:
-        lanes.extend(_lane_count(v) for v in nodes)
-        local_lanes = [tuple(type(d) is not float for d in v.local_grads) for v in nodes]
-    else:
-        lanes.extend([None] * len(nodes))
-        local_lanes = [()] * len(nodes)
+    lanes: list[int | None] = [None if type(d) is float else len(d) for d in map(_data_of, leaves)]
     parents: list[tuple[int, ...]] = []
-    for v in nodes:
-        n = v._n
-        if n == 1:
-            parents.append((slot[v._p0],))
-        elif n == 2:
-            parents.append((slot[v._p0], slot[v._p1]))
-        else:
-            parents.append(tuple([slot[p] for p in v._parents]))
-    rules = _rules(nodes)
+    add = parents.append
+    has_lanes = any(n is not None for n in lanes)  # lanes only ever come from leaves
+    nodes_lanes = False
+    if has_lanes:
+        local_lanes: list[tuple[bool, ...]] = []
+        note = local_lanes.append
+        for v in nodes:  # one and two parents live in slots (see autograd/core/value.py)
+            n = v._n
+            if n == 2:
+                add((slot[v._p0], slot[v._p1]))
+                note((type(v._d0) is not float, type(v._d1) is not float))
+            elif n == 1:
+                add((slot[v._p0],))
+                note((type(v._d0) is not float,))
+            else:
+                add(tuple([slot[p] for p in v._parents]))
+                note(tuple([type(d) is not float for d in v._local]))
+        node_lanes = [None if type(d) is float else len(d) for d in map(_data_of, nodes)]
+        nodes_lanes = node_lanes.count(None) < len(nodes)
+        lanes += node_lanes
+    else:
+        for v in nodes:
+            n = v._n
+            if n == 2:
+                add((slot[v._p0], slot[v._p1]))
+            elif n == 1:
+                add((slot[v._p0],))
+            else:
+                add(tuple([slot[p] for p in v._parents]))
+        lanes += [None] * len(nodes)
+        local_lanes = [()] * len(nodes)
     return Tape(
         leaves=leaves,
         n_nodes=len(nodes),
-        rules=rules,
+        rules=_rules(nodes),
         parents=parents,
-        params=[v._param for v in nodes],
+        params=list(map(_param_of, nodes)),
         lanes=lanes,
         local_lanes=local_lanes,
         outputs=[slot[v] for v in outputs],
@@ -118,25 +143,23 @@ def build(
         wanted=[slot[v] for v in [*args, *params]],
         in_first=[v in first for v in nodes] if extra else [True] * len(nodes),
         guard_slots=[(slot[a], None if b is None else slot[b]) for a, b in guards],
+        has_lanes=has_lanes,
+        nodes_lanes=nodes_lanes,
     )
 
 
-def _lane_count(v: Value) -> int | None:
-    data: Any = v._data
-    return None if type(data) is float else len(data)
+_data_of = attrgetter("_data")
+_param_of = attrgetter("_param")
 
 
 def _rules(nodes: list[Value]) -> list[Rule]:
     from autograd.core.rules import RULES
 
+    ops = [v._op for v in nodes]
     found: dict[str, Rule] = {}
-    out: list[Rule] = []
-    for v in nodes:
-        rule = found.get(v._op)
-        if rule is None:
-            rule = RULES.get(v._op)
-            if rule is None:  # pragma: no cover - a node's op is always registered when it is made
-                raise RuntimeError(f"op {v._op!r} is not in the rule table")
-            found[v._op] = rule
-        out.append(rule)
-    return out
+    for op in dict.fromkeys(ops):
+        rule = RULES.get(op)
+        if rule is None:  # pragma: no cover - a node's op is always registered when it is made
+            raise RuntimeError(f"op {op!r} is not in the rule table")
+        found[op] = rule
+    return list(map(found.__getitem__, ops))

@@ -47,7 +47,7 @@ def vectorizable(tape: Tape, seg: Segment) -> bool:
     from autograd.replay.codegen import builtin
 
     nl = len(tape.leaves)
-    if not seg.count or not any(n is not None for n in tape.lanes[nl:]):
+    if not seg.count or not tape.nodes_lanes:
         return False
     numbers = scalar(tape, seg)
     shared: list[int] = []
@@ -163,9 +163,14 @@ def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
             for s, text in zip(tape.parents[j], ops, strict=True):
                 if s >= nl:
                     w.emit(f"K = K + {text}")
-        if _listed_for(tape, names, range(base + o, base + seg.period * seg.count, seg.period)):
-            rows = f"u{base + o}.tolist()" if numbers else f"u{base + o}"  # floats, as the eager engine keeps
-            w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = {rows}")
+        rows = range(base + o, base + seg.period * seg.count, seg.period)
+        if f"u{base + o}" in names.kept:  # read by name: the rows those readers read, as floats
+            for it, s in enumerate(rows):
+                if any(r < 0 or names.owner[r] < 0 or r - 1 == s for r in names.external.get(s, ())):
+                    w.emit(f"v{s} = float(u{base + o}[{it}])")
+        elif _listed_for(tape, names, rows):
+            listed = f"u{base + o}.tolist()" if numbers else f"u{base + o}"  # floats, as the eager engine keeps
+            w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = {listed}")
 
 
 def _listed_for(tape: Tape, names: Homes, slots: range) -> bool:
