@@ -49,14 +49,20 @@ NEEDS_PYTHON = (
     "(`make lab` in a checkout of chainrule, or any Jupyter with chainrule installed), write your answer "
     "in the cell above and run it."
 )
-_COLOURS = {True: ("#1b5e20", "#e8f5e9"), False: ("#b71c1c", "#ffebee"), None: ("#37474f", "#eceff1")}
+_COLOURS = {
+    True: ("#1b5e20", "#e8f5e9"),
+    False: ("#b71c1c", "#ffebee"),
+    None: ("#37474f", "#eceff1"),
+}
 _SCRIPT_UNSAFE = re.compile(r"<(/|!--|script)", re.IGNORECASE)
 
 
 @cache
 def _page_script() -> str:
     """``exercises.js``: the checks of :func:`check_number` and :func:`check_choice`, in the page."""
-    return (Path(__file__).resolve().parent / "exercises.js").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent / "exercises.js").read_text(
+        encoding="utf-8"
+    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,9 @@ class Feedback:
         return self.correct is True
 
     def __str__(self) -> str:
-        mark = {True: "✓ Right:", False: "✗ Not yet:", None: "… No answer yet:"}[self.correct]
+        mark = {True: "✓ Right:", False: "✗ Not yet:", None: "… No answer yet:"}[
+            self.correct
+        ]
         return f"{mark} {self.message}"
 
     def __repr__(self) -> str:
@@ -119,7 +127,8 @@ def _form(exercise: Mapping[str, Any]) -> str:
             for option in exercise["reasons"]
         )
     data = _SCRIPT_UNSAFE.sub(
-        lambda m: "<\\/" if m.group(1) == "/" else "\\u003c" + m.group(1), json.dumps(exercise, ensure_ascii=False)
+        lambda m: "<\\/" if m.group(1) == "/" else "\\u003c" + m.group(1),
+        json.dumps(exercise, ensure_ascii=False),
     )
     return (
         '<form class="exercise-live" style="margin:0.2em 0 0.6em">'
@@ -174,7 +183,9 @@ def check_number(
     target = float(expected.data) if isinstance(expected, Value) else float(expected)
     if answer is ... or answer is None:
         table = [[float(wrong), reason] for wrong, reason in (mistakes or {}).items()]
-        data = exercise_data("number", expected=target, what=what, why=why, rel=rel, mistakes=table)
+        data = exercise_data(
+            "number", expected=target, what=what, why=why, rel=rel, mistakes=table
+        )
         return Feedback(None, NOT_ANSWERED, data)
     value = _number(answer)
     if value is None:
@@ -186,7 +197,10 @@ def check_number(
             return Feedback(False, f"{_fmt(value)} is {reason}")
     if target != 0 and _close(-value, target, rel):
         sign = "+" if target > 0 else "−"
-        return Feedback(False, f"{_fmt(value)} has the right size but the wrong sign ({what} = {sign}…).")
+        return Feedback(
+            False,
+            f"{_fmt(value)} has the right size but the wrong sign ({what} = {sign}…).",
+        )
     if target != 0 and value != 0:
         ratio = value / target
         return Feedback(
@@ -194,7 +208,10 @@ def check_number(
             f"{_fmt(value)} is {_fmt(ratio)} times the engine's {what}: "
             "look for a factor of the chain that is missing or extra.",
         )
-    return Feedback(False, f"{what} is not {_fmt(value)}: follow the chain rule one local derivative at a time.")
+    return Feedback(
+        False,
+        f"{what} is not {_fmt(value)}: follow the chain rule one local derivative at a time.",
+    )
 
 
 def check_choice(answer: object, correct: str, reasons: Mapping[str, str]) -> Feedback:
@@ -204,9 +221,15 @@ def check_choice(answer: object, correct: str, reasons: Mapping[str, str]) -> Fe
     ✓ Right: yes, because …
     """
     if correct not in reasons:
-        raise ValueError(f"check_choice: the correct option {correct!r} has no reason among {sorted(reasons)}")
+        raise ValueError(
+            f"check_choice: the correct option {correct!r} has no reason among {sorted(reasons)}"
+        )
     if answer is ... or answer is None:
-        return Feedback(None, NOT_ANSWERED, exercise_data("choice", correct=correct, reasons=dict(reasons)))
+        return Feedback(
+            None,
+            NOT_ANSWERED,
+            exercise_data("choice", correct=correct, reasons=dict(reasons)),
+        )
     key = str(answer).strip().strip("\"'").lower()
     options = {option.lower(): option for option in reasons}
     if key not in options:
@@ -241,7 +264,10 @@ def check_rule(
     if local is ... or local is None:
         return Feedback(None, NOT_ANSWERED, exercise_data("python"))
     if not callable(local):
-        return Feedback(False, "the rule is a function `lambda out, x: (…,)` returning one derivative per input.")
+        return Feedback(
+            False,
+            "the rule is a function `lambda out, x: (…,)` returning one derivative per input.",
+        )
     label = what or f"{name}′(x)"
     op = define_op(f"exercise_{name}", forward, local, replace=True)
     for x in points:
@@ -249,7 +275,9 @@ def check_rule(
             gradcheck(op, x)
         except GradcheckError as error:
             if error.analytic is None or error.numeric is None:
-                return Feedback(False, f"gradcheck failed at x = {x} ({error.kind}): {error}")
+                return Feedback(
+                    False, f"gradcheck failed at x = {x} ({error.kind}): {error}"
+                )
             return Feedback(
                 False,
                 f"at x = {x} your rule gives {label} = {_fmt(error.analytic)}, "
@@ -262,4 +290,7 @@ def check_rule(
                 "and returns a tuple, e.g. `lambda out, x: (2 * x,)` for x².",
             )
     where = ", ".join(str(x) for x in points)
-    return Feedback(True, f"gradcheck agrees with your {label} at x = {where}: the engine can use your rule.")
+    return Feedback(
+        True,
+        f"gradcheck agrees with your {label} at x = {where}: the engine can use your rule.",
+    )
