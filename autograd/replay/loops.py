@@ -254,12 +254,19 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
                             reads.add(src)
     external: dict[int, set[int]] = {}
     if before:
-        for j, parents in enumerate(tape.parents):
+        # A node reads slots before its own: one in the first loop or before it reads none of
+        # another loop's, so the readers from outside start after the first loop.
+        parents_of = tape.parents
+        for j in range(next(seg.stop for seg in segments if seg.count), tape.n_nodes):
             mine = owner[nl + j]
-            for s in parents:
+            for s in parents_of[j]:
                 theirs = owner[s]
                 if theirs >= 0 and theirs != mine:
-                    external.setdefault(s, set()).add(nl + j)
+                    readers = external.get(s)
+                    if readers is None:
+                        external[s] = {nl + j}
+                    else:
+                        readers.add(nl + j)
     for s in [*tape.outputs, *guard_slots]:
         if owner[s] >= 0:
             external.setdefault(s, set()).add(-1)
@@ -289,9 +296,10 @@ def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
         if seg.vector:
             for o in range(seg.period):
                 base = nl + seg.start + o
-                homes.arrays[f"u{base}"] = (seg, o)
-                for it in range(seg.count):
-                    homes.rows[base + it * seg.period] = (f"u{base}", it)
+                array = f"u{base}"
+                homes.arrays[array] = (seg, o)
+                rows = range(base, base + seg.period * seg.count, seg.period)
+                homes.rows.update(zip(rows, zip(repeat(array), range(seg.count)), strict=True))
     _keep_arrays(tape, segments, homes)
     return homes
 
@@ -303,24 +311,30 @@ def _keep_arrays(tape: Tape, segments: list[Segment], homes: Homes) -> None:
     their gradients added up in an array ``k<slot>`` of the loop's shape (see
     :attr:`Homes.kept`). Other readers (a rolled loop, another vectorized loop) read by index."""
     nl = len(tape.leaves)
+    by_name: dict[int, bool] = {}  # per loop that reads them: its answer (asked once, not once per reader)
     for seg in segments:
         if not seg.vector or tape.lanes[nl + seg.start] is not None:
             continue
         for o in range(seg.period):
             slots = range(nl + seg.start + o, nl + seg.stop, seg.period)
-            if all(_reads_by_name(tape, segments, homes, r) for s in slots for r in homes.external.get(s, ())):
+            readers = {r for s in slots for r in homes.external.get(s, ())}
+            if all(_reads_by_name(tape, segments, homes, r, by_name) for r in readers):
                 homes.kept.add(f"u{nl + seg.start + o}")
                 homes.listed.difference_update(slots)
 
 
-def _reads_by_name(tape: Tape, segments: list[Segment], homes: Homes, reader: int) -> bool:
+def _reads_by_name(tape: Tape, segments: list[Segment], homes: Homes, reader: int, by_name: dict[int, bool]) -> bool:
     """Whether the node at slot ``reader`` (or -1: an output, a guard) reads a vectorized loop's
-    number by its name, or a running sum its terms as rows of the loop's array, never by index."""
+    number by its name, or a running sum its terms as rows of the loop's array, never by index
+    (``by_name``: the answers so far, per loop; what decides them does not change meanwhile)."""
     k = -1 if reader < 0 else homes.owner[reader]
     if k < 0:
         return True
-    seg = segments[k]
-    return seg.fold and terms_as_rows(tape, homes, seg)
+    known = by_name.get(k)
+    if known is None:
+        seg = segments[k]
+        known = by_name[k] = seg.fold and terms_as_rows(tape, homes, seg)
+    return known
 
 
 def _compact(

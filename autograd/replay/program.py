@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import functools
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -86,18 +87,19 @@ class _Entry:
     @functools.cached_property
     def has_lanes(self) -> bool:
         """Whether any slot holds lanes (the replay then runs with numpy's warnings off)."""
-        return any(n is not None for n in self.tape.lanes)
+        return self.tape.has_lanes
 
     @functools.cached_property
     def float_gradients(self) -> bool:
         """Whether every gradient a call returns is a float (no wanted leaf holds lanes)."""
-        tape = self.tape
-        return all(tape.lanes[s] is None for s in tape.wanted)
+        return not self.per_lane
 
     @functools.cached_property
     def per_lane(self) -> dict[int, int]:
         """Position in the returned gradients -> lanes, for the wanted leaves that hold lanes."""
         tape = self.tape
+        if not tape.has_lanes:
+            return {}
         return {k: n for k, s in enumerate(tape.wanted) if (n := tape.lanes[s]) is not None}
 
     def current(self) -> bool:
@@ -295,12 +297,14 @@ class Program:
         if grads and outputs[0].lanes is not None:
             self._gradients(outputs, [])  # raises, naming the problem
         tape = build(outputs, [g.values() for g in record.guards], leaves, self.params)
-        names = {id(v): f"argument {i}" for i, v in enumerate(leaves)}
-        names.update({id(p): f"params[{i}]" for i, p in enumerate(self.params)})
-        descriptions = [g.describe(names) for g in record.guards]
-        for g in record.guards:
-            g.forget()
-        rules = {rule.name: rule for rule in tape.rules}
+        descriptions: list[str] = []
+        if record.guards:  # what each guard checks, in the user's words (the names of what it reads)
+            names = {id(v): f"argument {i}" for i, v in enumerate(leaves)}
+            names.update({id(p): f"params[{i}]" for i, p in enumerate(self.params)})
+            descriptions = [g.describe(names) for g in record.guards]
+            for g in record.guards:
+                g.forget()
+        rules = dict(zip(map(_name_of, tape.rules), tape.rules, strict=True))  # each op's rule (the last: the same)
         entry = _Entry(tape, record.guards, descriptions, list(rules.items()), self.exact)
         entries = self._cache.setdefault(signature, [])
         entries.insert(0, entry)
@@ -325,6 +329,9 @@ class Program:
                         f"check=True: the compiled {what} {i} of {_fname(self.fn)} is {_short(a)}, "
                         f"the eager engine's {_short(b)}"
                     )
+
+
+_name_of = operator.attrgetter("name")
 
 
 def _close(a: Any, b: Any) -> bool:
