@@ -138,6 +138,29 @@ def _signatures(tape: Tape) -> list[int]:
     return out
 
 
+def _repeats(sig: list[int], j: int, p: int) -> int:
+    """How many whole times the block ``sig[j : j + p]`` comes in a row from ``j`` (at least 1).
+
+    ``c`` repeats are there when the ``c`` blocks from ``j`` fit and equal themselves shifted by a
+    block; that holds for every count up to the answer: it is found by doubling, then halving."""
+    most = (len(sig) - j) // p
+
+    def repeated(c: int) -> bool:
+        return c <= most and sig[j + p : j + c * p] == sig[j : j + (c - 1) * p]
+
+    known = 1  # holds; ``beyond`` does not
+    beyond = 2
+    while repeated(beyond):
+        known, beyond = beyond, 2 * beyond
+    while beyond - known > 1:
+        middle = (known + beyond) // 2
+        if repeated(middle):
+            known = middle
+        else:
+            beyond = middle
+    return known
+
+
 def plan(tape: Tape) -> list[Segment]:
     """Split the nodes into straight segments and loops (see the module docstring)."""
     sig = _signatures(tape)
@@ -156,10 +179,7 @@ def plan(tape: Tape) -> list[Segment]:
         k = following[j]
         while k < n and k - j <= MAX_PERIOD:
             p = k - j
-            block = sig[j:k]
-            count = 1
-            while sig[j + count * p : j + (count + 1) * p] == block:
-                count += 1
+            count = _repeats(sig, j, p)
             if count >= MIN_REPEATS:
                 count, strided = _classify(tape, j, p, count)
                 if count >= MIN_REPEATS:
@@ -309,23 +329,24 @@ def _keep_arrays(tape: Tape, segments: list[Segment], homes: Homes) -> None:
     their gradients added up in an array ``k<slot>`` of the loop's shape (see
     :attr:`Homes.kept`). Other readers (a rolled loop, another vectorized loop) read by index."""
     nl = len(tape.leaves)
+    owner = homes.owner
     by_name: dict[int, bool] = {}  # per loop that reads them: its answer (asked once, not once per reader)
     for seg in segments:
         if not seg.vector or tape.lanes[nl + seg.start] is not None:
             continue
         for o in range(seg.period):
             slots = range(nl + seg.start + o, nl + seg.stop, seg.period)
-            readers = {r for s in slots for r in homes.external.get(s, ())}
-            if all(_reads_by_name(tape, segments, homes, r, by_name) for r in readers):
+            # the loops of the readers (-1: straight code, an output, a guard): each reads them one way
+            loops = {-1 if r < 0 else owner[r] for s in slots for r in homes.external.get(s, ())}
+            if all(_reads_by_name(tape, segments, homes, k, by_name) for k in loops):
                 homes.kept.add(f"u{nl + seg.start + o}")
                 homes.listed.difference_update(slots)
 
 
-def _reads_by_name(tape: Tape, segments: list[Segment], homes: Homes, reader: int, by_name: dict[int, bool]) -> bool:
-    """Whether the node at slot ``reader`` (or -1: an output, a guard) reads a vectorized loop's
-    number by its name, or a running sum its terms as rows of the loop's array, never by index
+def _reads_by_name(tape: Tape, segments: list[Segment], homes: Homes, k: int, by_name: dict[int, bool]) -> bool:
+    """Whether the nodes of loop ``k`` (-1: of straight code, or an output, a guard) read a vectorized
+    loop's numbers by name, or a running sum its terms as rows of the loop's array, never by index
     (``by_name``: the answers so far, per loop; what decides them does not change meanwhile)."""
-    k = -1 if reader < 0 else homes.owner[reader]
     if k < 0:
         return True
     known = by_name.get(k)
@@ -373,8 +394,12 @@ def drop_unused_lists(lines: list[str]) -> None:
     slots listed for them were all kept elsewhere: see :func:`_keep_arrays`)."""
     for name in ("V", "G"):
         made = [i for i, line in enumerate(lines) if line.lstrip().startswith(f"{name} = [0.0] * ")]
+        if len(made) != 1:
+            continue
+        # no other line names it: all of the text's matches are the making line's (lines end at a
+        # newline, which a word boundary sees as the end of a line does)
         used = re.compile(rf"\b{name}\b")
-        if len(made) == 1 and not any(used.search(line) for i, line in enumerate(lines) if i != made[0]):
+        if len(used.findall("\n".join(lines))) == len(used.findall(lines[made[0]])):
             del lines[made[0]]
 
 

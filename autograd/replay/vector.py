@@ -165,9 +165,12 @@ def vector_forward(w: Writer, tape: Tape, names: Homes, seg: Segment) -> None:
                     w.emit(f"K = K + {text}")
         rows = range(base + o, base + seg.period * seg.count, seg.period)
         if f"u{base + o}" in names.kept:  # read by name: the rows those readers read, as floats
+            owner, external = names.owner, names.external
             for it, s in enumerate(rows):
-                if any(r < 0 or names.owner[r] < 0 or r - 1 == s for r in names.external.get(s, ())):
-                    w.emit(f"v{s} = float(u{base + o}[{it}])")
+                for r in external.get(s, ()):
+                    if r < 0 or owner[r] < 0 or r - 1 == s:
+                        w.emit(f"v{s} = float(u{base + o}[{it}])")
+                        break
         elif _listed_for(tape, names, rows):
             listed = f"u{base + o}.tolist()" if numbers else f"u{base + o}"  # floats, as the eager engine keeps
             w.emit(f"V[{base + o}:{base + o + seg.period * seg.count}:{seg.period}] = {listed}")
