@@ -14,8 +14,9 @@ graph per sample).
 >>> import nn
 >>> X, y = nn.moons(40, noise=0.1, seed=0)
 >>> model = nn.MLP(2, [8, 1], seed=0)          # ReLU hidden layer, linear output
->>> history = nn.fit(model, X, 2 * y - 1, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
-...                  epochs=30, seed=0, progress=False)
+>>> sgd = nn.SGD(model.parameters(), lr=0.1)
+>>> history = nn.fit(model, X, 2 * y - 1, loss="hinge", optimizer=sgd, epochs=30, seed=0,
+...                  progress=False)
 >>> history.loss[-1] < history.loss[0]
 True
 >>> scores = model.batch(X)          # the whole batch as one graph: one lane per sample

@@ -6,7 +6,8 @@ sample, trains it by gradient descent on the squared error ``(ŷ − y)²`` and 
 the training time, the iterations run and the derivative chain of every weight.
 
 >>> from nn import quick
->>> trained = quick.train(x=[0.1, 0.4, 4.1], y=[0.2], net_arch=[7, 5, 4], max_iter=500, learning_rate=0.7, seed=0)
+>>> trained = quick.train(x=[0.1, 0.4, 4.1], y=[0.2], net_arch=[7, 5, 4],
+...                       max_iter=500, learning_rate=0.7, seed=0)
 >>> trained.elapsed_iter, trained.model
 (500, MLP(3, [7, 5, 4, 1], activation=['sigmoid', 'sigmoid', 'sigmoid', 'sigmoid']))
 >>> bool(abs(quick.predict(trained, [0.1, 0.4, 4.1])[0] - 0.2) < 1e-3)
@@ -201,7 +202,8 @@ def derivative_chains(model: MLP, x: Sequence[float], target: Any, *, max_paths:
         ValueError, TypeError: for an input or target of the wrong size or type.
 
     >>> from nn import MLP
-    >>> chains = derivative_chains(MLP(2, [2, 1], activation="tanh", seed=0), [0.5, -1.0], 0.3)
+    >>> model = MLP(2, [2, 1], activation="tanh", seed=0)
+    >>> chains = derivative_chains(model, [0.5, -1.0], 0.3)
     >>> chain = chains["layers.1.neurons.0.w.1"]
     >>> chain.grad == chain.product, len(chain.paths)
     (True, 1)

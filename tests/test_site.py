@@ -367,10 +367,9 @@ def test_every_link_inside_the_site_leads_to_a_page(site: Path) -> None:
         assert f'href="{page}"' in guide, f"the guide does not link to {page}"
 
 
-#: Every code box of a page (the lessons' code cells, with their solutions unfolded, and
-#: their printed outputs): how wide it is, how wide its content, whether it wraps its lines,
-#: and each unwrapped line wider than the box (measured with the box's own font, so a
-#: line's wide glyphs count).
+#: Every code box of a page (code, with the lessons' solutions unfolded, and printed output):
+#: its width and its content's, whether it wraps its lines, and the lines wider than the box
+#: were they not wrapped (measured with the box's own font, so wide glyphs count).
 CODE_BOXES = """() => {
     for (const d of document.querySelectorAll('details')) d.open = true;
     const ctx = document.createElement('canvas').getContext('2d');
@@ -384,8 +383,7 @@ CODE_BOXES = """() => {
             scroll: pre.scrollWidth, width: pre.clientWidth,
             wraps: !style.whiteSpace.startsWith('pre') || style.whiteSpace.includes('wrap'),
             wide: lines.map((text, k) => ({line: k + 1, text, px: ctx.measureText(text).width}))
-                       .filter(l => l.px > room + 0.5 && style.whiteSpace.startsWith('pre') &&
-                                    !style.whiteSpace.includes('wrap')),
+                       .filter(l => l.px > room + 0.5),
         };
     });
 }"""
@@ -393,23 +391,24 @@ CODE_BOXES = """() => {
 
 @needs_browser
 @pytest.mark.parametrize("viewport", [(1280, 800), (1280, 720)], ids=["1280x800", "1280x720"])
-def test_no_lesson_code_scrolls_sideways(site: Path, viewport: tuple[int, int]) -> None:
-    """Every lesson's code fits the column: no code box scrolls sideways, in the site's usual
+def test_no_code_box_scrolls_sideways(site: Path, viewport: tuple[int, int]) -> None:
+    """Every page's code fits the column: no code box scrolls sideways, in the site's usual
     window or on a 1280×720 slide. A failure names the page, the box and each line too wide.
 
-    The code cells fit because they are formatted to (notebooks/ruff.toml), never wrapped;
-    printed outputs wrap their long lines, as JupyterLab shows them."""
+    The lessons' code cells and the guide's examples fit because they are written to
+    (notebooks/ruff.toml keeps the lessons within 88 characters), never wrapped; printed
+    output wraps its long lines, as JupyterLab shows them."""
     overflowing: list[str] = []
     wrapped: list[str] = []
     boxes = 0
-    with open_page(site / LESSON_PAGES[0], viewport=viewport) as (page, log):
-        for page_name in LESSON_PAGES:
+    with open_page(site / "index.html", viewport=viewport) as (page, log):
+        for page_name in OTHER_PAGES + LESSON_PAGES:
             page.goto((site / page_name).as_uri(), wait_until="load")
             found = page.evaluate(CODE_BOXES)
             boxes += len(found)
             wrapped += [f"{page_name} #{n}" for n, b in enumerate(found, 1) if b["kind"] == "code cell" and b["wraps"]]
             for number, box in enumerate(found, start=1):
-                if box["scroll"] > box["width"] + 1 or box["wide"]:
+                if box["scroll"] > box["width"] + 1:
                     lines = "; ".join(
                         f"line {w['line']} ({len(w['text'])} chars): {w['text'][:60]}…" for w in box["wide"]
                     )
@@ -420,6 +419,6 @@ def test_no_lesson_code_scrolls_sideways(site: Path, viewport: tuple[int, int]) 
                 page.locator(".cell_input pre", has_text="fit picks lanes from").scroll_into_view_if_needed()
                 screenshot(page, f"site_code_{viewport[0]}x{viewport[1]}", full_page=False)
     assert log.clean(), log.problems()
-    assert boxes > 100  # the lessons' code cells and outputs were found
+    assert boxes > 200  # the pages' code, the lessons' code cells and outputs were found
     assert wrapped == [], f"code cells wrapped by the page's style instead of formatted to fit: {wrapped[:5]}"
     assert not overflowing, f"{len(overflowing)} code boxes scroll sideways:\n" + "\n".join(overflowing)

@@ -438,9 +438,10 @@ def chain_caption(
     >>> caption = chain_caption(out, w, names={w: "w¹₂₁"})
     >>> print(caption)
     ∂out/∂w¹₂₁ = 0.9901 × 0.2 = 0.198
-    >>> print(caption.latex().replace(" = ", "\\n= "))
+    >>> print(caption.latex().replace(" = ", "\\n= ").replace(" \\\\cdot ", "\\n  \\\\cdot "))
     \\frac{\\partial \\mathrm{out}}{\\partial w^{1}_{21}}
-    = \\frac{\\partial \\mathrm{out}}{\\partial v_{2}} \\cdot \\frac{\\partial v_{2}}{\\partial w^{1}_{21}}
+    = \\frac{\\partial \\mathrm{out}}{\\partial v_{2}}
+      \\cdot \\frac{\\partial v_{2}}{\\partial w^{1}_{21}}
     = 0.9901 \\times 0.2
     = 0.198
 

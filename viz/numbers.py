@@ -57,12 +57,14 @@ def format_number(x: float, digits: int = DEFAULT_DIGITS) -> str:
     ``[1e-4, 1e6)``; an integer part longer than ``digits`` is kept whole (``123457``,
     not ``1.235e+05``). Negative zero prints as ``0``.
 
-    >>> [format_number(x) for x in (0.009276093, 0.109860473, -1.68899, 1.2341e-05, 0.5, 1.0)]
-    ['0.009276', '0.1099', '-1.689', '1.234e-05', '0.5', '1']
-    >>> format_number(0.000123), format_number(123456.7), format_number(2.5e7), format_number(-0.0)
-    ('0.000123', '123457', '2.5e+07', '0')
-    >>> format_number(999999.99, 2), format_number(1e6, 2), format_number(0.000099999, 2), format_number(0.0001)
-    ('1e+06', '1e+06', '0.0001', '0.0001')
+    >>> [format_number(x) for x in (0.009276093, 0.109860473, -1.68899, 1.2341e-05)]
+    ['0.009276', '0.1099', '-1.689', '1.234e-05']
+    >>> [format_number(x) for x in (0.5, 1.0, 0.000123, 123456.7, 2.5e7, -0.0)]
+    ['0.5', '1', '0.000123', '123457', '2.5e+07', '0']
+    >>> [format_number(x, 2) for x in (999999.99, 1e6, 0.000099999)]
+    ['1e+06', '1e+06', '0.0001']
+    >>> format_number(0.0001)
+    '0.0001'
     >>> format_number(0.844352, digits=6), format_number(float("nan"))
     ('0.844352', 'nan')
     """
@@ -142,8 +144,8 @@ def short(x: float, digits: int = 6) -> str:
     Rounded numbers keep their trailing zeros, so a reader sees how many digits are
     shown: the seed's caption ``0.844352 × 0.109860 × 0.1 = 0.00927609``.
 
-    >>> short(0.1), short(1.0), short(-1.0), short(0.109860473), short(0.009276093), short(2.0e-7)
-    ('0.1', '1', '-1', '0.109860', '0.00927609', '2e-07')
+    >>> [short(x) for x in (0.1, 1.0, -1.0, 0.109860473, 0.009276093, 2.0e-7)]
+    ['0.1', '1', '-1', '0.109860', '0.00927609', '2e-07']
     """
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
@@ -230,8 +232,10 @@ def short_lanes(x: Any, digits: int = 6, shown: int = DEFAULT_SHOWN) -> str:
     """A float as :func:`short`; lanes as their first ``shown`` values and their count, on one line.
 
     >>> import numpy as np
-    >>> short_lanes(0.25), short_lanes(np.array([0.25, 1.0])), short_lanes(np.array([1.0, 2.0, 3.0, 4.0]), shown=2)
-    ('0.25', '[0.25, 1]', '[1, 2, … 4 lanes]')
+    >>> short_lanes(0.25), short_lanes(np.array([0.25, 1.0]))
+    ('0.25', '[0.25, 1]')
+    >>> short_lanes(np.array([1.0, 2.0, 3.0, 4.0]), shown=2)
+    '[1, 2, … 4 lanes]'
     """
     short(0.0, digits)  # validates
     return _lanes_text(x, lambda v: short(v, digits), shown, stats=False)

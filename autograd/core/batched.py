@@ -53,7 +53,8 @@ def dots(
 
     >>> from autograd import Value, dots
     >>> x = [Value(1.0), Value(2.0)]
-    >>> zs = dots([[Value(0.5), Value(-1.0)], [Value(2.0), Value(0.25)]], x, [Value(0.1), Value(0.0)])
+    >>> w = [[Value(0.5), Value(-1.0)], [Value(2.0), Value(0.25)]]
+    >>> zs = dots(w, x, [Value(0.1), Value(0.0)])
     >>> [z.data for z in zs], zs[0].op, len(zs[0].parents)
     ([-1.4, 2.5], 'dot', 5)
 

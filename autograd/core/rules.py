@@ -143,7 +143,8 @@ class Rule:
     def kinks_at(self, param: float | None) -> tuple[float, ...]:
         """The kinks for the parameter ``param`` (``kinks`` itself unless it is a function of it).
 
-        >>> hinge = Rule("hinge_doc", 1, max, lambda out, x, p: (1.0,), has_param=True, kinks=lambda p: (p,))
+        >>> hinge = Rule("hinge_doc", 1, max, lambda out, x, p: (1.0,),
+        ...              has_param=True, kinks=lambda p: (p,))
         >>> hinge.kinks_at(0.5), RULES["relu"].kinks_at(None)
         ((0.5,), (0.0,))
         """

@@ -53,6 +53,8 @@ __all__ = ["MIN_PAIRS", "affine", "affine_backward", "affine_forward", "layer", 
 #: Fewer (weight, input) pairs than this run op by op: batching would not pay.
 MIN_PAIRS = 2
 
+_array_of = operator.itemgetter(0)  # of a vectorized loop's (array, row) pair
+
 
 def _resolve(w: Writer, text: str) -> str:
     """``text`` with the temporaries the symbolic evaluation wrote (``t3 = …``) put back in."""
@@ -274,7 +276,7 @@ def _whole_rows(w: Writer, tape: Tape, names: Names, inputs: list[int], rows: st
     if first is None or any(r is None or r[0] != first[0] for r in where) or first[0] in names.ready:
         return False
     index = [r[1] for r in where if r is not None]
-    size = sum(1 for v in names.rows.values() if v[0] == first[0])
+    size = list(map(_array_of, names.rows.values())).count(first[0])
     if sorted(index) != list(range(len(index))) or len(index) != size:
         return False
     count = reads(tape)
@@ -390,12 +392,8 @@ def layer(tape: Tape, seg: Segment, o: int) -> bool:
 def _weight_slots(seg: Segment, o: int, m: int, bias: bool = True) -> tuple[int, ...]:
     """The slots of the layer's weights, neuron by neuron (each neuron's bias last, unless not ``bias``)."""
     columns = [*range(0, 2 * (m // 2), 2), *(range(2 * (m // 2), m) if bias else ())]
-    out: list[int] = []
-    for it in range(seg.count):
-        for i in columns:
-            first, step = seg.strided[(o, i)]
-            out.append(first + it * step)
-    return tuple(out)
+    outer = [seg.strided[(o, i)] for i in columns]
+    return tuple([first + it * step for it in range(seg.count) for first, step in outer])
 
 
 def _bias_slots(seg: Segment, o: int, m: int) -> tuple[int, ...]:
@@ -463,7 +461,7 @@ def _in_row_order(
     if w.exact or view is None or n < 2 or not view.endswith(f"[{n - 1}:None:-1]"):
         return inputs, weights
     array = view.partition("[")[0]
-    if sum(1 for r in names.rows.values() if r[0] == array) != n:
+    if list(map(_array_of, names.rows.values())).count(array) != n:
         return inputs, weights
     rows = [weights[k : k + n][::-1] for k in range(0, len(weights), n)]
     return inputs[::-1], tuple(s for row in rows for s in row)

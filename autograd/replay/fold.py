@@ -130,7 +130,7 @@ def _kept_rows(names: Homes, slots: tuple[int, ...]) -> str | None:
 def _number_rows(tape: Tape, names: Names, slots: tuple[int, ...]) -> str | None:
     """``u<slot>[a:b:±1]`` when the terms are the rows, in a row, of a vectorized loop's array of
     plain numbers (one float per iteration), else None."""
-    if any(tape.lanes[s] is not None for s in slots):
+    if list(map(tape.lanes.__getitem__, slots)).count(None) != len(slots):
         return None
     if len(slots) == 1:
         where = names.rows.get(slots[0])

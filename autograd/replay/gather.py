@@ -16,11 +16,10 @@ distinct), as the op-by-op program does.
 from __future__ import annotations
 
 import functools
-import itertools
 import operator
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
@@ -111,7 +110,7 @@ def run_text(slots: Sequence[int]) -> str | None:
     if len(slots) == 1:
         return f"{slots[0]}:{slots[0] + 1}"
     step = slots[1] - slots[0]
-    if not step or any(b - a != step for a, b in itertools.pairwise(slots)):
+    if not step or list(slots) != list(range(slots[0], slots[0] + step * len(slots), step)):
         return None
     stop = slots[-1] + step
     return f"{slots[0]}:{stop if stop >= 0 else 'None'}" + (f":{step}" if step != 1 else "")
@@ -136,10 +135,10 @@ def take(w: Writer, names: Names, slots: Sequence[int], shape: tuple[int, ...] |
     """Program text for the numbers of the leaves ``slots`` as an array (of ``shape``), read
     from ``z0``; None when one of them is not a plain-number leaf."""
     where = names.leaf_positions
-    if not where or not all(s in where for s in slots):
+    if not where or not all(map(where.__contains__, slots)):
         return None
     names.uses_leaf_array = True
-    return index(w, LEAVES, [where[s] for s in slots], shape)
+    return index(w, LEAVES, list(map(where.__getitem__, slots)), shape)
 
 
 def add_into(w: Writer, slots: Sequence[int], values: str, shape: tuple[int, ...] | None = None) -> None:
@@ -149,12 +148,19 @@ def add_into(w: Writer, slots: Sequence[int], values: str, shape: tuple[int, ...
     w.emit(f"{index(w, 'GZ', list(slots), shape)} += {values}")
 
 
+_array_of = operator.itemgetter(0)  # of an (array, row) pair
+_row_of = operator.itemgetter(1)
+
+
 def rows_view(names: Names, slots: Sequence[int]) -> str | None:
     """``u<slot>[a:b:±1]`` when ``slots`` are rows of one vectorized array, one after the other (else None)."""
-    rows = [names.rows.get(s) for s in slots]
+    rows = list(map(names.rows.get, slots))
     first = rows[0]
-    if first is not None and len(rows) > 1 and all(r is not None and r[0] == first[0] for r in rows):
-        index = [r[1] for r in rows if r is not None]
+    if first is None or len(rows) < 2 or None in rows:
+        return None
+    found = cast("list[tuple[str, int]]", rows)  # (array, row) pairs: no None among them
+    if list(map(_array_of, found)).count(first[0]) == len(found):
+        index = list(map(_row_of, found))
         step = index[1] - index[0]
         if step in (1, -1) and index == list(range(index[0], index[0] + step * len(index), step)):
             stop = index[-1] + step

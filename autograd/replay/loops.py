@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
-from typing import Any
 
 from autograd.replay.affine import affine, affine_backward, affine_forward
 from autograd.replay.codegen import Names, accumulate, contribution, node_forward, node_locals
@@ -78,10 +77,6 @@ class Segment:
         return self.start + (self.period * self.count if self.count else self.period)
 
 
-_LEAF = 1  # a leaf parent, in a signature
-_NODE = 2  # a node parent: a fixed distance back, or a node before the loop (see _classify)
-
-
 def _classify(tape: Tape, j: int, p: int, count: int) -> tuple[int, dict[tuple[int, int], tuple[int, int]]]:
     """How many of ``count`` repeats of the block at ``j`` read each parent consistently, and how.
 
@@ -119,25 +114,28 @@ def _classify(tape: Tape, j: int, p: int, count: int) -> tuple[int, dict[tuple[i
 
 
 def _signatures(tape: Tape) -> list[int]:
-    """Per node, an id of (op, param, kinds, which parents are leaves)."""
+    """Per node, an id of (op, param, kinds, which parents are leaves): equal ids for equal keys."""
     nl = len(tape.leaves)
     ids: dict[tuple[object, ...], int] = {}
-    add = ids.setdefault
+    get = ids.get
+    out: list[int] = []
+    push = out.append
     names = [rule.name for rule in tape.rules]
-    refs = map(_refs, tape.parents, repeat(nl))
-    if not tape.has_lanes:
-        keys: Any = zip(names, tape.params, tape.in_first, refs, strict=True)
-    else:
-        keys = zip(names, tape.params, tape.in_first, refs, tape.lanes[nl:], tape.local_lanes, strict=True)
-    return [add(key, len(ids)) for key in keys]
-
-
-def _refs(parents: tuple[int, ...], nl: int) -> tuple[int, ...]:
-    if len(parents) == 1:
-        return (_LEAF if parents[0] < nl else _NODE,)
-    if len(parents) == 2:
-        return (_LEAF if parents[0] < nl else _NODE, _LEAF if parents[1] < nl else _NODE)
-    return tuple([_LEAF if s < nl else _NODE for s in parents])
+    # (a tape without lanes has None and () there for every node: the same key without them)
+    columns = zip(names, tape.params, tape.in_first, tape.parents, tape.lanes[nl:], tape.local_lanes, strict=True)
+    for name, param, first, parents, lanes, kinds in columns:
+        n = len(parents)  # for each parent, whether it is a leaf (else a node: see _classify)
+        if n == 2:
+            key: tuple[object, ...] = (name, param, first, parents[0] < nl, parents[1] < nl, lanes, kinds)
+        elif n == 1:
+            key = (name, param, first, parents[0] < nl, lanes, kinds)
+        else:
+            key = (name, param, first, tuple([s < nl for s in parents]), lanes, kinds)
+        k = get(key)
+        if k is None:
+            k = ids[key] = len(ids)
+        push(k)
+    return out
 
 
 def plan(tape: Tape) -> list[Segment]:
