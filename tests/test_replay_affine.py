@@ -3,10 +3,13 @@ bit for bit with ``exact=True``, to 1e-12 with matrix products (the default)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd import RULES, Value, compile, dot, grad
@@ -110,3 +113,59 @@ def test_tied_weights_and_lanes_weights_run_op_by_op_and_stay_exact() -> None:
     assert value == out.data
     want = grad(out, [w, *lanes_w, *xs])
     assert all(_same(g, e) for g, e in zip(grads, want, strict=True))
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_a_nan_pre_activation_in_a_replay_raises_the_eager_error(exact: bool) -> None:
+    """``relu`` turns a nan pre-activation into 0 (and the bias row of ones would carry it on): the
+    program's checksum sees it and the call raises what the eager engine raises, naming the op."""
+    model = nn.MLP(2, [16, 16, 1], seed=3)
+    x = np.array([[1e200, 1e200], [0.5, 0.25], [0.1, -0.3]])
+    y = np.array([1.0, -1.0, 1.0])
+
+    def loss() -> Value:
+        out: Value = nn.hinge(model.batch(x), y).mean()
+        return out
+
+    program = compile(loss, params=model.parameters(), exact=exact)
+    program()
+    first = model.layers[0].neurons[5]
+    first.w[0].data, first.w[1].data = 1e200, -1e200  # inf - inf: a nan pre-activation at lane 0
+    with pytest.raises(Exception) as eager:  # noqa: PT011 - whatever the eager engine raises
+        loss()
+    with pytest.raises(type(eager.value), match=re.escape(str(eager.value))):
+        program()
+    assert program.traces == 1
+
+
+@settings(max_examples=12)
+@given(
+    st.integers(1, 3),
+    st.lists(st.integers(16, 20), min_size=1, max_size=2),
+    st.integers(1, 30),
+    st.integers(0, 2**16),
+)
+def test_layers_as_matrix_products_agree_with_eager_to_1e_12(
+    inputs: int, hidden: list[int], lanes: int, seed: int
+) -> None:
+    """The default program (biases in the matrix products, rows read in their array's order) against
+    the eager engine, over network shapes and lane counts, across a parameter update."""
+    model = nn.MLP(inputs, [*hidden, 1], seed=seed)
+    params = model.parameters()
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(lanes, inputs))
+    y = np.where(rng.normal(size=lanes) > 0, 1.0, -1.0)
+
+    def loss() -> Value:
+        out: Value = nn.hinge(model.batch(x), y).mean() + 1e-4 * sum(p * p for p in params)
+        return out
+
+    program = compile(loss, params=params)
+    for _ in range(2):
+        value, grads = program()
+        out = loss()
+        assert _close(value, out.data)
+        assert _close(grads, grad(out, params))
+        for p, g in zip(params, grads, strict=True):
+            p.data -= 0.5 * g
+    assert program.traces == 1

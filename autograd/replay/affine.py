@@ -23,7 +23,11 @@ lanes). Unless the program must be exact (``compile(..., exact=True)``, as gradc
 probes are), a layer runs as matrix products instead — ``W @ X`` forward, ``G @ Xᵀ`` for
 the weights' gradients, ``Wᵀ @ G`` for the inputs' — which add the same products in BLAS's
 order (and may fuse a multiply and an add): every number agrees with the eager engine's to
-rounding, a few units in the last place of each sum, far inside 1e-12 relative.
+rounding, a few units in the last place of each sum, far inside 1e-12 relative. There a layer's
+biases are a last column of ``W`` and its inputs get a last row of ones (a new array each call),
+so one product gives ``W @ X + b`` and one its weights' and biases' gradients; and a layer or a
+neuron whose inputs are all the rows of one array in reverse reads the array as it is, its
+weights' columns reversed instead (numpy multiplies a reversed view without BLAS).
 """
 
 from __future__ import annotations
@@ -217,6 +221,11 @@ def _layer_input_sums(weights: Any, g: Any) -> Any:
     return weights.T @ g
 
 
+def _layer_input_sums_of(weights: Any, g: Any, n: int) -> Any:
+    """:func:`_layer_input_sums` for the first ``n`` columns of ``weights`` (the others: the biases')."""
+    return weights[:, :n].T @ g
+
+
 def _add_terms(total: Any, terms_sums: tuple[Any, Any], i: int) -> Any:
     """``total`` plus input ``i``'s terms, last neuron first."""
     terms, sums = terms_sums
@@ -291,17 +300,24 @@ def affine_forward(w: Writer, tape: Tape, j: int, operands: list[str], target: s
     """Emit ``target = <node j's value>`` for an :func:`affine` node (its weights ``w<slot>`` and its
     inputs ``s<slot>`` stacked as arrays, which its reverse pass reads too)."""
     m = len(operands)
-    n = m // 2
     slot = len(tape.leaves) + j
-    parents = tape.parents[j]
-    weights = [operands[i] for i in range(0, 2 * n, 2)] + operands[2 * n :]
-    weight_slots = [parents[i] for i in range(0, 2 * n, 2)] + list(parents[2 * n :])
+    weight_slots, xs = _node_slots(w, names, tape.parents[j])
     gathered = take(w, names, weight_slots)  # leaves: a slice (or an index) of the leaves' array
-    w.emit(f"w{slot} = {gathered or w.bind(_np().array, 'N') + '((' + ', '.join(weights) + ',))'}")
-    xs = [parents[i] for i in range(1, 2 * n, 2)]
-    w.emit(f"s{slot} = {stacked(w, names, xs, [operands[i] for i in range(1, 2 * n, 2)])}")
+    weights = ", ".join(names.value(s) for s in weight_slots)
+    w.emit(f"w{slot} = {gathered or w.bind(_np().array, 'N') + '((' + weights + ',))'}")
+    w.emit(f"s{slot} = {stacked(w, names, xs, [names.value(s) for s in xs])}")
     row = _row if w.exact else _row_fast
     w.emit(f"{target} = {w.bind(row, 'F')}(w{slot}, s{slot}, {m % 2})")
+
+
+def _node_slots(w: Writer, names: Names, parents: tuple[int, ...]) -> tuple[list[int], list[int]]:
+    """An :func:`affine` node's weight slots (then its bias) and input slots, in the row order of the
+    array holding the inputs (see :func:`_in_row_order`; as they are when ``exact``)."""
+    n = len(parents) // 2
+    inputs, weights = _in_row_order(
+        w, names, [parents[i] for i in range(1, 2 * n, 2)], tuple(parents[i] for i in range(0, 2 * n, 2))
+    )
+    return [*weights, *parents[2 * n :]], inputs
 
 
 def affine_backward(w: Writer, tape: Tape, j: int, g: str, names: Names, needs: list[bool], assigned: set[int]) -> None:
@@ -310,8 +326,7 @@ def affine_backward(w: Writer, tape: Tape, j: int, g: str, names: Names, needs: 
     m = len(parents)
     n = m // 2
     slot = len(tape.leaves) + j
-    weight_slots = [parents[i] for i in range(0, 2 * n, 2)] + list(parents[2 * n :])
-    input_slots = [parents[i] for i in range(1, 2 * n, 2)]
+    weight_slots, input_slots = _node_slots(w, names, parents)
     in_array = names.array_gz and all(names.grad(s) == f"GZ[{s}]" for s in weight_slots)
     if any(needs[s] for s in weight_slots) and in_array:
         products = w.bind(_row_products if w.exact else _row_products_fast, "F")
@@ -397,6 +412,11 @@ def layer_forward(w: Writer, tape: Tape, names: Homes, seg: Segment, o: int, tar
     n = m // 2
     slot = len(tape.leaves) + j
     inputs, weights = _in_row_order(w, names, _inputs(seg, o, m), _weight_slots(seg, o, m, False))
+    if not w.exact and m % 2:  # one matrix product: the biases a last column, the inputs a last row of ones
+        w.emit(f"w{slot} = {_leaf_matrix(w, names, _with_biases(seg, o, m, weights), (seg.count, n + 1))}")
+        w.emit(f"s{slot} = {_with_ones(w, tape, names, inputs)}")
+        w.emit(f"{target} = {w.bind(_np().matmul, 'N')}(w{slot}, s{slot})")
+        return
     w.emit(f"w{slot} = {_leaf_matrix(w, names, weights, (seg.count, n))}")
     w.emit(f"s{slot} = {stacked(w, names, inputs, [names.value(s) for s in inputs])}")
     total = f"{w.bind(_layer if w.exact else _layer_fast, 'F')}(w{slot}, s{slot})"
@@ -404,6 +424,29 @@ def layer_forward(w: Writer, tape: Tape, names: Homes, seg: Segment, o: int, tar
         w.emit(f"b{slot} = {_leaf_matrix(w, names, _bias_slots(seg, o, m), (seg.count, 1))}")
         total = f"{total} + b{slot}"
     w.emit(f"{target} = {total}")
+
+
+def _with_biases(seg: Segment, o: int, m: int, weights: tuple[int, ...]) -> tuple[int, ...]:
+    """The slots of a layer's weights, neuron by neuron, each row followed by the neuron's bias."""
+    n = m // 2
+    biases = _bias_slots(seg, o, m)
+    return tuple(s for k, b in enumerate(biases) for s in (*weights[k * n : (k + 1) * n], b))
+
+
+def _with_ones(w: Writer, tape: Tape, names: Names, inputs: list[int]) -> str:
+    """Program text for a layer's inputs stacked, one row each, and a last row of ones (a new array
+    each call: the constant row is only read)."""
+    np = _np()
+    lanes = tape.lanes[inputs[0]]
+    view = rows_view(names, inputs)
+    if view is not None:
+        ones = np.ones((1, lanes))
+        ones.flags.writeable = False
+        return f"{w.bind(np.concatenate, 'N')}(({view}, {w.bind(ones, 'O')}))"
+    row = np.ones(lanes)
+    row.flags.writeable = False
+    values = ", ".join(names.value(s) for s in inputs)
+    return f"{w.bind(np.array, 'N')}(({values}, {w.bind(row, 'O')}))"
 
 
 def _in_row_order(
@@ -462,14 +505,22 @@ def layer_backward(
     slot = len(tape.leaves) + j
     weight_slots = _weight_slots(seg, o, m)
     inputs, weights = _in_row_order(w, names, _inputs(seg, o, m), _weight_slots(seg, o, m, False))
-    if any(needs[s] for s in weight_slots):
+    augmented = not w.exact and m % 2  # see layer_forward
+    if any(needs[s] for s in weight_slots) and augmented:  # the biases' gradients in the same product
+        with_biases = _with_biases(seg, o, m, weights)
+        shape = (seg.count, m // 2 + 1)
+        _add_leaf_gradients(w, names, with_biases, f"{w.bind(_layer_weight_sums_fast, 'F')}(s{slot}, {g})", shape)
+    elif any(needs[s] for s in weight_slots):
         sums = w.bind(_layer_weight_sums if w.exact else _layer_weight_sums_fast, "F")
         shape = (seg.count, m // 2)
         _add_leaf_gradients(w, names, weights, f"{sums}(s{slot}, {g})", shape)
         if m % 2:
             _add_leaf_gradients(w, names, _bias_slots(seg, o, m), f"{g}.sum(axis=1)", (seg.count,))
     if any(needs[s] for s in inputs) and not w.exact:
-        w.emit(f"d{slot} = {w.bind(_layer_input_sums, 'F')}(w{slot}, {g})")
+        if augmented:  # the weights without their biases' column
+            w.emit(f"d{slot} = {w.bind(_layer_input_sums_of, 'F')}(w{slot}, {g}, {m // 2})")
+        else:
+            w.emit(f"d{slot} = {w.bind(_layer_input_sums, 'F')}(w{slot}, {g})")
         if _whole_rows(w, tape, names, inputs, f"d{slot}", seg.count):
             return
         for i, s in enumerate(inputs):
