@@ -60,7 +60,8 @@ def _numbers(objects: tuple[Any, ...], n: int) -> Any:
 
 
 _DATA = operator.attrgetter("_data")
-_NAME = re.compile(r"\b([al])(\d+)\b")
+_WORD = re.compile(r"\w+")  # the words of a text (maximal runs of word characters), in one scan
+_LEAF_NAME = re.compile(r"l\d+")
 
 
 def read_leaves(w: Writer, tape: Tape, names: Names, body: list[str]) -> bool:
@@ -77,10 +78,10 @@ def read_leaves(w: Writer, tape: Tape, names: Names, body: list[str]) -> bool:
     floats = sorted(names.leaf_positions, key=names.leaf_positions.__getitem__)
     if not names.uses_leaf_array or any(s < n_args for s in floats) or not fromiter_refuses_lanes():
         return False
-    text = "\n".join(body)
-    if re.search(r"\bZ\b", text):
+    words = _WORD.findall("\n".join(body))
+    if "Z" in words:
         return False
-    named = {int(m[2]) for m in _NAME.finditer(text) if m[1] == "l"}
+    named = {int(word[1:]) for word in words if word[0] == "l" and _LEAF_NAME.fullmatch(word)}
     named.update(s for s in range(n_args, len(tape.leaves)) if tape.lanes[s] is not None)
     objects = w.bind(tuple(tape.leaves[s] for s in floats), "O")
     w.emit(f"{LEAVES} = {w.bind(_numbers, 'F')}({objects}, {len(floats)})")

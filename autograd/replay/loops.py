@@ -35,6 +35,7 @@ __all__ = ["MIN_REPEATS", "Homes", "Segment", "backward", "drop_unused_lists", "
 
 MIN_REPEATS = 16
 MAX_PERIOD = 128
+_WORD = re.compile(r"\w+")  # the words of a text (maximal runs of word characters), in one scan
 
 
 @dataclass
@@ -233,7 +234,7 @@ class Homes(Names):
         return f"V[{s}]" if s in self.listed else super().value(s)
 
     def grad(self, s: int) -> str:
-        if s in self.strided:
+        if s in self.strided:  # (see in_leaf_gradients)
             return f"GZ[{s}]"
         if s in self.listed:
             return f"G[{s}]"
@@ -241,6 +242,10 @@ class Homes(Names):
         if where is not None and where[0] in self.kept:
             return f"k{where[0][1:]}[{where[1]}]"
         return super().grad(s)
+
+    def in_leaf_gradients(self, slots: list[int]) -> bool:
+        """Whether the gradient of every slot of ``slots`` is ``GZ[slot]`` (see :meth:`grad`)."""
+        return self.strided.issuperset(slots)
 
 
 def homes(tape: Tape, segments: list[Segment], guard_slots: list[int]) -> Homes:
@@ -396,10 +401,8 @@ def drop_unused_lists(lines: list[str]) -> None:
         made = [i for i, line in enumerate(lines) if line.lstrip().startswith(f"{name} = [0.0] * ")]
         if len(made) != 1:
             continue
-        # no other line names it: all of the text's matches are the making line's (lines end at a
-        # newline, which a word boundary sees as the end of a line does)
-        used = re.compile(rf"\b{name}\b")
-        if len(used.findall("\n".join(lines))) == len(used.findall(lines[made[0]])):
+        # no other line names it: every word ``name`` of the text is the making line's
+        if _WORD.findall("\n".join(lines)).count(name) == _WORD.findall(lines[made[0]]).count(name):
             del lines[made[0]]
 
 

@@ -54,11 +54,11 @@ def generate(tape: Tape, guards: list[Guard], grads: bool, exact: bool = True) -
         w.emit(f"return ({outs},), None, K")
     else:
         w.lines.extend(reverse)
-        result = ", ".join(names.grad(s) if s in assigned else "0.0" for s in tape.wanted)
-        run = gather.run_text(tape.wanted)
-        if names.array_gz and run is not None and all(names.grad(s) == f"GZ[{s}]" for s in tape.wanted):
+        run = gather.run_text(tape.wanted) if names.array_gz else None
+        if run is not None and names.in_leaf_gradients(tape.wanted):
             w.emit(f"return ({outs},), tuple(GZ[{run}].tolist()), K")  # the gradients as floats, at once
         else:
+            result = ", ".join(names.grad(s) if s in assigned else "0.0" for s in tape.wanted)
             if names.array_gz:  # the gradients as floats, as the eager engine gives them
                 w.emit("GL = GZ.tolist()")
                 result = result.replace("GZ[", "GL[")
