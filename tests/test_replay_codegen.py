@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd.replay import codegen
-from autograd.replay.codegen import audit
+from autograd.replay.codegen import audit, is_word_character, word_count
 
 
 def _reference(source: str) -> None:
@@ -77,3 +77,20 @@ def test_the_audit_refuses_a_character_outside_the_alphabet(source: str) -> None
 def test_the_audit_passes_generated_names_numbers_and_keywords() -> None:
     audit("def P(A, N3=N3):\n    l0, l1, = A\n    v2 = (l0 * 1e-05) + N3(l1)\n    return (v2,), None, K\n")
     audit("")
+
+
+_TEXT = st.lists(
+    st.sampled_from(["G", "GZ", "V", "Z", "l12", "al3", "l", "_", "1", "é", "٣", "G1", " ", "[", "\n", "(", "=", "Gé"]),
+    max_size=40,
+).map("".join)
+
+
+@given(_TEXT, st.sampled_from(["G", "V", "Z", "GZ", "l12"]))
+def test_word_count_counts_what_a_word_boundary_regex_finds(text: str, word: str) -> None:
+    assert word_count(text, word) == len(re.findall(rf"\b{word}\b", text))
+
+
+def test_is_word_character_is_what_a_regex_word_character_is() -> None:
+    for code in [*range(0x250), *range(0x370, 0x400), *range(0x660, 0x670), 0x2070, 0x2460, 0x3007, 0xFF10, 0xFF41]:
+        c = chr(code)
+        assert is_word_character(c) == bool(re.fullmatch(r"\w", c)), repr(c)

@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
 from autograd import GuardError, Value, compile, dot, grad
-from autograd.replay.gather import fromiter_refuses_lanes, index, run_text
+from autograd.replay.gather import fromiter_refuses_lanes, index, leaf_names, run_text
 from autograd.replay.symbolic import Writer
 
 
@@ -281,3 +283,14 @@ def test_a_parameter_that_now_holds_one_lane_retraces() -> None:
     assert grads[3].shape == (1,)
     want = grad(out, params)
     assert all(np.array_equal(g, w) for g, w in zip(grads, want, strict=True))
+
+
+@given(
+    st.lists(
+        st.sampled_from(["l1", "l23", "al3", "l", "ll4", "l5x", "_l6", "1l7", "él8", "l9é", "l٣", " ", "(", "\n", ","]),
+        max_size=30,
+    ).map("".join)
+)
+def test_leaf_names_are_the_words_a_word_boundary_regex_finds(text: str) -> None:
+    expected = {int(m[2]) for m in re.finditer(r"\b([al])(\d+)\b", text) if m[1] == "l"}
+    assert leaf_names(text) == expected

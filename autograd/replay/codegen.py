@@ -27,7 +27,18 @@ from typing import Any
 from autograd.replay.symbolic import Sym, Writer, number, symbolic
 from autograd.replay.tape import Tape
 
-__all__ = ["Names", "accumulate", "audit", "builtin", "contribution", "node_forward", "node_locals", "slots_of"]
+__all__ = [
+    "Names",
+    "accumulate",
+    "audit",
+    "builtin",
+    "contribution",
+    "is_word_character",
+    "node_forward",
+    "node_locals",
+    "slots_of",
+    "word_count",
+]
 
 _WORDS = frozenset(
     {"def", "return", "if", "not", "is", "or", "for", "in", "range", "float", "type", "len", "sum", "P", "A", "K"}
@@ -59,6 +70,27 @@ def audit(source: str) -> None:
         # the first unexpected word, in the text's order (the run the match refused is one)
         word = next(w for w in runs if not w[0].isdigit() and w not in _WORDS and not _GENERATED.fullmatch(w))
         raise RuntimeError(f"compiled program text holds an unexpected word {word!r}")
+
+
+def word_count(text: str, word: str) -> int:
+    """How many times ``word`` (word characters) stands in ``text`` as a whole word, as the matches of
+    ``\\b<word>\\b`` (a regex scan for word boundaries is slow; this looks only where ``word`` is)."""
+    count = 0
+    end = len(word)
+    at = text.find(word)
+    while at >= 0:
+        after = at + end
+        if (at == 0 or not is_word_character(text[at - 1])) and (
+            after == len(text) or not is_word_character(text[after])
+        ):
+            count += 1
+        at = text.find(word, at + 1)
+    return count
+
+
+def is_word_character(c: str) -> bool:
+    """Whether ``c`` is what a regex's ``\\w`` matches (a letter or digit of any script, or ``_``)."""
+    return c.isalnum() or c == "_"
 
 
 class Names:

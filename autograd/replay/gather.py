@@ -21,13 +21,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from autograd.replay.codegen import is_word_character, word_count
 from autograd.replay.symbolic import Writer
 from autograd.replay.tape import Tape
 
 if TYPE_CHECKING:
     from autograd.replay.codegen import Names
 
-__all__ = ["LEAVES", "add_into", "index", "leaf_positions", "read_leaves", "rows_view", "take"]
+__all__ = ["LEAVES", "add_into", "index", "leaf_names", "leaf_positions", "read_leaves", "rows_view", "take"]
 
 #: The program's array of the plain-number leaves (a generated name, see codegen.audit).
 LEAVES = "z0"
@@ -60,8 +61,9 @@ def _numbers(objects: tuple[Any, ...], n: int) -> Any:
 
 
 _DATA = operator.attrgetter("_data")
-_WORD = re.compile(r"\w+")  # the words of a text (maximal runs of word characters), in one scan
-_LEAF_NAME = re.compile(r"l\d+")
+#: A leaf's local ``l<slot>`` not followed by a word character (the one before it is checked apart:
+#: a pattern that starts with a letter is searched for fast, one with a word boundary is not).
+_LEAF_NAME = re.compile(r"l(\d+)(?!\w)")
 
 
 def read_leaves(w: Writer, tape: Tape, names: Names, body: list[str]) -> bool:
@@ -78,10 +80,10 @@ def read_leaves(w: Writer, tape: Tape, names: Names, body: list[str]) -> bool:
     floats = sorted(names.leaf_positions, key=names.leaf_positions.__getitem__)
     if not names.uses_leaf_array or any(s < n_args for s in floats) or not fromiter_refuses_lanes():
         return False
-    words = _WORD.findall("\n".join(body))
-    if "Z" in words:
+    text = "\n".join(body)
+    if word_count(text, "Z"):
         return False
-    named = {int(word[1:]) for word in words if word[0] == "l" and _LEAF_NAME.fullmatch(word)}
+    named = leaf_names(text)
     named.update(s for s in range(n_args, len(tape.leaves)) if tape.lanes[s] is not None)
     objects = w.bind(tuple(tape.leaves[s] for s in floats), "O")
     w.emit(f"{LEAVES} = {w.bind(_numbers, 'F')}({objects}, {len(floats)})")
@@ -102,6 +104,11 @@ def read_leaves(w: Writer, tape: Tape, names: Names, body: list[str]) -> bool:
             v = names.value(s)
             w.emit(f"if type({v}) is not {ndarray} or len({v}) != {n}: return -1")
     return True
+
+
+def leaf_names(text: str) -> set[int]:
+    """The slots of the leaf locals ``l<slot>`` that ``text`` names (as ``\\bl(\\d+)\\b`` finds them)."""
+    return {int(m[1]) for m in _LEAF_NAME.finditer(text) if not m.start() or not is_word_character(text[m.start() - 1])}
 
 
 def run_text(slots: Sequence[int]) -> str | None:

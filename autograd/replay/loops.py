@@ -18,13 +18,12 @@ sums as one call (:mod:`autograd.replay.fold`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
 
 from autograd.replay.affine import affine, affine_backward, affine_forward
-from autograd.replay.codegen import Names, accumulate, contribution, node_forward, node_locals
+from autograd.replay.codegen import Names, accumulate, contribution, node_forward, node_locals, word_count
 from autograd.replay.fold import fold_backward, fold_forward, foldable, fresh_terms, reads, terms_as_rows
 from autograd.replay.rolled import cross, local_lanes, loop_backward, loop_forward, registers_of
 from autograd.replay.symbolic import Writer
@@ -35,7 +34,6 @@ __all__ = ["MIN_REPEATS", "Homes", "Segment", "backward", "drop_unused_lists", "
 
 MIN_REPEATS = 16
 MAX_PERIOD = 128
-_WORD = re.compile(r"\w+")  # the words of a text (maximal runs of word characters), in one scan
 
 
 @dataclass
@@ -402,7 +400,7 @@ def drop_unused_lists(lines: list[str]) -> None:
         if len(made) != 1:
             continue
         # no other line names it: every word ``name`` of the text is the making line's
-        if _WORD.findall("\n".join(lines)).count(name) == _WORD.findall(lines[made[0]]).count(name):
+        if word_count("\n".join(lines), name) == word_count(lines[made[0]], name):
             del lines[made[0]]
 
 
