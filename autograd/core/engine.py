@@ -71,7 +71,7 @@ def backward(root: Value, grad: object = None) -> None:
 def zero_grad(values: Iterable[Value]) -> None:
     """Reset ``.grad`` to 0.0 on each of ``values``; all are checked first (a non-Value changes nothing)."""
     values = list(values)
-    if set(map(type, values)) - {Value}:  # a subclass, or not a Value: look closer
+    if not all(map(Value.__instancecheck__, values)):  # one C loop (measured: cheaper than a set of types)
         for v in values:
             if not isinstance(v, Value):
                 raise TypeError(f"zero_grad expects Values, got {type(v).__name__}")
