@@ -45,13 +45,23 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Info:
+    """A line of the report table shown for information, with no goal: ``key``'s figure and what it is."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Section:
-    """A benchmark section: what it is called, how it runs, and which of its figures are targets."""
+    """A benchmark section: what it is called, how it runs, which of its figures are targets, and
+    which are shown beside them for information (their docstrings say why they are not targets)."""
 
     name: str
     title: str
     run: Callable[[Options], Result]
     targets: tuple[Target, ...] = ()
+    infos: tuple[Info, ...] = ()
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

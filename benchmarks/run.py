@@ -99,6 +99,10 @@ def report(results: dict[str, Result], sections: Sequence[Section] = SECTIONS) -
             ok = value >= goal if op == ">=" else value <= goal
             shown = f"{value:,.0f}" if key.endswith("depth") else f"{value:.3g}"
             lines.append(f"{text:58} {shown:>14} {op + ' ' + format(goal, 'g'):>12}  {'yes' if ok else 'NO'}")
+        for info in section.infos:
+            value = results.get(section.name, {}).get(info.key)
+            shown = f"{value:.3g}" if isinstance(value, int | float) else "n/a"
+            lines.append(f"{info.text:58} {shown:>14} {'(info)':>12}  -")
     return lines
 
 

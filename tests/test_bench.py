@@ -8,7 +8,7 @@ import pytest
 from autograd import topological_order
 from benchmarks.chain import chain_ours, chain_section
 from benchmarks.grad import grad_section
-from benchmarks.harness import Options, Section, Target
+from benchmarks.harness import Info, Options, Section, Target
 from benchmarks.pictures import pictures_section
 from benchmarks.run import SECTIONS, report
 
@@ -64,7 +64,7 @@ def test_every_section_is_listed_once_with_its_targets() -> None:
         "pictures",
     ]
     texts = [target.text for section in SECTIONS for target in section.targets]
-    assert len(texts) == len(set(texts)) == 31
+    assert len(texts) == len(set(texts)) == 28
 
 
 def test_the_pictures_section_counts_the_numbers_a_collapsed_model_formats() -> None:
@@ -80,3 +80,17 @@ def test_a_new_section_plugs_into_the_report() -> None:
     lines = report({"extra": extra.run(Options(quick=True))}, [extra])
     assert lines[1].startswith("x ")
     assert lines[1].endswith("yes")
+
+
+def test_information_lines_follow_a_sections_targets_with_no_verdict() -> None:
+    extra = Section(
+        "extra",
+        "an extra section",
+        lambda options: {"speedup": 3.0, "cold": 1.5},
+        (Target("speedup", ">=", 2.0, "x"),),
+        (Info("cold", "cold start"), Info("absent", "not measured")),
+    )
+    lines = report({"extra": extra.run(Options(quick=True))}, [extra])
+    assert lines[1].endswith("yes")
+    assert lines[2].split() == ["cold", "start", "1.5", "(info)", "-"]
+    assert lines[3].split() == ["not", "measured", "n/a", "(info)", "-"]
