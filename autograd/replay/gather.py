@@ -16,6 +16,7 @@ distinct), as the op-by-op program does.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import re
 from collections.abc import Sequence
@@ -36,8 +37,9 @@ LEAVES = "z0"
 
 def leaf_positions(tape: Tape) -> dict[int, int]:
     """Slot -> position in ``z0`` for every leaf that holds a plain number (lanes stay out)."""
-    floats = [s for s in range(len(tape.leaves)) if tape.lanes[s] is None]
-    return {s: k for k, s in enumerate(floats)}
+    nl = len(tape.leaves)
+    floats = list(itertools.compress(range(nl), map(operator.is_, tape.lanes[:nl], itertools.repeat(None))))
+    return dict(zip(floats, range(len(floats)), strict=True))
 
 
 @functools.cache

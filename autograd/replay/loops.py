@@ -449,8 +449,7 @@ def _check(w: Writer, tape: Tape, j: int, ops: list[str], checked: set[int], slo
 def _needs(tape: Tape) -> list[bool]:
     """Per slot: whether a wanted gradient depends on it (the reverse pass skips the rest)."""
     nl = len(tape.leaves)
-    wanted = set(tape.wanted)
-    needs = [s in wanted for s in range(nl)]
+    needs = list(map(set(tape.wanted).__contains__, range(nl)))
     add = needs.append
     for first, parents in zip(tape.in_first, tape.parents, strict=True):
         if not first:
@@ -460,7 +459,7 @@ def _needs(tape: Tape) -> list[bool]:
         elif len(parents) == 1:
             add(needs[parents[0]])
         else:
-            add(any(needs[s] for s in parents))
+            add(any(map(needs.__getitem__, parents)))
     return needs
 
 
