@@ -13,8 +13,9 @@ load hits them alike); every ratio is the median of the per-round ratios, with t
   ``LOOP_STEPS`` back-to-back steps (``*_in_loops``; a single compiled step right after
   an eager one runs on cold caches), and in runs of ``SHORT_LOOP_STEPS``
   (``*_in_short_loops``, where the first, cold step of each run still weighs). Against the
-  eager lanes step, two ratios from the same timed steps: ``zero_grad`` + forward + backward (what compiling replaces), and the
-  whole step with the user's SGD loop, which both run alike (``*_with_sgd``).
+  eager lanes step, two ratios from the same timed steps: ``zero_grad`` + forward + backward
+  (what compiling replaces), and the whole step with the user's SGD loop, which both run
+  alike (``*_with_sgd``).
   The target line of record is ``compiled_vs_eager_lanes_in_loops``: zero_grad + forward +
   backward in back-to-back steps, as a user's training loop runs them (both engines reach
   their lasting speed within a few steps: a run of 25 measures it, with its first, cold
