@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import functools
 import math
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -304,7 +303,7 @@ class Program:
             descriptions = [g.describe(names) for g in record.guards]
             for g in record.guards:
                 g.forget()
-        rules = dict(zip(map(_name_of, tape.rules), tape.rules, strict=True))  # each op's rule (the last: the same)
+        rules = {rule.name: rule for rule in tape.rules}  # each op's rule, once
         entry = _Entry(tape, record.guards, descriptions, list(rules.items()), self.exact)
         entries = self._cache.setdefault(signature, [])
         entries.insert(0, entry)
@@ -329,9 +328,6 @@ class Program:
                         f"check=True: the compiled {what} {i} of {_fname(self.fn)} is {_short(a)}, "
                         f"the eager engine's {_short(b)}"
                     )
-
-
-_name_of = operator.attrgetter("name")
 
 
 def _close(a: Any, b: Any) -> bool:
